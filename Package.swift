@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "IntentService",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "intent-service", targets: ["IntentService"]),
+        // The matching core on its own: corpus, text, embedders, index, matcher.
+        // Another Swift service can match in-process with it, without HTTP.
+        .library(name: "IntentCore", targets: ["IntentCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // libcurl, with typed wrappers for its variadic setopt/getinfo (Swift cannot call C varargs).
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Plain Swift: no server, database or network types.
+        .target(
+            name: "IntentCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // The HTTP edge: routes, limits, metrics, stats, hot reload.
+        .target(
+            name: "IntentServer",
+            dependencies: [
+                "IntentCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The `intent-service` command: argument parsing and wiring only.
+        .executableTarget(
+            name: "IntentService",
+            dependencies: [
+                "IntentCore",
+                "IntentServer",
+                "CCurl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Speed and memory figures for the core (`swift run -c release intent-bench`).
+        .executableTarget(
+            name: "IntentBench",
+            dependencies: ["IntentCore"]
+        ),
+        .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore"]),
+        .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
+        .testTarget(
+            name: "IntentServerTests",
+            dependencies: [
+                "IntentServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "IntentServiceTests", dependencies: ["IntentService"]),
+    ]
+)

@@ -1,0 +1,76 @@
+/// Turns parsed records into FAQ entries, and checks what no single record can
+/// see: ids and paraphrases shared across entries and files.
+enum EntryValidator {
+    static let fields = ["id", "questions", "answer", "keywords", "tags", "threshold"]
+
+    static func entry(from record: RawRecord) -> (FAQEntry?, [CorpusIssue]) {
+        var reader = FieldReader(record, known: fields)
+        if record.field("questions") == nil, record.field("question") != nil {
+            reader.error("questions", "missing; found 'question': name the field 'questions' (a list of paraphrases)")
+        }
+        let id = reader.string("id", required: true)
+        let questions = reader.strings("questions", required: record.field("question") == nil)
+        let answer = reader.string("answer", required: true)
+        let keywords = reader.strings("keywords", required: false)
+        let tags = reader.strings("tags", required: false)
+        let threshold = reader.number("threshold", in: 0...1)
+        let questionsLine = record.field("questions")?.line
+        for (index, question) in questions.enumerated() where TextNormalizer.normalize(question).isEmpty {
+            reader.error("questions", "item \(index + 1) ('\(question)') has no letters or digits", line: questionsLine)
+        }
+        for keyword in keywords where TextNormalizer.normalize(keyword).isEmpty {
+            reader.error("keywords", "'\(keyword)' has no letters or digits")
+        }
+        guard let id, let answer, !questions.isEmpty, !reader.issues.contains(where: { $0.severity == .error }) else {
+            return (nil, reader.issues)
+        }
+        let entry = FAQEntry(
+            id: id, questions: questions, answer: answer, keywords: keywords, tags: tags,
+            threshold: threshold.map(Float.init), location: record.location)
+        return (entry, reader.issues)
+    }
+
+    /// Duplicate ids, and one normalised paraphrase under two ids, are errors;
+    /// a paraphrase repeated within one entry is dropped with a warning.
+    static func crossCheck(_ entries: inout [FAQEntry]) -> [CorpusIssue] {
+        var issues: [CorpusIssue] = []
+        var firstByID: [String: FAQEntry] = [:]
+        var owner: [String: FAQEntry] = [:]
+        var kept: [FAQEntry] = []
+        for var entry in entries {
+            let location = entry.location ?? SourceLocation(file: "?", line: 0)
+            if let first = firstByID[entry.id] {
+                issues.append(
+                    CorpusIssue(
+                        .error, location, field: "id",
+                        "'\(entry.id)' is already defined at \(first.location?.description ?? "?"); ids must be unique"))
+                continue
+            }
+            firstByID[entry.id] = entry
+            var seen: Set<String> = []
+            var questions: [String] = []
+            for question in entry.questions {
+                let key = TextNormalizer.normalize(question)
+                if seen.contains(key) {
+                    issues.append(
+                        CorpusIssue(.warning, location, field: "questions", "'\(question)' repeats a paraphrase of this entry; dropped"))
+                    continue
+                }
+                if let other = owner[key], other.id != entry.id {
+                    issues.append(
+                        CorpusIssue(
+                            .error, location, field: "questions",
+                            "'\(question)' is also a paraphrase of '\(other.id)' (\(other.location?.description ?? "?")); a paraphrase must belong to one entry"
+                        ))
+                }
+                seen.insert(key)
+                owner[key] = entry
+                questions.append(question)
+            }
+            entry.questions = questions
+            kept.append(entry)
+        }
+        entries = kept
+        return issues
+    }
+}

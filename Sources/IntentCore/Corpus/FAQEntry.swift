@@ -1,0 +1,42 @@
+/// One question-and-answer pair of the FAQ, with every way customers ask it.
+public struct FAQEntry: Sendable, Equatable {
+    /// Unique within the corpus; what `/match` returns and evaluation labels name.
+    public var id: String
+    /// Paraphrases of the question, as written in the corpus (at least one).
+    public var questions: [String]
+    public var answer: String
+    /// Words that answer this entry through a fallback keyword rule when
+    /// semantic matching is not confident (see `KeywordRule`).
+    public var keywords: [String]
+    public var tags: [String]
+    /// Overrides the policy's global threshold for this entry.
+    public var threshold: Float?
+    /// Where the entry was defined (its first line).
+    public var location: SourceLocation?
+
+    public init(
+        id: String, questions: [String], answer: String, keywords: [String] = [], tags: [String] = [],
+        threshold: Float? = nil, location: SourceLocation? = nil
+    ) {
+        self.id = id
+        self.questions = questions
+        self.answer = answer
+        self.keywords = keywords
+        self.tags = tags
+        self.threshold = threshold
+        self.location = location
+    }
+}
+
+/// A file and a 1-based line number, printed as `file:line`.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { "\(file):\(line)" }
+}

@@ -1,0 +1,153 @@
+/// `.csv`: a header row naming the columns (`id,question,answer`, optionally
+/// `keywords`, `tags`, `threshold`), then one row per paraphrase. Rows with the
+/// same id merge into one entry. Fields follow RFC 4180: double quotes around a
+/// field allow commas, quotes (doubled) and line breaks inside it. A header
+/// with semicolons and no commas switches the separator to `;`.
+enum CSVFormat {
+    struct Row {
+        var line: Int
+        var fields: [String]
+    }
+
+    static func rows(_ text: String, file: String) -> ([Row], [CorpusIssue]) {
+        let firstLine = text.prefix { $0 != "\n" }
+        let separator: Character = !firstLine.contains(",") && firstLine.contains(";") ? ";" : ","
+        var rows: [Row] = []
+        var issues: [CorpusIssue] = []
+        var fields: [String] = []
+        var field = ""
+        var line = 1
+        var rowLine = 1
+        var inQuotes = false
+        var quoteOpenedAt = 1
+        var iterator = text.makeIterator()
+        var pending: Character? = iterator.next()
+        func endRow() {
+            fields.append(field)
+            field = ""
+            if !(fields.count == 1 && fields[0].trimmingCharacters(in: .whitespaces).isEmpty) {
+                rows.append(Row(line: rowLine, fields: fields))
+            }
+            fields = []
+        }
+        while let c = pending {
+            pending = iterator.next()
+            if inQuotes {
+                if c == "\"" {
+                    if pending == "\"" {
+                        field.append("\"")
+                        pending = iterator.next()
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    if c == "\n" || c == "\r\n" { line += 1 }
+                    field.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"" where field.isEmpty:
+                inQuotes = true
+                quoteOpenedAt = line
+            case separator:
+                fields.append(field)
+                field = ""
+            case "\n", "\r\n":
+                endRow()
+                line += 1
+                rowLine = line
+            case "\r":
+                continue
+            default:
+                field.append(c)
+            }
+        }
+        if inQuotes {
+            issues.append(
+                CorpusIssue(.error, SourceLocation(file: file, line: quoteOpenedAt), "malformed CSV: a quoted field is never closed"))
+        } else if !field.isEmpty || !fields.isEmpty {
+            endRow()
+        }
+        return (rows, issues)
+    }
+
+    static let columns = ["id", "question", "answer", "keywords", "tags", "threshold"]
+
+    /// Rows merged by id into one record per entry. List columns (`keywords`,
+    /// `tags`) separate their items with `|`.
+    static func records(_ text: String, file: String) -> ([RawRecord], [CorpusIssue]) {
+        var (rows, issues) = rows(text, file: file)
+        guard !rows.isEmpty else { return ([], issues) }
+        let header = rows.removeFirst()
+        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let headerLocation = SourceLocation(file: file, line: header.line)
+        for required in ["id", "question", "answer"] where !names.contains(required) {
+            issues.append(
+                CorpusIssue(.error, headerLocation, field: required, "missing column; the header must name id,question,answer"))
+        }
+        for name in names where !columns.contains(name) {
+            issues.append(CorpusIssue(.warning, headerLocation, field: name, "unknown column, ignored"))
+        }
+        guard issues.allSatisfy({ $0.severity == .warning }) else { return ([], issues) }
+
+        var order: [String] = []
+        var merged: [String: RawRecord] = [:]
+        for row in rows {
+            let location = SourceLocation(file: file, line: row.line)
+            guard row.fields.count == names.count else {
+                issues.append(
+                    CorpusIssue(.error, location, "row has \(row.fields.count) fields, the header has \(names.count)"))
+                continue
+            }
+            var values: [String: String] = [:]
+            for (name, value) in zip(names, row.fields) { values[name] = value }
+            let id = values["id", default: ""].trimmingCharacters(in: .whitespaces)
+            guard !id.isEmpty else {
+                issues.append(CorpusIssue(.error, location, field: "id", "empty; every row needs the id of its entry"))
+                continue
+            }
+            let question = values["question", default: ""]
+            let answer = values["answer", default: ""]
+            if var record = merged[id] {
+                if !question.trimmingCharacters(in: .whitespaces).isEmpty {
+                    append(question, to: "questions", in: &record, line: row.line)
+                }
+                if case .string(let first)? = record.field("answer")?.value, !answer.isEmpty, answer != first {
+                    issues.append(
+                        CorpusIssue(
+                            .error, location, field: "answer",
+                            "differs from the answer given for '\(id)' at line \(record.field("answer")!.line); give it once or repeat it exactly"
+                        ))
+                } else if record.field("answer") == nil && !answer.isEmpty {
+                    record.fields.append(("answer", .string(answer), row.line))
+                }
+                merged[id] = record
+            } else {
+                var fields: [(String, RawValue, Int)] = [("id", .string(id), row.line)]
+                fields.append(("questions", .list(question.isEmpty ? [] : [.string(question)]), row.line))
+                if !answer.isEmpty { fields.append(("answer", .string(answer), row.line)) }
+                for list in ["keywords", "tags"] {
+                    if let value = values[list], !value.isEmpty {
+                        let items = value.split(separator: "|").map { RawValue.string($0.trimmingCharacters(in: .whitespaces)) }
+                        fields.append((list, .list(items), row.line))
+                    }
+                }
+                if let threshold = values["threshold"], !threshold.isEmpty {
+                    fields.append(("threshold", Double(threshold).map(RawValue.number) ?? .string(threshold), row.line))
+                }
+                merged[id] = RawRecord(location: location, fields: fields)
+                order.append(id)
+            }
+        }
+        return (order.compactMap { merged[$0] }, issues)
+    }
+
+    private static func append(_ question: String, to name: String, in record: inout RawRecord, line: Int) {
+        guard let index = record.fields.firstIndex(where: { $0.name == name }),
+            case .list(var items) = record.fields[index].value
+        else { return }
+        items.append(.string(question))
+        record.fields[index].value = .list(items)
+    }
+}

@@ -1,0 +1,77 @@
+/// What the service answers for one message, and why.
+public struct MatchDecision: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable {
+        /// A confident, unambiguous entry answers.
+        case matched
+        /// Confident but too close to call between entries: see `candidates`.
+        case ambiguous
+        /// A keyword rule answered.
+        case keyword
+        /// Nothing answered; `answer` is the fallback reply.
+        case unmatched
+    }
+
+    public enum Method: String, Sendable, Codable {
+        case embedding
+        case keyword
+        case llm
+        case none
+    }
+
+    public struct Candidate: Sendable, Equatable, Codable {
+        public var id: String
+        public var score: Double
+        /// The entry's paraphrase closest to the message.
+        public var question: String
+    }
+
+    public var status: Status
+    /// The FAQ entry that answers, or nil.
+    public var id: String?
+    public var answer: String?
+    /// Cosine of the best entry, or nil when no semantic scoring ran.
+    public var score: Double?
+    /// Best minus second-best entry score, or nil when no semantic scoring ran.
+    public var margin: Double?
+    public var method: Method
+    public var matchedQuestion: String?
+    /// The keyword rule that answered, if any.
+    public var rule: String?
+    public var candidates: [Candidate]
+    /// One sentence on why this outcome, with the numbers that decided it.
+    public var reason: String
+
+    enum CodingKeys: String, CodingKey {
+        case status, id, answer, score, margin, method
+        case matchedQuestion = "matched_question"
+        case rule, candidates, reason
+    }
+
+    /// Encodes absent values as explicit nulls so every field is always present.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(status, forKey: .status)
+        try c.encode(id, forKey: .id)
+        try c.encode(answer, forKey: .answer)
+        try c.encode(score, forKey: .score)
+        try c.encode(margin, forKey: .margin)
+        try c.encode(method, forKey: .method)
+        try c.encode(matchedQuestion, forKey: .matchedQuestion)
+        try c.encode(rule, forKey: .rule)
+        try c.encode(candidates, forKey: .candidates)
+        try c.encode(reason, forKey: .reason)
+    }
+
+    /// The entry this decision answers with, for evaluation: the id of a
+    /// matched, keyword (FAQ reply) or LLM-settled decision; nil otherwise.
+    public var answeredID: String? {
+        status == .matched || status == .keyword ? id : nil
+    }
+}
+
+extension Double {
+    /// Scores are reported to four decimals: enough to compare, easy to read.
+    init(rounding value: Float) {
+        self = (Double(value) * 10_000).rounded() / 10_000
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import IntentCore
+
+struct MatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "match",
+        abstract: "Match messages against the corpus and explain each decision.",
+        discussion: """
+            With a MESSAGE, prints the decision readably (or as one JSON object with --json). \
+            With no MESSAGE, reads one message per line from standard input and writes one \
+            JSON object per line (batch mode, for scripts): the corpus is embedded once and \
+            answers stream as they are decided.
+
+            JSON fields: status (matched, ambiguous, keyword, unmatched), id, answer, score, \
+            margin, method (embedding, keyword, none), matched_question, rule, candidates \
+            [{id, score, question}], reason.
+
+            Exit status: 0 on success, 2 when the corpus is invalid (every problem is listed \
+            on standard error as file:line: field: what is wrong).
+            """
+    )
+
+    @OptionGroup(title: "Corpus and policy") var options: MatcherOptions
+
+    @Flag(name: .long, help: "Print the decision as JSON.")
+    var json = false
+
+    @Option(name: .customLong("top-k"), help: ArgumentHelp("Candidates to list (1-20).", valueName: "n"))
+    var topK = 5
+
+    @Argument(help: "The message to match. Omit it to read messages from standard input, one per line.")
+    var message: String?
+
+    func validate() throws {
+        guard (1...20).contains(topK) else { throw ValidationError("--top-k must be between 1 and 20") }
+    }
+
+    func run() async throws {
+        let matcher = try await options.makeMatcher(warnings: message == nil || !json)
+        if let message {
+            let decision = try await matcher.match(message, topK: topK)
+            print(json ? try JSONOutput.line(decision) : DecisionText.render(decision, message: message))
+            return
+        }
+        try await runBatch(matcher)
+    }
+
+    /// Reads stdin in chunks (on a blocking-I/O thread) and decides each chunk in one batch.
+    private func runBatch(_ matcher: Matcher) async throws {
+        let chunkSize = 256
+        while true {
+            let lines = try await BlockingIO.run { () -> [String]? in
+                var lines: [String] = []
+                while lines.count < chunkSize, let line = readLine(strippingNewline: true) { lines.append(line) }
+                return lines.isEmpty ? nil : lines
+            }
+            guard let lines else { break }
+            var output = ""
+            for decision in try await matcher.match(lines, topK: topK) {
+                output += try JSONOutput.line(decision) + "\n"
+            }
+            FileHandle.standardOutput.write(Data(output.utf8))
+        }
+    }
+}
+
+/// The human-readable form of a decision, as `match` prints it.
+enum DecisionText {
+    static func render(_ d: MatchDecision, message: String) -> String {
+        var lines: [String] = []
+        let target = d.id.map { " -> \($0)" } ?? ""
+        lines.append("message:   \(message)")
+        lines.append("decision:  \(d.status.rawValue)\(target) (method: \(d.method.rawValue))")
+        if let score = d.score, let margin = d.margin {
+            lines.append("score:     \(format(score))  margin \(format(margin))")
+        }
+        if let rule = d.rule { lines.append("rule:      \(rule)") }
+        if let question = d.matchedQuestion { lines.append("matched:   \(question)") }
+        if let answer = d.answer { lines.append("answer:    \(answer)") }
+        lines.append("why:       \(d.reason)")
+        if !d.candidates.isEmpty {
+            lines.append("candidates:")
+            let width = d.candidates.map(\.id.count).max() ?? 0
+            for (i, c) in d.candidates.enumerated() {
+                let id = c.id.padding(toLength: width, withPad: " ", startingAt: 0)
+                lines.append("  \(i + 1). \(id)  \(format(c.score))  \(c.question)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func format(_ value: Double) -> String {
+        String(format: "%.4f", value)
+    }
+}
