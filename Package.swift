@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "intent-service", targets: ["IntentService"]),
+        .executable(name: "intent-bench", targets: ["IntentBench"]),
         // The matching core on its own: corpus, text, embedders, index, matcher.
         // Another Swift service can match in-process with it, without HTTP.
         .library(name: "IntentCore", targets: ["IntentCore"]),

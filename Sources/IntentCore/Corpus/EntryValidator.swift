@@ -30,12 +30,13 @@ enum EntryValidator {
         return (entry, reader.issues)
     }
 
-    /// Duplicate ids, and one normalised paraphrase under two ids, are errors;
+    /// Duplicate ids, and one paraphrase under two ids, are errors (paraphrases
+    /// that differ but normalise alike are warned about);
     /// a paraphrase repeated within one entry is dropped with a warning.
     static func crossCheck(_ entries: inout [FAQEntry]) -> [CorpusIssue] {
         var issues: [CorpusIssue] = []
         var firstByID: [String: FAQEntry] = [:]
-        var owner: [String: FAQEntry] = [:]
+        var owner: [String: (entry: FAQEntry, text: String)] = [:]
         var kept: [FAQEntry] = []
         for var entry in entries {
             let location = entry.location ?? SourceLocation(file: "?", line: 0)
@@ -56,15 +57,20 @@ enum EntryValidator {
                         CorpusIssue(.warning, location, field: "questions", "'\(question)' repeats a paraphrase of this entry; dropped"))
                     continue
                 }
-                if let other = owner[key], other.id != entry.id {
+                if let other = owner[key], other.entry.id != entry.id {
+                    // The very same text under two ids is an authoring error; texts that only
+                    // normalise alike ("shut up" / "Shut up.") can never be told apart: a warning.
+                    let identical = other.text == question
                     issues.append(
                         CorpusIssue(
-                            .error, location, field: "questions",
-                            "'\(question)' is also a paraphrase of '\(other.id)' (\(other.location?.description ?? "?")); a paraphrase must belong to one entry"
+                            identical ? .error : .warning, location, field: "questions",
+                            identical
+                                ? "'\(question)' is also a paraphrase of '\(other.entry.id)' (\(other.entry.location?.description ?? "?")); a paraphrase must belong to one entry"
+                                : "'\(question)' normalises to the same text as '\(other.text)' of '\(other.entry.id)' (\(other.entry.location?.description ?? "?")); the matcher cannot tell them apart"
                         ))
                 }
                 seen.insert(key)
-                owner[key] = entry
+                owner[key] = (entry, question)
                 questions.append(question)
             }
             entry.questions = questions

@@ -18,11 +18,11 @@ public struct LexicalEmbedder: Embedder {
         /// Number of hash buckets (a power of two). More buckets, fewer collisions, more memory.
         public var dimension = 2048
         public var wordWeight: Float = 1.0
-        public var wordPairWeight: Float = 0.5
-        public var charNGramWeight: Float = 0.35
+        public var wordPairWeight: Float = 0.25
+        public var charNGramWeight: Float = 0.5
         public var charNGramSizes: [Int] = [3, 4]
-        public var cjkCharWeight: Float = 0.6
-        public var cjkPairWeight: Float = 1.0
+        public var cjkCharWeight: Float = 1.0
+        public var cjkPairWeight: Float = 0.5
         /// Digit runs at least this long become one `<number>` feature.
         public var numberMinDigits = 4
 

@@ -20,13 +20,22 @@ public struct VectorIndex: Sendable {
     public let entryCount: Int
     /// `owner[i]` is the entry index of paraphrase `i`.
     public let owner: [Int32]
+    /// How much an entry's score leans on its centroid (all its paraphrases
+    /// together) rather than its single best paraphrase: 0 = best paraphrase only.
+    public let centroidWeight: Float
     private let columns: [Float]
     private let componentWeights: [Float]?
+    /// |sum of the entry's normalised paraphrase vectors|: the centroid cosine of
+    /// a query is then (sum of its paraphrase cosines) / this, with no extra vectors.
+    private let centroidNorms: [Float]
 
     /// - Parameters:
     ///   - vectors: one row per paraphrase.
     ///   - owner: the entry index (0..<entryCount) of each row.
-    public init(vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, weighting: FeatureWeighting) {
+    public init(
+        vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, weighting: FeatureWeighting,
+        centroidWeight: Float = VectorIndex.defaultCentroidWeight
+    ) {
         precondition(vectors.count == owner.count, "one owner per vector")
         let dimension = vectors.dimension
         let count = vectors.count
@@ -34,6 +43,7 @@ public struct VectorIndex: Sendable {
         self.count = count
         self.entryCount = entryCount
         self.owner = owner.map { Int32($0) }
+        self.centroidWeight = centroidWeight
 
         var weights: [Float]?
         if weighting == .inverseDocumentFrequency {
@@ -42,6 +52,7 @@ public struct VectorIndex: Sendable {
         self.componentWeights = weights
 
         var columns = [Float](repeating: 0, count: dimension * count)
+        var sums = [Float](repeating: 0, count: centroidWeight > 0 ? entryCount * dimension : 0)
         vectors.storage.withUnsafeBufferPointer { rows in
             columns.withUnsafeMutableBufferPointer { cols in
                 var row = [Float](repeating: 0, count: dimension)
@@ -57,12 +68,20 @@ public struct VectorIndex: Sendable {
                     let scale = 1 / norm.squareRoot()
                     for f in 0..<dimension where row[f] != 0 {
                         cols[f * count + i] = row[f] * scale
+                        if !sums.isEmpty { sums[owner[i] * dimension + f] += row[f] * scale }
                     }
                 }
             }
         }
         self.columns = columns
+        self.centroidNorms = (0..<(sums.isEmpty ? 0 : entryCount)).map { e in
+            var norm: Float = 0
+            for f in 0..<dimension { norm += sums[e * dimension + f] * sums[e * dimension + f] }
+            return norm.squareRoot()
+        }
     }
+
+    public static let defaultCentroidWeight: Float = 0.5
 
     /// Smoothed IDF, as scikit-learn computes it: ln((1 + n) / (1 + df)) + 1.
     /// A component no corpus vector uses gets the largest weight, so words the
@@ -168,7 +187,7 @@ public struct VectorIndex: Sendable {
     }
 
     /// The best `limit` entries for a query, best first. An entry scores as its
-    /// best paraphrase (see `EntryHit`); ties keep corpus order.
+    /// best paraphrase, blended with its centroid by `centroidWeight`; ties keep corpus order.
     public func search(_ query: ArraySlice<Float>, limit: Int) -> [EntryHit] {
         rank(similarities(to: query), limit: limit)
     }
@@ -178,11 +197,18 @@ public struct VectorIndex: Sendable {
         guard limit > 0, entryCount > 0 else { return [] }
         var best = [Float](repeating: -.infinity, count: entryCount)
         var bestParaphrase = [Int32](repeating: -1, count: entryCount)
+        var sum = [Float](repeating: 0, count: centroidNorms.isEmpty ? 0 : entryCount)
         for i in 0..<count {
             let e = Int(owner[i])
             if scores[i] > best[e] {
                 best[e] = scores[i]
                 bestParaphrase[e] = Int32(i)
+            }
+            if !sum.isEmpty { sum[e] += scores[i] }
+        }
+        if !sum.isEmpty {
+            for e in 0..<entryCount where centroidNorms[e] > 0 {
+                best[e] = (1 - centroidWeight) * best[e] + centroidWeight * sum[e] / centroidNorms[e]
             }
         }
         var top: [EntryHit] = []

@@ -13,8 +13,8 @@
 /// README's "Decision policy"): re-calibrate them for another embedder or corpus
 /// with `intent-service evaluate`.
 public struct MatchPolicy: Sendable, Equatable {
-    public static let defaultThreshold: Float = 0.45
-    public static let defaultMargin: Float = 0.03
+    public static let defaultThreshold: Float = 0.25
+    public static let defaultMargin: Float = 0.01
     public static let defaultFallbackReply =
         "Sorry, I could not find an answer to that. A colleague will get back to you soon. / 抱歉，暂时没有找到答案，客服同事会尽快回复您。"
 

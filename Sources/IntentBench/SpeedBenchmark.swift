@@ -1,0 +1,1 @@
+enum SpeedBenchmark { static func run() async throws {} }
