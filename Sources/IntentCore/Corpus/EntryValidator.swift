@@ -8,7 +8,7 @@ enum EntryValidator {
         if record.field("questions") == nil, record.field("question") != nil {
             reader.error("questions", "missing; found 'question': name the field 'questions' (a list of paraphrases)")
         }
-        let id = reader.string("id", required: true)
+        let id = reader.string("id", required: true, acceptsNumber: true)
         let questions = reader.strings("questions", required: record.field("question") == nil)
         let answer = reader.string("answer", required: true)
         let keywords = reader.strings("keywords", required: false)

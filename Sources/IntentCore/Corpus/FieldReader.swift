@@ -28,7 +28,7 @@ struct FieldReader {
 
     /// A required or optional non-empty string. Whole numbers are accepted as
     /// strings (ids such as `42`).
-    mutating func string(_ name: String, required: Bool) -> String? {
+    mutating func string(_ name: String, required: Bool, acceptsNumber: Bool = false) -> String? {
         guard let (value, line) = record.field(name), value != .null else {
             if required { error(name, "missing; add a non-empty \(name)") }
             return nil
@@ -40,7 +40,7 @@ struct FieldReader {
                 return nil
             }
             return s.trimmingCharacters(in: .whitespacesAndNewlines)
-        case .number(let n) where n == n.rounded() && abs(n) < 1e15:
+        case .number(let n) where acceptsNumber && n == n.rounded() && abs(n) < 1e15:
             return String(Int64(n))
         default:
             error(name, "expected a string, found \(value.typeName)", line: line)

@@ -82,14 +82,15 @@ enum CSVFormat {
         let header = rows.removeFirst()
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let headerLocation = SourceLocation(file: file, line: header.line)
-        for required in ["id", "question", "answer"] where !names.contains(required) {
+        let missing = ["id", "question", "answer"].filter { !names.contains($0) }
+        for required in missing {
             issues.append(
                 CorpusIssue(.error, headerLocation, field: required, "missing column; the header must name id,question,answer"))
         }
         for name in names where !columns.contains(name) {
             issues.append(CorpusIssue(.warning, headerLocation, field: name, "unknown column, ignored"))
         }
-        guard issues.allSatisfy({ $0.severity == .warning }) else { return ([], issues) }
+        guard missing.isEmpty else { return ([], issues) }
 
         var order: [String] = []
         var merged: [String: RawRecord] = [:]

@@ -52,7 +52,10 @@ enum JSONFormat {
         do {
             return .success(try JSONDecoder().decode(JSONValue.self, from: data))
         } catch let DecodingError.dataCorrupted(context) {
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            let underlying = context.underlyingError.map { error -> String in
+                let nsError = error as NSError
+                return nsError.userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            }
             return .failure(underlying ?? context.debugDescription)
         } catch {
             return .failure("\(error)")

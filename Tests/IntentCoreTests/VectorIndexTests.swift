@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+@testable import IntentCore
+
+@Suite struct VectorIndexTests {
+    /// A straightforward reference: row-major cosine, best paraphrase per entry
+    /// blended with the normalised centroid, sorted.
+    func reference(
+        _ rows: [[Float]], owner: [Int], entries: Int, query: [Float], weights: [Float]?, centroidWeight: Float
+    ) -> [(Int, Float)] {
+        func weigh(_ v: [Float]) -> [Float] {
+            let w = weights.map { zip(v, $0).map(*) } ?? v
+            let n = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return n == 0 ? w : w.map { $0 / n }
+        }
+        let q = weigh(query)
+        let normalized = rows.map(weigh)
+        let scores = normalized.map { zip($0, q).reduce(0) { $0 + $1.0 * $1.1 } }
+        var result: [(Int, Float)] = []
+        for e in 0..<entries {
+            let members = owner.indices.filter { owner[$0] == e }
+            let best = members.map { scores[$0] }.max()!
+            var centroid = [Float](repeating: 0, count: q.count)
+            for m in members { for f in q.indices { centroid[f] += normalized[m][f] } }
+            let cn = centroid.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let c = cn == 0 ? 0 : zip(centroid, q).reduce(0) { $0 + $1.0 * $1.1 } / cn
+            result.append((e, (1 - centroidWeight) * best + centroidWeight * c))
+        }
+        return result.sorted { $0.1 > $1.1 }
+    }
+
+    @Test(arguments: [FeatureWeighting.none, .inverseDocumentFrequency], [Float(0), 0.5, 1])
+    func topKMatchesNaiveReference(weighting: FeatureWeighting, centroidWeight: Float) {
+        var generator = SystemRandomNumberGenerator()
+        let dimension = 37  // not a multiple of the SIMD width, on purpose
+        let entries = 23
+        var rows: [[Float]] = []
+        var owner: [Int] = []
+        for e in 0..<entries {
+            for _ in 0..<(1 + Int.random(in: 0..<4, using: &generator)) {
+                // Sparse-ish rows, like lexical vectors.
+                rows.append((0..<dimension).map { _ in Bool.random() ? 0 : Float.random(in: -1...1) })
+                owner.append(e)
+            }
+        }
+        let index = VectorIndex(
+            vectors: EmbeddingMatrix(dimension: dimension, storage: rows.flatMap { $0 }), owner: owner, entryCount: entries,
+            weighting: weighting, centroidWeight: centroidWeight)
+        let weights = weighting == .none ? nil : VectorIndex.inverseDocumentFrequencies(EmbeddingMatrix(dimension: dimension, storage: rows.flatMap { $0 }))
+        for _ in 0..<20 {
+            let query = (0..<dimension).map { _ in Bool.random() ? 0 : Float.random(in: -1...1) }
+            let expected = reference(rows, owner: owner, entries: entries, query: query, weights: weights, centroidWeight: centroidWeight)
+            let hits = index.search(query[...], limit: 5)
+            #expect(hits.count == 5)
+            for (hit, want) in zip(hits, expected.prefix(5)) {
+                #expect(abs(hit.score - want.1) < 1e-4)
+            }
+            #expect(Set(hits.map(\.entry)).isSubset(of: Set(expected.prefix(6).map(\.0))))
+        }
+    }
+
+    @Test func zeroQueryScoresZero() {
+        let index = VectorIndex(
+            vectors: EmbeddingMatrix(dimension: 4, storage: [1, 0, 0, 0, 0, 1, 0, 0]), owner: [0, 1], entryCount: 2,
+            weighting: .none)
+        #expect(index.similarities(to: [0, 0, 0, 0][...]) == [0, 0])
+    }
+
+    @Test func exactDuplicateScoresOne() {
+        let index = VectorIndex(
+            vectors: EmbeddingMatrix(dimension: 3, storage: [3, 4, 0, 0, 0, 2]), owner: [0, 1], entryCount: 2,
+            weighting: .none, centroidWeight: 0)
+        let hits = index.search([6, 8, 0][...], limit: 2)
+        #expect(hits.first?.entry == 0)
+        #expect(abs(hits.first!.score - 1) < 1e-6)
+    }
+}
