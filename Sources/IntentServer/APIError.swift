@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+
+/// Every error a client sees: `{"error": {"code": "...", "message": "..."}}`
+/// with a 4xx status (5xx only for faults of the service itself).
+public struct APIError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    func response() -> Response {
+        let body: [String: [String: String]] = ["error": ["code": code, "message": message]]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Turns every error thrown by a route, or by routing itself, into an `APIError` response.
+struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Paths that exist, with the methods they allow: a known path with another method is a 405.
+    let allowedMethods: [String: [HTTPRequest.Method]]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return error.response()
+        } catch let error as HTTPResponseError {
+            return translate(error.status, request).response()
+        } catch {
+            context.logger.error("unexpected error: \(String(reflecting: type(of: error)))")
+            return APIError(.internalServerError, "internal", "the service failed to answer; try again").response()
+        }
+    }
+
+    private func translate(_ status: HTTPResponse.Status, _ request: Request) -> APIError {
+        switch status {
+        case .notFound:
+            if let allowed = allowedMethods[request.uri.path], !allowed.contains(request.method) {
+                var error = APIError(
+                    .methodNotAllowed, "method_not_allowed",
+                    "\(request.method) is not allowed on \(request.uri.path); use \(allowed.map(\.rawValue).joined(separator: ", "))")
+                error.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                return error
+            }
+            return APIError(.notFound, "not_found", "no route \(request.method) \(request.uri.path)")
+        case .contentTooLarge:
+            return APIError(.contentTooLarge, "body_too_large", "the request body is larger than the limit")
+        default:
+            return APIError(status, "http_\(status.code)", status.reasonPhrase)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+
+/// The body of `POST /match`.
+struct MatchRequest: Decodable {
+    var message: String
+    var topK: Int?
+    var customerID: String?
+    var channel: String?
+    var language: String?
+
+    enum CodingKeys: String, CodingKey {
+        case message
+        case topK = "top_k"
+        case customerID = "customer_id"
+        case channel, language
+    }
+}
+
+/// The body of `POST /match/batch`.
+struct BatchMatchRequest: Decodable {
+    var messages: [String]
+    var topK: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case messages
+        case topK = "top_k"
+    }
+}
+
+/// Reads and validates JSON request bodies, turning every problem into a precise `APIError`.
+struct JSONBodyReader {
+    let limits: ServerLimits
+
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw APIError(
+                .unsupportedMediaType, "unsupported_media_type",
+                "send the body as JSON with the header Content-Type: application/json")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limits.maxBodyBytes)
+        } catch {
+            throw APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(limits.maxBodyBytes) bytes")
+        }
+        let bytes = Array(buffer.readableBytesView)
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw APIError(.badRequest, "invalid_utf8", "the request body is not valid UTF-8")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw APIError(.badRequest, "missing_field", "the field '\(key.stringValue)' is required")
+        } catch let DecodingError.typeMismatch(expected, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw APIError(.badRequest, "wrong_type", "the field '\(field)' must be \(Self.describe(expected))")
+        } catch let DecodingError.valueNotFound(expected, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw APIError(.badRequest, "wrong_type", "the field '\(field)' must be \(Self.describe(expected)), not null")
+        } catch {
+            throw APIError(.badRequest, "invalid_json", "the request body is not valid JSON")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type: return "an integer"
+        case is [String].Type: return "a list of strings"
+        default: return "of another type (\(type))"
+        }
+    }
+
+    /// A message must have letters or symbols (not only spaces) and fit the length limit.
+    func validate(message: String, field: String) throws {
+        guard !message.allSatisfy(\.isWhitespace) else {
+            throw APIError(.badRequest, "empty_message", "'\(field)' must contain text, not only whitespace")
+        }
+        guard message.count <= limits.maxMessageCharacters else {
+            throw APIError(
+                .badRequest, "message_too_long",
+                "'\(field)' has \(message.count) characters; the limit is \(limits.maxMessageCharacters)")
+        }
+    }
+
+    func validate(topK: Int?) throws {
+        if let topK, !limits.topKRange.contains(topK) {
+            throw APIError(
+                .badRequest, "top_k_out_of_range",
+                "'top_k' must be between \(limits.topKRange.lowerBound) and \(limits.topKRange.upperBound)")
+        }
+    }
+}
