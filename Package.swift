@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // libcurl, with typed wrappers for its variadic setopt/getinfo (Swift cannot call C varargs).
@@ -30,7 +32,7 @@ let package = Package(
             name: "IntentCore",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
-        // The HTTP edge: routes, request limits, JSON errors.
+        // The HTTP edge: routes, request limits, JSON errors, metrics, stats, hot reload.
         .target(
             name: "IntentServer",
             dependencies: [
@@ -38,6 +40,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // The `intent-service` command: argument parsing and wiring only.

@@ -2,22 +2,26 @@ import Foundation
 import Hummingbird
 
 /// Every error a client sees: `{"error": {"code": "...", "message": "..."}}`
-/// with a 4xx status (5xx only for faults of the service itself).
+/// (plus `issues`, a list of `file:line: field: problem` lines, for an invalid
+/// corpus) with a 4xx status; 5xx only for a fault of the service itself.
 public struct APIError: Error, Sendable {
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
+    public var issues: [String]?
     public var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, issues: [String]? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.issues = issues
     }
 
     func response() -> Response {
-        let body: [String: [String: String]] = ["error": ["code": code, "message": message]]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        var error: [String: Any] = ["code": code, "message": message]
+        if let issues { error["issues"] = issues }
+        let data = (try? JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys])) ?? Data()
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -25,7 +29,8 @@ public struct APIError: Error, Sendable {
 }
 
 /// Turns every error thrown by a route, or by routing itself, into an `APIError` response.
-struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+struct APIErrorMiddleware: RouterMiddleware {
+    typealias Context = IntentRequestContext
     /// Paths that exist, with the methods they allow: a known path with another method is a 405.
     let allowedMethods: [String: [HTTPRequest.Method]]
 
@@ -39,7 +44,7 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPResponseError {
             return translate(error.status, request).response()
         } catch {
-            context.logger.error("unexpected error: \(String(reflecting: type(of: error)))")
+            context.logger.error("unexpected error", metadata: ["type": "\(String(reflecting: type(of: error)))"])
             return APIError(.internalServerError, "internal", "the service failed to answer; try again").response()
         }
     }
@@ -48,10 +53,10 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch status {
         case .notFound:
             if let allowed = allowedMethods[request.uri.path], !allowed.contains(request.method) {
+                let list = allowed.map(\.rawValue).joined(separator: ", ")
                 var error = APIError(
-                    .methodNotAllowed, "method_not_allowed",
-                    "\(request.method) is not allowed on \(request.uri.path); use \(allowed.map(\.rawValue).joined(separator: ", "))")
-                error.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                    .methodNotAllowed, "method_not_allowed", "\(request.method) is not allowed on \(request.uri.path); use \(list)")
+                error.headers[.allow] = list
                 return error
             }
             return APIError(.notFound, "not_found", "no route \(request.method) \(request.uri.path)")

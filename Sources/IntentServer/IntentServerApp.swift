@@ -1,121 +1,66 @@
-import Foundation
-import HTTPTypes
 import Hummingbird
 import IntentCore
 import Logging
 
-/// The HTTP service: routes over a `MatcherHolder`.
+/// The HTTP service, wired: routes over a `MatcherHolder`, with metrics, stats
+/// and (when an admin token is configured) hot reload.
 ///
-/// Routes: `POST /match`, `POST /match/batch`, `GET /healthz`, `GET /readyz`.
-/// Matching runs in the request's task on Swift concurrency's pool, never on
+/// Matching runs in each request's task on Swift concurrency's pool, never on
 /// the NIO event loops, so a slow decision does not stall other connections.
-public struct IntentServerApp {
-    public var host: String
-    public var port: Int
-    public var limits: ServerLimits
-    public let holder: MatcherHolder
-    public var logger: Logger
+public struct IntentServerApp: Sendable {
+    public struct Settings: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+        public var limits = ServerLimits()
+        /// Bearer token for `/admin/*`; nil disables the admin routes.
+        public var adminToken: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, holder: MatcherHolder, limits: ServerLimits = ServerLimits(), logger: Logger = Logger(label: "intent-service")) {
-        self.host = host
-        self.port = port
-        self.holder = holder
-        self.limits = limits
+        public init() {}
+    }
+
+    public let settings: Settings
+    public let holder: MatcherHolder
+    public let metrics: ServiceMetrics
+    public let stats: StatsRecorder
+    public let reloader: CorpusReloader
+    public let logger: Logger
+
+    /// - Parameter load: reads, validates and embeds the corpus; used at start-up and on every reload.
+    public init(settings: Settings, logger: Logger, load: @escaping CorpusReloader.Load) {
+        self.settings = settings
         self.logger = logger
+        holder = MatcherHolder()
+        metrics = ServiceMetrics()
+        stats = StatsRecorder()
+        reloader = CorpusReloader(holder: holder, metrics: metrics, logger: logger, load: load)
     }
 
     static let allowedMethods: [String: [HTTPRequest.Method]] = [
         "/match": [.post], "/match/batch": [.post], "/healthz": [.get, .head], "/readyz": [.get, .head],
+        "/metrics": [.get, .head], "/v1/stats": [.get, .head], "/admin/reload": [.post],
     ]
 
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.add(middleware: APIErrorMiddleware(allowedMethods: Self.allowedMethods))
-        let reader = JSONBodyReader(limits: limits)
-        let holder = self.holder
-
-        router.get("/healthz") { _, _ in
-            try Self.json(["status": "ok"])
-        }
-        router.get("/readyz") { _, _ in
-            guard let matcher = holder.matcher else {
-                var response = try Self.json(["status": "loading"])
-                response.status = .serviceUnavailable
-                return response
-            }
-            return try Self.json([
-                "status": "ready", "corpus_version": matcher.corpus.version, "corpus_source": matcher.corpus.source,
-                "entries": "\(matcher.corpus.entries.count)", "embedder": matcher.embedder.id,
-            ])
-        }
-        router.post("/match") { request, _ in
-            let started = DispatchTime.now().uptimeNanoseconds
-            let body = try await reader.decode(MatchRequest.self, from: request)
-            try reader.validate(message: body.message, field: "message")
-            try reader.validate(topK: body.topK)
-            let matcher = try Self.ready(holder)
-            let decision = try await matcher.match(body.message, topK: body.topK)
-            return try Self.json(
-                MatchResponse(
-                    decision: decision, requestID: Self.requestID(request), latencyMilliseconds: Self.elapsed(since: started)))
-        }
-        router.post("/match/batch") { request, _ in
-            let started = DispatchTime.now().uptimeNanoseconds
-            let body = try await reader.decode(BatchMatchRequest.self, from: request)
-            guard !body.messages.isEmpty, body.messages.count <= reader.limits.maxBatchMessages else {
-                throw APIError(
-                    .badRequest, "batch_size", "'messages' must hold 1 to \(reader.limits.maxBatchMessages) messages")
-            }
-            for (i, message) in body.messages.enumerated() { try reader.validate(message: message, field: "messages[\(i)]") }
-            try reader.validate(topK: body.topK)
-            let matcher = try Self.ready(holder)
-            let decisions = try await matcher.match(body.messages, topK: body.topK)
-            let id = Self.requestID(request)
-            let latency = Self.elapsed(since: started)
-            return try Self.json(
-                BatchMatchResponse(
-                    results: decisions.map { MatchResponse(decision: $0, requestID: id, latencyMilliseconds: latency) },
-                    requestID: id, latencyMilliseconds: latency))
+    public func router() -> Router<IntentRequestContext> {
+        let router = Router(context: IntentRequestContext.self)
+        router.add(middleware: RequestObserverMiddleware(metrics: metrics))
+        var allowed = Self.allowedMethods
+        if settings.adminToken == nil { allowed["/admin/reload"] = nil }
+        router.add(middleware: APIErrorMiddleware(allowedMethods: allowed))
+        let reader = JSONBodyReader(limits: settings.limits)
+        MatchRoutes(holder: holder, reader: reader, stats: stats, metrics: metrics).register(on: router)
+        OperationsRoutes(holder: holder, metrics: metrics).register(on: router)
+        StatsRoutes(holder: holder, stats: stats).register(on: router)
+        if let token = settings.adminToken, !token.isEmpty {
+            AdminRoutes(token: token, reloader: reloader).register(on: router)
         }
         return router
     }
 
-    public func application() -> some ApplicationProtocol {
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
-            router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "intent-service"),
+            router: router(),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "intent-service"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
-    }
-
-    static func ready(_ holder: MatcherHolder) throws -> Matcher {
-        guard let matcher = holder.matcher else {
-            throw APIError(.serviceUnavailable, "not_ready", "the corpus is still loading; retry shortly")
-        }
-        return matcher
-    }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    static func json<T: Encodable>(_ value: T) throws -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
-    }
-
-    /// The caller's `X-Request-Id` when it sends a sane one, else a new id.
-    static func requestID(_ request: Request) -> String {
-        if let given = request.headers[HTTPField.Name("X-Request-Id")!], given.count <= 64,
-            given.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
-        {
-            return given
-        }
-        return UUID().uuidString.lowercased()
-    }
-
-    static func elapsed(since start: UInt64) -> Double {
-        (Double(DispatchTime.now().uptimeNanoseconds - start) / 10_000).rounded() / 100
     }
 }

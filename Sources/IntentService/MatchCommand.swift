@@ -26,18 +26,18 @@ struct MatchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the decision as JSON.")
     var json = false
 
-    @Option(name: .customLong("top-k"), help: ArgumentHelp("Candidates to list (1-20).", valueName: "n"))
-    var topK = 5
+    @Option(name: .customLong("top-k"), help: ArgumentHelp("Candidates to list, 1-20 (default: 5).", valueName: "n"))
+    var topK: Int?
 
     @Argument(help: "The message to match. Omit it to read messages from standard input, one per line.")
     var message: String?
 
     func validate() throws {
-        guard (1...20).contains(topK) else { throw ValidationError("--top-k must be between 1 and 20") }
+        if let topK, !(1...20).contains(topK) { throw ValidationError("--top-k must be between 1 and 20") }
     }
 
     func run() async throws {
-        let matcher = try await options.makeMatcher(warnings: message == nil || !json)
+        let matcher = try await options.configuration(extra: topK.map { [.topK: "\($0)"] } ?? [:]).makeMatcherOrExit(printWarnings: message == nil || !json)
         if let message {
             let decision = try await matcher.match(message, topK: topK)
             print(json ? try JSONOutput.line(decision) : DecisionText.render(decision, message: message))

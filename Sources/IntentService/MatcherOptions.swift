@@ -1,55 +1,81 @@
 import ArgumentParser
 import IntentCore
 
-/// The options every command that matches shares: which corpus, which embedder, which policy.
+/// The options every command that matches shares: configuration file, corpus,
+/// embedder and policy. Flags win over `INTENT_*` environment variables, which
+/// win over the config file, which wins over the defaults shown here.
 struct MatcherOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Corpus directory or file.", valueName: "path"))
-    var corpus: String = "corpus"
+    @Option(name: .long, help: ArgumentHelp("YAML configuration file (default: $INTENT_CONFIG).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Corpus directory or file (default: corpus).", valueName: "path"))
+    var corpus: String?
 
     @Option(name: .long, help: ArgumentHelp("Rules file (default: rules.yaml in the corpus directory).", valueName: "file"))
     var rules: String?
 
-    @Option(name: .long, help: ArgumentHelp("Embedder: \(EmbedderFactory.names.joined(separator: ", ")).", valueName: "name"))
-    var embedder: String = LexicalEmbedder.name
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Embedder: \(EmbedderFactory.names.joined(separator: ", ")) (default: lexical).", valueName: "name"))
+    var embedder: String?
 
-    @Option(name: .long, help: ArgumentHelp("Minimum cosine score for a semantic answer.", valueName: "score"))
-    var threshold: Float = MatchPolicy.defaultThreshold
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Minimum cosine score for a semantic answer (default: \(MatchPolicy.defaultThreshold)).", valueName: "score"))
+    var threshold: Float?
 
-    @Option(name: .long, help: ArgumentHelp("Minimum lead of the best entry over the second.", valueName: "score"))
-    var margin: Float = MatchPolicy.defaultMargin
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Minimum lead of the best entry over the second (default: \(MatchPolicy.defaultMargin)).", valueName: "score"))
+    var margin: Float?
 
     @Option(name: .customLong("fallback-reply"), help: ArgumentHelp("Reply when nothing matches.", valueName: "text"))
-    var fallbackReply: String = MatchPolicy.defaultFallbackReply
+    var fallbackReply: String?
 
-    func validate() throws {
-        guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
-        guard (0...1).contains(margin) else { throw ValidationError("--margin must be between 0 and 1") }
-        guard EmbedderFactory.names.contains(embedder) else {
-            throw ValidationError("unknown --embedder '\(embedder)'; choose one of: \(EmbedderFactory.names.joined(separator: ", "))")
+    var flags: [Setting: String] {
+        var flags: [Setting: String] = [:]
+        flags[.corpus] = corpus
+        flags[.rules] = rules
+        flags[.embedder] = embedder
+        flags[.threshold] = threshold.map { "\($0)" }
+        flags[.margin] = margin.map { "\($0)" }
+        flags[.fallbackReply] = fallbackReply
+        return flags
+    }
+
+    /// Resolves the configuration from flags (plus `extra` flags of the command),
+    /// environment and file. A bad value exits 2 naming where it came from.
+    func configuration(extra: [Setting: String] = [:]) throws -> ServiceConfiguration {
+        do {
+            let layers = try ConfigurationLayers(configFile: config, flags: flags.merging(extra) { $1 })
+            return try ServiceConfiguration(layers)
+        } catch {
+            printError("configuration: \(error.description)")
+            throw ExitCode(2)
         }
     }
+}
 
-    var policy: MatchPolicy {
-        MatchPolicy(threshold: threshold, margin: margin, fallbackReply: fallbackReply)
-    }
-
+extension ServiceConfiguration {
     /// Loads and validates the corpus (off the cooperative threads), embeds it, and
-    /// returns the matcher. An invalid corpus prints every problem and exits 2.
-    func makeMatcher(warnings: Bool = true) async throws -> Matcher {
+    /// returns the matcher. Throws `CorpusValidationError` listing every problem.
+    func makeMatcher() async throws -> Matcher {
         let path = corpus
         let rulesFile = rules
-        let loaded: Corpus
+        let loaded = try await BlockingIO.run { try CorpusLoader.load(path, rulesFile: rulesFile) }
+        return try await Matcher.build(corpus: loaded, embedder: try EmbedderFactory.make(embedder), policy: policy)
+    }
+
+    /// `makeMatcher` for commands: an invalid corpus prints every problem and exits 2.
+    func makeMatcherOrExit(printWarnings: Bool = true) async throws -> Matcher {
         do {
-            loaded = try await BlockingIO.run { try CorpusLoader.load(path, rulesFile: rulesFile) }
+            let matcher = try await makeMatcher()
+            if printWarnings { for warning in matcher.corpus.warnings { printError(warning.description) } }
+            return matcher
         } catch let error as CorpusValidationError {
             printError(error.description)
             throw ExitCode(2)
         }
-        if warnings {
-            for warning in loaded.warnings { printError(warning.description) }
-        }
-        let embedder = try EmbedderFactory.make(embedder)
-        return try await Matcher.build(corpus: loaded, embedder: embedder, policy: policy)
     }
 }
 

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Dispatch
+import Foundation
 import Hummingbird
 import IntentCore
 import IntentServer
@@ -7,45 +9,85 @@ import Logging
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the HTTP service: POST /match, POST /match/batch, GET /healthz, GET /readyz.",
+        abstract: "Run the HTTP service on the corpus.",
         discussion: """
-            The server starts listening at once; /readyz answers 503 until the corpus is \
-            loaded and embedded, then 200. SIGTERM or SIGINT stop it gracefully: it stops \
-            accepting, finishes requests in flight and exits 0.
+            Routes: POST /match, POST /match/batch, GET /healthz, GET /readyz, GET /metrics, \
+            GET /v1/stats, and POST /admin/reload when an admin token is configured \
+            (INTENT_ADMIN_TOKEN). See openapi.yaml for the contract.
+
+            The listener opens at once; /readyz answers 503 until the corpus is loaded and \
+            embedded. SIGHUP reloads the corpus like POST /admin/reload (an invalid corpus \
+            is logged and the previous one keeps serving). SIGTERM or SIGINT stop the \
+            server gracefully: it stops accepting, finishes requests in flight and exits 0.
             """
     )
 
     @OptionGroup(title: "Corpus and policy") var options: MatcherOptions
 
-    @Option(name: .long, help: ArgumentHelp("Address to listen on.", valueName: "host"))
-    var host = "127.0.0.1"
+    @Option(name: .long, help: ArgumentHelp("Address to listen on (default: 127.0.0.1).", valueName: "host"))
+    var host: String?
 
-    @Option(name: .long, help: ArgumentHelp("Port to listen on (0 picks a free one).", valueName: "port"))
-    var port = 8080
+    @Option(name: .long, help: ArgumentHelp("Port to listen on, 0 for any free one (default: 8080).", valueName: "port"))
+    var port: Int?
 
-    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error, critical.", valueName: "level"))
-    var logLevel = "info"
-
-    func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-    }
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp("\(ServiceConfiguration.logLevels.joined(separator: ", ")) (default: info).", valueName: "level"))
+    var logLevel: String?
 
     func run() async throws {
-        var logger = Logger(label: "intent-service")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let holder = MatcherHolder()
-        // The corpus is loaded and embedded before the listener opens (the next issue moves
-        // loading behind /readyz so that large corpora do not delay /healthz).
-        let matcher = try await options.makeMatcher()
-        holder.replace(with: matcher)
-        logger.info(
-            "corpus ready",
-            metadata: [
-                "entries": "\(matcher.corpus.entries.count)", "version": "\(matcher.corpus.version)",
-                "embedder": "\(matcher.embedder.id)",
-            ])
-        let app = IntentServerApp(host: host, port: port, holder: holder, logger: logger)
-        try await app.application().runService()
+        var extra: [Setting: String] = [:]
+        extra[.host] = host
+        extra[.port] = port.map(String.init)
+        extra[.logLevel] = logLevel
+        let configuration = try options.configuration(extra: extra)
+        var configuredLogger = Logger(label: "intent-service")
+        configuredLogger.logLevel = configuration.logLevel
+        let logger = configuredLogger
+
+        let app = IntentServerApp(settings: configuration.server, logger: logger) {
+            try await configuration.makeMatcher()
+        }
+        if configuration.server.adminToken == nil {
+            logger.info("admin routes disabled: set INTENT_ADMIN_TOKEN to enable POST /admin/reload")
+        }
+        let reloadOnHangup = SignalReloader(reloader: app.reloader, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await app.application { port in
+                    logger.info("listening", metadata: ["address": "\(configuration.host):\(port)"])
+                }.runService()
+            }
+            group.addTask {
+                // Load after the listener is up: /healthz answers meanwhile, /readyz says 503.
+                do {
+                    try await app.reloader.reload()
+                } catch let error as CorpusValidationError {
+                    printError(error.description)
+                    throw ExitCode(2)
+                }
+            }
+            try await group.next()  // the server returns on SIGTERM/SIGINT; the loader returns first
+            try await group.next()
+        }
+        withExtendedLifetime(reloadOnHangup) {}
+        logger.info("stopped")
     }
+}
+
+/// Reloads the corpus on SIGHUP, the Unix convention for "re-read your configuration".
+final class SignalReloader {
+    private let source: any DispatchSourceSignal
+
+    init(reloader: CorpusReloader, logger: Logger) {
+        signal(SIGHUP, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler {
+            logger.info("SIGHUP: reloading the corpus")
+            Task { try? await reloader.reload() }
+        }
+        source.resume()
+    }
+
+    deinit { source.cancel() }
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import IntentCore
+import Logging
 import Testing
 
 @testable import IntentServer
@@ -16,9 +17,11 @@ import Testing
         rules: [try! KeywordRule(id: "human", mode: .containsAny, patterns: ["人工"], reply: .answer("Passing you on."), stage: .before)])
 
     func app(ready: Bool = true) async throws -> IntentServerApp {
-        let holder = MatcherHolder()
-        if ready { holder.replace(with: try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())) }
-        return IntentServerApp(holder: holder)
+        let app = IntentServerApp(settings: .init(), logger: Logger(label: "test")) {
+            try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
+        }
+        if ready { try await app.reloader.reload() }
+        return app
     }
 
     func post(_ client: some TestClientProtocol, _ uri: String, _ body: String, contentType: String? = "application/json")

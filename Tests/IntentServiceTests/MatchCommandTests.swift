@@ -99,7 +99,7 @@ import Testing
     @Test func badOptionsAreRejectedWithAHint() throws {
         let r = try run(["match", "--embedder", "magic", "hi"])
         #expect(r.status != 0)
-        #expect(r.stderr.contains("unknown --embedder 'magic'"))
+        #expect(r.stderr.contains("--embedder: 'magic' is not one of lexical"))
     }
 
     @Test func helpDescribesEveryOption() throws {

@@ -29,6 +29,10 @@ public struct CorpusValidationError: Error, Sendable, CustomStringConvertible {
     /// Every problem found, errors and warnings, in file and line order.
     public var issues: [CorpusIssue]
 
+    public init(issues: [CorpusIssue]) {
+        self.issues = issues
+    }
+
     public var errors: [CorpusIssue] { issues.filter { $0.severity == .error } }
 
     public var description: String {

@@ -1,0 +1,65 @@
+import Foundation
+
+/// What a corpus owner needs to know about live traffic: which entries and
+/// rules answer, how often nothing does, and the recent messages that went
+/// unanswered or were ambiguous (with their best candidates), so they can add
+/// paraphrases where customers are missed.
+///
+/// A value type: the server keeps one behind a lock and records every decision.
+/// Recent-message lists are bounded (`recentLimit`), so memory stays flat.
+public struct MatchStatistics: Sendable {
+    public struct RecentMessage: Sendable, Equatable, Codable {
+        public var message: String
+        public var at: Date
+        public var status: MatchDecision.Status
+        public var candidates: [MatchDecision.Candidate]
+    }
+
+    public let since: Date
+    public let recentLimit: Int
+    public private(set) var total = 0
+    public private(set) var byStatus: [MatchDecision.Status: Int] = [:]
+    public private(set) var byMethod: [MatchDecision.Method: Int] = [:]
+    public private(set) var hitsByEntry: [String: Int] = [:]
+    public private(set) var hitsByRule: [String: Int] = [:]
+    public private(set) var degraded = 0
+    public private(set) var recentUnmatched: [RecentMessage] = []
+    public private(set) var recentAmbiguous: [RecentMessage] = []
+
+    public init(since: Date = Date(), recentLimit: Int = 1_000) {
+        self.since = since
+        self.recentLimit = recentLimit
+    }
+
+    public mutating func record(message: String, decision: MatchDecision, degraded isDegraded: Bool = false, at: Date = Date()) {
+        total += 1
+        byStatus[decision.status, default: 0] += 1
+        byMethod[decision.method, default: 0] += 1
+        if isDegraded { degraded += 1 }
+        if let id = decision.answeredID { hitsByEntry[id, default: 0] += 1 }
+        if let rule = decision.rule { hitsByRule[rule, default: 0] += 1 }
+        let recent = RecentMessage(
+            message: message, at: at, status: decision.status, candidates: Array(decision.candidates.prefix(3)))
+        switch decision.status {
+        case .unmatched: Self.append(recent, to: &recentUnmatched, limit: recentLimit)
+        case .ambiguous: Self.append(recent, to: &recentAmbiguous, limit: recentLimit)
+        default: break
+        }
+    }
+
+    /// Share of messages that got the fallback reply (status `unmatched`).
+    public var fallbackRate: Double {
+        total == 0 ? 0 : Double(byStatus[.unmatched, default: 0]) / Double(total)
+    }
+
+    /// Newest last; the oldest are dropped past `limit`. Amortised O(1): trims in chunks.
+    private static func append(_ item: RecentMessage, to list: inout [RecentMessage], limit: Int) {
+        list.append(item)
+        if list.count >= limit + max(limit / 4, 1) { list.removeFirst(list.count - limit) }
+    }
+
+    /// The recent list as served: at most `limit` items, newest first.
+    public func newestFirst(_ list: [RecentMessage]) -> [RecentMessage] {
+        Array(list.suffix(recentLimit).reversed())
+    }
+}

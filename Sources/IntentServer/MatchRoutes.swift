@@ -1,0 +1,72 @@
+import Dispatch
+import Hummingbird
+import IntentCore
+
+/// `POST /match` and `POST /match/batch`.
+struct MatchRoutes {
+    let holder: MatcherHolder
+    let reader: JSONBodyReader
+    let stats: StatsRecorder
+    let metrics: ServiceMetrics
+
+    func register(on router: Router<IntentRequestContext>) {
+        router.post("/match") { request, context in
+            let started = DispatchTime.now().uptimeNanoseconds
+            let body = try await reader.decode(MatchRequest.self, from: request)
+            try reader.validate(message: body.message, field: "message")
+            try reader.validate(topK: body.topK)
+            let matcher = try ready()
+            let decision = try await matcher.match(body.message, topK: body.topK)
+            observe(body.message, decision, context: context)
+            let elapsed = DispatchTime.now().uptimeNanoseconds - started
+            metrics.matchDuration(nanoseconds: Int64(elapsed))
+            return try JSONResponse.make(
+                MatchResponse(decision: decision, requestID: context.requestID, latencyMilliseconds: milliseconds(elapsed)))
+        }
+        router.post("/match/batch") { request, context in
+            let started = DispatchTime.now().uptimeNanoseconds
+            let body = try await reader.decode(BatchMatchRequest.self, from: request)
+            let limit = reader.limits.maxBatchMessages
+            guard !body.messages.isEmpty, body.messages.count <= limit else {
+                throw APIError(.badRequest, "batch_size", "'messages' must hold 1 to \(limit) messages")
+            }
+            for (i, message) in body.messages.enumerated() {
+                try reader.validate(message: message, field: "messages[\(i)]")
+            }
+            try reader.validate(topK: body.topK)
+            let matcher = try ready()
+            let decisions = try await matcher.match(body.messages, topK: body.topK)
+            for (message, decision) in zip(body.messages, decisions) { observe(message, decision, context: context) }
+            let latency = milliseconds(DispatchTime.now().uptimeNanoseconds - started)
+            return try JSONResponse.make(
+                BatchMatchResponse(
+                    results: decisions.map {
+                        MatchResponse(decision: $0, requestID: context.requestID, latencyMilliseconds: latency)
+                    },
+                    requestID: context.requestID, latencyMilliseconds: latency))
+        }
+    }
+
+    private func ready() throws -> Matcher {
+        guard let matcher = holder.matcher else {
+            throw APIError(.serviceUnavailable, "not_ready", "the corpus is still loading; retry shortly")
+        }
+        return matcher
+    }
+
+    private func observe(_ message: String, _ decision: MatchDecision, context: IntentRequestContext) {
+        stats.record(message: message, decision: decision)
+        metrics.decision(decision)
+        // Customer messages are personal data: only at debug level.
+        context.logger.debug(
+            "decision",
+            metadata: [
+                "message": "\(message)", "status": "\(decision.status.rawValue)", "id": "\(decision.id ?? "-")",
+                "score": "\(decision.score.map { "\($0)" } ?? "-")",
+            ])
+    }
+
+    private func milliseconds(_ nanoseconds: UInt64) -> Double {
+        (Double(nanoseconds) / 10_000).rounded() / 100
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import IntentCore
+import Metrics
+import Prometheus
+
+/// The service's metrics, recorded through swift-metrics into a Prometheus
+/// registry of its own (no process-wide bootstrap, so several servers, e.g. in
+/// tests, keep separate counts). `GET /metrics` renders `registry`.
+public final class ServiceMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
+        ]
+        self.factory = factory
+    }
+
+    /// One HTTP request: counted by route and status, timed by route.
+    func request(route: String, status: Int, nanoseconds: Int64) {
+        Counter(label: "intent_http_requests_total", dimensions: [("route", route), ("status", "\(status)")], factory: factory)
+            .increment()
+        Metrics.Timer(label: "intent_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            .recordNanoseconds(nanoseconds)
+    }
+
+    /// One decision of /match or /match/batch.
+    func decision(_ decision: MatchDecision) {
+        Counter(
+            label: "intent_match_outcomes_total",
+            dimensions: [("status", decision.status.rawValue), ("method", decision.method.rawValue)], factory: factory
+        ).increment()
+    }
+
+    func matchDuration(nanoseconds: Int64) {
+        Metrics.Timer(label: "intent_match_duration_seconds", factory: factory).recordNanoseconds(nanoseconds)
+    }
+
+    func corpusLoaded(_ corpus: Corpus) {
+        Gauge(label: "intent_corpus_entries", factory: factory).record(corpus.entries.count)
+        Gauge(label: "intent_corpus_paraphrases", factory: factory).record(corpus.paraphraseCount)
+    }
+
+    func reload(succeeded: Bool) {
+        Counter(label: "intent_reloads_total", dimensions: [("result", succeeded ? "ok" : "failed")], factory: factory)
+            .increment()
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func render() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}

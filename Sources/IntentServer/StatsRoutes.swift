@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import IntentCore
+
+/// `GET /v1/stats`: analytics since the process started.
+struct StatsRoutes {
+    let holder: MatcherHolder
+    let stats: StatsRecorder
+
+    func register(on router: Router<IntentRequestContext>) {
+        router.get("/v1/stats") { request, _ in
+            let limit = request.uri.queryParameters.get("recent", as: Int.self) ?? 100
+            guard (0...1_000).contains(limit) else {
+                throw APIError(.badRequest, "recent_out_of_range", "'recent' must be between 0 and 1000")
+            }
+            return try JSONResponse.make(StatsResponse(stats.snapshot, corpusVersion: holder.matcher?.corpus.version, recent: limit))
+        }
+    }
+}
+
+struct StatsResponse: Encodable {
+    struct Recent: Encodable {
+        var message: String
+        var at: String
+        var candidates: [MatchDecision.Candidate]
+    }
+
+    var since: String
+    var corpusVersion: String?
+    var total: Int
+    var outcomes: [String: Int]
+    var methods: [String: Int]
+    var fallbackRate: Double
+    var degraded: Int
+    var hitsByFAQ: [String: Int]
+    var hitsByRule: [String: Int]
+    var recentUnmatched: [Recent]
+    var recentAmbiguous: [Recent]
+
+    init(_ s: MatchStatistics, corpusVersion: String?, recent: Int) {
+        let format = ISO8601DateFormatter()
+        since = format.string(from: s.since)
+        self.corpusVersion = corpusVersion
+        total = s.total
+        var outcomes = Dictionary(uniqueKeysWithValues: ["matched", "ambiguous", "keyword", "unmatched"].map { ($0, 0) })
+        for (status, count) in s.byStatus { outcomes[status.rawValue] = count }
+        self.outcomes = outcomes
+        methods = Dictionary(uniqueKeysWithValues: s.byMethod.map { ($0.key.rawValue, $0.value) })
+        fallbackRate = (s.fallbackRate * 10_000).rounded() / 10_000
+        degraded = s.degraded
+        hitsByFAQ = s.hitsByEntry
+        hitsByRule = s.hitsByRule
+        func recentList(_ list: [MatchStatistics.RecentMessage]) -> [Recent] {
+            s.newestFirst(list).prefix(recent).map {
+                Recent(message: $0.message, at: format.string(from: $0.at), candidates: $0.candidates)
+            }
+        }
+        recentUnmatched = recentList(s.recentUnmatched)
+        recentAmbiguous = recentList(s.recentAmbiguous)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case since
+        case corpusVersion = "corpus_version"
+        case total, outcomes, methods
+        case fallbackRate = "fallback_rate"
+        case degraded
+        case hitsByFAQ = "hits_by_faq"
+        case hitsByRule = "hits_by_rule"
+        case recentUnmatched = "recent_unmatched"
+        case recentAmbiguous = "recent_ambiguous"
+    }
+}

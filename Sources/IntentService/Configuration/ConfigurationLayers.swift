@@ -1,0 +1,114 @@
+import Foundation
+import IntentCore
+import Yams
+
+/// Settings from three layers, highest first: command-line flags, `INTENT_*`
+/// environment variables, the YAML config file; then built-in defaults.
+/// Typed getters say exactly which layer held a bad value.
+struct ConfigurationLayers {
+    private var flags: [Setting: String] = [:]
+    private var environment: [Setting: String] = [:]
+    private var file: [Setting: (value: String, location: SourceLocation)] = [:]
+
+    /// - Parameters:
+    ///   - configFile: `--config`, else `$INTENT_CONFIG`; nil for none.
+    ///   - flags: values given on the command line.
+    init(configFile: String?, flags: [Setting: String], environment env: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigurationError)
+    {
+        self.flags = flags
+        for setting in Setting.allCases {
+            if let value = env[setting.environmentVariable] { environment[setting] = value }
+        }
+        if let path = configFile ?? env[configEnvironmentVariable] {
+            file = try Self.readFile(path)
+        }
+    }
+
+    static func readFile(_ path: String) throws(ConfigurationError) -> [Setting: (value: String, location: SourceLocation)] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError("\(path): cannot be read as UTF-8 text; check --config")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError("\(path): malformed YAML: \(error)")
+        }
+        guard let root else { return [:] }
+        guard let mapping = root.mapping else {
+            throw ConfigurationError("\(path):\(root.mark?.line ?? 1): expected a mapping of settings")
+        }
+        var values: [Setting: (String, SourceLocation)] = [:]
+        var problems: [String] = []
+        for (key, value) in mapping {
+            let name = key.string ?? "?"
+            let location = SourceLocation(file: path, line: key.mark?.line ?? 1)
+            guard let setting = Setting(rawValue: name) else {
+                problems.append(
+                    "\(location): \(name): unknown setting; known: \(Setting.allCases.map(\.key).joined(separator: ", "))")
+                continue
+            }
+            guard let scalar = value.scalar else {
+                problems.append("\(location): \(name): expected a single value")
+                continue
+            }
+            if scalar.style == .plain && (scalar.string == "~" || scalar.string == "null") { continue }
+            values[setting] = (scalar.string, location)
+        }
+        if !problems.isEmpty { throw ConfigurationError(problems.joined(separator: "\n")) }
+        return values
+    }
+
+    /// The winning raw value and a description of where it came from.
+    func raw(_ setting: Setting) -> (value: String, origin: String)? {
+        if let v = flags[setting] { return (v, "--\(setting.key.replacingOccurrences(of: "_", with: "-"))") }
+        if let v = environment[setting] { return (v, setting.environmentVariable) }
+        if let v = file[setting] { return (v.value, "\(v.location): \(setting.key)") }
+        return nil
+    }
+
+    func string(_ setting: Setting, default value: String) -> String {
+        raw(setting)?.value ?? value
+    }
+
+    func optionalString(_ setting: Setting) -> String? {
+        guard let value = raw(setting)?.value, !value.isEmpty else { return nil }
+        return value
+    }
+
+    func int(_ setting: Setting, default value: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let (text, origin) = raw(setting) else { return value }
+        guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+            throw ConfigurationError(
+                "\(origin): '\(describe(setting, text))' is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+
+    func float(_ setting: Setting, default value: Float, in range: ClosedRange<Float>) throws(ConfigurationError) -> Float {
+        guard let (text, origin) = raw(setting) else { return value }
+        guard let number = Float(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+            throw ConfigurationError(
+                "\(origin): '\(describe(setting, text))' is not a number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+
+    func choice(_ setting: Setting, default value: String, from choices: [String]) throws(ConfigurationError) -> String {
+        guard let (text, origin) = raw(setting) else { return value }
+        guard choices.contains(text) else {
+            throw ConfigurationError("\(origin): '\(describe(setting, text))' is not one of \(choices.joined(separator: ", "))")
+        }
+        return text
+    }
+
+    private func describe(_ setting: Setting, _ value: String) -> String {
+        setting.isSecret ? "<redacted>" : value
+    }
+}
+
+struct ConfigurationError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,39 @@
+import IntentCore
+import IntentServer
+import Logging
+
+/// The resolved, typed configuration of a command (see `Setting` for the keys).
+struct ServiceConfiguration {
+    var corpus: String
+    var rules: String?
+    var embedder: String
+    var policy: MatchPolicy
+    var host: String
+    var port: Int
+    var logLevel: Logger.Level
+    var server: IntentServerApp.Settings
+
+    static let logLevels = Logger.Level.allCases.map(\.rawValue)
+
+    init(_ layers: ConfigurationLayers) throws(ConfigurationError) {
+        corpus = layers.string(.corpus, default: "corpus")
+        rules = layers.optionalString(.rules)
+        embedder = try layers.choice(.embedder, default: LexicalEmbedder.name, from: EmbedderFactory.names)
+        policy = MatchPolicy(
+            threshold: try layers.float(.threshold, default: MatchPolicy.defaultThreshold, in: 0...1),
+            margin: try layers.float(.margin, default: MatchPolicy.defaultMargin, in: 0...1),
+            topK: try layers.int(.topK, default: 5, in: 1...20),
+            fallbackReply: layers.string(.fallbackReply, default: MatchPolicy.defaultFallbackReply))
+        host = layers.string(.host, default: "127.0.0.1")
+        port = try layers.int(.port, default: 8080, in: 0...65_535)
+        logLevel = Logger.Level(rawValue: try layers.choice(.logLevel, default: "info", from: Self.logLevels)) ?? .info
+        server = IntentServerApp.Settings()
+        server.host = host
+        server.port = port
+        server.adminToken = layers.optionalString(.adminToken)
+        server.limits.maxBodyBytes = try layers.int(.maxBodyBytes, default: server.limits.maxBodyBytes, in: 1_024...16_777_216)
+        server.limits.maxMessageCharacters = try layers.int(
+            .maxMessageChars, default: server.limits.maxMessageCharacters, in: 1...100_000)
+        server.limits.maxBatchMessages = try layers.int(.maxBatchMessages, default: server.limits.maxBatchMessages, in: 1...10_000)
+    }
+}

@@ -1,0 +1,24 @@
+/// Every setting of the service: its config-file key, environment variable and
+/// default. One table, so the README, `--help` and the loader cannot drift apart.
+enum Setting: String, CaseIterable {
+    case host, port, corpus, rules, embedder, threshold, margin
+    case topK = "top_k"
+    case fallbackReply = "fallback_reply"
+    case logLevel = "log_level"
+    case adminToken = "admin_token"
+    case maxBodyBytes = "max_body_bytes"
+    case maxMessageChars = "max_message_chars"
+    case maxBatchMessages = "max_batch_messages"
+
+    /// The config-file key.
+    var key: String { rawValue }
+
+    /// The environment variable that overrides the file.
+    var environmentVariable: String { "INTENT_" + rawValue.uppercased() }
+
+    /// Secret values are never echoed in errors or logs.
+    var isSecret: Bool { self == .adminToken }
+}
+
+/// Where the configuration file is named when `--config` is not given.
+let configEnvironmentVariable = "INTENT_CONFIG"

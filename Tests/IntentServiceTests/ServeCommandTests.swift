@@ -1,0 +1,185 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `intent-service serve` as a real process: start-up, SIGHUP reload, graceful SIGTERM.
+@Suite(.serialized) struct ServeCommandTests {
+    /// A running server and everything it printed so far.
+    final class LogBuffer: Sendable {
+        let text = Mutex("")
+        func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+    }
+
+    final class ServerProcess {
+        let process: Process
+        let output = LogBuffer()
+
+        init(arguments: [String], environment: [String: String] = [:]) throws {
+            process = Process()
+            process.executableURL = MatchCommandTests.binary
+            process.arguments = ["serve", "--port", "0"] + arguments
+            process.currentDirectoryURL = MatchCommandTests.root
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            pipe.fileHandleForReading.readabilityHandler = { [output] handle in
+                output.append(handle.availableData)
+            }
+            try process.run()
+        }
+
+        var log: String { output.text.withLock { $0 } }
+
+        /// Waits until the log contains `text`, for at most `seconds`.
+        func waitFor(_ text: String, seconds: Double = 20) async throws -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if log.contains(text) { return true }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return false
+        }
+
+        /// The port from the "listening" log line.
+        func port() async throws -> Int {
+            #expect(try await waitFor("address="))
+            let line = try #require(log.split(separator: "\n").first { $0.contains("address=") })
+            let address = try #require(line.split(separator: " ").first { $0.hasPrefix("address=") })
+            return try #require(Int(address.split(separator: ":").last ?? ""))
+        }
+
+        func stop() {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+    }
+
+    func request(_ port: Int, _ path: String, method: String = "GET", body: [String: Any]? = nil, token: String? = nil)
+        async throws -> (Int, [String: Any])
+    {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        if let body {
+            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        return ((response as! HTTPURLResponse).statusCode, object)
+    }
+
+    @Test func servesReloadsOnHangupAndStopsGracefully() async throws {
+        let server = try ServerProcess(arguments: ["--corpus", "corpus"])
+        defer { server.stop() }
+        let port = try await server.port()
+        #expect(try await server.waitFor("corpus loaded"))
+        let (ready, readiness) = try await request(port, "/readyz")
+        #expect(ready == 200)
+        #expect(readiness["entries"] as? Int ?? 0 >= 40)
+
+        let (status, decision) = try await request(port, "/match", method: "POST", body: ["message": "我想把钱要回来"])
+        #expect(status == 200)
+        #expect(decision["id"] as? String == "refund_request")
+
+        kill(server.process.processIdentifier, SIGHUP)
+        #expect(try await server.waitFor("SIGHUP: reloading"))
+        let reloads = { server.log.components(separatedBy: "corpus loaded").count - 1 }
+        let deadline = Date().addingTimeInterval(20)
+        while reloads() < 2 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(reloads() == 2)
+
+        // A request in flight when SIGTERM arrives (its head sent, its body not yet) still gets
+        // its answer; then the process exits 0.
+        let body = Array(#"{"message": "where is my parcel?"}"#.utf8)
+        let connection = try RawConnection(port: port)
+        try connection.send(
+            Array("POST /match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8))
+        try connection.send(Array(body.prefix(10)))
+        try await Task.sleep(for: .milliseconds(200))
+        server.process.terminate()
+        try await Task.sleep(for: .milliseconds(200))
+        try connection.send(Array(body.dropFirst(10)))
+        let response = connection.readAll()
+        #expect(response.hasPrefix("HTTP/1.1 200"), "\(response)")
+        #expect(response.contains("track_order"))
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        #expect(try await server.waitFor("stopped", seconds: 5))
+    }
+
+    @Test func adminTokenNeverAppearsInLogsOrResponses() async throws {
+        let token = "tok-\(UUID().uuidString)"
+        let server = try ServerProcess(arguments: ["--corpus", "corpus", "--log-level", "trace"], environment: ["INTENT_ADMIN_TOKEN": token])
+        defer { server.stop() }
+        let port = try await server.port()
+        #expect(try await server.waitFor("corpus loaded"))
+        let (wrong, wrongBody) = try await request(port, "/admin/reload", method: "POST", token: "nope")
+        #expect(wrong == 401)
+        let (right, rightBody) = try await request(port, "/admin/reload", method: "POST", token: token)
+        #expect(right == 200)
+        #expect(rightBody["status"] as? String == "reloaded")
+        server.stop()
+        #expect(!server.log.contains(token))
+        #expect(!"\(wrongBody)\(rightBody)".contains(token))
+    }
+
+    @Test func invalidCorpusExitsTwo() async throws {
+        let dir = NSTemporaryDirectory() + "intent-serve-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"{"id": "a", "questions": [], "answer": "x"}"#.write(toFile: dir + "/faq.jsonl", atomically: true, encoding: .utf8)
+        let server = try ServerProcess(arguments: ["--corpus", dir])
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 2)
+        #expect(try await server.waitFor("faq.jsonl:1: questions: empty list", seconds: 5))
+    }
+
+    @Test func badConfigurationNamesItsSource() async throws {
+        let server = try ServerProcess(arguments: [], environment: ["INTENT_THRESHOLD": "high"])
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 2)
+        #expect(try await server.waitFor("INTENT_THRESHOLD: 'high' is not a number in 0.0...1.0", seconds: 5))
+    }
+}
+
+/// A plain TCP client, to hold a request half-sent across a signal.
+final class RawConnection {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+        guard sent == bytes.count else { throw POSIXError(.EPIPE) }
+    }
+
+    func readAll() -> String {
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            data += buffer[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    deinit { close(fd) }
+}
