@@ -31,7 +31,7 @@ enum TuneBenchmark {
             change(&p)
             variants.append((label, p, VectorIndex.defaultCentroidWeight))
         }
-        for d in [1024, 4096, 8192] { vary("dimension \(d)") { $0.dimension = d } }
+        for d in [1024, 4096, 8192, 16384, 65536] { vary("dimension \(d)") { $0.dimension = d } }
         for w in [Float(0), 0.2, 0.5, 0.7] { vary("charNGramWeight \(w)") { $0.charNGramWeight = w } }
         for s in [[3], [2, 3, 4], [3, 4, 5], [4]] { vary("charNGramSizes \(s)") { $0.charNGramSizes = s } }
         for w in [Float(0), 0.25, 1.0] { vary("wordPairWeight \(w)") { $0.wordPairWeight = w } }

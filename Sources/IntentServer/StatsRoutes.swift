@@ -9,7 +9,8 @@ struct StatsRoutes {
 
     func register(on router: Router<IntentRequestContext>) {
         router.get("/v1/stats") { request, _ in
-            let limit = request.uri.queryParameters.get("recent", as: Int.self) ?? 100
+            let raw = request.uri.queryParameters.get("recent")
+            let limit = raw.map { Int($0) ?? -1 } ?? 100
             guard (0...1_000).contains(limit) else {
                 throw APIError(.badRequest, "recent_out_of_range", "'recent' must be between 0 and 1000")
             }

@@ -32,6 +32,16 @@ import Testing
 
     @Test(arguments: [FeatureWeighting.none, .inverseDocumentFrequency], [Float(0), 0.5, 1])
     func topKMatchesNaiveReference(weighting: FeatureWeighting, centroidWeight: Float) {
+        checkAgainstReference(weighting: weighting, centroidWeight: centroidWeight, interleaved: false)
+    }
+
+    /// Entries whose paraphrases are not contiguous take the general ranking path.
+    @Test(arguments: [Float(0), 0.5])
+    func interleavedOwnersMatchNaiveReference(centroidWeight: Float) {
+        checkAgainstReference(weighting: .inverseDocumentFrequency, centroidWeight: centroidWeight, interleaved: true)
+    }
+
+    func checkAgainstReference(weighting: FeatureWeighting, centroidWeight: Float, interleaved: Bool) {
         var generator = SystemRandomNumberGenerator()
         let dimension = 37  // not a multiple of the SIMD width, on purpose
         let entries = 23
@@ -43,6 +53,11 @@ import Testing
                 rows.append((0..<dimension).map { _ in Bool.random() ? 0 : Float.random(in: -1...1) })
                 owner.append(e)
             }
+        }
+        if interleaved {
+            let order = Array(owner.indices).shuffled()
+            rows = order.map { rows[$0] }
+            owner = order.map { owner[$0] }
         }
         let index = VectorIndex(
             vectors: EmbeddingMatrix(dimension: dimension, storage: rows.flatMap { $0 }), owner: owner, entryCount: entries,

@@ -3,11 +3,17 @@ import Foundation
 /// Exact (brute-force) cosine search over the paraphrase vectors of a corpus,
 /// with scores aggregated per FAQ entry.
 ///
-/// Layout: vectors are stored feature-major ("column store": one contiguous run
-/// of `count` floats per vector component). A query is scored by adding
-/// `q[f] * column[f]` for each component `f` where the query is non-zero, so a
-/// sparse lexical query touches only its own few hundred columns, while a dense
-/// neural query streams the whole matrix once. Both are exact.
+/// Layout: vectors are stored feature-major (a column per vector component). A
+/// query is scored by adding `q[f] * column[f]` for each component `f` where the
+/// query is non-zero. A column that most vectors use is stored dense (`count`
+/// contiguous floats, added with SIMD); a column few vectors use is stored as a
+/// posting list (row indices and values, compressed sparse columns). So a
+/// lexical query touches only the postings of its own few hundred features,
+/// and a dense neural query streams the whole matrix once. Both are exact.
+///
+/// Memory: dense columns cost 4 bytes per paraphrase each; sparse ones 8 bytes
+/// per non-zero value. Lexical vectors (~100 non-zeros in 2,048) come to about
+/// 1 KB per paraphrase; a 384-dimension neural model to 1.5 KB.
 ///
 /// Invariants: stored vectors are weighted (see `FeatureWeighting`) and
 /// L2-normalised at build time, so a dot product is a cosine; an all-zero vector
@@ -20,10 +26,21 @@ public struct VectorIndex: Sendable {
     public let entryCount: Int
     /// `owner[i]` is the entry index of paraphrase `i`.
     public let owner: [Int32]
+    /// When each entry's paraphrases are contiguous (as `Matcher` lays them out), entry `e`
+    /// owns rows `entryStart[e]..<entryStart[e + 1]` and ranking runs without scattered
+    /// writes; nil otherwise.
+    private let entryStart: [Int32]?
     /// How much an entry's score leans on its centroid (all its paraphrases
     /// together) rather than its single best paraphrase: 0 = best paraphrase only.
     public let centroidWeight: Float
-    private let columns: [Float]
+    /// Dense columns, `count` floats each, in slot order.
+    private let denseColumns: [Float]
+    /// Slot of component `f` in `denseColumns`, or -1 when the column is sparse.
+    private let denseSlot: [Int32]
+    /// Postings of sparse column `f`: `postingRows/Values[postingStart[f]..<postingStart[f+1]]`.
+    private let postingStart: [Int32]
+    private let postingRows: [Int32]
+    private let postingValues: [Float]
     private let componentWeights: [Float]?
     /// |sum of the entry's normalised paraphrase vectors|: the centroid cosine of
     /// a query is then (sum of its paraphrase cosines) / this, with no extra vectors.
@@ -43,6 +60,7 @@ public struct VectorIndex: Sendable {
         self.count = count
         self.entryCount = entryCount
         self.owner = owner.map { Int32($0) }
+        self.entryStart = Self.contiguousRanges(owner, entryCount: entryCount)
         self.centroidWeight = centroidWeight
 
         var weights: [Float]?
@@ -51,34 +69,110 @@ public struct VectorIndex: Sendable {
         }
         self.componentWeights = weights
 
-        var columns = [Float](repeating: 0, count: dimension * count)
-        var sums = [Float](repeating: 0, count: centroidWeight > 0 ? entryCount * dimension : 0)
+        // Pass 1: weight and normalise each row, keep its non-zeros, count them per column.
+        var nonZeros: [(row: Int32, component: Int32, value: Float)] = []
+        var columnCounts = [Int](repeating: 0, count: dimension)
+        var rowStart = [Int](repeating: 0, count: count + 1)
         vectors.storage.withUnsafeBufferPointer { rows in
-            columns.withUnsafeMutableBufferPointer { cols in
-                var row = [Float](repeating: 0, count: dimension)
-                for i in 0..<count {
-                    var norm: Float = 0
-                    for f in 0..<dimension {
-                        var x = rows[i * dimension + f]
-                        if let weights { x *= weights[f] }
-                        row[f] = x
-                        norm += x * x
-                    }
-                    guard norm > 0 else { continue }
+            var row = [Float](repeating: 0, count: dimension)
+            for i in 0..<count {
+                var norm: Float = 0
+                for f in 0..<dimension {
+                    var x = rows[i * dimension + f]
+                    if let weights { x *= weights[f] }
+                    row[f] = x
+                    norm += x * x
+                }
+                if norm > 0 {
                     let scale = 1 / norm.squareRoot()
                     for f in 0..<dimension where row[f] != 0 {
-                        cols[f * count + i] = row[f] * scale
-                        if !sums.isEmpty { sums[owner[i] * dimension + f] += row[f] * scale }
+                        nonZeros.append((Int32(i), Int32(f), row[f] * scale))
+                        columnCounts[f] += 1
                     }
                 }
+                rowStart[i + 1] = nonZeros.count
             }
         }
-        self.columns = columns
-        self.centroidNorms = (0..<(sums.isEmpty ? 0 : entryCount)).map { e in
+        // Pass 2: a column used by more than an eighth of the rows is cheaper dense (measured:
+        // a SIMD pass over `count` floats costs about as much as scattering count/8 postings).
+        var denseSlot = [Int32](repeating: -1, count: dimension)
+        var denseCount: Int32 = 0
+        var postingStart = [Int32](repeating: 0, count: dimension + 1)
+        for f in 0..<dimension {
+            if columnCounts[f] * 8 > count {
+                denseSlot[f] = denseCount
+                denseCount += 1
+                postingStart[f + 1] = postingStart[f]
+            } else {
+                postingStart[f + 1] = postingStart[f] + Int32(columnCounts[f])
+            }
+        }
+        var denseColumns = [Float](repeating: 0, count: Int(denseCount) * count)
+        let postings = Int(postingStart[dimension])
+        var postingRows = [Int32](repeating: 0, count: postings)
+        var postingValues = [Float](repeating: 0, count: postings)
+        var fill = postingStart
+        for (row, component, value) in nonZeros {
+            let f = Int(component)
+            if denseSlot[f] >= 0 {
+                denseColumns[Int(denseSlot[f]) * count + Int(row)] = value
+            } else {
+                let at = Int(fill[f])
+                postingRows[at] = row
+                postingValues[at] = value
+                fill[f] += 1
+            }
+        }
+        self.denseColumns = denseColumns
+        self.denseSlot = denseSlot
+        self.postingStart = postingStart
+        self.postingRows = postingRows
+        self.postingValues = postingValues
+        self.centroidNorms =
+            centroidWeight > 0
+            ? Self.centroidNorms(nonZeros, rowStart: rowStart, owner: owner, entryCount: entryCount, dimension: dimension) : []
+    }
+
+    /// |sum of each entry's normalised vectors|, with one scratch vector reused entry by entry.
+    private static func centroidNorms(
+        _ nonZeros: [(row: Int32, component: Int32, value: Float)], rowStart: [Int], owner: [Int], entryCount: Int,
+        dimension: Int
+    ) -> [Float] {
+        var rowsOfEntry = [[Int]](repeating: [], count: entryCount)
+        for (row, entry) in owner.enumerated() { rowsOfEntry[entry].append(row) }
+        var scratch = [Float](repeating: 0, count: dimension)
+        var touched: [Int] = []
+        return rowsOfEntry.map { rows in
+            for row in rows {
+                for k in rowStart[row]..<rowStart[row + 1] {
+                    let f = Int(nonZeros[k].component)
+                    if scratch[f] == 0 { touched.append(f) }
+                    scratch[f] += nonZeros[k].value
+                }
+            }
             var norm: Float = 0
-            for f in 0..<dimension { norm += sums[e * dimension + f] * sums[e * dimension + f] }
+            for f in touched {
+                norm += scratch[f] * scratch[f]
+                scratch[f] = 0
+            }
+            touched.removeAll(keepingCapacity: true)
             return norm.squareRoot()
         }
+    }
+
+    private static func contiguousRanges(_ owner: [Int], entryCount: Int) -> [Int32]? {
+        var start = [Int32](repeating: Int32(owner.count), count: entryCount + 1)
+        var expected = 0
+        for (row, entry) in owner.enumerated() {
+            if row == 0 || entry != owner[row - 1] {
+                guard entry == expected else { return nil }
+                start[entry] = Int32(row)
+                expected += 1
+            }
+        }
+        // Entries without paraphrases must come last for the ranges to be right.
+        guard expected == entryCount else { return nil }
+        return start
     }
 
     public static let defaultCentroidWeight: Float = 0.5
@@ -120,26 +214,42 @@ public struct VectorIndex: Sendable {
         var scores = [Float](repeating: 0, count: count)
         let components = prepare(query)
         guard count > 0, !components.isEmpty else { return scores }
-        columns.withUnsafeBufferPointer { cols in
+        denseColumns.withUnsafeBufferPointer { dense in
             scores.withUnsafeMutableBufferPointer { out in
-                // Four columns per pass: a quarter of the read-modify-write traffic on `out`.
+                // Sparse columns: scatter their postings.
+                postingRows.withUnsafeBufferPointer { rows in
+                    postingValues.withUnsafeBufferPointer { values in
+                        for (f, w) in components where denseSlot[f] < 0 {
+                            for k in Int(postingStart[f])..<Int(postingStart[f + 1]) {
+                                out[Int(rows[k])] += w * values[k]
+                            }
+                        }
+                    }
+                }
+                // Dense columns, four per pass: a quarter of the read-modify-write traffic on `out`.
+                let denseComponents = components.filter { denseSlot[$0.0] >= 0 }.map {
+                    (dense.baseAddress! + Int(denseSlot[$0.0]) * count, $0.1)
+                }
                 var k = 0
-                while k + 4 <= components.count {
-                    let (f0, w0) = components[k], (f1, w1) = components[k + 1]
-                    let (f2, w2) = components[k + 2], (f3, w3) = components[k + 3]
-                    Self.addScaled4(
-                        out, cols.baseAddress! + f0 * count, w0, cols.baseAddress! + f1 * count, w1,
-                        cols.baseAddress! + f2 * count, w2, cols.baseAddress! + f3 * count, w3)
+                while k + 4 <= denseComponents.count {
+                    let (c0, w0) = denseComponents[k], (c1, w1) = denseComponents[k + 1]
+                    let (c2, w2) = denseComponents[k + 2], (c3, w3) = denseComponents[k + 3]
+                    Self.addScaled4(out, c0, w0, c1, w1, c2, w2, c3, w3)
                     k += 4
                 }
-                while k < components.count {
-                    let (f, w) = components[k]
-                    Self.addScaled(out, cols.baseAddress! + f * count, w)
+                while k < denseComponents.count {
+                    Self.addScaled(out, denseComponents[k].0, denseComponents[k].1)
                     k += 1
                 }
             }
         }
         return scores
+    }
+
+    /// Bytes held by the stored vectors (dense columns and postings).
+    public var vectorBytes: Int {
+        denseColumns.count * 4 + postingRows.count * 4 + postingValues.count * 4 + postingStart.count * 4
+            + denseSlot.count * 4
     }
 
     @inline(__always)
@@ -197,29 +307,60 @@ public struct VectorIndex: Sendable {
         guard limit > 0, entryCount > 0 else { return [] }
         var best = [Float](repeating: -.infinity, count: entryCount)
         var bestParaphrase = [Int32](repeating: -1, count: entryCount)
-        var sum = [Float](repeating: 0, count: centroidNorms.isEmpty ? 0 : entryCount)
-        for i in 0..<count {
-            let e = Int(owner[i])
-            if scores[i] > best[e] {
-                best[e] = scores[i]
-                bestParaphrase[e] = Int32(i)
+        let blend = !centroidNorms.isEmpty
+        var sum = [Float](repeating: 0, count: blend ? entryCount : 0)
+        if let entryStart {
+            // Each entry's rows are contiguous: running max and sum stay in registers.
+            scores.withUnsafeBufferPointer { scores in
+                for e in 0..<entryCount {
+                    let start = Int(entryStart[e])
+                    let end = Int(entryStart[e + 1])
+                    guard start < end else { continue }
+                    var top = scores[start]
+                    var at = start
+                    var total: Float = 0
+                    for i in start..<end {
+                        let score = scores[i]
+                        if score > top {
+                            top = score
+                            at = i
+                        }
+                        total += score
+                    }
+                    best[e] = top
+                    bestParaphrase[e] = Int32(at)
+                    if blend { sum[e] = total }
+                }
             }
-            if !sum.isEmpty { sum[e] += scores[i] }
+        } else {
+            scores.withUnsafeBufferPointer { scores in
+                for i in 0..<count {
+                    let e = Int(owner[i])
+                    if scores[i] > best[e] {
+                        best[e] = scores[i]
+                        bestParaphrase[e] = Int32(i)
+                    }
+                    if blend { sum[e] += scores[i] }
+                }
+            }
         }
-        if !sum.isEmpty {
+        if blend {
             for e in 0..<entryCount where centroidNorms[e] > 0 {
                 best[e] = (1 - centroidWeight) * best[e] + centroidWeight * sum[e] / centroidNorms[e]
             }
         }
+        // Keep the best `limit` in a small sorted array: most entries fail the first comparison.
         var top: [EntryHit] = []
         top.reserveCapacity(limit + 1)
+        var floor = -Float.infinity
         for e in 0..<entryCount where bestParaphrase[e] >= 0 {
             let score = best[e]
-            if top.count == limit, let last = top.last, score <= last.score { continue }
+            if top.count == limit && score <= floor { continue }
             var position = top.count
             while position > 0 && top[position - 1].score < score { position -= 1 }
             top.insert(EntryHit(entry: e, paraphrase: Int(bestParaphrase[e]), score: score), at: position)
             if top.count > limit { top.removeLast() }
+            if top.count == limit { floor = top[limit - 1].score }
         }
         return top
     }
