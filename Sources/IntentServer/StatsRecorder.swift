@@ -1,13 +1,12 @@
 import Foundation
 import IntentCore
-import Synchronization
 
 /// The live `MatchStatistics`, recorded from many requests at once.
 public final class StatsRecorder: Sendable {
-    private let stats: Mutex<MatchStatistics>
+    private let stats: Locked<MatchStatistics>
 
     public init(_ initial: MatchStatistics = MatchStatistics()) {
-        stats = Mutex(initial)
+        stats = Locked(initial)
     }
 
     func record(message: String, decision: MatchDecision, degraded: Bool = false) {
@@ -15,5 +14,5 @@ public final class StatsRecorder: Sendable {
         stats.withLock { $0.record(message: message, decision: decision, degraded: degraded, at: now) }
     }
 
-    public var snapshot: MatchStatistics { stats.withLock { $0 } }
+    public var snapshot: MatchStatistics { stats.current }
 }

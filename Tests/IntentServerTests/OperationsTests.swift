@@ -4,7 +4,6 @@ import Hummingbird
 import HummingbirdTesting
 import IntentCore
 import Logging
-import Synchronization
 import Testing
 
 @testable import IntentServer
@@ -13,8 +12,8 @@ import Testing
 @Suite struct OperationsTests {
     /// A corpus whose content the test can change between reloads.
     final class CorpusSource: Sendable {
-        let answer = Mutex("first answer")
-        let broken = Mutex(false)
+        let answer = Locked("first answer")
+        let broken = Locked(false)
 
         func load() async throws -> Matcher {
             if broken.withLock({ $0 }) {

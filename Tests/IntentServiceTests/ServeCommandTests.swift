@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import IntentCore
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct ServeCommandTests {
     /// A running server and everything it printed so far.
     final class LogBuffer: Sendable {
-        let text = Mutex("")
+        let text = Locked("")
         func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
     }
 
