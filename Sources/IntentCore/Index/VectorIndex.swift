@@ -246,6 +246,50 @@ public struct VectorIndex: Sendable {
         return scores
     }
 
+    /// An entry's score from its best paraphrase cosine and the sum of all its paraphrase
+    /// cosines (the centroid cosine is that sum over the centroid's norm).
+    @inline(__always)
+    func blended(best: Float, sum: Float, centroidNorm: Float) -> Float {
+        (1 - centroidWeight) * best + centroidWeight * sum / centroidNorm
+    }
+
+    /// Entry scores for paraphrase `row` used as a query against the corpus without it
+    /// (leave-one-out): its own entry is scored from its other paraphrases, with the
+    /// centroid recomputed without it. `scores` are the row's similarities to all rows.
+    /// Returns the best entry other than `row`'s own, and the own entry's score (nil
+    /// when it has no other paraphrase).
+    func leaveOneOut(row: Int, scores: [Float]) -> (best: EntryHit?, own: EntryHit?) {
+        let ownEntry = Int(owner[row])
+        var best = [Float](repeating: -.infinity, count: entryCount)
+        var bestParaphrase = [Int](repeating: -1, count: entryCount)
+        var sum = [Float](repeating: 0, count: entryCount)
+        for i in 0..<count where i != row {
+            let e = Int(owner[i])
+            if scores[i] > best[e] {
+                best[e] = scores[i]
+                bestParaphrase[e] = i
+            }
+            sum[e] += scores[i]
+        }
+        var hits: [EntryHit] = []
+        for e in 0..<entryCount where bestParaphrase[e] >= 0 {
+            var score = best[e]
+            if !centroidNorms.isEmpty && centroidNorms[e] > 0 {
+                var norm = centroidNorms[e]
+                if e == ownEntry {
+                    // |S - v|^2 = |S|^2 - 2 S.v + |v|^2, with S.v the sum of v's cosines to its entry (itself included).
+                    let selfNorm: Float = scores[row] > 0 ? 1 : 0
+                    norm = max(0, norm * norm - 2 * (sum[e] + scores[row]) + selfNorm).squareRoot()
+                }
+                if norm > 0 { score = blended(best: best[e], sum: sum[e], centroidNorm: norm) }
+            }
+            hits.append(EntryHit(entry: e, paraphrase: bestParaphrase[e], score: score))
+        }
+        let own = hits.first { $0.entry == ownEntry }
+        let other = hits.filter { $0.entry != ownEntry }.max { $0.score < $1.score }
+        return (other, own)
+    }
+
     /// Bytes held by the stored vectors (dense columns and postings).
     public var vectorBytes: Int {
         denseColumns.count * 4 + postingRows.count * 4 + postingValues.count * 4 + postingStart.count * 4
@@ -346,7 +390,7 @@ public struct VectorIndex: Sendable {
         }
         if blend {
             for e in 0..<entryCount where centroidNorms[e] > 0 {
-                best[e] = (1 - centroidWeight) * best[e] + centroidWeight * sum[e] / centroidNorms[e]
+                best[e] = blended(best: best[e], sum: sum[e], centroidNorm: centroidNorms[e])
             }
         }
         // Keep the best `limit` in a small sorted array: most entries fail the first comparison.

@@ -14,7 +14,7 @@
 public struct Matcher: Sendable {
     public let corpus: Corpus
     public let embedder: any Embedder
-    public let policy: MatchPolicy
+    public private(set) var policy: MatchPolicy
     public let index: VectorIndex
     private let paraphrases: [String]
     private let rules: RuleSet
@@ -65,7 +65,7 @@ public struct Matcher: Sendable {
         var pending: [Int] = []
         for (i, text) in normalized.enumerated() {
             if let rule = rules.firstMatch(normalized: text, stage: .before) {
-                decisions[i] = keywordDecision(rule, semantic: nil, reason: "before-rule '\(rule.id)' matched")
+                decisions[i] = decision(for: DecisionTrace(beforeRule: rule, hits: nil, fallbackRule: nil), limit: 1)
             } else {
                 pending.append(i)
             }
@@ -82,46 +82,88 @@ public struct Matcher: Sendable {
         return decisions.map { $0! }
     }
 
-    /// Steps 3-5 of a decision, for a message whose `before` rules did not fire.
-    /// `vector` nil means no embedding is available (a provider is down): only
-    /// fallback rules can answer.
+    /// What the decision of a normalised message depends on, apart from the policy.
+    /// `vector` nil means no embedding is available (a provider is down).
+    /// With `alwaysScore`, entries are scored even when a `before` rule fires (evaluation
+    /// measures ranking on every question); the outcome is the same.
+    public func trace(normalized text: String, vector: ArraySlice<Float>?, limit: Int, alwaysScore: Bool = false)
+        -> DecisionTrace
+    {
+        if let rule = rules.firstMatch(normalized: text, stage: .before) {
+            return DecisionTrace(
+                beforeRule: rule, hits: alwaysScore ? vector.map { index.search($0, limit: max(limit, 2)) } : nil,
+                fallbackRule: nil)
+        }
+        return DecisionTrace(
+            beforeRule: nil, hits: vector.map { index.search($0, limit: max(limit, 2)) },
+            fallbackRule: rules.firstMatch(normalized: text, stage: .fallback))
+    }
+
+    /// Thresholds set by entries, by entry index (nil: the policy's).
+    public var entryThresholds: [Float?] { corpus.entries.map(\.threshold) }
+
+    /// Steps 2-5 of a decision (see the type's documentation) for a message with its
+    /// embedding, or with nil when no embedding is available: then only rules can answer.
     public func decide(normalized text: String, vector: ArraySlice<Float>?, topK: Int? = nil) -> MatchDecision {
         let limit = max(topK ?? policy.topK, 1)
-        guard let vector else {
-            return fallback(text, semantic: nil, reason: "no embedding available")
-        }
-        let hits = index.search(vector, limit: max(limit, 2))
-        let candidates = hits.prefix(limit).filter { $0.score > 0 }.map {
+        let trace = trace(normalized: text, vector: vector, limit: limit)
+        return decision(for: trace, limit: limit)
+    }
+
+    /// The same matcher under another policy (the index is shared, not rebuilt).
+    public func with(policy: MatchPolicy) -> Matcher {
+        var copy = self
+        copy.policy = policy
+        return copy
+    }
+
+    /// Formats the policy's outcome of a trace as a decision, with its reason.
+    public func decision(for trace: DecisionTrace, limit: Int) -> MatchDecision {
+        let candidates = (trace.hits ?? []).prefix(limit).filter { $0.score > 0 }.map {
             MatchDecision.Candidate(
                 id: corpus.entries[$0.entry].id, score: Double(rounding: $0.score), question: paraphrases[$0.paraphrase])
         }
-        guard let best = hits.first, best.score > 0 else {
-            return fallback(text, semantic: Semantic(score: 0, margin: 0, candidates: candidates), reason: "no entry shares anything with the message")
+        let best = trace.hits?.first
+        let runnerUp = (trace.hits?.count ?? 0) > 1 ? trace.hits![1] : nil
+        let semantic = best.map {
+            Semantic(score: max($0.score, 0), margin: max($0.score, 0) - max(runnerUp?.score ?? 0, 0), candidates: candidates)
         }
-        let entry = corpus.entries[best.entry]
-        let runnerUp = hits.count > 1 ? hits[1].score : 0
-        let margin = best.score - runnerUp
-        let threshold = entry.threshold ?? policy.threshold
-        let semantic = Semantic(score: best.score, margin: margin, candidates: candidates)
-        let scoreText = "score \(fmt(best.score))"
-        guard best.score >= threshold else {
-            return fallback(
-                text, semantic: semantic, reason: "best entry '\(entry.id)' \(scoreText) < threshold \(fmt(threshold))")
-        }
-        guard margin >= policy.margin else {
+        switch policy.outcome(of: trace, entryThresholds: entryThresholds) {
+        case .beforeRule(let rule):
+            return keywordDecision(rule, semantic: nil, reason: "before-rule '\(rule.id)' matched", candidates: [])
+        case .matched(let hit, let margin, let threshold):
+            let entry = corpus.entries[hit.entry]
             return MatchDecision(
-                status: .ambiguous, id: nil, answer: nil, score: Double(rounding: best.score),
+                status: .matched, id: entry.id, answer: entry.answer, score: Double(rounding: hit.score),
+                margin: Double(rounding: margin), method: .embedding, matchedQuestion: paraphrases[hit.paraphrase],
+                rule: nil, candidates: candidates,
+                reason:
+                    "'\(entry.id)' score \(fmt(hit.score)) >= threshold \(fmt(threshold)), margin \(fmt(margin)) >= \(fmt(policy.margin))"
+            )
+        case .ambiguous(let hit, let runnerUp, let margin, let threshold):
+            let entry = corpus.entries[hit.entry]
+            return MatchDecision(
+                status: .ambiguous, id: nil, answer: nil, score: Double(rounding: hit.score),
                 margin: Double(rounding: margin), method: .embedding, matchedQuestion: nil, rule: nil,
                 candidates: candidates,
                 reason:
-                    "'\(entry.id)' \(scoreText) >= threshold \(fmt(threshold)) but only \(fmt(margin)) ahead of '\(corpus.entries[hits[1].entry].id)' (margin \(fmt(policy.margin)))"
+                    "'\(entry.id)' score \(fmt(hit.score)) >= threshold \(fmt(threshold)) but only \(fmt(margin)) ahead of '\(corpus.entries[runnerUp.entry].id)' (margin \(fmt(policy.margin)))"
             )
+        case .fallbackRule(let rule, let best, let threshold):
+            return keywordDecision(
+                rule, semantic: semantic, reason: "\(belowReason(best, threshold)); fallback rule '\(rule.id)' matched")
+        case .unmatched(let best, let threshold):
+            return MatchDecision(
+                status: .unmatched, id: nil, answer: policy.fallbackReply, score: semantic.map { Double(rounding: $0.score) },
+                margin: semantic.map { Double(rounding: $0.margin) }, method: .none, matchedQuestion: nil, rule: nil,
+                candidates: candidates, reason: "\(belowReason(best, threshold)); no keyword rule matched")
         }
-        return MatchDecision(
-            status: .matched, id: entry.id, answer: entry.answer, score: Double(rounding: best.score),
-            margin: Double(rounding: margin), method: .embedding, matchedQuestion: paraphrases[best.paraphrase],
-            rule: nil, candidates: candidates,
-            reason: "'\(entry.id)' \(scoreText) >= threshold \(fmt(threshold)), margin \(fmt(margin)) >= \(fmt(policy.margin))")
+    }
+
+    private func belowReason(_ best: EntryHit?, _ threshold: Float) -> String {
+        guard let best else { return "no embedding available" }
+        guard best.score > 0 else { return "no entry shares anything with the message" }
+        return "best entry '\(corpus.entries[best.entry].id)' score \(fmt(best.score)) < threshold \(fmt(threshold))"
     }
 
     private struct Semantic {
@@ -130,17 +172,9 @@ public struct Matcher: Sendable {
         var candidates: [MatchDecision.Candidate]
     }
 
-    private func fallback(_ text: String, semantic: Semantic?, reason: String) -> MatchDecision {
-        if let rule = rules.firstMatch(normalized: text, stage: .fallback) {
-            return keywordDecision(rule, semantic: semantic, reason: "\(reason); fallback rule '\(rule.id)' matched")
-        }
-        return MatchDecision(
-            status: .unmatched, id: nil, answer: policy.fallbackReply, score: semantic.map { Double(rounding: $0.score) },
-            margin: semantic.map { Double(rounding: $0.margin) }, method: .none, matchedQuestion: nil, rule: nil,
-            candidates: semantic?.candidates ?? [], reason: "\(reason); no keyword rule matched")
-    }
-
-    private func keywordDecision(_ rule: KeywordRule, semantic: Semantic?, reason: String) -> MatchDecision {
+    private func keywordDecision(
+        _ rule: KeywordRule, semantic: Semantic?, reason: String, candidates: [MatchDecision.Candidate]? = nil
+    ) -> MatchDecision {
         let (id, answer): (String?, String)
         switch rule.reply {
         case .faq(let faq): (id, answer) = (faq, corpus.entry(id: faq)?.answer ?? policy.fallbackReply)
@@ -149,7 +183,7 @@ public struct Matcher: Sendable {
         return MatchDecision(
             status: .keyword, id: id, answer: answer, score: semantic.map { Double(rounding: $0.score) },
             margin: semantic.map { Double(rounding: $0.margin) }, method: .keyword, matchedQuestion: nil, rule: rule.id,
-            candidates: semantic?.candidates ?? [], reason: reason)
+            candidates: candidates ?? semantic?.candidates ?? [], reason: reason)
     }
 
     private func fmt(_ value: Float) -> String {

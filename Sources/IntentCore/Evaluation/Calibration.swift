@@ -1,0 +1,100 @@
+/// One policy of the calibration sweep and how the questions fare under it.
+public struct CalibrationPoint: Codable, Sendable, Equatable {
+    public var threshold: Double
+    public var margin: Double
+    /// Share of all questions decided correctly (out-of-scope ones by no answer).
+    public var accuracy: Double
+    /// Share of questions answered with an FAQ entry.
+    public var coverage: Double
+    /// Share of answered questions answered with the right entry.
+    public var precision: Double
+    /// Share of out-of-scope questions that got an answer (0 when there are none).
+    public var falseAcceptRate: Double
+}
+
+/// The recommended policy for two goals, and a snippet to paste into the configuration.
+public struct Recommendation: Codable, Sendable {
+    public var bestAccuracy: CalibrationPoint
+    /// The most coverage at a precision of at least 95%, if any policy reaches it.
+    public var bestCoverageAtPrecision95: CalibrationPoint?
+    public var configSnippet: String
+
+    enum CodingKeys: String, CodingKey {
+        case bestAccuracy = "best_accuracy"
+        case bestCoverageAtPrecision95 = "best_coverage_at_95_precision"
+        case configSnippet = "config_snippet"
+    }
+}
+
+/// Sweeps threshold and margin over recorded decision traces: each question's
+/// decision is replayed under every policy with `MatchPolicy.outcome`, the very
+/// cascade `/match` runs, so the figures are what the service would have answered.
+public enum Calibration {
+    public static let thresholds: [Float] = stride(from: 0, through: 100, by: 2.5).map { Float($0) / 100 }
+    public static let margins: [Float] = [0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1]
+
+    public struct Result: Sendable {
+        public var points: [CalibrationPoint]
+        public var recommendation: Recommendation
+    }
+
+    public static func sweep(_ results: [QuestionResult], matcher: Matcher) -> Result {
+        let entryThresholds = matcher.entryThresholds
+        let ids = matcher.corpus.entries.map(\.id)
+        var points: [CalibrationPoint] = []
+        for threshold in thresholds {
+            for margin in margins {
+                var policy = matcher.policy
+                policy.threshold = threshold
+                policy.margin = margin
+                points.append(point(results, policy: policy, entryThresholds: entryThresholds, ids: ids))
+            }
+        }
+        // Ties go to the higher threshold, then the larger margin: the more cautious policy.
+        let best = points.max { ($0.accuracy, $0.threshold, $0.margin) < ($1.accuracy, $1.threshold, $1.margin) }!
+        let precise = points.filter { $0.precision >= 0.95 && $0.coverage > 0 }
+            .max { ($0.coverage, $0.accuracy, $0.threshold) < ($1.coverage, $1.accuracy, $1.threshold) }
+        let snippet = "threshold: \(best.threshold)\nmargin: \(best.margin)\n"
+        return Result(
+            points: points, recommendation: Recommendation(bestAccuracy: best, bestCoverageAtPrecision95: precise, configSnippet: snippet))
+    }
+
+    static func point(_ results: [QuestionResult], policy: MatchPolicy, entryThresholds: [Float?], ids: [String])
+        -> CalibrationPoint
+    {
+        var correct = 0
+        var answered = 0
+        var answeredRight = 0
+        var outOfScope = 0
+        var falseAccepts = 0
+        for r in results {
+            let got = answeredID(policy.outcome(of: r.trace, entryThresholds: entryThresholds), ids: ids)
+            if got == r.question.expected { correct += 1 }
+            if got != nil {
+                answered += 1
+                if got == r.question.expected { answeredRight += 1 }
+            }
+            if r.question.expected == nil {
+                outOfScope += 1
+                if got != nil { falseAccepts += 1 }
+            }
+        }
+        let n = Double(max(results.count, 1))
+        return CalibrationPoint(
+            threshold: Double(rounding: policy.threshold), margin: Double(rounding: policy.margin),
+            accuracy: EvaluationReport.round(Double(correct) / n), coverage: EvaluationReport.round(Double(answered) / n),
+            precision: answered == 0 ? 0 : EvaluationReport.round(Double(answeredRight) / Double(answered)),
+            falseAcceptRate: outOfScope == 0 ? 0 : EvaluationReport.round(Double(falseAccepts) / Double(outOfScope)))
+    }
+
+    /// The FAQ id an outcome answers with, as `MatchDecision.answeredID` would give it.
+    static func answeredID(_ outcome: DecisionOutcome, ids: [String]) -> String? {
+        switch outcome {
+        case .beforeRule(let rule), .fallbackRule(let rule, _, _):
+            if case .faq(let id) = rule.reply { return id }
+            return nil
+        case .matched(let hit, _, _): return ids[hit.entry]
+        case .ambiguous, .unmatched: return nil
+        }
+    }
+}

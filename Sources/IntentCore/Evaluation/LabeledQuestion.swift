@@ -1,0 +1,81 @@
+import Foundation
+
+/// A question with the FAQ entry that should answer it, or nil when the right
+/// outcome is no answer (out of scope).
+public struct LabeledQuestion: Sendable, Equatable {
+    public var question: String
+    public var expected: String?
+    public var location: SourceLocation
+
+    public init(question: String, expected: String?, location: SourceLocation) {
+        self.question = question
+        self.expected = expected
+        self.location = location
+    }
+}
+
+/// Reads labeled questions: JSONL `{"question": "...", "expected": "<id>" | null}`
+/// or CSV with a `question,expected` header (an empty `expected` means out of
+/// scope). Every problem, including expected ids the corpus does not have, is
+/// reported with its line before anything runs.
+public enum LabeledQuestions {
+    public static func load(_ path: String, corpus: Corpus) throws(CorpusValidationError) -> [LabeledQuestion] {
+        var issues: [CorpusIssue] = []
+        guard let text = CorpusLoader.readText(path, issues: &issues) else { throw CorpusValidationError(issues: issues) }
+        var questions: [LabeledQuestion] = []
+        let records: [RawRecord]
+        let parseIssues: [CorpusIssue]
+        if (path as NSString).pathExtension.lowercased() == "csv" {
+            (records, parseIssues) = csvRecords(text, file: path)
+        } else {
+            (records, parseIssues) = JSONFormat.linesRecords(text, file: path)
+        }
+        issues += parseIssues
+        for record in records {
+            var reader = FieldReader(record, known: ["question", "expected"])
+            let question = reader.string("question", required: true)
+            var expected: String?
+            if let (value, line) = record.field("expected") {
+                switch value {
+                case .null: expected = nil
+                case .string(let id) where id.trimmingCharacters(in: .whitespaces).isEmpty: expected = nil
+                case .string(let id):
+                    expected = id.trimmingCharacters(in: .whitespaces)
+                    if corpus.entry(id: expected!) == nil {
+                        reader.error("expected", "'\(expected!)' is not an entry id of the corpus", line: line)
+                    }
+                default: reader.error("expected", "expected an entry id or null, found \(value.typeName)", line: line)
+                }
+            } else {
+                reader.error("expected", "missing; give an entry id, or null for a question that must go unanswered")
+            }
+            issues += reader.issues
+            if let question { questions.append(LabeledQuestion(question: question, expected: expected, location: record.location)) }
+        }
+        if questions.isEmpty && issues.isEmpty {
+            issues.append(CorpusIssue(.error, SourceLocation(file: path, line: 1), "no questions"))
+        }
+        if issues.contains(where: { $0.severity == .error }) { throw CorpusValidationError(issues: issues) }
+        return questions
+    }
+
+    private static func csvRecords(_ text: String, file: String) -> ([RawRecord], [CorpusIssue]) {
+        var (rows, issues) = CSVFormat.rows(text, file: file)
+        guard !rows.isEmpty else { return ([], issues) }
+        let header = rows.removeFirst().fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let q = header.firstIndex(of: "question"), let e = header.firstIndex(of: "expected") else {
+            return ([], issues + [CorpusIssue(.error, SourceLocation(file: file, line: 1), "the header must name question,expected")])
+        }
+        let records = rows.compactMap { row -> RawRecord? in
+            guard row.fields.count == header.count else {
+                issues.append(
+                    CorpusIssue(.error, SourceLocation(file: file, line: row.line), "row has \(row.fields.count) fields, the header has \(header.count)"))
+                return nil
+            }
+            return RawRecord(
+                location: SourceLocation(file: file, line: row.line),
+                fields: [("question", .string(row.fields[q]), row.line), ("expected", .string(row.fields[e]), row.line)])
+        }
+        return (records, issues)
+    }
+}

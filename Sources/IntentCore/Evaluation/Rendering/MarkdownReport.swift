@@ -1,0 +1,75 @@
+/// `report.md`: the evaluation as Markdown tables, for reading in a repository or a ticket.
+public enum MarkdownReport {
+    public static func render(_ r: EvaluationReport) -> String {
+        var md = "# Evaluation report\n\n"
+        md += "- questions: \(r.questions) (`\(r.questionsFile)`)\n"
+        md += "- corpus version: `\(r.corpusVersion)`, embedder: `\(r.embedder)`\n"
+        md += "- policy: threshold \(r.threshold), margin \(r.margin) (from \(r.thresholdsFrom))\n"
+        md += "- generated: \(r.generatedAt)\n\n"
+        md += "## Summary\n\n| metric | value |\n| --- | --- |\n"
+        for (name, value) in SummaryRows.rows(r) { md += "| \(name) | \(value) |\n" }
+        md += "\n## Recommended policy\n\n| goal | threshold | margin | accuracy | coverage | precision | false accepts |\n"
+        md += "| --- | --- | --- | --- | --- | --- | --- |\n"
+        md += row("best accuracy", r.recommended.bestAccuracy)
+        if let p = r.recommended.bestCoverageAtPrecision95 {
+            md += row("best coverage at ≥ 95% precision", p)
+        } else {
+            md += "| best coverage at ≥ 95% precision | no policy reaches 95% precision | | | | | |\n"
+        }
+        md += "\n```yaml\n\(r.recommended.configSnippet)```\n"
+        md += "\n## Per entry (lowest F1 first)\n\n| entry | support | precision | recall | F1 | confused with |\n| --- | --- | --- | --- | --- | --- |\n"
+        for e in r.perEntry.sorted(by: { ($0.f1, $0.id) < ($1.f1, $1.id) }) {
+            let confused = e.confusedWith.sorted { $0.value > $1.value }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+            md += "| \(escape(e.id)) | \(e.support) | \(e.precision) | \(e.recall) | \(e.f1) | \(escape(confused)) |\n"
+        }
+        md += "\n## Most confused pairs\n\n| expected | got | count |\n| --- | --- | --- |\n"
+        for p in r.confusedPairs { md += "| \(escape(p.expected)) | \(escape(p.got)) | \(p.count) |\n" }
+        md += "\n## Corpus lint\n\n"
+        md += "- paraphrases closer to another entry: \(r.lint.strayParaphrases.count)\n"
+        for s in r.lint.strayParaphrases.prefix(20) {
+            md += "  - `\(s.entry)`: \"\(escape(s.paraphrase))\" is closer to `\(s.closerEntry)` \"\(escape(s.closerParaphrase))\" (\(s.closerScore) vs \(s.ownScore))\n"
+        }
+        md += "- near-duplicate paraphrases across entries: \(r.lint.nearDuplicates.count)\n"
+        for d in r.lint.nearDuplicates.prefix(20) {
+            md += "  - `\(d.entryA)` \"\(escape(d.paraphraseA))\" ~ `\(d.entryB)` \"\(escape(d.paraphraseB))\" (\(d.score))\n"
+        }
+        md += "- entries with fewer than \(CorpusLint.minimumParaphrases) paraphrases: \(r.lint.thinEntries.isEmpty ? "none" : r.lint.thinEntries.joined(separator: ", "))\n"
+        md += "\n## Errors (\(r.errors.count); all in errors.jsonl)\n\n| line | question | expected | got | status | score | margin |\n| --- | --- | --- | --- | --- | --- | --- |\n"
+        for e in r.errors.prefix(100) {
+            md += "| \(e.line) | \(escape(e.question)) | \(e.expected ?? "(none)") | \(e.got ?? "(none)") | \(e.status) | \(e.score.map { "\($0)" } ?? "") | \(e.margin.map { "\($0)" } ?? "") |\n"
+        }
+        return md
+    }
+
+    private static func row(_ goal: String, _ p: CalibrationPoint) -> String {
+        "| \(goal) | \(p.threshold) | \(p.margin) | \(p.accuracy) | \(p.coverage) | \(p.precision) | \(p.falseAcceptRate) |\n"
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}
+
+/// The headline metrics, in display order, shared by every rendering.
+public enum SummaryRows {
+    public static func rows(_ r: EvaluationReport) -> [(String, String)] {
+        func pct(_ v: Double?) -> String { v.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a" }
+        return [
+            ("accuracy", pct(r.accuracy)),
+            ("in-scope accuracy", pct(r.inScopeAccuracy)),
+            ("top-1 recall", pct(r.top1)),
+            ("top-3 recall", pct(r.top3)),
+            ("MRR@\(Evaluator.rankDepth)", String(format: "%.4f", r.mrr)),
+            ("macro F1", pct(r.macroF1)),
+            ("out-of-scope recall", pct(r.oosRecall)),
+            ("out-of-scope precision", pct(r.oosPrecision)),
+            ("false-accept rate", pct(r.falseAcceptRate)),
+            ("macro precision / recall", "\(pct(r.macroPrecision)) / \(pct(r.macroRecall))"),
+            ("outcomes", r.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", ")),
+            ("methods", r.methods.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", ")),
+            ("latency p50 / p95", String(format: "%.3f / %.3f ms", r.latencyMs.p50, r.latencyMs.p95)),
+        ]
+    }
+}
+
+import Foundation

@@ -1,0 +1,55 @@
+/// Everything a decision depends on except the policy's numbers: which rules
+/// match the message and how the entries scored. `MatchPolicy.outcome` turns it
+/// into an outcome; evaluation replays traces under many policies to calibrate
+/// the threshold and margin without scoring every question again.
+public struct DecisionTrace: Sendable {
+    /// The `before` rule that fires, if any: it wins over everything.
+    public var beforeRule: KeywordRule?
+    /// The best entries, best first; nil when no embedding was available.
+    public var hits: [EntryHit]?
+    /// The `fallback` rule that would answer if semantic matching is not confident.
+    public var fallbackRule: KeywordRule?
+
+    public init(beforeRule: KeywordRule?, hits: [EntryHit]?, fallbackRule: KeywordRule?) {
+        self.beforeRule = beforeRule
+        self.hits = hits
+        self.fallbackRule = fallbackRule
+    }
+}
+
+/// What the policy made of a trace.
+public enum DecisionOutcome: Sendable {
+    case beforeRule(KeywordRule)
+    case matched(EntryHit, margin: Float, threshold: Float)
+    case ambiguous(EntryHit, runnerUp: EntryHit, margin: Float, threshold: Float)
+    /// Semantic matching was not confident (`best` is nil when nothing scored) and a fallback rule answered.
+    case fallbackRule(KeywordRule, best: EntryHit?, threshold: Float)
+    case unmatched(best: EntryHit?, threshold: Float)
+
+    /// The entry index the outcome answers with (rules answer with their FAQ id instead).
+    public var matchedEntry: Int? {
+        if case .matched(let hit, _, _) = self { return hit.entry }
+        return nil
+    }
+}
+
+extension MatchPolicy {
+    /// The decision cascade: before rule, then threshold and margin, then fallback rule.
+    /// `entryThresholds[e]` overrides `threshold` for entry `e`.
+    public func outcome(of trace: DecisionTrace, entryThresholds: [Float?]) -> DecisionOutcome {
+        if let rule = trace.beforeRule { return .beforeRule(rule) }
+        let best = trace.hits?.first
+        let threshold = best.flatMap { entryThresholds[$0.entry] } ?? self.threshold
+        guard let best, best.score > 0, best.score >= threshold else {
+            if let rule = trace.fallbackRule { return .fallbackRule(rule, best: best, threshold: threshold) }
+            return .unmatched(best: best, threshold: threshold)
+        }
+        let hits = trace.hits ?? []
+        let runnerUp = hits.count > 1 ? hits[1] : nil
+        let margin = best.score - (runnerUp?.score ?? 0)
+        if let runnerUp, margin < self.margin {
+            return .ambiguous(best, runnerUp: runnerUp, margin: margin, threshold: threshold)
+        }
+        return .matched(best, margin: margin, threshold: threshold)
+    }
+}

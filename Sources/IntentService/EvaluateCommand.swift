@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import IntentCore
+
+struct EvaluateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Measure how well the corpus answers labeled questions, and calibrate the policy.",
+        discussion: """
+            Questions are JSONL {"question": "...", "expected": "<faq id>" | null} (null: the \
+            right outcome is no answer) or CSV with a question,expected header. Every question \
+            takes the same decision path as POST /match.
+
+            Reports accuracy (null questions count as correct when unanswered), in-scope \
+            accuracy, top-1/top-3 recall, MRR, macro precision/recall/F1, out-of-scope recall \
+            and precision, the false-accept rate, outcome and method shares, latency, per-entry \
+            figures, the most confused pairs, a threshold/margin calibration sweep with \
+            recommendations, and a corpus lint.
+
+            Exit status: 0; 1 when --min-accuracy is not reached; 2 when the corpus, the \
+            questions or the configuration are invalid.
+            """
+    )
+
+    @OptionGroup(title: "Corpus and policy") var options: MatcherOptions
+
+    @Option(name: .long, help: ArgumentHelp("Labeled questions (.jsonl or .csv).", valueName: "file"))
+    var questions: String
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Calibrate threshold and margin on these labeled questions (best accuracy) and report --questions with them.",
+            valueName: "file"))
+    var tune: String?
+
+    @Option(
+        name: .customLong("provider"),
+        help: ArgumentHelp(
+            "Embedder to evaluate; repeat to compare several side by side (\(EmbedderFactory.names.joined(separator: ", "))).",
+            valueName: "name"))
+    var providers: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Write report.json, report.md, errors.jsonl and report.html here.", valueName: "dir"))
+    var report: String?
+
+    @Flag(name: .long, help: "Print the report as JSON on standard output.")
+    var json = false
+
+    @Option(name: .customLong("min-accuracy"), help: ArgumentHelp("Exit 1 when accuracy is below this (0-1).", valueName: "x"))
+    var minAccuracy: Double?
+
+    @Option(name: .long, help: ArgumentHelp("A previous report.json to compare with.", valueName: "file"))
+    var baseline: String?
+
+    @Flag(name: .long, help: "Write the recommended threshold and margin (best accuracy) into the --config file.")
+    var apply = false
+
+    func validate() throws {
+        if let minAccuracy, !(0...1).contains(minAccuracy) { throw ValidationError("--min-accuracy must be between 0 and 1") }
+        if apply && options.config == nil { throw ValidationError("--apply needs --config FILE to write to") }
+        for name in providers where !EmbedderFactory.names.contains(name) {
+            throw ValidationError("unknown --provider '\(name)'; choose one of: \(EmbedderFactory.names.joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        let configuration = try options.configuration()
+        let base = try await configuration.makeMatcherOrExit(printWarnings: !json)
+        let labeled = try await loadQuestions(questions, corpus: base.corpus)
+        var tuning: [LabeledQuestion]?
+        if let tune { tuning = try await loadQuestions(tune, corpus: base.corpus) }
+        let names = providers.isEmpty ? [configuration.embedder] : providers
+
+        var reports: [(String, EvaluationReport)] = []
+        for name in names {
+            var matcher = name == configuration.embedder ? base : try await Matcher.build(
+                corpus: base.corpus, embedder: try EmbedderFactory.make(name), policy: configuration.policy)
+            var thresholdsFrom = "configuration"
+            var calibrationResults: [QuestionResult]?
+            if let tuning, let tune {
+                let tuneResults = try await run(matcher, tuning, label: "tuning (\(name))")
+                let best = Calibration.sweep(tuneResults, matcher: matcher).recommendation.bestAccuracy
+                var policy = matcher.policy
+                policy.threshold = Float(best.threshold)
+                policy.margin = Float(best.margin)
+                matcher = matcher.with(policy: policy)
+                thresholdsFrom = "tune file \(tune) (best accuracy)"
+                calibrationResults = tuneResults
+            }
+            let results = try await run(matcher, labeled, label: "evaluating (\(name))")
+            let calibration = Calibration.sweep(calibrationResults ?? results, matcher: matcher)
+            let lint = try await CorpusLint.run(matcher)
+            reports.append(
+                (name,
+                 EvaluationReport(
+                    results: results, matcher: matcher, questionsFile: questions, thresholdsFrom: thresholdsFrom,
+                    calibration: calibration, lint: lint)))
+        }
+
+        if json {
+            if reports.count == 1 {
+                print(String(decoding: try EvaluationReport.encoder.encode(reports[0].1), as: UTF8.self))
+            } else {
+                let all = Dictionary(uniqueKeysWithValues: reports.map { ($0.0, $0.1) })
+                print(String(decoding: try EvaluationReport.encoder.encode(["providers": all]), as: UTF8.self))
+            }
+        } else if reports.count == 1 {
+            print(EvaluationSummary.render(reports[0].1))
+        } else {
+            print(EvaluationSummary.sideBySide(reports))
+        }
+        if let report {
+            for (name, result) in reports {
+                let dir = reports.count == 1 ? report : "\(report)/\(name)"
+                try ReportFiles.write(result, to: dir)
+                printError("report written to \(dir)/report.html (and report.json, report.md, errors.jsonl)")
+            }
+        }
+        if let baseline {
+            let old: EvaluationReport
+            do {
+                old = try EvaluationReport.decoder.decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: baseline)))
+            } catch {
+                printError("--baseline \(baseline): not a report.json of intent-service evaluate (\(error))")
+                throw ExitCode(2)
+            }
+            let comparison = EvaluationSummary.compare(reports[0].1, with: old)
+            if json { printError(comparison) } else { print(comparison) }
+        }
+        if apply, let path = options.config {
+            let best = reports[0].1.recommended.bestAccuracy
+            try ConfigFileEditor.set(["threshold": "\(best.threshold)", "margin": "\(best.margin)"], in: path)
+            printError("wrote threshold \(best.threshold) and margin \(best.margin) to \(path)")
+        }
+        if let minAccuracy {
+            let failing = reports.filter { $0.1.accuracy < minAccuracy }
+            for (name, r) in failing {
+                printError("accuracy \(r.accuracy) of \(name) is below --min-accuracy \(minAccuracy)")
+            }
+            if !failing.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    private func loadQuestions(_ path: String, corpus: Corpus) async throws -> [LabeledQuestion] {
+        do {
+            return try await BlockingIO.run { try LabeledQuestions.load(path, corpus: corpus) }
+        } catch let error as CorpusValidationError {
+            printError(error.description.replacingOccurrences(of: "corpus rejected", with: "questions rejected"))
+            throw ExitCode(2)
+        }
+    }
+
+    private func run(_ matcher: Matcher, _ questions: [LabeledQuestion], label: String) async throws -> [QuestionResult] {
+        let progress = ProgressLine(label: label, total: questions.count)
+        let results = try await Evaluator.run(matcher, questions: questions) { progress.update($0) }
+        progress.finish()
+        return results
+    }
+}

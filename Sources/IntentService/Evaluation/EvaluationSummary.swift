@@ -1,0 +1,160 @@
+import Foundation
+import IntentCore
+
+/// The terminal forms of an evaluation: a summary, a side-by-side comparison of
+/// several embedders, and the change against a baseline report.
+enum EvaluationSummary {
+    static func render(_ r: EvaluationReport) -> String {
+        var lines: [String] = []
+        lines.append("\(r.questions) questions from \(r.questionsFile), corpus \(r.corpusVersion), embedder \(r.embedder)")
+        lines.append("policy: threshold \(r.threshold), margin \(r.margin) (from \(r.thresholdsFrom))")
+        lines.append("")
+        let rows = SummaryRows.rows(r)
+        let width = rows.map(\.0.count).max() ?? 0
+        for (name, value) in rows { lines.append("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+        lines.append("")
+        let best = r.recommended.bestAccuracy
+        lines.append(
+            "recommended (best accuracy):        threshold \(best.threshold), margin \(best.margin) -> accuracy \(pct(best.accuracy)), coverage \(pct(best.coverage)), precision \(pct(best.precision))"
+        )
+        if let p = r.recommended.bestCoverageAtPrecision95 {
+            lines.append(
+                "recommended (coverage at ≥95% prec): threshold \(p.threshold), margin \(p.margin) -> coverage \(pct(p.coverage)), precision \(pct(p.precision)), accuracy \(pct(p.accuracy))"
+            )
+        } else {
+            lines.append("recommended (coverage at ≥95% prec): no policy reaches 95% precision")
+        }
+        lines.append("config snippet:")
+        lines += r.recommended.configSnippet.split(separator: "\n").map { "  \($0)" }
+        if !r.confusedPairs.isEmpty {
+            lines.append("")
+            lines.append("most confused (expected -> got):")
+            for p in r.confusedPairs.prefix(5) { lines.append("  \(p.expected) -> \(p.got)  ×\(p.count)") }
+        }
+        lines.append("")
+        lines.append(
+            "corpus lint: \(r.lint.strayParaphrases.count) paraphrases closer to another entry, \(r.lint.nearDuplicates.count) near-duplicates across entries, \(r.lint.thinEntries.count) entries with fewer than \(CorpusLint.minimumParaphrases) paraphrases"
+        )
+        lines.append("errors: \(r.errors.count) (write them with --report DIR: errors.jsonl)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func sideBySide(_ reports: [(String, EvaluationReport)]) -> String {
+        let metrics: [(String, (EvaluationReport) -> String)] = [
+            ("accuracy", { pct($0.accuracy) }), ("in-scope accuracy", { pct($0.inScopeAccuracy) }),
+            ("top-1", { pct($0.top1) }), ("top-3", { pct($0.top3) }), ("MRR", { String(format: "%.4f", $0.mrr) }),
+            ("macro F1", { pct($0.macroF1) }), ("out-of-scope recall", { pct($0.oosRecall) }),
+            ("false-accept rate", { pct($0.falseAcceptRate) }),
+            ("best accuracy (t, m)", { "\(pct($0.recommended.bestAccuracy.accuracy)) (\($0.recommended.bestAccuracy.threshold), \($0.recommended.bestAccuracy.margin))" }),
+            ("latency p50", { String(format: "%.3f ms", $0.latencyMs.p50) }),
+        ]
+        let nameWidth = metrics.map(\.0.count).max() ?? 0
+        let columnWidth = max(24, reports.map(\.0.count).max() ?? 0)
+        var lines = ["".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  " + reports.map { $0.0.padding(toLength: columnWidth, withPad: " ", startingAt: 0) }.joined()]
+        for (name, value) in metrics {
+            lines.append(
+                name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+                    + reports.map { value($0.1).padding(toLength: columnWidth, withPad: " ", startingAt: 0) }.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Per-metric change against a baseline, and the questions that went from right to wrong.
+    static func compare(_ new: EvaluationReport, with old: EvaluationReport) -> String {
+        var lines = ["against baseline (\(old.generatedAt), corpus \(old.corpusVersion)):"]
+        let metrics: [(String, Double?, Double?)] = [
+            ("accuracy", new.accuracy, old.accuracy), ("in-scope accuracy", new.inScopeAccuracy, old.inScopeAccuracy),
+            ("top-1", new.top1, old.top1), ("top-3", new.top3, old.top3), ("MRR", new.mrr, old.mrr),
+            ("macro F1", new.macroF1, old.macroF1), ("out-of-scope recall", new.oosRecall, old.oosRecall),
+            ("false-accept rate", new.falseAcceptRate, old.falseAcceptRate),
+        ]
+        for (name, now, before) in metrics {
+            guard let now, let before else { continue }
+            lines.append(String(format: "  %-20@ %6.2f%% -> %6.2f%%  (%+.2f)", name as NSString, before * 100, now * 100, (now - before) * 100))
+        }
+        var previous: [String: Bool] = [:]
+        for o in old.results { previous["\(o.question)\u{1}\(o.expected ?? "")"] = o.correct }
+        let regressions = new.results.filter { !$0.correct && previous["\($0.question)\u{1}\($0.expected ?? "")"] == true }
+        let fixes = new.results.filter { $0.correct && previous["\($0.question)\u{1}\($0.expected ?? "")"] == false }
+        lines.append("  \(regressions.count) questions went from right to wrong, \(fixes.count) from wrong to right")
+        for r in regressions.prefix(50) {
+            lines.append("    - \(r.question)  (expected \(r.expected ?? "(none)"), got \(r.got ?? "(none)"))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func pct(_ value: Double?) -> String {
+        value.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a"
+    }
+}
+
+/// The files of `--report DIR`.
+enum ReportFiles {
+    static func write(_ report: EvaluationReport, to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try EvaluationReport.encoder.encode(report).write(to: URL(fileURLWithPath: "\(directory)/report.json"), options: .atomic)
+        try MarkdownReport.render(report).write(toFile: "\(directory)/report.md", atomically: true, encoding: .utf8)
+        try HTMLReport.render(report).write(toFile: "\(directory)/report.html", atomically: true, encoding: .utf8)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var lines = ""
+        for error in report.errors { lines += String(decoding: try encoder.encode(error), as: UTF8.self) + "\n" }
+        try lines.write(toFile: "\(directory)/errors.jsonl", atomically: true, encoding: .utf8)
+    }
+}
+
+/// Rewrites top-level `key: value` lines of a YAML config file, appending missing keys
+/// and keeping everything else (comments included) as it was.
+enum ConfigFileEditor {
+    static func set(_ values: [String: String], in path: String) throws {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            if let i = lines.firstIndex(where: { $0.hasPrefix("\(key):") }) {
+                lines[i] = "\(key): \(value)"
+            } else {
+                lines.append("\(key): \(value)")
+            }
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}
+
+/// A progress line on standard error when it is a terminal: count, rate and ETA.
+final class ProgressLine: Sendable {
+    let label: String
+    let total: Int
+    let started = Date()
+    let enabled = isatty(2) == 1
+    private let lastDraw = Locked(Date.distantPast)
+
+    init(label: String, total: Int) {
+        self.label = label
+        self.total = total
+    }
+
+    func update(_ done: Int) {
+        guard enabled else { return }
+        let now = Date()
+        let draw = lastDraw.withLock { last -> Bool in
+            guard now.timeIntervalSince(last) > 0.1 || done == total else { return false }
+            last = now
+            return true
+        }
+        guard draw else { return }
+        let elapsed = now.timeIntervalSince(started)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let width = 30
+        let filled = total == 0 ? width : width * done / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        FileHandle.standardError.write(
+            Data(String(format: "\r%@ [%@] %d/%d  %.0f/s  ETA %.0fs ", label, bar, done, total, rate, eta).utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
