@@ -6,6 +6,8 @@
 //   swift run -c release intent-bench corpus ENTRIES PARAPHRASES FILE
 //                                                      write a synthetic JSONL corpus (load tests)
 //   swift run -c release intent-bench messages COUNT   print synthetic messages, one per line
+//   swift run -c release intent-bench labeled CORPUS COUNT
+//                                                      print labeled questions for a synthetic corpus
 //
 // Run it pinned to one core for the "one core" figures: `taskset -c 0 .build/release/intent-bench speed`.
 import Foundation
@@ -21,11 +23,30 @@ case "corpus" where arguments.count == 4:
     var random = SplitMix(seed: 7)
     let corpus = SpeedBenchmark.syntheticCorpus(entries: Int(arguments[1])!, paraphrases: Int(arguments[2])!, random: &random)
     try SpeedBenchmark.writeJSONL(corpus, to: arguments[3])
+case "labeled" where arguments.count == 3:
+    // Questions for the corpus written by `corpus`: paraphrases with one word dropped, and
+    // one in ten out of scope (fresh synthetic text, expected null).
+    var random = SplitMix(seed: 13)
+    let corpus = try CorpusLoader.load(arguments[1])
+    var lines = ""
+    for i in 0..<Int(arguments[2])! {
+        var object: [String: Any] = [:]
+        if i % 10 == 9 {
+            object = ["question": SpeedBenchmark.sentence(words: 6, random: &random), "expected": NSNull()]
+        } else {
+            let entry = corpus.entries[Int(random.next() % UInt64(corpus.entries.count))]
+            var words = entry.questions[Int(random.next() % UInt64(entry.questions.count))].split(separator: " ")
+            if words.count > 3 { words.remove(at: Int(random.next() % UInt64(words.count))) }
+            object = ["question": words.joined(separator: " "), "expected": entry.id]
+        }
+        lines += String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self) + "\n"
+    }
+    print(lines, terminator: "")
 case "messages" where arguments.count == 2:
     var random = SplitMix(seed: 11)
     for _ in 0..<Int(arguments[1])! { print(SpeedBenchmark.sentence(words: 4 + Int(random.next() % 12), random: &random)) }
 default:
     print(
-        "usage: intent-bench speed [DIMENSION] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | corpus ENTRIES PARAPHRASES FILE | messages COUNT")
+        "usage: intent-bench speed [DIMENSION] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT")
     exit(64)
 }

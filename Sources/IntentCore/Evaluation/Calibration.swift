@@ -18,12 +18,6 @@ public struct Recommendation: Codable, Sendable {
     /// The most coverage at a precision of at least 95%, if any policy reaches it.
     public var bestCoverageAtPrecision95: CalibrationPoint?
     public var configSnippet: String
-
-    enum CodingKeys: String, CodingKey {
-        case bestAccuracy = "best_accuracy"
-        case bestCoverageAtPrecision95 = "best_coverage_at_95_precision"
-        case configSnippet = "config_snippet"
-    }
 }
 
 /// Sweeps threshold and margin over recorded decision traces: each question's

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+@testable import IntentCore
+
+@Suite struct EvaluationTests {
+    static let corpus = Corpus(entries: [
+        FAQEntry(id: "refund", questions: ["how do i get a refund", "refund please"], answer: "a"),
+        FAQEntry(id: "track", questions: ["where is my parcel", "track my order"], answer: "b"),
+        FAQEntry(id: "hours", questions: ["when are you open"], answer: "c"),
+    ])
+
+    func question(_ text: String, _ expected: String?, line: Int) -> LabeledQuestion {
+        LabeledQuestion(question: text, expected: expected, location: SourceLocation(file: "q.jsonl", line: line))
+    }
+
+    func report(_ questions: [LabeledQuestion], matcher: Matcher) async throws -> EvaluationReport {
+        let results = try await Evaluator.run(matcher, questions: questions)
+        return EvaluationReport(
+            results: results, matcher: matcher, questionsFile: "q.jsonl", thresholdsFrom: "configuration",
+            calibration: Calibration.sweep(results, matcher: matcher), lint: try await CorpusLint.run(matcher))
+    }
+
+    @Test func metricsMatchAHandCount() async throws {
+        let matcher = try await Matcher.build(
+            corpus: Self.corpus, embedder: LexicalEmbedder(), policy: MatchPolicy(threshold: 0.3, margin: 0))
+        let r = try await report(
+            [
+                question("refund please", "refund", line: 1),
+                question("where is my parcel", "track", line: 2),
+                question("when are you open", "track", line: 3),  // labeled wrong on purpose: answered "hours"
+                question("zzzz qqqq", nil, line: 4),
+            ], matcher: matcher)
+        #expect(r.questions == 4)
+        #expect(r.accuracy == 0.75)
+        #expect(r.inScopeAccuracy == 0.6667)
+        #expect(r.top1 == 0.6667)
+        #expect(r.oosRecall == 1)
+        #expect(r.falseAcceptRate == 0)
+        let track = try #require(r.perEntry.first { $0.id == "track" })
+        #expect((track.support, track.precision, track.recall) == (2, 1, 0.5))
+        #expect(track.confusedWith == ["hours": 1])
+        let hours = try #require(r.perEntry.first { $0.id == "hours" })
+        #expect((hours.support, hours.precision) == (0, 0))
+        #expect(r.macroPrecision == 1)
+        #expect(r.macroRecall == 0.75)
+        #expect(r.errors.map(\.line) == [3])
+        #expect(r.confusedPairs.first.map { "\($0.expected)>\($0.got)×\($0.count)" } == "track>hours×1")
+    }
+
+    /// The calibration replay must agree with the real decisions at the configured policy.
+    @Test func calibrationReplayAgreesWithTheMatchPath() async throws {
+        let corpus = try CorpusLoader.load(packageRoot + "/corpus")
+        let matcher = try await Matcher.build(corpus: corpus, embedder: LexicalEmbedder())
+        let questions = try LabeledQuestions.load(packageRoot + "/corpus/eval/questions.jsonl", corpus: corpus)
+        let results = try await Evaluator.run(matcher, questions: questions)
+        for r in results.prefix(60) {
+            #expect(try await matcher.match(r.question.question) == r.decision, "\(r.question.question)")
+        }
+        let accuracy = Double(results.filter(\.isCorrect).count) / Double(results.count)
+        let sweep = Calibration.sweep(results, matcher: matcher)
+        let configured = try #require(
+            sweep.points.first {
+                $0.threshold == Double(rounding: matcher.policy.threshold) && $0.margin == Double(rounding: matcher.policy.margin)
+            })
+        #expect(abs(configured.accuracy - accuracy) < 1e-4)
+        #expect(sweep.recommendation.bestAccuracy.accuracy >= configured.accuracy)
+        if let precise = sweep.recommendation.bestCoverageAtPrecision95 { #expect(precise.precision >= 0.95) }
+    }
+
+    @Test func questionFilesAreValidatedWithLines() throws {
+        let dir = try ScratchDirectory([
+            "q.jsonl": #"{"question": "refund please", "expected": "refund"}"# + "\n"
+                + #"{"question": "hello", "expected": "nope"}"# + "\n" + #"{"question": "x"}"# + "\n",
+            "q.csv": "question,expected\nrefund please,refund\n\"where, is it\",track\nnothing to see,\n",
+        ])
+        do {
+            _ = try LabeledQuestions.load(dir.file("q.jsonl"), corpus: Self.corpus)
+            Issue.record("expected a validation error")
+        } catch {
+            let lines = error.issues.map { $0.description.replacingOccurrences(of: dir.path + "/", with: "") }
+            #expect(lines.contains("q.jsonl:2: expected: 'nope' is not an entry id of the corpus"))
+            #expect(lines.contains { $0.hasPrefix("q.jsonl:3: expected: missing") })
+        }
+        let csv = try LabeledQuestions.load(dir.file("q.csv"), corpus: Self.corpus)
+        #expect(csv.map(\.expected) == ["refund", "track", nil])
+        #expect(csv[1].question == "where, is it")
+    }
+
+    @Test func lintFindsStraysNearDuplicatesAndThinEntries() async throws {
+        let corpus = Corpus(entries: [
+            FAQEntry(id: "refund", questions: ["how do i get a refund", "refund please", "where is my parcel now"], answer: "a"),
+            FAQEntry(id: "track", questions: ["where is my parcel", "track my order", "order tracking"], answer: "b"),
+            FAQEntry(id: "hours", questions: ["when are you open"], answer: "c"),
+            FAQEntry(id: "orders", questions: ["Track my order!", "list my past orders", "order history"], answer: "d"),
+        ])
+        let lint = try await CorpusLint.run(try await Matcher.build(corpus: corpus, embedder: LexicalEmbedder()))
+        #expect(lint.strayParaphrases.contains { $0.paraphrase == "where is my parcel now" && $0.closerEntry == "track" })
+        #expect(lint.nearDuplicates.contains { Set([$0.paraphraseA, $0.paraphraseB]) == ["Track my order!", "track my order"] })
+        #expect(lint.thinEntries == ["hours"])
+    }
+
+    @Test func htmlReportIsSelfContainedWithItsCharts() async throws {
+        let matcher = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
+        let r = try await report(
+            [question("refund please", "refund", line: 1), question("when are you open", "track", line: 2), question("<b>x</b>", nil, line: 3)],
+            matcher: matcher)
+        let html = HTMLReport.render(r)
+        for id in ["threshold-chart", "score-histogram", "confusion-heatmap"] {
+            #expect(html.contains("<svg class=\"chart\" id=\"\(id)\""), "missing \(id)")
+        }
+        for section in ["summary", "calibration", "scores", "confusion", "entries", "lint", "errors"] {
+            #expect(html.contains("<section id=\"\(section)\">"))
+        }
+        #expect(html.components(separatedBy: "<svg").count == html.components(separatedBy: "</svg>").count)
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("http://") && !html.contains("https://"))
+        #expect(html.contains("&lt;b&gt;x&lt;/b&gt;") || !html.contains("<b>x</b>"))
+        #expect(!html.contains("<b>x</b>"))
+
+        // Rendered by a real browser when one is installed (CI installs chromium).
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        if let chromium {
+            let dir = try ScratchDirectory(["report.html": html])
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: chromium)
+            process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + dir.file("report.html")]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(dom.contains("<svg class=\"chart\" id=\"threshold-chart\""))
+            #expect(dom.contains("<polyline"))
+            #expect(dom.contains("Evaluation report"))
+        }
+    }
+}
