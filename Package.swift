@@ -32,6 +32,11 @@ let package = Package(
             name: "IntentCore",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // Remote embedding and chat providers over libcurl, with retries, circuit breakers and caching.
+        .target(
+            name: "IntentProviders",
+            dependencies: ["IntentCore", "CCurl", .product(name: "Logging", package: "swift-log")]
+        ),
         // The HTTP edge: routes, request limits, JSON errors, metrics, stats, hot reload.
         .target(
             name: "IntentServer",
@@ -62,6 +67,7 @@ let package = Package(
         ),
         .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
+        .testTarget(name: "IntentProvidersTests", dependencies: ["IntentProviders"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IntentServerTests",
             dependencies: [

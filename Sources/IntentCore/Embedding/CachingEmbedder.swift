@@ -1,0 +1,92 @@
+/// Remembers the vectors of recent texts so a repeated question never calls the
+/// underlying (remote, paid, slow) embedder twice. An LRU bounded in entries;
+/// keyed by normalised text, since embedders see texts that normalise alike as the
+/// same question. The id and dimension are the wrapped embedder's: cached and
+/// fresh vectors are the same vectors.
+public final class CachingEmbedder: Embedder, @unchecked Sendable {
+    public let base: any Embedder
+    public let capacity: Int
+    public var id: String { base.id }
+    public var dimension: Int { base.dimension }
+    public var weighting: FeatureWeighting { base.weighting }
+
+    private let state: Locked<State>
+
+    struct State {
+        var vectors: [String: (vector: [Float], tick: UInt64)] = [:]
+        var tick: UInt64 = 0
+        var hits = 0
+        var misses = 0
+    }
+
+    public init(_ base: any Embedder, capacity: Int = 10_000) {
+        self.base = base
+        self.capacity = max(1, capacity)
+        state = Locked(State())
+    }
+
+    public var hits: Int { state.current.hits }
+    public var misses: Int { state.current.misses }
+    public var count: Int { state.current.vectors.count }
+
+    public func embed(_ texts: [String]) async throws -> EmbeddingMatrix {
+        let keys = texts.map(TextNormalizer.normalize)
+        var rows = [[Float]?](repeating: nil, count: texts.count)
+        var missing: [Int] = []
+        state.withLock { s in
+            for (i, key) in keys.enumerated() {
+                s.tick += 1
+                if let cached = s.vectors[key] {
+                    rows[i] = cached.vector
+                    s.vectors[key] = (cached.vector, s.tick)
+                    s.hits += 1
+                } else {
+                    missing.append(i)
+                }
+            }
+        }
+        if !missing.isEmpty {
+            // One request for the distinct missing texts, in first-seen order.
+            var distinct: [String: Int] = [:]
+            var order: [Int] = []
+            for i in missing where distinct[keys[i]] == nil {
+                distinct[keys[i]] = order.count
+                order.append(i)
+            }
+            let fresh = try await base.embed(order.map { texts[$0] })
+            guard fresh.count == order.count else {
+                throw EmbedderError.wrongShape(embedder: id, expectedRows: order.count, gotRows: fresh.count)
+            }
+            state.withLock { s in
+                s.misses += order.count
+                s.hits += missing.count - order.count
+                for (row, i) in order.enumerated() {
+                    s.tick += 1
+                    s.vectors[keys[i]] = (Array(fresh.row(row)), s.tick)
+                }
+                if s.vectors.count > capacity {
+                    // Evict the least recently used quarter at once: amortised O(1) per insert.
+                    let excess = s.vectors.count - capacity * 3 / 4
+                    for key in s.vectors.sorted(by: { $0.value.tick < $1.value.tick }).prefix(excess).map(\.key) {
+                        s.vectors[key] = nil
+                    }
+                }
+            }
+            for i in missing { rows[i] = Array(fresh.row(distinct[keys[i]]!)) }
+        }
+        var matrix = EmbeddingMatrix(dimension: dimension)
+        for row in rows { matrix.append(row: row!) }
+        return matrix
+    }
+}
+
+/// An embedder that knows nothing: every text is the zero vector. Backs a
+/// rules-only matcher while no real embedder can serve (a provider down at start-up).
+public struct NullEmbedder: Embedder {
+    public init() {}
+    public var id: String { "none" }
+    public var dimension: Int { 1 }
+    public func embed(_ texts: [String]) async throws -> EmbeddingMatrix {
+        EmbeddingMatrix(dimension: 1, storage: [Float](repeating: 0, count: texts.count))
+    }
+}

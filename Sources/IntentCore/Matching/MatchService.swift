@@ -1,0 +1,176 @@
+import Dispatch
+
+/// A decision as the service gives it: the matcher's decision, and whether a
+/// fallback had to answer because the configured embedder failed.
+public struct ServiceDecision: Sendable, Equatable {
+    public var decision: MatchDecision
+    public var degraded: Bool
+    public var degradedReason: String?
+
+    public init(decision: MatchDecision, degraded: Bool = false, degradedReason: String? = nil) {
+        self.decision = decision
+        self.degraded = degraded
+        self.degradedReason = degradedReason
+    }
+}
+
+/// The service's decision path: the configured matcher under a deadline, a
+/// fallback when it fails, and an optional chat model for close calls.
+///
+/// It never throws for a provider failure: when the primary matcher (its embedder
+/// may be a remote provider) is unavailable, fails or misses the deadline, the
+/// fallback matcher answers (the local lexical embedder over the same corpus when
+/// configured, else keyword rules only) with `degraded: true` and the reason.
+public struct MatchService: Sendable {
+    /// The configured matcher, or nil while it cannot be built (provider down at start-up).
+    public let primary: Matcher?
+    /// Why `primary` is nil.
+    public let primaryUnavailable: String?
+    public let fallback: Matcher
+    public let disambiguator: LLMDisambiguator?
+    /// The most a decision may take before the fallback answers.
+    public let deadline: Duration
+
+    public init(
+        primary: Matcher?, primaryUnavailable: String? = nil, fallback: Matcher, disambiguator: LLMDisambiguator? = nil,
+        deadline: Duration = .milliseconds(1_500)
+    ) {
+        self.primary = primary
+        self.primaryUnavailable = primaryUnavailable
+        self.fallback = fallback
+        self.disambiguator = disambiguator
+        self.deadline = deadline
+    }
+
+    /// A service with one matcher and no fallback needed (the offline default).
+    public init(_ matcher: Matcher) {
+        self.init(primary: matcher, fallback: matcher, deadline: .seconds(3_600))
+    }
+
+    public var corpus: Corpus { (primary ?? fallback).corpus }
+    /// The matcher whose decisions are normally served.
+    public var matcher: Matcher { primary ?? fallback }
+
+    public func match(_ message: String, topK: Int? = nil) async -> ServiceDecision {
+        await match([message], topK: topK)[0]
+    }
+
+    public func match(_ messages: [String], topK: Int? = nil) async -> [ServiceDecision] {
+        let started = DispatchTime.now().uptimeNanoseconds
+        guard let primary else {
+            return await degraded(messages, topK: topK, reason: primaryUnavailable ?? "the embedder is unavailable")
+        }
+        let decisions: [MatchDecision]
+        do {
+            decisions = try await Deadline.run(deadline) { try await primary.match(messages, topK: topK) }
+        } catch {
+            return await degraded(messages, topK: topK, reason: "embedder \(primary.embedder.id) failed: \(error)")
+        }
+        guard let disambiguator else { return decisions.map { ServiceDecision(decision: $0) } }
+        let remaining = deadline - .nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+        return await settle(decisions, messages: messages, with: disambiguator, matcher: primary, within: remaining)
+            .map { ServiceDecision(decision: $0) }
+    }
+
+    private func degraded(_ messages: [String], topK: Int?, reason: String) async -> [ServiceDecision] {
+        let decisions: [MatchDecision]
+        if let local = try? await fallback.match(messages, topK: topK) {
+            decisions = local
+        } else {
+            decisions = messages.map { fallback.decide(normalized: TextNormalizer.normalize($0), vector: nil, topK: topK) }
+        }
+        let how = fallback.embedder is NullEmbedder ? "keyword rules answered" : "the \(fallback.embedder.id) embedder answered"
+        return decisions.map { ServiceDecision(decision: $0, degraded: true, degradedReason: "\(reason); \(how)") }
+    }
+
+    /// Asks the chat model about ambiguous decisions, and unmatched ones just below the threshold.
+    private func settle(
+        _ decisions: [MatchDecision], messages: [String], with disambiguator: LLMDisambiguator, matcher: Matcher,
+        within remaining: Duration
+    ) async -> [MatchDecision] {
+        let open = decisions.indices.filter { i in
+            let d = decisions[i]
+            guard d.candidates.count >= 2 || d.status == .ambiguous, let score = d.score else { return false }
+            return d.status == .ambiguous
+                || (d.status == .unmatched && Float(score) >= matcher.policy.threshold - disambiguator.band)
+        }
+        guard !open.isEmpty, remaining > .zero else { return decisions }
+        var settled = decisions
+        await withTaskGroup(of: (Int, MatchDecision?).self) { group in
+            for i in open {
+                group.addTask {
+                    let d = decisions[i]
+                    let candidates = d.candidates.prefix(disambiguator.candidates).map { (id: $0.id, question: $0.question) }
+                    let started = DispatchTime.now().uptimeNanoseconds
+                    guard
+                        let chosen = try? await Deadline.run(remaining, {
+                            try await disambiguator.choose(message: messages[i], among: Array(candidates))
+                        }),
+                        let entry = matcher.corpus.entry(id: chosen)
+                    else { return (i, nil) }
+                    let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+                    var decision = d
+                    decision.status = .matched
+                    decision.id = entry.id
+                    decision.answer = entry.answer
+                    decision.method = .llm
+                    decision.matchedQuestion = candidates.first { $0.id == chosen }?.question
+                    decision.reason =
+                        "\(d.status.rawValue) between \(candidates.map(\.id).joined(separator: ", ")); \(disambiguator.model.name) chose '\(chosen)' (\(Int(ms)) ms)"
+                    return (i, decision)
+                }
+            }
+            for await (i, decision) in group {
+                if let decision { settled[i] = decision }
+            }
+        }
+        return settled
+    }
+}
+
+/// Runs an operation against a deadline. When the deadline passes first, the caller
+/// gets `DeadlineExceeded` at once and the operation is cancelled in the background
+/// (a libcurl transfer notices within its progress interval): a slow provider never
+/// holds the caller past the deadline.
+public enum Deadline {
+    public struct Exceeded: Error, CustomStringConvertible {
+        public var after: Duration
+        public var description: String { "no answer within the \(after) deadline" }
+    }
+
+    public static func run<T: Sendable>(_ deadline: Duration, _ operation: @escaping @Sendable () async throws -> T)
+        async throws -> T
+    {
+        let once = Locked(false)
+        let worker = Locked<Task<Void, Never>?>(nil)
+        let timer = Locked<Task<Void, Never>?>(nil)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            func finish(_ result: Result<T, Error>) -> Bool {
+                let first = once.withLock { done -> Bool in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(with: result) }
+                return first
+            }
+            worker.withLock {
+                $0 = Task {
+                    let result = await Result { try await operation() }
+                    if finish(result) { timer.current?.cancel() }
+                }
+            }
+            timer.withLock {
+                $0 = Task {
+                    guard (try? await Task.sleep(for: deadline)) != nil else { return }
+                    if finish(.failure(Exceeded(after: deadline))) { worker.current?.cancel() }
+                }
+            }
+        }
+    }
+}
+
+extension Result where Failure == Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

@@ -1,0 +1,63 @@
+import Dispatch
+import IntentCore
+
+/// Stops calling a provider that keeps failing. After `failureThreshold`
+/// consecutive failures it opens for `coolDown`: calls fail at once (the service
+/// answers from its fallback). Then it half-opens: one call probes; success closes
+/// it, failure opens it again.
+public final class CircuitBreaker: Sendable {
+    public enum State: String, Sendable { case closed, open, halfOpen = "half_open" }
+
+    public let failureThreshold: Int
+    public let coolDown: Duration
+    private let state: Locked<(state: State, failures: Int, openedAt: UInt64, probing: Bool)>
+
+    public init(failureThreshold: Int = 5, coolDown: Duration = .seconds(10)) {
+        self.failureThreshold = failureThreshold
+        self.coolDown = coolDown
+        state = Locked((.closed, 0, 0, false))
+    }
+
+    public var current: State {
+        state.withLock { s in
+            if s.state == .open && Self.now - s.openedAt >= Self.nanoseconds(coolDown) { return .halfOpen }
+            return s.state
+        }
+    }
+
+    /// Whether a call may go out now; when not, how long until the next probe.
+    public func permit() -> Duration? {
+        state.withLock { s in
+            switch s.state {
+            case .closed: return nil
+            case .open, .halfOpen:
+                let waited = Self.now - s.openedAt
+                let cool = Self.nanoseconds(coolDown)
+                if waited >= cool && !s.probing {
+                    s.state = .halfOpen
+                    s.probing = true
+                    return nil
+                }
+                return .nanoseconds(Int64(max(cool - min(waited, cool), 1)))
+            }
+        }
+    }
+
+    public func recordSuccess() {
+        state.withLock { $0 = (.closed, 0, 0, false) }
+    }
+
+    public func recordFailure() {
+        state.withLock { s in
+            s.failures += 1
+            if s.state == .halfOpen || s.failures >= failureThreshold {
+                s = (.open, s.failures, Self.now, false)
+            }
+        }
+    }
+
+    private static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
+    private static func nanoseconds(_ d: Duration) -> UInt64 {
+        UInt64(d.components.seconds) * 1_000_000_000 + UInt64(d.components.attoseconds / 1_000_000_000)
+    }
+}

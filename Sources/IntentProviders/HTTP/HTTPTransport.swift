@@ -1,0 +1,59 @@
+/// One HTTP request to a provider.
+public struct HTTPRequestSpec: Sendable {
+    public var method: String
+    public var url: String
+    /// Header lines as name and value. Secrets (Authorization) travel only here: never logged.
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+    /// The whole transfer, connection included, must finish within this.
+    public var timeout: Duration
+
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Duration) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+public struct HTTPResponseData: Sendable {
+    public var status: Int
+    /// Header names in lower case; a repeated header keeps its last value.
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Sends HTTP requests. `CurlHTTPClient` is the real one; tests may substitute their own.
+public protocol HTTPTransport: Sendable {
+    func send(_ request: HTTPRequestSpec) async throws -> HTTPResponseData
+}
+
+/// Why a request got no HTTP response.
+public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    case timedOut(after: Duration)
+    case connectionFailed(String)
+    case connectionDropped(String)
+    case responseTooLarge(limit: Int)
+    case cancelled
+    case other(String)
+
+    public var description: String {
+        switch self {
+        case .timedOut(let after): return "no complete answer within \(after)"
+        case .connectionFailed(let detail): return "could not connect (\(detail))"
+        case .connectionDropped(let detail): return "the connection dropped mid-answer (\(detail))"
+        case .responseTooLarge(let limit): return "the answer is larger than \(limit) bytes"
+        case .cancelled: return "cancelled"
+        case .other(let detail): return detail
+        }
+    }
+}

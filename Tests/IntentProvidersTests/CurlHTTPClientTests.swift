@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+@testable import IntentProviders
+
+@Suite struct CurlHTTPClientTests {
+    @Test func sequentialCallsReuseOneConnection() async throws {
+        let server = try FakeProviderServer()
+        let client = CurlHTTPClient()
+        let before = (try await server.stats()["connections"] as? Int) ?? 0
+        for _ in 0..<100 {
+            let response = try await client.send(HTTPRequestSpec(method: "GET", url: server.base + "/_stats", timeout: .seconds(5)))
+            #expect(response.status == 200)
+        }
+        #expect(client.connectionsOpened == 1)
+        let after = (try await server.stats()["connections"] as? Int) ?? 0
+        #expect(after - before == 1, "the server saw one new connection for the 100 calls (the stats client's is already open)")
+    }
+
+    @Test func aHangingServerTimesOut() async throws {
+        let server = try FakeProviderServer()
+        try await server.script([["mode": "hang", "seconds": 3]])
+        let client = CurlHTTPClient()
+        let started = Date()
+        await #expect(throws: HTTPClientError.timedOut(after: .milliseconds(300))) {
+            _ = try await client.send(
+                HTTPRequestSpec(
+                    method: "POST", url: server.base + "/v1/embeddings", headers: [("Authorization", "Bearer \(server.key)")],
+                    body: Array("{}".utf8), timeout: .milliseconds(300)))
+        }
+        #expect(Date().timeIntervalSince(started) < 1.5)
+    }
+
+    @Test func cancellingTheTaskAbortsTheTransfer() async throws {
+        let server = try FakeProviderServer()
+        try await server.script([["mode": "hang", "seconds": 5]])
+        let client = CurlHTTPClient()
+        let task = Task {
+            try await client.send(
+                HTTPRequestSpec(
+                    method: "POST", url: server.base + "/v1/embeddings", headers: [("Authorization", "Bearer \(server.key)")],
+                    body: Array("{}".utf8), timeout: .seconds(10)))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let started = Date()
+        task.cancel()
+        await #expect(throws: HTTPClientError.cancelled) { _ = try await task.value }
+        #expect(Date().timeIntervalSince(started) < 2.5, "libcurl's progress callback notices within about a second")
+    }
+
+    @Test func responsesOverTheCapAreRefused() async throws {
+        let server = try FakeProviderServer()
+        var configuration = CurlHTTPClient.Configuration()
+        configuration.maxResponseBytes = 64
+        let client = CurlHTTPClient(configuration: configuration)
+        await #expect(throws: HTTPClientError.responseTooLarge(limit: 64)) {
+            _ = try await client.send(HTTPRequestSpec(method: "GET", url: server.base + "/_stats", timeout: .seconds(5)))
+        }
+    }
+
+    @Test func aDroppedConnectionIsReported() async throws {
+        let server = try FakeProviderServer()
+        try await server.script([["mode": "drop"]])
+        let client = CurlHTTPClient()
+        do {
+            _ = try await client.send(
+                HTTPRequestSpec(
+                    method: "POST", url: server.base + "/v1/embeddings", headers: [("Authorization", "Bearer \(server.key)")],
+                    body: Array(#"{"input": ["a"]}"#.utf8), timeout: .seconds(5)))
+            Issue.record("expected a dropped connection")
+        } catch let error as HTTPClientError {
+            guard case .connectionDropped = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+        }
+    }
+
+    @Test func nothingListeningIsAConnectionFailure() async throws {
+        let client = CurlHTTPClient()
+        do {
+            _ = try await client.send(HTTPRequestSpec(method: "GET", url: "http://127.0.0.1:9/", timeout: .seconds(2)))
+            Issue.record("expected a connection failure")
+        } catch let error as HTTPClientError {
+            guard case .connectionFailed = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+        }
+    }
+}

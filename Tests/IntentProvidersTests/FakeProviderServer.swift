@@ -1,0 +1,75 @@
+import Foundation
+import IntentCore
+
+@testable import IntentProviders
+
+/// The fake provider server (Fixtures/fake_providers.py) as a child process on 127.0.0.1.
+final class FakeProviderServer {
+    let process = Process()
+    let port: Int
+    let key: String
+    let base: String
+    private let control = CurlHTTPClient()
+
+    init(key: String = "sk-test-\(UUID().uuidString.prefix(12))", dim: Int = 64, maxBatch: Int = 2048) throws {
+        self.key = key
+        let script = Bundle.module.url(forResource: "fake_providers", withExtension: "py", subdirectory: "Fixtures")!
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, "--port", "0", "--key", key, "--dim", "\(dim)", "--max-batch", "\(maxBatch)"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        var line = ""
+        while !line.hasSuffix("\n") {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            guard !byte.isEmpty else { break }
+            line += String(decoding: byte, as: UTF8.self)
+        }
+        guard let port = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+            throw ProviderError.configuration("the fake provider server did not start: \(line)")
+        }
+        self.port = port
+        base = "http://127.0.0.1:\(port)"
+    }
+
+    deinit {
+        // No waitUntilExit here: it would park a cooperative thread; Foundation reaps the child.
+        process.terminate()
+    }
+
+    /// The next provider requests behave like this, in order.
+    func script(_ behaviours: [[String: Any]]) async throws {
+        let body = try JSONSerialization.data(withJSONObject: ["script": behaviours])
+        _ = try await control.send(
+            HTTPRequestSpec(method: "POST", url: base + "/_control", headers: [("Content-Type", "application/json")], body: Array(body), timeout: .seconds(5)))
+    }
+
+    func stats() async throws -> [String: Any] {
+        let response = try await control.send(HTTPRequestSpec(method: "GET", url: base + "/_stats", timeout: .seconds(5)))
+        return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
+    }
+
+    func requests(_ path: String) async throws -> Int {
+        (try await stats()["requests"] as? [String: Int])?[path] ?? 0
+    }
+
+    func endpoint(
+        prefix: String = "/v1", transport: any HTTPTransport = CurlHTTPClient(), timeout: Duration = .seconds(5),
+        retry: RetryPolicy = .fast, breaker: CircuitBreaker = CircuitBreaker(), key: String? = nil,
+        observe: @escaping @Sendable (ProviderEvent) -> Void = { _ in }
+    ) -> ProviderEndpoint {
+        ProviderEndpoint(
+            name: "fake", baseURL: base + prefix, key: Secret(key ?? self.key), timeout: timeout, retry: retry, breaker: breaker,
+            transport: transport, observe: observe)
+    }
+}
+
+extension RetryPolicy {
+    /// The default policy with short waits, so retry tests run in milliseconds.
+    static var fast: RetryPolicy {
+        var policy = RetryPolicy()
+        policy.initialBackoff = .milliseconds(10)
+        policy.maxBackoff = .milliseconds(40)
+        return policy
+    }
+}
