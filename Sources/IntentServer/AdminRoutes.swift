@@ -11,9 +11,9 @@ struct AdminRoutes {
         router.post("/admin/reload") { request, _ in
             try authorize(request)
             do {
-                let matcher = try await reloader.reload()
+                let service = try await reloader.reload()
                 return try JSONResponse.make(
-                    ReloadResponse(matcher: matcher, warnings: matcher.corpus.warnings.map(\.description)))
+                    ReloadResponse(service: service, warnings: service.corpus.warnings.map(\.description)))
             } catch let error as CorpusValidationError {
                 throw APIError(
                     .unprocessableContent, "invalid_corpus",
@@ -49,8 +49,8 @@ struct ReloadResponse: Encodable {
     var ready: ReadyResponse
     var warnings: [String]
 
-    init(matcher: Matcher, warnings: [String]) {
-        ready = ReadyResponse(matcher: matcher)
+    init(service: MatchService, warnings: [String]) {
+        ready = ReadyResponse(service: service)
         self.warnings = warnings
     }
 

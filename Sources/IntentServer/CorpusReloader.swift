@@ -8,34 +8,40 @@ import Logging
 /// they started with, so no request fails during a swap; a failed load leaves
 /// the previous matcher serving (and /readyz ready).
 public actor CorpusReloader {
-    public typealias Load = @Sendable () async throws -> Matcher
+    public typealias Load = @Sendable () async throws -> MatchService
 
-    private let holder: MatcherHolder
+    private let holder: ServiceHolder
     private let load: Load
     private let metrics: ServiceMetrics
     private let logger: Logger
 
-    public init(holder: MatcherHolder, metrics: ServiceMetrics, logger: Logger, load: @escaping Load) {
+    public init(holder: ServiceHolder, metrics: ServiceMetrics, logger: Logger, load: @escaping Load) {
         self.holder = holder
         self.load = load
         self.metrics = metrics
         self.logger = logger
     }
 
+    private var recovery: Task<Void, Never>?
+
     @discardableResult
-    public func reload() async throws -> Matcher {
+    public func reload() async throws -> MatchService {
         do {
-            let matcher = try await load()
-            holder.replace(with: matcher)
+            let service = try await load()
+            holder.replace(with: service)
             metrics.reload(succeeded: true)
-            metrics.corpusLoaded(matcher.corpus)
+            metrics.corpusLoaded(service.corpus)
             logger.info(
                 "corpus loaded",
                 metadata: [
-                    "version": "\(matcher.corpus.version)", "entries": "\(matcher.corpus.entries.count)",
-                    "warnings": "\(matcher.corpus.warnings.count)", "embedder": "\(matcher.embedder.id)",
+                    "version": "\(service.corpus.version)", "entries": "\(service.corpus.entries.count)",
+                    "warnings": "\(service.corpus.warnings.count)", "embedder": "\(service.matcher.embedder.id)",
                 ])
-            return matcher
+            if let reason = service.primaryUnavailable, service.primary == nil {
+                logger.warning("the configured embedder is unavailable; answering degraded until it recovers", metadata: ["reason": "\(reason)"])
+                scheduleRecovery()
+            }
+            return service
         } catch {
             metrics.reload(succeeded: false)
             let count = (error as? CorpusValidationError)?.errors.count
@@ -45,4 +51,23 @@ public actor CorpusReloader {
             throw error
         }
     }
+
+    /// While the configured embedder is unavailable (a provider down at start-up), tries
+    /// again every `recoveryInterval`, so the service picks the provider up when it recovers.
+    public var recoveryInterval: Duration = .seconds(15)
+
+    private func scheduleRecovery() {
+        guard recovery == nil else { return }
+        recovery = Task { [weak self] in
+            while let self, !Task.isCancelled {
+                try? await Task.sleep(for: await self.recoveryInterval)
+                guard let service = try? await self.reload(), service.primary == nil else { break }
+            }
+            await self?.recoveryEnded()
+        }
+    }
+
+    private func recoveryEnded() { recovery = nil }
+
+    public func setRecoveryInterval(_ interval: Duration) { recoveryInterval = interval }
 }

@@ -2,7 +2,7 @@ import Hummingbird
 import IntentCore
 import Logging
 
-/// The HTTP service, wired: routes over a `MatcherHolder`, with metrics, stats
+/// The HTTP service, wired: routes over a `ServiceHolder`, with metrics, stats
 /// and (when an admin token is configured) hot reload.
 ///
 /// Matching runs in each request's task on Swift concurrency's pool, never on
@@ -19,17 +19,18 @@ public struct IntentServerApp: Sendable {
     }
 
     public let settings: Settings
-    public let holder: MatcherHolder
+    public let holder: ServiceHolder
     public let metrics: ServiceMetrics
     public let stats: StatsRecorder
     public let reloader: CorpusReloader
     public let logger: Logger
 
-    /// - Parameter load: reads, validates and embeds the corpus; used at start-up and on every reload.
+    /// - Parameter load: reads, validates and embeds the corpus into a match service; used at
+    ///   start-up and on every reload.
     public init(settings: Settings, logger: Logger, load: @escaping CorpusReloader.Load) {
         self.settings = settings
         self.logger = logger
-        holder = MatcherHolder()
+        holder = ServiceHolder()
         metrics = ServiceMetrics()
         stats = StatsRecorder()
         reloader = CorpusReloader(holder: holder, metrics: metrics, logger: logger, load: load)

@@ -4,7 +4,7 @@ import IntentCore
 
 /// `POST /match` and `POST /match/batch`.
 struct MatchRoutes {
-    let holder: MatcherHolder
+    let holder: ServiceHolder
     let reader: JSONBodyReader
     let stats: StatsRecorder
     let metrics: ServiceMetrics
@@ -15,8 +15,8 @@ struct MatchRoutes {
             let body = try await reader.decode(MatchRequest.self, from: request)
             try reader.validate(message: body.message, field: "message")
             try reader.validate(topK: body.topK)
-            let matcher = try ready()
-            let decision = try await matcher.match(body.message, topK: body.topK)
+            let service = try ready()
+            let decision = await service.match(body.message, topK: body.topK)
             observe(body.message, decision, context: context)
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
             metrics.matchDuration(nanoseconds: Int64(elapsed))
@@ -34,8 +34,8 @@ struct MatchRoutes {
                 try reader.validate(message: message, field: "messages[\(i)]")
             }
             try reader.validate(topK: body.topK)
-            let matcher = try ready()
-            let decisions = try await matcher.match(body.messages, topK: body.topK)
+            let service = try ready()
+            let decisions = await service.match(body.messages, topK: body.topK)
             for (message, decision) in zip(body.messages, decisions) { observe(message, decision, context: context) }
             let latency = milliseconds(DispatchTime.now().uptimeNanoseconds - started)
             return try JSONResponse.make(
@@ -47,16 +47,17 @@ struct MatchRoutes {
         }
     }
 
-    private func ready() throws -> Matcher {
-        guard let matcher = holder.matcher else {
+    private func ready() throws -> MatchService {
+        guard let service = holder.service else {
             throw APIError(.serviceUnavailable, "not_ready", "the corpus is still loading; retry shortly")
         }
-        return matcher
+        return service
     }
 
-    private func observe(_ message: String, _ decision: MatchDecision, context: IntentRequestContext) {
-        stats.record(message: message, decision: decision)
-        metrics.decision(decision)
+    private func observe(_ message: String, _ served: ServiceDecision, context: IntentRequestContext) {
+        let decision = served.decision
+        stats.record(message: message, decision: decision, degraded: served.degraded)
+        metrics.decision(decision, degraded: served.degraded)
         // Customer messages are personal data: only at debug level.
         context.logger.debug(
             "decision",

@@ -3,7 +3,7 @@ import IntentCore
 
 /// `GET /healthz` (alive), `GET /readyz` (a corpus is in service) and `GET /metrics`.
 struct OperationsRoutes {
-    let holder: MatcherHolder
+    let holder: ServiceHolder
     let metrics: ServiceMetrics
 
     func register(on router: Router<IntentRequestContext>) {
@@ -11,13 +11,14 @@ struct OperationsRoutes {
             try JSONResponse.make(["status": "ok"])
         }
         router.get("/readyz") { _, _ in
-            guard let matcher = holder.matcher else {
+            guard let service = holder.service else {
                 return try JSONResponse.make(["status": "loading"], status: .serviceUnavailable)
             }
-            return try JSONResponse.make(ReadyResponse(matcher: matcher))
+            return try JSONResponse.make(ReadyResponse(service: service))
         }
         router.get("/metrics") { _, _ in
-            Response(
+            metrics.collect()
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
@@ -32,13 +33,17 @@ struct ReadyResponse: Encodable {
     var entries: Int
     var paraphrases: Int
     var embedder: String
+    /// Set when the configured embedder is not serving and a fallback answers.
+    var degradedReason: String?
 
-    init(matcher: Matcher) {
+    init(service: MatchService) {
+        let matcher = service.matcher
         corpusVersion = matcher.corpus.version
         corpusSource = matcher.corpus.source
         entries = matcher.corpus.entries.count
         paraphrases = matcher.corpus.paraphraseCount
         embedder = matcher.embedder.id
+        degradedReason = service.primary == nil ? service.primaryUnavailable : nil
     }
 
     enum CodingKeys: String, CodingKey {
@@ -46,5 +51,17 @@ struct ReadyResponse: Encodable {
         case corpusVersion = "corpus_version"
         case corpusSource = "corpus_source"
         case entries, paraphrases, embedder
+        case degradedReason = "degraded_reason"
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(status, forKey: .status)
+        try c.encode(corpusVersion, forKey: .corpusVersion)
+        try c.encode(corpusSource, forKey: .corpusSource)
+        try c.encode(entries, forKey: .entries)
+        try c.encode(paraphrases, forKey: .paraphrases)
+        try c.encode(embedder, forKey: .embedder)
+        try c.encode(degradedReason, forKey: .degradedReason)
     }
 }

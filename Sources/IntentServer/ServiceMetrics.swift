@@ -30,11 +30,41 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// One decision of /match or /match/batch.
-    func decision(_ decision: MatchDecision) {
+    func decision(_ decision: MatchDecision, degraded: Bool = false) {
         Counter(
             label: "intent_match_outcomes_total",
             dimensions: [("status", decision.status.rawValue), ("method", decision.method.rawValue)], factory: factory
         ).increment()
+        if degraded { Counter(label: "intent_match_degraded_total", factory: factory).increment() }
+    }
+
+    /// One call to an embedding or chat provider (success, retry, failure or rejected by an open circuit).
+    public func providerCall(provider: String, outcome: String, status: Int?, seconds: Double) {
+        Counter(
+            label: "intent_provider_calls_total",
+            dimensions: [("provider", provider), ("outcome", outcome), ("status", status.map(String.init) ?? "none")],
+            factory: factory
+        ).increment()
+        if outcome != "circuit_open" {
+            Metrics.Timer(label: "intent_provider_call_duration_seconds", dimensions: [("provider", provider)], factory: factory)
+                .recordNanoseconds(Int64(seconds * 1e9))
+        }
+    }
+
+    /// A gauge with a value computed when `/metrics` is read (cache sizes, breaker states).
+    public func gauge(_ label: String, dimensions: [(String, String)] = [], value: Double) {
+        Gauge(label: label, dimensions: dimensions, factory: factory).record(value)
+    }
+
+    private let collectors = Locked<[@Sendable (ServiceMetrics) -> Void]>([])
+
+    /// Runs `collector` each time the metrics are read.
+    public func onCollect(_ collector: @escaping @Sendable (ServiceMetrics) -> Void) {
+        collectors.withLock { $0.append(collector) }
+    }
+
+    func collect() {
+        for collector in collectors.current { collector(self) }
     }
 
     func matchDuration(nanoseconds: Int64) {

@@ -4,7 +4,7 @@ import IntentCore
 
 /// `GET /v1/stats`: analytics since the process started.
 struct StatsRoutes {
-    let holder: MatcherHolder
+    let holder: ServiceHolder
     let stats: StatsRecorder
 
     func register(on router: Router<IntentRequestContext>) {
@@ -14,7 +14,7 @@ struct StatsRoutes {
             guard (0...1_000).contains(limit) else {
                 throw APIError(.badRequest, "recent_out_of_range", "'recent' must be between 0 and 1000")
             }
-            return try JSONResponse.make(StatsResponse(stats.snapshot, corpusVersion: holder.matcher?.corpus.version, recent: limit))
+            return try JSONResponse.make(StatsResponse(stats.snapshot, corpusVersion: holder.service?.corpus.version, recent: limit))
         }
     }
 }

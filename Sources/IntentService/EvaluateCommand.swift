@@ -34,13 +34,6 @@ struct EvaluateCommand: AsyncParsableCommand {
             valueName: "file"))
     var tune: String?
 
-    @Option(
-        name: .customLong("provider"),
-        help: ArgumentHelp(
-            "Embedder to evaluate; repeat to compare several side by side (\(EmbedderFactory.names.joined(separator: ", "))).",
-            valueName: "name"))
-    var providers: [String] = []
-
     @Option(name: .long, help: ArgumentHelp("Write report.json, report.md, errors.jsonl and report.html here.", valueName: "dir"))
     var report: String?
 
@@ -59,36 +52,35 @@ struct EvaluateCommand: AsyncParsableCommand {
     func validate() throws {
         if let minAccuracy, !(0...1).contains(minAccuracy) { throw ValidationError("--min-accuracy must be between 0 and 1") }
         if apply && options.config == nil { throw ValidationError("--apply needs --config FILE to write to") }
-        for name in providers where !EmbedderFactory.names.contains(name) {
-            throw ValidationError("unknown --provider '\(name)'; choose one of: \(EmbedderFactory.names.joined(separator: ", "))")
-        }
     }
 
     func run() async throws {
         let configuration = try options.configuration()
-        let base = try await configuration.makeMatcherOrExit(printWarnings: !json)
+        let base = try await configuration.makeServiceOrExit(printWarnings: !json)
         let labeled = try await loadQuestions(questions, corpus: base.corpus)
         var tuning: [LabeledQuestion]?
         if let tune { tuning = try await loadQuestions(tune, corpus: base.corpus) }
-        let names = providers.isEmpty ? [configuration.embedder] : providers
+        let names = options.provider.isEmpty ? [configuration.providers.provider] : options.provider
 
         var reports: [(String, EvaluationReport)] = []
         for name in names {
-            var matcher = name == configuration.embedder ? base : try await Matcher.build(
-                corpus: base.corpus, embedder: try EmbedderFactory.make(name), policy: configuration.policy)
+            var service =
+                name == configuration.providers.provider
+                ? base : try await options.configuration(extra: [.provider: name]).makeServiceOrExit(printWarnings: false)
             var thresholdsFrom = "configuration"
             var calibrationResults: [QuestionResult]?
             if let tuning, let tune {
-                let tuneResults = try await run(matcher, tuning, label: "tuning (\(name))")
-                let best = Calibration.sweep(tuneResults, matcher: matcher).recommendation.bestAccuracy
-                var policy = matcher.policy
+                let tuneResults = try await run(service, tuning, label: "tuning (\(name))")
+                let best = Calibration.sweep(tuneResults, matcher: service.matcher).recommendation.bestAccuracy
+                var policy = service.matcher.policy
                 policy.threshold = Float(best.threshold)
                 policy.margin = Float(best.margin)
-                matcher = matcher.with(policy: policy)
+                service = service.with(policy: policy)
                 thresholdsFrom = "tune file \(tune) (best accuracy)"
                 calibrationResults = tuneResults
             }
-            let results = try await run(matcher, labeled, label: "evaluating (\(name))")
+            let results = try await run(service, labeled, label: "evaluating (\(name))")
+            let matcher = service.matcher
             let calibration = Calibration.sweep(calibrationResults ?? results, matcher: matcher)
             let lint = try await CorpusLint.run(matcher)
             reports.append(
@@ -151,9 +143,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
     }
 
-    private func run(_ matcher: Matcher, _ questions: [LabeledQuestion], label: String) async throws -> [QuestionResult] {
+    private func run(_ service: MatchService, _ questions: [LabeledQuestion], label: String) async throws -> [QuestionResult] {
         let progress = ProgressLine(label: label, total: questions.count)
-        let results = try await Evaluator.run(matcher, questions: questions) { progress.update($0) }
+        let results = try await Evaluator.run(service, questions: questions) { progress.update($0) }
         progress.finish()
         return results
     }

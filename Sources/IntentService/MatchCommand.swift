@@ -13,8 +13,9 @@ struct MatchCommand: AsyncParsableCommand {
             answers stream as they are decided.
 
             JSON fields: status (matched, ambiguous, keyword, unmatched), id, answer, score, \
-            margin, method (embedding, keyword, none), matched_question, rule, candidates \
-            [{id, score, question}], reason.
+            margin, method (embedding, keyword, llm, none), matched_question, rule, candidates \
+            [{id, score, question}], reason, degraded, degraded_reason (a provider failed and a \
+            fallback answered). Batch mode sends the messages to a remote provider in batches.
 
             Exit status: 0 on success, 2 when the corpus is invalid (every problem is listed \
             on standard error as file:line: field: what is wrong).
@@ -37,17 +38,18 @@ struct MatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let matcher = try await options.configuration(extra: topK.map { [.topK: "\($0)"] } ?? [:]).makeMatcherOrExit(printWarnings: message == nil || !json)
+        let service = try await options.configuration(extra: topK.map { [.topK: "\($0)"] } ?? [:])
+            .makeServiceOrExit(printWarnings: message == nil || !json)
         if let message {
-            let decision = try await matcher.match(message, topK: topK)
+            let decision = await service.match(message, topK: topK)
             print(json ? try JSONOutput.line(decision) : DecisionText.render(decision, message: message))
             return
         }
-        try await runBatch(matcher)
+        try await runBatch(service)
     }
 
     /// Reads stdin in chunks (on a blocking-I/O thread) and decides each chunk in one batch.
-    private func runBatch(_ matcher: Matcher) async throws {
+    private func runBatch(_ service: MatchService) async throws {
         let chunkSize = 256
         while true {
             let lines = try await BlockingIO.run { () -> [String]? in
@@ -57,7 +59,7 @@ struct MatchCommand: AsyncParsableCommand {
             }
             guard let lines else { break }
             var output = ""
-            for decision in try await matcher.match(lines, topK: topK) {
+            for decision in await service.match(lines, topK: topK) {
                 output += try JSONOutput.line(decision) + "\n"
             }
             FileHandle.standardOutput.write(Data(output.utf8))
@@ -67,7 +69,8 @@ struct MatchCommand: AsyncParsableCommand {
 
 /// The human-readable form of a decision, as `match` prints it.
 enum DecisionText {
-    static func render(_ d: MatchDecision, message: String) -> String {
+    static func render(_ served: ServiceDecision, message: String) -> String {
+        let d = served.decision
         var lines: [String] = []
         let target = d.id.map { " -> \($0)" } ?? ""
         lines.append("message:   \(message)")
@@ -79,6 +82,7 @@ enum DecisionText {
         if let question = d.matchedQuestion { lines.append("matched:   \(question)") }
         if let answer = d.answer { lines.append("answer:    \(answer)") }
         lines.append("why:       \(d.reason)")
+        if let reason = served.degradedReason { lines.append("degraded:  \(reason)") }
         if !d.candidates.isEmpty {
             lines.append("candidates:")
             let width = d.candidates.map(\.id.count).max() ?? 0

@@ -1,5 +1,6 @@
 import ArgumentParser
 import IntentCore
+import Logging
 
 /// The options every command that matches shares: configuration file, corpus,
 /// embedder and policy. Flags win over `INTENT_*` environment variables, which
@@ -32,6 +33,31 @@ struct MatcherOptions: ParsableArguments {
     @Option(name: .customLong("fallback-reply"), help: ArgumentHelp("Reply when nothing matches.", valueName: "text"))
     var fallbackReply: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Embedding provider: local (built-in, default) or openai (any OpenAI-compatible server). evaluate takes it repeatedly to compare.",
+            valueName: "name"))
+    var provider: [String] = []
+
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("Base URL of the embedding provider (default: https://api.openai.com/v1).", valueName: "url"))
+    var baseURL: String?
+
+    @Option(name: .long, help: ArgumentHelp("Embedding model (default: text-embedding-3-small).", valueName: "name"))
+    var model: String?
+
+    @Option(name: .long, help: ArgumentHelp("Chat model that settles close calls: none (default), openai, deepseek, coze.", valueName: "name"))
+    var llm: String?
+
+    @Option(name: .customLong("llm-base-url"), help: ArgumentHelp("Base URL of the chat provider.", valueName: "url"))
+    var llmBaseURL: String?
+
+    @Option(name: .customLong("llm-model"), help: ArgumentHelp("Chat model name (default: gpt-4o-mini / deepseek-chat).", valueName: "name"))
+    var llmModel: String?
+
+    @Option(name: .customLong("coze-bot-id"), help: ArgumentHelp("The Coze bot that answers (with --llm coze).", valueName: "id"))
+    var cozeBotID: String?
+
     var flags: [Setting: String] {
         var flags: [Setting: String] = [:]
         flags[.corpus] = corpus
@@ -40,6 +66,13 @@ struct MatcherOptions: ParsableArguments {
         flags[.threshold] = threshold.map { "\($0)" }
         flags[.margin] = margin.map { "\($0)" }
         flags[.fallbackReply] = fallbackReply
+        flags[.provider] = provider.first
+        flags[.baseURL] = baseURL
+        flags[.model] = model
+        flags[.llm] = llm
+        flags[.llmBaseURL] = llmBaseURL
+        flags[.llmModel] = llmModel
+        flags[.cozeBotID] = cozeBotID
         return flags
     }
 
@@ -57,21 +90,16 @@ struct MatcherOptions: ParsableArguments {
 }
 
 extension ServiceConfiguration {
-    /// Loads and validates the corpus (off the cooperative threads), embeds it, and
-    /// returns the matcher. Throws `CorpusValidationError` listing every problem.
-    func makeMatcher() async throws -> Matcher {
-        let path = corpus
-        let rulesFile = rules
-        let loaded = try await BlockingIO.run { try CorpusLoader.load(path, rulesFile: rulesFile) }
-        return try await Matcher.build(corpus: loaded, embedder: try EmbedderFactory.make(embedder), policy: policy)
-    }
-
-    /// `makeMatcher` for commands: an invalid corpus prints every problem and exits 2.
-    func makeMatcherOrExit(printWarnings: Bool = true) async throws -> Matcher {
+    /// The match service for a command: an invalid corpus prints every problem and exits 2;
+    /// an unavailable provider is reported and the service answers degraded.
+    func makeServiceOrExit(printWarnings: Bool = true) async throws -> MatchService {
         do {
-            let matcher = try await makeMatcher()
-            if printWarnings { for warning in matcher.corpus.warnings { printError(warning.description) } }
-            return matcher
+            let service = try await ServiceFactory(self, logger: Logger(label: "intent-service")).loadService()
+            if printWarnings { for warning in service.corpus.warnings { printError(warning.description) } }
+            if service.primary == nil, let reason = service.primaryUnavailable {
+                printError("warning: \(reason); answering degraded")
+            }
+            return service
         } catch let error as CorpusValidationError {
             printError(error.description)
             throw ExitCode(2)

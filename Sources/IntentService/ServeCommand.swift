@@ -45,8 +45,23 @@ struct ServeCommand: AsyncParsableCommand {
         configuredLogger.logLevel = configuration.logLevel
         let logger = configuredLogger
 
-        let app = IntentServerApp(settings: configuration.server, logger: logger) {
-            try await configuration.makeMatcher()
+        let metricsBox = Locked<ServiceMetrics?>(nil)
+        let factory = ServiceFactory(configuration, logger: logger) { event in
+            metricsBox.current?.providerCall(provider: event.provider, outcome: event.kind.rawValue, status: event.status, seconds: event.seconds)
+        }
+        let app = IntentServerApp(settings: configuration.server, logger: logger) { try await factory.loadService() }
+        metricsBox.withLock { $0 = app.metrics }
+        app.metrics.onCollect { metrics in
+            if let cache = factory.embeddingCache {
+                metrics.gauge("intent_embedding_cache_hits", value: Double(cache.hits))
+                metrics.gauge("intent_embedding_cache_misses", value: Double(cache.misses))
+                metrics.gauge("intent_embedding_cache_entries", value: Double(cache.count))
+            }
+            for (name, breaker) in factory.breakers {
+                // 0 closed, 1 half open, 2 open.
+                let value: Double = breaker.current == .closed ? 0 : breaker.current == .halfOpen ? 1 : 2
+                metrics.gauge("intent_provider_circuit_state", dimensions: [("provider", name)], value: value)
+            }
         }
         if configuration.server.adminToken == nil {
             logger.info("admin routes disabled: set INTENT_ADMIN_TOKEN to enable POST /admin/reload")

@@ -18,7 +18,7 @@ import Testing
 
     func app(ready: Bool = true) async throws -> IntentServerApp {
         let app = IntentServerApp(settings: .init(), logger: Logger(label: "test")) {
-            try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
+            MatchService(try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder()))
         }
         if ready { try await app.reloader.reload() }
         return app

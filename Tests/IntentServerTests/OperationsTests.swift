@@ -15,7 +15,7 @@ import Testing
         let answer = Locked("first answer")
         let broken = Locked(false)
 
-        func load() async throws -> Matcher {
+        func load() async throws -> MatchService {
             if broken.withLock({ $0 }) {
                 throw CorpusValidationError(issues: [
                     CorpusIssue(.error, SourceLocation(file: "faq.jsonl", line: 3), field: "answer", "missing; add a non-empty answer")
@@ -25,7 +25,7 @@ import Testing
                 FAQEntry(id: "refund", questions: ["how do i get a refund", "我想退款"], answer: answer.withLock { $0 }),
                 FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it online."),
             ])
-            return try await Matcher.build(corpus: corpus, embedder: LexicalEmbedder())
+            return MatchService(try await Matcher.build(corpus: corpus, embedder: LexicalEmbedder()))
         }
     }
 

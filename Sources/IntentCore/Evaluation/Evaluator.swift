@@ -29,6 +29,15 @@ public enum Evaluator {
     public static func run(
         _ matcher: Matcher, questions: [LabeledQuestion], progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> [QuestionResult] {
+        try await run(MatchService(matcher), questions: questions, progress: progress)
+    }
+
+    /// Runs the questions through a service: decisions come from `MatchService.match`, the
+    /// very call `/match` makes (fallbacks and LLM disambiguation included); the entry
+    /// ranking for top-k metrics and calibration comes from the service's matcher.
+    public static func run(
+        _ service: MatchService, questions: [LabeledQuestion], progress: (@Sendable (Int) -> Void)? = nil
+    ) async throws -> [QuestionResult] {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, questions.count))
         let chunk = (questions.count + workers - 1) / workers
         let done = Locked(0)
@@ -39,7 +48,7 @@ public enum Evaluator {
                     var results: [QuestionResult] = []
                     results.reserveCapacity(slice.count)
                     for question in slice {
-                        results.append(try await evaluate(question, with: matcher))
+                        results.append(try await evaluate(question, with: service))
                         let count = done.withLock { count in
                             count += 1
                             return count
@@ -55,13 +64,14 @@ public enum Evaluator {
         }
     }
 
-    static func evaluate(_ question: LabeledQuestion, with matcher: Matcher) async throws -> QuestionResult {
+    static func evaluate(_ question: LabeledQuestion, with service: MatchService) async throws -> QuestionResult {
         let started = DispatchTime.now().uptimeNanoseconds
+        let decision = await service.match(question.question).decision
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        let matcher = service.matcher
         let normalized = TextNormalizer.normalize(question.question)
         let vectors = try await matcher.embedder.embed([question.question])
         let trace = matcher.trace(normalized: normalized, vector: vectors.row(0), limit: rankDepth, alwaysScore: true)
-        let decision = matcher.decision(for: trace, limit: matcher.policy.topK)
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         let rank = question.expected.flatMap { id in
             (trace.hits ?? []).firstIndex { matcher.corpus.entries[$0.entry].id == id }.map { $0 + 1 }
         }

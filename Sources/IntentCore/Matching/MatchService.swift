@@ -2,7 +2,7 @@ import Dispatch
 
 /// A decision as the service gives it: the matcher's decision, and whether a
 /// fallback had to answer because the configured embedder failed.
-public struct ServiceDecision: Sendable, Equatable {
+public struct ServiceDecision: Sendable, Equatable, Encodable {
     public var decision: MatchDecision
     public var degraded: Bool
     public var degradedReason: String?
@@ -11,6 +11,19 @@ public struct ServiceDecision: Sendable, Equatable {
         self.decision = decision
         self.degraded = degraded
         self.degradedReason = degradedReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case degraded
+        case degradedReason = "degraded_reason"
+    }
+
+    /// The decision's fields plus `degraded` and `degraded_reason`, as `/match` and `match --json` print them.
+    public func encode(to encoder: Encoder) throws {
+        try decision.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(degraded, forKey: .degraded)
+        try c.encode(degradedReason, forKey: .degradedReason)
     }
 }
 
@@ -48,6 +61,13 @@ public struct MatchService: Sendable {
     }
 
     public var corpus: Corpus { (primary ?? fallback).corpus }
+
+    /// The same service under another policy (indexes are shared, not rebuilt).
+    public func with(policy: MatchPolicy) -> MatchService {
+        MatchService(
+            primary: primary?.with(policy: policy), primaryUnavailable: primaryUnavailable, fallback: fallback.with(policy: policy),
+            disambiguator: disambiguator, deadline: deadline)
+    }
     /// The matcher whose decisions are normally served.
     public var matcher: Matcher { primary ?? fallback }
 

@@ -1,3 +1,4 @@
+import Foundation
 import IntentCore
 import IntentServer
 import Logging
@@ -12,6 +13,7 @@ struct ServiceConfiguration {
     var port: Int
     var logLevel: Logger.Level
     var server: IntentServerApp.Settings
+    var providers: ProviderSettings
 
     static let logLevels = Logger.Level.allCases.map(\.rawValue)
 
@@ -35,5 +37,6 @@ struct ServiceConfiguration {
         server.limits.maxMessageCharacters = try layers.int(
             .maxMessageChars, default: server.limits.maxMessageCharacters, in: 1...100_000)
         server.limits.maxBatchMessages = try layers.int(.maxBatchMessages, default: server.limits.maxBatchMessages, in: 1...10_000)
+        providers = try ProviderSettings(layers)
     }
 }

@@ -9,6 +9,22 @@ enum Setting: String, CaseIterable {
     case maxBodyBytes = "max_body_bytes"
     case maxMessageChars = "max_message_chars"
     case maxBatchMessages = "max_batch_messages"
+    case provider
+    case baseURL = "base_url"
+    case model, dimensions
+    case batchSize = "batch_size"
+    case apiKeyFile = "api_key_file"
+    case llm
+    case llmBaseURL = "llm_base_url"
+    case llmModel = "llm_model"
+    case llmAPIKeyFile = "llm_api_key_file"
+    case cozeBotID = "coze_bot_id"
+    case cozeStream = "coze_stream"
+    case providerTimeoutMs = "provider_timeout_ms"
+    case deadlineMs = "deadline_ms"
+    case fallback
+    case caBundle = "ca_bundle"
+    case cacheEntries = "cache_entries"
 
     /// The config-file key.
     var key: String { rawValue }

@@ -1,0 +1,91 @@
+import Foundation
+import IntentCore
+import IntentProviders
+
+/// Which provider embeds, which one settles close calls, and how they are reached.
+/// Keys come from the environment (`OPENAI_API_KEY`, `DEEPSEEK_API_KEY`,
+/// `COZE_API_TOKEN`) or from a file named by `api_key_file` / `llm_api_key_file`;
+/// never from a flag or the config file itself, so they stay out of shell history
+/// and version control.
+struct ProviderSettings {
+    static let embeddingProviders = ["local", "openai", "deepseek", "coze"]
+    static let chatProviders = ["none", "openai", "deepseek", "coze"]
+
+    var provider: String
+    var baseURL: String
+    var model: String
+    var dimensions: Int?
+    var batchSize: Int
+    var key: Secret?
+    var llm: String
+    var llmBaseURL: String
+    var llmModel: String
+    var llmKey: Secret?
+    var cozeBotID: String?
+    var cozeStream: Bool
+    var timeout: Duration
+    var deadline: Duration
+    var fallback: String
+    var caBundle: String?
+    var cacheEntries: Int
+
+    var isRemote: Bool { provider != "local" }
+
+    init(_ layers: ConfigurationLayers, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
+        provider = try layers.choice(.provider, default: "local", from: Self.embeddingProviders)
+        if provider == "deepseek" {
+            throw ConfigurationError(
+                "provider deepseek: DeepSeek's API has no embeddings endpoint (/embeddings answers 404). Embed with --provider local or --provider openai (any OpenAI-compatible server, including a DeepSeek-compatible deployment that exposes /embeddings, via --base-url), and use DeepSeek as the chat model with --llm deepseek")
+        }
+        if provider == "coze" {
+            throw ConfigurationError(
+                "provider coze: Coze has no embeddings API. Embed with --provider local or openai, and use Coze as the chat model with --llm coze --coze-bot-id ID")
+        }
+        baseURL = layers.string(.baseURL, default: "https://api.openai.com/v1")
+        model = layers.string(.model, default: "text-embedding-3-small")
+        dimensions = layers.raw(.dimensions) == nil ? nil : try layers.int(.dimensions, default: 0, in: 1...65_536)
+        batchSize = try layers.int(.batchSize, default: 2048, in: 1...2048)
+        key = try Self.key(layers, file: .apiKeyFile, variable: "OPENAI_API_KEY", environment: environment)
+        if provider == "openai" && key == nil && baseURL.contains("api.openai.com") {
+            throw ConfigurationError("provider openai: no API key; set OPENAI_API_KEY (or api_key_file)")
+        }
+
+        llm = try layers.choice(.llm, default: "none", from: Self.chatProviders)
+        let llmDefaults: [String: (url: String, model: String, variable: String)] = [
+            "openai": ("https://api.openai.com/v1", "gpt-4o-mini", "OPENAI_API_KEY"),
+            "deepseek": ("https://api.deepseek.com", "deepseek-chat", "DEEPSEEK_API_KEY"),
+            "coze": ("https://api.coze.com", "", "COZE_API_TOKEN"),
+        ]
+        let defaults = llmDefaults[llm] ?? ("", "", "")
+        llmBaseURL = layers.string(.llmBaseURL, default: defaults.url)
+        llmModel = layers.string(.llmModel, default: defaults.model)
+        llmKey = llm == "none" ? nil : try Self.key(layers, file: .llmAPIKeyFile, variable: defaults.variable, environment: environment)
+        cozeBotID = layers.optionalString(.cozeBotID)
+        cozeStream = try layers.choice(.cozeStream, default: "false", from: ["true", "false"]) == "true"
+        if llm == "coze" && cozeBotID == nil {
+            throw ConfigurationError("llm coze: set the bot with --coze-bot-id ID (or coze_bot_id / INTENT_COZE_BOT_ID)")
+        }
+        if llm != "none" && llmKey == nil && !llmBaseURL.contains("127.0.0.1") && !llmBaseURL.contains("localhost") {
+            throw ConfigurationError("llm \(llm): no API key; set \(defaults.variable) (or llm_api_key_file)")
+        }
+        timeout = .milliseconds(try layers.int(.providerTimeoutMs, default: 10_000, in: 100...300_000))
+        deadline = .milliseconds(try layers.int(.deadlineMs, default: 1_500, in: 50...120_000))
+        fallback = try layers.choice(.fallback, default: "local", from: ["local", "rules"])
+        caBundle = layers.optionalString(.caBundle)
+        cacheEntries = try layers.int(.cacheEntries, default: 10_000, in: 1...10_000_000)
+    }
+
+    /// The key from `file` (its first line) or the environment variable.
+    private static func key(_ layers: ConfigurationLayers, file setting: Setting, variable: String, environment: [String: String])
+        throws(ConfigurationError) -> Secret?
+    {
+        if let path = layers.optionalString(setting) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                let line = text.split(whereSeparator: \.isNewline).first, !line.trimmingCharacters(in: .whitespaces).isEmpty
+            else { throw ConfigurationError("\(setting.key): cannot read a key from \(path)") }
+            return Secret(line.trimmingCharacters(in: .whitespaces))
+        }
+        guard let value = environment[variable], !value.isEmpty else { return nil }
+        return Secret(value)
+    }
+}
