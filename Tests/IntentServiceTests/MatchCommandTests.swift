@@ -22,10 +22,11 @@ import Testing
         var stderr: String
     }
 
-    func run(_ arguments: [String], stdin: String? = nil) throws -> Run {
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = Self.root
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out

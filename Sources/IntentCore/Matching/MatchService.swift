@@ -110,7 +110,7 @@ public struct MatchService: Sendable {
     ) async -> [MatchDecision] {
         let open = decisions.indices.filter { i in
             let d = decisions[i]
-            guard d.candidates.count >= 2 || d.status == .ambiguous, let score = d.score else { return false }
+            guard let score = d.score else { return false }
             return d.status == .ambiguous
                 || (d.status == .unmatched && Float(score) >= matcher.policy.threshold - disambiguator.band)
         }
@@ -120,7 +120,11 @@ public struct MatchService: Sendable {
             for i in open {
                 group.addTask {
                     let d = decisions[i]
-                    let candidates = d.candidates.prefix(disambiguator.candidates).map { (id: $0.id, question: $0.question) }
+                    // Only plausible entries are offered: a far-off candidate is never a safe answer.
+                    let floor = Double(matcher.policy.threshold - disambiguator.band)
+                    let candidates = d.candidates.filter { $0.score >= floor }.prefix(disambiguator.candidates)
+                        .map { (id: $0.id, question: $0.question) }
+                    guard !candidates.isEmpty else { return (i, nil) }
                     let started = DispatchTime.now().uptimeNanoseconds
                     guard
                         let chosen = try? await Deadline.run(remaining, {

@@ -1,0 +1,119 @@
+import Foundation
+import IntentCore
+import Logging
+import Testing
+
+@testable import IntentProviders
+
+/// The service keeps answering: provider failures degrade to the local embedder, hangs
+/// stay within the deadline, repeated questions come from the cache, close calls go to
+/// the chat model. Against the fake provider server.
+@Suite struct MatchServiceTests {
+    static let corpus = Corpus(
+        entries: [
+            FAQEntry(id: "refund", questions: ["how do i get a refund", "i want my money back"], answer: "Refunds take 5 days."),
+            FAQEntry(id: "track", questions: ["where is my parcel", "track my order"], answer: "Track it online."),
+            FAQEntry(id: "track_express", questions: ["where is my express parcel"], answer: "Express tracking."),
+        ],
+        rules: [try! KeywordRule(id: "human", mode: .containsAny, patterns: ["human"], reply: .answer("Passing you on."), stage: .fallback)])
+
+    func service(_ server: FakeProviderServer, breaker: CircuitBreaker = CircuitBreaker(), chat: (any ChatModel)? = nil, deadline: Duration = .milliseconds(800))
+        async throws -> (MatchService, CachingEmbedder)
+    {
+        let remote = OpenAIEmbedder(endpoint: server.endpoint(retry: .fast, breaker: breaker), model: "m", dimension: 64)
+        let cached = CachingEmbedder(remote)
+        let primary = try await Matcher.build(corpus: Self.corpus, embedder: cached, policy: MatchPolicy(threshold: 0.3, margin: 0.05))
+        let local = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder(), policy: MatchPolicy(threshold: 0.3, margin: 0.05))
+        return (
+            MatchService(primary: primary, fallback: local, disambiguator: chat.map { LLMDisambiguator(model: $0) }, deadline: deadline),
+            cached
+        )
+    }
+
+    @Test func repeatedQuestionsNeverCallTheProviderTwice() async throws {
+        let server = try FakeProviderServer()
+        let (service, cache) = try await service(server)
+        let before = try await server.requests("/v1/embeddings")
+        let hitsBefore = cache.hits
+        let questions = ["parcel status?", "Parcel status", "refund please", "parcel status!!", "refund please"]
+        for q in questions { _ = await service.match(q) }
+        let calls = try await server.requests("/v1/embeddings") - before
+        #expect(calls == 2, "two distinct questions after normalisation")
+        #expect(cache.hits - hitsBefore == 3)
+        _ = await service.match(["track my order now", "track my order now", "refund please"])
+        #expect(try await server.requests("/v1/embeddings") - before == 3, "a batch sends only its distinct uncached texts, once")
+        let inputs = try await server.stats()["embedding_inputs"] as? [[String]]
+        #expect(inputs?.last == ["track my order now"])
+    }
+
+    @Test func aFailingProviderDegradesToTheLocalEmbedder() async throws {
+        let server = try FakeProviderServer()
+        let (service, _) = try await service(server)
+        try await server.script(Array(repeating: ["mode": "status", "status": 503], count: 3))
+        let served = await service.match("i want my money back please")
+        #expect(served.degraded)
+        #expect(served.decision.id == "refund", "the lexical fallback still answers")
+        #expect(served.degradedReason?.contains("HTTP 503") == true)
+        #expect(served.degradedReason?.contains("lexical") == true)
+        let healthy = await service.match("track my order")
+        #expect(!healthy.degraded)
+    }
+
+    @Test func aHangingProviderNeverHoldsTheCallerPastTheDeadline() async throws {
+        let server = try FakeProviderServer()
+        let (service, _) = try await service(server, deadline: .milliseconds(500))
+        try await server.script([["mode": "hang", "seconds": 5]])
+        let started = Date()
+        let served = await service.match("where is my parcel now")
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(served.degraded)
+        #expect(served.degradedReason?.contains("deadline") == true)
+        #expect(elapsed < 0.7, "answered in \(elapsed) s")
+    }
+
+    @Test func anOpenCircuitAnswersFromTheFallbackAtOnce() async throws {
+        let server = try FakeProviderServer()
+        let breaker = CircuitBreaker(failureThreshold: 2, coolDown: .seconds(30))
+        let (service, _) = try await service(server, breaker: breaker)
+        try await server.script(Array(repeating: ["mode": "status", "status": 500], count: 10))
+        _ = await service.match("first question")
+        #expect(breaker.current == .open)
+        let calls = try await server.requests("/v1/embeddings")
+        let served = await service.match("second question")
+        #expect(served.degraded && served.degradedReason?.contains("paused") == true)
+        #expect(try await server.requests("/v1/embeddings") == calls)
+    }
+
+    @Test func withoutAnEmbeddingKeywordRulesStillAnswer() async throws {
+        let rulesOnly = try Matcher(
+            corpus: Self.corpus, embedder: NullEmbedder(), vectors: EmbeddingMatrix(dimension: 1, storage: [0, 0, 0, 0, 0]))
+        let service = MatchService(primary: nil, primaryUnavailable: "provider down at start-up", fallback: rulesOnly)
+        let served = await service.match("a human please")
+        #expect(served.degraded)
+        #expect(served.decision.rule == "human")
+        #expect(served.degradedReason == "provider down at start-up; keyword rules answered")
+    }
+
+    @Test func theChatModelSettlesAmbiguousCalls() async throws {
+        let server = try FakeProviderServer()
+        let chat = OpenAIChatModel(endpoint: server.endpoint(), model: "gpt")
+        let (service, _) = try await service(server, chat: chat)
+        // A corpus paraphrase: its vector is cached, so the only provider call is the chat.
+        let (plainService, _) = try await self.service(server)
+        let ambiguousWithoutLLM = await plainService.match("where is my parcel").decision.status
+        #expect(ambiguousWithoutLLM == .ambiguous)
+        try await server.script([["mode": "reply", "content": #"{"id": "track_express"}"#]])
+        let served = await service.match("where is my parcel")
+        if served.decision.method == .llm {
+            #expect(served.decision.id == "track_express")
+            #expect(served.decision.reason.contains("chose 'track_express'"))
+        } else {
+            Issue.record("expected an LLM decision; the plain one was \(ambiguousWithoutLLM): \(served.decision.reason)")
+        }
+        // An answer outside the candidates leaves the decision as it was.
+        try await server.script([["mode": "reply", "content": #"{"id": "refund"}"#]])
+        let refused = await service.match("where is my parcel")
+        #expect(refused.decision.method != .llm)
+        #expect(refused.decision.status == .ambiguous)
+    }
+}

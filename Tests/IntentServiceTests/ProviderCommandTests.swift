@@ -1,0 +1,84 @@
+import Foundation
+import IntentCore
+import Testing
+
+/// `match` and `serve` with a remote provider, end to end against the fake provider server.
+@Suite(.serialized) struct ProviderCommandTests {
+    let cli = MatchCommandTests()
+    static let key = "sk-cli-\(UUID().uuidString.prefix(10))-secret"
+
+    /// Starts Fixtures/fake_providers.py and returns its process and port.
+    func fakeServer() throws -> (Process, Int) {
+        let script = MatchCommandTests.root.appendingPathComponent("Tests/IntentProvidersTests/Fixtures/fake_providers.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, "--port", "0", "--key", Self.key]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        var line = ""
+        while !line.hasSuffix("\n") {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty { break }
+            line += String(decoding: byte, as: UTF8.self)
+        }
+        return (process, Int(line.split(separator: " ").last!.trimmingCharacters(in: .whitespacesAndNewlines))!)
+    }
+
+    @Test func matchUsesTheProviderInSingleAndBatchMode() throws {
+        let (server, port) = try fakeServer()
+        defer { server.terminate() }
+        let env = ["OPENAI_API_KEY": Self.key]
+        let base = "http://127.0.0.1:\(port)/v1"
+        let single = try cli.run(["match", "--provider", "openai", "--base-url", base, "--model", "fake-embed", "--json", "where is my parcel"], environment: env)
+        #expect(single.status == 0, "\(single.stderr)")
+        let decision = try #require(try JSONSerialization.jsonObject(with: Data(single.stdout.utf8)) as? [String: Any])
+        #expect(decision["degraded"] as? Bool == false)
+        #expect(decision.keys.contains("degraded_reason"))
+        #expect(decision["id"] as? String == "track_order")
+
+        let batch = try cli.run(["match", "--provider", "openai", "--base-url", base, "--model", "fake-embed"], stdin: "refund please\nwhere is my parcel\n", environment: env)
+        #expect(batch.status == 0, "\(batch.stderr)")
+        #expect(batch.stdout.split(separator: "\n").count == 2)
+        for output in [single.stdout, single.stderr, batch.stdout, batch.stderr] { #expect(!output.contains(Self.key)) }
+    }
+
+    @Test func aBadKeyDegradesWithAReasonAndNeverShowsTheKey() throws {
+        let (server, port) = try fakeServer()
+        defer { server.terminate() }
+        let wrong = "sk-wrong-\(UUID().uuidString.prefix(8))"
+        let r = try cli.run(
+            ["match", "--provider", "openai", "--base-url", "http://127.0.0.1:\(port)/v1", "--model", "fake-embed", "--json", "我想把钱要回来"],
+            environment: ["OPENAI_API_KEY": wrong])
+        #expect(r.status == 0, "\(r.stderr)")
+        let decision = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(decision["degraded"] as? Bool == true)
+        #expect((decision["degraded_reason"] as? String)?.contains("HTTP 401") == true)
+        #expect(decision["id"] as? String == "refund_request", "the local embedder answered")
+        #expect(!r.stdout.contains(wrong) && !r.stderr.contains(wrong))
+    }
+
+    @Test func deepSeekEmbeddingsAreAConfigurationError() throws {
+        let r = try cli.run(["match", "--provider", "deepseek", "hello"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("DeepSeek's API has no embeddings endpoint"))
+        #expect(r.stderr.contains("--llm deepseek"))
+    }
+
+    @Test func serveStartsWithTheProviderDownAndAnswersDegraded() async throws {
+        let server = try ServeCommandTests.ServerProcess(
+            arguments: ["--corpus", "corpus", "--provider", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "fake-embed"],
+            environment: ["OPENAI_API_KEY": Self.key, "INTENT_PROVIDER_TIMEOUT_MS": "300"])
+        defer { server.stop() }
+        let port = try await server.port()
+        #expect(try await server.waitFor("corpus loaded"))
+        let (status, decision) = try await ServeCommandTests().request(port, "/match", method: "POST", body: ["message": "我想把钱要回来"])
+        #expect(status == 200)
+        #expect(decision["degraded"] as? Bool == true)
+        #expect(decision["id"] as? String == "refund_request")
+        let (_, ready) = try await ServeCommandTests().request(port, "/readyz")
+        #expect((ready["degraded_reason"] as? String)?.contains("unavailable") == true)
+        server.stop()
+        #expect(!server.log.contains(Self.key))
+    }
+}
