@@ -36,8 +36,7 @@ public enum HTMLReport {
 
         body += "<section id=\"entries\"><h2>Per entry (lowest F1 first)</h2><table><tr><th>entry</th><th>support</th><th>precision</th><th>recall</th><th>F1</th><th>confused with</th></tr>"
         for e in r.perEntry.sorted(by: { ($0.f1, $0.id) < ($1.f1, $1.id) }) {
-            let confused = e.confusedWith.sorted { $0.value > $1.value }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
-            body += "<tr><td>\(esc(e.id))</td><td>\(e.support)</td><td>\(e.precision)</td><td>\(e.recall)</td><td>\(e.f1)</td><td>\(esc(confused))</td></tr>"
+            body += "<tr><td>\(esc(e.id))</td><td>\(e.support)</td><td>\(e.precision)</td><td>\(e.recall)</td><td>\(e.f1)</td><td>\(esc(e.confusedSummary))</td></tr>"
         }
         body += "</table></section>\n"
 

@@ -19,8 +19,7 @@ public enum MarkdownReport {
         md += "\n```yaml\n\(r.recommended.configSnippet)```\n"
         md += "\n## Per entry (lowest F1 first)\n\n| entry | support | precision | recall | F1 | confused with |\n| --- | --- | --- | --- | --- | --- |\n"
         for e in r.perEntry.sorted(by: { ($0.f1, $0.id) < ($1.f1, $1.id) }) {
-            let confused = e.confusedWith.sorted { $0.value > $1.value }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
-            md += "| \(escape(e.id)) | \(e.support) | \(e.precision) | \(e.recall) | \(e.f1) | \(escape(confused)) |\n"
+            md += "| \(escape(e.id)) | \(e.support) | \(e.precision) | \(e.recall) | \(e.f1) | \(escape(e.confusedSummary)) |\n"
         }
         md += "\n## Most confused pairs\n\n| expected | got | count |\n| --- | --- | --- |\n"
         for p in r.confusedPairs { md += "| \(escape(p.expected)) | \(escape(p.got)) | \(p.count) |\n" }
@@ -47,6 +46,13 @@ public enum MarkdownReport {
 
     private static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}
+
+extension EvaluationReport.EntryMetrics {
+    /// "other ×3, (none) ×1": what questions expecting this entry got instead, most frequent first.
+    public var confusedSummary: String {
+        confusedWith.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
     }
 }
 
