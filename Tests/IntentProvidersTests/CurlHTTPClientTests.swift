@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct CurlHTTPClientTests {
     @Test func sequentialCallsReuseOneConnection() async throws {
-        let server = try FakeProviderServer()
+        let server = try await FakeProviderServer.start()
         let client = CurlHTTPClient()
         let before = (try await server.stats()["connections"] as? Int) ?? 0
         for _ in 0..<100 {
@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func aHangingServerTimesOut() async throws {
-        let server = try FakeProviderServer()
+        let server = try await FakeProviderServer.start()
         try await server.script([["mode": "hang", "seconds": 3]])
         let client = CurlHTTPClient()
         let started = Date()
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func cancellingTheTaskAbortsTheTransfer() async throws {
-        let server = try FakeProviderServer()
+        let server = try await FakeProviderServer.start()
         try await server.script([["mode": "hang", "seconds": 5]])
         let client = CurlHTTPClient()
         let task = Task {
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func responsesOverTheCapAreRefused() async throws {
-        let server = try FakeProviderServer()
+        let server = try await FakeProviderServer.start()
         var configuration = CurlHTTPClient.Configuration()
         configuration.maxResponseBytes = 64
         let client = CurlHTTPClient(configuration: configuration)
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func aDroppedConnectionIsReported() async throws {
-        let server = try FakeProviderServer()
+        let server = try await FakeProviderServer.start()
         try await server.script([["mode": "drop"]])
         let client = CurlHTTPClient()
         do {

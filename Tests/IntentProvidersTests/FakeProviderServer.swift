@@ -11,7 +11,15 @@ final class FakeProviderServer {
     let base: String
     private let control = CurlHTTPClient()
 
-    init(key: String = "sk-test-\(UUID().uuidString.prefix(12))", dim: Int = 64, maxBatch: Int = 2048) throws {
+    /// Starts a server; the wait for its first line runs off the cooperative threads.
+    static func start(key: String = "sk-test-\(UUID().uuidString.prefix(12))", dim: Int = 64, maxBatch: Int = 2048) async throws
+        -> FakeProviderServer
+    {
+        let box = try await BlockingIO.run { UncheckedBox(try FakeProviderServer(key: key, dim: dim, maxBatch: maxBatch)) }
+        return box.value
+    }
+
+    private init(key: String, dim: Int, maxBatch: Int) throws {
         self.key = key
         let script = Bundle.module.url(forResource: "fake_providers", withExtension: "py", subdirectory: "Fixtures")!
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -72,4 +80,10 @@ extension RetryPolicy {
         policy.maxBackoff = .milliseconds(40)
         return policy
     }
+}
+
+/// Carries a non-Sendable value across the hop back from `BlockingIO` (used once, by one owner).
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

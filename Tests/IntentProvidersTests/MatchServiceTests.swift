@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func repeatedQuestionsNeverCallTheProviderTwice() async throws {
-        let server = try FakeProviderServer()
+        let server = try await FakeProviderServer.start()
         let (service, cache) = try await service(server)
         let before = try await server.requests("/v1/embeddings")
         let hitsBefore = cache.hits
@@ -47,8 +47,8 @@ import Testing
     }
 
     @Test func aFailingProviderDegradesToTheLocalEmbedder() async throws {
-        let server = try FakeProviderServer()
-        let (service, _) = try await service(server)
+        let server = try await FakeProviderServer.start()
+        let (service, _) = try await service(server, deadline: .seconds(10))
         try await server.script(Array(repeating: ["mode": "status", "status": 503], count: 3))
         let served = await service.match("i want my money back please")
         #expect(served.degraded)
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func aHangingProviderNeverHoldsTheCallerPastTheDeadline() async throws {
-        let server = try FakeProviderServer()
+        let server = try await FakeProviderServer.start()
         let (service, _) = try await service(server, deadline: .milliseconds(500))
         try await server.script([["mode": "hang", "seconds": 5]])
         let started = Date()
@@ -68,11 +68,12 @@ import Testing
         let elapsed = Date().timeIntervalSince(started)
         #expect(served.degraded)
         #expect(served.degradedReason?.contains("deadline") == true)
-        #expect(elapsed < 0.7, "answered in \(elapsed) s")
+        // The deadline plus scheduling slack on a loaded 2-core machine; the provider hangs for 5 s.
+        #expect(elapsed < 1.2, "answered in \(elapsed) s")
     }
 
     @Test func anOpenCircuitAnswersFromTheFallbackAtOnce() async throws {
-        let server = try FakeProviderServer()
+        let server = try await FakeProviderServer.start()
         let breaker = CircuitBreaker(failureThreshold: 2, coolDown: .seconds(30))
         let (service, _) = try await service(server, breaker: breaker)
         try await server.script(Array(repeating: ["mode": "status", "status": 500], count: 10))
@@ -95,7 +96,7 @@ import Testing
     }
 
     @Test func theChatModelSettlesAmbiguousCalls() async throws {
-        let server = try FakeProviderServer()
+        let server = try await FakeProviderServer.start()
         let chat = OpenAIChatModel(endpoint: server.endpoint(), model: "gpt")
         let (service, _) = try await service(server, chat: chat)
         // A corpus paraphrase: its vector is cached, so the only provider call is the chat.
