@@ -67,7 +67,10 @@ import Testing
 
     @Test func serveStartsWithTheProviderDownAndAnswersDegraded() async throws {
         let server = try ServeCommandTests.ServerProcess(
-            arguments: ["--corpus", "corpus", "--provider", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "fake-embed"],
+            arguments: [
+                "--corpus", "corpus", "--provider", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "fake-embed",
+                "--log-level", "trace",
+            ],
             environment: ["OPENAI_API_KEY": Self.key, "INTENT_PROVIDER_TIMEOUT_MS": "300"])
         defer { server.stop() }
         let port = try await server.port()
