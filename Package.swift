@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // libcurl, with typed wrappers for its variadic setopt/getinfo (Swift cannot call C varargs).
@@ -36,6 +37,11 @@ let package = Package(
         .target(
             name: "IntentProviders",
             dependencies: ["IntentCore", "CCurl", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Persistent indexes: SQLite through GRDB, behind IntentCore's IndexStore protocol.
+        .target(
+            name: "IntentStore",
+            dependencies: ["IntentCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The HTTP edge: routes, request limits, JSON errors, metrics, stats, hot reload.
         .target(
@@ -56,6 +62,7 @@ let package = Package(
                 "IntentCore",
                 "IntentServer",
                 "IntentProviders",
+                "IntentStore",
                 "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,6 +75,7 @@ let package = Package(
         ),
         .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
+        .testTarget(name: "IntentStoreTests", dependencies: ["IntentStore"]),
         .testTarget(name: "IntentProvidersTests", dependencies: ["IntentProviders"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IntentServerTests",

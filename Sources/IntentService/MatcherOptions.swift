@@ -17,6 +17,13 @@ struct MatcherOptions: ParsableArguments {
 
     @Option(
         name: .long,
+        help: ArgumentHelp(
+            "Index store written by import, sqlite:PATH (default: sqlite:.intent/index.sqlite when it exists and no --corpus is given).",
+            valueName: "url"))
+    var store: String?
+
+    @Option(
+        name: .long,
         help: ArgumentHelp("Embedder: \(EmbedderFactory.names.joined(separator: ", ")) (default: lexical).", valueName: "name"))
     var embedder: String?
 
@@ -62,6 +69,7 @@ struct MatcherOptions: ParsableArguments {
         var flags: [Setting: String] = [:]
         flags[.corpus] = corpus
         flags[.rules] = rules
+        flags[.store] = store
         flags[.embedder] = embedder
         flags[.threshold] = threshold.map { "\($0)" }
         flags[.margin] = margin.map { "\($0)" }
@@ -102,6 +110,9 @@ extension ServiceConfiguration {
             return service
         } catch let error as CorpusValidationError {
             printError(error.description)
+            throw ExitCode(2)
+        } catch let error as StoreError {
+            printError("store: \(error.description)")
             throw ExitCode(2)
         }
     }

@@ -80,6 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
                 } catch let error as CorpusValidationError {
                     printError(error.description)
                     throw ExitCode(2)
+                } catch let error as StoreError {
+                    printError("store: \(error.description)")
+                    throw ExitCode(2)
                 }
             }
             try await group.next()  // the server returns on SIGTERM/SIGINT; the loader returns first

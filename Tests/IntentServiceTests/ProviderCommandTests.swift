@@ -8,7 +8,7 @@ import Testing
     static let key = "sk-cli-\(UUID().uuidString.prefix(10))-secret"
 
     /// Starts Fixtures/fake_providers.py and returns its process and port.
-    func fakeServer() throws -> (Process, Int) {
+    func fakeServer() throws -> (Process, Int) {  // also used by ImportCommandTests
         let script = MatchCommandTests.root.appendingPathComponent("Tests/IntentProvidersTests/Fixtures/fake_providers.py")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -6,6 +6,10 @@ import Logging
 /// The resolved, typed configuration of a command (see `Setting` for the keys).
 struct ServiceConfiguration {
     var corpus: String
+    /// Whether the corpus was named (flag, environment or file): then it wins over a store.
+    var corpusIsExplicit: Bool
+    /// The index store (`sqlite:PATH`); nil: the default store when it exists and no corpus is named.
+    var store: String?
     var rules: String?
     var embedder: String
     var policy: MatchPolicy
@@ -19,6 +23,8 @@ struct ServiceConfiguration {
 
     init(_ layers: ConfigurationLayers) throws(ConfigurationError) {
         corpus = layers.string(.corpus, default: "corpus")
+        corpusIsExplicit = layers.raw(.corpus) != nil
+        store = layers.optionalString(.store)
         rules = layers.optionalString(.rules)
         embedder = try layers.choice(.embedder, default: LexicalEmbedder.name, from: EmbedderFactory.names)
         policy = MatchPolicy(

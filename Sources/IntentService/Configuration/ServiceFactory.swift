@@ -1,6 +1,7 @@
 import Foundation
 import IntentCore
 import IntentProviders
+import IntentStore
 import Logging
 
 /// Builds the match service the configuration describes: the embedder (built-in or a
@@ -39,10 +40,76 @@ final class ServiceFactory: Sendable {
     /// Loads and validates the corpus (off the cooperative threads), then builds the service.
     /// Throws `CorpusValidationError`; a provider failure only degrades the service.
     func loadService() async throws -> MatchService {
+        if let url = storeURL { return try await serviceFromStore(url) }
         let path = configuration.corpus
         let rules = configuration.rules
         let corpus = try await BlockingIO.run { try CorpusLoader.load(path, rulesFile: rules) }
         return try await makeService(corpus: corpus)
+    }
+
+    /// The store to serve from: the configured one, else the default one when it exists
+    /// and no corpus was named (an explicit corpus always wins).
+    var storeURL: String? {
+        if let store = configuration.store { return store }
+        guard !configuration.corpusIsExplicit, FileManager.default.fileExists(atPath: SQLiteIndexStore.defaultPath) else { return nil }
+        return "sqlite:" + SQLiteIndexStore.defaultPath
+    }
+
+    /// Serves the vectors an import stored: nothing is embedded again, so start-up costs no
+    /// provider call. Vectors of another embedder are refused, never mixed.
+    private func serviceFromStore(_ url: String) async throws -> MatchService {
+        let index = try await BlockingIO.run { () -> StoredIndex in
+            guard let index = try SQLiteIndexStore(url: url).load() else {
+                throw StoreError("\(url) holds no index yet; run intent-service import first")
+            }
+            return index
+        }
+        let policy = configuration.policy
+        let embedder = try await queryEmbedder(dimension: index.vectors.dimension)
+        guard embedder.id == index.embedderID else {
+            throw StoreError(
+                "\(url) holds vectors of embedder \(index.embedderID), but the configured embedder is \(embedder.id): re-import with `intent-service import` (same options), or configure the store's embedder")
+        }
+        let primary = try Matcher(corpus: index.corpus, embedder: embedder, vectors: index.vectors, policy: policy)
+        guard configuration.providers.isRemote else {
+            return MatchService(primary: primary, fallback: primary, disambiguator: disambiguator(), deadline: configuration.providers.deadline)
+        }
+        let fallback =
+            configuration.providers.fallback == "local"
+            ? try await Matcher.build(corpus: index.corpus, embedder: LexicalEmbedder(), policy: policy)
+            : try Matcher(
+                corpus: index.corpus, embedder: NullEmbedder(),
+                vectors: EmbeddingMatrix(dimension: 1, storage: [Float](repeating: 0, count: index.corpus.paraphraseCount)), policy: policy)
+        return MatchService(primary: primary, fallback: fallback, disambiguator: disambiguator(), deadline: configuration.providers.deadline)
+    }
+
+    /// The configured embedder for queries: local, or the remote one (cached) with a known dimension.
+    private func queryEmbedder(dimension: Int) async throws -> any Embedder {
+        guard configuration.providers.isRemote, let transport else { return try EmbedderFactory.make(configuration.embedder) }
+        if let cached = cache.current { return cached }
+        let settings = configuration.providers
+        let remote = OpenAIEmbedder(
+            endpoint: endpoint(transport), model: settings.model, dimension: dimension, requestedDimensions: settings.dimensions,
+            batchSize: settings.batchSize)
+        let caching = CachingEmbedder(remote, capacity: settings.cacheEntries)
+        cache.withLock { $0 = caching }
+        return caching
+    }
+
+    /// The configured embedder for an import: local, or the remote one (no cache: each text is new).
+    func importEmbedder() async throws -> (embedder: any Embedder, batchSize: Int) {
+        guard configuration.providers.isRemote, let transport else { return (try EmbedderFactory.make(configuration.embedder), 1_024) }
+        let settings = configuration.providers
+        let remote = try await OpenAIEmbedder.connect(
+            endpoint: endpoint(transport), model: settings.model, dimensions: settings.dimensions, batchSize: settings.batchSize)
+        return (remote, settings.batchSize)
+    }
+
+    private func endpoint(_ transport: CurlHTTPClient) -> ProviderEndpoint {
+        let settings = configuration.providers
+        return ProviderEndpoint(
+            name: settings.provider, baseURL: settings.baseURL, key: settings.key, timeout: settings.timeout,
+            breaker: embeddingBreaker, transport: transport, logger: logger, observe: observe)
     }
 
     func makeService(corpus: Corpus) async throws -> MatchService {
@@ -72,11 +139,8 @@ final class ServiceFactory: Sendable {
     private func embedder(_ transport: CurlHTTPClient) async throws -> CachingEmbedder {
         if let cached = cache.current { return cached }
         let settings = configuration.providers
-        let endpoint = ProviderEndpoint(
-            name: settings.provider, baseURL: settings.baseURL, key: settings.key, timeout: settings.timeout,
-            breaker: embeddingBreaker, transport: transport, logger: logger, observe: observe)
         let remote = try await OpenAIEmbedder.connect(
-            endpoint: endpoint, model: settings.model, dimensions: settings.dimensions, batchSize: settings.batchSize)
+            endpoint: endpoint(transport), model: settings.model, dimensions: settings.dimensions, batchSize: settings.batchSize)
         let caching = CachingEmbedder(remote, capacity: settings.cacheEntries)
         cache.withLock { $0 = caching }
         return caching
@@ -94,4 +158,10 @@ final class ServiceFactory: Sendable {
             : OpenAIChatModel(endpoint: endpoint, model: settings.llmModel)
         return LLMDisambiguator(model: model)
     }
+}
+
+/// A store that cannot serve the configuration (empty, or another embedder's vectors).
+struct StoreError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -25,6 +25,7 @@ enum Setting: String, CaseIterable {
     case fallback
     case caBundle = "ca_bundle"
     case cacheEntries = "cache_entries"
+    case store
 
     /// The config-file key.
     var key: String { rawValue }

@@ -1,0 +1,52 @@
+/// What importing a corpus over a stored index changes, before anything is embedded.
+public struct ImportPlan: Sendable {
+    public var summary = ImportSummary()
+    /// Hash of every paraphrase of the new corpus, in corpus order.
+    public var hashes: [String] = []
+    /// Vectors reused from the stored index, by hash.
+    public var reusable: [String: [Float]] = [:]
+    /// Texts whose vectors must come from the cache or the embedder, one per distinct hash.
+    public var missing: [(hash: String, text: String)] = []
+
+    /// Compares entries by id (added, changed, removed, unchanged) and paraphrases by
+    /// content hash; vectors of a stored index made by the same embedder are reused.
+    public init(corpus: Corpus, stored: StoredIndex?, embedderID: String) {
+        let old = stored.map { Dictionary(uniqueKeysWithValues: $0.corpus.entries.map { ($0.id, $0) }) } ?? [:]
+        var storedVectors: [String: [Float]] = [:]
+        if let stored, stored.embedderID == embedderID {
+            var row = 0
+            for entry in stored.corpus.entries {
+                for question in entry.questions {
+                    storedVectors[ParaphraseKey.hash(question, embedderID: embedderID)] = Array(stored.vectors.row(row))
+                    row += 1
+                }
+            }
+        }
+        var seen: Set<String> = []
+        for entry in corpus.entries {
+            if let previous = old[entry.id] {
+                if previous == Self.comparable(entry, like: previous) { summary.unchanged += 1 } else { summary.changed += 1 }
+            } else {
+                summary.added += 1
+            }
+            for question in entry.questions {
+                let hash = ParaphraseKey.hash(question, embedderID: embedderID)
+                hashes.append(hash)
+                if let vector = storedVectors[hash] {
+                    reusable[hash] = vector
+                } else if seen.insert(hash).inserted {
+                    missing.append((hash, question))
+                }
+            }
+        }
+        let ids = Set(corpus.entries.map(\.id))
+        summary.removed = old.keys.filter { !ids.contains($0) }.count
+    }
+
+    /// The entry with the other's location, so only content is compared.
+    private static func comparable(_ entry: FAQEntry, like other: FAQEntry) -> FAQEntry {
+        var copy = entry
+        copy.location = other.location
+        return copy
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import IntentCore
+import IntentStore
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the stored corpus back out as files that import reads again, losslessly.",
+        discussion: """
+            Writes OUTPUT/faq.jsonl (or faq.csv) with every entry and OUTPUT/rules.yaml with the \
+            rules of the rules file (entries' keyword rules are rebuilt from their keywords on import).
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Index store (default: sqlite:.intent/index.sqlite).", valueName: "url"))
+    var store: String?
+
+    @Option(name: .long, help: ArgumentHelp("jsonl (default) or csv.", valueName: "format"))
+    var format = "jsonl"
+
+    @Option(name: .long, help: ArgumentHelp("Directory to write into.", valueName: "dir"))
+    var output: String
+
+    func validate() throws {
+        guard ["jsonl", "csv"].contains(format) else { throw ValidationError("--format must be jsonl or csv") }
+    }
+
+    func run() async throws {
+        let url = store ?? "sqlite:" + SQLiteIndexStore.defaultPath
+        guard let index = try await BlockingIO.run({ try SQLiteIndexStore(url: url).load() }) else {
+            printError("store: \(url) holds no index yet; run intent-service import first")
+            throw ExitCode(2)
+        }
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let entries = format == "jsonl" ? CorpusWriter.jsonLines(index.corpus) : CorpusWriter.csv(index.corpus)
+        try entries.write(toFile: "\(output)/faq.\(format)", atomically: true, encoding: .utf8)
+        try CorpusWriter.rulesYAML(index.corpus).write(toFile: "\(output)/rules.yaml", atomically: true, encoding: .utf8)
+        printError("exported \(index.corpus.entries.count) entries to \(output)/faq.\(format) and rules to \(output)/rules.yaml")
+    }
+}
+
+/// Corpus files in the formats the loader reads.
+enum CorpusWriter {
+    static func jsonLines(_ corpus: Corpus) -> String {
+        corpus.entries.map { entry in
+            var object: [String: Any] = ["id": entry.id, "questions": entry.questions, "answer": entry.answer]
+            if !entry.keywords.isEmpty { object["keywords"] = entry.keywords }
+            if !entry.tags.isEmpty { object["tags"] = entry.tags }
+            if let threshold = entry.threshold { object["threshold"] = Double(threshold) }
+            return json(object)
+        }.joined(separator: "\n") + "\n"
+    }
+
+    static func csv(_ corpus: Corpus) -> String {
+        var lines = ["id,question,answer,keywords,tags,threshold"]
+        for entry in corpus.entries {
+            for (i, question) in entry.questions.enumerated() {
+                let first = i == 0
+                lines.append(
+                    [
+                        entry.id, question, first ? entry.answer : "", first ? entry.keywords.joined(separator: "|") : "",
+                        first ? entry.tags.joined(separator: "|") : "", first ? entry.threshold.map { "\($0)" } ?? "" : "",
+                    ].map(field).joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// JSON values are YAML flow scalars, so each rule is written as YAML with JSON-quoted values.
+    static func rulesYAML(_ corpus: Corpus) -> String {
+        var text = "rules:\n"
+        for rule in corpus.rules where !rule.id.hasPrefix("keywords:") {
+            text += "  - id: \(json(rule.id))\n    mode: \(rule.mode.rawValue)\n    patterns: \(json(rule.patterns))\n"
+            switch rule.reply {
+            case .faq(let id): text += "    faq: \(json(id))\n"
+            case .answer(let answer): text += "    answer: \(json(answer))\n"
+            }
+            text += "    priority: \(rule.priority)\n    stage: \(rule.stage.rawValue)\n"
+        }
+        return text
+    }
+
+    private static func field(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    private static func json(_ value: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

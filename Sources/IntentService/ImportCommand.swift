@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import IntentCore
+import IntentProviders
+import IntentStore
+import Logging
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Validate a corpus, embed what changed, and store the index for serve, match and evaluate.",
+        discussion: """
+            Everything is validated first (every problem as file:line: field: what, exit 2, nothing \
+            written). A paraphrase is embedded only when its normalised text or the embedder changed \
+            since the last import; vectors already paid for are reused, also after an interrupted \
+            run (they are kept in the store's embedding cache as soon as each batch returns). The \
+            new index becomes visible in one transaction: an import that fails or is killed leaves \
+            the previous index as it was.
+
+            A corpus directory is the whole corpus: entries missing from it are removed. Single \
+            files update their entries and keep the stored others, unless --prune is given.
+            """
+    )
+
+    @OptionGroup(title: "Corpus, store and embedder") var options: MatcherOptions
+
+    @Argument(help: "Corpus directories or files (default: the configured corpus).")
+    var paths: [String] = []
+
+    @Flag(name: .customLong("dry-run"), help: "Validate and report what would change, without calling a provider or writing.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "Remove stored entries that the imported files do not have.")
+    var prune = false
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print the summary as JSON on standard output.")
+    var json = false
+
+    func run() async throws {
+        let configuration = try options.configuration()
+        let started = Date()
+        let storeURL = configuration.store ?? "sqlite:" + SQLiteIndexStore.defaultPath
+        let sources = paths.isEmpty ? [configuration.corpus] : paths
+        let rules = configuration.rules
+        let imported = try await loadAll(sources, rules: rules)
+        let store = try await BlockingIO.run { UncheckedSendable(try SQLiteIndexStore(url: storeURL)) }.value
+        let stored = try await BlockingIO.run { try store.load() }
+
+        let factory = ServiceFactory(configuration, logger: Logger(label: "intent-service"))
+        let (embedder, batchSize) = try await factory.importEmbedder()
+        let replacesAll = prune || sources.allSatisfy(Self.isDirectory)
+        let corpus = replacesAll || stored == nil ? imported : stored!.corpus.merging(imported)
+        var plan = ImportPlan(corpus: corpus, stored: stored, embedderID: embedder.id)
+
+        let cached = try await BlockingIO.run { [plan] in try store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash)) }
+        var vectors = plan.reusable.merging(cached) { a, _ in a }
+        let toEmbed = plan.missing.filter { vectors[$0.hash] == nil }
+        if dryRun {
+            plan.summary.embedded = toEmbed.count
+            plan.summary.seconds = Date().timeIntervalSince(started)
+            report(plan.summary, store: storeURL, dryRun: true)
+            return
+        }
+        let progress = ProgressLine(label: "embedding", total: toEmbed.count)
+        var requests = 0
+        var done = 0
+        for batch in stride(from: 0, to: toEmbed.count, by: batchSize).map({ Array(toEmbed[$0..<min($0 + batchSize, toEmbed.count)]) }) {
+            let matrix = try await embedder.embed(batch.map(\.text))
+            requests += configuration.providers.isRemote ? (batch.count + batchSize - 1) / batchSize : 0
+            let rows = batch.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) }
+            // Paid-for vectors are kept at once: a later failure or a kill does not cost them again.
+            try await BlockingIO.run { try store.cacheVectors(embedderID: embedder.id, rows) }
+            for row in rows { vectors[row.hash] = row.vector }
+            done += batch.count
+            if !quiet { progress.update(done) }
+        }
+        progress.finish()
+        var matrix = EmbeddingMatrix(dimension: embedder.dimension)
+        for hash in plan.hashes { matrix.append(row: vectors[hash]!) }
+        plan.summary.embedded = toEmbed.count
+        plan.summary.requests = requests
+        plan.summary.tokens = (embedder as? OpenAIEmbedder)?.usage.current ?? 0
+        plan.summary.seconds = Date().timeIntervalSince(started)
+        let index = StoredIndex(
+            corpus: corpus, vectors: matrix, embedderID: embedder.id, importedAt: ISO8601DateFormatter().string(from: Date()))
+        let summary = plan.summary
+        try await BlockingIO.run { try store.replace(with: index, summary: summary) }
+        report(summary, store: storeURL, dryRun: false)
+    }
+
+    private func loadAll(_ sources: [String], rules: String?) async throws -> Corpus {
+        do {
+            let corpora = try await BlockingIO.run {
+                try sources.map { try CorpusLoader.load($0, rulesFile: sources.count == 1 ? rules : nil) }
+            }
+            var merged = corpora[0]
+            for next in corpora.dropFirst() {
+                let clash = Set(merged.entries.map(\.id)).intersection(next.entries.map(\.id))
+                if let id = clash.sorted().first {
+                    throw CorpusValidationError(issues: [
+                        CorpusIssue(.error, next.entry(id: id)?.location ?? SourceLocation(file: next.source, line: 0), field: "id",
+                            "'\(id)' is also defined in \(merged.source); ids must be unique across the imported paths")
+                    ])
+                }
+                merged = merged.merging(next)
+            }
+            if !quiet && !json { for warning in merged.warnings { printError(warning.description) } }
+            return merged
+        } catch let error as CorpusValidationError {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+    }
+
+    private func report(_ summary: ImportSummary, store: String, dryRun: Bool) {
+        if json {
+            var object: [String: Any] = [
+                "added": summary.added, "changed": summary.changed, "removed": summary.removed, "unchanged": summary.unchanged,
+                "embedded": summary.embedded, "requests": summary.requests, "tokens": summary.tokens,
+                "seconds": (summary.seconds * 1000).rounded() / 1000, "store": store, "dry_run": dryRun,
+            ]
+            if dryRun { object["would_embed"] = summary.embedded }
+            print(String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self))
+        } else if !quiet {
+            let verb = dryRun ? "would import" : "imported"
+            print(
+                "\(verb) into \(store): \(summary.added) added, \(summary.changed) changed, \(summary.removed) removed, \(summary.unchanged) unchanged entries; \(summary.embedded) paraphrases \(dryRun ? "to embed" : "embedded") in \(summary.requests) provider requests; \(String(format: "%.2f", summary.seconds)) s"
+            )
+        }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+}
+
+/// Carries a value whose type is not `Sendable` out of a `BlockingIO` closure, for one owner.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import GRDB
+import IntentCore
+
+/// The default `IndexStore`: one SQLite file (WAL mode) through GRDB.
+///
+/// Tables: `entries`, `paraphrases` (text, content hash, Float32 vector blob),
+/// `rules`, `meta` (embedder id, dimension, import time), `embedding_cache`
+/// (vectors by embedder id and content hash, kept across imports and failed runs)
+/// and `import_runs` (what each import changed). The schema is versioned by GRDB
+/// migrations. Every method blocks: call it through `BlockingIO`.
+public final class SQLiteIndexStore: IndexStore {
+    public static let defaultPath = ".intent/index.sqlite"
+    public let path: String
+    private let pool: DatabasePool
+
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        pool = try DatabasePool(path: path)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// `sqlite:PATH` or a bare path.
+    public convenience init(url: String) throws {
+        try self.init(path: url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    CREATE TABLE entries (
+                        id TEXT PRIMARY KEY, position INTEGER NOT NULL, answer TEXT NOT NULL, keywords TEXT NOT NULL,
+                        tags TEXT NOT NULL, threshold REAL, file TEXT, line INTEGER);
+                    CREATE TABLE paraphrases (
+                        entry_id TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+                        text TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (entry_id, position));
+                    CREATE TABLE rules (id TEXT PRIMARY KEY, position INTEGER NOT NULL, definition TEXT NOT NULL);
+                    CREATE TABLE embedding_cache (
+                        embedder_id TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (embedder_id, hash));
+                    CREATE TABLE import_runs (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, embedder_id TEXT NOT NULL, summary TEXT NOT NULL);
+                    """)
+        }
+        return migrator
+    }
+
+    public func load() throws -> StoredIndex? {
+        try pool.read { db in
+            guard let embedderID = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'embedder_id'"),
+                let dimension = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'dimension'").flatMap(Int.init)
+            else { return nil }
+            let importedAt = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'imported_at'") ?? ""
+            var questions: [String: [String]] = [:]
+            var vectors = EmbeddingMatrix(dimension: dimension)
+            var rowsByEntry: [String: [[Float]]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT entry_id, text, vector FROM paraphrases ORDER BY entry_id, position") {
+                let id: String = row["entry_id"]
+                questions[id, default: []].append(row["text"])
+                rowsByEntry[id, default: []].append(Self.floats(row["vector"]))
+            }
+            var entries: [FAQEntry] = []
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM entries ORDER BY position") {
+                let id: String = row["id"]
+                let file: String? = row["file"]
+                let line: Int? = row["line"]
+                entries.append(
+                    FAQEntry(
+                        id: id, questions: questions[id] ?? [], answer: row["answer"], keywords: Self.strings(row["keywords"]),
+                        tags: Self.strings(row["tags"]), threshold: (row["threshold"] as Double?).map(Float.init),
+                        location: file.map { SourceLocation(file: $0, line: line ?? 0) }))
+                for vector in rowsByEntry[id] ?? [] { vectors.append(row: vector) }
+            }
+            var rules: [KeywordRule] = []
+            for definition in try String.fetchAll(db, sql: "SELECT definition FROM rules ORDER BY position") {
+                if let rule = RuleCoding.decode(definition) { rules.append(rule) }
+            }
+            let corpus = Corpus(entries: entries, rules: rules, source: "store \(path)")
+            return StoredIndex(corpus: corpus, vectors: vectors, embedderID: embedderID, importedAt: importedAt)
+        }
+    }
+
+    public func cachedVectors(embedderID: String, hashes: [String]) throws -> [String: [Float]] {
+        try pool.read { db in
+            var found: [String: [Float]] = [:]
+            for chunk in stride(from: 0, to: hashes.count, by: 500).map({ Array(hashes[$0..<min($0 + 500, hashes.count)]) }) {
+                let marks = chunk.map { _ in "?" }.joined(separator: ",")
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT hash, vector FROM embedding_cache WHERE embedder_id = ? AND hash IN (\(marks))",
+                    arguments: StatementArguments([embedderID] + chunk))
+                for row in rows { found[row["hash"]] = Self.floats(row["vector"]) }
+            }
+            return found
+        }
+    }
+
+    public func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) throws {
+        try pool.write { db in
+            for (hash, vector) in vectors {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO embedding_cache (embedder_id, hash, vector) VALUES (?, ?, ?)",
+                    arguments: [embedderID, hash, Self.blob(vector)])
+            }
+        }
+    }
+
+    public func replace(with index: StoredIndex, summary: ImportSummary) throws {
+        let encoder = JSONEncoder()
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM paraphrases; DELETE FROM entries; DELETE FROM rules; DELETE FROM meta;")
+            var row = 0
+            for (position, entry) in index.corpus.entries.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO entries (id, position, answer, keywords, tags, threshold, file, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        entry.id, position, entry.answer, Self.json(entry.keywords), Self.json(entry.tags),
+                        entry.threshold.map { Double($0) }, entry.location?.file, entry.location?.line,
+                    ])
+                for (p, question) in entry.questions.enumerated() {
+                    try db.execute(
+                        sql: "INSERT INTO paraphrases (entry_id, position, text, hash, vector) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [
+                            entry.id, p, question, ParaphraseKey.hash(question, embedderID: index.embedderID),
+                            Self.blob(Array(index.vectors.row(row))),
+                        ])
+                    row += 1
+                }
+            }
+            for (position, rule) in index.corpus.rules.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO rules (id, position, definition) VALUES (?, ?, ?)", arguments: [rule.id, position, RuleCoding.encode(rule)])
+            }
+            for (key, value) in [
+                ("embedder_id", index.embedderID), ("dimension", "\(index.vectors.dimension)"), ("imported_at", index.importedAt),
+                ("corpus_version", index.corpus.version),
+            ] {
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+            }
+            try db.execute(
+                sql: "INSERT INTO import_runs (at, embedder_id, summary) VALUES (?, ?, ?)",
+                arguments: [index.importedAt, index.embedderID, String(decoding: try encoder.encode(summary), as: UTF8.self)])
+        }
+    }
+
+    /// Import runs, newest first: when, and what changed.
+    public func importRuns(limit: Int = 20) throws -> [(at: String, summary: ImportSummary)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT at, summary FROM import_runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                let text: String = $0["summary"]
+                return ($0["at"], (try? JSONDecoder().decode(ImportSummary.self, from: Data(text.utf8))) ?? ImportSummary())
+            }
+        }
+    }
+
+    // Vectors are little-endian Float32: 4 bytes a component.
+    static func blob(_ vector: [Float]) -> Data {
+        var data = Data(capacity: vector.count * 4)
+        for x in vector { withUnsafeBytes(of: x.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    static func floats(_ data: Data) -> [Float] {
+        data.withUnsafeBytes { raw in
+            (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+
+    static func json(_ strings: [String]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: strings)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func strings(_ text: String) -> [String] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
+    }
+}
+
+/// Keyword rules as JSON for the `rules` table.
+enum RuleCoding {
+    static func encode(_ rule: KeywordRule) -> String {
+        var object: [String: Any] = [
+            "id": rule.id, "mode": rule.mode.rawValue, "patterns": rule.patterns, "priority": rule.priority, "stage": rule.stage.rawValue,
+        ]
+        switch rule.reply {
+        case .faq(let id): object["faq"] = id
+        case .answer(let text): object["answer"] = text
+        }
+        if let location = rule.location {
+            object["file"] = location.file
+            object["line"] = location.line
+        }
+        return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> KeywordRule? {
+        guard let o = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], let id = o["id"] as? String,
+            let mode = (o["mode"] as? String).flatMap(KeywordRule.Mode.init), let patterns = o["patterns"] as? [String],
+            let stage = (o["stage"] as? String).flatMap(KeywordRule.Stage.init)
+        else { return nil }
+        let reply: KeywordRule.Reply = (o["faq"] as? String).map { .faq($0) } ?? .answer(o["answer"] as? String ?? "")
+        let location = (o["file"] as? String).map { SourceLocation(file: $0, line: o["line"] as? Int ?? 0) }
+        return try? KeywordRule(
+            id: id, mode: mode, patterns: patterns, reply: reply, priority: o["priority"] as? Int ?? 0, stage: stage, location: location)
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import IntentCore
+import Testing
+
+/// `import` and `export` end to end, including a kill -9 half-way through a paid import.
+@Suite(.serialized) struct ImportCommandTests {
+    let cli = MatchCommandTests()
+
+    func scratch() throws -> String {
+        let dir = NSTemporaryDirectory() + "intent-import-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    func curl(_ args: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-s"] + args
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func importIsIncrementalAndExportRoundTrips() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = "sqlite:\(dir)/index.sqlite"
+        let first = try cli.run(["import", "corpus", "--store", store, "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let summary = try json(first.stdout)
+        #expect(summary["added"] as? Int ?? 0 >= 40)
+        #expect(summary["embedded"] as? Int ?? 0 >= 240)
+        let again = try json(try cli.run(["import", "corpus", "--store", store, "--json"]).stdout)
+        #expect(again["embedded"] as? Int == 0)
+        #expect(again["unchanged"] as? Int == summary["added"] as? Int)
+
+        let served = try cli.run(["match", "--store", store, "--json", "我想把钱要回来"])
+        #expect(try json(served.stdout)["id"] as? String == "refund_request")
+
+        for format in ["jsonl", "csv"] {
+            let out = "\(dir)/export-\(format)"
+            #expect(try cli.run(["export", "--store", store, "--format", format, "--output", out]).status == 0)
+            let copy = "sqlite:\(dir)/copy-\(format).sqlite"
+            #expect(try cli.run(["import", out, "--store", copy, "--json"]).status == 0)
+            let original = try CorpusLoader.load("corpus")
+            let reimported = try CorpusLoader.load(out)
+            #expect(reimported.entries.map { var e = $0; e.location = nil; return e } == original.entries.map { var e = $0; e.location = nil; return e })
+            #expect(reimported.rules.map(\.id) == original.rules.map(\.id))
+            #expect(reimported.version == original.version, "a lossless round trip keeps the content fingerprint")
+        }
+    }
+
+    @Test func anInvalidCorpusWritesNothing() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"{"id": "a", "questions": [], "answer": "x"}"#.write(toFile: "\(dir)/faq.jsonl", atomically: true, encoding: .utf8)
+        let r = try cli.run(["import", dir, "--store", "sqlite:\(dir)/index.sqlite"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("faq.jsonl:1: questions: empty list"))
+        let dry = try cli.run(["import", "corpus", "--store", "sqlite:\(dir)/dry.sqlite", "--dry-run", "--json"])
+        #expect(try json(dry.stdout)["would_embed"] as? Int ?? 0 >= 240)
+        let empty = try cli.run(["match", "--store", "sqlite:\(dir)/dry.sqlite", "hello"])
+        #expect(empty.status == 2, "a dry run writes no index")
+        #expect(empty.stderr.contains("holds no index yet"))
+    }
+
+    @Test func vectorsOfAnotherEmbedderAreRefused() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = "sqlite:\(dir)/index.sqlite"
+        #expect(try cli.run(["import", "corpus", "--store", store]).status == 0)
+        let r = try cli.run(
+            ["match", "--store", store, "--provider", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "hi"],
+            environment: ["OPENAI_API_KEY": "sk-x"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("re-import"))
+    }
+
+    @Test func killNineHalfWayLeavesTheOldIndexAndTheNextImportPaysOnlyForTheRest() async throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (server, port) = try ProviderCommandTests().fakeServer()
+        defer { server.terminate() }
+        let base = "http://127.0.0.1:\(port)"
+        let store = "sqlite:\(dir)/index.sqlite"
+        // A known dimension: no probe request, so the scripted behaviours line up with the batches.
+        let env = ["OPENAI_API_KEY": ProviderCommandTests.key, "INTENT_BATCH_SIZE": "2", "INTENT_DIMENSIONS": "64"]
+        let provider = ["--provider", "openai", "--base-url", base + "/v1", "--model", "fake-embed", "--store", store]
+        try #"{"id": "small", "questions": ["a small corpus"], "answer": "x"}"#.write(toFile: "\(dir)/small.jsonl", atomically: true, encoding: .utf8)
+        #expect(try cli.run(["import", "\(dir)/small.jsonl"] + provider, environment: env).status == 0)
+
+        // Five batches go through, the sixth hangs; then the import is killed.
+        _ = try curl(["-X", "POST", base + "/_control", "-d", #"{"script": [{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"hang","seconds":30}]}"#])
+        let child = Process()
+        child.executableURL = MatchCommandTests.binary
+        child.arguments = ["import", "corpus", "--quiet"] + provider
+        child.currentDirectoryURL = MatchCommandTests.root
+        child.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        try child.run()
+        let deadline = Date().addingTimeInterval(30)
+        var seen = 0
+        while Date() < deadline {
+            let stats = try json(try curl([base + "/_stats"]))
+            seen = (stats["requests"] as? [String: Int])?["/v1/embeddings"] ?? 0
+            if seen >= 1 + 6 { break }  // the small import's batch + 6 batches of this one
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        #expect(seen >= 7)
+
+        let after = try cli.run(["match", "--json", "a small corpus"] + provider, environment: env)
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(try json(after.stdout)["id"] as? String == "small", "the previous index still serves")
+
+        let rerun = try cli.run(["import", "corpus", "--json"] + provider, environment: env)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let summary = try json(rerun.stdout)
+        let total = try CorpusLoader.load("corpus").paraphraseCount
+        #expect(summary["embedded"] as? Int == total - 10, "the 10 paraphrases of the 5 finished batches were not paid again")
+        #expect(summary["requests"] as? Int == (total - 10 + 1) / 2)
+    }
+}

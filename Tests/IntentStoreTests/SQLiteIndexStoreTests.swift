@@ -1,0 +1,112 @@
+import Foundation
+import IntentCore
+import Testing
+
+@testable import IntentStore
+
+@Suite struct SQLiteIndexStoreTests {
+    func scratchStore() throws -> (SQLiteIndexStore, String) {
+        let dir = NSTemporaryDirectory() + "intent-store-" + UUID().uuidString
+        return (try SQLiteIndexStore(path: dir + "/index.sqlite"), dir)
+    }
+
+    static let corpus = Corpus(
+        entries: [
+            FAQEntry(id: "refund", questions: ["how do i get a refund", "我想退款"], answer: "Refunds take 5 days.", keywords: ["money back"], tags: ["returns"], threshold: 0.4),
+            FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it online."),
+        ],
+        rules: [
+            try! KeywordRule(id: "human", mode: .containsAny, patterns: ["人工", "human"], reply: .faq("track"), priority: 9, stage: .before)
+        ])
+
+    /// Counts what it embeds, and can be told to fail after some calls.
+    final class CountingEmbedder: Embedder, @unchecked Sendable {
+        let base = LexicalEmbedder()
+        var id: String { base.id }
+        var dimension: Int { base.dimension }
+        var weighting: FeatureWeighting { base.weighting }
+        let embedded = Locked<[String]>([])
+        let failAfterCalls: Int?
+        let calls = Locked(0)
+        init(failAfterCalls: Int? = nil) { self.failAfterCalls = failAfterCalls }
+        func embed(_ texts: [String]) async throws -> EmbeddingMatrix {
+            let n = calls.withLock { c -> Int in
+                c += 1
+                return c
+            }
+            if let failAfterCalls, n > failAfterCalls { throw EmbedderError.wrongShape(embedder: "test", expectedRows: 0, gotRows: 0) }
+            embedded.withLock { $0 += texts }
+            return base.embedSynchronously(texts)
+        }
+    }
+
+    /// The import steps as the command runs them: plan, cached vectors, embed missing, replace.
+    func importCorpus(_ corpus: Corpus, into store: SQLiteIndexStore, with embedder: CountingEmbedder, batch: Int = 100) async throws
+        -> ImportSummary
+    {
+        let stored = try store.load()
+        var plan = ImportPlan(corpus: corpus, stored: stored, embedderID: embedder.id)
+        var vectors = plan.reusable.merging(try store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash))) { a, _ in a }
+        let missing = plan.missing.filter { vectors[$0.hash] == nil }
+        for chunk in stride(from: 0, to: missing.count, by: batch).map({ Array(missing[$0..<min($0 + batch, missing.count)]) }) {
+            let matrix = try await embedder.embed(chunk.map(\.text))
+            let rows = chunk.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) }
+            try store.cacheVectors(embedderID: embedder.id, rows)
+            for row in rows { vectors[row.hash] = row.vector }
+        }
+        var matrix = EmbeddingMatrix(dimension: embedder.dimension)
+        for hash in plan.hashes { matrix.append(row: vectors[hash]!) }
+        plan.summary.embedded = missing.count
+        try store.replace(with: StoredIndex(corpus: corpus, vectors: matrix, embedderID: embedder.id, importedAt: "now"), summary: plan.summary)
+        return plan.summary
+    }
+
+    @Test func storesAndLoadsTheWholeIndex() async throws {
+        let (store, dir) = try scratchStore()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try store.load() == nil)
+        let embedder = CountingEmbedder()
+        _ = try await importCorpus(Self.corpus, into: store, with: embedder)
+        let loaded = try #require(try store.load())
+        #expect(loaded.corpus.entries.map { var e = $0; e.location = nil; return e } == Self.corpus.entries)
+        #expect(loaded.corpus.rules.map(\.id) == ["human"])
+        #expect(loaded.corpus.rules[0].priority == 9 && loaded.corpus.rules[0].stage == .before)
+        #expect(loaded.embedderID == embedder.id)
+        #expect(loaded.vectors == embedder.base.embedSynchronously(["how do i get a refund", "我想退款", "where is my parcel"]))
+        #expect(loaded.corpus.version == Self.corpus.version)
+    }
+
+    @Test func changingOneParaphraseEmbedsExactlyOne() async throws {
+        let (store, dir) = try scratchStore()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try await importCorpus(Self.corpus, into: store, with: CountingEmbedder())
+        var entries = Self.corpus.entries
+        entries[1].questions[0] = "where is my package"
+        entries.append(FAQEntry(id: "hours", questions: ["when are you open"], answer: "9-5"))
+        let second = CountingEmbedder()
+        let summary = try await importCorpus(Corpus(entries: entries, rules: Self.corpus.rules), into: store, with: second)
+        #expect(second.embedded.current == ["where is my package", "when are you open"])
+        #expect((summary.added, summary.changed, summary.unchanged, summary.removed) == (1, 1, 1, 0))
+        let third = CountingEmbedder()
+        let again = try await importCorpus(Corpus(entries: Array(entries.prefix(2)), rules: Self.corpus.rules), into: store, with: third)
+        #expect(third.embedded.current.isEmpty)
+        #expect(again.removed == 1)
+    }
+
+    @Test func aProviderFailureHalfWayChangesNothingVisibleAndIsNotPaidTwice() async throws {
+        let (store, dir) = try scratchStore()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try await importCorpus(Self.corpus, into: store, with: CountingEmbedder())
+        let before = try #require(try store.load())
+        let bigger = Corpus(entries: Self.corpus.entries + (0..<6).map { FAQEntry(id: "e\($0)", questions: ["question number \($0)"], answer: "a") })
+        let failing = CountingEmbedder(failAfterCalls: 2)
+        await #expect(throws: EmbedderError.self) { _ = try await importCorpus(bigger, into: store, with: failing, batch: 2) }
+        let after = try #require(try store.load())
+        #expect(after.corpus.entries.map(\.id) == before.corpus.entries.map(\.id))
+        #expect(after.vectors == before.vectors)
+        let retry = CountingEmbedder()
+        _ = try await importCorpus(bigger, into: store, with: retry, batch: 2)
+        #expect(retry.embedded.current.count == 2, "four of the six were embedded and kept before the failure")
+        #expect(try store.load()?.corpus.entries.count == 8)
+    }
+}
