@@ -68,8 +68,9 @@ import Testing
         let elapsed = Date().timeIntervalSince(started)
         #expect(served.degraded)
         #expect(served.degradedReason?.contains("deadline") == true)
-        // The deadline plus scheduling slack on a loaded 2-core machine; the provider hangs for 5 s.
-        #expect(elapsed < 1.2, "answered in \(elapsed) s")
+        // The provider hangs for 5 s: answering well before proves the deadline cut it short. The
+        // bound leaves slack for a loaded 2-core CI machine running every suite at once.
+        #expect(elapsed < 3, "answered in \(elapsed) s")
     }
 
     @Test func anOpenCircuitAnswersFromTheFallbackAtOnce() async throws {

@@ -11,8 +11,8 @@ import Testing
         return dir
     }
 
-    @Test func jsonHasTheStableTopLevelKeys() throws {
-        let r = try cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--json"])
+    @Test func jsonHasTheStableTopLevelKeys() async throws {
+        let r = try await cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         for key in [
@@ -27,17 +27,17 @@ import Testing
         #expect((recommended["config_snippet"] as? String)?.contains("threshold:") == true)
     }
 
-    @Test func minAccuracyIsAQualityGate() throws {
-        #expect(try cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--min-accuracy", "0.5"]).status == 0)
-        let failing = try cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--min-accuracy", "0.999"])
+    @Test func minAccuracyIsAQualityGate() async throws {
+        #expect(try await cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--min-accuracy", "0.5"]).status == 0)
+        let failing = try await cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--min-accuracy", "0.999"])
         #expect(failing.status == 1)
         #expect(failing.stderr.contains("is below --min-accuracy 0.999"))
     }
 
-    @Test func reportDirectoryHoldsAllFourFiles() throws {
+    @Test func reportDirectoryHoldsAllFourFiles() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--report", dir])
+        let r = try await cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--report", dir])
         #expect(r.status == 0, "\(r.stderr)")
         for file in ["report.json", "report.md", "errors.jsonl", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: "\(dir)/\(file)"), "missing \(file)")
@@ -47,11 +47,11 @@ import Testing
         #expect(first.keys.contains("question") && first.keys.contains("expected") && first.keys.contains("score"))
 
         // The same report as a baseline: nothing changed, nothing regressed.
-        let again = try cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--baseline", "\(dir)/report.json"])
+        let again = try await cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--baseline", "\(dir)/report.json"])
         #expect(again.stdout.contains("0 questions went from right to wrong, 0 from wrong to right"))
     }
 
-    @Test func tuneSplitChoosesThePolicyAndSaysSo() throws {
+    @Test func tuneSplitChoosesThePolicyAndSaysSo() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let lines = try String(contentsOfFile: MatchCommandTests.root.path + "/corpus/eval/questions.jsonl", encoding: .utf8)
@@ -60,7 +60,7 @@ import Testing
             .write(toFile: "\(dir)/tune.jsonl", atomically: true, encoding: .utf8)
         try lines.enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }.joined(separator: "\n")
             .write(toFile: "\(dir)/test.jsonl", atomically: true, encoding: .utf8)
-        let r = try cli.run(["evaluate", "--questions", "\(dir)/test.jsonl", "--tune", "\(dir)/tune.jsonl", "--json"])
+        let r = try await cli.run(["evaluate", "--questions", "\(dir)/test.jsonl", "--tune", "\(dir)/tune.jsonl", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect((report["thresholds_from"] as? String)?.contains("tune.jsonl") == true)
@@ -68,11 +68,11 @@ import Testing
         #expect(best["threshold"] as? Double == report["threshold"] as? Double)
     }
 
-    @Test func applyWritesTheRecommendationIntoTheConfig() throws {
+    @Test func applyWritesTheRecommendationIntoTheConfig() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "# mine\nport: 9000\nthreshold: 0.9\n".write(toFile: "\(dir)/c.yaml", atomically: true, encoding: .utf8)
-        let r = try cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--config", "\(dir)/c.yaml", "--apply"])
+        let r = try await cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--config", "\(dir)/c.yaml", "--apply"])
         #expect(r.status == 0, "\(r.stderr)")
         let config = try String(contentsOfFile: "\(dir)/c.yaml", encoding: .utf8)
         #expect(config.hasPrefix("# mine\nport: 9000\nthreshold: "))
@@ -80,11 +80,11 @@ import Testing
         #expect(config.contains("margin: "))
     }
 
-    @Test func unknownExpectedIDsStopBeforeAnythingRuns() throws {
+    @Test func unknownExpectedIDsStopBeforeAnythingRuns() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try #"{"question": "hi", "expected": "no_such_entry"}"#.write(toFile: "\(dir)/q.jsonl", atomically: true, encoding: .utf8)
-        let r = try cli.run(["evaluate", "--questions", "\(dir)/q.jsonl"])
+        let r = try await cli.run(["evaluate", "--questions", "\(dir)/q.jsonl"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("q.jsonl:1: expected: 'no_such_entry' is not an entry id of the corpus"))
     }

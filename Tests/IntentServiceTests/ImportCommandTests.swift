@@ -28,27 +28,27 @@ import Testing
         return String(decoding: data, as: UTF8.self)
     }
 
-    @Test func importIsIncrementalAndExportRoundTrips() throws {
+    @Test func importIsIncrementalAndExportRoundTrips() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = "sqlite:\(dir)/index.sqlite"
-        let first = try cli.run(["import", "corpus", "--store", store, "--json"])
+        let first = try await cli.run(["import", "corpus", "--store", store, "--json"])
         #expect(first.status == 0, "\(first.stderr)")
         let summary = try json(first.stdout)
         #expect(summary["added"] as? Int ?? 0 >= 40)
         #expect(summary["embedded"] as? Int ?? 0 >= 240)
-        let again = try json(try cli.run(["import", "corpus", "--store", store, "--json"]).stdout)
+        let again = try json(try await cli.run(["import", "corpus", "--store", store, "--json"]).stdout)
         #expect(again["embedded"] as? Int == 0)
         #expect(again["unchanged"] as? Int == summary["added"] as? Int)
 
-        let served = try cli.run(["match", "--store", store, "--json", "我想把钱要回来"])
+        let served = try await cli.run(["match", "--store", store, "--json", "我想把钱要回来"])
         #expect(try json(served.stdout)["id"] as? String == "refund_request")
 
         for format in ["jsonl", "csv"] {
             let out = "\(dir)/export-\(format)"
-            #expect(try cli.run(["export", "--store", store, "--format", format, "--output", out]).status == 0)
+            #expect(try await cli.run(["export", "--store", store, "--format", format, "--output", out]).status == 0)
             let copy = "sqlite:\(dir)/copy-\(format).sqlite"
-            #expect(try cli.run(["import", out, "--store", copy, "--json"]).status == 0)
+            #expect(try await cli.run(["import", out, "--store", copy, "--json"]).status == 0)
             let original = try CorpusLoader.load("corpus")
             let reimported = try CorpusLoader.load(out)
             #expect(reimported.entries.map { var e = $0; e.location = nil; return e } == original.entries.map { var e = $0; e.location = nil; return e })
@@ -57,26 +57,26 @@ import Testing
         }
     }
 
-    @Test func anInvalidCorpusWritesNothing() throws {
+    @Test func anInvalidCorpusWritesNothing() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try #"{"id": "a", "questions": [], "answer": "x"}"#.write(toFile: "\(dir)/faq.jsonl", atomically: true, encoding: .utf8)
-        let r = try cli.run(["import", dir, "--store", "sqlite:\(dir)/index.sqlite"])
+        let r = try await cli.run(["import", dir, "--store", "sqlite:\(dir)/index.sqlite"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("faq.jsonl:1: questions: empty list"))
-        let dry = try cli.run(["import", "corpus", "--store", "sqlite:\(dir)/dry.sqlite", "--dry-run", "--json"])
+        let dry = try await cli.run(["import", "corpus", "--store", "sqlite:\(dir)/dry.sqlite", "--dry-run", "--json"])
         #expect(try json(dry.stdout)["would_embed"] as? Int ?? 0 >= 240)
-        let empty = try cli.run(["match", "--store", "sqlite:\(dir)/dry.sqlite", "hello"])
+        let empty = try await cli.run(["match", "--store", "sqlite:\(dir)/dry.sqlite", "hello"])
         #expect(empty.status == 2, "a dry run writes no index")
         #expect(empty.stderr.contains("holds no index yet"))
     }
 
-    @Test func vectorsOfAnotherEmbedderAreRefused() throws {
+    @Test func vectorsOfAnotherEmbedderAreRefused() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = "sqlite:\(dir)/index.sqlite"
-        #expect(try cli.run(["import", "corpus", "--store", store]).status == 0)
-        let r = try cli.run(
+        #expect(try await cli.run(["import", "corpus", "--store", store]).status == 0)
+        let r = try await cli.run(
             ["match", "--store", store, "--provider", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "hi"],
             environment: ["OPENAI_API_KEY": "sk-x"])
         #expect(r.status == 2)
@@ -94,7 +94,7 @@ import Testing
         let env = ["OPENAI_API_KEY": ProviderCommandTests.key, "INTENT_BATCH_SIZE": "2", "INTENT_DIMENSIONS": "64"]
         let provider = ["--provider", "openai", "--base-url", base + "/v1", "--model", "fake-embed", "--store", store]
         try #"{"id": "small", "questions": ["a small corpus"], "answer": "x"}"#.write(toFile: "\(dir)/small.jsonl", atomically: true, encoding: .utf8)
-        #expect(try cli.run(["import", "\(dir)/small.jsonl"] + provider, environment: env).status == 0)
+        #expect(try await cli.run(["import", "\(dir)/small.jsonl"] + provider, environment: env).status == 0)
 
         // Five batches go through, the sixth hangs; then the import is killed.
         _ = try curl(["-X", "POST", base + "/_control", "-d", #"{"script": [{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"hang","seconds":30}]}"#])
@@ -116,11 +116,11 @@ import Testing
         child.waitUntilExit()
         #expect(seen >= 7)
 
-        let after = try cli.run(["match", "--json", "a small corpus"] + provider, environment: env)
+        let after = try await cli.run(["match", "--json", "a small corpus"] + provider, environment: env)
         #expect(after.status == 0, "\(after.stderr)")
         #expect(try json(after.stdout)["id"] as? String == "small", "the previous index still serves")
 
-        let rerun = try cli.run(["import", "corpus", "--json"] + provider, environment: env)
+        let rerun = try await cli.run(["import", "corpus", "--json"] + provider, environment: env)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         let summary = try json(rerun.stdout)
         let total = try CorpusLoader.load("corpus").paraphraseCount

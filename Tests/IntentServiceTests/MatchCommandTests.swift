@@ -1,4 +1,5 @@
 import Foundation
+import IntentCore
 import Testing
 
 /// `intent-service match` end to end: the built binary, run as a user would.
@@ -22,7 +23,12 @@ import Testing
         var stderr: String
     }
 
-    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
+    /// Runs the binary on a blocking-I/O thread: waiting for a child must not park a cooperative thread.
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> Run {
+        try await BlockingIO.run { try self.runBlocking(arguments, stdin: stdin, environment: environment) }
+    }
+
+    func runBlocking(_ arguments: [String], stdin: String?, environment: [String: String]) throws -> Run {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -47,16 +53,16 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     }
 
-    @Test func textModeExplainsTheDecision() throws {
-        let r = try run(["match", "我想把钱要回来"])
+    @Test func textModeExplainsTheDecision() async throws {
+        let r = try await run(["match", "我想把钱要回来"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("decision:  matched -> refund_request (method: embedding)"))
         #expect(r.stdout.contains("why:"))
         #expect(r.stdout.contains("candidates:"))
     }
 
-    @Test func jsonModePrintsOneObjectWithEveryField() throws {
-        let r = try run(["match", "--json", "where is my parcel?"])
+    @Test func jsonModePrintsOneObjectWithEveryField() async throws {
+        let r = try await run(["match", "--json", "where is my parcel?"])
         #expect(r.status == 0, "\(r.stderr)")
         let d = try decode(Substring(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(d["status"] as? String == "matched")
@@ -67,9 +73,9 @@ import Testing
         }
     }
 
-    @Test func batchModeAnswersEveryLineInOrder() throws {
+    @Test func batchModeAnswersEveryLineInOrder() async throws {
         let messages = ["转人工", "how long does shipping take", "what's the weather like on mars", "退款多久到账"]
-        let r = try run(["match"], stdin: messages.joined(separator: "\n") + "\n")
+        let r = try await run(["match"], stdin: messages.joined(separator: "\n") + "\n")
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.count == messages.count)
@@ -80,7 +86,7 @@ import Testing
         #expect(decisions[3]["id"] as? String == "refund_time")
     }
 
-    @Test func invalidCorpusExitsTwoListingProblems() throws {
+    @Test func invalidCorpusExitsTwoListingProblems() async throws {
         let dir = NSTemporaryDirectory() + "intent-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -89,7 +95,7 @@ import Testing
         {"id": "a", "questions": ["r"], "answer": "y"}
         {"id": "b", "questions": [], "answer": ""}
         """.write(toFile: dir + "/faq.jsonl", atomically: true, encoding: .utf8)
-        let r = try run(["match", "--corpus", dir, "hello"])
+        let r = try await run(["match", "--corpus", dir, "hello"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("faq.jsonl:2: id: 'a' is already defined"))
         #expect(r.stderr.contains("faq.jsonl:3: questions: empty list"))
@@ -97,17 +103,17 @@ import Testing
         #expect(r.stdout.isEmpty)
     }
 
-    @Test func badOptionsAreRejectedWithAHint() throws {
-        let r = try run(["match", "--embedder", "magic", "hi"])
+    @Test func badOptionsAreRejectedWithAHint() async throws {
+        let r = try await run(["match", "--embedder", "magic", "hi"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("--embedder: 'magic' is not one of lexical"))
     }
 
-    @Test func helpDescribesEveryOption() throws {
-        let r = try run(["match", "--help"])
+    @Test func helpDescribesEveryOption() async throws {
+        let r = try await run(["match", "--help"])
         for option in ["--corpus", "--rules", "--embedder", "--threshold", "--margin", "--fallback-reply", "--json", "--top-k"] {
             #expect(r.stdout.contains(option), "help lacks \(option)")
         }
-        #expect(try run(["--version"]).stdout.contains("libcurl"))
+        #expect(try await run(["--version"]).stdout.contains("libcurl"))
     }
 }

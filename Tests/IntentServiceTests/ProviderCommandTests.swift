@@ -25,29 +25,29 @@ import Testing
         return (process, Int(line.split(separator: " ").last!.trimmingCharacters(in: .whitespacesAndNewlines))!)
     }
 
-    @Test func matchUsesTheProviderInSingleAndBatchMode() throws {
+    @Test func matchUsesTheProviderInSingleAndBatchMode() async throws {
         let (server, port) = try fakeServer()
         defer { server.terminate() }
         let env = ["OPENAI_API_KEY": Self.key]
         let base = "http://127.0.0.1:\(port)/v1"
-        let single = try cli.run(["match", "--provider", "openai", "--base-url", base, "--model", "fake-embed", "--json", "where is my parcel"], environment: env)
+        let single = try await cli.run(["match", "--provider", "openai", "--base-url", base, "--model", "fake-embed", "--json", "where is my parcel"], environment: env)
         #expect(single.status == 0, "\(single.stderr)")
         let decision = try #require(try JSONSerialization.jsonObject(with: Data(single.stdout.utf8)) as? [String: Any])
         #expect(decision["degraded"] as? Bool == false)
         #expect(decision.keys.contains("degraded_reason"))
         #expect(decision["id"] as? String == "track_order")
 
-        let batch = try cli.run(["match", "--provider", "openai", "--base-url", base, "--model", "fake-embed"], stdin: "refund please\nwhere is my parcel\n", environment: env)
+        let batch = try await cli.run(["match", "--provider", "openai", "--base-url", base, "--model", "fake-embed"], stdin: "refund please\nwhere is my parcel\n", environment: env)
         #expect(batch.status == 0, "\(batch.stderr)")
         #expect(batch.stdout.split(separator: "\n").count == 2)
         for output in [single.stdout, single.stderr, batch.stdout, batch.stderr] { #expect(!output.contains(Self.key)) }
     }
 
-    @Test func aBadKeyDegradesWithAReasonAndNeverShowsTheKey() throws {
+    @Test func aBadKeyDegradesWithAReasonAndNeverShowsTheKey() async throws {
         let (server, port) = try fakeServer()
         defer { server.terminate() }
         let wrong = "sk-wrong-\(UUID().uuidString.prefix(8))"
-        let r = try cli.run(
+        let r = try await cli.run(
             ["match", "--provider", "openai", "--base-url", "http://127.0.0.1:\(port)/v1", "--model", "fake-embed", "--json", "我想把钱要回来"],
             environment: ["OPENAI_API_KEY": wrong])
         #expect(r.status == 0, "\(r.stderr)")
@@ -58,8 +58,8 @@ import Testing
         #expect(!r.stdout.contains(wrong) && !r.stderr.contains(wrong))
     }
 
-    @Test func deepSeekEmbeddingsAreAConfigurationError() throws {
-        let r = try cli.run(["match", "--provider", "deepseek", "hello"])
+    @Test func deepSeekEmbeddingsAreAConfigurationError() async throws {
+        let r = try await cli.run(["match", "--provider", "deepseek", "hello"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("DeepSeek's API has no embeddings endpoint"))
         #expect(r.stderr.contains("--llm deepseek"))
