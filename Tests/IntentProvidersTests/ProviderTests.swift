@@ -108,7 +108,8 @@ import Testing
 
     @Test func theCircuitOpensAfterRepeatedFailuresAndProbesAfterTheCoolDown() async throws {
         let server = try await FakeProviderServer.start()
-        let breaker = CircuitBreaker(failureThreshold: 3, coolDown: .milliseconds(300))
+        // A cool-down long enough that a loaded CI machine cannot reach it between the checks.
+        let breaker = CircuitBreaker(failureThreshold: 3, coolDown: .seconds(2))
         let embedder = OpenAIEmbedder(endpoint: server.endpoint(retry: .none, breaker: breaker), model: "m", dimension: 64)
         try await server.script(Array(repeating: ["mode": "status", "status": 503], count: 3))
         for _ in 0..<3 { _ = try? await embedder.embed(["x"]) }
@@ -119,7 +120,7 @@ import Testing
             #expect("\(error)".contains("calls paused"))
         }
         #expect(try await server.requests("/v1/embeddings") == 3, "an open circuit makes no call")
-        try await Task.sleep(for: .milliseconds(350))
+        try await Task.sleep(for: .milliseconds(2_100))
         _ = try await embedder.embed(["x"])
         #expect(breaker.current == .closed)
     }
