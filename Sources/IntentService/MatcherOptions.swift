@@ -108,13 +108,24 @@ extension ServiceConfiguration {
                 printError("warning: \(reason); answering degraded")
             }
             return service
-        } catch let error as CorpusValidationError {
-            printError(error.description)
-            throw ExitCode(2)
-        } catch let error as StoreError {
-            printError("store: \(error.description)")
-            throw ExitCode(2)
+        } catch {
+            throw loadFailure(error)
         }
+    }
+}
+
+/// An invalid corpus or an unusable store prints what is wrong and becomes exit status 2;
+/// other errors pass through.
+func loadFailure(_ error: Error) -> Error {
+    switch error {
+    case let error as CorpusValidationError:
+        printError(error.description)
+        return ExitCode(2)
+    case let error as StoreError:
+        printError("store: \(error.description)")
+        return ExitCode(2)
+    default:
+        return error
     }
 }
 

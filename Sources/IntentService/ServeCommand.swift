@@ -77,12 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
                 // Load after the listener is up: /healthz answers meanwhile, /readyz says 503.
                 do {
                     try await app.reloader.reload()
-                } catch let error as CorpusValidationError {
-                    printError(error.description)
-                    throw ExitCode(2)
-                } catch let error as StoreError {
-                    printError("store: \(error.description)")
-                    throw ExitCode(2)
+                } catch {
+                    throw loadFailure(error)
                 }
             }
             try await group.next()  // the server returns on SIGTERM/SIGINT; the loader returns first
