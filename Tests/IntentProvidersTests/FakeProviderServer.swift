@@ -26,6 +26,8 @@ final class FakeProviderServer {
         process.arguments = ["python3", script.path, "--port", "0", "--key", key, "--dim", "\(dim)", "--max-batch", "\(maxBatch)"]
         let out = Pipe()
         process.standardOutput = out
+        // Not the test process's stderr: a pipe held by the child would keep `swift test` waiting.
+        process.standardError = FileHandle.nullDevice
         try process.run()
         var line = ""
         while !line.hasSuffix("\n") {

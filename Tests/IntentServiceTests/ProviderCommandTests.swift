@@ -15,6 +15,8 @@ import Testing
         process.arguments = ["python3", script.path, "--port", "0", "--key", Self.key]
         let out = Pipe()
         process.standardOutput = out
+        // Not the test process's stderr: a pipe held by the child would keep `swift test` waiting.
+        process.standardError = FileHandle.nullDevice
         try process.run()
         var line = ""
         while !line.hasSuffix("\n") {

@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import re
 import socket
 import sys
@@ -270,6 +271,17 @@ class Handler(BaseHTTPRequestHandler):
         event("done", '"[DONE]"')
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that gave up (timeout, cancellation, deadline) closes its end mid-answer:
+        # that is the scenario under test, not an error of the fake.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
@@ -277,8 +289,16 @@ def main():
     ap.add_argument("--dim", type=int, default=64)
     ap.add_argument("--max-batch", type=int, default=2048)
     a = ap.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", a.port), Handler)
+    parent = os.getppid()
+
+    def watchdog():
+        # Tests start this server as a child: when the test process goes away, so does the server.
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watchdog, daemon=True).start()
     server.key, server.dim, server.max_batch = a.key, a.dim, a.max_batch
     print("listening %d" % server.server_address[1], flush=True)
     server.serve_forever()
