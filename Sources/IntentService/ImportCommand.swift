@@ -72,7 +72,10 @@ struct ImportCommand: AsyncParsableCommand {
             requests += configuration.providers.isRemote ? (batch.count + batchSize - 1) / batchSize : 0
             let rows = batch.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) }
             // Paid-for vectors are kept at once: a later failure or a kill does not cost them again.
-            try await BlockingIO.run { try store.cacheVectors(embedderID: embedder.id, rows) }
+            // (The built-in embedder costs nothing to run again: its vectors are not cached.)
+            if configuration.providers.isRemote {
+                try await BlockingIO.run { try store.cacheVectors(embedderID: embedder.id, rows) }
+            }
             for row in rows { vectors[row.hash] = row.vector }
             done += batch.count
             if !quiet { progress.update(done) }

@@ -111,6 +111,15 @@ public final class SQLiteIndexStore: IndexStore {
     public func replace(with index: StoredIndex, summary: ImportSummary) throws {
         let encoder = JSONEncoder()
         try pool.write { db in
+            let current = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'corpus_version'")
+            let currentEmbedder = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'embedder_id'")
+            if current == index.corpus.version && currentEmbedder == index.embedderID {
+                // Nothing changed: record the run, keep the index as it is.
+                try db.execute(
+                    sql: "INSERT INTO import_runs (at, embedder_id, summary) VALUES (?, ?, ?)",
+                    arguments: [index.importedAt, index.embedderID, String(decoding: try encoder.encode(summary), as: UTF8.self)])
+                return
+            }
             try db.execute(sql: "DELETE FROM paraphrases; DELETE FROM entries; DELETE FROM rules; DELETE FROM meta;")
             var row = 0
             for (position, entry) in index.corpus.entries.enumerated() {
@@ -156,16 +165,41 @@ public final class SQLiteIndexStore: IndexStore {
         }
     }
 
-    // Vectors are little-endian Float32: 4 bytes a component.
+    // Vectors are little-endian Float32. A vector with fewer than a quarter of its components
+    // non-zero (lexical vectors: ~100 of 2,048) is stored sparse: the marker 0xFFFFFFFF (a NaN,
+    // which no vector holds), the dimension, then (UInt32 index, Float32 value) pairs.
+    static let sparseMarker: UInt32 = 0xFFFF_FFFF
+
     static func blob(_ vector: [Float]) -> Data {
-        var data = Data(capacity: vector.count * 4)
-        for x in vector { withUnsafeBytes(of: x.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-        return data
+        let nonZero = vector.indices.filter { vector[$0] != 0 }
+        var words: [UInt32] = []
+        if nonZero.count * 4 < vector.count {
+            words.reserveCapacity(2 + nonZero.count * 2)
+            words += [sparseMarker, UInt32(vector.count)]
+            for i in nonZero { words += [UInt32(i), vector[i].bitPattern] }
+        } else {
+            words = vector.map(\.bitPattern)
+        }
+        return words.map(\.littleEndian).withUnsafeBufferPointer { Data(buffer: $0) }
     }
 
     static func floats(_ data: Data) -> [Float] {
-        data.withUnsafeBytes { raw in
-            (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        data.withUnsafeBytes { raw -> [Float] in
+            let count = raw.count / 4
+            func word(_ i: Int) -> UInt32 { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) }
+            guard count >= 2, word(0) == sparseMarker else {
+                return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    for i in 0..<count { buffer[i] = Float(bitPattern: word(i)) }
+                    initialized = count
+                }
+            }
+            var vector = [Float](repeating: 0, count: Int(word(1)))
+            var i = 2
+            while i + 1 < count {
+                vector[Int(word(i))] = Float(bitPattern: word(i + 1))
+                i += 2
+            }
+            return vector
         }
     }
 
