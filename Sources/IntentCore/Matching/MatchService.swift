@@ -41,12 +41,13 @@ public struct MatchService: Sendable {
     public let primaryUnavailable: String?
     public let fallback: Matcher
     public let disambiguator: LLMDisambiguator?
-    /// The most a decision may take before the fallback answers.
-    public let deadline: Duration
+    /// The most a decision may take before the fallback answers; nil when nothing can be
+    /// slow (the built-in embedder, no chat model), which keeps the timer off the hot path.
+    public let deadline: Duration?
 
     public init(
         primary: Matcher?, primaryUnavailable: String? = nil, fallback: Matcher, disambiguator: LLMDisambiguator? = nil,
-        deadline: Duration = .milliseconds(1_500)
+        deadline: Duration? = .milliseconds(1_500)
     ) {
         self.primary = primary
         self.primaryUnavailable = primaryUnavailable
@@ -57,7 +58,7 @@ public struct MatchService: Sendable {
 
     /// A service with one matcher and no fallback needed (the offline default).
     public init(_ matcher: Matcher) {
-        self.init(primary: matcher, fallback: matcher, deadline: .seconds(3_600))
+        self.init(primary: matcher, fallback: matcher, deadline: nil)
     }
 
     public var corpus: Corpus { (primary ?? fallback).corpus }
@@ -82,12 +83,16 @@ public struct MatchService: Sendable {
         }
         let decisions: [MatchDecision]
         do {
-            decisions = try await Deadline.run(deadline) { try await primary.match(messages, topK: topK) }
+            if let deadline {
+                decisions = try await Deadline.run(deadline) { try await primary.match(messages, topK: topK) }
+            } else {
+                decisions = try await primary.match(messages, topK: topK)
+            }
         } catch {
             return await degraded(messages, topK: topK, reason: "embedder \(primary.embedder.id) failed: \(error)")
         }
         guard let disambiguator else { return decisions.map { ServiceDecision(decision: $0) } }
-        let remaining = deadline - .nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+        let remaining = (deadline ?? .milliseconds(1_500)) - .nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
         return await settle(decisions, messages: messages, with: disambiguator, matcher: primary, within: remaining)
             .map { ServiceDecision(decision: $0) }
     }

@@ -72,7 +72,9 @@ final class ServiceFactory: Sendable {
         }
         let primary = try Matcher(corpus: index.corpus, embedder: embedder, vectors: index.vectors, policy: policy)
         guard configuration.providers.isRemote else {
-            return MatchService(primary: primary, fallback: primary, disambiguator: disambiguator(), deadline: configuration.providers.deadline)
+            let chat = disambiguator()
+            return MatchService(
+                primary: primary, fallback: primary, disambiguator: chat, deadline: chat == nil ? nil : configuration.providers.deadline)
         }
         let fallback =
             configuration.providers.fallback == "local"
@@ -117,7 +119,8 @@ final class ServiceFactory: Sendable {
         let policy = configuration.policy
         let local = try await Matcher.build(corpus: corpus, embedder: try EmbedderFactory.make(configuration.embedder), policy: policy)
         guard settings.isRemote, let transport else {
-            return MatchService(primary: local, fallback: local, disambiguator: disambiguator(), deadline: settings.deadline)
+            let chat = disambiguator()
+            return MatchService(primary: local, fallback: local, disambiguator: chat, deadline: chat == nil ? nil : settings.deadline)
         }
         let fallback =
             settings.fallback == "local"
