@@ -54,13 +54,13 @@ public actor CorpusReloader {
 
     /// While the configured embedder is unavailable (a provider down at start-up), tries
     /// again every `recoveryInterval`, so the service picks the provider up when it recovers.
-    public var recoveryInterval: Duration = .seconds(15)
+    public let recoveryInterval: Duration = .seconds(15)
 
     private func scheduleRecovery() {
         guard recovery == nil else { return }
         recovery = Task { [weak self] in
             while let self, !Task.isCancelled {
-                try? await Task.sleep(for: await self.recoveryInterval)
+                try? await Task.sleep(for: self.recoveryInterval)
                 guard let service = try? await self.reload(), service.primary == nil else { break }
             }
             await self?.recoveryEnded()
@@ -68,6 +68,4 @@ public actor CorpusReloader {
     }
 
     private func recoveryEnded() { recovery = nil }
-
-    public func setRecoveryInterval(_ interval: Duration) { recoveryInterval = interval }
 }

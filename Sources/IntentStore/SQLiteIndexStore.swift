@@ -155,16 +155,6 @@ public final class SQLiteIndexStore: IndexStore {
         }
     }
 
-    /// Import runs, newest first: when, and what changed.
-    public func importRuns(limit: Int = 20) throws -> [(at: String, summary: ImportSummary)] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT at, summary FROM import_runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
-                let text: String = $0["summary"]
-                return ($0["at"], (try? JSONDecoder().decode(ImportSummary.self, from: Data(text.utf8))) ?? ImportSummary())
-            }
-        }
-    }
-
     // Vectors are little-endian Float32. A vector with fewer than a quarter of its components
     // non-zero (lexical vectors: ~100 of 2,048) is stored sparse: the marker 0xFFFFFFFF (a NaN,
     // which no vector holds), the dimension, then (UInt32 index, Float32 value) pairs.

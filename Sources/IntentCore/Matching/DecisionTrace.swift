@@ -25,12 +25,6 @@ public enum DecisionOutcome: Sendable {
     /// Semantic matching was not confident (`best` is nil when nothing scored) and a fallback rule answered.
     case fallbackRule(KeywordRule, best: EntryHit?, threshold: Float)
     case unmatched(best: EntryHit?, threshold: Float)
-
-    /// The entry index the outcome answers with (rules answer with their FAQ id instead).
-    public var matchedEntry: Int? {
-        if case .matched(let hit, _, _) = self { return hit.entry }
-        return nil
-    }
 }
 
 extension MatchPolicy {
