@@ -28,6 +28,11 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // OpenBLAS's CBLAS: the matrix products of the neural embedder.
+        .systemLibrary(
+            name: "COpenBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
         // Plain Swift: no server, database or network types.
         .target(
             name: "IntentCore",
@@ -37,6 +42,14 @@ let package = Package(
         .target(
             name: "IntentProviders",
             dependencies: ["IntentCore", "CCurl", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Sentence-transformers (BERT) models run in process: tokenizer, safetensors weights, encoder.
+        .target(
+            name: "IntentNeural",
+            dependencies: ["IntentCore", "COpenBLAS"],
+            // The encoder's loops are 50x slower unoptimised; debug builds (tests, scripts/run)
+            // would take seconds per corpus. Optimised code still carries debug info.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // Persistent indexes: SQLite through GRDB, behind IntentCore's IndexStore protocol.
         .target(
@@ -62,6 +75,7 @@ let package = Package(
                 "IntentCore",
                 "IntentServer",
                 "IntentProviders",
+                "IntentNeural",
                 "IntentStore",
                 "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -71,10 +85,11 @@ let package = Package(
         // Speed and memory figures for the core (`swift run -c release intent-bench`).
         .executableTarget(
             name: "IntentBench",
-            dependencies: ["IntentCore"]
+            dependencies: ["IntentCore", "IntentNeural"]
         ),
         .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
+        .testTarget(name: "IntentNeuralTests", dependencies: ["IntentNeural"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IntentStoreTests", dependencies: ["IntentStore"]),
         .testTarget(name: "IntentProvidersTests", dependencies: ["IntentProviders"], resources: [.copy("Fixtures")]),
         .testTarget(

@@ -5,6 +5,7 @@
 //                                                      lexical parameter sweep (top-1, best accuracy)
 //   swift run -c release intent-bench corpus ENTRIES PARAPHRASES FILE
 //                                                      write a synthetic JSONL corpus (load tests)
+//   swift run -c release intent-bench neural [MODEL_DIR] neural embedder speed and memory (default models/all-MiniLM-L6-v2)
 //   swift run -c release intent-bench messages COUNT   print synthetic messages, one per line
 //   swift run -c release intent-bench labeled CORPUS COUNT
 //                                                      print labeled questions for a synthetic corpus
@@ -12,11 +13,14 @@
 // Run it pinned to one core for the "one core" figures: `taskset -c 0 .build/release/intent-bench speed`.
 import Foundation
 import IntentCore
+import IntentNeural
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "speed":
     try await SpeedBenchmark.run(dimension: arguments.count > 1 ? Int(arguments[1]) : nil)
+case "neural":
+    try NeuralBenchmark.run(directory: arguments.count > 1 ? arguments[1] : NeuralEmbedder.defaultDirectory)
 case "tune":
     try await TuneBenchmark.run(Array(arguments.dropFirst()))
 case "corpus" where arguments.count == 4:
@@ -47,6 +51,6 @@ case "messages" where arguments.count == 2:
     for _ in 0..<Int(arguments[1])! { print(SpeedBenchmark.sentence(words: 4 + Int(random.next() % 12), random: &random)) }
 default:
     print(
-        "usage: intent-bench speed [DIMENSION] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT")
+        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT")
     exit(64)
 }

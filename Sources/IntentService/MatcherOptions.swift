@@ -1,5 +1,6 @@
 import ArgumentParser
 import IntentCore
+import IntentNeural
 import Logging
 
 /// The options every command that matches shares: configuration file, corpus,
@@ -24,7 +25,9 @@ struct MatcherOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Embedder: \(EmbedderFactory.names.joined(separator: ", ")) (default: lexical).", valueName: "name"))
+        help: ArgumentHelp(
+            "Built-in embedder: lexical, neural (a sentence-transformers model run in process) or hybrid (both, scores blended) (default: \(EmbedderFactory.defaultWithModel) when the model directory exists, else lexical).",
+            valueName: "name"))
     var embedder: String?
 
     @Option(
@@ -50,8 +53,18 @@ struct MatcherOptions: ParsableArguments {
     @Option(name: .customLong("base-url"), help: ArgumentHelp("Base URL of the embedding provider (default: https://api.openai.com/v1).", valueName: "url"))
     var baseURL: String?
 
-    @Option(name: .long, help: ArgumentHelp("Embedding model (default: text-embedding-3-small).", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --provider local: the neural model directory (default: \(NeuralEmbedder.defaultDirectory), fetched by scripts/model). With a remote provider: its embedding model (default: text-embedding-3-small).",
+            valueName: "path|name"))
     var model: String?
+
+    @Option(
+        name: .customLong("neural-weight"),
+        help: ArgumentHelp(
+            "Share of the neural cosine in a hybrid score, 0-1 (default: \(EmbedderFactory.defaultNeuralWeight)).", valueName: "weight"))
+    var neuralWeight: Float?
 
     @Option(name: .long, help: ArgumentHelp("Chat model that settles close calls: none (default), openai, deepseek, coze.", valueName: "name"))
     var llm: String?
@@ -77,6 +90,7 @@ struct MatcherOptions: ParsableArguments {
         flags[.provider] = provider.first
         flags[.baseURL] = baseURL
         flags[.model] = model
+        flags[.neuralWeight] = neuralWeight.map { "\($0)" }
         flags[.llm] = llm
         flags[.llmBaseURL] = llmBaseURL
         flags[.llmModel] = llmModel
@@ -124,18 +138,10 @@ func loadFailure(_ error: Error) -> Error {
     case let error as StoreError:
         printError("store: \(error.description)")
         return ExitCode(2)
+    case let error as NeuralModelError:
+        printError("model: \(error.description)")
+        return ExitCode(2)
     default:
         return error
-    }
-}
-
-enum EmbedderFactory {
-    static let names = [LexicalEmbedder.name]
-
-    static func make(_ name: String) throws -> any Embedder {
-        switch name {
-        case LexicalEmbedder.name: return LexicalEmbedder()
-        default: throw EmbedderError.unknownEmbedder(name, known: names)
-        }
     }
 }

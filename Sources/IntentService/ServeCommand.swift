@@ -63,6 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
                 metrics.gauge("intent_provider_circuit_state", dimensions: [("provider", name)], value: value)
             }
         }
+        if let advice = EmbedderFactory.modelAdvice(configuration) { logger.notice("\(advice)") }
         if configuration.server.adminToken == nil {
             logger.info("admin routes disabled: set INTENT_ADMIN_TOKEN to enable POST /admin/reload")
         }

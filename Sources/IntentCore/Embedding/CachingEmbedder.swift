@@ -1,7 +1,7 @@
 /// Remembers the vectors of recent texts so a repeated question never calls the
 /// underlying (remote, paid, slow) embedder twice. An LRU bounded in entries;
-/// keyed by normalised text, since embedders see texts that normalise alike as the
-/// same question. The id and dimension are the wrapped embedder's: cached and
+/// keyed by the embedder's `cacheKey` (normalised text unless the embedder reads
+/// more of the text), so texts it cannot tell apart share one vector. The id and dimension are the wrapped embedder's: cached and
 /// fresh vectors are the same vectors.
 public final class CachingEmbedder: Embedder, @unchecked Sendable {
     public let base: any Embedder
@@ -9,6 +9,8 @@ public final class CachingEmbedder: Embedder, @unchecked Sendable {
     public var id: String { base.id }
     public var dimension: Int { base.dimension }
     public var weighting: FeatureWeighting { base.weighting }
+    public var blocks: [EmbeddingBlock] { base.blocks }
+    public func cacheKey(_ text: String) -> String { base.cacheKey(text) }
 
     private let state: Locked<State>
 
@@ -30,7 +32,7 @@ public final class CachingEmbedder: Embedder, @unchecked Sendable {
     public var count: Int { state.current.vectors.count }
 
     public func embed(_ texts: [String]) async throws -> EmbeddingMatrix {
-        let keys = texts.map(TextNormalizer.normalize)
+        let keys = texts.map(base.cacheKey)
         var rows = [[Float]?](repeating: nil, count: texts.count)
         var missing: [Int] = []
         state.withLock { s in

@@ -12,12 +12,42 @@ public protocol Embedder: Sendable {
     var dimension: Int { get }
     /// How the index should weight vector components using corpus statistics.
     var weighting: FeatureWeighting { get }
+    /// The parts of a vector the index scores separately (one block by default).
+    var blocks: [EmbeddingBlock] { get }
+    /// The form of a text this embedder's vector depends on: texts with the same key
+    /// get the same vector, so a cache may answer one with the other's.
+    func cacheKey(_ text: String) -> String
     /// Embeds a batch of texts (already or not yet normalised: embedders normalise themselves).
     func embed(_ texts: [String]) async throws -> EmbeddingMatrix
 }
 
 extension Embedder {
     public var weighting: FeatureWeighting { .none }
+    public var blocks: [EmbeddingBlock] { [EmbeddingBlock(dimension: dimension, weighting: weighting, share: 1)] }
+    public func cacheKey(_ text: String) -> String { TextNormalizer.normalize(text) }
+}
+
+/// A contiguous part of a vector with a meaning of its own (e.g. the lexical and the neural
+/// half of a hybrid vector). The index weights and L2-normalises each block on its own and
+/// scales it by `share.squareRoot()`, so the cosine of two vectors is
+/// Σ share × (cosine of the block), a weighted sum of per-block similarities.
+///
+/// A block that `carriesConfidence` comes scaled by how much of the text its embedder
+/// could read (norm 1: all of it; 0: none, e.g. an English model given Chinese). In a
+/// query, such a block's share shrinks by that factor and the other blocks take up the
+/// rest, so a text one embedder cannot read is scored by the one that can.
+public struct EmbeddingBlock: Sendable, Equatable {
+    public var dimension: Int
+    public var weighting: FeatureWeighting
+    public var share: Float
+    public var carriesConfidence: Bool
+
+    public init(dimension: Int, weighting: FeatureWeighting, share: Float, carriesConfidence: Bool = false) {
+        self.dimension = dimension
+        self.weighting = weighting
+        self.share = share
+        self.carriesConfidence = carriesConfidence
+    }
 }
 
 /// Corpus-dependent weighting the index applies on top of raw vectors.

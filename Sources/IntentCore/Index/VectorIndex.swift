@@ -16,8 +16,9 @@ import Foundation
 /// 1 KB per paraphrase; a 384-dimension neural model to 1.5 KB.
 ///
 /// Invariants: stored vectors are weighted (see `FeatureWeighting`) and
-/// L2-normalised at build time, so a dot product is a cosine; an all-zero vector
-/// stays zero and scores 0 against everything.
+/// L2-normalised at build time, block by block (see `EmbeddingBlock`), so a dot
+/// product is a cosine (or a share-weighted sum of block cosines); an all-zero
+/// vector stays zero and scores 0 against everything.
 public struct VectorIndex: Sendable {
     public let dimension: Int
     /// Number of paraphrase vectors.
@@ -42,6 +43,9 @@ public struct VectorIndex: Sendable {
     private let postingRows: [Int32]
     private let postingValues: [Float]
     private let componentWeights: [Float]?
+    /// Each block's components and the scale (√share) its unit vector gets.
+    private let blockRanges: [(Range<Int>, Float)]
+    private let blocks: [EmbeddingBlock]
     /// |sum of the entry's normalised paraphrase vectors|: the centroid cosine of
     /// a query is then (sum of its paraphrase cosines) / this, with no extra vectors.
     private let centroidNorms: [Float]
@@ -53,6 +57,18 @@ public struct VectorIndex: Sendable {
         vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, weighting: FeatureWeighting,
         centroidWeight: Float = VectorIndex.defaultCentroidWeight
     ) {
+        self.init(
+            vectors: vectors, owner: owner, entryCount: entryCount,
+            blocks: [EmbeddingBlock(dimension: vectors.dimension, weighting: weighting, share: 1)], centroidWeight: centroidWeight)
+    }
+
+    /// - Parameters:
+    ///   - blocks: the parts of each vector, weighted and normalised separately (see `EmbeddingBlock`).
+    public init(
+        vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, blocks: [EmbeddingBlock],
+        centroidWeight: Float = VectorIndex.defaultCentroidWeight
+    ) {
+        precondition(blocks.reduce(0) { $0 + $1.dimension } == vectors.dimension, "blocks must cover the vector")
         precondition(vectors.count == owner.count, "one owner per vector")
         let dimension = vectors.dimension
         let count = vectors.count
@@ -64,10 +80,27 @@ public struct VectorIndex: Sendable {
         self.centroidWeight = centroidWeight
 
         var weights: [Float]?
-        if weighting == .inverseDocumentFrequency {
-            weights = Self.inverseDocumentFrequencies(vectors)
+        if blocks.contains(where: { $0.weighting == .inverseDocumentFrequency }) {
+            let idf = Self.inverseDocumentFrequencies(vectors)
+            var start = 0
+            var combined = [Float](repeating: 1, count: dimension)
+            for block in blocks {
+                if block.weighting == .inverseDocumentFrequency {
+                    for f in start..<(start + block.dimension) { combined[f] = idf[f] }
+                }
+                start += block.dimension
+            }
+            weights = combined
         }
         self.componentWeights = weights
+        var ranges: [(Range<Int>, Float)] = []
+        var start = 0
+        for block in blocks {
+            ranges.append((start..<(start + block.dimension), block.share.squareRoot()))
+            start += block.dimension
+        }
+        self.blockRanges = ranges
+        self.blocks = blocks
 
         // Pass 1: weight and normalise each row, keep its non-zeros, count them per column.
         var nonZeros: [(row: Int32, component: Int32, value: Float)] = []
@@ -76,16 +109,17 @@ public struct VectorIndex: Sendable {
         vectors.storage.withUnsafeBufferPointer { rows in
             var row = [Float](repeating: 0, count: dimension)
             for i in 0..<count {
-                var norm: Float = 0
-                for f in 0..<dimension {
-                    var x = rows[i * dimension + f]
-                    if let weights { x *= weights[f] }
-                    row[f] = x
-                    norm += x * x
-                }
-                if norm > 0 {
-                    let scale = 1 / norm.squareRoot()
-                    for f in 0..<dimension where row[f] != 0 {
+                for (range, share) in ranges {
+                    var norm: Float = 0
+                    for f in range {
+                        var x = rows[i * dimension + f]
+                        if let weights { x *= weights[f] }
+                        row[f] = x
+                        norm += x * x
+                    }
+                    guard norm > 0 else { continue }
+                    let scale = share / norm.squareRoot()
+                    for f in range where row[f] != 0 {
                         nonZeros.append((Int32(i), Int32(f), row[f] * scale))
                         columnCounts[f] += 1
                     }
@@ -198,15 +232,56 @@ public struct VectorIndex: Sendable {
     func prepare(_ query: ArraySlice<Float>) -> [(Int, Float)] {
         precondition(query.count == dimension, "query has \(query.count) components, index has \(dimension)")
         var components: [(Int, Float)] = []
-        var norm: Float = 0
-        for (f, raw) in query.enumerated() where raw != 0 {
-            let x = componentWeights.map { raw * $0[f] } ?? raw
-            components.append((f, x))
-            norm += x * x
+        let base = query.startIndex
+        var ends: [Int] = []
+        var norms: [Float] = []
+        for (range, _) in blockRanges {
+            var norm: Float = 0
+            for f in range {
+                let raw = query[base + f]
+                guard raw != 0 else { continue }
+                let x = componentWeights.map { raw * $0[f] } ?? raw
+                components.append((f, x))
+                norm += x * x
+            }
+            ends.append(components.count)
+            norms.append(norm.squareRoot())
         }
-        guard norm > 0 else { return [] }
-        let scale = 1 / norm.squareRoot()
-        return components.map { ($0.0, $0.1 * scale) }
+        let shares = Self.queryShares(blocks, norms: norms)
+        var first = 0
+        for (b, end) in ends.enumerated() {
+            if norms[b] > 0 {
+                // Stored blocks carry √share; this side carries share'/√share: the product is share'.
+                let scale = shares[b] / blockRanges[b].1 / norms[b]
+                for k in first..<end { components[k].1 *= scale }
+            }
+            first = end
+        }
+        return components
+    }
+
+    /// The share each block has in a query's score: the configured shares, except that a
+    /// block carrying confidence gives up the part its embedder could not read (1 − norm)
+    /// to the other non-empty blocks, in proportion to their shares.
+    static func queryShares(_ blocks: [EmbeddingBlock], norms: [Float]) -> [Float] {
+        guard blocks.count > 1 else { return blocks.map(\.share) }
+        var shares = blocks.map(\.share)
+        var released: Float = 0
+        var receiving: Float = 0
+        for (b, block) in blocks.enumerated() {
+            if block.carriesConfidence {
+                let confidence = min(1, norms[b])
+                released += block.share * (1 - confidence)
+                shares[b] = block.share * confidence
+            } else if norms[b] > 0 {
+                receiving += block.share
+            }
+        }
+        guard released > 0, receiving > 0 else { return shares }
+        for (b, block) in blocks.enumerated() where !block.carriesConfidence && norms[b] > 0 {
+            shares[b] += released * block.share / receiving
+        }
+        return shares
     }
 
     /// Cosine similarity of the query with every paraphrase, in paraphrase order.
@@ -278,8 +353,8 @@ public struct VectorIndex: Sendable {
                 var norm = centroidNorms[e]
                 if e == ownEntry {
                     // |S - v|^2 = |S|^2 - 2 S.v + |v|^2, with S.v the sum of v's cosines to its entry (itself included).
-                    let selfNorm: Float = scores[row] > 0 ? 1 : 0
-                    norm = max(0, norm * norm - 2 * (sum[e] + scores[row]) + selfNorm).squareRoot()
+                    // |v|^2 is the row's similarity to itself (1, or less when a block of it is empty).
+                    norm = max(0, norm * norm - 2 * (sum[e] + scores[row]) + scores[row]).squareRoot()
                 }
                 if norm > 0 { score = blended(best: best[e], sum: sum[e], centroidNorm: norm) }
             }

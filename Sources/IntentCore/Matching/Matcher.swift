@@ -41,7 +41,7 @@ public struct Matcher: Sendable {
         self.paraphrases = paraphrases
         self.rules = RuleSet(corpus.rules)
         self.index = VectorIndex(
-            vectors: vectors, owner: owner, entryCount: corpus.entries.count, weighting: embedder.weighting)
+            vectors: vectors, owner: owner, entryCount: corpus.entries.count, blocks: embedder.blocks)
     }
 
     /// Embeds every paraphrase of the corpus and builds the matcher.

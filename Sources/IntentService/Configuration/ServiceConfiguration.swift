@@ -1,5 +1,6 @@
 import Foundation
 import IntentCore
+import IntentNeural
 import IntentServer
 import Logging
 
@@ -11,7 +12,15 @@ struct ServiceConfiguration {
     /// The index store (`sqlite:PATH`); nil: the default store when it exists and no corpus is named.
     var store: String?
     var rules: String?
+    /// lexical, neural or hybrid: the built-in embedder (the fallback when a remote provider embeds).
     var embedder: String
+    /// Whether the embedder was named; an implicit neural default falls back to lexical on a broken model.
+    var embedderIsExplicit: Bool
+    /// The sentence-transformers model directory for the neural and hybrid embedders.
+    var modelPath: String
+    var neuralWeight: Float
+    /// On a missing or broken model: answer with the lexical embedder (logged) instead of failing.
+    var neuralFallback: Bool
     var policy: MatchPolicy
     var host: String
     var port: Int
@@ -26,7 +35,14 @@ struct ServiceConfiguration {
         corpusIsExplicit = layers.raw(.corpus) != nil
         store = layers.optionalString(.store)
         rules = layers.optionalString(.rules)
-        embedder = try layers.choice(.embedder, default: LexicalEmbedder.name, from: EmbedderFactory.names)
+        providers = try ProviderSettings(layers)
+        modelPath = providers.isRemote ? NeuralEmbedder.defaultDirectory : layers.string(.model, default: NeuralEmbedder.defaultDirectory)
+        embedderIsExplicit = layers.raw(.embedder) != nil
+        let modelPresent = !providers.isRemote && FileManager.default.fileExists(atPath: modelPath + "/model.safetensors")
+        embedder = try layers.choice(
+            .embedder, default: modelPresent ? EmbedderFactory.defaultWithModel : LexicalEmbedder.name, from: EmbedderFactory.names)
+        neuralWeight = try layers.float(.neuralWeight, default: EmbedderFactory.defaultNeuralWeight, in: 0...1)
+        neuralFallback = try layers.choice(.neuralFallback, default: "fail", from: ["fail", "lexical"]) == "lexical"
         policy = MatchPolicy(
             threshold: try layers.float(.threshold, default: MatchPolicy.defaultThreshold, in: 0...1),
             margin: try layers.float(.margin, default: MatchPolicy.defaultMargin, in: 0...1),
@@ -43,6 +59,5 @@ struct ServiceConfiguration {
         server.limits.maxMessageCharacters = try layers.int(
             .maxMessageChars, default: server.limits.maxMessageCharacters, in: 1...100_000)
         server.limits.maxBatchMessages = try layers.int(.maxBatchMessages, default: server.limits.maxBatchMessages, in: 1...10_000)
-        providers = try ProviderSettings(layers)
     }
 }

@@ -16,6 +16,7 @@ final class ServiceFactory: Sendable {
     private let chatBreaker = CircuitBreaker()
     private let observe: @Sendable (ProviderEvent) -> Void
     private let cache = Locked<CachingEmbedder?>(nil)
+    private let neuralModels = NeuralModelCache()
 
     init(_ configuration: ServiceConfiguration, logger: Logger, observe: @escaping @Sendable (ProviderEvent) -> Void = { _ in }) {
         self.configuration = configuration
@@ -31,8 +32,13 @@ final class ServiceFactory: Sendable {
         }
     }
 
-    /// The embedding cache of a remote provider, for metrics.
-    var embeddingCache: CachingEmbedder? { cache.current }
+    /// The embedding cache of a remote provider or of the neural model, for metrics.
+    var embeddingCache: CachingEmbedder? { cache.current ?? neuralModels.caches.first }
+
+    /// The configured built-in embedder (lexical, neural or hybrid).
+    func localEmbedder() throws -> any Embedder {
+        try EmbedderFactory.make(configuration, model: neuralModels, cacheEntries: configuration.providers.cacheEntries, logger: logger)
+    }
     var breakers: [(String, CircuitBreaker)] {
         [(configuration.providers.provider, embeddingBreaker), ("llm:\(configuration.providers.llm)", chatBreaker)]
     }
@@ -87,7 +93,7 @@ final class ServiceFactory: Sendable {
 
     /// The configured embedder for queries: local, or the remote one (cached) with a known dimension.
     private func queryEmbedder(dimension: Int) async throws -> any Embedder {
-        guard configuration.providers.isRemote, let transport else { return try EmbedderFactory.make(configuration.embedder) }
+        guard configuration.providers.isRemote, let transport else { return try localEmbedder() }
         if let cached = cache.current { return cached }
         let settings = configuration.providers
         let remote = OpenAIEmbedder(
@@ -100,7 +106,7 @@ final class ServiceFactory: Sendable {
 
     /// The configured embedder for an import: local, or the remote one (no cache: each text is new).
     func importEmbedder() async throws -> (embedder: any Embedder, batchSize: Int) {
-        guard configuration.providers.isRemote, let transport else { return (try EmbedderFactory.make(configuration.embedder), 1_024) }
+        guard configuration.providers.isRemote, let transport else { return (try localEmbedder(), 1_024) }
         let settings = configuration.providers
         let remote = try await OpenAIEmbedder.connect(
             endpoint: endpoint(transport), model: settings.model, dimensions: settings.dimensions, batchSize: settings.batchSize)
@@ -117,7 +123,7 @@ final class ServiceFactory: Sendable {
     func makeService(corpus: Corpus) async throws -> MatchService {
         let settings = configuration.providers
         let policy = configuration.policy
-        let local = try await Matcher.build(corpus: corpus, embedder: try EmbedderFactory.make(configuration.embedder), policy: policy)
+        let local = try await Matcher.build(corpus: corpus, embedder: try localEmbedder(), policy: policy)
         guard settings.isRemote, let transport else {
             let chat = disambiguator()
             return MatchService(primary: local, fallback: local, disambiguator: chat, deadline: chat == nil ? nil : settings.deadline)

@@ -26,6 +26,8 @@ enum Setting: String, CaseIterable {
     case caBundle = "ca_bundle"
     case cacheEntries = "cache_entries"
     case store
+    case neuralWeight = "neural_weight"
+    case neuralFallback = "neural_fallback"
 
     /// The config-file key.
     var key: String { rawValue }

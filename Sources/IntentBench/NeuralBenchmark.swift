@@ -1,0 +1,40 @@
+import Foundation
+import IntentCore
+import IntentNeural
+
+/// The neural embedder's speed and memory figures: one 16-token message, batches of 64,
+/// model load time and resident memory against the weights file. Pin it to one core for
+/// the "one core" figures (`taskset -c 0`); `scripts/bench-neural` runs it beside the same
+/// model in Python (numpy) so the ratio comes from one run on one machine.
+enum NeuralBenchmark {
+    static func run(directory: String) throws {
+        let residentBefore = SpeedBenchmark.residentMegabytes()
+        let loadStart = DispatchTime.now().uptimeNanoseconds
+        let model = try NeuralEmbedder(directory: directory)
+        let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
+        print("embedder: \(model.id) (\(directory))")
+        print(String(format: "model load: %.3f s", loadSeconds))
+
+        let message = "where is my parcel it was supposed to arrive yesterday but"
+        print("message tokens ([CLS] and [SEP] included): \(model.tokens(message).count)")
+        for _ in 0..<5 { _ = model.embedBlocking([message]) }
+        SpeedBenchmark.report("neural embed one message", SpeedBenchmark.measure(repetitions: 300) { _ = model.embedBlocking([message]) })
+
+        let batch = (0..<64).map { "question number \($0) about my order status and refund" }
+        _ = model.embedBlocking(batch)
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = model.embedBlocking(batch)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        print(String(format: "neural batch of 64: %.0f messages/s (best of 5, %.1f ms per batch)", 64 / best, best * 1e3))
+
+        let resident = SpeedBenchmark.residentMegabytes()
+        let weightsMB = Double(model.weightsBytes) / 1_048_576
+        print(
+            String(
+                format: "resident memory: %d MB (%d MB before the model), weights file %.0f MB, ratio %.2f",
+                resident, residentBefore, weightsMB, Double(resident) / weightsMB))
+    }
+}

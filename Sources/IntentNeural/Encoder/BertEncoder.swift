@@ -1,0 +1,105 @@
+import IntentCore
+
+/// A BERT encoder with sentence pooling: token ids in, one sentence vector per input out,
+/// computed as sentence-transformers computes it (embeddings + positions + token type 0,
+/// LayerNorm; per layer multi-head self-attention, residual, LayerNorm, GELU
+/// feed-forward, residual, LayerNorm; then pooling and, if configured, L2 normalisation).
+///
+/// A batch is packed, not padded: the tokens of all its sequences form one [T × H]
+/// matrix, so every linear layer is one matrix product over T rows with no wasted
+/// padding rows, and attention runs per sequence over exactly its own tokens. That is
+/// the same arithmetic as a padded batch with an attention mask (masked positions get
+/// weight 0 there), without computing the masked part.
+///
+/// Thread safety: immutable after init; `encode` allocates its own scratch, so any
+/// number of threads may encode at once.
+struct BertEncoder: Sendable {
+    let configuration: SentenceModelConfiguration
+    let weights: BertWeights
+
+    func encode(_ sequences: [[Int32]]) -> EmbeddingMatrix {
+        let c = configuration
+        let h = c.hiddenSize
+        var out = EmbeddingMatrix(dimension: h)
+        guard !sequences.isEmpty else { return out }
+        let lengths = sequences.map(\.count)
+        let total = lengths.reduce(0, +)
+        let longest = lengths.max() ?? 0
+        var offsets = [0]
+        for n in lengths { offsets.append(offsets.last! + n) }
+
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: total * h)
+        let qkv = UnsafeMutablePointer<Float>.allocate(capacity: total * 3 * h)
+        let context = UnsafeMutablePointer<Float>.allocate(capacity: total * h)
+        let projected = UnsafeMutablePointer<Float>.allocate(capacity: total * h)
+        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: total * c.intermediateSize)
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, longest * longest))
+        defer {
+            for buffer in [x, qkv, context, projected, hidden, scores] { buffer.deallocate() }
+        }
+
+        // Embeddings.
+        let w = weights
+        for (s, ids) in sequences.enumerated() {
+            for (position, id) in ids.enumerated() {
+                let row = x + (offsets[s] + position) * h
+                let word = w.wordEmbeddings.pointer + Int(id) * h
+                let place = w.positionEmbeddings.pointer + position * h
+                let type = w.typeEmbeddings.pointer
+                for i in 0..<h { row[i] = word[i] + place[i] + type[i] }
+            }
+        }
+        Kernels.addLayerNorm(x, residual: nil, rows: total, width: h, gamma: w.embeddingNorm, beta: w.embeddingNormBias, epsilon: c.layerNormEpsilon)
+
+        let headSize = c.headSize
+        let scale = 1 / Float(headSize).squareRoot()
+        for layer in w.layers {
+            Kernels.linear(x, rows: total, inputs: h, layer.qkv, bias: layer.qkvBias, outputs: 3 * h, into: qkv)
+            for (s, n) in lengths.enumerated() {
+                let base = qkv + offsets[s] * 3 * h
+                for head in 0..<c.heads {
+                    let q = base + head * headSize
+                    let k = base + h + head * headSize
+                    let v = base + 2 * h + head * headSize
+                    Kernels.gemm(transposeB: true, m: n, n: n, k: headSize, alpha: scale, q, lda: 3 * h, k, ldb: 3 * h, scores, ldc: n)
+                    Kernels.softmax(scores, rows: n, width: n)
+                    Kernels.gemm(
+                        transposeB: false, m: n, n: headSize, k: n, alpha: 1, scores, lda: n, v, ldb: 3 * h,
+                        context + offsets[s] * h + head * headSize, ldc: h)
+                }
+            }
+            Kernels.linear(context, rows: total, inputs: h, layer.attentionOutput, bias: layer.attentionOutputBias, outputs: h, into: projected)
+            Kernels.addLayerNorm(x, residual: projected, rows: total, width: h, gamma: layer.attentionNorm, beta: layer.attentionNormBias, epsilon: c.layerNormEpsilon)
+            Kernels.linear(x, rows: total, inputs: h, layer.intermediate, bias: layer.intermediateBias, outputs: c.intermediateSize, into: hidden)
+            Kernels.gelu(hidden, count: total * c.intermediateSize)
+            Kernels.linear(hidden, rows: total, inputs: c.intermediateSize, layer.output, bias: layer.outputBias, outputs: h, into: projected)
+            Kernels.addLayerNorm(x, residual: projected, rows: total, width: h, gamma: layer.outputNorm, beta: layer.outputNormBias, epsilon: c.layerNormEpsilon)
+        }
+
+        // Pooling over each sequence's tokens ([CLS] and [SEP] included, as the attention mask does).
+        var row = [Float](repeating: 0, count: h)
+        for (s, n) in lengths.enumerated() {
+            let first = x + offsets[s] * h
+            switch c.pooling {
+            case .cls:
+                for i in 0..<h { row[i] = first[i] }
+            case .mean:
+                for i in 0..<h { row[i] = 0 }
+                for t in 0..<n { for i in 0..<h { row[i] += first[t * h + i] } }
+                let inverse = 1 / Float(max(n, 1))
+                for i in 0..<h { row[i] *= inverse }
+            case .max:
+                for i in 0..<h { row[i] = -.infinity }
+                for t in 0..<n { for i in 0..<h { row[i] = max(row[i], first[t * h + i]) } }
+            }
+            if c.normalize {
+                var norm: Float = 0
+                for value in row { norm += value * value }
+                let inverse = 1 / max(norm.squareRoot(), 1e-12)
+                for i in 0..<h { row[i] *= inverse }
+            }
+            out.append(row: row)
+        }
+        return out
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// What a sentence-transformers model directory says about its model: the BERT encoder's
+/// shape (`config.json`), the pooling (`modules.json`, `1_Pooling/config.json`) and the
+/// sequence length (`sentence_bert_config.json`).
+public struct SentenceModelConfiguration: Sendable, Equatable {
+    public var hiddenSize: Int
+    public var layers: Int
+    public var heads: Int
+    public var intermediateSize: Int
+    public var vocabularySize: Int
+    public var maxPositions: Int
+    public var typeVocabularySize: Int
+    public var layerNormEpsilon: Float
+    /// Tokens per input, [CLS] and [SEP] included: sentence-transformers' `max_seq_length`,
+    /// capped by the position table.
+    public var maxSequenceLength: Int
+    public var pooling: Pooling
+    public var normalize: Bool
+
+    public enum Pooling: String, Sendable {
+        case mean, cls, max
+    }
+
+    public var headSize: Int { hiddenSize / heads }
+
+    /// Reads and checks the configuration files of `directory`.
+    public init(directory: String) throws(NeuralModelError) {
+        let configPath = directory + "/config.json"
+        let config = try Self.object(at: configPath, hint: "is this a sentence-transformers model directory? (scripts/model fetches the default one)")
+        let modelType = config["model_type"] as? String ?? "(none)"
+        guard modelType == "bert" else {
+            throw .unsupported(path: configPath, reason: "model_type \(modelType); only BERT encoders (model_type bert) run here")
+        }
+        let activation = config["hidden_act"] as? String ?? "gelu"
+        guard activation == "gelu" else {
+            throw .unsupported(path: configPath, reason: "hidden_act \(activation); only gelu is implemented")
+        }
+        if let embeddingType = config["position_embedding_type"] as? String, embeddingType != "absolute" {
+            throw .unsupported(path: configPath, reason: "position_embedding_type \(embeddingType); only absolute is implemented")
+        }
+        func int(_ key: String) throws(NeuralModelError) -> Int {
+            guard let value = config[key] as? Int, value > 0 else {
+                throw .invalidJSON(path: configPath, reason: "\(key) must be a positive integer")
+            }
+            return value
+        }
+        hiddenSize = try int("hidden_size")
+        layers = try int("num_hidden_layers")
+        heads = try int("num_attention_heads")
+        intermediateSize = try int("intermediate_size")
+        vocabularySize = try int("vocab_size")
+        maxPositions = try int("max_position_embeddings")
+        typeVocabularySize = (config["type_vocab_size"] as? Int) ?? 2
+        layerNormEpsilon = Float((config["layer_norm_eps"] as? Double) ?? 1e-12)
+        guard hiddenSize % heads == 0 else {
+            throw .invalidJSON(path: configPath, reason: "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(heads)")
+        }
+
+        var maxLength = maxPositions
+        let sbertPath = directory + "/sentence_bert_config.json"
+        if FileManager.default.fileExists(atPath: sbertPath) {
+            let sbert = try Self.object(at: sbertPath, hint: "")
+            if let length = sbert["max_seq_length"] as? Int, length > 0 { maxLength = min(length, maxPositions) }
+        }
+        maxSequenceLength = maxLength
+
+        // modules.json lists the pipeline; without it, sentence-transformers defaults to mean pooling.
+        pooling = .mean
+        normalize = false
+        let modulesPath = directory + "/modules.json"
+        if FileManager.default.fileExists(atPath: modulesPath) {
+            let modules: [[String: Any]]
+            do {
+                guard let parsed = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: modulesPath))) as? [[String: Any]] else {
+                    throw NeuralModelError.invalidJSON(path: modulesPath, reason: "expected a list of modules")
+                }
+                modules = parsed
+            } catch let error as NeuralModelError {
+                throw error
+            } catch {
+                throw .invalidJSON(path: modulesPath, reason: "\(error.localizedDescription)")
+            }
+            for module in modules {
+                let type = module["type"] as? String ?? ""
+                let path = module["path"] as? String ?? ""
+                if type.hasSuffix(".Normalize") {
+                    normalize = true
+                } else if type.hasSuffix(".Pooling") {
+                    let poolingPath = directory + "/" + path + "/config.json"
+                    let settings = try Self.object(at: poolingPath, hint: "modules.json names a pooling module here")
+                    if settings["pooling_mode_mean_tokens"] as? Bool == true {
+                        pooling = .mean
+                    } else if settings["pooling_mode_cls_token"] as? Bool == true {
+                        pooling = .cls
+                    } else if settings["pooling_mode_max_tokens"] as? Bool == true {
+                        pooling = .max
+                    } else {
+                        throw .unsupported(path: poolingPath, reason: "only mean, cls and max pooling are implemented")
+                    }
+                } else if !type.hasSuffix(".Transformer") {
+                    throw .unsupported(path: modulesPath, reason: "module \(type) is not implemented (Transformer, Pooling, Normalize are)")
+                }
+            }
+        }
+    }
+
+    static func object(at path: String, hint: String) throws(NeuralModelError) -> [String: Any] {
+        guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path, hint: hint) }
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw NeuralModelError.invalidJSON(path: path, reason: "expected a JSON object")
+            }
+            return object
+        } catch let error as NeuralModelError {
+            throw error
+        } catch let error as CocoaError where error.code == .propertyListReadCorrupt {
+            throw .invalidJSON(path: path, reason: "not valid JSON")
+        } catch {
+            throw .unreadable(path: path, reason: "\(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import COpenBLAS
+import Dispatch
+import Foundation
+import IntentCore
+
+/// Sentence embeddings from a BERT-family sentence-transformers model, computed in
+/// process: no network, no key. The model is loaded once (weights memory-mapped) and
+/// shared by every request.
+///
+/// Texts go to the model as written, with compatibility forms folded (NFKC: full-width
+/// "ｒｅｆｕｎｄ" reads as "refund"); the model's own tokenizer does the rest, so vectors
+/// equal sentence-transformers' for the same text. Work runs on threads of its own,
+/// never on Swift concurrency's cooperative threads; a large batch is split across the
+/// machine's cores, each running single-threaded matrix products.
+public struct NeuralEmbedder: Embedder {
+    public static let name = "neural"
+    /// Where `scripts/model` puts the reference model.
+    public static let defaultDirectory = "models/all-MiniLM-L6-v2"
+
+    public let directory: String
+    public let configuration: SentenceModelConfiguration
+    public let tokenizer: BertTokenizer
+    let encoder: BertEncoder
+    public let id: String
+    /// Bytes of the weights file.
+    public let weightsBytes: Int
+
+    /// Sequences per encoder pass: large enough for efficient matrix products, small
+    /// enough that scratch memory stays a few megabytes.
+    static let chunkSize = 64
+
+    public init(directory: String) throws(NeuralModelError) {
+        guard FileManager.default.fileExists(atPath: directory) else {
+            throw .missingFile(path: directory, hint: "fetch the default model with scripts/model, or give a sentence-transformers BERT model directory")
+        }
+        _ = Self.configureBLAS
+        self.directory = directory
+        configuration = try SentenceModelConfiguration(directory: directory)
+        tokenizer = try BertTokenizer(directory: directory, maxLength: configuration.maxSequenceLength)
+        let weightsPath = directory + "/model.safetensors"
+        guard FileManager.default.fileExists(atPath: weightsPath) else {
+            throw .missingFile(path: weightsPath, hint: "the model's weights in safetensors format (pytorch_model.bin is not read)")
+        }
+        let file = try SafeTensors(path: weightsPath)
+        encoder = BertEncoder(configuration: configuration, weights: try BertWeights(file, configuration: configuration))
+        weightsBytes = (try? FileManager.default.attributesOfItem(atPath: weightsPath)[.size] as? Int) ?? 0
+        // Identity: what the vectors depend on (weights layout and size, architecture, tokenizer).
+        var hash = StableHash()
+        hash.add(file.header)
+        hash.add("\(weightsBytes)")
+        hash.add("\(configuration)")
+        hash.add("\(tokenizer.normalizer)/\(tokenizer.wordPiece.vocabulary.count)/\(tokenizer.maxLength)")
+        id = "neural-v1/d\(configuration.hiddenSize)/\(hash.hex)"
+    }
+
+    public var dimension: Int { configuration.hiddenSize }
+
+    /// The text the model reads.
+    public func cacheKey(_ text: String) -> String { text.precomposedStringWithCompatibilityMapping }
+
+    public func embed(_ texts: [String]) async throws -> EmbeddingMatrix {
+        guard !texts.isEmpty else { return EmbeddingMatrix(dimension: dimension) }
+        let model = self
+        return try await BlockingIO.run { model.embedBlocking(texts) }
+    }
+
+    /// Embeds on the calling thread (and, for large batches, the machine's other cores).
+    ///
+    /// Each vector is the model's unit vector scaled by the share of the text's word pieces
+    /// the model knows (1 for ordinary English; near 0 for Chinese with an English-only
+    /// vocabulary, whose characters are mostly [UNK]). Cosines ignore the scale; a hybrid
+    /// index reads it as the model's confidence (see `EmbeddingBlock.carriesConfidence`).
+    public func embedBlocking(_ texts: [String]) -> EmbeddingMatrix {
+        let sequences = texts.map { tokenizer.encode(cacheKey($0)) }
+        let chunks = stride(from: 0, to: sequences.count, by: Self.chunkSize).map {
+            Array(sequences[$0..<min($0 + Self.chunkSize, sequences.count)])
+        }
+        var out = EmbeddingMatrix(dimension: dimension)
+        if chunks.count == 1 {
+            out = encoder.encode(chunks[0])
+        } else {
+            let results = Locked([EmbeddingMatrix?](repeating: nil, count: chunks.count))
+            let encoder = self.encoder
+            DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+                let vectors = encoder.encode(chunks[i])
+                results.withLock { $0[i] = vectors }
+            }
+            for vectors in results.current { out.append(contentsOf: vectors!) }
+        }
+        var storage = out.storage
+        for (i, sequence) in sequences.enumerated() {
+            let confidence = readable(sequence)
+            guard confidence < 1 else { continue }
+            for k in (i * dimension)..<((i + 1) * dimension) { storage[k] *= confidence }
+        }
+        return EmbeddingMatrix(dimension: dimension, storage: storage)
+    }
+
+    /// The share of a sequence's word pieces ([CLS] and [SEP] aside) that are not [UNK].
+    func readable(_ sequence: [Int32]) -> Float {
+        let pieces = sequence.dropFirst().dropLast()
+        guard !pieces.isEmpty else { return 0 }
+        let unknown = tokenizer.wordPiece.unknownID
+        return Float(pieces.count { $0 != unknown }) / Float(pieces.count)
+    }
+
+    /// Sentence vectors for token ids as given (no tokenisation): what the reference tests compare.
+    func encoderVectors(_ sequences: [[Int32]]) -> EmbeddingMatrix { encoder.encode(sequences) }
+
+    /// Token ids the model reads for a text ([CLS] … [SEP]).
+    public func tokens(_ text: String) -> [Int32] { tokenizer.encode(cacheKey(text)) }
+
+    /// One thread per matrix product: requests and batch chunks already run in parallel,
+    /// and OpenBLAS's own threads would compete with them for the same cores.
+    private static let configureBLAS: Void = openblas_set_num_threads(1)
+}
+
+/// FNV-1a, 64 bits: a stable fingerprint (Swift's `Hasher` is seeded per process).
+struct StableHash {
+    private var state: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ text: String) {
+        for byte in text.utf8 {
+            state ^= UInt64(byte)
+            state = state &* 0x100_0000_01b3
+        }
+        state ^= 0xff
+        state = state &* 0x100_0000_01b3
+    }
+
+    var hex: String {
+        let digits = String(state, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

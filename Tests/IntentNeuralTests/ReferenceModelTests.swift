@@ -1,0 +1,78 @@
+import Foundation
+import IntentCore
+import Testing
+
+@testable import IntentNeural
+
+/// all-MiniLM-L6-v2 against reference vectors made by scripts/neural_reference.py (Hugging Face
+/// `tokenizers` + numpy in float64; see Fixtures/minilm-reference.json). Needs the model
+/// (`scripts/model`); CI fetches it, so there these tests always run.
+@Suite(.enabled(if: ReferenceModel.available, "model absent: run scripts/model")) struct ReferenceModelTests {
+    @Test func tokensMatchTheReferenceTokenizer() throws {
+        let model = try ReferenceModel.shared()
+        for reference in try ReferenceModel.cases() {
+            #expect(model.tokenizer.encode(reference.text) == reference.ids, "\(reference.text)")
+        }
+    }
+
+    @Test func vectorsMatchTheReferenceWithin1e4Cosine() async throws {
+        let model = try ReferenceModel.shared()
+        let cases = try ReferenceModel.cases()
+        let batch = try await model.embed(cases.map(\.text))
+        for (i, reference) in cases.enumerated() {
+            // The reference reads raw text; the embedder folds NFKC first. Compare on the model's own input.
+            let single = model.encoderVectors([reference.ids])
+            var cosine: Double = 0
+            for (a, b) in zip(single.row(0), reference.vector) { cosine += Double(a) * b }
+            #expect(cosine >= 1 - 1e-4, "\(reference.text): cosine \(cosine)")
+            // The embedder's vector points the same way, scaled by the share of known word pieces.
+            if model.cacheKey(reference.text) == reference.text {
+                let scale = model.readable(reference.ids)
+                for (a, b) in zip(batch.row(i), single.row(0)) { #expect(abs(a - b * scale) < 1e-5) }
+            }
+        }
+    }
+
+    @Test func paraphrasesAreCloserThanUnrelatedQuestions() async throws {
+        let model = try ReferenceModel.shared()
+        let v = try await model.embed(["my card got eaten by the ATM", "the machine kept my card", "what are your opening hours"])
+        func cosine(_ i: Int, _ j: Int) -> Float { zip(v.row(i), v.row(j)).reduce(0) { $0 + $1.0 * $1.1 } }
+        #expect(cosine(0, 1) > cosine(0, 2) + 0.2)
+    }
+}
+
+enum ReferenceModel {
+    struct Case: Decodable {
+        let text: String
+        let ids: [Int32]
+        let vector: [Double]
+    }
+
+    static let directory: String = {
+        if let path = ProcessInfo.processInfo.environment["INTENT_TEST_MODEL"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(NeuralEmbedder.defaultDirectory).path
+    }()
+
+    /// Present, or required: under CI a missing model is a failure, not a skip.
+    static var available: Bool {
+        FileManager.default.fileExists(atPath: directory + "/model.safetensors") || ProcessInfo.processInfo.environment["CI"] != nil
+    }
+
+    private static let model = Locked<NeuralEmbedder?>(nil)
+
+    static func shared() throws -> NeuralEmbedder {
+        try model.withLock { cached in
+            if let cached { return cached }
+            let loaded = try NeuralEmbedder(directory: directory)
+            cached = loaded
+            return loaded
+        }
+    }
+
+    static func cases() throws -> [Case] {
+        struct File: Decodable { let cases: [Case] }
+        let url = Bundle.module.url(forResource: "minilm-reference", withExtension: "json", subdirectory: "Fixtures")!
+        return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
+    }
+}
