@@ -85,7 +85,7 @@ let package = Package(
         // Speed and memory figures for the core (`swift run -c release intent-bench`).
         .executableTarget(
             name: "IntentBench",
-            dependencies: ["IntentCore", "IntentNeural"]
+            dependencies: ["IntentCore", "IntentNeural", "COpenBLAS"]
         ),
         .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),

@@ -1,6 +1,7 @@
 import Foundation
 import IntentCore
 import IntentNeural
+import COpenBLAS
 
 /// The neural embedder's speed and memory figures: one 16-token message, batches of 64,
 /// model load time and resident memory against the weights file. Pin it to one core for
@@ -12,10 +13,10 @@ enum NeuralBenchmark {
         let loadStart = DispatchTime.now().uptimeNanoseconds
         let model = try NeuralEmbedder(directory: directory)
         let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
-        print("embedder: \(model.id) (\(directory))")
+        print("embedder: \(model.id) (\(directory)), OpenBLAS kernels \(String(cString: openblas_get_corename()))")
         print(String(format: "model load: %.3f s", loadSeconds))
 
-        let message = "where is my parcel it was supposed to arrive yesterday but"
+        let message = "where is my parcel it was supposed to arrive yesterday but it did not"
         print("message tokens ([CLS] and [SEP] included): \(model.tokens(message).count)")
         for _ in 0..<5 { _ = model.embedBlocking([message]) }
         SpeedBenchmark.report("neural embed one message", SpeedBenchmark.measure(repetitions: 300) { _ = model.embedBlocking([message]) })

@@ -2,7 +2,9 @@
 /// Names may carry a `bert.` prefix (checkpoints saved from BertForX) or not.
 ///
 /// Query, key and value projections are fused into one [3H, H] matrix at load, so a
-/// layer's attention inputs come from one matrix product instead of three.
+/// layer's attention inputs come from one matrix product instead of three. A layer's
+/// matrices are copied once, from the mapped file into one huge-page arena; embeddings,
+/// biases and norms are read from the mapping in place (only rows in use become resident).
 struct BertWeights: Sendable {
     struct Layer: Sendable {
         let qkv: Weights, qkvBias: Weights
@@ -33,25 +35,41 @@ struct BertWeights: Sendable {
         var layers: [Layer] = []
         for l in 0..<c.layers {
             let p = "encoder.layer.\(l)."
-            var qkv: [Float] = []
+            // A layer's matrices, copied once into one huge-page arena (see OwnedFloats):
+            // query|key|value fused, then attention output, intermediate, output.
+            let matrices: [(String, [Int])] = [
+                ("attention.self.query.weight", [h, h]), ("attention.self.key.weight", [h, h]),
+                ("attention.self.value.weight", [h, h]), ("attention.output.dense.weight", [h, h]),
+                ("intermediate.dense.weight", [c.intermediateSize, h]), ("output.dense.weight", [h, c.intermediateSize]),
+            ]
+            var values: [Float] = []
+            var offsets: [Int] = []
+            for (name, shape) in matrices {
+                let w = try tensor(p + name, shape)
+                offsets.append(values.count)
+                values.append(contentsOf: UnsafeBufferPointer(start: w.pointer, count: w.count))
+            }
+            offsets.append(values.count)
+            let arena = OwnedFloats(values)
+            for (name, _) in matrices { file.discard(prefix + p + name) }
+            func view(_ from: Int, _ to: Int) -> Weights {
+                Weights(mapped: arena.base + offsets[from], count: offsets[to] - offsets[from], owner: arena)
+            }
             var qkvBias: [Float] = []
-            qkv.reserveCapacity(3 * h * h)
             for part in ["query", "key", "value"] {
-                let w = try tensor(p + "attention.self.\(part).weight", [h, h])
                 let b = try tensor(p + "attention.self.\(part).bias", [h])
-                qkv.append(contentsOf: UnsafeBufferPointer(start: w.pointer, count: w.count))
                 qkvBias.append(contentsOf: UnsafeBufferPointer(start: b.pointer, count: b.count))
             }
             layers.append(
                 Layer(
-                    qkv: Weights(qkv), qkvBias: Weights(qkvBias),
-                    attentionOutput: try tensor(p + "attention.output.dense.weight", [h, h]),
+                    qkv: view(0, 3), qkvBias: Weights(qkvBias),
+                    attentionOutput: view(3, 4),
                     attentionOutputBias: try tensor(p + "attention.output.dense.bias", [h]),
                     attentionNorm: try tensor(p + "attention.output.LayerNorm.weight", [h]),
                     attentionNormBias: try tensor(p + "attention.output.LayerNorm.bias", [h]),
-                    intermediate: try tensor(p + "intermediate.dense.weight", [c.intermediateSize, h]),
+                    intermediate: view(4, 5),
                     intermediateBias: try tensor(p + "intermediate.dense.bias", [c.intermediateSize]),
-                    output: try tensor(p + "output.dense.weight", [h, c.intermediateSize]),
+                    output: view(5, 6),
                     outputBias: try tensor(p + "output.dense.bias", [h]),
                     outputNorm: try tensor(p + "output.LayerNorm.weight", [h]),
                     outputNormBias: try tensor(p + "output.LayerNorm.bias", [h])))

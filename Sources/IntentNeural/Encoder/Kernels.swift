@@ -71,39 +71,29 @@ enum Kernels {
     }
 
     /// GELU with the exact error function (BERT's `gelu`), x·(1 + erf(x/√2))/2, in place.
+    /// A plain loop with no calls, which the compiler vectorises.
     static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let half = SIMD16<Float>(repeating: 0.5)
-        let one = SIMD16<Float>(repeating: 1)
-        let invSqrt2 = SIMD16<Float>(repeating: 0.70710678118654752)
-        var i = 0
-        while i + 16 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-            let g = half * v * (one + erf(v * invSqrt2))
-            UnsafeMutableRawPointer(x + i).storeBytes(of: g, as: SIMD16<Float>.self)
-            i += 16
-        }
-        while i < count {
+        for i in 0..<count {
             let v = x[i]
-            x[i] = 0.5 * v * (1 + erff(v * 0.70710678118654752))
-            i += 1
+            x[i] = 0.5 * v * (1 + erf(v * 0.70710678118654752))
         }
     }
 
     /// erf as a rational function of x on [-4, 4] (beyond, erf is ±1 in Float32): the
     /// approximation Eigen and XLA use, absolute error below 5e-7 (checked against libm),
-    /// with no branches or library calls so it runs 16 lanes at a time.
+    /// with no branches or library calls.
     @inline(__always)
-    static func erf(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let c = x.clamped(lowerBound: SIMD16(repeating: -4), upperBound: SIMD16(repeating: 4))
+    static func erf(_ x: Float) -> Float {
+        let c = min(max(x, -4), 4)
         let x2 = c * c
-        var p = SIMD16<Float>(repeating: -2.72614225801306e-10)
+        var p: Float = -2.72614225801306e-10
         p = p * x2 + 2.77068142495902e-08
         p = p * x2 - 2.10102402082508e-06
         p = p * x2 - 5.69250639462346e-05
         p = p * x2 - 7.34990630326855e-04
         p = p * x2 - 2.95459980854025e-03
         p = p * x2 - 1.60960333262415e-02
-        var q = SIMD16<Float>(repeating: -1.45660718464996e-05)
+        var q: Float = -1.45660718464996e-05
         q = q * x2 - 2.13374055278905e-04
         q = q * x2 - 1.68282697438203e-03
         q = q * x2 - 7.37332916720468e-03
