@@ -49,7 +49,7 @@ struct ImportCommand: AsyncParsableCommand {
         let store = try await BlockingIO.run { UncheckedSendable(try SQLiteIndexStore(url: storeURL)) }.value
         let stored = try await BlockingIO.run { try store.load() }
 
-        let factory = ServiceFactory(configuration, logger: Logger(label: "intent-service"))
+        let factory = ServiceFactory(configuration, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) }))
         let (embedder, batchSize) = try await factory.importEmbedder()
         let replacesAll = prune || sources.allSatisfy(Self.isDirectory)
         let corpus = replacesAll || stored == nil ? imported : stored!.corpus.merging(imported)

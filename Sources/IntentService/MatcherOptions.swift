@@ -32,7 +32,9 @@ struct MatcherOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Minimum cosine score for a semantic answer (default: \(MatchPolicy.defaultThreshold)).", valueName: "score"))
+        help: ArgumentHelp(
+            "Minimum cosine score for a semantic answer (default: \(MatchPolicy.defaultThreshold) lexical, \(EmbedderFactory.defaultThreshold(HybridEmbedder.name)) neural and hybrid).",
+            valueName: "score"))
     var threshold: Float?
 
     @Option(
@@ -116,7 +118,7 @@ extension ServiceConfiguration {
     /// an unavailable provider is reported and the service answers degraded.
     func makeServiceOrExit(printWarnings: Bool = true) async throws -> MatchService {
         do {
-            let service = try await ServiceFactory(self, logger: Logger(label: "intent-service")).loadService()
+            let service = try await ServiceFactory(self, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) })).loadService()
             if printWarnings { for warning in service.corpus.warnings { printError(warning.description) } }
             if service.primary == nil, let reason = service.primaryUnavailable {
                 printError("warning: \(reason); answering degraded")

@@ -114,6 +114,14 @@ import Testing
         #expect(try await server.waitFor("stopped", seconds: 5))
     }
 
+    @Test func withoutTheModelTheStartUpLogSaysHowToGetIt() async throws {
+        let server = try ServerProcess(arguments: ["--corpus", "corpus", "--model", "/nonexistent/minilm"])
+        defer { server.stop() }
+        #expect(try await server.waitFor("corpus loaded"))
+        #expect(try await server.waitFor("no neural model at /nonexistent/minilm; scripts/model fetches all-MiniLM-L6-v2"))
+        #expect(server.log.contains("embedder=lexical-v1") || server.log.contains("lexical-v1"))
+    }
+
     @Test func adminTokenNeverAppearsInLogsOrResponses() async throws {
         let token = "tok-\(UUID().uuidString)"
         let server = try ServerProcess(arguments: ["--corpus", "corpus", "--log-level", "trace"], environment: ["INTENT_ADMIN_TOKEN": token])

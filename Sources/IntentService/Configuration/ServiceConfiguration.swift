@@ -21,6 +21,8 @@ struct ServiceConfiguration {
     var neuralWeight: Float
     /// On a missing or broken model: answer with the lexical embedder (logged) instead of failing.
     var neuralFallback: Bool
+    /// Whether the threshold was set; else it is the embedder's default.
+    var thresholdIsExplicit: Bool
     var policy: MatchPolicy
     var host: String
     var port: Int
@@ -42,9 +44,10 @@ struct ServiceConfiguration {
         embedder = try layers.choice(
             .embedder, default: modelPresent ? EmbedderFactory.defaultWithModel : LexicalEmbedder.name, from: EmbedderFactory.names)
         neuralWeight = try layers.float(.neuralWeight, default: EmbedderFactory.defaultNeuralWeight, in: 0...1)
+        thresholdIsExplicit = layers.raw(.threshold) != nil
         neuralFallback = try layers.choice(.neuralFallback, default: "fail", from: ["fail", "lexical"]) == "lexical"
         policy = MatchPolicy(
-            threshold: try layers.float(.threshold, default: MatchPolicy.defaultThreshold, in: 0...1),
+            threshold: try layers.float(.threshold, default: EmbedderFactory.defaultThreshold(embedder), in: 0...1),
             margin: try layers.float(.margin, default: MatchPolicy.defaultMargin, in: 0...1),
             topK: try layers.int(.topK, default: 5, in: 1...20),
             fallbackReply: layers.string(.fallbackReply, default: MatchPolicy.defaultFallbackReply))

@@ -35,10 +35,16 @@ final class ServiceFactory: Sendable {
     /// The embedding cache of a remote provider or of the neural model, for metrics.
     var embeddingCache: CachingEmbedder? { cache.current ?? neuralModels.caches.first }
 
-    /// The configured built-in embedder (lexical, neural or hybrid).
-    func localEmbedder() throws -> any Embedder {
-        try EmbedderFactory.make(configuration, model: neuralModels, cacheEntries: configuration.providers.cacheEntries, logger: logger)
+    /// The configured built-in embedder (lexical, neural or hybrid), or `name` instead.
+    func localEmbedder(_ name: String? = nil) throws -> any Embedder {
+        let embedder = try EmbedderFactory.make(
+            name ?? configuration.embedder, configuration, model: neuralModels, cacheEntries: configuration.providers.cacheEntries)
+        if let reason = neuralModels.fallbackReason { logger.warning("\(reason)") }
+        return embedder
     }
+
+    /// Why the lexical embedder answers instead of the configured neural one, if it does.
+    var neuralFallbackReason: String? { neuralModels.fallbackReason }
     var breakers: [(String, CircuitBreaker)] {
         [(configuration.providers.provider, embeddingBreaker), ("llm:\(configuration.providers.llm)", chatBreaker)]
     }
@@ -70,8 +76,15 @@ final class ServiceFactory: Sendable {
             }
             return index
         }
-        let policy = configuration.policy
-        let embedder = try await queryEmbedder(dimension: index.vectors.dimension)
+        var policy = configuration.policy
+        var embedder = try await queryEmbedder(dimension: index.vectors.dimension)
+        // No embedder named: serve the store with the built-in embedder that filled it.
+        if embedder.id != index.embedderID, !configuration.embedderIsExplicit, !configuration.providers.isRemote,
+            let stored = EmbedderFactory.name(ofStored: index.embedderID), stored != configuration.embedder
+        {
+            embedder = try localEmbedder(stored)
+            if !configuration.thresholdIsExplicit { policy.threshold = EmbedderFactory.defaultThreshold(stored) }
+        }
         guard embedder.id == index.embedderID else {
             throw StoreError(
                 "\(url) holds vectors of embedder \(index.embedderID), but the configured embedder is \(embedder.id): re-import with `intent-service import` (same options), or configure the store's embedder")

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// Choosing the built-in embedder (`--embedder`, `--model`, `neural_fallback`) end to end.
+@Suite struct EmbedderCommandTests {
+    let cli = MatchCommandTests()
+
+    /// The model scripts/model fetches, when present (CI fetches it; see .ci/run).
+    static var modelPresent: Bool {
+        FileManager.default.fileExists(atPath: MatchCommandTests.root.path + "/models/all-MiniLM-L6-v2/model.safetensors")
+            || ProcessInfo.processInfo.environment["CI"] != nil
+    }
+
+    func brokenModel() throws -> String {
+        let dir = NSTemporaryDirectory() + "intent-model-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try #"{"model_type": "gpt2"}"#.write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    @Test func aNamedNeuralEmbedderWithABrokenModelIsAnError() async throws {
+        let model = try brokenModel()
+        let r = try await cli.run(["match", "--embedder", "neural", "--model", model, "refund"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("model: \(model)/config.json: unsupported model: model_type gpt2"), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func theLexicalFallbackAnswersWhenConfigured() async throws {
+        let model = try brokenModel()
+        let r = try await cli.run(
+            ["match", "--embedder", "hybrid", "--model", model, "--json", "我想把钱要回来"], environment: ["INTENT_NEURAL_FALLBACK": "lexical"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("answering with the lexical embedder"))
+        #expect(r.stdout.contains("\"refund_request\""))
+    }
+
+    @Test func withoutAModelTheDefaultIsLexical() async throws {
+        let r = try await cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--model", "/nonexistent/model"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("embedder lexical-v1"))
+    }
+
+    @Test(.enabled(if: EmbedderCommandTests.modelPresent, "model absent: run scripts/model"))
+    func withTheModelTheDefaultIsHybridAndUnderstandsParaphrases() async throws {
+        let evaluated = try await cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl"])
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        #expect(evaluated.stdout.contains("embedder hybrid-v1/s0.8/lexical-v1"))
+        // Shares no content word with business_hours' paraphrases; the lexical embedder picks
+        // shipping_time ("how long ... take"), the model reads the meaning.
+        let question = "what time do you open"
+        func answer(_ arguments: [String]) async throws -> String? {
+            let r = try await cli.run(["match", "--json"] + arguments + [question])
+            #expect(r.status == 0, "\(r.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            return object?["id"] as? String
+        }
+        #expect(try await answer([]) == "business_hours")
+        #expect(try await answer(["--embedder", "lexical"]) != "business_hours")
+    }
+
+    @Test(.enabled(if: EmbedderCommandTests.modelPresent, "model absent: run scripts/model"))
+    func aStoreIsServedWithTheEmbedderThatFilledItUnlessAnotherIsNamed() async throws {
+        let dir = NSTemporaryDirectory() + "intent-embedder-store-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let store = "sqlite:\(dir)/index.sqlite"
+        #expect(try await cli.run(["import", "corpus", "--store", store, "--embedder", "lexical"]).status == 0)
+        let implicit = try await cli.run(["match", "--store", store, "--json", "我想把钱要回来"])
+        #expect(implicit.status == 0, "\(implicit.stderr)")
+        let named = try await cli.run(["match", "--store", store, "--embedder", "hybrid", "hi"])
+        #expect(named.status == 2)
+        #expect(named.stderr.contains("holds vectors of embedder lexical-v1"), "\(named.stderr)")
+        #expect(named.stderr.contains("re-import"))
+    }
+}
