@@ -19,12 +19,15 @@ import Testing
         let model = try ReferenceModel.shared()
         let cases = try ReferenceModel.cases()
         let batch = try await model.embed(cases.map(\.text))
+        var worst = 1.0
+        defer { print("reference check: \(cases.count) sentences, lowest cosine \(worst)") }
         for (i, reference) in cases.enumerated() {
             // The reference reads raw text; the embedder folds NFKC first. Compare on the model's own input.
             let single = model.encoderVectors([reference.ids])
             var cosine: Double = 0
             for (a, b) in zip(single.row(0), reference.vector) { cosine += Double(a) * b }
             #expect(cosine >= 1 - 1e-4, "\(reference.text): cosine \(cosine)")
+            worst = min(worst, cosine)
             // The embedder's vector points the same way, scaled by the share of known word pieces.
             if model.cacheKey(reference.text) == reference.text {
                 let scale = model.readable(reference.ids)
