@@ -47,16 +47,28 @@ struct ImportCommand: AsyncParsableCommand {
         let rules = configuration.rules
         let imported = try await loadAll(sources, rules: rules)
         let store = try await BlockingIO.run { UncheckedSendable(try SQLiteIndexStore(url: storeURL)) }.value
-        let stored = try await BlockingIO.run { try store.load() }
-
         let factory = ServiceFactory(configuration, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) }))
         let (embedder, batchSize) = try await factory.importEmbedder()
         let replacesAll = prune || sources.allSatisfy(Self.isDirectory)
+
+        // The same corpus with the same embedder: nothing to read, embed or write but the run's record.
+        let version = try await BlockingIO.run { try store.storedVersion() }
+        if replacesAll, let version, version.corpusVersion == imported.version, version.embedderID == embedder.id, !dryRun {
+            var summary = ImportSummary()
+            summary.unchanged = imported.entries.count
+            summary.seconds = Date().timeIntervalSince(started)
+            let at = ISO8601DateFormatter().string(from: Date())
+            let record = summary
+            try await BlockingIO.run { try store.recordUnchangedImport(at: at, embedderID: embedder.id, summary: record) }
+            report(record, store: storeURL, dryRun: false)
+            return
+        }
+        let stored = try await BlockingIO.run { try store.load() }
         let corpus = replacesAll || stored == nil ? imported : stored!.corpus.merging(imported)
         var plan = ImportPlan(corpus: corpus, stored: stored, embedderID: embedder.id)
 
         let cached = try await BlockingIO.run { [plan] in try store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash)) }
-        var vectors = plan.reusable.merging(cached) { a, _ in a }
+        var vectors = cached
         let toEmbed = plan.missing.filter { vectors[$0.hash] == nil }
         if dryRun {
             plan.summary.embedded = toEmbed.count
@@ -67,8 +79,10 @@ struct ImportCommand: AsyncParsableCommand {
         let progress = ProgressLine(label: "embedding", total: toEmbed.count)
         var requests = 0
         var done = 0
+        var layout = stored?.vectors.layout ?? .dense
         for batch in stride(from: 0, to: toEmbed.count, by: batchSize).map({ Array(toEmbed[$0..<min($0 + batchSize, toEmbed.count)]) }) {
             let matrix = try await embedder.embed(batch.map(\.text))
+            if stored == nil || stored?.embedderID != embedder.id { layout = matrix.layout }
             requests += configuration.providers.isRemote ? (batch.count + batchSize - 1) / batchSize : 0
             let rows = batch.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) }
             // Paid-for vectors are kept at once: a later failure or a kill does not cost them again.
@@ -81,8 +95,8 @@ struct ImportCommand: AsyncParsableCommand {
             if !quiet { progress.update(done) }
         }
         progress.finish()
-        var matrix = EmbeddingMatrix(dimension: embedder.dimension)
-        for hash in plan.hashes { matrix.append(row: vectors[hash]!) }
+        let matrix = plan.vectors(
+            stored: stored?.embedderID == embedder.id ? stored?.vectors : nil, fresh: vectors, dimension: embedder.dimension, layout: layout)
         plan.summary.embedded = toEmbed.count
         plan.summary.requests = requests
         plan.summary.tokens = (embedder as? OpenAIEmbedder)?.usage.current ?? 0

@@ -55,13 +55,22 @@ public final class SQLiteIndexStore: IndexStore {
                 let dimension = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'dimension'").flatMap(Int.init)
             else { return nil }
             let importedAt = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'imported_at'") ?? ""
+            let paraphraseCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM paraphrases") ?? 0
+            // Rows stream in corpus order straight into the matrix: sparse blobs stay sparse.
+            let firstBlob = try Data.fetchOne(db, sql: "SELECT vector FROM paraphrases LIMIT 1")
+            let layout: EmbeddingMatrix.Layout = firstBlob.map(Self.isSparse) == true ? .sparse : .dense
+            var vectors = EmbeddingMatrix(dimension: dimension, layout: layout, reservingRows: paraphraseCount)
             var questions: [String: [String]] = [:]
-            var vectors = EmbeddingMatrix(dimension: dimension)
-            var rowsByEntry: [String: [[Float]]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT entry_id, text, vector FROM paraphrases ORDER BY entry_id, position") {
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT p.entry_id, p.text, p.vector FROM paraphrases p JOIN entries e ON e.id = p.entry_id
+                    ORDER BY e.position, p.position
+                    """)
+            while let row = try rows.next() {
                 let id: String = row["entry_id"]
                 questions[id, default: []].append(row["text"])
-                rowsByEntry[id, default: []].append(Self.floats(row["vector"]))
+                try Self.append(row.dataNoCopy(named: "vector") ?? Data(), to: &vectors)
             }
             var entries: [FAQEntry] = []
             for row in try Row.fetchAll(db, sql: "SELECT * FROM entries ORDER BY position") {
@@ -73,7 +82,6 @@ public final class SQLiteIndexStore: IndexStore {
                         id: id, questions: questions[id] ?? [], answer: row["answer"], keywords: Self.strings(row["keywords"]),
                         tags: Self.strings(row["tags"]), threshold: (row["threshold"] as Double?).map(Float.init),
                         location: file.map { SourceLocation(file: $0, line: line ?? 0) }))
-                for vector in rowsByEntry[id] ?? [] { vectors.append(row: vector) }
             }
             var rules: [KeywordRule] = []
             for definition in try String.fetchAll(db, sql: "SELECT definition FROM rules ORDER BY position") {
@@ -81,6 +89,23 @@ public final class SQLiteIndexStore: IndexStore {
             }
             let corpus = Corpus(entries: entries, rules: rules, source: "store \(path)")
             return StoredIndex(corpus: corpus, vectors: vectors, embedderID: embedderID, importedAt: importedAt)
+        }
+    }
+
+    public func storedVersion() throws -> StoredVersion? {
+        try pool.read { db in
+            let meta = Dictionary(
+                try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) },
+                uniquingKeysWith: { a, _ in a })
+            guard let embedderID = meta["embedder_id"], let version = meta["corpus_version"] else { return nil }
+            return StoredVersion(corpusVersion: version, embedderID: embedderID, entries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entries") ?? 0)
+        }
+    }
+
+    public func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) throws {
+        let text = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO import_runs (at, embedder_id, summary) VALUES (?, ?, ?)", arguments: [time, embedderID, text])
         }
     }
 
@@ -173,6 +198,25 @@ public final class SQLiteIndexStore: IndexStore {
         return words.map(\.littleEndian).withUnsafeBufferPointer { Data(buffer: $0) }
     }
 
+    static func isSparse(_ data: Data) -> Bool {
+        data.count >= 8 && data.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) } == sparseMarker
+    }
+
+    /// Decodes a vector blob straight into a matrix row, without an intermediate array.
+    static func append(_ data: Data, to matrix: inout EmbeddingMatrix) throws {
+        try data.withUnsafeBytes { raw in
+            let count = raw.count / 4
+            func word(_ i: Int) -> UInt32 { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) }
+            if count >= 2, word(0) == sparseMarker {
+                guard Int(word(1)) == matrix.dimension else { throw StoreCorruption("a sparse vector of dimension \(word(1)) in a \(matrix.dimension)-dimension index") }
+                matrix.append(nonZeros: stride(from: 2, to: count - 1, by: 2).lazy.map { (Int(word($0)), Float(bitPattern: word($0 + 1))) })
+            } else {
+                guard count == matrix.dimension else { throw StoreCorruption("a vector of \(count) floats in a \(matrix.dimension)-dimension index") }
+                matrix.append(row: (0..<count).lazy.map { Float(bitPattern: word($0)) })
+            }
+        }
+    }
+
     static func floats(_ data: Data) -> [Float] {
         data.withUnsafeBytes { raw -> [Float] in
             let count = raw.count / 4
@@ -229,4 +273,10 @@ enum RuleCoding {
         return try? KeywordRule(
             id: id, mode: mode, patterns: patterns, reply: reply, priority: o["priority"] as? Int ?? 0, stage: stage, location: location)
     }
+}
+
+/// A store whose contents contradict themselves (edited by hand, or another program's file).
+public struct StoreCorruption: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = "the index store is inconsistent: " + description + "; re-import the corpus" }
 }

@@ -46,7 +46,7 @@ import Testing
     {
         let stored = try store.load()
         var plan = ImportPlan(corpus: corpus, stored: stored, embedderID: embedder.id)
-        var vectors = plan.reusable.merging(try store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash))) { a, _ in a }
+        var vectors = try store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash))
         let missing = plan.missing.filter { vectors[$0.hash] == nil }
         for chunk in stride(from: 0, to: missing.count, by: batch).map({ Array(missing[$0..<min($0 + batch, missing.count)]) }) {
             let matrix = try await embedder.embed(chunk.map(\.text))
@@ -54,8 +54,8 @@ import Testing
             try store.cacheVectors(embedderID: embedder.id, rows)
             for row in rows { vectors[row.hash] = row.vector }
         }
-        var matrix = EmbeddingMatrix(dimension: embedder.dimension)
-        for hash in plan.hashes { matrix.append(row: vectors[hash]!) }
+        let matrix = plan.vectors(
+            stored: stored?.embedderID == embedder.id ? stored?.vectors : nil, fresh: vectors, dimension: embedder.dimension, layout: .sparse)
         plan.summary.embedded = missing.count
         try store.replace(with: StoredIndex(corpus: corpus, vectors: matrix, embedderID: embedder.id, importedAt: "now"), summary: plan.summary)
         return plan.summary

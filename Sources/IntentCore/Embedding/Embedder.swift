@@ -60,34 +60,6 @@ public enum FeatureWeighting: String, Sendable, Codable {
     case inverseDocumentFrequency = "idf"
 }
 
-/// Row-major vectors in one contiguous Float32 buffer: `count` rows of `dimension`.
-public struct EmbeddingMatrix: Sendable, Equatable {
-    public let dimension: Int
-    public private(set) var storage: [Float]
-
-    public init(dimension: Int, storage: [Float] = []) {
-        precondition(dimension > 0 && storage.count % dimension == 0, "storage must hold whole rows")
-        self.dimension = dimension
-        self.storage = storage
-    }
-
-    public var count: Int { storage.count / dimension }
-
-    public func row(_ index: Int) -> ArraySlice<Float> {
-        storage[index * dimension..<(index + 1) * dimension]
-    }
-
-    public mutating func append(row: [Float]) {
-        precondition(row.count == dimension, "row has \(row.count) floats, expected \(dimension)")
-        storage.append(contentsOf: row)
-    }
-
-    public mutating func append(contentsOf other: EmbeddingMatrix) {
-        precondition(other.dimension == dimension, "dimension mismatch")
-        storage.append(contentsOf: other.storage)
-    }
-}
-
 public enum EmbedderError: Error, CustomStringConvertible, Equatable {
     case wrongShape(embedder: String, expectedRows: Int, gotRows: Int)
     case unknownEmbedder(String, known: [String])

@@ -54,14 +54,30 @@ public struct LexicalEmbedder: Embedder {
     /// Same as `embed`, for callers outside Swift concurrency (benchmarks, tools).
     public func embedSynchronously(_ texts: [String]) -> EmbeddingMatrix {
         let dimension = parameters.dimension
-        var storage = [Float](repeating: 0, count: texts.count * dimension)
-        storage.withUnsafeMutableBufferPointer { all in
-            for (row, text) in texts.enumerated() {
-                var slice = UnsafeMutableBufferPointer(rebasing: all[row * dimension..<(row + 1) * dimension])
-                accumulate(TextNormalizer.normalize(text), into: &slice)
+        if texts.count <= 16 {
+            var storage = [Float](repeating: 0, count: texts.count * dimension)
+            storage.withUnsafeMutableBufferPointer { all in
+                for (row, text) in texts.enumerated() {
+                    var slice = UnsafeMutableBufferPointer(rebasing: all[row * dimension..<(row + 1) * dimension])
+                    accumulate(TextNormalizer.normalize(text), into: &slice)
+                }
             }
+            return EmbeddingMatrix(dimension: dimension, storage: storage)
         }
-        return EmbeddingMatrix(dimension: dimension, storage: storage)
+        // Many texts (a corpus): sparse rows, a twentieth of the memory.
+        var matrix = EmbeddingMatrix(dimension: dimension, layout: .sparse, reservingRows: texts.count)
+        var scratch = [Float](repeating: 0, count: dimension)
+        var nonZeros: [(Int, Float)] = []
+        for text in texts {
+            scratch.withUnsafeMutableBufferPointer { row in accumulate(TextNormalizer.normalize(text), into: &row) }
+            nonZeros.removeAll(keepingCapacity: true)
+            for f in 0..<dimension where scratch[f] != 0 {
+                nonZeros.append((f, scratch[f]))
+                scratch[f] = 0
+            }
+            matrix.append(nonZeros: nonZeros)
+        }
+        return matrix
     }
 
     /// The vector of one text.

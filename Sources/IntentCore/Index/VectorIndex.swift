@@ -102,30 +102,28 @@ public struct VectorIndex: Sendable {
         self.blockRanges = ranges
         self.blocks = blocks
 
-        // Pass 1: weight and normalise each row, keep its non-zeros, count them per column.
+        // Pass 1: weight and normalise each row block by block, keep its non-zeros, count them per column.
         var nonZeros: [(row: Int32, component: Int32, value: Float)] = []
         var columnCounts = [Int](repeating: 0, count: dimension)
         var rowStart = [Int](repeating: 0, count: count + 1)
-        vectors.storage.withUnsafeBufferPointer { rows in
-            var row = [Float](repeating: 0, count: dimension)
-            for i in 0..<count {
-                for (range, share) in ranges {
-                    var norm: Float = 0
-                    for f in range {
-                        var x = rows[i * dimension + f]
-                        if let weights { x *= weights[f] }
-                        row[f] = x
-                        norm += x * x
-                    }
-                    guard norm > 0 else { continue }
-                    let scale = share / norm.squareRoot()
-                    for f in range where row[f] != 0 {
-                        nonZeros.append((Int32(i), Int32(f), row[f] * scale))
-                        columnCounts[f] += 1
-                    }
-                }
-                rowStart[i + 1] = nonZeros.count
+        var blockOf = [Int](repeating: 0, count: dimension)
+        for (b, (range, _)) in ranges.enumerated() { for f in range { blockOf[f] = b } }
+        var scratch: [(component: Int, value: Float)] = []
+        var norms = [Float](repeating: 0, count: ranges.count)
+        for i in 0..<count {
+            scratch.removeAll(keepingCapacity: true)
+            for b in norms.indices { norms[b] = 0 }
+            vectors.forEachNonZero(row: i) { f, raw in
+                let x = weights.map { raw * $0[f] } ?? raw
+                scratch.append((f, x))
+                norms[blockOf[f]] += x * x
             }
+            for (f, x) in scratch {
+                let b = blockOf[f]
+                nonZeros.append((Int32(i), Int32(f), x * ranges[b].1 / norms[b].squareRoot()))
+                columnCounts[f] += 1
+            }
+            rowStart[i + 1] = nonZeros.count
         }
         // Pass 2: a column used by more than an eighth of the rows is cheaper dense (measured:
         // a SIMD pass over `count` floats costs about as much as scattering count/8 postings).
@@ -215,14 +213,8 @@ public struct VectorIndex: Sendable {
     /// A component no corpus vector uses gets the largest weight, so words the
     /// corpus has never seen lower a query's similarity instead of being ignored.
     static func inverseDocumentFrequencies(_ vectors: EmbeddingMatrix) -> [Float] {
-        let dimension = vectors.dimension
-        var df = [Int](repeating: 0, count: dimension)
-        vectors.storage.withUnsafeBufferPointer { rows in
-            for i in 0..<vectors.count {
-                let base = i * dimension
-                for f in 0..<dimension where rows[base + f] != 0 { df[f] += 1 }
-            }
-        }
+        var df = [Int](repeating: 0, count: vectors.dimension)
+        for i in 0..<vectors.count { vectors.forEachNonZero(row: i) { f, _ in df[f] += 1 } }
         let n = vectors.count
         return df.map { (d: Int) -> Float in Float(log(Double(1 + n) / Double(1 + d))) + 1 }
     }

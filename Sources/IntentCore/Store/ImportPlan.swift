@@ -3,8 +3,8 @@ public struct ImportPlan: Sendable {
     public var summary = ImportSummary()
     /// Hash of every paraphrase of the new corpus, in corpus order.
     public var hashes: [String] = []
-    /// Vectors reused from the stored index, by hash.
-    public var reusable: [String: [Float]] = [:]
+    /// Vectors reused from the stored index: their row in `stored.vectors`, by hash.
+    public var reusable: [String: Int] = [:]
     /// Texts whose vectors must come from the cache or the embedder, one per distinct hash.
     public var missing: [(hash: String, text: String)] = []
 
@@ -12,12 +12,12 @@ public struct ImportPlan: Sendable {
     /// content hash; vectors of a stored index made by the same embedder are reused.
     public init(corpus: Corpus, stored: StoredIndex?, embedderID: String) {
         let old = stored.map { Dictionary(uniqueKeysWithValues: $0.corpus.entries.map { ($0.id, $0) }) } ?? [:]
-        var storedVectors: [String: [Float]] = [:]
+        var storedRows: [String: Int] = [:]
         if let stored, stored.embedderID == embedderID {
             var row = 0
             for entry in stored.corpus.entries {
                 for question in entry.questions {
-                    storedVectors[ParaphraseKey.hash(question, embedderID: embedderID)] = Array(stored.vectors.row(row))
+                    storedRows[ParaphraseKey.hash(question, embedderID: embedderID)] = row
                     row += 1
                 }
             }
@@ -32,8 +32,8 @@ public struct ImportPlan: Sendable {
             for question in entry.questions {
                 let hash = ParaphraseKey.hash(question, embedderID: embedderID)
                 hashes.append(hash)
-                if let vector = storedVectors[hash] {
-                    reusable[hash] = vector
+                if let row = storedRows[hash] {
+                    reusable[hash] = row
                 } else if seen.insert(hash).inserted {
                     missing.append((hash, question))
                 }
@@ -41,6 +41,24 @@ public struct ImportPlan: Sendable {
         }
         let ids = Set(corpus.entries.map(\.id))
         summary.removed = old.keys.filter { !ids.contains($0) }.count
+    }
+
+    /// The new index's vectors in corpus order: stored rows where reusable, else `fresh` ones
+    /// (from the cache or the embedder), in `layout`.
+    public func vectors(stored: EmbeddingMatrix?, fresh: [String: [Float]], dimension: Int, layout: EmbeddingMatrix.Layout)
+        -> EmbeddingMatrix
+    {
+        var matrix = EmbeddingMatrix(dimension: dimension, layout: layout, reservingRows: hashes.count)
+        for hash in hashes {
+            if let row = reusable[hash], let stored {
+                var nonZeros: [(Int, Float)] = []
+                stored.forEachNonZero(row: row) { nonZeros.append(($0, $1)) }
+                matrix.append(nonZeros: nonZeros)
+            } else if let vector = fresh[hash] {
+                matrix.append(row: vector)
+            }
+        }
+        return matrix
     }
 
     /// The entry with the other's location, so only content is compared.

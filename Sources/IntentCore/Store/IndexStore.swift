@@ -45,6 +45,23 @@ public protocol IndexStore: Sendable {
     func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) throws
     /// Swaps in a whole new index in one transaction and records the run.
     func replace(with index: StoredIndex, summary: ImportSummary) throws
+    /// What the current index is, without reading its vectors (nil: nothing imported yet).
+    func storedVersion() throws -> StoredVersion?
+    /// Records an import that found nothing to change.
+    func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) throws
+}
+
+/// The identity of a stored index: an import of a corpus with this version and embedder changes nothing.
+public struct StoredVersion: Sendable, Equatable {
+    public var corpusVersion: String
+    public var embedderID: String
+    public var entries: Int
+
+    public init(corpusVersion: String, embedderID: String, entries: Int) {
+        self.corpusVersion = corpusVersion
+        self.embedderID = embedderID
+        self.entries = entries
+    }
 }
 
 /// The key under which a paraphrase's vector is stored and cached: the embedder's id

@@ -77,13 +77,15 @@ final class ServiceFactory: Sendable {
             return index
         }
         var policy = configuration.policy
-        var embedder = try await queryEmbedder(dimension: index.vectors.dimension)
+        let embedder: any Embedder
         // No embedder named: serve the store with the built-in embedder that filled it.
-        if embedder.id != index.embedderID, !configuration.embedderIsExplicit, !configuration.providers.isRemote,
+        if !configuration.embedderIsExplicit, !configuration.providers.isRemote,
             let stored = EmbedderFactory.name(ofStored: index.embedderID), stored != configuration.embedder
         {
             embedder = try localEmbedder(stored)
             if !configuration.thresholdIsExplicit { policy.threshold = EmbedderFactory.defaultThreshold(stored) }
+        } else {
+            embedder = try await queryEmbedder(dimension: index.vectors.dimension)
         }
         guard embedder.id == index.embedderID else {
             throw StoreError(
