@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "IntentNeuralTests", dependencies: ["IntentNeural"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "IntentStoreTests", dependencies: ["IntentStore"]),
+        .testTarget(name: "IntentStoreTests", dependencies: ["IntentStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "IntentProvidersTests", dependencies: ["IntentProviders"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IntentServerTests",

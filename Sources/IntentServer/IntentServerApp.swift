@@ -27,12 +27,13 @@ public struct IntentServerApp: Sendable {
 
     /// - Parameter load: reads, validates and embeds the corpus into a match service; used at
     ///   start-up and on every reload.
-    public init(settings: Settings, logger: Logger, load: @escaping CorpusReloader.Load) {
+    ///   - stats: where decisions are counted (pass one restored from a store to continue its analytics).
+    public init(settings: Settings, logger: Logger, stats: StatsRecorder = StatsRecorder(), load: @escaping CorpusReloader.Load) {
         self.settings = settings
         self.logger = logger
         holder = ServiceHolder()
         metrics = ServiceMetrics()
-        stats = StatsRecorder()
+        self.stats = stats
         reloader = CorpusReloader(holder: holder, metrics: metrics, logger: logger, load: load)
     }
 

@@ -1,18 +1,41 @@
 import Foundation
 import IntentCore
 
-/// The live `MatchStatistics`, recorded from many requests at once.
+/// The live `MatchStatistics`, recorded from many requests at once, plus the batch of
+/// decisions not yet written to a store (see `StatisticsWriter`). Recording is a few
+/// dictionary updates under a lock: no I/O on the request path.
 public final class StatsRecorder: Sendable {
-    private let stats: Locked<MatchStatistics>
+    private struct State {
+        var stats: MatchStatistics
+        var pending = StatisticsBatch()
+    }
+
+    private let state: Locked<State>
 
     public init(_ initial: MatchStatistics = MatchStatistics()) {
-        stats = Locked(initial)
+        state = Locked(State(stats: initial))
     }
 
     func record(message: String, decision: MatchDecision, degraded: Bool = false) {
         let now = Date()
-        stats.withLock { $0.record(message: message, decision: decision, degraded: degraded, at: now) }
+        state.withLock {
+            $0.stats.record(message: message, decision: decision, degraded: degraded, at: now)
+            $0.pending.record(message: message, decision: decision, degraded: degraded, at: now)
+        }
     }
 
-    public var snapshot: MatchStatistics { stats.current }
+    public var snapshot: MatchStatistics { state.current.stats }
+
+    /// Hands over the decisions recorded since the last call.
+    public func takePending() -> StatisticsBatch {
+        state.withLock { s in
+            defer { s.pending = StatisticsBatch() }
+            return s.pending
+        }
+    }
+
+    /// Takes back a batch that could not be written, ahead of anything recorded since.
+    public func restore(_ batch: StatisticsBatch) {
+        state.withLock { $0.pending.prepend(batch) }
+    }
 }

@@ -51,9 +51,18 @@ struct ImportCommand: AsyncParsableCommand {
         let (embedder, batchSize) = try await factory.importEmbedder()
         let replacesAll = prune || sources.allSatisfy(Self.isDirectory)
 
-        // The same corpus with the same embedder: nothing to read, embed or write but the run's record.
-        let version = try await BlockingIO.run { try store.storedVersion() }
-        if replacesAll, let version, version.corpusVersion == imported.version, version.embedderID == embedder.id, !dryRun {
+        // The same corpus with the same embedder: nothing to read, embed or write but the run's
+        // record. A directory is the whole corpus; files merge into the stored one (texts only).
+        var candidate: Corpus?
+        var version: StoredVersion?
+        if replacesAll {
+            version = try await BlockingIO.run { try store.storedVersion() }
+            candidate = imported
+        } else if let current = try await BlockingIO.run({ try store.loadCorpus() }) {
+            version = current.version
+            candidate = current.corpus.merging(imported)
+        }
+        if let version, let candidate, version.corpusVersion == candidate.version, version.embedderID == embedder.id, !dryRun {
             var summary = ImportSummary()
             summary.unchanged = imported.entries.count
             summary.seconds = Date().timeIntervalSince(started)

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import IntentCore
 import IntentServer
+import IntentStore
 import Logging
 
 struct ServeCommand: AsyncParsableCommand {
@@ -35,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
         help: ArgumentHelp("\(ServiceConfiguration.logLevels.joined(separator: ", ")) (default: info).", valueName: "level"))
     var logLevel: String?
 
+    /// Recent unmatched and ambiguous messages kept (each), in memory and in a store.
+    static let recentLimit = 1_000
+
     func run() async throws {
         var extra: [Setting: String] = [:]
         extra[.host] = host
@@ -49,7 +53,29 @@ struct ServeCommand: AsyncParsableCommand {
         let factory = ServiceFactory(configuration, logger: logger) { event in
             metricsBox.current?.providerCall(provider: event.provider, outcome: event.kind.rawValue, status: event.status, seconds: event.seconds)
         }
-        let app = IntentServerApp(settings: configuration.server, logger: logger) { try await factory.loadService() }
+        // Serving from a store: /v1/stats continues the store's analytics and is written back to it.
+        var statsStore: SQLiteIndexStore?
+        var stats = StatsRecorder()
+        if let url = factory.storeURL {
+            do {
+                let (store, restored) = try await BlockingIO.run { () -> (SQLiteIndexStore, MatchStatistics?) in
+                    let store = try SQLiteIndexStore(url: url)
+                    return (store, try store.loadStatistics(recentLimit: Self.recentLimit))
+                }
+                statsStore = store
+                if let restored { stats = StatsRecorder(restored) }
+            } catch {
+                throw loadFailure(StoreError("\(url): \(error)"))
+            }
+        }
+        let app = IntentServerApp(settings: configuration.server, logger: logger, stats: stats) { try await factory.loadService() }
+        var writer: Task<Void, Never>?
+        if let store = statsStore {
+            let statisticsWriter = StatisticsWriter(recorder: stats, logger: logger) { batch in
+                try await BlockingIO.run { try store.append(batch, recentLimit: Self.recentLimit) }
+            }
+            writer = Task { await statisticsWriter.run() }
+        }
         metricsBox.withLock { $0 = app.metrics }
         app.metrics.onCollect { metrics in
             if let cache = factory.embeddingCache {
@@ -86,6 +112,8 @@ struct ServeCommand: AsyncParsableCommand {
             try await group.next()
         }
         withExtendedLifetime(reloadOnHangup) {}
+        writer?.cancel()
+        await writer?.value  // the last batch is written before exit
         logger.info("stopped")
     }
 }

@@ -6,13 +6,14 @@ import IntentCore
 ///
 /// Tables: `entries`, `paraphrases` (text, content hash, Float32 vector blob),
 /// `rules`, `meta` (embedder id, dimension, import time), `embedding_cache`
-/// (vectors by embedder id and content hash, kept across imports and failed runs)
-/// and `import_runs` (what each import changed). The schema is versioned by GRDB
+/// (vectors by embedder id and content hash, kept across imports and failed runs),
+/// `import_runs` (what each import changed) and the `/v1/stats` analytics
+/// (`stat_counts`, `stat_recent`, `stat_info`; see `StatisticsStore`). The schema is versioned by GRDB
 /// migrations. Every method blocks: call it through `BlockingIO`.
-public final class SQLiteIndexStore: IndexStore {
+public final class SQLiteIndexStore: IndexStore, StatisticsStore {
     public static let defaultPath = ".intent/index.sqlite"
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     public init(path: String) throws {
         self.path = path
@@ -46,50 +47,71 @@ public final class SQLiteIndexStore: IndexStore {
                         id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, embedder_id TEXT NOT NULL, summary TEXT NOT NULL);
                     """)
         }
+        migrator.registerMigration("v2-statistics") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE stat_counts (kind TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (kind, key));
+                    CREATE TABLE stat_recent (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL, at REAL NOT NULL, message TEXT NOT NULL,
+                        candidates TEXT NOT NULL);
+                    CREATE INDEX stat_recent_by_status ON stat_recent (status, id);
+                    CREATE TABLE stat_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    """)
+        }
         return migrator
     }
 
     public func load() throws -> StoredIndex? {
         try pool.read { db in
-            guard let embedderID = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'embedder_id'"),
+            guard let (corpus, version) = try Self.corpus(db, path: path),
                 let dimension = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'dimension'").flatMap(Int.init)
             else { return nil }
             let importedAt = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'imported_at'") ?? ""
-            let paraphraseCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM paraphrases") ?? 0
             // Rows stream in corpus order straight into the matrix: sparse blobs stay sparse.
             let firstBlob = try Data.fetchOne(db, sql: "SELECT vector FROM paraphrases LIMIT 1")
             let layout: EmbeddingMatrix.Layout = firstBlob.map(Self.isSparse) == true ? .sparse : .dense
-            var vectors = EmbeddingMatrix(dimension: dimension, layout: layout, reservingRows: paraphraseCount)
-            var questions: [String: [String]] = [:]
+            var vectors = EmbeddingMatrix(dimension: dimension, layout: layout, reservingRows: corpus.paraphraseCount)
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT p.entry_id, p.text, p.vector FROM paraphrases p JOIN entries e ON e.id = p.entry_id
-                    ORDER BY e.position, p.position
+                    SELECT p.vector FROM paraphrases p JOIN entries e ON e.id = p.entry_id ORDER BY e.position, p.position
                     """)
-            while let row = try rows.next() {
-                let id: String = row["entry_id"]
-                questions[id, default: []].append(row["text"])
-                try Self.append(row.dataNoCopy(named: "vector") ?? Data(), to: &vectors)
-            }
-            var entries: [FAQEntry] = []
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM entries ORDER BY position") {
-                let id: String = row["id"]
-                let file: String? = row["file"]
-                let line: Int? = row["line"]
-                entries.append(
-                    FAQEntry(
-                        id: id, questions: questions[id] ?? [], answer: row["answer"], keywords: Self.strings(row["keywords"]),
-                        tags: Self.strings(row["tags"]), threshold: (row["threshold"] as Double?).map(Float.init),
-                        location: file.map { SourceLocation(file: $0, line: line ?? 0) }))
-            }
-            var rules: [KeywordRule] = []
-            for definition in try String.fetchAll(db, sql: "SELECT definition FROM rules ORDER BY position") {
-                if let rule = RuleCoding.decode(definition) { rules.append(rule) }
-            }
-            let corpus = Corpus(entries: entries, rules: rules, source: "store \(path)")
-            return StoredIndex(corpus: corpus, vectors: vectors, embedderID: embedderID, importedAt: importedAt)
+            while let row = try rows.next() { try Self.append(row.dataNoCopy(atIndex: 0) ?? Data(), to: &vectors) }
+            return StoredIndex(corpus: corpus, vectors: vectors, embedderID: version.embedderID, importedAt: importedAt)
         }
+    }
+
+    public func loadCorpus() throws -> (corpus: Corpus, version: StoredVersion)? {
+        try pool.read { db in try Self.corpus(db, path: path) }
+    }
+
+    /// The stored corpus (entries, paraphrase texts, rules) without its vectors.
+    private static func corpus(_ db: Database, path: String) throws -> (Corpus, StoredVersion)? {
+        let meta = Dictionary(
+            try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) },
+            uniquingKeysWith: { a, _ in a })
+        guard let embedderID = meta["embedder_id"] else { return nil }
+        var questions: [String: [String]] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT entry_id, text FROM paraphrases ORDER BY entry_id, position")
+        while let row = try rows.next() { questions[row[0], default: []].append(row[1]) }
+        var entries: [FAQEntry] = []
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM entries ORDER BY position") {
+            let id: String = row["id"]
+            let file: String? = row["file"]
+            let line: Int? = row["line"]
+            entries.append(
+                FAQEntry(
+                    id: id, questions: questions[id] ?? [], answer: row["answer"], keywords: Self.strings(row["keywords"]),
+                    tags: Self.strings(row["tags"]), threshold: (row["threshold"] as Double?).map(Float.init),
+                    location: file.map { SourceLocation(file: $0, line: line ?? 0) }))
+        }
+        var rules: [KeywordRule] = []
+        for definition in try String.fetchAll(db, sql: "SELECT definition FROM rules ORDER BY position") {
+            if let rule = RuleCoding.decode(definition) { rules.append(rule) }
+        }
+        let corpus = Corpus(entries: entries, rules: rules, source: "store \(path)")
+        let version = StoredVersion(corpusVersion: meta["corpus_version"] ?? corpus.version, embedderID: embedderID, entries: entries.count)
+        return (corpus, version)
     }
 
     public func storedVersion() throws -> StoredVersion? {

@@ -114,6 +114,40 @@ import Testing
         #expect(try await server.waitFor("stopped", seconds: 5))
     }
 
+    @Test func statisticsSurviveARestartWhenServingFromAStore() async throws {
+        let dir = NSTemporaryDirectory() + "intent-stats-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = "sqlite:\(dir)/index.sqlite"
+        #expect(try await MatchCommandTests().run(["import", "corpus", "--store", store, "--embedder", "lexical", "--quiet"]).status == 0)
+
+        let first = try ServerProcess(arguments: ["--store", store])
+        defer { first.stop() }
+        let port = try await first.port()
+        #expect(try await first.waitFor("corpus loaded"))
+        for message in ["我想把钱要回来", "where is my parcel?", "转人工", "tell me a joke"] {
+            #expect(try await request(port, "/match", method: "POST", body: ["message": message]).0 == 200)
+        }
+        let (_, before) = try await request(port, "/v1/stats")
+        #expect(before["total"] as? Int == 4)
+        first.stop()  // SIGTERM: the last batch is written on the way out
+        first.process.waitUntilExit()
+        #expect(first.process.terminationStatus == 0)
+
+        let second = try ServerProcess(arguments: ["--store", store])
+        defer { second.stop() }
+        let port2 = try await second.port()
+        #expect(try await second.waitFor("corpus loaded"))
+        #expect(try await request(port2, "/match", method: "POST", body: ["message": "where is my parcel?"]).0 == 200)
+        let (_, after) = try await request(port2, "/v1/stats")
+        #expect(after["total"] as? Int == 5)
+        #expect(after["since"] as? String == before["since"] as? String)
+        #expect((after["hits_by_faq"] as? [String: Int])?["track_order"] == 2)
+        #expect((after["hits_by_rule"] as? [String: Int])?["human_handover"] == 1)
+        let unmatched = (after["recent_unmatched"] as? [[String: Any]])?.compactMap { $0["message"] as? String }
+        #expect(unmatched == ["tell me a joke"])
+    }
+
     @Test func withoutTheModelTheStartUpLogSaysHowToGetIt() async throws {
         let server = try ServerProcess(arguments: ["--corpus", "corpus", "--model", "/nonexistent/minilm"])
         defer { server.stop() }

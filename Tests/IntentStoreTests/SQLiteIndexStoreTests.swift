@@ -1,5 +1,6 @@
 import Foundation
-import IntentCore
+import GRDB
+@testable import IntentCore
 import Testing
 
 @testable import IntentStore
@@ -108,5 +109,43 @@ import Testing
         _ = try await importCorpus(bigger, into: store, with: retry, batch: 2)
         #expect(retry.embedded.current.count == 2, "four of the six were embedded and kept before the failure")
         #expect(try store.load()?.corpus.entries.count == 8)
+    }
+}
+
+@Suite struct StatisticsStoreTests {
+    typealias Status = MatchDecision.Status
+    func decision(_ status: MatchDecision.Status, id: String?, rule: String? = nil) -> MatchDecision {
+        MatchDecision(
+            status: status, id: id, answer: id.map { "answer \($0)" }, score: 0.5, margin: 0.1,
+            method: rule != nil ? .keyword : (id != nil ? .embedding : .none), matchedQuestion: nil, rule: rule, candidates: [],
+            reason: "test")
+    }
+
+    @Test func batchesAddUpAndRecentMessagesKeepTheNewest() throws {
+        let dir = NSTemporaryDirectory() + "intent-stats-store-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try SQLiteIndexStore(path: dir + "/index.sqlite")
+        #expect(try store.loadStatistics(recentLimit: 3) == nil)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        var first = StatisticsBatch()
+        first.record(message: "refund", decision: decision(.matched, id: "refund"), degraded: false, at: start)
+        first.record(message: "人工", decision: decision(.keyword, id: "human", rule: "handover"), degraded: true, at: start)
+        for i in 0..<4 { first.record(message: "odd \(i)", decision: decision(.unmatched, id: nil), degraded: false, at: start) }
+        try store.append(first, recentLimit: 3)
+        var second = StatisticsBatch()
+        second.record(message: "refund again", decision: decision(.matched, id: "refund"), degraded: false, at: start + 60)
+        second.record(message: "odd 4", decision: decision(.unmatched, id: nil), degraded: false, at: start + 60)
+        try store.append(second, recentLimit: 3)
+
+        let stats = try #require(try store.loadStatistics(recentLimit: 3))
+        #expect(stats.since == start)
+        #expect(stats.total == 8)
+        #expect(stats.hitsByEntry == ["refund": 2, "human": 1])
+        #expect(stats.hitsByRule == ["handover": 1])
+        #expect(stats.degraded == 1)
+        #expect(stats.byStatus[.unmatched] == 5)
+        #expect(stats.recentUnmatched.map(\.message) == ["odd 2", "odd 3", "odd 4"])
+        let kept = try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM stat_recent") }
+        #expect(kept == 3)
     }
 }

@@ -13,18 +13,25 @@ public struct MatchStatistics: Sendable {
         public var at: Date
         public var status: MatchDecision.Status
         public var candidates: [MatchDecision.Candidate]
+
+        public init(message: String, at: Date, status: MatchDecision.Status, candidates: [MatchDecision.Candidate]) {
+            self.message = message
+            self.at = at
+            self.status = status
+            self.candidates = candidates
+        }
     }
 
     public let since: Date
     public let recentLimit: Int
-    public private(set) var total = 0
-    public private(set) var byStatus: [MatchDecision.Status: Int] = [:]
-    public private(set) var byMethod: [MatchDecision.Method: Int] = [:]
-    public private(set) var hitsByEntry: [String: Int] = [:]
-    public private(set) var hitsByRule: [String: Int] = [:]
-    public private(set) var degraded = 0
-    public private(set) var recentUnmatched: [RecentMessage] = []
-    public private(set) var recentAmbiguous: [RecentMessage] = []
+    public internal(set) var total = 0
+    public internal(set) var byStatus: [MatchDecision.Status: Int] = [:]
+    public internal(set) var byMethod: [MatchDecision.Method: Int] = [:]
+    public internal(set) var hitsByEntry: [String: Int] = [:]
+    public internal(set) var hitsByRule: [String: Int] = [:]
+    public internal(set) var degraded = 0
+    public internal(set) var recentUnmatched: [RecentMessage] = []
+    public internal(set) var recentAmbiguous: [RecentMessage] = []
 
     public init(since: Date = Date(), recentLimit: Int = 1_000) {
         self.since = since

@@ -47,8 +47,21 @@ public protocol IndexStore: Sendable {
     func replace(with index: StoredIndex, summary: ImportSummary) throws
     /// What the current index is, without reading its vectors (nil: nothing imported yet).
     func storedVersion() throws -> StoredVersion?
+    /// The current corpus without its vectors (nil: nothing imported yet).
+    func loadCorpus() throws -> (corpus: Corpus, version: StoredVersion)?
     /// Records an import that found nothing to change.
     func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) throws
+}
+
+/// Where `/v1/stats` persists, so analytics survive restarts. Writes are additive batches
+/// (see `StatisticsBatch`); like `IndexStore`, every call blocks.
+public protocol StatisticsStore: Sendable {
+    /// Everything recorded so far, with at most `recentLimit` recent messages of each kind;
+    /// nil when nothing was recorded yet.
+    func loadStatistics(recentLimit: Int) throws -> MatchStatistics?
+    /// Adds a batch in one transaction (all of it or nothing), keeping the newest
+    /// `recentLimit` recent messages of each kind.
+    func append(_ batch: StatisticsBatch, recentLimit: Int) throws
 }
 
 /// The identity of a stored index: an import of a corpus with this version and embedder changes nothing.

@@ -16,7 +16,9 @@ public final class CurlHTTPClient: HTTPTransport, @unchecked Sendable {
     public struct Configuration: Sendable {
         public var workers = 4
         public var connectTimeout: Duration = .seconds(5)
-        public var maxResponseBytes = 32 * 1024 * 1024
+        /// The largest answer read. A full embeddings batch is big: 2,048 texts × 3,072
+        /// dimensions (text-embedding-3-large) at ~13 characters per float is about 80 MB of JSON.
+        public var maxResponseBytes = 128 * 1024 * 1024
         /// A CA bundle file for TLS verification (default: the system's). Verification is always on.
         public var caBundle: String?
 

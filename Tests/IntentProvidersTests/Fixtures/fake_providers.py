@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import json
 import math
+import random
 import os
 import re
 import socket
@@ -34,13 +35,17 @@ def next_behaviour():
 
 
 def embed(text, dim):
-    """A deterministic bag-of-words vector: texts sharing words are close."""
+    """A deterministic bag-of-words vector: texts sharing words are close. Like a real
+    embedding model's, it is dense (every component non-zero: a small pseudo-random floor
+    seeded by the text) and unit length."""
     v = [0.0] * dim
     for word in re.findall(r"\w+", text.lower()):
         h = int(hashlib.sha256(word.encode()).hexdigest(), 16)
         v[h % dim] += 1.0 if (h >> 64) & 1 else -1.0
+    floor = random.Random(hashlib.sha256(text.encode()).digest())
+    v = [x + floor.uniform(0.001, 0.01) * floor.choice((-1, 1)) for x in v]
     norm = math.sqrt(sum(x * x for x in v)) or 1.0
-    return [x / norm for x in v]
+    return [round(x / norm, 9) for x in v]  # the API's floats carry about 9 significant digits
 
 
 class Handler(BaseHTTPRequestHandler):

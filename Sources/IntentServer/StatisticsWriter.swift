@@ -1,0 +1,44 @@
+import IntentCore
+import Logging
+
+/// Writes recorded decisions to a store in batches, every `interval` and once more when
+/// stopped, so `/v1/stats` survives restarts without any I/O on the request path. A failed
+/// write keeps its batch for the next round (logged), so a store that is briefly busy or
+/// full loses nothing that a later write can save.
+public struct StatisticsWriter: Sendable {
+    public let recorder: StatsRecorder
+    public let interval: Duration
+    let save: @Sendable (StatisticsBatch) async throws -> Void
+    let logger: Logger
+
+    public init(
+        recorder: StatsRecorder, interval: Duration = .seconds(2), logger: Logger,
+        save: @escaping @Sendable (StatisticsBatch) async throws -> Void
+    ) {
+        self.recorder = recorder
+        self.interval = interval
+        self.logger = logger
+        self.save = save
+    }
+
+    /// Runs until the task is cancelled, then writes what is left.
+    public func run() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            await flush()
+        }
+        await flush()
+    }
+
+    /// Writes the pending batch now (nothing when it is empty).
+    public func flush() async {
+        let batch = recorder.takePending()
+        guard !batch.isEmpty else { return }
+        do {
+            try await save(batch)
+        } catch {
+            recorder.restore(batch)
+            logger.warning("could not write statistics to the store; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+}
