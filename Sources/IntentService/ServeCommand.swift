@@ -20,6 +20,10 @@ struct ServeCommand: AsyncParsableCommand {
             embedded. SIGHUP reloads the corpus like POST /admin/reload (an invalid corpus \
             is logged and the previous one keeps serving). SIGTERM or SIGINT stop the \
             server gracefully: it stops accepting, finishes requests in flight and exits 0.
+
+            Serving from an index store (--store, or the default store), /v1/stats continues \
+            the store's analytics: decisions are written to it in batches every 2 seconds and \
+            at shutdown, never on the request path.
             """
     )
 

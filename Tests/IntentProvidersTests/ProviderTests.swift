@@ -23,6 +23,18 @@ import Testing
         #expect(inputs?.first == ["refund please", "where is my parcel"])
     }
 
+    @Test func aMalformedEmbeddingsAnswerIsAClearErrorNotACrash() async throws {
+        let server = try await FakeProviderServer.start()
+        let embedder = OpenAIEmbedder(endpoint: server.endpoint(retry: .fast), model: "m", dimension: 64)
+        try await server.script([["mode": "malformed"]])
+        do {
+            _ = try await embedder.embed(["refund please"])
+            Issue.record("a truncated JSON answer was accepted")
+        } catch let error as ProviderError {
+            #expect("\(error)".contains("expected {\"data\": [{\"index\", \"embedding\"}]}"), "\(error)")
+        }
+    }
+
     @Test func dimensionIsProbedForUnknownModels() async throws {
         let server = try await FakeProviderServer.start(dim: 48)
         let embedder = try await OpenAIEmbedder.connect(endpoint: server.endpoint(), model: "nomic-embed-text")
