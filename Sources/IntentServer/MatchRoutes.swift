@@ -20,8 +20,9 @@ struct MatchRoutes {
             observe(body.message, decision, context: context)
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
             metrics.matchDuration(nanoseconds: Int64(elapsed))
-            return try JSONResponse.make(
-                MatchResponse(decision: decision, requestID: context.requestID, latencyMilliseconds: milliseconds(elapsed)))
+            return JSONResponse.make(
+                bytes: MatchResponseJSON.bytes(
+                    MatchResponse(decision: decision, requestID: context.requestID, latencyMilliseconds: milliseconds(elapsed))))
         }
         router.post("/match/batch") { request, context in
             let started = DispatchTime.now().uptimeNanoseconds
@@ -38,12 +39,13 @@ struct MatchRoutes {
             let decisions = await service.match(body.messages, topK: body.topK)
             for (message, decision) in zip(body.messages, decisions) { observe(message, decision, context: context) }
             let latency = milliseconds(DispatchTime.now().uptimeNanoseconds - started)
-            return try JSONResponse.make(
-                BatchMatchResponse(
+            return JSONResponse.make(
+                bytes: MatchResponseJSON.bytes(
+                    BatchMatchResponse(
                     results: decisions.map {
                         MatchResponse(decision: $0, requestID: context.requestID, latencyMilliseconds: latency)
                     },
-                    requestID: context.requestID, latencyMilliseconds: latency))
+                    requestID: context.requestID, latencyMilliseconds: latency)))
         }
     }
 

@@ -19,22 +19,61 @@ public final class ServiceMetrics: Sendable {
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
         ]
         self.factory = factory
+        matchTimer = Metrics.Timer(label: "intent_match_duration_seconds", factory: factory)
     }
+
+    private let matchTimer: Metrics.Timer
+
+    /// Handles of the per-request metrics by their dimensions: creating a swift-metrics handle
+    /// looks it up in the registry under the registry's lock, which on the /match path costs
+    /// more than the increment itself.
+    private struct Handles {
+        var requests: [RequestKey: (Metrics.Counter, Metrics.Timer)] = [:]
+        var outcomes: [OutcomeKey: Metrics.Counter] = [:]
+    }
+
+    private struct RequestKey: Hashable {
+        var route: String
+        var status: Int
+    }
+
+    private struct OutcomeKey: Hashable {
+        var status: MatchDecision.Status
+        var method: MatchDecision.Method
+    }
+
+    private let handles = Locked(Handles())
 
     /// One HTTP request: counted by route and status, timed by route.
     func request(route: String, status: Int, nanoseconds: Int64) {
-        Counter(label: "intent_http_requests_total", dimensions: [("route", route), ("status", "\(status)")], factory: factory)
-            .increment()
-        Metrics.Timer(label: "intent_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .recordNanoseconds(nanoseconds)
+        let key = RequestKey(route: route, status: status)
+        let (counter, timer) =
+            handles.withLock { $0.requests[key] }
+            ?? {
+                let made = (
+                    Counter(label: "intent_http_requests_total", dimensions: [("route", route), ("status", "\(status)")], factory: factory),
+                    Metrics.Timer(label: "intent_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+                )
+                handles.withLock { $0.requests[key] = made }
+                return made
+            }()
+        counter.increment()
+        timer.recordNanoseconds(nanoseconds)
     }
 
     /// One decision of /match or /match/batch.
     func decision(_ decision: MatchDecision, degraded: Bool = false) {
-        Counter(
-            label: "intent_match_outcomes_total",
-            dimensions: [("status", decision.status.rawValue), ("method", decision.method.rawValue)], factory: factory
-        ).increment()
+        let key = OutcomeKey(status: decision.status, method: decision.method)
+        let counter =
+            handles.withLock { $0.outcomes[key] }
+            ?? {
+                let made = Counter(
+                    label: "intent_match_outcomes_total",
+                    dimensions: [("status", decision.status.rawValue), ("method", decision.method.rawValue)], factory: factory)
+                handles.withLock { $0.outcomes[key] = made }
+                return made
+            }()
+        counter.increment()
         if degraded { Counter(label: "intent_match_degraded_total", factory: factory).increment() }
     }
 
@@ -68,7 +107,7 @@ public final class ServiceMetrics: Sendable {
     }
 
     func matchDuration(nanoseconds: Int64) {
-        Metrics.Timer(label: "intent_match_duration_seconds", factory: factory).recordNanoseconds(nanoseconds)
+        matchTimer.recordNanoseconds(nanoseconds)
     }
 
     func corpusLoaded(_ corpus: Corpus) {

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+@testable import IntentCore
+@testable import IntentServer
+
+/// The hand-written /match body equals JSONEncoder's, byte for byte.
+@Suite struct MatchResponseJSONTests {
+    let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    var responses: [MatchResponse] {
+        let candidates = [
+            MatchDecision.Candidate(id: "track_order", score: 0.6817, question: "Where is my \"parcel\"? / 包裹在哪"),
+            MatchDecision.Candidate(id: "x", score: 1, question: "tab\there\nnew line \u{01} \\ end 😀"),
+        ]
+        let matched = MatchDecision(
+            status: .matched, id: "track_order", answer: "See https://example.com/track — 查看物流", score: 0.6817, margin: 0.2955,
+            method: .embedding, matchedQuestion: "Where is my parcel?", rule: nil, candidates: candidates, reason: "'track_order' score 0.6817 >= 0.25")
+        let keyword = MatchDecision(
+            status: .keyword, id: "contact_human", answer: "Sure", score: nil, margin: nil, method: .keyword, matchedQuestion: nil,
+            rule: "human_handover", candidates: [], reason: "before-rule 'human_handover' matched")
+        let unmatched = MatchDecision(
+            status: .unmatched, id: nil, answer: "Sorry", score: 0.0001, margin: 1e-07, method: .none, matchedQuestion: nil, rule: nil,
+            candidates: [candidates[1]], reason: "below")
+        return [
+            MatchResponse(decision: ServiceDecision(decision: matched), requestID: "abc-123", latencyMilliseconds: 0.91),
+            MatchResponse(
+                decision: ServiceDecision(decision: keyword, degraded: true, degradedReason: "provider \"down\""), requestID: "r",
+                latencyMilliseconds: 12),
+            MatchResponse(decision: ServiceDecision(decision: unmatched), requestID: "r2", latencyMilliseconds: 123456.78),
+        ]
+    }
+
+    @Test func singleAnswersMatchJSONEncoder() throws {
+        for response in responses {
+            let expected = String(decoding: try encoder.encode(response), as: UTF8.self)
+            let written = String(decoding: MatchResponseJSON.bytes(response), as: UTF8.self)
+            #expect(written == expected)
+        }
+    }
+
+    @Test func batchAnswersMatchJSONEncoder() throws {
+        let batch = BatchMatchResponse(results: responses, requestID: "batch-1", latencyMilliseconds: 3.5)
+        #expect(String(decoding: MatchResponseJSON.bytes(batch), as: UTF8.self) == String(decoding: try encoder.encode(batch), as: UTF8.self))
+    }
+}
