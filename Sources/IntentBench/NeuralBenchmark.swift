@@ -21,6 +21,21 @@ enum NeuralBenchmark {
         for _ in 0..<5 { _ = model.embedBlocking([message]) }
         SpeedBenchmark.report("neural embed one message", SpeedBenchmark.measure(repetitions: 300) { _ = model.embedBlocking([message]) })
 
+        // A repeated question: the service's embedding cache answers without the model.
+        let cached = CachingEmbedder(model)
+        let lexical = LexicalEmbedder()
+        let embedCached = { () -> Void in
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                _ = try? await cached.embed([message])
+                done.signal()
+            }
+            done.wait()
+        }
+        embedCached()
+        SpeedBenchmark.report("neural embed, repeated message (cache hit)", SpeedBenchmark.measure(repetitions: 20_000) { embedCached() })
+        SpeedBenchmark.report("lexical embed, same message", SpeedBenchmark.measure(repetitions: 20_000) { _ = lexical.vector(for: message) })
+
         let batch = (0..<64).map { "question number \($0) about my order status and refund" }
         _ = model.embedBlocking(batch)
         var best = Double.infinity

@@ -11,16 +11,19 @@ public final class StatsRecorder: Sendable {
     }
 
     private let state: Locked<State>
+    /// Whether decisions are also kept for a `StatisticsWriter` (only when one drains them).
+    private let keepsPending: Bool
 
-    public init(_ initial: MatchStatistics = MatchStatistics()) {
+    public init(_ initial: MatchStatistics = MatchStatistics(), persisted: Bool = false) {
         state = Locked(State(stats: initial))
+        keepsPending = persisted
     }
 
     func record(message: String, decision: MatchDecision, degraded: Bool = false) {
         let now = Date()
         state.withLock {
             $0.stats.record(message: message, decision: decision, degraded: degraded, at: now)
-            $0.pending.record(message: message, decision: decision, degraded: degraded, at: now)
+            if keepsPending { $0.pending.record(message: message, decision: decision, degraded: degraded, at: now) }
         }
     }
 

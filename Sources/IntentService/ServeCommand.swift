@@ -67,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
                     return (store, try store.loadStatistics(recentLimit: Self.recentLimit))
                 }
                 statsStore = store
-                if let restored { stats = StatsRecorder(restored) }
+                stats = StatsRecorder(restored ?? MatchStatistics(), persisted: true)
             } catch {
                 throw loadFailure(StoreError("\(url): \(error)"))
             }

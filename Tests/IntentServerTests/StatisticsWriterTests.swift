@@ -17,7 +17,7 @@ import Testing
         candidates: [], reason: "r")
 
     @Test func aFailedWriteIsRetriedWithWhatCameSince() async throws {
-        let recorder = StatsRecorder()
+        let recorder = StatsRecorder(persisted: true)
         let saved = Locked<[StatisticsBatch]>([])
         let failNext = Locked(true)
         let writer = StatisticsWriter(recorder: recorder, logger: Logger(label: "test")) { batch in
@@ -41,5 +41,12 @@ import Testing
         await writer.flush()  // nothing new: no write
         #expect(saved.current.count == 1)
         #expect(recorder.snapshot.total == 2)  // the live view never waited for the store
+    }
+
+    @Test func withoutAStoreNothingAccumulates() {
+        let recorder = StatsRecorder()
+        for _ in 0..<10 { recorder.record(message: "???", decision: unmatched) }
+        #expect(recorder.takePending().isEmpty)
+        #expect(recorder.snapshot.total == 10)
     }
 }
