@@ -76,7 +76,7 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
                 sql: """
                     SELECT p.vector FROM paraphrases p JOIN entries e ON e.id = p.entry_id ORDER BY e.position, p.position
                     """)
-            while let row = try rows.next() { try Self.append(row.dataNoCopy(atIndex: 0) ?? Data(), to: &vectors) }
+            while let row = try rows.next() { try row.withUnsafeData(atIndex: 0) { try Self.append($0 ?? Data(), to: &vectors) } }
             return StoredIndex(corpus: corpus, vectors: vectors, embedderID: version.embedderID, importedAt: importedAt)
         }
     }

@@ -5,13 +5,19 @@ import Testing
 @Suite struct EmbeddingMatrixTests {
     let rows: [[Float]] = [[0, 1.5, 0, 0, -2], [0, 0, 0, 0, 0], [3, 0, 0, 0.25, 0], [1, 1, 1, 1, 1]]
 
-    @Test func sparseAndDenseLayoutsReadTheSame() {
+    /// The same rows in both layouts.
+    func matrices() -> (dense: EmbeddingMatrix, sparse: EmbeddingMatrix) {
         var dense = EmbeddingMatrix(dimension: 5, layout: .dense)
         var sparse = EmbeddingMatrix(dimension: 5, layout: .sparse)
         for row in rows {
             dense.append(row: row)
             sparse.append(row: row)
         }
+        return (dense, sparse)
+    }
+
+    @Test func sparseAndDenseLayoutsReadTheSame() {
+        let (dense, sparse) = matrices()
         #expect(dense == sparse)
         #expect(sparse.count == 4 && sparse.storage == rows.flatMap { $0 })
         for i in rows.indices {
@@ -27,12 +33,7 @@ import Testing
     }
 
     @Test func theIndexScoresBothLayoutsAlike() {
-        var dense = EmbeddingMatrix(dimension: 5, layout: .dense)
-        var sparse = EmbeddingMatrix(dimension: 5, layout: .sparse)
-        for row in rows {
-            dense.append(row: row)
-            sparse.append(row: row)
-        }
+        let (dense, sparse) = matrices()
         let a = VectorIndex(vectors: dense, owner: [0, 0, 1, 1], entryCount: 2, weighting: .inverseDocumentFrequency)
         let b = VectorIndex(vectors: sparse, owner: [0, 0, 1, 1], entryCount: 2, weighting: .inverseDocumentFrequency)
         let query: [Float] = [1, 2, 0, 0, -1]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a model directory cannot be used. Every case names the file and what is wrong,
 /// so the message alone tells the user what to fix.
 public enum NeuralModelError: Error, CustomStringConvertible, Equatable {
@@ -19,6 +21,25 @@ public enum NeuralModelError: Error, CustomStringConvertible, Equatable {
         case .missingTensor(let path, let name): return "\(path): tensor \(name) is missing"
         case .wrongShape(let path, let name, let expected, let got):
             return "\(path): tensor \(name) has shape \(got), expected \(expected)"
+        }
+    }
+}
+
+extension NeuralModelError {
+    /// Parses JSON that must have the shape `T` (`what` describes it: "a JSON object");
+    /// `problem` turns "not valid JSON" or "not <what>" into the error naming the file.
+    static func parse<T>(_ data: Data, as type: T.Type, what: String, problem: (String) -> NeuralModelError) throws(NeuralModelError) -> T {
+        guard let any = try? JSONSerialization.jsonObject(with: data) else { throw problem("not valid JSON") }
+        guard let value = any as? T else { throw problem("not \(what)") }
+        return value
+    }
+
+    /// The bytes of a file, or `unreadable` naming it.
+    static func read(_ path: String) throws(NeuralModelError) -> Data {
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
         }
     }
 }

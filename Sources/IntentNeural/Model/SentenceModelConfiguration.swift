@@ -70,17 +70,9 @@ public struct SentenceModelConfiguration: Sendable, Equatable {
         normalize = false
         let modulesPath = directory + "/modules.json"
         if FileManager.default.fileExists(atPath: modulesPath) {
-            let modules: [[String: Any]]
-            do {
-                guard let parsed = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: modulesPath))) as? [[String: Any]] else {
-                    throw NeuralModelError.invalidJSON(path: modulesPath, reason: "expected a list of modules")
-                }
-                modules = parsed
-            } catch let error as NeuralModelError {
-                throw error
-            } catch {
-                throw .invalidJSON(path: modulesPath, reason: "\(error.localizedDescription)")
-            }
+            let modules = try NeuralModelError.parse(
+                try NeuralModelError.read(modulesPath), as: [[String: Any]].self, what: "a list of modules"
+            ) { .invalidJSON(path: modulesPath, reason: $0) }
             for module in modules {
                 let type = module["type"] as? String ?? ""
                 let path = module["path"] as? String ?? ""
@@ -107,18 +99,8 @@ public struct SentenceModelConfiguration: Sendable, Equatable {
 
     static func object(at path: String, hint: String) throws(NeuralModelError) -> [String: Any] {
         guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path, hint: hint) }
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw NeuralModelError.invalidJSON(path: path, reason: "expected a JSON object")
-            }
-            return object
-        } catch let error as NeuralModelError {
-            throw error
-        } catch let error as CocoaError where error.code == .propertyListReadCorrupt {
-            throw .invalidJSON(path: path, reason: "not valid JSON")
-        } catch {
-            throw .unreadable(path: path, reason: "\(error.localizedDescription)")
+        return try NeuralModelError.parse(try NeuralModelError.read(path), as: [String: Any].self, what: "a JSON object") {
+            .invalidJSON(path: path, reason: $0)
         }
     }
 }

@@ -49,16 +49,8 @@ public final class SafeTensors: @unchecked Sendable {
             throw .corruptWeights(path: path, reason: "header is not UTF-8")
         }
         self.header = header
-        let object: [String: Any]
-        do {
-            guard let parsed = try JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any] else {
-                throw NeuralModelError.corruptWeights(path: path, reason: "header is not a JSON object")
-            }
-            object = parsed
-        } catch let error as NeuralModelError {
-            throw error
-        } catch {
-            throw .corruptWeights(path: path, reason: "header is not valid JSON")
+        let object = try NeuralModelError.parse(Data(headerBytes), as: [String: Any].self, what: "a JSON object") {
+            .corruptWeights(path: path, reason: "header is " + $0)
         }
         let dataLength = bytes.count - dataStart
         var tensors: [String: TensorInfo] = [:]
