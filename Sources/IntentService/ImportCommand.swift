@@ -89,19 +89,34 @@ struct ImportCommand: AsyncParsableCommand {
         var requests = 0
         var done = 0
         var layout = stored?.vectors.layout ?? .dense
-        for batch in stride(from: 0, to: toEmbed.count, by: batchSize).map({ Array(toEmbed[$0..<min($0 + batchSize, toEmbed.count)]) }) {
-            let matrix = try await embedder.embed(batch.map(\.text))
-            if stored == nil || stored?.embedderID != embedder.id { layout = matrix.layout }
-            requests += configuration.providers.isRemote ? (batch.count + batchSize - 1) / batchSize : 0
-            let rows = batch.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) }
-            // Paid-for vectors are kept at once: a later failure or a kill does not cost them again.
-            // (The built-in embedder costs nothing to run again: its vectors are not cached.)
-            if configuration.providers.isRemote {
-                try await BlockingIO.run { try store.cacheVectors(embedderID: embedder.id, rows) }
+        // Up to `concurrency` provider requests in flight; each batch is cached as soon as it returns.
+        let batches = stride(from: 0, to: toEmbed.count, by: batchSize).map { Array(toEmbed[$0..<min($0 + batchSize, toEmbed.count)]) }
+        let inFlight = configuration.providers.isRemote ? configuration.providers.concurrency : 1
+        let isRemote = configuration.providers.isRemote
+        try await withThrowingTaskGroup(of: ([(hash: String, vector: [Float])], EmbeddingMatrix.Layout).self) { group in
+            var next = 0
+            func launch() {
+                guard next < batches.count else { return }
+                let batch = batches[next]
+                next += 1
+                group.addTask {
+                    let matrix = try await embedder.embed(batch.map(\.text))
+                    let rows = batch.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) }
+                    // Paid-for vectors are kept at once: a later failure or a kill does not cost them again.
+                    // (The built-in embedder costs nothing to run again: its vectors are not cached.)
+                    if isRemote { try await BlockingIO.run { try store.cacheVectors(embedderID: embedder.id, rows) } }
+                    return (rows, matrix.layout)
+                }
             }
-            for row in rows { vectors[row.hash] = row.vector }
-            done += batch.count
-            if !quiet { progress.update(done) }
+            for _ in 0..<inFlight { launch() }
+            while let (rows, batchLayout) = try await group.next() {
+                if stored == nil || stored?.embedderID != embedder.id { layout = batchLayout }
+                requests += isRemote ? 1 : 0
+                for row in rows { vectors[row.hash] = row.vector }
+                done += rows.count
+                if !quiet { progress.update(done) }
+                launch()
+            }
         }
         progress.finish()
         let matrix = plan.vectors(

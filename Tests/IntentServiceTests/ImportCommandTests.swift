@@ -83,6 +83,29 @@ import Testing
         #expect(r.stderr.contains("re-import"))
     }
 
+    @Test func batchesGoOutWithBoundedConcurrency() async throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for concurrency in [1, 3] {
+            let (server, port) = try ProviderCommandTests().fakeServer()
+            defer { server.terminate() }
+            let env = [
+                "OPENAI_API_KEY": ProviderCommandTests.key, "INTENT_BATCH_SIZE": "4", "INTENT_DIMENSIONS": "64",
+                "INTENT_CONCURRENCY": "\(concurrency)",
+            ]
+            let r = try await cli.run(
+                ["import", "corpus", "--json", "--provider", "openai", "--base-url", "http://127.0.0.1:\(port)/v1", "--model", "m",
+                 "--store", "sqlite:\(dir)/c\(concurrency).sqlite"], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            let total = try CorpusLoader.load("corpus").paraphraseCount
+            #expect(try json(r.stdout)["requests"] as? Int == (total + 3) / 4)
+            // Keep-alive reuses an idle connection, so a second one opens only while the first is busy.
+            // (The count includes this curl's own connection.)
+            let connections = (try json(try curl(["http://127.0.0.1:\(port)/_stats"]))["connections"] as? Int ?? 0) - 1
+            if concurrency == 1 { #expect(connections == 1) } else { #expect(connections >= 2 && connections <= concurrency) }
+        }
+    }
+
     @Test func killNineHalfWayLeavesTheOldIndexAndTheNextImportPaysOnlyForTheRest() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -91,7 +114,10 @@ import Testing
         let base = "http://127.0.0.1:\(port)"
         let store = "sqlite:\(dir)/index.sqlite"
         // A known dimension: no probe request, so the scripted behaviours line up with the batches.
-        let env = ["OPENAI_API_KEY": ProviderCommandTests.key, "INTENT_BATCH_SIZE": "2", "INTENT_DIMENSIONS": "64"]
+        // One batch in flight, so "five batches, then a hang" is exactly what gets paid for.
+        let env = [
+            "OPENAI_API_KEY": ProviderCommandTests.key, "INTENT_BATCH_SIZE": "2", "INTENT_DIMENSIONS": "64", "INTENT_CONCURRENCY": "1",
+        ]
         let provider = ["--provider", "openai", "--base-url", base + "/v1", "--model", "fake-embed", "--store", store]
         try #"{"id": "small", "questions": ["a small corpus"], "answer": "x"}"#.write(toFile: "\(dir)/small.jsonl", atomically: true, encoding: .utf8)
         #expect(try await cli.run(["import", "\(dir)/small.jsonl"] + provider, environment: env).status == 0)

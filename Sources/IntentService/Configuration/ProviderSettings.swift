@@ -16,6 +16,8 @@ struct ProviderSettings {
     var model: String
     var dimensions: Int?
     var batchSize: Int
+    /// Embedding requests in flight at once (an import's batches; a large query batch).
+    var concurrency: Int
     var key: Secret?
     var llm: String
     var llmBaseURL: String
@@ -45,6 +47,7 @@ struct ProviderSettings {
         model = layers.string(.model, default: "text-embedding-3-small")
         dimensions = layers.raw(.dimensions) == nil ? nil : try layers.int(.dimensions, default: 0, in: 1...65_536)
         batchSize = try layers.int(.batchSize, default: 2048, in: 1...2048)
+        concurrency = try layers.int(.concurrency, default: 2, in: 1...32)
         key = try Self.key(layers, file: .apiKeyFile, variable: "OPENAI_API_KEY", environment: environment)
         if provider == "openai" && key == nil && baseURL.contains("api.openai.com") {
             throw ConfigurationError("provider openai: no API key; set OPENAI_API_KEY (or api_key_file)")

@@ -113,7 +113,7 @@ final class ServiceFactory: Sendable {
         let settings = configuration.providers
         let remote = OpenAIEmbedder(
             endpoint: endpoint(transport), model: settings.model, dimension: dimension, requestedDimensions: settings.dimensions,
-            batchSize: settings.batchSize)
+            batchSize: settings.batchSize, concurrency: settings.concurrency)
         let caching = CachingEmbedder(remote, capacity: settings.cacheEntries)
         cache.withLock { $0 = caching }
         return caching
@@ -124,7 +124,8 @@ final class ServiceFactory: Sendable {
         guard configuration.providers.isRemote, let transport else { return (try localEmbedder(), 1_024) }
         let settings = configuration.providers
         let remote = try await OpenAIEmbedder.connect(
-            endpoint: endpoint(transport), model: settings.model, dimensions: settings.dimensions, batchSize: settings.batchSize)
+            endpoint: endpoint(transport), model: settings.model, dimensions: settings.dimensions, batchSize: settings.batchSize,
+            concurrency: settings.concurrency)
         return (remote, settings.batchSize)
     }
 
@@ -164,7 +165,8 @@ final class ServiceFactory: Sendable {
         if let cached = cache.current { return cached }
         let settings = configuration.providers
         let remote = try await OpenAIEmbedder.connect(
-            endpoint: endpoint(transport), model: settings.model, dimensions: settings.dimensions, batchSize: settings.batchSize)
+            endpoint: endpoint(transport), model: settings.model, dimensions: settings.dimensions, batchSize: settings.batchSize,
+            concurrency: settings.concurrency)
         let caching = CachingEmbedder(remote, capacity: settings.cacheEntries)
         cache.withLock { $0 = caching }
         return caching

@@ -13,6 +13,7 @@ enum Setting: String, CaseIterable {
     case baseURL = "base_url"
     case model, dimensions
     case batchSize = "batch_size"
+    case concurrency
     case apiKeyFile = "api_key_file"
     case llm
     case llmBaseURL = "llm_base_url"
