@@ -33,7 +33,10 @@ public final class StatsRecorder: Sendable {
     public func takePending() -> StatisticsBatch {
         state.withLock { s in
             defer { s.pending = StatisticsBatch() }
-            return s.pending
+            var batch = s.pending
+            // The store's statistics start when these did (it keeps the first start it is given).
+            if !batch.isEmpty { batch.firstAt = s.stats.since }
+            return batch
         }
     }
 
