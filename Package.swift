@@ -91,7 +91,9 @@ let package = Package(
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "IntentNeuralTests", dependencies: ["IntentNeural"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IntentStoreTests", dependencies: ["IntentStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "IntentProvidersTests", dependencies: ["IntentProviders"], resources: [.copy("Fixtures")]),
+        // The fake provider server, shared by the provider and command tests.
+        .target(name: "IntentTestSupport", path: "Tests/IntentTestSupport", resources: [.copy("Fixtures")]),
+        .testTarget(name: "IntentProvidersTests", dependencies: ["IntentProviders", "IntentTestSupport"]),
         .testTarget(
             name: "IntentServerTests",
             dependencies: [
@@ -99,6 +101,6 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "IntentServiceTests", dependencies: ["IntentService"]),
+        .testTarget(name: "IntentServiceTests", dependencies: ["IntentService", "IntentTestSupport"]),
     ]
 )

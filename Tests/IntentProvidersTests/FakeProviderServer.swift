@@ -1,11 +1,13 @@
 import Foundation
 import IntentCore
+import IntentTestSupport
 
 @testable import IntentProviders
 
-/// The fake provider server (Fixtures/fake_providers.py) as a child process on 127.0.0.1.
+/// The fake provider server (IntentTestSupport's Fixtures/fake_providers.py) as a child process on 127.0.0.1,
+/// with its control routes and a `ProviderEndpoint` pointed at it.
 final class FakeProviderServer {
-    let process = Process()
+    let process: Process
     let port: Int
     let key: String
     let base: String
@@ -21,24 +23,7 @@ final class FakeProviderServer {
 
     private init(key: String, dim: Int, maxBatch: Int) throws {
         self.key = key
-        let script = Bundle.module.url(forResource: "fake_providers", withExtension: "py", subdirectory: "Fixtures")!
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--port", "0", "--key", key, "--dim", "\(dim)", "--max-batch", "\(maxBatch)"]
-        let out = Pipe()
-        process.standardOutput = out
-        // Not the test process's stderr: a pipe held by the child would keep `swift test` waiting.
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = ""
-        while !line.hasSuffix("\n") {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            guard !byte.isEmpty else { break }
-            line += String(decoding: byte, as: UTF8.self)
-        }
-        guard let port = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
-            throw ProviderError.configuration("the fake provider server did not start: \(line)")
-        }
-        self.port = port
+        (process, port) = try FakeProviderProcess.launch(key: key, dim: dim, maxBatch: maxBatch)
         base = "http://127.0.0.1:\(port)"
     }
 

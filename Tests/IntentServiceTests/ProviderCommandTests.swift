@@ -1,5 +1,6 @@
 import Foundation
 import IntentCore
+import IntentTestSupport
 import Testing
 
 /// `match` and `serve` with a remote provider, end to end against the fake provider server.
@@ -7,24 +8,9 @@ import Testing
     let cli = MatchCommandTests()
     static let key = "sk-cli-\(UUID().uuidString.prefix(10))-secret"
 
-    /// Starts Fixtures/fake_providers.py and returns its process and port.
+    /// Starts the fake provider server and returns its process and port.
     func fakeServer() throws -> (Process, Int) {  // also used by ImportCommandTests
-        let script = MatchCommandTests.root.appendingPathComponent("Tests/IntentProvidersTests/Fixtures/fake_providers.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--port", "0", "--key", Self.key]
-        let out = Pipe()
-        process.standardOutput = out
-        // Not the test process's stderr: a pipe held by the child would keep `swift test` waiting.
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = ""
-        while !line.hasSuffix("\n") {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty { break }
-            line += String(decoding: byte, as: UTF8.self)
-        }
-        return (process, Int(line.split(separator: " ").last!.trimmingCharacters(in: .whitespacesAndNewlines))!)
+        try FakeProviderProcess.launch(key: Self.key)
     }
 
     @Test func matchUsesTheProviderInSingleAndBatchMode() async throws {
