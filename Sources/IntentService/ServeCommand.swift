@@ -62,9 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
         var stats = StatsRecorder()
         if let url = factory.storeURL {
             do {
-                let (store, restored) = try await BlockingIO.run { () -> (SQLiteIndexStore, MatchStatistics?) in
-                    let store = try SQLiteIndexStore(url: url)
-                    return (store, try store.loadStatistics(recentLimit: Self.recentLimit))
+                let (store, restored) = try await BlockingIO.run { () -> (SQLiteIndexStore?, MatchStatistics?) in
+                    let store = try factory.openStore()
+                    return (store, try store?.loadStatistics(recentLimit: Self.recentLimit))
                 }
                 statsStore = store
                 stats = StatsRecorder(restored ?? MatchStatistics(), persisted: true)

@@ -67,11 +67,23 @@ final class ServiceFactory: Sendable {
         return "sqlite:" + SQLiteIndexStore.defaultPath
     }
 
+    private let openedStore = Locked<SQLiteIndexStore?>(nil)
+
+    /// The store at `storeURL` (nil when there is none), opened and migrated once per process:
+    /// reloads and the statistics writer share one connection pool. Blocks: call it through `BlockingIO`.
+    func openStore() throws -> SQLiteIndexStore? {
+        if let store = openedStore.current { return store }
+        guard let url = storeURL else { return nil }
+        let store = try SQLiteIndexStore(url: url)
+        openedStore.withLock { $0 = store }
+        return store
+    }
+
     /// Serves the vectors an import stored: nothing is embedded again, so start-up costs no
     /// provider call. Vectors of another embedder are refused, never mixed.
     private func serviceFromStore(_ url: String) async throws -> MatchService {
         let index = try await BlockingIO.run { () -> StoredIndex in
-            guard let index = try SQLiteIndexStore(url: url).load() else {
+            guard let index = try self.openStore()?.load() else {
                 throw StoreError("\(url) holds no index yet; run intent-service import first")
             }
             return index
