@@ -72,7 +72,10 @@ struct ServeCommand: AsyncParsableCommand {
                 throw loadFailure(StoreError("\(url): \(error)"))
             }
         }
-        let app = IntentServerApp(settings: configuration.server, logger: logger, stats: stats) { try await factory.loadService() }
+        let app = IntentServerApp(settings: configuration.server, logger: logger, stats: stats) {
+            // Repeated questions are answered from memory; each reload starts an empty one.
+            try await factory.loadService().remembering(decisions: configuration.providers.cacheEntries)
+        }
         var writer: Task<Void, Never>?
         if let store = statsStore {
             let statisticsWriter = StatisticsWriter(recorder: stats, logger: logger) { batch in
@@ -86,6 +89,11 @@ struct ServeCommand: AsyncParsableCommand {
                 metrics.gauge("intent_embedding_cache_hits", value: Double(cache.hits))
                 metrics.gauge("intent_embedding_cache_misses", value: Double(cache.misses))
                 metrics.gauge("intent_embedding_cache_entries", value: Double(cache.count))
+            }
+            if let decisions = app.holder.service?.matcher.recentDecisions {
+                metrics.gauge("intent_decision_cache_hits", value: Double(decisions.hits))
+                metrics.gauge("intent_decision_cache_misses", value: Double(decisions.misses))
+                metrics.gauge("intent_decision_cache_entries", value: Double(decisions.count))
             }
             for (name, breaker) in factory.breakers {
                 // 0 closed, 1 half open, 2 open.

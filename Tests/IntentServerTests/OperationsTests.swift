@@ -25,7 +25,8 @@ import Testing
                 FAQEntry(id: "refund", questions: ["how do i get a refund", "我想退款"], answer: answer.withLock { $0 }),
                 FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it online."),
             ])
-            return MatchService(try await Matcher.build(corpus: corpus, embedder: LexicalEmbedder()))
+            // As `serve` builds it: remembering decisions, so reloads must also replace the memory.
+            return MatchService(try await Matcher.build(corpus: corpus, embedder: LexicalEmbedder())).remembering(decisions: 100)
         }
     }
 

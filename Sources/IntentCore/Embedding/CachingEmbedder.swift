@@ -3,7 +3,7 @@
 /// keyed by the embedder's `cacheKey` (normalised text unless the embedder reads
 /// more of the text), so texts it cannot tell apart share one vector. The id and dimension are the wrapped embedder's: cached and
 /// fresh vectors are the same vectors.
-public final class CachingEmbedder: Embedder, @unchecked Sendable {
+public final class CachingEmbedder: Embedder, Sendable {
     public let base: any Embedder
     public let capacity: Int
     public var id: String { base.id }
@@ -12,41 +12,22 @@ public final class CachingEmbedder: Embedder, @unchecked Sendable {
     public var blocks: [EmbeddingBlock] { base.blocks }
     public func cacheKey(_ text: String) -> String { base.cacheKey(text) }
 
-    private let state: Locked<State>
-
-    struct State {
-        var vectors: [String: (vector: [Float], tick: UInt64)] = [:]
-        var tick: UInt64 = 0
-        var hits = 0
-        var misses = 0
-    }
+    private let vectors: RecentCache<String, [Float]>
 
     public init(_ base: any Embedder, capacity: Int = 10_000) {
         self.base = base
         self.capacity = max(1, capacity)
-        state = Locked(State())
+        vectors = RecentCache(capacity: capacity)
     }
 
-    public var hits: Int { state.current.hits }
-    public var misses: Int { state.current.misses }
-    public var count: Int { state.current.vectors.count }
+    public var hits: Int { vectors.hits }
+    public var misses: Int { vectors.misses }
+    public var count: Int { vectors.count }
 
     public func embed(_ texts: [String]) async throws -> EmbeddingMatrix {
         let keys = texts.map(base.cacheKey)
-        var rows = [[Float]?](repeating: nil, count: texts.count)
-        var missing: [Int] = []
-        state.withLock { s in
-            for (i, key) in keys.enumerated() {
-                s.tick += 1
-                if let cached = s.vectors[key] {
-                    rows[i] = cached.vector
-                    s.vectors[key] = (cached.vector, s.tick)
-                    s.hits += 1
-                } else {
-                    missing.append(i)
-                }
-            }
-        }
+        var rows = vectors.values(for: keys)
+        let missing = rows.indices.filter { rows[$0] == nil }
         if !missing.isEmpty {
             // One request for the distinct missing texts, in first-seen order.
             var distinct: [String: Int] = [:]
@@ -59,21 +40,8 @@ public final class CachingEmbedder: Embedder, @unchecked Sendable {
             guard fresh.count == order.count else {
                 throw EmbedderError.wrongShape(embedder: id, expectedRows: order.count, gotRows: fresh.count)
             }
-            state.withLock { s in
-                s.misses += order.count
-                s.hits += missing.count - order.count
-                for (row, i) in order.enumerated() {
-                    s.tick += 1
-                    s.vectors[keys[i]] = (Array(fresh.row(row)), s.tick)
-                }
-                if s.vectors.count > capacity {
-                    // Evict the least recently used quarter at once: amortised O(1) per insert.
-                    let excess = s.vectors.count - capacity * 3 / 4
-                    for key in s.vectors.sorted(by: { $0.value.tick < $1.value.tick }).prefix(excess).map(\.key) {
-                        s.vectors[key] = nil
-                    }
-                }
-            }
+            vectors.recountMissesAsHits(missing.count - order.count)
+            vectors.insert(order.enumerated().map { (row, i) in (keys[i], Array(fresh.row(row))) })
             for i in missing { rows[i] = Array(fresh.row(distinct[keys[i]]!)) }
         }
         var matrix = EmbeddingMatrix(dimension: dimension)

@@ -69,6 +69,14 @@ public struct MatchService: Sendable {
             primary: primary?.with(policy: policy), primaryUnavailable: primaryUnavailable, fallback: fallback.with(policy: policy),
             disambiguator: disambiguator, deadline: deadline)
     }
+    /// The same service with matchers that remember their last `capacity` decisions
+    /// (see `Matcher.remembering(decisions:)`); the chat model still settles close calls.
+    public func remembering(decisions capacity: Int) -> MatchService {
+        MatchService(
+            primary: primary?.remembering(decisions: capacity), primaryUnavailable: primaryUnavailable,
+            fallback: fallback.remembering(decisions: capacity), disambiguator: disambiguator, deadline: deadline)
+    }
+
     /// The matcher whose decisions are normally served.
     public var matcher: Matcher { primary ?? fallback }
 

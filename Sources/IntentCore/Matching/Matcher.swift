@@ -18,6 +18,16 @@ public struct Matcher: Sendable {
     public let index: VectorIndex
     private let paraphrases: [String]
     private let rules: RuleSet
+    /// Thresholds set by entries, by entry index (nil: the policy's).
+    public let entryThresholds: [Float?]
+    /// Recent decisions by message, when enabled (see `remembering(decisions:)`).
+    public private(set) var recentDecisions: RecentCache<DecisionKey, MatchDecision>?
+
+    /// A message as a decision depends on it: the exact text and the number of candidates asked for.
+    public struct DecisionKey: Hashable, Sendable {
+        var message: String
+        var topK: Int?
+    }
 
     /// A matcher over vectors already computed with `embedder` (e.g. from a
     /// store): one row per paraphrase, in corpus order.
@@ -40,6 +50,7 @@ public struct Matcher: Sendable {
         self.policy = policy
         self.paraphrases = paraphrases
         self.rules = RuleSet(corpus.rules)
+        self.entryThresholds = corpus.entries.map(\.threshold)
         self.index = VectorIndex(
             vectors: vectors, owner: owner, entryCount: corpus.entries.count, blocks: embedder.blocks)
     }
@@ -58,8 +69,30 @@ public struct Matcher: Sendable {
         try await match([message], topK: topK)[0]
     }
 
+    /// The same matcher remembering its last `capacity` decisions: a repeated message is
+    /// answered without embedding or scoring it again. Sound because a matcher is immutable
+    /// and its embedder deterministic; a reload builds a new matcher, so a new, empty memory.
+    public func remembering(decisions capacity: Int) -> Matcher {
+        var copy = self
+        copy.recentDecisions = capacity > 0 ? RecentCache(capacity: capacity) : nil
+        return copy
+    }
+
     /// Decides many messages, embedding the ones no `before` rule answers in one batch.
+    /// Repeated messages are answered from `recentDecisions` when it is enabled.
     public func match(_ messages: [String], topK: Int? = nil) async throws -> [MatchDecision] {
+        guard let recentDecisions else { return try await decideAfresh(messages, topK: topK) }
+        let keys = messages.map { DecisionKey(message: $0, topK: topK) }
+        var decisions = recentDecisions.values(for: keys)
+        let missing = decisions.indices.filter { decisions[$0] == nil }
+        guard !missing.isEmpty else { return decisions.map { $0! } }
+        let fresh = try await decideAfresh(missing.map { messages[$0] }, topK: topK)
+        recentDecisions.insert(missing.indices.map { (keys[missing[$0]], fresh[$0]) })
+        for (k, i) in missing.enumerated() { decisions[i] = fresh[k] }
+        return decisions.map { $0! }
+    }
+
+    private func decideAfresh(_ messages: [String], topK: Int?) async throws -> [MatchDecision] {
         let normalized = messages.map(TextNormalizer.normalize)
         var decisions = [MatchDecision?](repeating: nil, count: messages.count)
         var pending: [Int] = []
@@ -99,9 +132,6 @@ public struct Matcher: Sendable {
             fallbackRule: rules.firstMatch(normalized: text, stage: .fallback))
     }
 
-    /// Thresholds set by entries, by entry index (nil: the policy's).
-    public var entryThresholds: [Float?] { corpus.entries.map(\.threshold) }
-
     /// Steps 2-5 of a decision (see the type's documentation) for a message with its
     /// embedding, or with nil when no embedding is available: then only rules can answer.
     public func decide(normalized text: String, vector: ArraySlice<Float>?, topK: Int? = nil) -> MatchDecision {
@@ -114,7 +144,7 @@ public struct Matcher: Sendable {
     public func with(policy: MatchPolicy) -> Matcher {
         var copy = self
         copy.policy = policy
-        return copy
+        return recentDecisions.map { copy.remembering(decisions: $0.capacity) } ?? copy
     }
 
     /// Formats the policy's outcome of a trace as a decision, with its reason.
