@@ -24,6 +24,8 @@ public struct NeuralEmbedder: Embedder {
     public let id: String
     /// Bytes of the weights file.
     public let weightsBytes: Int
+    /// Where `embed` runs: worker threads batching concurrent requests.
+    private let queue: EncoderQueue
 
     /// Sequences per encoder pass: large enough for efficient matrix products, small
     /// enough that scratch memory stays a few megabytes.
@@ -51,45 +53,57 @@ public struct NeuralEmbedder: Embedder {
         hash.add("\(configuration)")
         hash.add("\(tokenizer.normalizer)/\(tokenizer.wordPiece.vocabulary.count)/\(tokenizer.maxLength)")
         id = "neural-v1/d\(configuration.hiddenSize)/\(hash.hex)"
+        let (tokenizer, encoder) = (tokenizer, encoder)
+        queue = EncoderQueue(dimension: configuration.hiddenSize, maxBatch: Self.chunkSize) { texts in
+            Self.pass(texts, tokenizer: tokenizer, encoder: encoder)
+        }
     }
 
     public var dimension: Int { configuration.hiddenSize }
 
     /// The text the model reads.
-    public func cacheKey(_ text: String) -> String { text.precomposedStringWithCompatibilityMapping }
+    public func cacheKey(_ text: String) -> String { Self.readableForm(text) }
 
+    static func readableForm(_ text: String) -> String { text.precomposedStringWithCompatibilityMapping }
+
+    /// Embeds on the model's worker threads; concurrent calls share encoder passes
+    /// (see `EncoderQueue`).
     public func embed(_ texts: [String]) async throws -> EmbeddingMatrix {
         guard !texts.isEmpty else { return EmbeddingMatrix(dimension: dimension) }
-        let model = self
-        return try await BlockingIO.run { model.embedBlocking(texts) }
+        return await queue.embed(texts)
     }
 
     /// Embeds on the calling thread (and, for large batches, the machine's other cores).
+    /// The same vectors as `embed`.
+    public func embedBlocking(_ texts: [String]) -> EmbeddingMatrix {
+        let chunks = stride(from: 0, to: texts.count, by: Self.chunkSize).map {
+            Array(texts[$0..<min($0 + Self.chunkSize, texts.count)])
+        }
+        guard chunks.count > 1 else { return Self.pass(texts, tokenizer: tokenizer, encoder: encoder) }
+        let results = Locked([EmbeddingMatrix?](repeating: nil, count: chunks.count))
+        let (tokenizer, encoder) = (self.tokenizer, self.encoder)
+        DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+            let vectors = Self.pass(chunks[i], tokenizer: tokenizer, encoder: encoder)
+            results.withLock { $0[i] = vectors }
+        }
+        var out = EmbeddingMatrix(dimension: dimension)
+        for vectors in results.current { out.append(contentsOf: vectors!) }
+        return out
+    }
+
+    /// One encoder pass over `texts` (tokenised here), as one packed batch.
     ///
     /// Each vector is the model's unit vector scaled by the share of the text's word pieces
     /// the model knows (1 for ordinary English; near 0 for Chinese with an English-only
     /// vocabulary, whose characters are mostly [UNK]). Cosines ignore the scale; a hybrid
     /// index reads it as the model's confidence (see `EmbeddingBlock.carriesConfidence`).
-    public func embedBlocking(_ texts: [String]) -> EmbeddingMatrix {
-        let sequences = texts.map { tokenizer.encode(cacheKey($0)) }
-        let chunks = stride(from: 0, to: sequences.count, by: Self.chunkSize).map {
-            Array(sequences[$0..<min($0 + Self.chunkSize, sequences.count)])
-        }
-        var out = EmbeddingMatrix(dimension: dimension)
-        if chunks.count == 1 {
-            out = encoder.encode(chunks[0])
-        } else {
-            let results = Locked([EmbeddingMatrix?](repeating: nil, count: chunks.count))
-            let encoder = self.encoder
-            DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
-                let vectors = encoder.encode(chunks[i])
-                results.withLock { $0[i] = vectors }
-            }
-            for vectors in results.current { out.append(contentsOf: vectors!) }
-        }
+    static func pass(_ texts: [String], tokenizer: BertTokenizer, encoder: BertEncoder) -> EmbeddingMatrix {
+        let sequences = texts.map { tokenizer.encode(readableForm($0)) }
+        let out = encoder.encode(sequences)
+        let dimension = out.dimension
         var storage = out.storage
         for (i, sequence) in sequences.enumerated() {
-            let confidence = readable(sequence)
+            let confidence = readable(sequence, unknown: tokenizer.wordPiece.unknownID)
             guard confidence < 1 else { continue }
             for k in (i * dimension)..<((i + 1) * dimension) { storage[k] *= confidence }
         }
@@ -97,10 +111,9 @@ public struct NeuralEmbedder: Embedder {
     }
 
     /// The share of a sequence's word pieces ([CLS] and [SEP] aside) that are not [UNK].
-    func readable(_ sequence: [Int32]) -> Float {
+    static func readable(_ sequence: [Int32], unknown: Int32) -> Float {
         let pieces = sequence.dropFirst().dropLast()
         guard !pieces.isEmpty else { return 0 }
-        let unknown = tokenizer.wordPiece.unknownID
         return Float(pieces.count { $0 != unknown }) / Float(pieces.count)
     }
 
