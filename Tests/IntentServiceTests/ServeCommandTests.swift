@@ -87,6 +87,13 @@ import Testing
         let (status, decision) = try await request(port, "/match", method: "POST", body: ["message": "我想把钱要回来"])
         #expect(status == 200)
         #expect(decision["id"] as? String == "refund_request")
+        // Asked again: answered from the decision memory, the same answer, counted in /metrics.
+        let (_, again) = try await request(port, "/match", method: "POST", body: ["message": "我想把钱要回来"])
+        #expect(again["id"] as? String == "refund_request")
+        #expect(again["score"] as? Double == decision["score"] as? Double)
+        let (metricsData, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        let metrics = String(decoding: metricsData, as: UTF8.self)
+        #expect(metrics.contains("intent_decision_cache_hits 1.0"), "\(metrics.split(separator: "\n").filter { $0.contains("decision_cache") })")
 
         kill(server.process.processIdentifier, SIGHUP)
         #expect(try await server.waitFor("SIGHUP: reloading"))

@@ -29,6 +29,7 @@ struct ProviderSettings {
     var deadline: Duration
     var fallback: String
     var caBundle: String?
+    /// Size of the embedding cache, and of the decision memory `serve` keeps.
     var cacheEntries: Int
 
     var isRemote: Bool { provider != "local" }
