@@ -29,6 +29,7 @@ public actor CorpusReloader {
         do {
             let service = try await load()
             holder.replace(with: service)
+            try? await BlockingIO.run { FreedMemory.returnToSystem() }
             metrics.reload(succeeded: true)
             metrics.corpusLoaded(service.corpus)
             logger.info(

@@ -35,6 +35,7 @@ public struct IntentServerApp: Sendable {
         metrics = ServiceMetrics()
         self.stats = stats
         reloader = CorpusReloader(holder: holder, metrics: metrics, logger: logger, load: load)
+        FreedMemory.mapLargeBlocksSeparately()
     }
 
     static let allowedMethods: [String: [HTTPRequest.Method]] = [
