@@ -1,5 +1,4 @@
 import COpenBLAS
-import Dispatch
 import Foundation
 import IntentCore
 
@@ -73,22 +72,9 @@ public struct NeuralEmbedder: Embedder {
         return await queue.embed(texts)
     }
 
-    /// Embeds on the calling thread (and, for large batches, the machine's other cores).
-    /// The same vectors as `embed`.
+    /// Embeds on the calling thread, as one encoder pass (benchmarks); the same vectors as `embed`.
     public func embedBlocking(_ texts: [String]) -> EmbeddingMatrix {
-        let chunks = stride(from: 0, to: texts.count, by: Self.chunkSize).map {
-            Array(texts[$0..<min($0 + Self.chunkSize, texts.count)])
-        }
-        guard chunks.count > 1 else { return Self.pass(texts, tokenizer: tokenizer, encoder: encoder) }
-        let results = Locked([EmbeddingMatrix?](repeating: nil, count: chunks.count))
-        let (tokenizer, encoder) = (self.tokenizer, self.encoder)
-        DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
-            let vectors = Self.pass(chunks[i], tokenizer: tokenizer, encoder: encoder)
-            results.withLock { $0[i] = vectors }
-        }
-        var out = EmbeddingMatrix(dimension: dimension)
-        for vectors in results.current { out.append(contentsOf: vectors!) }
-        return out
+        Self.pass(texts, tokenizer: tokenizer, encoder: encoder)
     }
 
     /// One encoder pass over `texts` (tokenised here), as one packed batch.

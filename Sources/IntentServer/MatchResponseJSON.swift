@@ -53,7 +53,7 @@ enum MatchResponseJSON {
         out.append(contentsOf: #","latency_ms":"#.utf8)
         number(response.latencyMilliseconds, to: &out)
         out.append(contentsOf: #","margin":"#.utf8)
-        if let margin = d.margin { number(margin, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        optional(d.margin, to: &out)
         out.append(contentsOf: #","matched_question":"#.utf8)
         optional(d.matchedQuestion, to: &out)
         out.append(contentsOf: #","method":"#.utf8)
@@ -65,7 +65,7 @@ enum MatchResponseJSON {
         out.append(contentsOf: #","rule":"#.utf8)
         optional(d.rule, to: &out)
         out.append(contentsOf: #","score":"#.utf8)
-        if let score = d.score { number(score, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        optional(d.score, to: &out)
         out.append(contentsOf: #","status":"#.utf8)
         string(d.status.rawValue, to: &out)
         out.append(UInt8(ascii: "}"))
@@ -73,6 +73,10 @@ enum MatchResponseJSON {
 
     private static func optional(_ value: String?, to out: inout [UInt8]) {
         if let value { string(value, to: &out) } else { out.append(contentsOf: "null".utf8) }
+    }
+
+    private static func optional(_ value: Double?, to out: inout [UInt8]) {
+        if let value { number(value, to: &out) } else { out.append(contentsOf: "null".utf8) }
     }
 
     /// A JSON string as JSONEncoder writes it: `"` and `\` escaped, \b \f \n \r \t by name, other

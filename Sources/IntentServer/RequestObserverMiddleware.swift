@@ -46,11 +46,12 @@ enum RequestID {
 
     /// A random (version 4) UUID, lower-case. Foundation's `UUID()` opens /dev/urandom on
     /// every call here (~4 µs, 15% of a `/healthz` request); one `getrandom` does the same.
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     static func newID() -> String {
         var random = SystemRandomNumberGenerator()
         let high = (random.next() as UInt64) & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
         let low = (random.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
-        let digits = Array("0123456789abcdef".utf8)
         return String(unsafeUninitializedCapacity: 36) { out in
             var at = 0
             // 8-4-4-4-12: dashes before hex digits 8 and 12 of the high half, 0 and 4 of the low.
@@ -60,7 +61,7 @@ enum RequestID {
                         out[at] = UInt8(ascii: "-")
                         at += 1
                     }
-                    out[at] = digits[Int((value >> UInt64((15 - position) * 4)) & 0xF)]
+                    out[at] = hexDigits[Int((value >> UInt64((15 - position) * 4)) & 0xF)]
                     at += 1
                 }
             }

@@ -5,7 +5,6 @@
 /// fresh vectors are the same vectors.
 public final class CachingEmbedder: Embedder, Sendable {
     public let base: any Embedder
-    public let capacity: Int
     public var id: String { base.id }
     public var dimension: Int { base.dimension }
     public var weighting: FeatureWeighting { base.weighting }
@@ -16,10 +15,10 @@ public final class CachingEmbedder: Embedder, Sendable {
 
     public init(_ base: any Embedder, capacity: Int = 10_000) {
         self.base = base
-        self.capacity = max(1, capacity)
         vectors = RecentCache(capacity: capacity)
     }
 
+    public var capacity: Int { vectors.capacity }
     public var hits: Int { vectors.hits }
     public var misses: Int { vectors.misses }
     public var count: Int { vectors.count }
