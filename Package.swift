@@ -33,6 +33,13 @@ let package = Package(
             name: "COpenBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // Linear layers for short inputs (one message): AVX-512 kernels chosen at run time.
+        .target(
+            name: "CEncoderKernels",
+            // Intrinsics compiled without optimisation are ~20x slower; debug builds run the
+            // encoder in tests and scripts/run.
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+        ),
         // Plain Swift: no server, database or network types.
         .target(
             name: "IntentCore",
@@ -46,7 +53,7 @@ let package = Package(
         // Sentence-transformers (BERT) models run in process: tokenizer, safetensors weights, encoder.
         .target(
             name: "IntentNeural",
-            dependencies: ["IntentCore", "COpenBLAS"],
+            dependencies: ["IntentCore", "COpenBLAS", "CEncoderKernels"],
             // The encoder's loops are 50x slower unoptimised; debug builds (tests, scripts/run)
             // would take seconds per corpus. Optimised code still carries debug info.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]

@@ -30,7 +30,9 @@ public struct NeuralEmbedder: Embedder {
     /// enough that scratch memory stays a few megabytes.
     static let chunkSize = 64
 
-    public init(directory: String) throws(NeuralModelError) {
+    /// `kernel`: the code of the linear layers (`.fastest` unless comparing them).
+    public init(directory: String, kernel: LinearKernel = .fastest) throws(NeuralModelError) {
+        precondition(kernel.isAvailable, "the \(kernel) kernel needs AVX-512")
         guard FileManager.default.fileExists(atPath: directory) else {
             throw .missingFile(path: directory, hint: "fetch the default model with scripts/model, or give a sentence-transformers BERT model directory")
         }
@@ -43,7 +45,7 @@ public struct NeuralEmbedder: Embedder {
             throw .missingFile(path: weightsPath, hint: "the model's weights in safetensors format (pytorch_model.bin is not read)")
         }
         let file = try SafeTensors(path: weightsPath)
-        encoder = BertEncoder(configuration: configuration, weights: try BertWeights(file, configuration: configuration))
+        encoder = BertEncoder(configuration: configuration, weights: try BertWeights(file, configuration: configuration, kernel: kernel))
         weightsBytes = (try? FileManager.default.attributesOfItem(atPath: weightsPath)[.size] as? Int) ?? 0
         // Identity: what the vectors depend on (weights layout and size, architecture, tokenizer).
         var hash = StableHash()

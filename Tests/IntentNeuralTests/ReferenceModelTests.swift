@@ -15,12 +15,13 @@ import Testing
         }
     }
 
-    @Test func vectorsMatchTheReferenceWithin1e4Cosine() async throws {
-        let model = try ReferenceModel.shared()
+    @Test(arguments: LinearKernel.allCases.filter(\.isAvailable))
+    func vectorsMatchTheReferenceWithin1e4Cosine(kernel: LinearKernel) async throws {
+        let model = try ReferenceModel.shared(kernel: kernel)
         let cases = try ReferenceModel.cases()
         let batch = try await model.embed(cases.map(\.text))
         var worst = 1.0
-        defer { print("reference check: \(cases.count) sentences, lowest cosine \(worst)") }
+        defer { print("reference check (\(kernel) kernel): \(cases.count) sentences, lowest cosine \(worst)") }
         for (i, reference) in cases.enumerated() {
             // The reference reads raw text; the embedder folds NFKC first. Compare on the model's own input.
             let single = model.encoderVectors([reference.ids])
@@ -62,13 +63,13 @@ enum ReferenceModel {
         FileManager.default.fileExists(atPath: directory + "/model.safetensors") || ProcessInfo.processInfo.environment["CI"] != nil
     }
 
-    private static let model = Locked<NeuralEmbedder?>(nil)
+    private static let models = Locked<[LinearKernel: NeuralEmbedder]>([:])
 
-    static func shared() throws -> NeuralEmbedder {
-        try model.withLock { cached in
-            if let cached { return cached }
-            let loaded = try NeuralEmbedder(directory: directory)
-            cached = loaded
+    static func shared(kernel: LinearKernel = .fastest) throws -> NeuralEmbedder {
+        try models.withLock { cached in
+            if let model = cached[kernel] { return model }
+            let loaded = try NeuralEmbedder(directory: directory, kernel: kernel)
+            cached[kernel] = loaded
             return loaded
         }
     }

@@ -3,15 +3,16 @@
 ///
 /// Query, key and value projections are fused into one [3H, H] matrix at load, so a
 /// layer's attention inputs come from one matrix product instead of three. A layer's
-/// matrices are copied once, from the mapped file into one huge-page arena; embeddings,
+/// matrices are copied once, from the mapped file into one huge-page arena, in the layout
+/// of the linear kernel (row-major for BLAS, packed for lanes); embeddings,
 /// biases and norms are read from the mapping in place (only rows in use become resident).
 struct BertWeights: Sendable {
     struct Layer: Sendable {
-        let qkv: Weights, qkvBias: Weights
-        let attentionOutput: Weights, attentionOutputBias: Weights
+        let qkv: LinearWeights, qkvBias: Weights
+        let attentionOutput: LinearWeights, attentionOutputBias: Weights
         let attentionNorm: Weights, attentionNormBias: Weights
-        let intermediate: Weights, intermediateBias: Weights
-        let output: Weights, outputBias: Weights
+        let intermediate: LinearWeights, intermediateBias: Weights
+        let output: LinearWeights, outputBias: Weights
         let outputNorm: Weights, outputNormBias: Weights
     }
 
@@ -20,8 +21,11 @@ struct BertWeights: Sendable {
     let typeEmbeddings: Weights
     let embeddingNorm: Weights, embeddingNormBias: Weights
     let layers: [Layer]
+    /// The kernel the layers' matrices are laid out for.
+    let kernel: LinearKernel
 
-    init(_ file: SafeTensors, configuration c: SentenceModelConfiguration) throws(NeuralModelError) {
+    init(_ file: SafeTensors, configuration c: SentenceModelConfiguration, kernel: LinearKernel) throws(NeuralModelError) {
+        self.kernel = kernel
         let prefix = file.tensors["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
         func tensor(_ name: String, _ shape: [Int]) throws(NeuralModelError) -> Weights {
             try file.floats(prefix + name, shape: shape)
@@ -42,18 +46,30 @@ struct BertWeights: Sendable {
                 ("attention.self.value.weight", [h, h]), ("attention.output.dense.weight", [h, h]),
                 ("intermediate.dense.weight", [c.intermediateSize, h]), ("output.dense.weight", [h, c.intermediateSize]),
             ]
-            var values: [Float] = []
-            var offsets: [Int] = []
-            for (name, shape) in matrices {
+            var fused: [Float] = []
+            for (name, shape) in matrices.prefix(3) {
                 let w = try tensor(p + name, shape)
-                offsets.append(values.count)
-                values.append(contentsOf: UnsafeBufferPointer(start: w.pointer, count: w.count))
+                fused.append(contentsOf: UnsafeBufferPointer(start: w.pointer, count: w.count))
             }
-            offsets.append(values.count)
+            var values: [Float] = []
+            var linears: [(offset: Int, outputs: Int, inputs: Int)] = []
+            func append(_ rowMajor: UnsafePointer<Float>, _ outputs: Int, _ inputs: Int) {
+                linears.append((values.count, outputs, inputs))
+                LinearWeights.append(rowMajor, outputs: outputs, inputs: inputs, kernel: kernel, to: &values)
+            }
+            fused.withUnsafeBufferPointer { append($0.baseAddress!, 3 * h, h) }
+            for (name, shape) in matrices.dropFirst(3) {
+                let w = try tensor(p + name, shape)
+                withExtendedLifetime(w) { append(w.pointer, shape[0], shape[1]) }
+            }
             let arena = OwnedFloats(values)
             for (name, _) in matrices { file.discard(prefix + p + name) }
-            func view(_ from: Int, _ to: Int) -> Weights {
-                Weights(mapped: arena.base + offsets[from], count: offsets[to] - offsets[from], owner: arena)
+            func view(_ index: Int) -> LinearWeights {
+                let (offset, outputs, inputs) = linears[index]
+                let count = LinearWeights.storedCount(outputs: outputs, inputs: inputs, kernel: kernel)
+                return LinearWeights(
+                    matrix: Weights(mapped: arena.base + offset, count: count, owner: arena), outputs: outputs, inputs: inputs,
+                    kernel: kernel)
             }
             var qkvBias: [Float] = []
             for part in ["query", "key", "value"] {
@@ -62,14 +78,14 @@ struct BertWeights: Sendable {
             }
             layers.append(
                 Layer(
-                    qkv: view(0, 3), qkvBias: Weights(qkvBias),
-                    attentionOutput: view(3, 4),
+                    qkv: view(0), qkvBias: Weights(qkvBias),
+                    attentionOutput: view(1),
                     attentionOutputBias: try tensor(p + "attention.output.dense.bias", [h]),
                     attentionNorm: try tensor(p + "attention.output.LayerNorm.weight", [h]),
                     attentionNormBias: try tensor(p + "attention.output.LayerNorm.bias", [h]),
-                    intermediate: view(4, 5),
+                    intermediate: view(2),
                     intermediateBias: try tensor(p + "intermediate.dense.bias", [c.intermediateSize]),
-                    output: view(5, 6),
+                    output: view(3),
                     outputBias: try tensor(p + "output.dense.bias", [h]),
                     outputNorm: try tensor(p + "output.LayerNorm.weight", [h]),
                     outputNormBias: try tensor(p + "output.LayerNorm.bias", [h])))

@@ -1,3 +1,4 @@
+import CEncoderKernels
 import COpenBLAS
 
 #if canImport(Glibc)
@@ -8,15 +9,30 @@ import COpenBLAS
 
 /// The numeric building blocks of the encoder. Matrices are row-major Float32.
 enum Kernels {
-    /// out[m×n] = a[m×k] · bᵀ + bias, with b stored [n×k] (PyTorch's Linear layout).
+    /// out[m×n] = a[m×k] · wᵀ + bias for a linear layer's weights, by the layer's kernel.
+    /// `lanesScratch` comes from `allocateLanesScratch(rows: ≥ m, inputs: ≥ k)` when the kernel
+    /// is lanes; BLAS needs none.
     static func linear(
-        _ a: UnsafePointer<Float>, rows m: Int, inputs k: Int, _ b: Weights, bias: Weights, outputs n: Int,
-        into out: UnsafeMutablePointer<Float>
+        _ a: UnsafePointer<Float>, rows m: Int, _ w: LinearWeights, bias: Weights, into out: UnsafeMutablePointer<Float>,
+        lanesScratch: UnsafeMutablePointer<Float>?
     ) {
-        for r in 0..<m { (out + r * n).update(from: bias.pointer, count: n) }
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b.pointer, Int32(k), 1, out,
-            Int32(n))
+        let (n, k) = (w.outputs, w.inputs)
+        switch w.kernel {
+        case .lanes:
+            encoder_lanes_linear(a, m, k, w.matrix.pointer, bias.pointer, n, out, lanesScratch!)
+        case .blas:
+            for r in 0..<m { (out + r * n).update(from: bias.pointer, count: n) }
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), w.matrix.pointer, Int32(k),
+                1, out, Int32(n))
+        }
+    }
+    /// Scratch for the lanes kernel over up to `rows` rows of up to `inputs` values (64-byte
+    /// aligned; the caller deallocates it).
+    static func allocateLanesScratch(rows: Int, inputs: Int) -> UnsafeMutablePointer<Float> {
+        let count = max(encoder_lanes_scratch_count(rows, inputs), 1)
+        return UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
     }
 
     /// c[m×n] = alpha · a[m×k] · (b or bᵀ), with leading dimensions: strided views into packed buffers.
