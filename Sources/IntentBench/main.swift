@@ -5,7 +5,9 @@
 //                                                      lexical parameter sweep (top-1, best accuracy)
 //   swift run -c release intent-bench corpus ENTRIES PARAPHRASES FILE
 //                                                      write a synthetic JSONL corpus (load tests)
-//   swift run -c release intent-bench neural [MODEL_DIR] neural embedder speed and memory (default models/all-MiniLM-L6-v2)
+//   swift run -c release intent-bench neural [MODEL_DIR]
+//                                                      neural embedder speed and memory, every linear kernel
+//                                                      this CPU runs side by side (default models/all-MiniLM-L6-v2)
 //   swift run -c release intent-bench messages COUNT   print synthetic messages, one per line
 //   swift run -c release intent-bench labeled CORPUS COUNT
 //                                                      print labeled questions for a synthetic corpus
