@@ -100,6 +100,25 @@ import Testing
         #expect(lint.thinEntries == ["hours"])
     }
 
+    @Test func markdownAndHTMLShowTheSameRecommendations() async throws {
+        let matcher = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
+        var r = try await report([question("refund please", "refund", line: 1), question("when are you open", "track", line: 2)], matcher: matcher)
+        let best = r.recommended.bestAccuracy
+        for precise in [r.recommended.bestCoverageAtPrecision95, nil] {
+            r.recommended.bestCoverageAtPrecision95 = precise
+            let (markdown, html) = (MarkdownReport.render(r), HTMLReport.render(r))
+            #expect(markdown.contains("| best accuracy | \(best.threshold) | \(best.margin) | \(best.accuracy) |"))
+            #expect(html.contains("<tr><td>best accuracy</td><td>\(best.threshold)</td><td>\(best.margin)</td><td>\(best.accuracy)</td>"))
+            if let precise {
+                #expect(markdown.contains("| best coverage at ≥ 95% precision | \(precise.threshold) | \(precise.margin) |"))
+                #expect(html.contains("<tr><td>best coverage at ≥ 95% precision</td><td>\(precise.threshold)</td>"))
+            } else {
+                #expect(markdown.contains("| best coverage at ≥ 95% precision | no policy reaches 95% precision |  |  |  |  |  |"))
+                #expect(html.contains("<td colspan=\"6\">no policy reaches 95% precision</td>"))
+            }
+        }
+    }
+
     @Test func htmlReportIsSelfContainedWithItsCharts() async throws {
         let matcher = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
         let r = try await report(

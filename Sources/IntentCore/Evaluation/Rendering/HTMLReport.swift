@@ -19,12 +19,12 @@ public enum HTMLReport {
         body += "<section id=\"calibration\"><h2>Calibration</h2>"
         body += "<p>Accuracy, coverage (answered share) and false-accept rate against the threshold, at margin \(r.recommended.bestAccuracy.margin) (the best-accuracy margin). The dashed line is the configured threshold.</p>"
         body += thresholdChart(r)
-        body += "<table><tr><th>goal</th><th>threshold</th><th>margin</th><th>accuracy</th><th>coverage</th><th>precision</th><th>false accepts</th></tr>"
-        body += recommendationRow("best accuracy", r.recommended.bestAccuracy)
-        if let p = r.recommended.bestCoverageAtPrecision95 {
-            body += recommendationRow("best coverage at ≥ 95% precision", p)
-        } else {
-            body += "<tr><td>best coverage at ≥ 95% precision</td><td colspan=\"6\">no policy reaches 95% precision</td></tr>"
+        body += "<table><tr>" + RecommendationRows.header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>"
+        for (goal, cells) in RecommendationRows.rows(r) {
+            let values =
+                cells.map { $0.map { "<td>\(esc($0))</td>" }.joined() }
+                ?? "<td colspan=\"\(RecommendationRows.header.count - 1)\">\(esc(RecommendationRows.unreached))</td>"
+            body += "<tr><td>\(esc(goal))</td>\(values)</tr>"
         }
         body += "</table><pre>\(esc(r.recommended.configSnippet))</pre></section>\n"
 
@@ -78,10 +78,6 @@ public enum HTMLReport {
         th{background:#f6f8fa}pre{background:#f6f8fa;padding:.6rem;border-radius:6px}svg{max-width:100%;height:auto;display:block;margin:.6rem 0}
         svg text{font-family:inherit;font-size:12px;fill:#1f2328}code{background:#f6f8fa;padding:0 .25rem;border-radius:4px}
         """
-
-    private static func recommendationRow(_ goal: String, _ p: CalibrationPoint) -> String {
-        "<tr><td>\(esc(goal))</td><td>\(p.threshold)</td><td>\(p.margin)</td><td>\(p.accuracy)</td><td>\(p.coverage)</td><td>\(p.precision)</td><td>\(p.falseAcceptRate)</td></tr>"
-    }
 
     /// Accuracy / coverage / false accepts against the threshold, at the best-accuracy margin.
     static func thresholdChart(_ r: EvaluationReport) -> String {

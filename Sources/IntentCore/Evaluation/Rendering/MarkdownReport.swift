@@ -1,3 +1,5 @@
+import Foundation
+
 /// `report.md`: the evaluation as Markdown tables, for reading in a repository or a ticket.
 public enum MarkdownReport {
     public static func render(_ r: EvaluationReport) -> String {
@@ -8,13 +10,11 @@ public enum MarkdownReport {
         md += "- generated: \(r.generatedAt)\n\n"
         md += "## Summary\n\n| metric | value |\n| --- | --- |\n"
         for (name, value) in SummaryRows.rows(r) { md += "| \(name) | \(value) |\n" }
-        md += "\n## Recommended policy\n\n| goal | threshold | margin | accuracy | coverage | precision | false accepts |\n"
-        md += "| --- | --- | --- | --- | --- | --- | --- |\n"
-        md += row("best accuracy", r.recommended.bestAccuracy)
-        if let p = r.recommended.bestCoverageAtPrecision95 {
-            md += row("best coverage at ≥ 95% precision", p)
-        } else {
-            md += "| best coverage at ≥ 95% precision | no policy reaches 95% precision | | | | | |\n"
+        md += "\n## Recommended policy\n\n| \(RecommendationRows.header.joined(separator: " | ")) |\n"
+        md += "|" + String(repeating: " --- |", count: RecommendationRows.header.count) + "\n"
+        for (goal, cells) in RecommendationRows.rows(r) {
+            let values = cells ?? [RecommendationRows.unreached] + Array(repeating: "", count: RecommendationRows.header.count - 2)
+            md += "| \(goal) | \(values.joined(separator: " | ")) |\n"
         }
         md += "\n```yaml\n\(r.recommended.configSnippet)```\n"
         md += "\n## Per entry (lowest F1 first)\n\n| entry | support | precision | recall | F1 | confused with |\n| --- | --- | --- | --- | --- | --- |\n"
@@ -40,10 +40,6 @@ public enum MarkdownReport {
         return md
     }
 
-    private static func row(_ goal: String, _ p: CalibrationPoint) -> String {
-        "| \(goal) | \(p.threshold) | \(p.margin) | \(p.accuracy) | \(p.coverage) | \(p.precision) | \(p.falseAcceptRate) |\n"
-    }
-
     private static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
@@ -55,27 +51,3 @@ extension EvaluationReport.EntryMetrics {
         confusedWith.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
     }
 }
-
-/// The headline metrics, in display order, shared by every rendering.
-public enum SummaryRows {
-    public static func rows(_ r: EvaluationReport) -> [(String, String)] {
-        func pct(_ v: Double?) -> String { v.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a" }
-        return [
-            ("accuracy", pct(r.accuracy)),
-            ("in-scope accuracy", pct(r.inScopeAccuracy)),
-            ("top-1 recall", pct(r.top1)),
-            ("top-3 recall", pct(r.top3)),
-            ("MRR@\(Evaluator.rankDepth)", String(format: "%.4f", r.mrr)),
-            ("macro F1", pct(r.macroF1)),
-            ("out-of-scope recall", pct(r.oosRecall)),
-            ("out-of-scope precision", pct(r.oosPrecision)),
-            ("false-accept rate", pct(r.falseAcceptRate)),
-            ("macro precision / recall", "\(pct(r.macroPrecision)) / \(pct(r.macroRecall))"),
-            ("outcomes", r.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", ")),
-            ("methods", r.methods.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", ")),
-            ("latency p50 / p95", String(format: "%.3f / %.3f ms", r.latencyMs.p50, r.latencyMs.p95)),
-        ]
-    }
-}
-
-import Foundation

@@ -1,0 +1,43 @@
+// The tables every rendering of an evaluation shows (terminal summary, Markdown, HTML), as
+// rows of cells: each renderer only formats them, so the reports cannot disagree.
+
+import Foundation
+
+/// The headline metrics, in display order, shared by every rendering.
+public enum SummaryRows {
+    public static func rows(_ r: EvaluationReport) -> [(String, String)] {
+        func pct(_ v: Double?) -> String { v.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a" }
+        return [
+            ("accuracy", pct(r.accuracy)),
+            ("in-scope accuracy", pct(r.inScopeAccuracy)),
+            ("top-1 recall", pct(r.top1)),
+            ("top-3 recall", pct(r.top3)),
+            ("MRR@\(Evaluator.rankDepth)", String(format: "%.4f", r.mrr)),
+            ("macro F1", pct(r.macroF1)),
+            ("out-of-scope recall", pct(r.oosRecall)),
+            ("out-of-scope precision", pct(r.oosPrecision)),
+            ("false-accept rate", pct(r.falseAcceptRate)),
+            ("macro precision / recall", "\(pct(r.macroPrecision)) / \(pct(r.macroRecall))"),
+            ("outcomes", r.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", ")),
+            ("methods", r.methods.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", ")),
+            ("latency p50 / p95", String(format: "%.3f / %.3f ms", r.latencyMs.p50, r.latencyMs.p95)),
+        ]
+    }
+}
+
+/// The recommended policies: one row per goal, its cells in `header` order after the goal,
+/// or nil when no policy reaches the goal.
+public enum RecommendationRows {
+    public static let header = ["goal", "threshold", "margin", "accuracy", "coverage", "precision", "false accepts"]
+    public static let unreached = "no policy reaches 95% precision"
+
+    public static func rows(_ r: EvaluationReport) -> [(goal: String, cells: [String]?)] {
+        func cells(_ p: CalibrationPoint) -> [String] {
+            ["\(p.threshold)", "\(p.margin)", "\(p.accuracy)", "\(p.coverage)", "\(p.precision)", "\(p.falseAcceptRate)"]
+        }
+        return [
+            ("best accuracy", cells(r.recommended.bestAccuracy)),
+            ("best coverage at ≥ 95% precision", r.recommended.bestCoverageAtPrecision95.map(cells)),
+        ]
+    }
+}
