@@ -33,7 +33,7 @@ let package = Package(
             name: "COpenBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        // Linear layers for short inputs (one message): AVX-512 kernels chosen at run time.
+        // The encoder's linear layers in token lanes: AVX-512 kernels chosen at run time (else OpenBLAS).
         .target(
             name: "CEncoderKernels",
             // Intrinsics compiled without optimisation are ~20x slower; debug builds run the

@@ -27,6 +27,7 @@ enum Kernels {
                 1, out, Int32(n))
         }
     }
+
     /// Scratch for the lanes kernel over up to `rows` rows of up to `inputs` values (64-byte
     /// aligned; the caller deallocates it).
     static func allocateLanesScratch(rows: Int, inputs: Int) -> UnsafeMutablePointer<Float> {
