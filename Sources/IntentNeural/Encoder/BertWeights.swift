@@ -1,5 +1,5 @@
 /// The tensors of a BERT encoder, checked against its configuration when loaded.
-/// Names may carry a `bert.` prefix (checkpoints saved from BertForX) or not.
+/// They come from a `TensorSource` (safetensors, or a quantised E5S1 file).
 ///
 /// Query, key and value projections are fused into one [3H, H] matrix at load, so a
 /// layer's attention inputs come from one matrix product instead of three. A layer's
@@ -16,7 +16,7 @@ struct BertWeights: Sendable {
         let outputNorm: Weights, outputNormBias: Weights
     }
 
-    let wordEmbeddings: Weights
+    let wordEmbeddings: TokenEmbeddings
     let positionEmbeddings: Weights
     let typeEmbeddings: Weights
     let embeddingNorm: Weights, embeddingNormBias: Weights
@@ -24,14 +24,13 @@ struct BertWeights: Sendable {
     /// The kernel the layers' matrices are laid out for.
     let kernel: LinearKernel
 
-    init(_ file: SafeTensors, configuration c: SentenceModelConfiguration, kernel: LinearKernel) throws(NeuralModelError) {
+    init(_ file: some TensorSource, configuration c: SentenceModelConfiguration, kernel: LinearKernel) throws(NeuralModelError) {
         self.kernel = kernel
-        let prefix = file.tensors["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
         func tensor(_ name: String, _ shape: [Int]) throws(NeuralModelError) -> Weights {
-            try file.floats(prefix + name, shape: shape)
+            try file.floats(name, shape: shape)
         }
         let h = c.hiddenSize
-        wordEmbeddings = try tensor("embeddings.word_embeddings.weight", [c.vocabularySize, h])
+        wordEmbeddings = try file.tokenEmbeddings(shape: [c.vocabularySize, h])
         positionEmbeddings = try tensor("embeddings.position_embeddings.weight", [c.maxPositions, h])
         typeEmbeddings = try tensor("embeddings.token_type_embeddings.weight", [c.typeVocabularySize, h])
         embeddingNorm = try tensor("embeddings.LayerNorm.weight", [h])
@@ -63,7 +62,7 @@ struct BertWeights: Sendable {
                 withExtendedLifetime(w) { append(w.pointer, shape[0], shape[1]) }
             }
             let arena = OwnedFloats(values)
-            for (name, _) in matrices { file.discard(prefix + p + name) }
+            for (name, _) in matrices { file.discard(p + name) }
             func view(_ index: Int) -> LinearWeights {
                 let (offset, outputs, inputs) = linears[index]
                 let count = LinearWeights.storedCount(outputs: outputs, inputs: inputs, kernel: kernel)

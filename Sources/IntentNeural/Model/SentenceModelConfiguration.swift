@@ -17,6 +17,9 @@ public struct SentenceModelConfiguration: Sendable, Equatable {
     public var maxSequenceLength: Int
     public var pooling: Pooling
     public var normalize: Bool
+    /// Position of the first token in the position table: 0 for BERT; XLM-RoBERTa starts
+    /// after its padding index (2).
+    public var positionOffset: Int = 0
 
     public enum Pooling: String, Sendable {
         case mean, cls, max
@@ -24,13 +27,31 @@ public struct SentenceModelConfiguration: Sendable, Equatable {
 
     public var headSize: Int { hiddenSize / heads }
 
+    init(
+        hiddenSize: Int, layers: Int, heads: Int, intermediateSize: Int, vocabularySize: Int, maxPositions: Int,
+        typeVocabularySize: Int, layerNormEpsilon: Float, maxSequenceLength: Int, pooling: Pooling, normalize: Bool
+    ) {
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.heads = heads
+        self.intermediateSize = intermediateSize
+        self.vocabularySize = vocabularySize
+        self.maxPositions = maxPositions
+        self.typeVocabularySize = typeVocabularySize
+        self.layerNormEpsilon = layerNormEpsilon
+        self.maxSequenceLength = maxSequenceLength
+        self.pooling = pooling
+        self.normalize = normalize
+    }
+
     /// Reads and checks the configuration files of `directory`.
     public init(directory: String) throws(NeuralModelError) {
         let configPath = directory + "/config.json"
         let config = try Self.object(at: configPath, hint: "is this a sentence-transformers model directory? (scripts/model fetches the default one)")
         let modelType = config["model_type"] as? String ?? "(none)"
-        guard modelType == "bert" else {
-            throw .unsupported(path: configPath, reason: "model_type \(modelType); only BERT encoders (model_type bert) run here")
+        guard modelType == "bert" || modelType == "xlm-roberta" else {
+            throw .unsupported(
+                path: configPath, reason: "model_type \(modelType); BERT encoders (model_type bert or xlm-roberta) run here")
         }
         let activation = config["hidden_act"] as? String ?? "gelu"
         guard activation == "gelu" else {
@@ -53,15 +74,16 @@ public struct SentenceModelConfiguration: Sendable, Equatable {
         maxPositions = try int("max_position_embeddings")
         typeVocabularySize = (config["type_vocab_size"] as? Int) ?? 2
         layerNormEpsilon = Float((config["layer_norm_eps"] as? Double) ?? 1e-12)
+        if modelType == "xlm-roberta" { positionOffset = ((config["pad_token_id"] as? Int) ?? 1) + 1 }
         guard hiddenSize % heads == 0 else {
             throw .invalidJSON(path: configPath, reason: "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(heads)")
         }
 
-        var maxLength = maxPositions
+        var maxLength = maxPositions - positionOffset
         let sbertPath = directory + "/sentence_bert_config.json"
         if FileManager.default.fileExists(atPath: sbertPath) {
             let sbert = try Self.object(at: sbertPath, hint: "")
-            if let length = sbert["max_seq_length"] as? Int, length > 0 { maxLength = min(length, maxPositions) }
+            if let length = sbert["max_seq_length"] as? Int, length > 0 { maxLength = min(length, maxLength) }
         }
         maxSequenceLength = maxLength
 
