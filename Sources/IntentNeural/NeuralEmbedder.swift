@@ -29,6 +29,8 @@ public struct NeuralEmbedder: Embedder {
     public let weightsBytes: Int
     /// Where `embed` runs: worker threads batching concurrent requests.
     private let queue: EncoderQueue
+    /// The cosine this model gives two unrelated texts (`UnrelatedTexts`), measured at load.
+    public let unrelatedCosine: Float
 
     /// Sequences per encoder pass: large enough for efficient matrix products, small
     /// enough that scratch memory stays a few megabytes.
@@ -84,6 +86,7 @@ public struct NeuralEmbedder: Embedder {
         hash.add(tokenizer.fingerprint)
         if !prefix.isEmpty { hash.add(prefix) }
         id = "neural-v1/d\(configuration.hiddenSize)/\(hash.hex)"
+        unrelatedCosine = UnrelatedTexts.meanCosine(Self.pass(UnrelatedTexts.all, tokenizer: tokenizer, prefix: prefix, encoder: encoder))
         let (tokenizer, encoder, prefix) = (tokenizer, encoder, prefix)
         queue = EncoderQueue(dimension: configuration.hiddenSize, maxBatch: Self.chunkSize) { texts in
             Self.pass(texts, tokenizer: tokenizer, prefix: prefix, encoder: encoder)
@@ -92,7 +95,7 @@ public struct NeuralEmbedder: Embedder {
 
     /// The E5S1 file at `path`, or the one inside the directory `path` (when it holds no
     /// model.safetensors), if any.
-    static func e5File(at path: String) -> String? {
+    public static func e5File(at path: String) -> String? {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
         guard isDirectory.boolValue else { return E5S1File.recognizes(path) ? path : nil }

@@ -121,8 +121,11 @@ enum MatchResponseJSON {
 
     /// A finite Double as JSONEncoder writes it: integral values without ".0", others in
     /// Swift's shortest round-tripping form.
+    /// JSON has no NaN or infinity: those are written as null (a score that could not be computed).
     static func number(_ value: Double, to out: inout [UInt8]) {
-        if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
+        if !value.isFinite {
+            out.append(contentsOf: "null".utf8)
+        } else if value == value.rounded(), abs(value) < 1e15 {
             out.append(contentsOf: String(Int64(value)).utf8)
         } else {
             out.append(contentsOf: value.description.utf8)

@@ -28,6 +28,10 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let url = store ?? "sqlite:" + SQLiteIndexStore.defaultPath
+        if !url.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: url) {
+            printError("configuration: --store: \(UnsupportedStoreURL.explain(scheme))")
+            throw ExitCode(2)
+        }
         guard let index = try await BlockingIO.run({ try SQLiteIndexStore(url: url).load() }) else {
             printError("store: \(url) holds no index yet; run intent-service import first")
             throw ExitCode(2)

@@ -26,20 +26,22 @@ struct MatcherOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Built-in embedder: lexical, neural (a sentence-transformers model run in process) or hybrid (both, scores blended) (default: \(EmbedderFactory.defaultWithModel) when the model directory exists, else lexical).",
+            "Built-in embedder: lexical; neural (the --model sentence model run in process); hybrid (lexical and --model, scores blended); multilingual (lexical, the multilingual model and, when present, the English --model, blended) (default: multilingual when the multilingual model exists, else hybrid when --model exists, else lexical).",
             valueName: "name"))
     var embedder: String?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Minimum cosine score for a semantic answer (default: \(MatchPolicy.defaultThreshold) lexical, \(EmbedderFactory.defaultThreshold(HybridEmbedder.name)) neural and hybrid).",
+            "Minimum cosine score for a semantic answer (default: \(MatchPolicy.defaultThreshold) lexical, \(EmbedderFactory.defaultThreshold(HybridEmbedder.name)) neural and hybrid, \(EmbedderFactory.multilingualThreshold) multilingual).",
             valueName: "score"))
     var threshold: Float?
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Minimum lead of the best entry over the second (default: \(MatchPolicy.defaultMargin)).", valueName: "score"))
+        help: ArgumentHelp(
+            "Minimum lead of the best entry over the second (default: \(MatchPolicy.defaultMargin), \(EmbedderFactory.defaultMargin(EmbedderFactory.multilingual)) multilingual).",
+            valueName: "score"))
     var margin: Float?
 
     @Option(name: .customLong("fallback-reply"), help: ArgumentHelp("Reply when nothing matches.", valueName: "text"))
@@ -65,8 +67,22 @@ struct MatcherOptions: ParsableArguments {
     @Option(
         name: .customLong("neural-weight"),
         help: ArgumentHelp(
-            "Share of the neural cosine in a hybrid score, 0-1 (default: \(EmbedderFactory.defaultNeuralWeight)).", valueName: "weight"))
+            "Share of the neural cosines in a hybrid or multilingual score, 0-1 (default: \(EmbedderFactory.defaultNeuralWeight)).", valueName: "weight"))
     var neuralWeight: Float?
+
+    @Option(
+        name: .customLong("multilingual-model"),
+        help: ArgumentHelp(
+            "The multilingual sentence model: an E5S1 file, a directory holding one, or a sentence-transformers directory (default: \(NeuralEmbedder.multilingualDirectory), fetched by scripts/model).",
+            valueName: "path"))
+    var multilingualModel: String?
+
+    @Option(
+        name: .customLong("multilingual-weight"),
+        help: ArgumentHelp(
+            "The multilingual model's part of the neural share when the English model blends in too, 0-1 (default: \(EmbedderFactory.defaultMultilingualWeight)).",
+            valueName: "weight"))
+    var multilingualWeight: Float?
 
     @Option(name: .long, help: ArgumentHelp("Chat model that settles close calls: none (default), openai, deepseek, coze.", valueName: "name"))
     var llm: String?
@@ -93,6 +109,8 @@ struct MatcherOptions: ParsableArguments {
         flags[.baseURL] = baseURL
         flags[.model] = model
         flags[.neuralWeight] = neuralWeight.map { "\($0)" }
+        flags[.multilingualModel] = multilingualModel
+        flags[.multilingualWeight] = multilingualWeight.map { "\($0)" }
         flags[.llm] = llm
         flags[.llmBaseURL] = llmBaseURL
         flags[.llmModel] = llmModel

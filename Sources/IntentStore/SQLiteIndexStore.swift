@@ -23,9 +23,25 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         try Self.migrator.migrate(pool)
     }
 
-    /// `sqlite:PATH` or a bare path.
+    /// `sqlite:PATH` or a bare path. Any other scheme (`postgres://…`, `mysql://…`) is an
+    /// error naming the supported ones, never a file path with a colon in it.
     public convenience init(url: String) throws {
-        try self.init(path: url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url)
+        if url.hasPrefix("sqlite:") {
+            try self.init(path: String(url.dropFirst("sqlite:".count)))
+            return
+        }
+        if let scheme = Self.scheme(of: url) { throw UnsupportedStoreURL(url: url, scheme: scheme) }
+        try self.init(path: url)
+    }
+
+    /// The scheme of `scheme:…` (letters, digits, `+`, `-`, `.` after a letter), if the text has one.
+    public static func scheme(of url: String) -> String? {
+        guard let colon = url.firstIndex(of: ":") else { return nil }
+        let scheme = url[..<colon]
+        guard let first = scheme.first, first.isASCII, first.isLetter, scheme.count > 1,
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+        else { return nil }
+        return String(scheme)
     }
 
     static var migrator: DatabaseMigrator {
@@ -301,4 +317,17 @@ enum RuleCoding {
 public struct StoreCorruption: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = "the index store is inconsistent: " + description + "; re-import the corpus" }
+}
+
+/// A store URL whose scheme this build cannot open. The URL itself is not repeated: it may
+/// carry a password.
+public struct UnsupportedStoreURL: Error, CustomStringConvertible {
+    public let url: String
+    public let scheme: String
+
+    public var description: String { Self.explain(scheme) }
+
+    public static func explain(_ scheme: String) -> String {
+        "unsupported store scheme '\(scheme)'; use sqlite:PATH (or a plain file path)"
+    }
 }

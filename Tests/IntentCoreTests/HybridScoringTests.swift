@@ -47,6 +47,32 @@ import Testing
         #expect(abs(scores[0] - 1) < 1e-6 && abs(scores[1]) < 1e-6)
     }
 
+    @Test func aModelThatCannotReadAQueryHandsItsShareToTheOtherModelFirst() {
+        let blocks = [
+            EmbeddingBlock(dimension: 2, weighting: .none, share: 0.2),
+            EmbeddingBlock(dimension: 2, weighting: .none, share: 0.4, carriesConfidence: true),
+            EmbeddingBlock(dimension: 2, weighting: .none, share: 0.4, carriesConfidence: true),
+        ]
+        let spanish = VectorIndex.queryShares(blocks, norms: [1, 0, 1])  // the English model reads none of it
+        #expect(abs(spanish[0] - 0.2) < 1e-6 && spanish[1] == 0 && abs(spanish[2] - 0.8) < 1e-6)
+        let half = VectorIndex.queryShares(blocks, norms: [1, 0.5, 1])
+        #expect(abs(half[0] - 0.2) < 1e-6 && abs(half[1] - 0.2) < 1e-6 && abs(half[2] - 0.6) < 1e-6)
+        let neither = VectorIndex.queryShares(blocks, norms: [1, 0, 0])  // no model reads it: lexical alone
+        #expect(abs(neither[0] - 1) < 1e-6 && neither[1] == 0 && neither[2] == 0)
+    }
+
+    @Test func multilingualBlendCarriesEachModelsBaseline() {
+        let blend = HybridEmbedder(
+            lexical: LexicalEmbedder(),
+            parts: [.init(LexicalEmbedder(), share: 0.4, baseline: 0.1), .init(LexicalEmbedder(), share: 0.4, baseline: 0.75)],
+            label: "multilingual")
+        #expect(blend.blocks.map(\.share).map { ($0 * 10).rounded() / 10 } == [0.2, 0.4, 0.4])
+        #expect(blend.blocks.map(\.baseline) == [0, 0.1, 0.75])
+        #expect(blend.blocks.map(\.carriesConfidence) == [false, true, true])
+        #expect(blend.id.hasPrefix("multilingual-v2/"))
+        #expect(blend.dimension == 3 * LexicalEmbedder().dimension)
+    }
+
     @Test func hybridEmbedderConcatenatesAndWeighs() async throws {
         let hybrid = HybridEmbedder(lexical: LexicalEmbedder(), semantic: LexicalEmbedder(), semanticShare: 0.8)
         let vectors = try await hybrid.embed(["where is my parcel", "退款"])

@@ -53,7 +53,7 @@ import Testing
         let matcher = try await matcher(embedder).remembering(decisions: 100)
         _ = try await matcher.match("how do i get a refund")
         let before = embedder.texts.current
-        let decisions = try await matcher.match(["where is my parcel", "how do i get a refund", "talk to an agent"])
+        let decisions = try await matcher.match(["order tracking", "how do i get a refund", "talk to an agent"])
         #expect(decisions.map(\.id) == ["track", "refund", "human"])
         #expect(embedder.texts.current - before == 2)
     }

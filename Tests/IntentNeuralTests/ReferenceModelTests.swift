@@ -80,3 +80,21 @@ enum ReferenceModel {
         return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
     }
 }
+
+@Suite(.enabled(if: ReferenceModel.available, "model absent: run scripts/model")) struct KnownWordsTests {
+    @Test func englishIsReadOtherLanguagesAreNot() throws {
+        let model = try ReferenceModel.shared()
+        let reader = try #require(KnownWordsEmbedder(model, model: model))
+        for english in ["where is my parcel??", "I was charged twice for one order", "what time do you open on sundays", "SF1234567890 ??"] {
+            #expect(reader.confidence(english) == 1, "\(english)")
+        }
+        for other in [
+            "hola, donde esta mi pedido? ya pasaron 10 dias", "cadê meu pedido? o rastreio não atualiza", "siparişimi iptal etmek istiyorum",
+            "Meine Zahlung wurde abgelehnt, warum?", "أين طلبي؟", "Где моя посылка?", "kak, paket saya sudah sampai mana ya?",
+            "我想把钱要回来", "退款 please",
+        ] {
+            #expect(reader.confidence(other) < 0.2, "\(other)")
+        }
+        #expect(reader.confidence("12345 😀") == 1)  // no words: the model's own [UNK] share decides
+    }
+}

@@ -92,6 +92,37 @@ import Testing
         #expect(try await server.requests("/v1/embeddings") == 6, "a Retry-After above the bound is not waited for")
     }
 
+    /// Any Retry-After a server sends is bounded before it becomes a Duration (it trapped on
+    /// `inf` and `1e300`): past the limit means give up, nonsense means back off as usual.
+    @Test func hostileRetryAfterValuesAreBoundedNotFatal() {
+        let policy = RetryPolicy()
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        for value in ["inf", "1e300", "Infinity", "99999999999999999999"] {
+            #expect(RetryPolicy.retryAfter(["retry-after": value], now: now) == .milliseconds(86_400_000), "\(value)")
+            #expect(policy.verdict(status: 429, code: nil, headers: ["retry-after": value], attempt: 0) == .giveUp, "\(value)")
+        }
+        #expect(RetryPolicy.retryAfter(["retry-after-ms": "1e300"], now: now) == .milliseconds(86_400_000))
+        #expect(RetryPolicy.retryAfter(["retry-after": "nan"], now: now) == nil)
+        #expect(RetryPolicy.retryAfter(["retry-after": "-5"], now: now) == nil)
+        #expect(RetryPolicy.retryAfter(["retry-after": "2"], now: now) == .seconds(2))
+        #expect(RetryPolicy.retryAfter(["retry-after": "Tue, 14 Nov 2023 22:13:25 GMT"], now: now) == .seconds(5))
+        #expect(RetryPolicy.retryAfter(["retry-after": "Tue, 14 Nov 2000 22:13:25 GMT"], now: now) == .zero)
+        #expect(RetryPolicy.retryAfter(["retry-after": "Fri, 31 Dec 9999 23:59:59 GMT"], now: now) == .milliseconds(86_400_000))
+        if case .retry(let after) = policy.verdict(status: 429, code: nil, headers: ["retry-after": "nan"], attempt: 0, random: 1) {
+            #expect(after == .milliseconds(500), "nonsense falls back to the exponential backoff")
+        } else {
+            Issue.record("a 429 with a nonsense Retry-After is still retried")
+        }
+    }
+
+    @Test func infiniteRetryAfterFromTheServerGivesUpWithoutCrashing() async throws {
+        let server = try await FakeProviderServer.start()
+        try await server.script([["mode": "status", "status": 429, "headers": ["Retry-After": "inf"]]])
+        let embedder = OpenAIEmbedder(endpoint: server.endpoint(), model: "m", dimension: 64)
+        await #expect(throws: ProviderError.self) { _ = try await embedder.embed(["hello"]) }
+        #expect(try await server.requests("/v1/embeddings") == 1)
+    }
+
     @Test func flatErrorBodiesOfSelfHostedServersAreRead() async throws {
         let server = try await FakeProviderServer.start()
         try await server.script([["mode": "status", "status": 400, "flat": "model \"x\" not found, try pulling it first"]])

@@ -47,4 +47,19 @@ import Testing
         let batch = BatchMatchResponse(results: responses, requestID: "batch-1", latencyMilliseconds: 3.5)
         #expect(String(decoding: MatchResponseJSON.bytes(batch), as: UTF8.self) == String(decoding: try encoder.encode(batch), as: UTF8.self))
     }
+
+    /// NaN and infinity are not JSON: they are written as null, and the body still parses.
+    @Test func nonFiniteNumbersAreWrittenAsNull() throws {
+        for value in [Double.nan, .infinity, -.infinity] {
+            var out: [UInt8] = []
+            MatchResponseJSON.number(value, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == "null")
+        }
+        let decision = MatchDecision(
+            status: .unmatched, id: nil, answer: "Sorry", score: .nan, margin: .infinity, method: .none, matchedQuestion: nil, rule: nil,
+            candidates: [MatchDecision.Candidate(id: "x", score: -.infinity, question: "q")], reason: "below")
+        let body = MatchResponseJSON.bytes(MatchResponse(decision: ServiceDecision(decision: decision), requestID: "r", latencyMilliseconds: .nan))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        #expect(object["score"] is NSNull && object["margin"] is NSNull && object["latency_ms"] is NSNull)
+    }
 }

@@ -5,9 +5,10 @@ import Testing
 @Suite struct EmbedderCommandTests {
     let cli = MatchCommandTests()
 
-    /// The model scripts/model fetches, when present (CI fetches it; see .ci/run).
+    /// The models scripts/model fetches, when present (CI fetches them; see .ci/run).
     static var modelPresent: Bool {
-        FileManager.default.fileExists(atPath: MatchCommandTests.root.path + "/models/all-MiniLM-L6-v2/model.safetensors")
+        (FileManager.default.fileExists(atPath: MatchCommandTests.root.path + "/models/all-MiniLM-L6-v2/model.safetensors")
+            && FileManager.default.fileExists(atPath: MatchCommandTests.root.path + "/models/multilingual-e5-small/e5-small-q4.bin"))
             || ProcessInfo.processInfo.environment["CI"] != nil
     }
 
@@ -36,27 +37,48 @@ import Testing
     }
 
     @Test func withoutAModelTheDefaultIsLexical() async throws {
-        let r = try await cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl", "--model", "/nonexistent/model"])
+        let r = try await cli.run([
+            "evaluate", "--questions", "corpus/eval/questions.jsonl", "--model", "/nonexistent/model", "--multilingual-model", "/nonexistent/e5",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("embedder lexical-v1"))
     }
 
     @Test(.enabled(if: EmbedderCommandTests.modelPresent, "model absent: run scripts/model"))
-    func withTheModelTheDefaultIsHybridAndUnderstandsParaphrases() async throws {
+    func withTheModelsTheDefaultIsMultilingualAndUnderstandsParaphrases() async throws {
         let evaluated = try await cli.run(["evaluate", "--questions", "corpus/eval/questions.jsonl"])
         #expect(evaluated.status == 0, "\(evaluated.stderr)")
-        #expect(evaluated.stdout.contains("embedder hybrid-v1/s0.8/lexical-v1"))
-        // Shares no content word with business_hours' paraphrases; the lexical embedder picks
-        // shipping_time ("how long ... take"), the model reads the meaning.
-        let question = "what time do you open"
-        func answer(_ arguments: [String]) async throws -> String? {
+        #expect(evaluated.stdout.contains("embedder multilingual-v2/lexical-v1"))
+        #expect(evaluated.stdout.contains("known-words-v1"), "the English model gives way on text it cannot read")
+        func decide(_ question: String, _ arguments: [String]) async throws -> [String: Any]? {
             let r = try await cli.run(["match", "--json"] + arguments + [question])
             #expect(r.status == 0, "\(r.stderr)")
-            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-            return object?["id"] as? String
+            return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         }
-        #expect(try await answer([]) == "business_hours")
-        #expect(try await answer(["--embedder", "lexical"]) != "business_hours")
+        func answer(_ question: String, _ arguments: [String] = []) async throws -> String? {
+            try await decide(question, arguments)?["id"] as? String
+        }
+        func bestCandidate(_ question: String, _ arguments: [String] = []) async throws -> String? {
+            (try await decide(question, arguments)?["candidates"] as? [[String: Any]])?.first?["id"] as? String
+        }
+        // Shares no content word with business_hours' paraphrases: the lexical embedder finds
+        // nothing, the models read the meaning.
+        #expect(try await answer("is anyone there on saturday") == "business_hours")
+        #expect(try await answer("is anyone there on saturday", ["--embedder", "lexical"]) != "business_hours")
+        // Another language than the corpus's: only the multilingual model reads it.
+        #expect(try await answer("donde esta mi paquete") == "track_order")
+        #expect(try await answer("donde esta mi paquete", ["--embedder", "hybrid"]) != "track_order")
+        // Close to order_status too: offered as the best candidate (an ambiguous decision lists them).
+        #expect(try await bestCandidate("¿dónde está mi pedido?") == "track_order")
+    }
+
+    @Test(.enabled(if: EmbedderCommandTests.modelPresent, "model absent: run scripts/model"))
+    func evaluateReportsFiguresPerLanguage() async throws {
+        let r = try await cli.run(["evaluate", "--questions", "corpus/eval/multilingual.jsonl"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for language in ["ar", "de", "es", "fr", "id", "pt", "ru", "tr", "vi"] {
+            #expect(r.stdout.contains("\n  \(language) "), "\(language) row missing")
+        }
     }
 
     @Test(.enabled(if: EmbedderCommandTests.modelPresent, "model absent: run scripts/model"))

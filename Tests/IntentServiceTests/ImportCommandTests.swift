@@ -28,6 +28,26 @@ import Testing
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// A URL of a store this build cannot open is an error naming the supported form, never a
+    /// file path (it wrote a SQLite file under a new folder named "postgres:"), and the
+    /// message does not repeat the URL's password.
+    @Test func unknownStoreSchemesAreRefusedWithoutWritingAnything() async throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for url in ["postgres://user:hunter2@db.example/intents", "mysql://root@localhost/x", "redis:cache"] {
+            for command in [["import", "corpus", "--store", url], ["match", "--store", url, "hello"], ["export", "--store", url, "--output", dir + "/out"]] {
+                let result = try await cli.run(command)
+                #expect(result.status == 2, "\(command): \(result.stderr)")
+                #expect(result.stderr.contains("unsupported store scheme"), "\(command): \(result.stderr)")
+                #expect(!result.stderr.contains("hunter2"))
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty, "nothing was exported")
+        for folder in ["postgres:", "mysql:", "redis:cache"] {
+            #expect(!FileManager.default.fileExists(atPath: MatchCommandTests.root.appendingPathComponent(folder).path), "\(folder) was created")
+        }
+    }
+
     @Test func importIsIncrementalAndExportRoundTrips() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -156,10 +156,12 @@ import Testing
     }
 
     @Test func withoutTheModelTheStartUpLogSaysHowToGetIt() async throws {
-        let server = try ServerProcess(arguments: ["--corpus", "corpus", "--model", "/nonexistent/minilm"])
+        let server = try ServerProcess(arguments: [
+            "--corpus", "corpus", "--model", "/nonexistent/minilm", "--multilingual-model", "/nonexistent/e5",
+        ])
         defer { server.stop() }
         #expect(try await server.waitFor("corpus loaded"))
-        #expect(try await server.waitFor("no neural model at /nonexistent/minilm; scripts/model fetches all-MiniLM-L6-v2"))
+        #expect(try await server.waitFor("no multilingual model at /nonexistent/e5; scripts/model fetches multilingual-e5-small"))
         #expect(server.log.contains("embedder=lexical-v1") || server.log.contains("lexical-v1"))
     }
 

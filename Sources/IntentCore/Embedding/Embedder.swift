@@ -36,17 +36,23 @@ extension Embedder {
 /// could read (norm 1: all of it; 0: none, e.g. an English model given Chinese). In a
 /// query, such a block's share shrinks by that factor and the other blocks take up the
 /// rest, so a text one embedder cannot read is scored by the one that can.
+///
+/// A block with a `baseline` (the cosine its embedder gives two unrelated texts) is scored
+/// as (cosine − baseline) / (1 − baseline): models whose cosines crowd into 0.7–0.9
+/// (multilingual-e5) then weigh in on the same scale as those that spread them over 0–1.
 public struct EmbeddingBlock: Sendable, Equatable {
     public var dimension: Int
     public var weighting: FeatureWeighting
     public var share: Float
     public var carriesConfidence: Bool
+    public var baseline: Float
 
-    public init(dimension: Int, weighting: FeatureWeighting, share: Float, carriesConfidence: Bool = false) {
+    public init(dimension: Int, weighting: FeatureWeighting, share: Float, carriesConfidence: Bool = false, baseline: Float = 0) {
         self.dimension = dimension
         self.weighting = weighting
         self.share = share
         self.carriesConfidence = carriesConfidence
+        self.baseline = min(max(baseline, 0), 0.95)
     }
 }
 

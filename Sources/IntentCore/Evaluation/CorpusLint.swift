@@ -45,14 +45,15 @@ public enum CorpusLint {
         var strays: [Stray] = []
         var duplicates: [NearDuplicate] = []
         for i in 0..<texts.count {
-            let scores = matcher.index.similarities(to: vectors.row(i))
+            let blockScores = matcher.index.blockScores(vectors.row(i))
+            let scores = blockScores.joint
             for j in (i + 1)..<max(i + 1, texts.count) where owner[j] != owner[i] && scores[j] >= nearDuplicate {
                 duplicates.append(
                     NearDuplicate(
                         entryA: corpus.entries[owner[i]].id, paraphraseA: texts[i], entryB: corpus.entries[owner[j]].id,
                         paraphraseB: texts[j], score: Double(rounding: scores[j])))
             }
-            let (other, own) = matcher.index.leaveOneOut(row: i, scores: scores)
+            let (other, own) = matcher.index.leaveOneOut(row: i, scores: blockScores)
             if let other, let own, other.score > own.score {
                 strays.append(
                     Stray(

@@ -36,6 +36,16 @@ public struct EvaluationReport: Codable, Sendable {
         public var correct: Bool
     }
 
+    /// The figures of the questions in one language (questions that carry `"lang"`).
+    public struct LanguageMetrics: Codable, Sendable {
+        public var language: String
+        public var questions: Int
+        public var accuracy: Double
+        public var top1: Double
+        /// Share of its out-of-scope questions left unanswered (nil: it has none).
+        public var oosRecall: Double?
+    }
+
     public struct Latency: Codable, Sendable {
         public var p50: Double
         public var p95: Double
@@ -76,6 +86,8 @@ public struct EvaluationReport: Codable, Sendable {
     public var methods: [String: Double]
     public var latencyMs: Latency
     public var perEntry: [EntryMetrics]
+    /// Per language, by language code; nil when no question names its language.
+    public var perLanguage: [LanguageMetrics]?
     public var confusedPairs: [ConfusedPair]
     public var scoreHistogram: Histogram
     public var lint: CorpusLint.Findings
@@ -191,7 +203,8 @@ extension EvaluationReport {
         var correctBins = [Int](repeating: 0, count: 20)
         var wrongBins = [Int](repeating: 0, count: 20)
         for r in results {
-            guard let score = r.trace.hits?.first?.score, r.decision.method == .embedding || r.decision.status == .unmatched else { continue }
+            guard let score = r.trace.hits?.first?.score, score.isFinite, r.decision.method == .embedding || r.decision.status == .unmatched
+            else { continue }
             let bin = min(19, max(0, Int(Double(score) / width)))
             let topID = matcher.corpus.entries[r.trace.hits![0].entry].id
             if topID == r.question.expected { correctBins[bin] += 1 } else { wrongBins[bin] += 1 }
@@ -199,6 +212,17 @@ extension EvaluationReport {
         scoreHistogram = Histogram(
             bins: (0..<20).map { Self.round(Double($0) * width) }, binWidth: width, correct: correctBins, wrong: wrongBins)
         self.lint = lint
+        let languages = Dictionary(grouping: results.filter { $0.question.language != nil }) { $0.question.language! }
+            .sorted { $0.key < $1.key }
+            .map { language, group in
+                let inScope = group.filter { $0.question.expected != nil }
+                let outOfScope = group.filter { $0.question.expected == nil }
+                return LanguageMetrics(
+                    language: language, questions: group.count, accuracy: share(group.filter(\.isCorrect).count, of: group.count),
+                    top1: share(inScope.filter { $0.rankOfExpected == 1 }.count, of: inScope.count),
+                    oosRecall: outOfScope.isEmpty ? nil : share(outOfScope.filter(\.isCorrect).count, of: outOfScope.count))
+            }
+        perLanguage = languages.isEmpty ? nil : languages
         errors = results.filter { !$0.isCorrect }.map {
             ErrorCase(
                 question: $0.question.question, expected: $0.question.expected, got: $0.answered,

@@ -6,15 +6,18 @@ public struct LabeledQuestion: Sendable, Equatable {
     public var question: String
     public var expected: String?
     public var location: SourceLocation
+    /// The question's language, when the file says (`"lang": "es"`): figures are then also reported per language.
+    public var language: String?
 
-    public init(question: String, expected: String?, location: SourceLocation) {
+    public init(question: String, expected: String?, location: SourceLocation, language: String? = nil) {
         self.question = question
         self.expected = expected
         self.location = location
+        self.language = language
     }
 }
 
-/// Reads labeled questions: JSONL `{"question": "...", "expected": "<id>" | null}`
+/// Reads labeled questions: JSONL `{"question": "...", "expected": "<id>" | null, "lang"?: "es"}`
 /// or CSV with a `question,expected` header (an empty `expected` means out of
 /// scope). Every problem, including expected ids the corpus does not have, is
 /// reported with its line before anything runs.
@@ -32,8 +35,9 @@ public enum LabeledQuestions {
         }
         issues += parseIssues
         for record in records {
-            var reader = FieldReader(record, known: ["question", "expected"])
+            var reader = FieldReader(record, known: ["question", "expected", "lang"])
             let question = reader.string("question", required: true)
+            let language = reader.string("lang", required: false)?.trimmingCharacters(in: .whitespaces)
             var expected: String?
             if let (value, line) = record.field("expected") {
                 switch value {
@@ -50,7 +54,11 @@ public enum LabeledQuestions {
                 reader.error("expected", "missing; give an entry id, or null for a question that must go unanswered")
             }
             issues += reader.issues
-            if let question { questions.append(LabeledQuestion(question: question, expected: expected, location: record.location)) }
+            if let question {
+                questions.append(
+                    LabeledQuestion(
+                        question: question, expected: expected, location: record.location, language: language?.isEmpty == false ? language : nil))
+            }
         }
         if questions.isEmpty && issues.isEmpty {
             issues.append(CorpusIssue(.error, SourceLocation(file: path, line: 1), "no questions"))

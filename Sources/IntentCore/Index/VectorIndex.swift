@@ -46,9 +46,15 @@ public struct VectorIndex: Sendable {
     /// Each block's components and the scale (√share) its unit vector gets.
     private let blockRanges: [(Range<Int>, Float)]
     private let blocks: [EmbeddingBlock]
-    /// |sum of the entry's normalised paraphrase vectors|: the centroid cosine of
-    /// a query is then (sum of its paraphrase cosines) / this, with no extra vectors.
+    /// Per entry and block (`e * blockCount + b`): |sum of the entry's unit paraphrase
+    /// vectors in that block|. A query's centroid cosine in a block is then (sum of its
+    /// paraphrase cosines in that block) / this, with no extra vectors; each block has its own
+    /// centroid, so a block the query cannot read does not bend the others'.
     private let centroidNorms: [Float]
+    /// Per paraphrase and block: its unit vector's dot product with its own entry's sum
+    /// (leave-one-out centroids for the corpus lint).
+    private let ownCentroidDots: [Float]
+    private var blockCount: Int { blockRanges.count }
 
     /// - Parameters:
     ///   - vectors: one row per paraphrase.
@@ -160,36 +166,52 @@ public struct VectorIndex: Sendable {
         self.postingStart = postingStart
         self.postingRows = postingRows
         self.postingValues = postingValues
-        self.centroidNorms =
-            centroidWeight > 0
-            ? Self.centroidNorms(nonZeros, rowStart: rowStart, owner: owner, entryCount: entryCount, dimension: dimension) : []
+        if centroidWeight > 0 {
+            (centroidNorms, ownCentroidDots) = Self.centroids(
+                nonZeros, rowStart: rowStart, owner: owner, entryCount: entryCount, blockOf: blockOf,
+                scales: ranges.map(\.1))
+        } else {
+            (centroidNorms, ownCentroidDots) = ([], [])
+        }
     }
 
-    /// |sum of each entry's normalised vectors|, with one scratch vector reused entry by entry.
-    private static func centroidNorms(
+    /// Per entry and block, |sum of its unit paraphrase vectors|, and per paraphrase and block
+    /// the dot product of its unit vector with that sum; one scratch vector reused entry by entry.
+    private static func centroids(
         _ nonZeros: [(row: Int32, component: Int32, value: Float)], rowStart: [Int], owner: [Int], entryCount: Int,
-        dimension: Int
-    ) -> [Float] {
+        blockOf: [Int], scales: [Float]
+    ) -> (norms: [Float], ownDots: [Float]) {
+        let blocks = scales.count
         var rowsOfEntry = [[Int]](repeating: [], count: entryCount)
         for (row, entry) in owner.enumerated() { rowsOfEntry[entry].append(row) }
-        var scratch = [Float](repeating: 0, count: dimension)
+        var scratch = [Float](repeating: 0, count: blockOf.count)
         var touched: [Int] = []
-        return rowsOfEntry.map { rows in
+        var norms = [Float](repeating: 0, count: entryCount * blocks)
+        var ownDots = [Float](repeating: 0, count: owner.count * blocks)
+        // Stored values carry √share; unit vectors are them over it.
+        func unit(_ value: Float, _ f: Int) -> Float { scales[blockOf[f]] > 0 ? value / scales[blockOf[f]] : 0 }
+        for (e, rows) in rowsOfEntry.enumerated() {
             for row in rows {
                 for k in rowStart[row]..<rowStart[row + 1] {
                     let f = Int(nonZeros[k].component)
                     if scratch[f] == 0 { touched.append(f) }
-                    scratch[f] += nonZeros[k].value
+                    scratch[f] += unit(nonZeros[k].value, f)
                 }
             }
-            var norm: Float = 0
+            for row in rows {
+                for k in rowStart[row]..<rowStart[row + 1] {
+                    let f = Int(nonZeros[k].component)
+                    ownDots[row * blocks + blockOf[f]] += unit(nonZeros[k].value, f) * scratch[f]
+                }
+            }
             for f in touched {
-                norm += scratch[f] * scratch[f]
+                norms[e * blocks + blockOf[f]] += scratch[f] * scratch[f]
                 scratch[f] = 0
             }
             touched.removeAll(keepingCapacity: true)
-            return norm.squareRoot()
+            for b in 0..<blocks { norms[e * blocks + b] = norms[e * blocks + b].squareRoot() }
         }
+        return (norms, ownDots)
     }
 
     private static func contiguousRanges(_ owner: [Int], entryCount: Int) -> [Int32]? {
@@ -207,7 +229,9 @@ public struct VectorIndex: Sendable {
         return start
     }
 
-    public static let defaultCentroidWeight: Float = 0.5
+    /// Chosen by measurement (README, "Embedders"): 0.7 beat 0.5 on top-1 for every embedder
+    /// and data set tried (hwu64, MASSIVE zh-CN, corpus/eval; lexical, hybrid, multilingual).
+    public static let defaultCentroidWeight: Float = 0.7
 
     /// Smoothed IDF, as scikit-learn computes it: ln((1 + n) / (1 + df)) + 1.
     /// A component no corpus vector uses gets the largest weight, so words the
@@ -222,6 +246,13 @@ public struct VectorIndex: Sendable {
     /// Weights and L2-normalises a query the way stored vectors were.
     /// Returns the non-zero components as (component, value) pairs.
     func prepare(_ query: ArraySlice<Float>) -> [(Int, Float)] {
+        prepared(query).components
+    }
+
+    /// The query's components, and what every score of it is lowered by: Σ share × baseline /
+    /// (1 − baseline) over its non-empty blocks, so that with the components' extra 1 / (1 −
+    /// baseline) a block scores (cosine − baseline) / (1 − baseline) (see `EmbeddingBlock`).
+    func prepared(_ query: ArraySlice<Float>) -> (components: [(Int, Float)], offset: Float) {
         precondition(query.count == dimension, "query has \(query.count) components, index has \(dimension)")
         var components: [(Int, Float)] = []
         let base = query.startIndex
@@ -241,45 +272,87 @@ public struct VectorIndex: Sendable {
         }
         let shares = Self.queryShares(blocks, norms: norms)
         var first = 0
+        var offset: Float = 0
         for (b, end) in ends.enumerated() {
-            if norms[b] > 0 {
+            if blockRanges[b].1 == 0 {
+                // A block with no share scores nothing (its stored part is all zeros).
+                for k in first..<end { components[k].1 = 0 }
+            } else if norms[b] > 0 {
                 // Stored blocks carry √share; this side carries share'/√share: the product is share'.
-                let scale = shares[b] / blockRanges[b].1 / norms[b]
+                let stretch = 1 / (1 - blocks[b].baseline)
+                let scale = shares[b] / blockRanges[b].1 / norms[b] * stretch
                 for k in first..<end { components[k].1 *= scale }
+                offset += shares[b] * blocks[b].baseline * stretch
             }
             first = end
         }
-        return components
+        return (components, offset)
     }
 
     /// The share each block has in a query's score: the configured shares, except that a
-    /// block carrying confidence gives up the part its embedder could not read (1 − norm)
-    /// to the other non-empty blocks, in proportion to their shares.
+    /// block carrying confidence gives up the part its embedder could not read (1 − norm):
+    /// to the other models that read the text, in proportion to their shares (scaled by their
+    /// own confidence), or, when none does, to the other non-empty blocks (the lexical one).
+    /// So an English model hands a Spanish question to the multilingual model, and with one
+    /// lexical and one model block the lexical block takes it all.
     static func queryShares(_ blocks: [EmbeddingBlock], norms: [Float]) -> [Float] {
         guard blocks.count > 1 else { return blocks.map(\.share) }
-        var shares = blocks.map(\.share)
-        var released: Float = 0
-        var receiving: Float = 0
-        for (b, block) in blocks.enumerated() {
-            if block.carriesConfidence {
-                let confidence = min(1, norms[b])
-                released += block.share * (1 - confidence)
-                shares[b] = block.share * confidence
-            } else if norms[b] > 0 {
-                receiving += block.share
+        let kept = blocks.indices.map { b in blocks[b].carriesConfidence ? blocks[b].share * min(1, norms[b]) : blocks[b].share }
+        let receives = blocks.indices.map { b in norms[b] > 0 ? kept[b] : 0 }
+        var shares = kept
+        for (a, block) in blocks.enumerated() where block.carriesConfidence {
+            let released = block.share - kept[a]
+            guard released > 0 else { continue }
+            // Another model that reads the text takes it first; else the blocks without confidence.
+            for takesConfidence in [true, false] {
+                let takers = blocks.indices.filter { $0 != a && blocks[$0].carriesConfidence == takesConfidence }
+                let receiving = takers.reduce(Float(0)) { $0 + receives[$1] }
+                guard receiving > 0 else { continue }
+                for b in takers { shares[b] += released * receives[b] / receiving }
+                break
             }
-        }
-        guard released > 0, receiving > 0 else { return shares }
-        for (b, block) in blocks.enumerated() where !block.carriesConfidence && norms[b] > 0 {
-            shares[b] += released * block.share / receiving
         }
         return shares
     }
 
-    /// Cosine similarity of the query with every paraphrase, in paraphrase order.
+    /// Cosine similarity of the query with every paraphrase, in paraphrase order (blocks
+    /// with a baseline not yet lowered by it: see `search`).
     public func similarities(to query: ArraySlice<Float>) -> [Float] {
+        BlockScores(blocks: blockSimilarities(prepared: prepare(query))).joint
+    }
+
+    /// A query's similarities to every paraphrase, block by block (`perBlock[b][i]`), and their sum.
+    struct BlockScores {
+        var perBlock: [[Float]]
+        var joint: [Float]
+
+        init(blocks: [[Float]]) {
+            perBlock = blocks
+            guard var sum = blocks.first else {
+                joint = []
+                return
+            }
+            for block in blocks.dropFirst() { for i in sum.indices { sum[i] += block[i] } }
+            joint = sum
+        }
+    }
+
+    func blockScores(_ query: ArraySlice<Float>) -> BlockScores { BlockScores(blocks: blockSimilarities(prepared: prepare(query))) }
+
+    /// One score array per block when entries blend in their centroids (each block has its
+    /// own); else one array for all blocks.
+    private func blockSimilarities(prepared components: [(Int, Float)]) -> [[Float]] {
+        guard blockCount > 1, !centroidNorms.isEmpty else { return [similarities(prepared: components)] }
+        var start = 0
+        return blockRanges.map { range, _ in
+            let end = components[start...].firstIndex { !range.contains($0.0) } ?? components.count
+            defer { start = end }
+            return similarities(prepared: Array(components[start..<end]))
+        }
+    }
+
+    private func similarities(prepared components: [(Int, Float)]) -> [Float] {
         var scores = [Float](repeating: 0, count: count)
-        let components = prepare(query)
         guard count > 0, !components.isEmpty else { return scores }
         denseColumns.withUnsafeBufferPointer { dense in
             scores.withUnsafeMutableBufferPointer { out in
@@ -313,42 +386,55 @@ public struct VectorIndex: Sendable {
         return scores
     }
 
-    /// An entry's score from its best paraphrase cosine and the sum of all its paraphrase
-    /// cosines (the centroid cosine is that sum over the centroid's norm).
+    /// An entry's score: its best paraphrase blended with its centroid, from the sums of its
+    /// paraphrases' scores in each block (`sums[b]`).
     @inline(__always)
-    func blended(best: Float, sum: Float, centroidNorm: Float) -> Float {
-        (1 - centroidWeight) * best + centroidWeight * sum / centroidNorm
+    private func blended(best: Float, entry e: Int, sums: (Int) -> Float) -> Float {
+        var centroid: Float = 0
+        for b in 0..<blockCount {
+            let norm = centroidNorms[e * blockCount + b]
+            if norm > 0 { centroid += sums(b) / norm }
+        }
+        return (1 - centroidWeight) * best + centroidWeight * centroid
     }
 
     /// Entry scores for paraphrase `row` used as a query against the corpus without it
     /// (leave-one-out): its own entry is scored from its other paraphrases, with the
-    /// centroid recomputed without it. `scores` are the row's similarities to all rows.
+    /// centroid recomputed without it. `scores` are the row's similarities (`blockScores`).
     /// Returns the best entry other than `row`'s own, and the own entry's score (nil
     /// when it has no other paraphrase).
-    func leaveOneOut(row: Int, scores: [Float]) -> (best: EntryHit?, own: EntryHit?) {
+    func leaveOneOut(row: Int, scores: BlockScores) -> (best: EntryHit?, own: EntryHit?) {
         let ownEntry = Int(owner[row])
+        let blocks = scores.perBlock.count
         var best = [Float](repeating: -.infinity, count: entryCount)
         var bestParaphrase = [Int](repeating: -1, count: entryCount)
-        var sum = [Float](repeating: 0, count: entryCount)
+        var sums = [Float](repeating: 0, count: entryCount * blocks)
         for i in 0..<count where i != row {
             let e = Int(owner[i])
-            if scores[i] > best[e] {
-                best[e] = scores[i]
+            if scores.joint[i] > best[e] {
+                best[e] = scores.joint[i]
                 bestParaphrase[e] = i
             }
-            sum[e] += scores[i]
+            for b in 0..<blocks { sums[e * blocks + b] += scores.perBlock[b][i] }
         }
         var hits: [EntryHit] = []
         for e in 0..<entryCount where bestParaphrase[e] >= 0 {
             var score = best[e]
-            if !centroidNorms.isEmpty && centroidNorms[e] > 0 {
-                var norm = centroidNorms[e]
-                if e == ownEntry {
-                    // |S - v|^2 = |S|^2 - 2 S.v + |v|^2, with S.v the sum of v's cosines to its entry (itself included).
-                    // |v|^2 is the row's similarity to itself (1, or less when a block of it is empty).
-                    norm = max(0, norm * norm - 2 * (sum[e] + scores[row]) + scores[row]).squareRoot()
+            if !centroidNorms.isEmpty {
+                if e == ownEntry && blocks == blockCount {
+                    // |U - u|^2 = |U|^2 - 2 U.u + |u|^2 per block, |u| being 1 for a non-empty block.
+                    var centroid: Float = 0
+                    for b in 0..<blocks {
+                        let norm = centroidNorms[e * blocks + b]
+                        let dot = ownCentroidDots[row * blocks + b]
+                        let own: Float = dot != 0 ? 1 : 0  // a non-empty block's dot includes its own 1
+                        let without = max(0, norm * norm - 2 * dot + own).squareRoot()
+                        if without > 1e-6 { centroid += sums[e * blocks + b] / without }
+                    }
+                    score = (1 - centroidWeight) * best[e] + centroidWeight * centroid
+                } else if blocks == blockCount {
+                    score = blended(best: best[e], entry: e) { sums[e * blocks + $0] }
                 }
-                if norm > 0 { score = blended(best: best[e], sum: sum[e], centroidNorm: norm) }
             }
             hits.append(EntryHit(entry: e, paraphrase: bestParaphrase[e], score: score))
         }
@@ -409,55 +495,59 @@ public struct VectorIndex: Sendable {
 
     /// The best `limit` entries for a query, best first. An entry scores as its
     /// best paraphrase, blended with its centroid by `centroidWeight`; ties keep corpus order.
+    /// Blocks with a baseline score (cosine − baseline) / (1 − baseline), applied here to the
+    /// entry's blended score (the blend is linear, so this equals blending calibrated cosines).
     public func search(_ query: ArraySlice<Float>, limit: Int) -> [EntryHit] {
-        rank(similarities(to: query), limit: limit)
+        let (components, offset) = prepared(query)
+        var hits = rank(BlockScores(blocks: blockSimilarities(prepared: components)), limit: limit)
+        if offset != 0 { for i in hits.indices { hits[i].score -= offset } }
+        return hits
     }
 
     /// Aggregates paraphrase scores into entry hits and keeps the best `limit`.
-    public func rank(_ scores: [Float], limit: Int) -> [EntryHit] {
+    func rank(_ scores: BlockScores, limit: Int) -> [EntryHit] {
         guard limit > 0, entryCount > 0 else { return [] }
         var best = [Float](repeating: -.infinity, count: entryCount)
         var bestParaphrase = [Int32](repeating: -1, count: entryCount)
         let blend = !centroidNorms.isEmpty
-        var sum = [Float](repeating: 0, count: blend ? entryCount : 0)
+        // Per block when blending (`blockSimilarities` gives one array per block then).
+        let blocks = blend ? scores.perBlock.count : 0
+        var sums = [Float](repeating: 0, count: entryCount * blocks)
         if let entryStart {
-            // Each entry's rows are contiguous: running max and sum stay in registers.
-            scores.withUnsafeBufferPointer { scores in
+            // Each entry's rows are contiguous: running max and sums stay in registers.
+            scores.joint.withUnsafeBufferPointer { joint in
                 for e in 0..<entryCount {
                     let start = Int(entryStart[e])
                     let end = Int(entryStart[e + 1])
                     guard start < end else { continue }
-                    var top = scores[start]
+                    var top = joint[start]
                     var at = start
-                    var total: Float = 0
-                    for i in start..<end {
-                        let score = scores[i]
-                        if score > top {
-                            top = score
-                            at = i
-                        }
-                        total += score
+                    for i in start..<end where joint[i] > top {
+                        top = joint[i]
+                        at = i
                     }
                     best[e] = top
                     bestParaphrase[e] = Int32(at)
-                    if blend { sum[e] = total }
+                    for b in 0..<blocks {
+                        var total: Float = 0
+                        scores.perBlock[b].withUnsafeBufferPointer { block in for i in start..<end { total += block[i] } }
+                        sums[e * blocks + b] = total
+                    }
                 }
             }
         } else {
-            scores.withUnsafeBufferPointer { scores in
-                for i in 0..<count {
-                    let e = Int(owner[i])
-                    if scores[i] > best[e] {
-                        best[e] = scores[i]
-                        bestParaphrase[e] = Int32(i)
-                    }
-                    if blend { sum[e] += scores[i] }
+            for i in 0..<count {
+                let e = Int(owner[i])
+                if scores.joint[i] > best[e] {
+                    best[e] = scores.joint[i]
+                    bestParaphrase[e] = Int32(i)
                 }
+                for b in 0..<blocks { sums[e * blocks + b] += scores.perBlock[b][i] }
             }
         }
         if blend {
-            for e in 0..<entryCount where centroidNorms[e] > 0 {
-                best[e] = blended(best: best[e], sum: sum[e], centroidNorm: centroidNorms[e])
+            for e in 0..<entryCount where bestParaphrase[e] >= 0 {
+                best[e] = blended(best: best[e], entry: e) { sums[e * blocks + $0] }
             }
         }
         // Keep the best `limit` in a small sorted array: most entries fail the first comparison.

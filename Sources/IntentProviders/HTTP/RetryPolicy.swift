@@ -35,18 +35,26 @@ public struct RetryPolicy: Sendable {
         return .retry(after: min(exponential, maxBackoff) * random)
     }
 
-    /// `retry-after-ms` (milliseconds) or `Retry-After` (seconds, or an HTTP date).
+    /// `retry-after-ms` (milliseconds) or `Retry-After` (seconds, or an HTTP date). Whatever
+    /// the server sends (`inf`, `nan`, `1e300`, negative), the delay is clamped before it
+    /// becomes a `Duration`: a provider cannot crash the process with a header.
     static func retryAfter(_ headers: [String: String], now: Date = Date()) -> Duration? {
-        if let ms = headers["retry-after-ms"].flatMap(Double.init), ms >= 0 { return .milliseconds(Int64(ms)) }
+        if let ms = headers["retry-after-ms"].flatMap(Double.init), ms >= 0 { return bounded(milliseconds: ms) }
         guard let value = headers["retry-after"] else { return nil }
         if let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
-            return .milliseconds(Int64(seconds * 1_000))
+            return bounded(milliseconds: seconds * 1_000)
         }
         let format = DateFormatter()
         format.locale = Locale(identifier: "en_US_POSIX")
         format.timeZone = TimeZone(identifier: "GMT")
         format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = format.date(from: value) else { return nil }
-        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1_000))
+        return bounded(milliseconds: max(0, date.timeIntervalSince(now)) * 1_000)
+    }
+
+    /// A day at most (longer than any `maxRetryAfter`, so it still means "give up"); nil for NaN.
+    static func bounded(milliseconds: Double) -> Duration? {
+        guard !milliseconds.isNaN else { return nil }
+        return .milliseconds(Int64(min(max(milliseconds, 0), 86_400_000)))
     }
 }

@@ -2,14 +2,24 @@ import Foundation
 import IntentCore
 import IntentNeural
 
-/// The built-in embedders by name, and the neural model they share: loaded once per
+/// The built-in embedders by name, and the neural models they share: loaded once per
 /// process (weights memory-mapped), reused across corpus reloads.
 enum EmbedderFactory {
-    static let names = [LexicalEmbedder.name, NeuralEmbedder.name, HybridEmbedder.name]
-    /// The default when the model directory exists (chosen by measurement: see README, "Embedders").
-    static let defaultWithModel = HybridEmbedder.name
-    /// Share of the neural cosine in a hybrid score (chosen by measurement: see README, "Embedders").
+    static let multilingual = "multilingual"
+    static let names = [LexicalEmbedder.name, NeuralEmbedder.name, HybridEmbedder.name, multilingual]
+    /// Share of the neural cosines in a hybrid or multilingual score (chosen by measurement: see README, "Embedders").
     static let defaultNeuralWeight: Float = 0.8
+    /// The multilingual model's part of that share when the English model blends in too (README, "Embedders").
+    static let defaultMultilingualWeight: Float = 0.5
+
+    /// The default embedder for the models on disk: `multilingual` with the multilingual
+    /// model, else `hybrid` with the English one, else `lexical` (chosen by measurement: README, "Embedders").
+    static func defaultEmbedder(model: String, multilingual path: String) -> String {
+        if NeuralEmbedder.e5File(at: path) != nil || FileManager.default.fileExists(atPath: path + "/model.safetensors") {
+            return multilingual
+        }
+        return FileManager.default.fileExists(atPath: model + "/model.safetensors") ? HybridEmbedder.name : LexicalEmbedder.name
+    }
 
     /// The built-in embedder `name` (the configured one unless a store says otherwise). A
     /// model that cannot load is an error, unless the configuration allows the lexical
@@ -18,20 +28,39 @@ enum EmbedderFactory {
     static func make(_ name: String, _ configuration: ServiceConfiguration, model: NeuralModelCache, cacheEntries: Int) throws
         -> any Embedder
     {
-        switch name {
-        case NeuralEmbedder.name, HybridEmbedder.name:
-            let neural: CachingEmbedder
-            do {
-                neural = try model.load(configuration.modelPath, cacheEntries: cacheEntries)
-            } catch {
-                guard configuration.neuralFallback || !configuration.embedderIsExplicit else { throw error }
-                model.recordFallback("neural model unusable, answering with the lexical embedder: \(error.description)")
-                return LexicalEmbedder()
-            }
-            if name == NeuralEmbedder.name { return neural }
-            return HybridEmbedder(lexical: LexicalEmbedder(), semantic: neural, semanticShare: configuration.neuralWeight)
-        default:
+        guard name != LexicalEmbedder.name else { return LexicalEmbedder() }
+        do {
+            return try neural(name, configuration, model: model, cacheEntries: cacheEntries)
+        } catch {
+            guard configuration.neuralFallback || !configuration.embedderIsExplicit else { throw error }
+            model.recordFallback("neural model unusable, answering with the lexical embedder: \(error.description)")
             return LexicalEmbedder()
+        }
+    }
+
+    private static func neural(_ name: String, _ configuration: ServiceConfiguration, model: NeuralModelCache, cacheEntries: Int)
+        throws(NeuralModelError) -> any Embedder
+    {
+        switch name {
+        case multilingual:
+            let multilingualModel = try model.loadModel(configuration.multilingualModelPath, cacheEntries: cacheEntries)
+            // The English model blends in when present: it reads English better than the multilingual one.
+            let english = try? model.loadModel(configuration.modelPath, cacheEntries: cacheEntries)
+            let share = configuration.neuralWeight
+            var parts = [HybridEmbedder.Part]()
+            let multilingualShare = english == nil ? share : share * configuration.multilingualWeight
+            if let english, multilingualShare < share {
+                // Scaled by the share of words it knows whole: it gives way on other languages.
+                let reader: any Embedder = KnownWordsEmbedder(english.cached, model: english.model) ?? english.cached
+                parts.append(.init(reader, share: share - multilingualShare, baseline: english.model.unrelatedCosine))
+            }
+            parts.append(.init(multilingualModel.cached, share: multilingualShare, baseline: multilingualModel.model.unrelatedCosine))
+            return HybridEmbedder(lexical: LexicalEmbedder(), parts: parts, label: multilingual)
+        case NeuralEmbedder.name:
+            return try model.load(configuration.modelPath, cacheEntries: cacheEntries)
+        default:
+            let neural = try model.load(configuration.modelPath, cacheEntries: cacheEntries)
+            return HybridEmbedder(lexical: LexicalEmbedder(), semantic: neural, semanticShare: configuration.neuralWeight)
         }
     }
 
@@ -41,7 +70,22 @@ enum EmbedderFactory {
     /// "Embedders"): on corpus/eval, hybrid at 0.35 keeps accuracy (85.8%) and cuts false
     /// accepts from 26.7% (at 0.25) to 6.7%.
     static func defaultThreshold(_ name: String) -> Float {
-        name == LexicalEmbedder.name ? MatchPolicy.defaultThreshold : 0.35
+        switch name {
+        case LexicalEmbedder.name: MatchPolicy.defaultThreshold
+        case multilingual: multilingualThreshold
+        default: 0.35
+        }
+    }
+
+    /// Chosen by measurement (README, "Embedders"): the best accuracy on corpus/eval and the
+    /// multilingual file together that accepts no more out-of-scope questions than the
+    /// hybrid did (6.7% on corpus/eval); the margin is wider because cross-lingual scores run
+    /// lower and closer together, and a close call is better offered as candidates.
+    static let multilingualThreshold: Float = 0.325
+
+    /// The default margin: wider for the multilingual blend (see `multilingualThreshold`).
+    static func defaultMargin(_ name: String) -> Float {
+        name == multilingual ? 0.05 : MatchPolicy.defaultMargin
     }
 
     /// The built-in embedder that made a stored vector set, from its id (`lexical-v1/…`, `hybrid-v1/…`).
@@ -49,29 +93,40 @@ enum EmbedderFactory {
         names.first { id.hasPrefix($0 + "-") }
     }
 
-    /// What the service's start-up log says about the neural model when it is not in use.
+    /// What the service's start-up log says about the neural models when they are not in use.
     static func modelAdvice(_ configuration: ServiceConfiguration) -> String? {
-        guard configuration.embedder == LexicalEmbedder.name, !configuration.embedderIsExplicit, !configuration.providers.isRemote else {
+        guard configuration.embedder != multilingual, !configuration.embedderIsExplicit, !configuration.providers.isRemote else {
             return nil
         }
-        return "embedder lexical: no neural model at \(configuration.modelPath); scripts/model fetches all-MiniLM-L6-v2 there (then the default is \(defaultWithModel))"
+        return "embedder \(configuration.embedder): no multilingual model at \(configuration.multilingualModelPath); scripts/model fetches multilingual-e5-small and all-MiniLM-L6-v2 into models/ (then the default is \(multilingual))"
     }
 }
 
-/// One loaded neural model per directory, shared by every matcher the process builds, with
-/// the embedding cache in front of it (repeated questions skip the model).
+/// One loaded neural model per path, shared by every matcher the process builds, with the
+/// embedding cache in front of it (repeated questions skip the model).
 final class NeuralModelCache: Sendable {
-    private let loaded = Locked<[String: CachingEmbedder]>([:])
+    private let loaded = Locked<[String: LoadedModel]>([:])
 
-    func load(_ directory: String, cacheEntries: Int) throws(NeuralModelError) -> CachingEmbedder {
-        if let model = loaded.current[directory] { return model }
-        let model = CachingEmbedder(try NeuralEmbedder(directory: directory), capacity: cacheEntries)
-        loaded.withLock { $0[directory] = model }
+    /// A model and its embedding cache.
+    struct LoadedModel: Sendable {
+        let model: NeuralEmbedder
+        let cached: CachingEmbedder
+    }
+
+    func load(_ path: String, cacheEntries: Int) throws(NeuralModelError) -> CachingEmbedder {
+        try loadModel(path, cacheEntries: cacheEntries).cached
+    }
+
+    func loadModel(_ path: String, cacheEntries: Int) throws(NeuralModelError) -> LoadedModel {
+        if let model = loaded.current[path] { return model }
+        let neural = try NeuralEmbedder(directory: path)
+        let model = LoadedModel(model: neural, cached: CachingEmbedder(neural, capacity: cacheEntries))
+        loaded.withLock { $0[path] = model }
         return model
     }
 
-    /// The cache in front of the loaded model, for metrics.
-    var caches: [CachingEmbedder] { Array(loaded.current.values) }
+    /// The caches in front of the loaded models, for metrics.
+    var caches: [CachingEmbedder] { loaded.current.values.map(\.cached) }
 
     private let fallback = Locked<String?>(nil)
 

@@ -2,6 +2,7 @@ import Foundation
 import IntentCore
 import IntentNeural
 import IntentServer
+import IntentStore
 import Logging
 
 /// The resolved, typed configuration of a command (see `Setting` for the keys).
@@ -12,17 +13,23 @@ struct ServiceConfiguration {
     /// The index store (`sqlite:PATH`); nil: the default store when it exists and no corpus is named.
     var store: String?
     var rules: String?
-    /// lexical, neural or hybrid: the built-in embedder (the fallback when a remote provider embeds).
+    /// lexical, neural, hybrid or multilingual: the built-in embedder (the fallback when a remote provider embeds).
     var embedder: String
     /// Whether the embedder was named; an implicit neural default falls back to lexical on a broken model.
     var embedderIsExplicit: Bool
     /// The sentence-transformers model directory for the neural and hybrid embedders.
     var modelPath: String
+    /// The multilingual model (an E5S1 file or a sentence-transformers directory) of the multilingual embedder.
+    var multilingualModelPath: String
     var neuralWeight: Float
+    /// The multilingual model's part of the neural share when the English model blends in too.
+    var multilingualWeight: Float
     /// On a missing or broken model: answer with the lexical embedder (logged) instead of failing.
     var neuralFallback: Bool
     /// Whether the threshold was set; else it is the embedder's default.
     var thresholdIsExplicit: Bool
+    /// Whether the margin was set; else it is the embedder's default.
+    var marginIsExplicit: Bool
     var policy: MatchPolicy
     var host: String
     var port: Int
@@ -36,19 +43,26 @@ struct ServiceConfiguration {
         corpus = layers.string(.corpus, default: "corpus")
         corpusIsExplicit = layers.raw(.corpus) != nil
         store = layers.optionalString(.store)
+        if let store, !store.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: store) {
+            throw ConfigurationError("\(layers.raw(.store)?.origin ?? "store"): \(UnsupportedStoreURL.explain(scheme))")
+        }
         rules = layers.optionalString(.rules)
         providers = try ProviderSettings(layers)
         modelPath = providers.isRemote ? NeuralEmbedder.defaultDirectory : layers.string(.model, default: NeuralEmbedder.defaultDirectory)
         embedderIsExplicit = layers.raw(.embedder) != nil
-        let modelPresent = !providers.isRemote && FileManager.default.fileExists(atPath: modelPath + "/model.safetensors")
+        multilingualModelPath = layers.string(.multilingualModel, default: NeuralEmbedder.multilingualDirectory)
         embedder = try layers.choice(
-            .embedder, default: modelPresent ? EmbedderFactory.defaultWithModel : LexicalEmbedder.name, from: EmbedderFactory.names)
+            .embedder,
+            default: providers.isRemote ? LexicalEmbedder.name : EmbedderFactory.defaultEmbedder(model: modelPath, multilingual: multilingualModelPath),
+            from: EmbedderFactory.names)
         neuralWeight = try layers.float(.neuralWeight, default: EmbedderFactory.defaultNeuralWeight, in: 0...1)
+        multilingualWeight = try layers.float(.multilingualWeight, default: EmbedderFactory.defaultMultilingualWeight, in: 0...1)
         thresholdIsExplicit = layers.raw(.threshold) != nil
+        marginIsExplicit = layers.raw(.margin) != nil
         neuralFallback = try layers.choice(.neuralFallback, default: "fail", from: ["fail", "lexical"]) == "lexical"
         policy = MatchPolicy(
             threshold: try layers.float(.threshold, default: EmbedderFactory.defaultThreshold(embedder), in: 0...1),
-            margin: try layers.float(.margin, default: MatchPolicy.defaultMargin, in: 0...1),
+            margin: try layers.float(.margin, default: EmbedderFactory.defaultMargin(embedder), in: 0...1),
             topK: try layers.int(.topK, default: 5, in: 1...20),
             fallbackReply: layers.string(.fallbackReply, default: MatchPolicy.defaultFallbackReply))
         host = layers.string(.host, default: "127.0.0.1")

@@ -96,6 +96,7 @@ final class ServiceFactory: Sendable {
         {
             embedder = try localEmbedder(stored)
             if !configuration.thresholdIsExplicit { policy.threshold = EmbedderFactory.defaultThreshold(stored) }
+            if !configuration.marginIsExplicit { policy.margin = EmbedderFactory.defaultMargin(stored) }
         } else {
             embedder = try await queryEmbedder(dimension: index.vectors.dimension)
         }

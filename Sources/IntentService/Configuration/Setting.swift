@@ -29,6 +29,8 @@ enum Setting: String, CaseIterable {
     case store
     case neuralWeight = "neural_weight"
     case neuralFallback = "neural_fallback"
+    case multilingualModel = "multilingual_model"
+    case multilingualWeight = "multilingual_weight"
 
     /// The config-file key.
     var key: String { rawValue }

@@ -12,6 +12,15 @@ enum EvaluationSummary {
         let rows = SummaryRows.rows(r)
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { lines.append("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+        if let languages = r.perLanguage {
+            lines.append("")
+            lines.append("  language  questions  accuracy  top-1   out-of-scope recall")
+            for l in languages {
+                lines.append(
+                    "  \(l.language.padding(toLength: 8, withPad: " ", startingAt: 0))  \(String(l.questions).padding(toLength: 9, withPad: " ", startingAt: 0))  \(pct(l.accuracy).padding(toLength: 8, withPad: " ", startingAt: 0))  \(pct(l.top1).padding(toLength: 6, withPad: " ", startingAt: 0))  \(pct(l.oosRecall))"
+                )
+            }
+        }
         lines.append("")
         let best = r.recommended.bestAccuracy
         lines.append(
