@@ -52,16 +52,10 @@ public struct NeuralEmbedder: Embedder {
         if let e5Path = Self.e5File(at: path) {
             let file = try E5S1File(path: e5Path)
             configuration = file.configuration
-            // The file's per-character table approximates the model's normalisation; the real
-            // Hugging Face tokenizer.json, when it sits beside the file, is exact.
-            let folder = (e5Path as NSString).deletingLastPathComponent
-            if case .unigram(let exact)? = try? SentenceTokenizer.load(directory: folder, maxLength: configuration.maxSequenceLength),
-                exact.vocabularySize == file.tokenizer.vocabularySize
-            {
-                tokenizer = .unigram(exact)
-            } else {
-                tokenizer = .unigram(file.tokenizer)
-            }
+            // The file's per-character table approximates the model's normalisation; the rules of
+            // the real Hugging Face tokenizer.json, when it sits beside the file, are exact.
+            let json = (e5Path as NSString).deletingLastPathComponent + "/tokenizer.json"
+            tokenizer = .unigram(file.tokenizer.withPrecompiledRules(ofTokenizerJSON: json) ?? file.tokenizer)
             prefix = "query: "
             weightsPath = e5Path
             source = file

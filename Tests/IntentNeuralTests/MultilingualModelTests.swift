@@ -15,8 +15,11 @@ import Testing
             Issue.record("tokenizer.json was not read as a Unigram tokenizer")
             return
         }
+        // The service's tokenizer: the E5S1 file's pieces with the rules of the tokenizer.json beside it.
+        let service = try MultilingualModel.shared().tokenizer
         for reference in try MultilingualModel.reference().tokens {
             #expect(tokenizer.encode(reference.text) == reference.ids, "\(reference.text.debugDescription)")
+            #expect(service.encode(reference.text) == reference.ids, "\(reference.text.debugDescription)")
         }
     }
 

@@ -126,3 +126,29 @@ extension UnigramTokenizer {
         }
     }
 }
+
+extension UnigramTokenizer {
+    /// The same tokenizer with the Hugging Face normaliser of the model's `tokenizer.json` (its
+    /// `Precompiled` rules, then runs of spaces collapsed), read without parsing the whole file:
+    /// the 17 MB JSON of multilingual-e5 takes most of a second and ~100 MB to parse, and its
+    /// 250,002 pieces are the ones the E5S1 file already has. Nil when the file has no
+    /// `precompiled_charsmap` or it does not decode.
+    func withPrecompiledRules(ofTokenizerJSON path: String) -> UnigramTokenizer? {
+        guard let data = FileManager.default.contents(atPath: path),
+            let key = data.range(of: Data("\"precompiled_charsmap\"".utf8))
+        else { return nil }
+        var at = key.upperBound
+        func skipSpaces() { while at < data.endIndex, [0x20, 0x0A, 0x0D, 0x09].contains(data[at]) { at += 1 } }
+        skipSpaces()
+        guard at < data.endIndex, data[at] == UInt8(ascii: ":") else { return nil }
+        at += 1
+        skipSpaces()
+        guard at < data.endIndex, data[at] == UInt8(ascii: "\""), let end = data[(at + 1)...].firstIndex(of: UInt8(ascii: "\""))
+        else { return nil }
+        guard let bytes = Data(base64Encoded: data[(at + 1)..<end]), let map = try? PrecompiledCharsmap([UInt8](bytes)) else { return nil }
+        return UnigramTokenizer(
+            vocabulary: vocabulary, normalizer: UnigramNormalizer(steps: [.precompiled(map), .collapseSpaces]), beginID: beginID, endID: endID,
+            unknownID: unknownID, controlIDs: controlIDs, maxLength: maxLength, prependSpace: prependSpace, splitWords: splitWords)
+    }
+}
+

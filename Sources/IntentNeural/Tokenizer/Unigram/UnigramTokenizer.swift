@@ -16,7 +16,7 @@ public struct UnigramTokenizer: Sendable {
     /// Viterbi runs per "▁"-led word rather than over the whole text.
     let splitWords: Bool
     /// Control pieces (`<s>`, `</s>`, `<pad>`, `<unk>`) never match text.
-    private let controlIDs: Set<Int32>
+    let controlIDs: Set<Int32>
     /// What an unknown character scores: the lowest piece score minus 10 (SentencePiece's penalty).
     private let unknownScore: Float
 
