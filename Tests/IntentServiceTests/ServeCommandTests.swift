@@ -36,11 +36,18 @@ import Testing
 
         var log: String { output.text.withLock { $0 } }
 
-        /// Waits until the log contains `text`, for at most `seconds`.
-        func waitFor(_ text: String, seconds: Double = 20) async throws -> Bool {
+        /// Waits until the log contains `text`, or the process has exited without printing it.
+        /// The deadline is only a safety net against a hang: start-up loads two sentence models
+        /// and embeds the corpus, which under a full parallel test run on two cores has taken
+        /// over 20 s (the old fixed wait, which failed a first run on a fresh clone).
+        func waitFor(_ text: String, seconds: Double = 180) async throws -> Bool {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
                 if log.contains(text) { return true }
+                if !process.isRunning {
+                    try await Task.sleep(for: .milliseconds(100))  // the pipe's last bytes
+                    return log.contains(text)
+                }
                 try await Task.sleep(for: .milliseconds(50))
             }
             return false
@@ -98,7 +105,7 @@ import Testing
         kill(server.process.processIdentifier, SIGHUP)
         #expect(try await server.waitFor("SIGHUP: reloading"))
         let reloads = { server.log.components(separatedBy: "corpus loaded").count - 1 }
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(120)  // a safety net: the loop ends at the second load
         while reloads() < 2 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(reloads() == 2)
 
