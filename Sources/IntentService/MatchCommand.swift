@@ -48,15 +48,12 @@ struct MatchCommand: AsyncParsableCommand {
         try await runBatch(service)
     }
 
-    /// Reads stdin in chunks (on a blocking-I/O thread) and decides each chunk in one batch.
+    /// Reads stdin (on a blocking-I/O thread) and decides whatever lines have arrived, up to 256,
+    /// in one batch: each answer is written as soon as no more input is waiting.
     private func runBatch(_ service: MatchService) async throws {
-        let chunkSize = 256
+        let input = UncheckedSendable(InputLines())
         while true {
-            let lines = try await BlockingIO.run { () -> [String]? in
-                var lines: [String] = []
-                while lines.count < chunkSize, let line = readLine(strippingNewline: true) { lines.append(line) }
-                return lines.isEmpty ? nil : lines
-            }
+            let lines = try await BlockingIO.run { input.value.next(limit: 256) }
             guard let lines else { break }
             var output = ""
             for decision in await service.match(lines, topK: topK) {

@@ -86,6 +86,46 @@ import Testing
         #expect(decisions[3]["id"] as? String == "refund_time")
     }
 
+    /// A program that writes one message and waits for its answer (a pipe, a chat bridge)
+    /// gets it while its input stays open: batch mode answers what has arrived.
+    @Test func batchModeAnswersEachLineWhileInputStaysOpen() async throws {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["match", "--embedder", "lexical"]
+        process.currentDirectoryURL = Self.root
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // A failure must not hang the suite: after a minute the process goes, and the read ends.
+        nonisolated(unsafe) let running = process
+        let watchdog = Task {
+            try? await Task.sleep(for: .seconds(60))
+            if running.isRunning { running.terminate() }
+        }
+        defer {
+            watchdog.cancel()
+            if process.isRunning { process.terminate() }
+        }
+        let reader = output.fileHandleForReading
+        func answer(to message: String) async throws -> [String: Any] {
+            input.fileHandleForWriting.write(Data((message + "\n").utf8))
+            // Blocks until the answer's line arrives; it would hang for good if answers waited for more input.
+            let line = try await BlockingIO.run { () -> String in
+                var bytes: [UInt8] = []
+                while let byte = try reader.read(upToCount: 1)?.first, byte != 0x0A { bytes.append(byte) }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            return try decode(Substring(line))
+        }
+        #expect(try await answer(to: "转人工")["rule"] as? String == "human_handover")
+        #expect(try await answer(to: "how long does shipping take")["id"] as? String == "shipping_time")
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
     @Test func invalidCorpusExitsTwoListingProblems() async throws {
         let dir = NSTemporaryDirectory() + "intent-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -72,4 +72,37 @@ import Testing
         server.stop()
         #expect(!server.log.contains(Self.key))
     }
+
+    /// A key becomes a header: a CR/LF in it (a pasted key with a line break, or an attempt to
+    /// smuggle a header) is refused before any request, without echoing the key.
+    @Test func keysWithControlCharactersAreRefused() async throws {
+        let smuggled = "sk-abc123\r\nX-Injected: yes"
+        let r = try await cli.run(
+            ["match", "--provider", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "hello"],
+            environment: ["OPENAI_API_KEY": smuggled])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("OPENAI_API_KEY: the key contains a control character"), "\(r.stderr)")
+        #expect(!r.stderr.contains("sk-abc123"))
+    }
+
+    /// Plain http:// carries the key in the clear: allowed to this machine, refused to any other
+    /// host unless allow_insecure_http says so.
+    @Test func plainHTTPToAnotherHostIsRefusedUnlessAllowed() async throws {
+        let remote = ["match", "--provider", "openai", "--base-url", "http://embeddings.example.com/v1", "--model", "m", "hello"]
+        let refused = try await cli.run(remote, environment: ["OPENAI_API_KEY": Self.key])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--base-url: 'http://embeddings.example.com/v1' is plain http to another host"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains(Self.key))
+        let chat = try await cli.run(
+            ["match", "--llm", "deepseek", "--llm-base-url", "http://10.1.2.3:8000", "hello"], environment: ["DEEPSEEK_API_KEY": Self.key])
+        #expect(chat.status == 2)
+        #expect(chat.stderr.contains("--llm-base-url"), "\(chat.stderr)")
+        // Allowed, the provider settings pass and the next setting is read (a bad threshold here,
+        // so that nothing ever contacts the other host).
+        let allowed = try await cli.run(
+            remote, environment: ["OPENAI_API_KEY": Self.key, "INTENT_ALLOW_INSECURE_HTTP": "true", "INTENT_THRESHOLD": "high"])
+        #expect(allowed.status == 2)
+        #expect(!allowed.stderr.contains("plain http"), "\(allowed.stderr)")
+        #expect(allowed.stderr.contains("INTENT_THRESHOLD: 'high' is not a number"), "\(allowed.stderr)")
+    }
 }

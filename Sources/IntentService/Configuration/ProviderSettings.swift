@@ -33,6 +33,8 @@ struct ProviderSettings {
     var cacheEntries: Int
 
     var isRemote: Bool { provider != "local" }
+    /// Send keys over plain http:// to hosts other than this machine (off: refused).
+    var allowInsecureHTTP: Bool
 
     init(_ layers: ConfigurationLayers, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
         provider = try layers.choice(.provider, default: "local", from: Self.embeddingProviders)
@@ -72,6 +74,9 @@ struct ProviderSettings {
         if llm != "none" && llmKey == nil && !llmBaseURL.contains("127.0.0.1") && !llmBaseURL.contains("localhost") {
             throw ConfigurationError("llm \(llm): no API key; set \(defaults.variable) (or llm_api_key_file)")
         }
+        allowInsecureHTTP = try layers.choice(.allowInsecureHTTP, default: "false", from: ["true", "false"]) == "true"
+        if provider != "local" { try Self.checkTransport(baseURL, setting: .baseURL, layers: layers, allowInsecure: allowInsecureHTTP) }
+        if llm != "none" { try Self.checkTransport(llmBaseURL, setting: .llmBaseURL, layers: layers, allowInsecure: allowInsecureHTTP) }
         timeout = .milliseconds(try layers.int(.providerTimeoutMs, default: 10_000, in: 100...300_000))
         deadline = .milliseconds(try layers.int(.deadlineMs, default: 1_500, in: 50...120_000))
         fallback = try layers.choice(.fallback, default: "local", from: ["local", "rules"])
@@ -79,17 +84,43 @@ struct ProviderSettings {
         cacheEntries = try layers.int(.cacheEntries, default: 10_000, in: 1...10_000_000)
     }
 
-    /// The key from `file` (its first line) or the environment variable.
+    /// The key from `file` (its first line) or the environment variable. A key becomes an
+    /// HTTP header: one with a control character (a CR/LF would start a header of its own) is
+    /// refused, naming where it came from but not the key.
     private static func key(_ layers: ConfigurationLayers, file setting: Setting, variable: String, environment: [String: String])
         throws(ConfigurationError) -> Secret?
     {
+        let value: String
+        let origin: String
         if let path = layers.optionalString(setting) {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8),
                 let line = text.split(whereSeparator: \.isNewline).first, !line.trimmingCharacters(in: .whitespaces).isEmpty
             else { throw ConfigurationError("\(setting.key): cannot read a key from \(path)") }
-            return Secret(line.trimmingCharacters(in: .whitespaces))
+            (value, origin) = (line.trimmingCharacters(in: .whitespaces), "\(setting.key) (\(path))")
+        } else {
+            guard let raw = environment[variable], !raw.isEmpty else { return nil }
+            (value, origin) = (raw, variable)
         }
-        guard let value = environment[variable], !value.isEmpty else { return nil }
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.value == 0x7F }) else {
+            throw ConfigurationError("\(origin): the key contains a control character (a line break?); it cannot be sent as a header")
+        }
         return Secret(value)
+    }
+
+    /// Keys travel in headers: plain http:// only to this machine (loopback), unless allowed.
+    private static func checkTransport(_ url: String, setting: Setting, layers: ConfigurationLayers, allowInsecure: Bool)
+        throws(ConfigurationError)
+    {
+        guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            let host = parsed.host, !host.isEmpty
+        else {
+            throw ConfigurationError("\(layers.raw(setting)?.origin ?? setting.key): '\(url)' is not an http(s) URL with a host")
+        }
+        guard scheme == "http", !allowInsecure else { return }
+        let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        guard loopback else {
+            throw ConfigurationError(
+                "\(layers.raw(setting)?.origin ?? setting.key): '\(url)' is plain http to another host: the API key would cross the network unencrypted; use https, or set allow_insecure_http: true (INTENT_ALLOW_INSECURE_HTTP=true) for a trusted private network")
+        }
     }
 }

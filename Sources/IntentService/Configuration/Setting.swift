@@ -31,6 +31,7 @@ enum Setting: String, CaseIterable {
     case neuralFallback = "neural_fallback"
     case multilingualModel = "multilingual_model"
     case multilingualWeight = "multilingual_weight"
+    case allowInsecureHTTP = "allow_insecure_http"
 
     /// The config-file key.
     var key: String { rawValue }
