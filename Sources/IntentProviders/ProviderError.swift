@@ -1,8 +1,9 @@
 import Foundation
+import IntentCore
 
 /// Why a provider call failed, worded for the person who configures the service.
 /// Never holds an API key: texts from provider responses are scrubbed of it.
-public enum ProviderError: Error, Sendable, CustomStringConvertible {
+public enum ProviderError: Error, Sendable, CustomStringConvertible, ClientSafeError {
     /// The provider answered with an error status.
     case http(provider: String, status: Int, code: String?, message: String, requestID: String?)
     /// No HTTP answer at all.
@@ -31,6 +32,20 @@ public enum ProviderError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What a client of the service may read (`degraded_reason` in `/match` and `/readyz`):
+    /// the provider, the status and our own words, never text from the provider's answer,
+    /// which can echo part of a key (OpenAI's 401 names `sk-proj-…MxYA`, DeepSeek's
+    /// `****fcc2`). The whole description goes to the service log.
+    public var clientDescription: String {
+        switch self {
+        case .http(let provider, let status, _, _, _): return "\(provider) answered HTTP \(status)"
+        case .transport(let provider, let error): return "\(provider): \(error)"
+        case .malformed(let provider, _): return "\(provider) sent an unexpected answer"
+        case .envelope(let provider, let code, _, _): return "\(provider) answered code \(code)"
+        case .circuitOpen, .configuration: return description
+        }
+    }
+
     private static func hint(status: Int, code: String?) -> String {
         switch (status, code) {
         case (401, _): return "; check the API key (OPENAI_API_KEY, DEEPSEEK_API_KEY or COZE_API_TOKEN)"
@@ -43,6 +58,21 @@ public enum ProviderError: Error, Sendable, CustomStringConvertible {
     /// Parses the error bodies providers send: OpenAI's nested `{"error": {"message", "type",
     /// "code"}}`, Ollama's flat `{"error": "text"}`, and TEI/vLLM's flat `{"message", "code"|"type"}`.
     static func details(of body: [UInt8]) -> (code: String?, message: String?) {
+        let (code, message) = rawDetails(of: body)
+        return (code, message.map(scrubMaskedKeys))
+    }
+
+    /// Masked keys as providers echo them (`sk-proj-****…MxYA`, `sk-ab…cdef`, `****fcc2`),
+    /// replaced: a key's visible ends are still part of it.
+    static func scrubMaskedKeys(_ text: String) -> String {
+        let range = NSRange(text.startIndex..., in: text)
+        return maskedKey.stringByReplacingMatches(in: text, range: range, withTemplate: "<redacted>")
+    }
+
+    private nonisolated(unsafe) static let maskedKey = try! NSRegularExpression(
+        pattern: #"\b(?:sk|pat|pk|rk)[-_][A-Za-z0-9_\-]*(?:\*+|…|\.{3,}|•+)[A-Za-z0-9_\-]*|(?:\*{3,}|•{3,})[A-Za-z0-9_\-]{2,12}"#)
+
+    private static func rawDetails(of body: [UInt8]) -> (code: String?, message: String?) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
             let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             return (nil, text.isEmpty ? nil : text)

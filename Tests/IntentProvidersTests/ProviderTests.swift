@@ -53,8 +53,28 @@ import Testing
             #expect(text.contains("HTTP 401"))
             #expect(text.contains("check the API key"))
             #expect(!text.contains("sk-wrong-key-123456"))
+            // The fake echoes the key masked, as OpenAI does ("sk-wrong*******3456"): no part of it stays.
+            #expect(!text.contains("3456") && !text.contains("sk-wrong"), "\(text)")
+            #expect(text.contains("Incorrect API key provided: <redacted>"), "\(text)")
+            let client = try #require(error as? ProviderError).clientDescription
+            #expect(client == "fake answered HTTP 401", "\(client)")
         }
         #expect(try await server.requests("/v1/embeddings") == 1)
+    }
+
+    /// DeepSeek's 401 shows the key's last four characters ("****3456"): scrubbed too.
+    @Test func maskedKeysInErrorBodiesAreScrubbed() {
+        let cases = [
+            "Incorrect API key provided: sk-proj-********************MxYA. You can find your API key at https://platform.openai.com.",
+            "Authentication Fails, Your api key: ****fcc2 is invalid",
+            "bad key sk-ab…cdef here",
+        ]
+        for text in cases {
+            let scrubbed = ProviderError.scrubMaskedKeys(text)
+            #expect(scrubbed.contains("<redacted>"), "\(text)")
+            for fragment in ["MxYA", "fcc2", "cdef", "sk-proj", "sk-ab"] { #expect(!scrubbed.contains(fragment), "\(scrubbed)") }
+        }
+        #expect(ProviderError.scrubMaskedKeys("Rate limit reached... try again") == "Rate limit reached... try again")
     }
 
     @Test(arguments: [

@@ -41,9 +41,13 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let decision = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(decision["degraded"] as? Bool == true)
-        #expect((decision["degraded_reason"] as? String)?.contains("HTTP 401") == true)
+        let reason = try #require(decision["degraded_reason"] as? String)
+        #expect(reason.contains("HTTP 401"))
+        // The provider's own words (which echo the key masked) stay out of what a client reads.
+        #expect(!reason.contains("Incorrect API key"), "\(reason)")
         #expect(decision["id"] as? String == "refund_request", "the local embedder answered")
         #expect(!r.stdout.contains(wrong) && !r.stderr.contains(wrong))
+        #expect(!r.stdout.contains(String(wrong.suffix(4))) && !r.stderr.contains(String(wrong.suffix(4))), "no part of the masked key")
     }
 
     @Test func deepSeekEmbeddingsAreAConfigurationError() async throws {

@@ -97,7 +97,7 @@ public struct MatchService: Sendable {
                 decisions = try await primary.match(messages, topK: topK)
             }
         } catch {
-            return await degraded(messages, topK: topK, reason: "embedder \(primary.embedder.id) failed: \(error)")
+            return await degraded(messages, topK: topK, reason: "embedder \(primary.embedder.id) failed: \(clientDescription(of: error))")
         }
         guard let disambiguator else { return decisions.map { ServiceDecision(decision: $0) } }
         let remaining = (deadline ?? .milliseconds(1_500)) - .nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
@@ -170,9 +170,10 @@ public struct MatchService: Sendable {
 /// (a libcurl transfer notices within its progress interval): a slow provider never
 /// holds the caller past the deadline.
 public enum Deadline {
-    public struct Exceeded: Error, CustomStringConvertible {
+    public struct Exceeded: Error, CustomStringConvertible, ClientSafeError {
         public var after: Duration
         public var description: String { "no answer within the \(after) deadline" }
+        public var clientDescription: String { description }
     }
 
     public static func run<T: Sendable>(_ deadline: Duration, _ operation: @escaping @Sendable () async throws -> T)

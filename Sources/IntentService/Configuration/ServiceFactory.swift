@@ -168,9 +168,11 @@ final class ServiceFactory: Sendable {
         } catch let error as CorpusValidationError {
             throw error
         } catch {
+            // The whole error for the operator; for clients (/readyz, degraded_reason) only what is safe to show.
+            logger.warning("embedder \(settings.provider) unavailable at load: \(error)")
             return MatchService(
-                primary: nil, primaryUnavailable: "embedder \(settings.provider) unavailable at load: \(error)", fallback: fallback,
-                disambiguator: disambiguator(), deadline: settings.deadline)
+                primary: nil, primaryUnavailable: "embedder \(settings.provider) unavailable at load: \(clientDescription(of: error))",
+                fallback: fallback, disambiguator: disambiguator(), deadline: settings.deadline)
         }
     }
 

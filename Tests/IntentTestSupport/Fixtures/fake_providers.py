@@ -88,6 +88,19 @@ class Handler(BaseHTTPRequestHandler):
     def authorized(self):
         return self.headers.get("Authorization") == "Bearer " + self.server.key
 
+    def presented_key(self):
+        auth = self.headers.get("Authorization") or ""
+        return auth[len("Bearer "):] if auth.startswith("Bearer ") else auth
+
+    def masked_openai(self):
+        """OpenAI's 401 names the key it got, masked: its first 8 and last 4 characters."""
+        key = self.presented_key()
+        return key[:8] + "*" * max(4, len(key) - 12) + key[-4:] if len(key) > 12 else "*" * len(key)
+
+    def masked_deepseek(self):
+        """DeepSeek's 401 names the key's last 4 characters."""
+        return "****" + self.presented_key()[-4:]
+
     def count(self, path):
         with LOCK:
             STATE["requests"][path] = STATE["requests"].get(path, 0) + 1
@@ -158,7 +171,7 @@ class Handler(BaseHTTPRequestHandler):
         self.count(path)
         body = self.read_body()
         if not self.authorized():
-            return self.openai_error(401, "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.", code="invalid_api_key")
+            return self.openai_error(401, "Incorrect API key provided: %s. You can find your API key at https://platform.openai.com/account/api-keys." % self.masked_openai(), code="invalid_api_key")
         b = next_behaviour()
         if self.apply_failure(b, "openai"):
             return
@@ -187,7 +200,7 @@ class Handler(BaseHTTPRequestHandler):
         self.count(path)
         body = self.read_body()
         if not self.authorized():
-            return self.openai_error(401, "Authentication Fails (no such user)", type_="authentication_error", code="invalid_api_key")
+            return self.openai_error(401, "Authentication Fails, Your api key: %s is invalid" % self.masked_deepseek(), type_="authentication_error", code="invalid_api_key")
         b = next_behaviour()
         if self.apply_failure(b, "openai"):
             return
