@@ -122,7 +122,7 @@ import Testing
     @Test func htmlReportIsSelfContainedWithItsCharts() async throws {
         let matcher = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
         let r = try await report(
-            [question("refund please", "refund", line: 1), question("when are you open", "track", line: 2), question("<b>x</b>", nil, line: 3)],
+            [question("refund please", "refund", line: 1), question("when are you open", "track", line: 2), question("<b>x</b>", "refund", line: 3)],
             matcher: matcher)
         let html = HTMLReport.render(r)
         for id in ["threshold-chart", "score-histogram", "confusion-heatmap"] {
@@ -134,7 +134,7 @@ import Testing
         #expect(html.components(separatedBy: "<svg").count == html.components(separatedBy: "</svg>").count)
         #expect(!html.contains("<script"))
         #expect(!html.contains("http://") && !html.contains("https://"))
-        #expect(html.contains("&lt;b&gt;x&lt;/b&gt;") || !html.contains("<b>x</b>"))
+        #expect(html.contains("&lt;b&gt;x&lt;/b&gt;"), "the question's markup is shown escaped")
         #expect(!html.contains("<b>x</b>"))
 
         // Rendered by a real browser when one is installed (CI installs chromium).

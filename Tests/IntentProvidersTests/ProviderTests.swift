@@ -149,6 +149,7 @@ import Testing
         let embedder = OpenAIEmbedder(endpoint: server.endpoint(), model: "x", dimension: 64)
         do {
             _ = try await embedder.embed(["hello"])
+            Issue.record("expected a 400")
         } catch {
             #expect("\(error)".contains("try pulling it first"))
         }
@@ -179,6 +180,7 @@ import Testing
         #expect(breaker.current == .open)
         do {
             _ = try await embedder.embed(["x"])
+            Issue.record("expected the open circuit to refuse the call")
         } catch {
             #expect("\(error)".contains("calls paused"))
         }
