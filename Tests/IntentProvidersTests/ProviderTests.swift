@@ -211,6 +211,26 @@ import Testing
         #expect(try await server.requests("/v3/chat/message/list") == 1)
     }
 
+    /// A caller that gives up (its deadline passed) cancels the chat: POST /v3/chat/cancel
+    /// with the ids in the JSON body, as Coze takes them, so the bot stops working for nobody.
+    @Test func cozeChatIsCancelledWhenTheCallerGivesUp() async throws {
+        let server = try await FakeProviderServer.start()
+        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1", pollInterval: .milliseconds(20))
+        try await server.script([["mode": "reply", "content": #"{"id": "track"}"#, "polls": 100_000]])
+        await #expect(throws: Deadline.Exceeded.self) {
+            _ = try await Deadline.run(.milliseconds(300)) { try await coze.complete(system: "s", user: "u") }
+        }
+        // The cancel goes out in the background: wait for the server to see it (a safety-net deadline, not a fixed sleep).
+        var cancelled: [String] = []
+        let until = ContinuousClock.now + .seconds(10)
+        while cancelled.isEmpty && ContinuousClock.now < until {
+            cancelled = try await server.stats()["cancelled"] as? [String] ?? []
+            if cancelled.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(cancelled == ["chat_0"])
+        #expect(try await server.requests("/v3/chat/cancel") == 1)
+    }
+
     @Test func cozeStreamsTheAnswerFromDeltas() async throws {
         let server = try await FakeProviderServer.start()
         let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1", stream: true)

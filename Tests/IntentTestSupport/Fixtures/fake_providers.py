@@ -26,7 +26,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"script": [], "requests": {}, "connections": 0, "embedding_inputs": [], "chat_prompts": [], "chats": {}}
+STATE = {"script": [], "requests": {}, "connections": 0, "embedding_inputs": [], "chat_prompts": [], "chats": {}, "cancelled": []}
 
 
 def next_behaviour():
@@ -237,11 +237,13 @@ class Handler(BaseHTTPRequestHandler):
             chat = {"id": "chat_%d" % len(STATE["chats"]), "conversation_id": "conv_1", "bot_id": body["bot_id"], "created_at": int(time.time()),
                     "status": "in_progress", "last_error": {"code": 0, "msg": ""}}
             with LOCK:
-                STATE["chats"][chat["id"]] = {"chat": chat, "polls": 0, "content": content, "failed": b["mode"] == "coze_failed"}
+                STATE["chats"][chat["id"]] = {"chat": chat, "polls": 0, "content": content, "failed": b["mode"] == "coze_failed",
+                                              "polls_needed": int(b.get("polls", 2))}
             if body.get("stream"):
                 return self.coze_stream(chat, content, failed=b["mode"] == "coze_failed")
             return self.send_json(200, {"code": 0, "msg": "", "data": chat})
-        chat_id = query.get("chat_id")
+        # Coze takes retrieve's and message/list's ids in the query string, cancel's in the JSON body.
+        chat_id = (body or {}).get("chat_id") if path == "/v3/chat/cancel" else query.get("chat_id")
         with LOCK:
             entry = STATE["chats"].get(chat_id)
         if entry is None:
@@ -249,7 +251,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/v3/chat/retrieve":
             entry["polls"] += 1
             chat = dict(entry["chat"])
-            if entry["polls"] >= 2:
+            if entry["polls"] >= entry["polls_needed"] and chat["status"] != "canceled":
                 chat["status"] = "failed" if entry["failed"] else "completed"
                 if entry["failed"]:
                     chat["last_error"] = {"code": 5000, "msg": "the bot failed"}
@@ -260,6 +262,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, {"code": 0, "msg": "", "data": msgs})
         if path == "/v3/chat/cancel":
             entry["chat"]["status"] = "canceled"
+            with LOCK:
+                STATE["cancelled"].append(chat_id)
             return self.send_json(200, {"code": 0, "msg": "", "data": entry["chat"]})
         self.send_json(404, {"code": 4000, "msg": "not found"})
 
