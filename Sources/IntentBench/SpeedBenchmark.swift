@@ -10,7 +10,7 @@ import IntentCore
 /// 10,000-paraphrase corpus; bytes of index per paraphrase.
 enum SpeedBenchmark {
     static func run(dimension: Int? = nil) async throws {
-        var random = SplitMix(seed: 42)
+        var random = SplitMix64(seed: 42)
         let message20 =
             "hello i ordered a blue jacket last week and i would like to know when it will arrive in berlin"
         var parameters = LexicalEmbedder.Parameters()
@@ -80,7 +80,7 @@ enum SpeedBenchmark {
     /// built from syllables, so that a corpus has a realistic long tail of rare words.
     static let vocabulary: [String] = {
         let syllables = ["ka", "lo", "mi", "ren", "sto", "vel", "dar", "pin", "qua", "zeb", "tor", "ish", "ung", "ble", "fra"]
-        var random = SplitMix(seed: 3)
+        var random = SplitMix64(seed: 3)
         var seen = Set(words)
         var list = words
         while list.count < words.count + 3_000 {
@@ -100,7 +100,7 @@ enum SpeedBenchmark {
         }
     }()
 
-    static func sentence(words count: Int, random: inout SplitMix) -> String {
+    static func sentence(words count: Int, random: inout SplitMix64) -> String {
         if random.next() % 5 == 0 {
             return String((0..<(count + 4)).map { _ in hanzi[Int(random.next() % UInt64(hanzi.count))] })
         }
@@ -116,7 +116,7 @@ enum SpeedBenchmark {
         }.joined(separator: " ")
     }
 
-    static func syntheticCorpus(entries: Int, paraphrases: Int, random: inout SplitMix) -> Corpus {
+    static func syntheticCorpus(entries: Int, paraphrases: Int, random: inout SplitMix64) -> Corpus {
         var seen: Set<String> = []
         let list = (0..<entries).map { e in
             var questions: [String] = []
@@ -173,18 +173,5 @@ enum SpeedBenchmark {
             let kb = Int(line.split(separator: " ")[1])
         else { return -1 }
         return kb / 1024
-    }
-}
-
-/// A tiny deterministic PRNG, so the synthetic corpus is the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

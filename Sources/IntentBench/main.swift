@@ -26,13 +26,13 @@ case "neural":
 case "tune":
     try await TuneBenchmark.run(Array(arguments.dropFirst()))
 case "corpus" where arguments.count == 4:
-    var random = SplitMix(seed: 7)
+    var random = SplitMix64(seed: 7)
     let corpus = SpeedBenchmark.syntheticCorpus(entries: Int(arguments[1])!, paraphrases: Int(arguments[2])!, random: &random)
     try SpeedBenchmark.writeJSONL(corpus, to: arguments[3])
 case "labeled" where arguments.count == 3:
     // Questions for the corpus written by `corpus`: paraphrases with one word dropped, and
     // one in ten out of scope (fresh synthetic text, expected null).
-    var random = SplitMix(seed: 13)
+    var random = SplitMix64(seed: 13)
     let corpus = try CorpusLoader.load(arguments[1])
     var lines = ""
     for i in 0..<Int(arguments[2])! {
@@ -49,7 +49,7 @@ case "labeled" where arguments.count == 3:
     }
     print(lines, terminator: "")
 case "messages" where arguments.count == 2:
-    var random = SplitMix(seed: 11)
+    var random = SplitMix64(seed: 11)
     for _ in 0..<Int(arguments[1])! { print(SpeedBenchmark.sentence(words: 4 + Int(random.next() % 12), random: &random)) }
 default:
     print(

@@ -42,7 +42,7 @@ import Testing
     }
 
     func checkAgainstReference(weighting: FeatureWeighting, centroidWeight: Float, interleaved: Bool) {
-        var generator = SeededGenerator(seed: interleaved ? 7 : 11)
+        var generator = SplitMix64(seed: interleaved ? 7 : 11)
         let dimension = 37  // not a multiple of the SIMD width, on purpose
         let entries = 23
         var rows: [[Float]] = []
@@ -81,7 +81,7 @@ import Testing
     /// share to the other model block first.
     @Test(arguments: [Float(0), 0.5])
     func blocksScoreWithTheirOwnCentroidsAndBaselines(centroidWeight: Float) {
-        var generator = SeededGenerator(seed: 3)
+        var generator = SplitMix64(seed: 3)
         let blocks = [
             EmbeddingBlock(dimension: 5, weighting: .none, share: 0.2),
             EmbeddingBlock(dimension: 4, weighting: .none, share: 0.4, carriesConfidence: true, baseline: 0.1),
