@@ -21,7 +21,7 @@ final class E5S1File: TensorSource {
     /// What the vectors depend on: header, tensor directory and tokenizer.
     let identity: String
     private let file: MappedFile
-    private var tensors: [String: Tensor] = [:]
+    private let tensors: [String: Tensor]
 
     private struct Tensor {
         let quantized: Bool
@@ -112,6 +112,7 @@ final class E5S1File: TensorSource {
 
         // Tensor directory.
         let tensorCount = try reader.count("tensors")
+        var tensors: [String: Tensor] = [:]
         var directory = "E5S1/\(hidden)/\(layers)/\(heads)/\(intermediate)/\(vocabularyRows)/\(positions)/\(types)/\(epsilon)"
         for _ in 0..<tensorCount {
             let nameLength = Int(try reader.u16())
@@ -132,6 +133,7 @@ final class E5S1File: TensorSource {
             tensors[name] = Tensor(quantized: dtype == 1, elements: elements, range: Int(offset)..<(Int(offset) + Int(length)))
             directory += "/\(name):\(dtype):\(elements):\(offset)"
         }
+        self.tensors = tensors
         var hash = StableHash()
         hash.add(directory)
         hash.add(tokenizer.fingerprint)

@@ -71,10 +71,6 @@ struct PieceVocabulary: Sendable {
         }
     }
 
-    func piece(_ index: Int) -> String {
-        String(decoding: blob[Int(offsets[index])..<Int(offsets[index + 1])], as: UTF8.self)
-    }
-
     /// What the tokens depend on: pieces and scores (for the embedder's identity).
     var fingerprint: String {
         var hash = StableHash()
