@@ -14,6 +14,8 @@ public struct IntentServerApp: Sendable {
         public var limits = ServerLimits()
         /// Bearer token for `/admin/*`; nil disables the admin routes.
         public var adminToken: String?
+        /// Bearer token for `/v1/stats` (else the admin token); with neither, the recent customer messages are left out.
+        public var statsToken: String?
 
         public init() {}
     }
@@ -52,7 +54,9 @@ public struct IntentServerApp: Sendable {
         let reader = JSONBodyReader(limits: settings.limits)
         MatchRoutes(holder: holder, reader: reader, stats: stats, metrics: metrics).register(on: router)
         OperationsRoutes(holder: holder, metrics: metrics).register(on: router)
-        StatsRoutes(holder: holder, stats: stats).register(on: router)
+        let statsToken = [settings.statsToken, settings.adminToken].compactMap { $0 }.first { !$0.isEmpty }
+        StatsRoutes(holder: holder, stats: stats, token: statsToken.map { BearerToken(token: $0, name: "the stats or admin token") })
+            .register(on: router)
         if let token = settings.adminToken, !token.isEmpty {
             AdminRoutes(token: token, reloader: reloader).register(on: router)
         }

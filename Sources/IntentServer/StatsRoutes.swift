@@ -2,19 +2,25 @@ import Foundation
 import Hummingbird
 import IntentCore
 
-/// `GET /v1/stats`: analytics since the process started.
+/// `GET /v1/stats`: analytics since the process started. The recent messages are customers'
+/// words: with a token configured (`stats_token`, else the admin token) the route demands it;
+/// without one it answers the counts only (`messages_hidden`), to anyone who can reach the port.
 struct StatsRoutes {
     let holder: ServiceHolder
     let stats: StatsRecorder
+    let token: BearerToken?
 
     func register(on router: Router<IntentRequestContext>) {
         router.get("/v1/stats") { request, _ in
+            try token?.authorize(request)
             let raw = request.uri.queryParameters.get("recent")
             let limit = raw.map { Int($0) ?? -1 } ?? 100
             guard (0...1_000).contains(limit) else {
                 throw APIError(.badRequest, "recent_out_of_range", "'recent' must be between 0 and 1000")
             }
-            return try JSONResponse.make(StatsResponse(stats.snapshot, corpusVersion: holder.service?.corpus.version, recent: limit))
+            var response = StatsResponse(stats.snapshot, corpusVersion: holder.service?.corpus.version, recent: token == nil ? 0 : limit)
+            response.messagesHidden = token == nil
+            return try JSONResponse.make(response)
         }
     }
 }
@@ -37,6 +43,8 @@ struct StatsResponse: Encodable {
     var hitsByRule: [String: Int]
     var recentUnmatched: [Recent]
     var recentAmbiguous: [Recent]
+    /// True when no token protects the route, so the recent messages are left out.
+    var messagesHidden = false
 
     init(_ s: MatchStatistics, corpusVersion: String?, recent: Int) {
         let format = ISO8601DateFormatter()
@@ -70,5 +78,6 @@ struct StatsResponse: Encodable {
         case hitsByRule = "hits_by_rule"
         case recentUnmatched = "recent_unmatched"
         case recentAmbiguous = "recent_ambiguous"
+        case messagesHidden = "messages_hidden"
     }
 }

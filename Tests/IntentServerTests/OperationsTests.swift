@@ -62,6 +62,9 @@ import Testing
             _ = try await match(client, "how do i get a refund")
             _ = try await match(client, "what is the meaning of life")
             try await client.execute(uri: "/v1/stats", method: .get) { response in
+                #expect(response.status == .unauthorized, "customer messages are behind the token")
+            }
+            try await client.execute(uri: "/v1/stats", method: .get, headers: [.authorization: "Bearer s3cret-token"]) { response in
                 #expect(response.status == .ok)
                 let stats = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
                 #expect(stats["total"] as? Int == 3)
@@ -70,6 +73,41 @@ import Testing
                 #expect(abs((stats["fallback_rate"] as? Double ?? 0) - 0.3333) < 0.001)
                 let recent = try #require(stats["recent_unmatched"] as? [[String: Any]])
                 #expect(recent.first?["message"] as? String == "what is the meaning of life")
+            }
+        }
+    }
+
+    /// Without any token the counts are public but the customers' words are not.
+    @Test func withoutATokenStatsLeaveTheMessagesOut() async throws {
+        let app = try await app(token: nil)
+        try await Application(router: app.router()).test(.router) { client in
+            _ = try await match(client, "what is the meaning of life")
+            try await client.execute(uri: "/v1/stats?recent=5", method: .get) { response in
+                #expect(response.status == .ok)
+                let stats = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                #expect(stats["total"] as? Int == 1)
+                #expect(stats["messages_hidden"] as? Bool == true)
+                #expect((stats["recent_unmatched"] as? [Any])?.isEmpty == true)
+                #expect(!String(buffer: response.body).contains("meaning of life"))
+            }
+        }
+    }
+
+    /// A stats token of its own opens /v1/stats without opening the admin routes.
+    @Test func aStatsTokenOpensOnlyTheStats() async throws {
+        var settings = IntentServerApp.Settings()
+        settings.statsToken = "stats-only"
+        let app = IntentServerApp(settings: settings, logger: Logger(label: "test")) { try await CorpusSource().load() }
+        try await app.reloader.reload()
+        try await Application(router: app.router()).test(.router) { client in
+            try await client.execute(uri: "/v1/stats", method: .get, headers: [.authorization: "Bearer stats-only"]) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/v1/stats", method: .get, headers: [.authorization: "Bearer wrong"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/admin/reload", method: .post, headers: [.authorization: "Bearer stats-only"]) { response in
+                #expect(response.status == .notFound)
             }
         }
     }

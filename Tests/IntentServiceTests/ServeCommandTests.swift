@@ -135,25 +135,26 @@ import Testing
         let store = "sqlite:\(dir)/index.sqlite"
         #expect(try await MatchCommandTests().run(["import", "corpus", "--store", store, "--embedder", "lexical", "--quiet"]).status == 0)
 
-        let first = try ServerProcess(arguments: ["--store", store])
+        let token = ["INTENT_STATS_TOKEN": "stats-\(UUID().uuidString)"]
+        let first = try ServerProcess(arguments: ["--store", store], environment: token)
         defer { first.stop() }
         let port = try await first.port()
         #expect(try await first.waitFor("corpus loaded"))
         for message in ["我想把钱要回来", "where is my parcel?", "转人工", "tell me a joke"] {
             #expect(try await request(port, "/match", method: "POST", body: ["message": message]).0 == 200)
         }
-        let (_, before) = try await request(port, "/v1/stats")
+        let (_, before) = try await request(port, "/v1/stats", token: token["INTENT_STATS_TOKEN"])
         #expect(before["total"] as? Int == 4)
         first.stop()  // SIGTERM: the last batch is written on the way out
         first.process.waitUntilExit()
         #expect(first.process.terminationStatus == 0)
 
-        let second = try ServerProcess(arguments: ["--store", store])
+        let second = try ServerProcess(arguments: ["--store", store], environment: token)
         defer { second.stop() }
         let port2 = try await second.port()
         #expect(try await second.waitFor("corpus loaded"))
         #expect(try await request(port2, "/match", method: "POST", body: ["message": "where is my parcel?"]).0 == 200)
-        let (_, after) = try await request(port2, "/v1/stats")
+        let (_, after) = try await request(port2, "/v1/stats", token: token["INTENT_STATS_TOKEN"])
         #expect(after["total"] as? Int == 5)
         #expect(after["since"] as? String == before["since"] as? String)
         #expect((after["hits_by_faq"] as? [String: Int])?["track_order"] == 2)

@@ -32,6 +32,7 @@ enum Setting: String, CaseIterable {
     case multilingualModel = "multilingual_model"
     case multilingualWeight = "multilingual_weight"
     case allowInsecureHTTP = "allow_insecure_http"
+    case statsToken = "stats_token"
 
     /// The config-file key.
     var key: String { rawValue }
@@ -40,7 +41,7 @@ enum Setting: String, CaseIterable {
     var environmentVariable: String { "INTENT_" + rawValue.uppercased() }
 
     /// Secret values are never echoed in errors or logs.
-    var isSecret: Bool { self == .adminToken }
+    var isSecret: Bool { self == .adminToken || self == .statsToken }
 }
 
 /// Where the configuration file is named when `--config` is not given.
