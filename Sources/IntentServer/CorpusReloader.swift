@@ -1,12 +1,18 @@
 import IntentCore
 import Logging
 
-/// Reloads the corpus and swaps it in, one reload at a time.
+/// Reloads the corpus and swaps it in, strictly one load at a time, in the order asked.
 ///
 /// `load` reads, validates and embeds the corpus into a new matcher; only when
 /// it succeeds does the holder switch to it. Requests in flight keep the matcher
 /// they started with, so no request fails during a swap; a failed load leaves
 /// the previous matcher serving (and /readyz ready).
+///
+/// Invariant: loads never overlap and finish in the order they were asked for (each waits
+/// for the one before), so SIGHUP, `/admin/reload` and the recovery loop asking at once can
+/// never let an older load finish last and win: the last request's load is the last swap.
+/// (An actor alone did not ensure it: `reload` awaits the load, and the actor runs another
+/// `reload` meanwhile.)
 public actor CorpusReloader {
     public typealias Load = @Sendable () async throws -> MatchService
 
@@ -14,6 +20,8 @@ public actor CorpusReloader {
     private let load: Load
     private let metrics: ServiceMetrics
     private let logger: Logger
+    /// The last reload asked for: the next one starts when it has ended.
+    private var tail: Task<MatchService, Error>?
 
     public init(holder: ServiceHolder, metrics: ServiceMetrics, logger: Logger, load: @escaping Load) {
         self.holder = holder
@@ -26,6 +34,16 @@ public actor CorpusReloader {
 
     @discardableResult
     public func reload() async throws -> MatchService {
+        let previous = tail
+        let next = Task { () async throws -> MatchService in
+            _ = await previous?.result
+            return try await self.loadAndSwap()
+        }
+        tail = next
+        return try await next.value
+    }
+
+    private func loadAndSwap() async throws -> MatchService {
         do {
             let service = try await load()
             holder.replace(with: service)
@@ -54,15 +72,19 @@ public actor CorpusReloader {
     }
 
     /// While the configured embedder is unavailable (a provider down at start-up), tries
-    /// again every `recoveryInterval`, so the service picks the provider up when it recovers.
+    /// again, first after `recoveryInterval`, then backing off to `maxRecoveryInterval`, until
+    /// a load brings it back; a failed load (a corpus error meanwhile) does not end the loop.
     public let recoveryInterval: Duration = .seconds(15)
+    public let maxRecoveryInterval: Duration = .seconds(300)
 
     private func scheduleRecovery() {
         guard recovery == nil else { return }
         recovery = Task { [weak self] in
+            var wait = self?.recoveryInterval ?? .seconds(15)
             while let self, !Task.isCancelled {
-                try? await Task.sleep(for: self.recoveryInterval)
-                guard let service = try? await self.reload(), service.primary == nil else { break }
+                try? await Task.sleep(for: wait)
+                if let service = try? await self.reload(), service.primary != nil { break }
+                wait = min(wait * 2, self.maxRecoveryInterval)
             }
             await self?.recoveryEnded()
         }

@@ -117,7 +117,12 @@ final class NeuralModelCache: Sendable {
         try loadModel(path, cacheEntries: cacheEntries).cached
     }
 
+    /// Held across check, load and insert, so two reloads asking at once load a model once.
+    private let building = NSLock()
+
     func loadModel(_ path: String, cacheEntries: Int) throws(NeuralModelError) -> LoadedModel {
+        building.lock()
+        defer { building.unlock() }
         if let model = loaded.current[path] { return model }
         let neural = try NeuralEmbedder(directory: path)
         let model = LoadedModel(model: neural, cached: CachingEmbedder(neural, capacity: cacheEntries))
