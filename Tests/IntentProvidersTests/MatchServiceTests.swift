@@ -122,4 +122,19 @@ import Testing
         #expect(refused.decision.method != .llm)
         #expect(refused.decision.status == .ambiguous)
     }
+
+    /// With the defaults (an 800 ms embedding deadline here, Coze polled from 100 ms up to 1 s),
+    /// a bot that needs three polls settles an ambiguous call: the chat model has its own
+    /// budget. Before, the budget was what the embedding left of its deadline, shorter than one
+    /// 1 s poll, so no Coze bot ever settled anything.
+    @Test func aCozeBotThatNeedsSeveralPollsSettlesWithTheDefaults() async throws {
+        let server = try await FakeProviderServer.start()
+        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1")
+        let (service, _) = try await service(server, chat: coze)
+        try await server.script([["mode": "reply", "content": #"{"id": "track_express"}"#, "polls": 3]])
+        let served = await service.match("where is my parcel")
+        #expect(served.decision.method == .llm, "\(served.decision.reason)")
+        #expect(served.decision.id == "track_express")
+        #expect(try await server.requests("/v3/chat/retrieve") == 3)
+    }
 }

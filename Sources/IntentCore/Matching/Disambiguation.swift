@@ -23,11 +23,17 @@ public struct LLMDisambiguator: Sendable {
     public var candidates: Int
     /// Below the threshold by at most this much, an unmatched decision is also settled by the model.
     public var band: Float
+    /// How long a decision waits for the model, on top of the embedding deadline: chat models
+    /// take seconds (a Coze bot polls its run to completion), far longer than an embedding.
+    public var budget: Duration
 
-    public init(model: any ChatModel, candidates: Int = 4, band: Float = 0.05) {
+    public static let defaultBudget: Duration = .milliseconds(5_000)
+
+    public init(model: any ChatModel, candidates: Int = 4, band: Float = 0.05, budget: Duration = LLMDisambiguator.defaultBudget) {
         self.model = model
         self.candidates = candidates
         self.band = band
+        self.budget = budget
     }
 
     static let system = """

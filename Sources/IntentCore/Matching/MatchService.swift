@@ -85,7 +85,6 @@ public struct MatchService: Sendable {
     }
 
     public func match(_ messages: [String], topK: Int? = nil) async -> [ServiceDecision] {
-        let started = DispatchTime.now().uptimeNanoseconds
         guard let primary else {
             return await degraded(messages, topK: topK, reason: primaryUnavailable ?? "the embedder is unavailable")
         }
@@ -100,8 +99,9 @@ public struct MatchService: Sendable {
             return await degraded(messages, topK: topK, reason: "embedder \(primary.embedder.id) failed: \(clientDescription(of: error))")
         }
         guard let disambiguator else { return decisions.map { ServiceDecision(decision: $0) } }
-        let remaining = (deadline ?? .milliseconds(1_500)) - .nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
-        return await settle(decisions, messages: messages, with: disambiguator, matcher: primary, within: remaining)
+        // The chat model has a budget of its own: what the embedding left of its deadline was
+        // shorter than one Coze poll, so no bot ever settled anything with the defaults.
+        return await settle(decisions, messages: messages, with: disambiguator, matcher: primary, within: disambiguator.budget)
             .map { ServiceDecision(decision: $0) }
     }
 

@@ -13,14 +13,22 @@ public struct CozeChatModel: ChatModel {
     public let botID: String
     public var userID = "intent-service"
     public var stream = false
+    /// The longest wait between two polls of a chat's status: polls start at `firstPoll` and
+    /// double up to it (100, 200, 400, 800 ms, then every second), so a bot that answers in
+    /// half a second is read in half a second, and a slow one costs few requests.
     public var pollInterval: Duration = .seconds(1)
+    public var firstPoll: Duration = .milliseconds(100)
     public var name: String { "\(endpoint.name)/\(botID)" }
 
-    public init(endpoint: ProviderEndpoint, botID: String, stream: Bool = false, pollInterval: Duration = .seconds(1)) {
+    public init(
+        endpoint: ProviderEndpoint, botID: String, stream: Bool = false, pollInterval: Duration = .seconds(1),
+        firstPoll: Duration = .milliseconds(100)
+    ) {
         self.endpoint = endpoint
         self.botID = botID
         self.stream = stream
         self.pollInterval = pollInterval
+        self.firstPoll = min(firstPoll, pollInterval)
     }
 
     public func complete(system: String, user: String) async throws -> String {
@@ -40,8 +48,10 @@ public struct CozeChatModel: ChatModel {
         do {
             var status = chat["status"] as? String ?? "created"
             var last = chat
+            var wait = firstPoll
             while status == "created" || status == "in_progress" {
-                try await Task.sleep(for: pollInterval)
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, pollInterval)
                 last = try data(try await endpoint.call("GET", "/v3/chat/retrieve", query: ids)) as? [String: Any] ?? [:]
                 status = last["status"] as? String ?? "unknown"
             }

@@ -27,6 +27,8 @@ struct ProviderSettings {
     var cozeStream: Bool
     var timeout: Duration
     var deadline: Duration
+    /// How long a decision waits for the chat model, on top of `deadline`.
+    var llmDeadline: Duration
     var fallback: String
     var caBundle: String?
     /// Size of the embedding cache, and of the decision memory `serve` keeps.
@@ -79,6 +81,7 @@ struct ProviderSettings {
         if llm != "none" { try Self.checkTransport(llmBaseURL, setting: .llmBaseURL, layers: layers, allowInsecure: allowInsecureHTTP) }
         timeout = .milliseconds(try layers.int(.providerTimeoutMs, default: 10_000, in: 100...300_000))
         deadline = .milliseconds(try layers.int(.deadlineMs, default: 1_500, in: 50...120_000))
+        llmDeadline = .milliseconds(try layers.int(.llmDeadlineMs, default: 5_000, in: 100...120_000))
         fallback = try layers.choice(.fallback, default: "local", from: ["local", "rules"])
         caBundle = layers.optionalString(.caBundle)
         cacheEntries = try layers.int(.cacheEntries, default: 10_000, in: 1...10_000_000)

@@ -23,6 +23,7 @@ enum Setting: String, CaseIterable {
     case cozeStream = "coze_stream"
     case providerTimeoutMs = "provider_timeout_ms"
     case deadlineMs = "deadline_ms"
+    case llmDeadlineMs = "llm_deadline_ms"
     case fallback
     case caBundle = "ca_bundle"
     case cacheEntries = "cache_entries"
