@@ -62,15 +62,16 @@ import Testing
     @Test func aHangingProviderNeverHoldsTheCallerPastTheDeadline() async throws {
         let server = try await FakeProviderServer.start()
         let (service, _) = try await service(server, deadline: .milliseconds(500))
-        try await server.script([["mode": "hang", "seconds": 5]])
+        try await server.script([["mode": "hang", "seconds": 30]])
         let started = Date()
         let served = await service.match("where is my parcel now")
         let elapsed = Date().timeIntervalSince(started)
+        // The deadline's own reason proves it cut the call short; the time only has to show the
+        // caller did not wait for the provider (30 s), with room for a loaded 2-core machine
+        // running every suite at once (3.5 s was seen there for this 0.5 s deadline).
         #expect(served.degraded)
         #expect(served.degradedReason?.contains("deadline") == true)
-        // The provider hangs for 5 s: answering well before proves the deadline cut it short. The
-        // bound leaves slack for a loaded 2-core CI machine running every suite at once.
-        #expect(elapsed < 3, "answered in \(elapsed) s")
+        #expect(elapsed < 20, "answered in \(elapsed) s")
     }
 
     @Test func anOpenCircuitAnswersFromTheFallbackAtOnce() async throws {
