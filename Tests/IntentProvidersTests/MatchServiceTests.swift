@@ -138,4 +138,36 @@ import Testing
         #expect(served.decision.id == "track_express")
         #expect(try await server.requests("/v3/chat/retrieve") == 3)
     }
+
+    /// A close call the model settled is remembered like any decision: asked again (as `serve`
+    /// builds its service, remembering), it is answered without a second paid call.
+    @Test func settledCloseCallsAreRememberedNotPaidTwice() async throws {
+        let server = try await FakeProviderServer.start()
+        let chat = OpenAIChatModel(endpoint: server.endpoint(), model: "gpt")
+        let (plain, _) = try await service(server, chat: chat)
+        let service = plain.remembering(decisions: 100)
+        try await server.script([["mode": "reply", "content": #"{"id": "track_express"}"#]])
+        let first = await service.match("where is my parcel")
+        #expect(first.decision.method == .llm, "\(first.decision.reason)")
+        let again = await service.match("where is my parcel")
+        #expect(again.decision == first.decision)
+        #expect(try await server.requests("/v1/chat/completions") == 1, "the second ask cost no chat call")
+    }
+
+    /// One request sends at most `maxCallsPerRequest` close calls to the model: a batch of
+    /// close calls cannot start a hundred paid calls.
+    @Test func aBatchSendsAtMostTheCappedNumberOfCloseCalls() async throws {
+        let server = try await FakeProviderServer.start()
+        let chat = OpenAIChatModel(endpoint: server.endpoint(), model: "gpt")
+        let remote = OpenAIEmbedder(endpoint: server.endpoint(retry: .fast), model: "m", dimension: 64)
+        let primary = try await Matcher.build(
+            corpus: Self.corpus, embedder: CachingEmbedder(remote), policy: MatchPolicy(threshold: 0.3, margin: 0.05))
+        let service = MatchService(
+            primary: primary, fallback: primary, disambiguator: LLMDisambiguator(model: chat, maxCallsPerRequest: 2),
+            deadline: .seconds(5))
+        try await server.script(Array(repeating: ["mode": "reply", "content": #"{"id": "track_express"}"#], count: 6))
+        let served = await service.match(Array(repeating: "where is my parcel", count: 6))
+        #expect(served.filter { $0.decision.method == .llm }.count == 2)
+        #expect(try await server.requests("/v1/chat/completions") == 2)
+    }
 }

@@ -26,14 +26,21 @@ public struct LLMDisambiguator: Sendable {
     /// How long a decision waits for the model, on top of the embedding deadline: chat models
     /// take seconds (a Coze bot polls its run to completion), far longer than an embedding.
     public var budget: Duration
+    /// The most close calls of one request (a `/match/batch` of up to 100) sent to the model;
+    /// the rest keep their own decisions.
+    public var maxCallsPerRequest: Int
 
     public static let defaultBudget: Duration = .milliseconds(5_000)
 
-    public init(model: any ChatModel, candidates: Int = 4, band: Float = 0.05, budget: Duration = LLMDisambiguator.defaultBudget) {
+    public init(
+        model: any ChatModel, candidates: Int = 4, band: Float = 0.05, budget: Duration = LLMDisambiguator.defaultBudget,
+        maxCallsPerRequest: Int = 4
+    ) {
         self.model = model
         self.candidates = candidates
         self.band = band
         self.budget = budget
+        self.maxCallsPerRequest = max(0, maxCallsPerRequest)
     }
 
     static let system = """

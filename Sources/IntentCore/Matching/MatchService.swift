@@ -44,6 +44,9 @@ public struct MatchService: Sendable {
     /// The most a decision may take before the fallback answers; nil when nothing can be
     /// slow (the built-in embedder, no chat model), which keeps the timer off the hot path.
     public let deadline: Duration?
+    /// The chat model's recent answers by message and candidate count: a repeated close call
+    /// is settled without paying for the model again (enabled with `remembering(decisions:)`).
+    private var settledByModel: RecentCache<Matcher.DecisionKey, MatchDecision>?
 
     public init(
         primary: Matcher?, primaryUnavailable: String? = nil, fallback: Matcher, disambiguator: LLMDisambiguator? = nil,
@@ -72,9 +75,11 @@ public struct MatchService: Sendable {
     /// The same service with matchers that remember their last `capacity` decisions
     /// (see `Matcher.remembering(decisions:)`); the chat model still settles close calls.
     public func remembering(decisions capacity: Int) -> MatchService {
-        MatchService(
+        var copy = MatchService(
             primary: primary?.remembering(decisions: capacity), primaryUnavailable: primaryUnavailable,
             fallback: fallback.remembering(decisions: capacity), disambiguator: disambiguator, deadline: deadline)
+        copy.settledByModel = capacity > 0 && disambiguator != nil ? RecentCache(capacity: capacity) : nil
+        return copy
     }
 
     /// The matcher whose decisions are normally served.
@@ -101,7 +106,7 @@ public struct MatchService: Sendable {
         guard let disambiguator else { return decisions.map { ServiceDecision(decision: $0) } }
         // The chat model has a budget of its own: what the embedding left of its deadline was
         // shorter than one Coze poll, so no bot ever settled anything with the defaults.
-        return await settle(decisions, messages: messages, with: disambiguator, matcher: primary, within: disambiguator.budget)
+        return await settle(decisions, messages: messages, topK: topK, with: disambiguator, matcher: primary, within: disambiguator.budget)
             .map { ServiceDecision(decision: $0) }
     }
 
@@ -118,10 +123,10 @@ public struct MatchService: Sendable {
 
     /// Asks the chat model about ambiguous decisions, and unmatched ones just below the threshold.
     private func settle(
-        _ decisions: [MatchDecision], messages: [String], with disambiguator: LLMDisambiguator, matcher: Matcher,
+        _ decisions: [MatchDecision], messages: [String], topK: Int?, with disambiguator: LLMDisambiguator, matcher: Matcher,
         within remaining: Duration
     ) async -> [MatchDecision] {
-        let open = decisions.indices.filter { i in
+        var open = decisions.indices.filter { i in
             let d = decisions[i]
             guard let score = d.score else { return false }
             return d.status == .ambiguous
@@ -129,6 +134,15 @@ public struct MatchService: Sendable {
         }
         guard !open.isEmpty, remaining > .zero else { return decisions }
         var settled = decisions
+        // Close calls the model already settled are answered from memory, never paid twice.
+        let keys = open.map { Matcher.DecisionKey(message: messages[$0], topK: topK) }
+        if let remembered = settledByModel?.values(for: keys) {
+            for (i, decision) in zip(open, remembered) { if let decision { settled[i] = decision } }
+            open = zip(open, remembered).filter { $0.1 == nil }.map(\.0)
+        }
+        // At most `maxCallsPerRequest` paid calls per request (a batch of 100 close calls would be 100).
+        open = Array(open.prefix(disambiguator.maxCallsPerRequest))
+        guard !open.isEmpty else { return settled }
         await withTaskGroup(of: (Int, MatchDecision?).self) { group in
             for i in open {
                 group.addTask {
@@ -157,9 +171,13 @@ public struct MatchService: Sendable {
                     return (i, decision)
                 }
             }
+            var fresh: [(Matcher.DecisionKey, MatchDecision)] = []
             for await (i, decision) in group {
-                if let decision { settled[i] = decision }
+                guard let decision else { continue }
+                settled[i] = decision
+                fresh.append((Matcher.DecisionKey(message: messages[i], topK: topK), decision))
             }
+            settledByModel?.insert(fresh)
         }
         return settled
     }
