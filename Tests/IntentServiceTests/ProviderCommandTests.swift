@@ -109,4 +109,10 @@ import Testing
         #expect(!allowed.stderr.contains("plain http"), "\(allowed.stderr)")
         #expect(allowed.stderr.contains("INTENT_THRESHOLD: 'high' is not a number"), "\(allowed.stderr)")
     }
+
+    @Test func theChatModelCapIsASettingWithItsBounds() async throws {
+        let r = try await cli.run(["match", "hi"], environment: ["INTENT_LLM_MAX_CALLS": "500"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("INTENT_LLM_MAX_CALLS: '500' is not a whole number in 0...100"), "\(r.stderr)")
+    }
 }

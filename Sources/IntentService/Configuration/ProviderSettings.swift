@@ -29,6 +29,8 @@ struct ProviderSettings {
     var deadline: Duration
     /// How long a decision waits for the chat model, on top of `deadline`.
     var llmDeadline: Duration
+    /// The most close calls of one request sent to the chat model.
+    var llmMaxCalls: Int
     var fallback: String
     var caBundle: String?
     /// Size of the embedding cache, and of the decision memory `serve` keeps.
@@ -82,6 +84,7 @@ struct ProviderSettings {
         timeout = .milliseconds(try layers.int(.providerTimeoutMs, default: 10_000, in: 100...300_000))
         deadline = .milliseconds(try layers.int(.deadlineMs, default: 1_500, in: 50...120_000))
         llmDeadline = .milliseconds(try layers.int(.llmDeadlineMs, default: 5_000, in: 100...120_000))
+        llmMaxCalls = try layers.int(.llmMaxCalls, default: 4, in: 0...100)
         fallback = try layers.choice(.fallback, default: "local", from: ["local", "rules"])
         caBundle = layers.optionalString(.caBundle)
         cacheEntries = try layers.int(.cacheEntries, default: 10_000, in: 1...10_000_000)

@@ -197,7 +197,7 @@ final class ServiceFactory: Sendable {
             settings.llm == "coze"
             ? CozeChatModel(endpoint: endpoint, botID: settings.cozeBotID ?? "", stream: settings.cozeStream)
             : OpenAIChatModel(endpoint: endpoint, model: settings.llmModel)
-        return LLMDisambiguator(model: model, budget: settings.llmDeadline)
+        return LLMDisambiguator(model: model, budget: settings.llmDeadline, maxCallsPerRequest: settings.llmMaxCalls)
     }
 }
 

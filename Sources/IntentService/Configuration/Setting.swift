@@ -24,6 +24,7 @@ enum Setting: String, CaseIterable {
     case providerTimeoutMs = "provider_timeout_ms"
     case deadlineMs = "deadline_ms"
     case llmDeadlineMs = "llm_deadline_ms"
+    case llmMaxCalls = "llm_max_calls"
     case fallback
     case caBundle = "ca_bundle"
     case cacheEntries = "cache_entries"
