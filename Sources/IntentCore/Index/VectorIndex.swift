@@ -522,12 +522,22 @@ public struct VectorIndex: Sendable {
                     guard start < end else { continue }
                     var top = joint[start]
                     var at = start
-                    for i in start..<end where joint[i] > top {
-                        top = joint[i]
-                        at = i
+                    var total: Float = 0
+                    for i in start..<end {
+                        if joint[i] > top {
+                            top = joint[i]
+                            at = i
+                        }
+                        total += joint[i]
                     }
                     best[e] = top
                     bestParaphrase[e] = Int32(at)
+                    // One block (lexical or one model, the common case): its sum is the joint one,
+                    // taken in the same pass; several blocks add each block's rows.
+                    if blocks == 1 {
+                        sums[e] = total
+                        continue
+                    }
                     for b in 0..<blocks {
                         var total: Float = 0
                         scores.perBlock[b].withUnsafeBufferPointer { block in for i in start..<end { total += block[i] } }
