@@ -58,16 +58,27 @@ let package = Package(
             // would take seconds per corpus. Optimised code still carries debug info.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
-        // Persistent indexes: SQLite through GRDB, behind IntentCore's IndexStore protocol.
+        // Chat channels: the WhatsApp Cloud API webhook and sender, and the conversation automation
+        // (greeting, away, hand-over) around the matcher, with state behind ConversationStore.
+        .target(
+            name: "IntentChannels",
+            dependencies: [
+                "IntentCore", "IntentProviders", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Persistent indexes and conversation state: SQLite through GRDB, behind IntentCore's
+        // IndexStore and IntentChannels' ConversationStore protocols.
         .target(
             name: "IntentStore",
-            dependencies: ["IntentCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["IntentCore", "IntentChannels", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The HTTP edge: routes, request limits, JSON errors, metrics, stats, hot reload.
         .target(
             name: "IntentServer",
             dependencies: [
                 "IntentCore",
+                "IntentChannels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -84,6 +95,7 @@ let package = Package(
                 "IntentProviders",
                 "IntentNeural",
                 "IntentStore",
+                "IntentChannels",
                 "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,7 +109,8 @@ let package = Package(
         .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "IntentNeuralTests", dependencies: ["IntentNeural"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "IntentStoreTests", dependencies: ["IntentStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "IntentStoreTests", dependencies: ["IntentStore", "IntentChannels", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "IntentChannelsTests", dependencies: ["IntentChannels", "IntentStore", "IntentTestSupport"]),
         // The fake provider server, shared by the provider and command tests.
         .target(name: "IntentTestSupport", path: "Tests/IntentTestSupport", resources: [.copy("Fixtures")]),
         .testTarget(name: "IntentProvidersTests", dependencies: ["IntentProviders", "IntentTestSupport"]),
@@ -108,6 +121,6 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "IntentServiceTests", dependencies: ["IntentService", "IntentTestSupport"]),
+        .testTarget(name: "IntentServiceTests", dependencies: ["IntentService", "IntentChannels", "IntentTestSupport"]),
     ]
 )

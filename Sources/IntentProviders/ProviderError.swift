@@ -69,7 +69,7 @@ public enum ProviderError: Error, Sendable, CustomStringConvertible, ClientSafeE
         return maskedKey.stringByReplacingMatches(in: text, range: range, withTemplate: "<redacted>")
     }
 
-    private nonisolated(unsafe) static let maskedKey = try! NSRegularExpression(
+    private static let maskedKey = try! NSRegularExpression(
         pattern: #"\b(?:sk|pat|pk|rk)[-_][A-Za-z0-9_\-]*(?:\*+|…|\.{3,}|•+)[A-Za-z0-9_\-]*|(?:\*{3,}|•{3,})[A-Za-z0-9_\-]{2,12}"#)
 
     private static func rawDetails(of body: [UInt8]) -> (code: String?, message: String?) {

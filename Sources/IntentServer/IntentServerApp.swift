@@ -1,4 +1,5 @@
 import Hummingbird
+import IntentChannels
 import IntentCore
 import Logging
 
@@ -26,6 +27,8 @@ public struct IntentServerApp: Sendable {
     public let stats: StatsRecorder
     public let reloader: CorpusReloader
     public let logger: Logger
+    /// The WhatsApp channel, when configured: its webhook routes, `/readyz` and `/v1/stats` sections.
+    public var channel: WhatsAppChannel?
 
     /// - Parameter load: reads, validates and embeds the corpus into a match service; used at
     ///   start-up and on every reload.
@@ -43,6 +46,7 @@ public struct IntentServerApp: Sendable {
     static let allowedMethods: [String: [HTTPRequest.Method]] = [
         "/match": [.post], "/match/batch": [.post], "/healthz": [.get, .head], "/readyz": [.get, .head],
         "/metrics": [.get, .head], "/v1/stats": [.get, .head], "/admin/reload": [.post],
+        "/webhooks/whatsapp": [.get, .post],
     ]
 
     public func router() -> Router<IntentRequestContext> {
@@ -50,13 +54,15 @@ public struct IntentServerApp: Sendable {
         router.add(middleware: RequestObserverMiddleware(metrics: metrics))
         var allowed = Self.allowedMethods
         if settings.adminToken == nil { allowed["/admin/reload"] = nil }
+        if channel == nil { allowed["/webhooks/whatsapp"] = nil }
         router.add(middleware: APIErrorMiddleware(allowedMethods: allowed))
         let reader = JSONBodyReader(limits: settings.limits)
         MatchRoutes(holder: holder, reader: reader, stats: stats, metrics: metrics).register(on: router)
-        OperationsRoutes(holder: holder, metrics: metrics).register(on: router)
+        OperationsRoutes(holder: holder, metrics: metrics, channel: channel).register(on: router)
         let statsToken = [settings.statsToken, settings.adminToken].compactMap { $0 }.first { !$0.isEmpty }
-        StatsRoutes(holder: holder, stats: stats, token: statsToken.map { BearerToken(token: $0, name: "the stats or admin token") })
+        StatsRoutes(holder: holder, stats: stats, channel: channel, token: statsToken.map { BearerToken(token: $0, name: "the stats or admin token") })
             .register(on: router)
+        if let channel { WhatsAppRoutes(channel: channel, limits: settings.limits).register(on: router) }
         if let token = settings.adminToken, !token.isEmpty {
             AdminRoutes(token: token, reloader: reloader).register(on: router)
         }

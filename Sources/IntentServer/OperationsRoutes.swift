@@ -1,10 +1,12 @@
 import Hummingbird
+import IntentChannels
 import IntentCore
 
 /// `GET /healthz` (alive), `GET /readyz` (a corpus is in service) and `GET /metrics`.
 struct OperationsRoutes {
     let holder: ServiceHolder
     let metrics: ServiceMetrics
+    let channel: WhatsAppChannel?
 
     func register(on router: Router<IntentRequestContext>) {
         router.get("/healthz") { _, _ in
@@ -14,7 +16,9 @@ struct OperationsRoutes {
             guard let service = holder.service else {
                 return try JSONResponse.make(["status": "loading"], status: .serviceUnavailable)
             }
-            return try JSONResponse.make(ReadyResponse(service: service))
+            var ready = ReadyResponse(service: service)
+            ready.whatsapp = ChannelReadiness(channel)
+            return try JSONResponse.make(ready)
         }
         router.get("/metrics") { _, _ in
             metrics.collect()
@@ -35,6 +39,7 @@ struct ReadyResponse: Encodable {
     var embedder: String
     /// Set when the configured embedder is not serving and a fallback answers.
     var degradedReason: String?
+    var whatsapp: ChannelReadiness?
 
     init(service: MatchService) {
         let matcher = service.matcher
@@ -52,6 +57,7 @@ struct ReadyResponse: Encodable {
         case corpusSource = "corpus_source"
         case entries, paraphrases, embedder
         case degradedReason = "degraded_reason"
+        case whatsapp
     }
 
     func encode(to encoder: Encoder) throws {
@@ -63,5 +69,23 @@ struct ReadyResponse: Encodable {
         try c.encode(paraphrases, forKey: .paraphrases)
         try c.encode(embedder, forKey: .embedder)
         try c.encode(degradedReason, forKey: .degradedReason)
+        try c.encodeIfPresent(whatsapp, forKey: .whatsapp)
+    }
+}
+
+/// `/readyz`'s word on the WhatsApp channel: on or off, and whether its sends can succeed.
+struct ChannelReadiness: Encodable {
+    var enabled: Bool
+    /// ok, or token_invalid when Meta rejected the access token (code 190).
+    var status: String?
+    var reason: String?
+    var pending: Int?
+
+    init(_ channel: WhatsAppChannel?) {
+        enabled = channel != nil
+        guard let channel else { return }
+        reason = channel.unhealthyReason
+        status = reason == nil ? "ok" : "token_invalid"
+        pending = channel.statistics.pending
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import IntentChannels
 import IntentCore
 
 /// `GET /v1/stats`: analytics since the process started. The recent messages are customers'
@@ -8,6 +9,7 @@ import IntentCore
 struct StatsRoutes {
     let holder: ServiceHolder
     let stats: StatsRecorder
+    let channel: WhatsAppChannel?
     let token: BearerToken?
 
     func register(on router: Router<IntentRequestContext>) {
@@ -20,6 +22,7 @@ struct StatsRoutes {
             }
             var response = StatsResponse(stats.snapshot, corpusVersion: holder.service?.corpus.version, recent: token == nil ? 0 : limit)
             response.messagesHidden = token == nil
+            if let channel { response.add(channel.statistics) }
             return try JSONResponse.make(response)
         }
     }
@@ -45,6 +48,40 @@ struct StatsResponse: Encodable {
     var recentAmbiguous: [Recent]
     /// True when no token protects the route, so the recent messages are left out.
     var messagesHidden = false
+    /// Distinct channel customers each entry and rule answered (the channel knows who asked).
+    var customersByFAQ: [String: Int]?
+    var customersByRule: [String: Int]?
+    var automation: [String: Usage]?
+    var whatsapp: WhatsAppFigures?
+
+    struct Usage: Encodable {
+        var count: Int
+        var customers: Int
+    }
+
+    struct WhatsAppFigures: Encodable {
+        var received, duplicates, sent, failed, pending, conversations: Int
+    }
+
+    mutating func add(_ channel: ChannelStatistics) {
+        var automation: [String: Usage] = [:]
+        for name in ["greeting", "away", "handover", "fallback"] {
+            let usage = channel.triggers["automation:" + name] ?? ChannelStatistics.Usage()
+            automation[name] = Usage(count: usage.count, customers: usage.customers)
+        }
+        self.automation = automation
+        var faq: [String: Int] = [:]
+        var rule: [String: Int] = [:]
+        for (key, usage) in channel.triggers {
+            if key.hasPrefix("faq:") { faq[String(key.dropFirst(4))] = usage.customers }
+            if key.hasPrefix("rule:") { rule[String(key.dropFirst(5))] = usage.customers }
+        }
+        customersByFAQ = faq
+        customersByRule = rule
+        whatsapp = WhatsAppFigures(
+            received: channel.received, duplicates: channel.duplicates, sent: channel.sent, failed: channel.failed,
+            pending: channel.pending, conversations: channel.conversations)
+    }
 
     init(_ s: MatchStatistics, corpusVersion: String?, recent: Int) {
         let format = ISO8601DateFormatter()
@@ -79,5 +116,8 @@ struct StatsResponse: Encodable {
         case recentUnmatched = "recent_unmatched"
         case recentAmbiguous = "recent_ambiguous"
         case messagesHidden = "messages_hidden"
+        case customersByFAQ = "customers_by_faq"
+        case customersByRule = "customers_by_rule"
+        case automation, whatsapp
     }
 }

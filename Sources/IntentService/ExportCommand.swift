@@ -52,19 +52,20 @@ enum CorpusWriter {
             if !entry.keywords.isEmpty { object["keywords"] = entry.keywords }
             if !entry.tags.isEmpty { object["tags"] = entry.tags }
             if let threshold = entry.threshold { object["threshold"] = Double(threshold) }
+            if entry.handover { object["handover"] = true }
             return json(object)
         }.joined(separator: "\n") + "\n"
     }
 
     static func csv(_ corpus: Corpus) -> String {
-        var lines = ["id,question,answer,keywords,tags,threshold"]
+        var lines = ["id,question,answer,keywords,tags,threshold,handover"]
         for entry in corpus.entries {
             for (i, question) in entry.questions.enumerated() {
                 let first = i == 0
                 lines.append(
                     [
                         entry.id, question, first ? entry.answer : "", first ? entry.keywords.joined(separator: "|") : "",
-                        first ? entry.tags.joined(separator: "|") : "", first ? entry.threshold.map { "\($0)" } ?? "" : "",
+                        first ? entry.tags.joined(separator: "|") : "", first ? entry.threshold.map { "\($0)" } ?? "" : "", first && entry.handover ? "true" : "",
                     ].map(field).joined(separator: ","))
             }
         }
@@ -81,6 +82,7 @@ enum CorpusWriter {
             case .answer(let answer): text += "    answer: \(json(answer))\n"
             }
             text += "    priority: \(rule.priority)\n    stage: \(rule.stage.rawValue)\n"
+            if rule.handover { text += "    handover: true\n" }
         }
         return text
     }

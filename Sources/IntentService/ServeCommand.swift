@@ -2,7 +2,9 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Hummingbird
+import IntentChannels
 import IntentCore
+import IntentProviders
 import IntentServer
 import IntentStore
 import Logging
@@ -24,6 +26,12 @@ struct ServeCommand: AsyncParsableCommand {
             Serving from an index store (--store, or the default store), /v1/stats continues \
             the store's analytics: decisions are written to it in batches every 2 seconds and \
             at shutdown, never on the request path.
+
+            With INTENT_WHATSAPP_VERIFY_TOKEN, INTENT_WHATSAPP_APP_SECRET and \
+            INTENT_WHATSAPP_ACCESS_TOKEN set, the WhatsApp channel is on: GET and POST \
+            /webhooks/whatsapp receive the Cloud API's webhooks, replies go out through the \
+            Graph API from a durable outbox in the state store (--state), with the greeting, \
+            away message and hand-over of the automation file (automation.yaml beside the corpus).
             """
     )
 
@@ -72,10 +80,15 @@ struct ServeCommand: AsyncParsableCommand {
                 throw loadFailure(StoreError("\(url): \(error)"))
             }
         }
-        let app = IntentServerApp(settings: configuration.server, logger: logger, stats: stats) {
+        var configuredApp = IntentServerApp(settings: configuration.server, logger: logger, stats: stats) {
             // Repeated questions are answered from memory; each reload starts an empty one.
             try await factory.loadService().remembering(decisions: configuration.providers.cacheEntries)
         }
+        if let whatsapp = configuration.channel.whatsapp {
+            configuredApp.channel = try await Self.whatsAppChannel(whatsapp, configuration: configuration, app: configuredApp, logger: logger)
+        }
+        let app = configuredApp
+        let channel = app.channel
         var writer: Task<Void, Never>?
         if let store = statsStore {
             let statisticsWriter = StatisticsWriter(recorder: stats, logger: logger) { batch in
@@ -95,6 +108,21 @@ struct ServeCommand: AsyncParsableCommand {
                 metrics.gauge("intent_decision_cache_misses", value: Double(decisions.misses))
                 metrics.gauge("intent_decision_cache_entries", value: Double(decisions.count))
             }
+            if let channel {
+                let figures = channel.statistics
+                for (kind, value) in [
+                    ("received", figures.received), ("duplicates", figures.duplicates), ("sent", figures.sent),
+                    ("failed", figures.failed), ("pending", figures.pending),
+                ] {
+                    metrics.gauge("intent_whatsapp_messages", dimensions: [("kind", kind)], value: Double(value))
+                }
+                for name in ["greeting", "away", "handover", "fallback"] {
+                    let usage = figures.triggers["automation:" + name] ?? ChannelStatistics.Usage()
+                    metrics.gauge("intent_automation_triggers", dimensions: [("trigger", name)], value: Double(usage.count))
+                    metrics.gauge("intent_automation_customers", dimensions: [("trigger", name)], value: Double(usage.customers))
+                }
+                metrics.gauge("intent_whatsapp_token_invalid", value: channel.unhealthyReason == nil ? 0 : 1)
+            }
             for (name, breaker) in factory.breakers {
                 // 0 closed, 1 half open, 2 open.
                 let value: Double = breaker.current == .closed ? 0 : breaker.current == .halfOpen ? 1 : 2
@@ -106,6 +134,9 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("admin routes disabled: set INTENT_ADMIN_TOKEN to enable POST /admin/reload")
         }
         let reloadOnHangup = SignalReloader(reloader: app.reloader, logger: logger)
+        // Messages received before the corpus is ready wait in the store; the channel picks up
+        // whatever a previous run left unprocessed or unsent.
+        let channelTask = channel.map { channel in Task { await channel.run() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await app.application { port in
@@ -124,9 +155,50 @@ struct ServeCommand: AsyncParsableCommand {
             try await group.next()
         }
         withExtendedLifetime(reloadOnHangup) {}
+        channelTask?.cancel()
+        await channelTask?.value
         writer?.cancel()
         await writer?.value  // the last batch is written before exit
         logger.info("stopped")
+    }
+}
+
+extension ServeCommand {
+    /// The WhatsApp channel: its automation file, its state store and a libcurl client of its
+    /// own (replies never queue behind a provider's embedding batches).
+    static func whatsAppChannel(
+        _ settings: WhatsAppSettings, configuration: ServiceConfiguration, app: IntentServerApp, logger: Logger
+    ) async throws -> WhatsAppChannel {
+        var automation = Automation.none
+        if let path = configuration.channel.automationPath {
+            do {
+                automation = try AutomationFile.load(path: path)
+            } catch {
+                printError("automation: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        let stateURL = configuration.channel.state
+        let store: SQLiteConversationStore
+        do {
+            store = try await BlockingIO.run { try SQLiteConversationStore(url: stateURL) }
+        } catch {
+            printError("state: \(stateURL): \(error)")
+            throw ExitCode(2)
+        }
+        var http = CurlHTTPClient.Configuration()
+        http.caBundle = configuration.providers.caBundle
+        let policy = ConversationPolicy(automation: automation, fallbackReply: configuration.policy.fallbackReply)
+        logger.info(
+            "whatsapp channel on",
+            metadata: [
+                "graph": "\(settings.graphURL)", "automation": "\(configuration.channel.automationPath ?? "none")", "state": "\(stateURL)",
+            ])
+        return WhatsAppChannel(
+            settings: settings, store: store, policy: policy, transport: CurlHTTPClient(configuration: http), logger: logger
+        ) { text, _ in
+            await app.channelAnswer(to: text)
+        }
     }
 }
 

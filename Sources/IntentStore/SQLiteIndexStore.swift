@@ -74,6 +74,9 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
                     CREATE TABLE stat_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                     """)
         }
+        migrator.registerMigration("v3-handover") { db in
+            try db.execute(sql: "ALTER TABLE entries ADD COLUMN handover INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -119,6 +122,7 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
                 FAQEntry(
                     id: id, questions: questions[id] ?? [], answer: row["answer"], keywords: Self.strings(row["keywords"]),
                     tags: Self.strings(row["tags"]), threshold: (row["threshold"] as Double?).map(Float.init),
+                    handover: row["handover"] as Bool,
                     location: file.map { SourceLocation(file: $0, line: line ?? 0) }))
         }
         var rules: [KeywordRule] = []
@@ -187,10 +191,10 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
             var row = 0
             for (position, entry) in index.corpus.entries.enumerated() {
                 try db.execute(
-                    sql: "INSERT INTO entries (id, position, answer, keywords, tags, threshold, file, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    sql: "INSERT INTO entries (id, position, answer, keywords, tags, threshold, handover, file, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         entry.id, position, entry.answer, Self.json(entry.keywords), Self.json(entry.tags),
-                        entry.threshold.map { Double($0) }, entry.location?.file, entry.location?.line,
+                        entry.threshold.map { Double($0) }, entry.handover, entry.location?.file, entry.location?.line,
                     ])
                 for (p, question) in entry.questions.enumerated() {
                     try db.execute(
@@ -294,6 +298,7 @@ enum RuleCoding {
         case .faq(let id): object["faq"] = id
         case .answer(let text): object["answer"] = text
         }
+        if rule.handover { object["handover"] = true }
         if let location = rule.location {
             object["file"] = location.file
             object["line"] = location.line
@@ -309,7 +314,8 @@ enum RuleCoding {
         let reply: KeywordRule.Reply = (o["faq"] as? String).map { .faq($0) } ?? .answer(o["answer"] as? String ?? "")
         let location = (o["file"] as? String).map { SourceLocation(file: $0, line: o["line"] as? Int ?? 0) }
         return try? KeywordRule(
-            id: id, mode: mode, patterns: patterns, reply: reply, priority: o["priority"] as? Int ?? 0, stage: stage, location: location)
+            id: id, mode: mode, patterns: patterns, reply: reply, priority: o["priority"] as? Int ?? 0, stage: stage,
+            handover: o["handover"] as? Bool ?? false, location: location)
     }
 }
 

@@ -99,7 +99,7 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         // A failure must not hang the suite: after a minute the process goes, and the read ends.
-        nonisolated(unsafe) let running = process
+        let running = process
         let watchdog = Task {
             try? await Task.sleep(for: .seconds(60))
             if running.isRunning { running.terminate() }

@@ -15,9 +15,23 @@ public enum FakeProviderProcess {
 
     /// Starts the server and waits (blocking) for its "listening PORT" line.
     public static func launch(key: String, dim: Int = 64, maxBatch: Int = 2048) throws -> (process: Process, port: Int) {
+        try launch(script: script, arguments: ["--key", key, "--dim", "\(dim)", "--max-batch", "\(maxBatch)"])
+    }
+
+    /// The fake WhatsApp Graph API (Fixtures/fake_graph.py).
+    public static var graphScript: URL {
+        Bundle.module.url(forResource: "fake_graph", withExtension: "py", subdirectory: "Fixtures")!
+    }
+
+    /// Starts the fake Graph API, accepting `token`.
+    public static func launchGraph(token: String) throws -> (process: Process, port: Int) {
+        try launch(script: graphScript, arguments: ["--token", token])
+    }
+
+    static func launch(script: URL, arguments: [String]) throws -> (process: Process, port: Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--port", "0", "--key", key, "--dim", "\(dim)", "--max-batch", "\(maxBatch)"]
+        process.arguments = ["python3", script.path, "--port", "0"] + arguments
         let out = Pipe()
         process.standardOutput = out
         // Not the test process's stderr: a pipe held by the child would keep `swift test` waiting.
@@ -31,7 +45,7 @@ public enum FakeProviderProcess {
         }
         guard let port = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
             process.terminate()
-            throw StartError(description: "the fake provider server did not start: \(line)")
+            throw StartError(description: "\(script.lastPathComponent) did not start: \(line)")
         }
         return (process, port)
     }

@@ -28,6 +28,7 @@ public struct Corpus: Sendable {
             entry.questions.forEach(feed)
             feed(entry.answer)
             feed(entry.threshold.map { "\($0)" } ?? "-")
+            if entry.handover { feed("handover") }
             entry.keywords.forEach(feed)
         }
         for rule in rules {
@@ -35,6 +36,7 @@ public struct Corpus: Sendable {
             feed(rule.mode.rawValue + rule.stage.rawValue + "\(rule.priority)")
             rule.patterns.forEach(feed)
             feed("\(rule.reply)")
+            if rule.handover { feed("handover") }
         }
         version = String(h, radix: 16)
     }
@@ -42,6 +44,14 @@ public struct Corpus: Sendable {
     public func index(ofEntry id: String) -> Int? { entryIndexByID[id] }
 
     public func entry(id: String) -> FAQEntry? { index(ofEntry: id).map { entries[$0] } }
+
+    /// Whether answering with this decision hands the conversation to a person: its rule, or
+    /// else its entry, is marked `handover`.
+    public func handsOver(_ decision: MatchDecision) -> Bool {
+        if let rule = decision.rule, let keywordRule = rules.first(where: { $0.id == rule }) { return keywordRule.handover }
+        guard let id = decision.answeredID else { return false }
+        return entry(id: id)?.handover ?? false
+    }
 
     public var paraphraseCount: Int { entries.reduce(0) { $0 + $1.questions.count } }
 }

@@ -5,14 +5,16 @@ import Foundation
 ///
 /// A directory contributes the files directly inside it with a known extension
 /// (`.jsonl`, `.json`, `.yaml`, `.yml`, `.csv`), in name order, plus its rules
-/// file (`rules.yaml` or `rules.yml`). Subdirectories such as `eval/` and other
-/// files (READMEs) are not read.
+/// file (`rules.yaml` or `rules.yml`). Subdirectories such as `eval/`, the channels'
+/// automation file (`automation.yaml`) and other files (READMEs) are not read.
 ///
 /// This does blocking file I/O: from Swift concurrency, call `load(_:)` through
 /// `BlockingIO.run`, which runs it on its own thread.
 public enum CorpusLoader {
     public static let extensions = ["jsonl", "json", "yaml", "yml", "csv"]
     public static let rulesFileNames = ["rules.yaml", "rules.yml"]
+    /// Files beside the corpus that are not FAQ entries.
+    public static let otherFileNames = ["automation.yaml", "automation.yml"]
 
     public static func load(_ path: String, rulesFile: String? = nil) throws(CorpusValidationError) -> Corpus {
         var issues: [CorpusIssue] = []
@@ -61,7 +63,7 @@ public enum CorpusLoader {
         let base = path.hasSuffix("/") ? String(path.dropLast()) : path
         let rules = names.first { rulesFileNames.contains($0) }.map { "\(base)/\($0)" }
         let files = names.filter { name in
-            !name.hasPrefix(".") && !rulesFileNames.contains(name)
+            !name.hasPrefix(".") && !rulesFileNames.contains(name) && !otherFileNames.contains(name)
                 && extensions.contains((name as NSString).pathExtension.lowercased())
         }.map { "\(base)/\($0)" }.filter { file in
             var isDir: ObjCBool = false

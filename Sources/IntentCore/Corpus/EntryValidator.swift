@@ -1,7 +1,7 @@
 /// Turns parsed records into FAQ entries, and checks what no single record can
 /// see: ids and paraphrases shared across entries and files.
 enum EntryValidator {
-    static let fields = ["id", "questions", "answer", "keywords", "tags", "threshold"]
+    static let fields = ["id", "questions", "answer", "keywords", "tags", "threshold", "handover"]
 
     static func entry(from record: RawRecord) -> (FAQEntry?, [CorpusIssue]) {
         var reader = FieldReader(record, known: fields)
@@ -14,6 +14,7 @@ enum EntryValidator {
         let keywords = reader.strings("keywords", required: false)
         let tags = reader.strings("tags", required: false)
         let threshold = reader.number("threshold", in: 0...1)
+        let handover = reader.bool("handover")
         let questionsLine = record.field("questions")?.line
         for (index, question) in questions.enumerated() where TextNormalizer.normalize(question).isEmpty {
             reader.error("questions", "item \(index + 1) ('\(question)') has no letters or digits", line: questionsLine)
@@ -26,7 +27,7 @@ enum EntryValidator {
         }
         let entry = FAQEntry(
             id: id, questions: questions, answer: answer, keywords: keywords, tags: tags,
-            threshold: threshold.map(Float.init), location: record.location)
+            threshold: threshold.map(Float.init), handover: handover, location: record.location)
         return (entry, reader.issues)
     }
 

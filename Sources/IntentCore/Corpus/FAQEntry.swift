@@ -11,12 +11,14 @@ public struct FAQEntry: Sendable, Equatable {
     public var tags: [String]
     /// Overrides the policy's global threshold for this entry.
     public var threshold: Float?
+    /// Answering with this entry hands the conversation to a person (channels mute the bot).
+    public var handover: Bool
     /// Where the entry was defined (its first line).
     public var location: SourceLocation?
 
     public init(
         id: String, questions: [String], answer: String, keywords: [String] = [], tags: [String] = [],
-        threshold: Float? = nil, location: SourceLocation? = nil
+        threshold: Float? = nil, handover: Bool = false, location: SourceLocation? = nil
     ) {
         self.id = id
         self.questions = questions
@@ -24,6 +26,7 @@ public struct FAQEntry: Sendable, Equatable {
         self.keywords = keywords
         self.tags = tags
         self.threshold = threshold
+        self.handover = handover
         self.location = location
     }
 }

@@ -81,6 +81,16 @@ struct FieldReader {
         return result
     }
 
+    /// An optional boolean (`true` / `false`); absent is `false`.
+    mutating func bool(_ name: String) -> Bool {
+        guard let (value, line) = record.field(name), value != .null else { return false }
+        guard case .bool(let flag) = value else {
+            error(name, "expected true or false, found \(value.typeName)", line: line)
+            return false
+        }
+        return flag
+    }
+
     mutating func number(_ name: String, in range: ClosedRange<Double>) -> Double? {
         guard let (value, line) = record.field(name), value != .null else { return nil }
         guard case .number(let n) = value else {

@@ -38,6 +38,8 @@ public struct KeywordRule: Sendable {
     /// Higher wins when several rules of a stage match; ties go to file order.
     public var priority: Int
     public var stage: Stage
+    /// A reply by this rule hands the conversation to a person (channels mute the bot).
+    public var handover: Bool
     public var location: SourceLocation?
 
     private let compiled: Compiled
@@ -45,7 +47,7 @@ public struct KeywordRule: Sendable {
     /// Fails when a regex pattern does not compile or a pattern normalises to nothing.
     public init(
         id: String, mode: Mode, patterns: [String], reply: Reply, priority: Int = 0, stage: Stage = .fallback,
-        location: SourceLocation? = nil
+        handover: Bool = false, location: SourceLocation? = nil
     ) throws(PatternError) {
         self.id = id
         self.mode = mode
@@ -53,6 +55,7 @@ public struct KeywordRule: Sendable {
         self.reply = reply
         self.priority = priority
         self.stage = stage
+        self.handover = handover
         self.location = location
         switch mode {
         case .regex:

@@ -1,7 +1,7 @@
 /// Turns the records of a rules file into keyword rules, checking modes,
 /// patterns (regexes compile), replies (the FAQ id exists) and unique ids.
 enum RuleValidator {
-    static let fields = ["id", "mode", "patterns", "faq", "answer", "priority", "stage"]
+    static let fields = ["id", "mode", "patterns", "faq", "answer", "priority", "stage", "handover"]
 
     static func rules(from records: [RawRecord], entryIDs: Set<String>) -> ([KeywordRule], [CorpusIssue]) {
         var rules: [KeywordRule] = []
@@ -16,6 +16,7 @@ enum RuleValidator {
             let answer = reader.string("answer", required: false)
             let priority = reader.number("priority", in: -1_000_000...1_000_000)
             let stageName = reader.string("stage", required: false)
+            let handover = reader.bool("handover")
 
             let mode = modeName.flatMap(KeywordRule.Mode.init(rawValue:))
             if let modeName, mode == nil {
@@ -52,7 +53,7 @@ enum RuleValidator {
                 do {
                     let rule = try KeywordRule(
                         id: id, mode: mode, patterns: patterns, reply: reply, priority: Int(priority ?? 0), stage: stage,
-                        location: record.location)
+                        handover: handover, location: record.location)
                     if !reader.issues.contains(where: { $0.severity == .error }) { rules.append(rule) }
                 } catch {
                     reader.error("patterns", "item \(error.index + 1): \(error.message)")

@@ -114,7 +114,7 @@ struct ProviderSettings {
     }
 
     /// Keys travel in headers: plain http:// only to this machine (loopback), unless allowed.
-    private static func checkTransport(_ url: String, setting: Setting, layers: ConfigurationLayers, allowInsecure: Bool)
+    static func checkTransport(_ url: String, setting: Setting, layers: ConfigurationLayers, allowInsecure: Bool)
         throws(ConfigurationError)
     {
         guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
@@ -126,7 +126,7 @@ struct ProviderSettings {
         let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
         guard loopback else {
             throw ConfigurationError(
-                "\(layers.raw(setting)?.origin ?? setting.key): '\(url)' is plain http to another host: the API key would cross the network unencrypted; use https, or set allow_insecure_http: true (INTENT_ALLOW_INSECURE_HTTP=true) for a trusted private network")
+                "\(layers.raw(setting)?.origin ?? setting.key): '\(url)' is plain http to another host: the key or token would cross the network unencrypted; use https, or set allow_insecure_http: true (INTENT_ALLOW_INSECURE_HTTP=true) for a trusted private network")
         }
     }
 }

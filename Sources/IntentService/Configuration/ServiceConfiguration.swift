@@ -36,6 +36,7 @@ struct ServiceConfiguration {
     var logLevel: Logger.Level
     var server: IntentServerApp.Settings
     var providers: ProviderSettings
+    var channel: ChannelSettings
 
     static let logLevels = Logger.Level.allCases.map(\.rawValue)
 
@@ -76,6 +77,7 @@ struct ServiceConfiguration {
         server.limits.maxBodyBytes = try layers.int(.maxBodyBytes, default: server.limits.maxBodyBytes, in: 1_024...16_777_216)
         server.limits.maxMessageCharacters = try layers.int(
             .maxMessageChars, default: server.limits.maxMessageCharacters, in: 1...100_000)
+        channel = try ChannelSettings(layers, corpus: corpus, allowInsecureHTTP: providers.allowInsecureHTTP)
         server.limits.maxBatchMessages = try layers.int(.maxBatchMessages, default: server.limits.maxBatchMessages, in: 1...10_000)
     }
 }

@@ -35,6 +35,15 @@ enum Setting: String, CaseIterable {
     case multilingualWeight = "multilingual_weight"
     case allowInsecureHTTP = "allow_insecure_http"
     case statsToken = "stats_token"
+    case whatsappVerifyToken = "whatsapp_verify_token"
+    case whatsappAppSecret = "whatsapp_app_secret"
+    case whatsappAccessToken = "whatsapp_access_token"
+    case whatsappPhoneNumberID = "whatsapp_phone_number_id"
+    case whatsappGraphURL = "whatsapp_graph_url"
+    case whatsappRate = "whatsapp_rate"
+    case automation
+    case state
+    case stateRetentionDays = "state_retention_days"
 
     /// The config-file key.
     var key: String { rawValue }
@@ -43,7 +52,9 @@ enum Setting: String, CaseIterable {
     var environmentVariable: String { "INTENT_" + rawValue.uppercased() }
 
     /// Secret values are never echoed in errors or logs.
-    var isSecret: Bool { self == .adminToken || self == .statsToken }
+    var isSecret: Bool {
+        [.adminToken, .statsToken, .whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken].contains(self)
+    }
 }
 
 /// Where the configuration file is named when `--config` is not given.

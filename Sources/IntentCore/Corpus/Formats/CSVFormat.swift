@@ -1,5 +1,5 @@
 /// `.csv`: a header row naming the columns (`id,question,answer`, optionally
-/// `keywords`, `tags`, `threshold`), then one row per paraphrase. Rows with the
+/// `keywords`, `tags`, `threshold`, `handover`), then one row per paraphrase. Rows with the
 /// same id merge into one entry. Fields follow RFC 4180: double quotes around a
 /// field allow commas, quotes (doubled) and line breaks inside it. A header
 /// with semicolons and no commas switches the separator to `;`.
@@ -72,7 +72,7 @@ enum CSVFormat {
         return (rows, issues)
     }
 
-    static let columns = ["id", "question", "answer", "keywords", "tags", "threshold"]
+    static let columns = ["id", "question", "answer", "keywords", "tags", "threshold", "handover"]
 
     /// Rows merged by id into one record per entry. List columns (`keywords`,
     /// `tags`) separate their items with `|`.
@@ -136,6 +136,9 @@ enum CSVFormat {
                 }
                 if let threshold = values["threshold"], !threshold.isEmpty {
                     fields.append(("threshold", Double(threshold).map(RawValue.number) ?? .string(threshold), row.line))
+                }
+                if let handover = values["handover"]?.trimmingCharacters(in: .whitespaces).lowercased(), !handover.isEmpty {
+                    fields.append(("handover", handover == "true" ? .bool(true) : handover == "false" ? .bool(false) : .string(handover), row.line))
                 }
                 merged[id] = RawRecord(location: location, fields: fields)
                 order.append(id)

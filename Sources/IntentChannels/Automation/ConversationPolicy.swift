@@ -1,0 +1,90 @@
+import Foundation
+
+/// Decides, for one inbound message, what the bot sends and remembers: the automation rules in
+/// one pure function, so that every store applies them identically inside its transaction.
+///
+/// In order: a read receipt; the greeting (first message ever, or after `after_days` of
+/// silence); the away message when closed (once per conversation per local day); then the
+/// answer quoting the customer's message, or the fallback reply (none when closed: one apology
+/// is enough). A hand-over answer sends the hand-over text and mutes the bot; while muted,
+/// messages are recorded and nothing is sent.
+public struct ConversationPolicy: Sendable {
+    public var automation: Automation
+    public var fallbackReply: String
+
+    public init(automation: Automation, fallbackReply: String) {
+        self.automation = automation
+        self.fallbackReply = fallbackReply
+    }
+
+    /// Message types that ask for nothing (a reaction to one of our messages).
+    public static let silentTypes: Set<String> = ["reaction"]
+
+    public func plan(_ message: InboundMessage, answer: BotAnswer?, conversation existing: Conversation?, now: Date) -> ConversationPlan {
+        var conversation =
+            existing ?? Conversation(customer: message.customer, firstInboundAt: message.sentAt, lastInboundAt: message.sentAt)
+        if let name = message.customerName { conversation.name = name }
+        let previous = existing?.lastInboundAt
+        conversation.lastInboundAt = max(previous ?? message.sentAt, message.sentAt)
+
+        if let muted = conversation.mutedUntil, muted > now {
+            return ConversationPlan(conversation: conversation, replies: [], triggers: [])
+        }
+        conversation.mutedUntil = nil
+        if Self.silentTypes.contains(message.type) {
+            return ConversationPlan(conversation: conversation, replies: [], triggers: [])
+        }
+
+        var replies: [OutboundDraft] = [.read(message.id)]
+        var triggers: [Trigger] = []
+        /// A reply over the API's limit goes out as several messages; the first quotes.
+        func say(_ text: String, quoting context: String? = nil) {
+            for (index, part) in MessageSplitter.split(text).enumerated() {
+                replies.append(.text(part, quoting: index == 0 ? context : nil))
+            }
+        }
+        if let greeting = automation.greeting,
+            previous.map({ message.sentAt.timeIntervalSince($0) >= greeting.afterDays * 86_400 }) ?? true
+        {
+            say(greeting.text)
+            triggers.append(.greeting)
+        }
+        let closed = automation.isClosed(at: now)
+        if closed, let away = automation.away {
+            let today = automation.day(of: now)
+            if conversation.lastAwayDay != today {
+                say(away.text)
+                triggers.append(.away)
+                conversation.lastAwayDay = today
+            }
+        }
+
+        func handOver(_ text: String) {
+            say(text, quoting: message.id)
+            triggers.append(.handover)
+            conversation.mutedUntil = now.addingTimeInterval(Double(automation.handover.muteMinutes) * 60)
+        }
+
+        guard let answer, message.text != nil else {
+            // Not text (an image, a voice note, a location...): a person or the configured reply.
+            let nonText = automation.nonText
+            if nonText.handover {
+                handOver(nonText.text ?? automation.handover.text ?? fallbackReply)
+            } else {
+                say(nonText.text ?? fallbackReply, quoting: message.id)
+            }
+            return ConversationPlan(conversation: conversation, replies: replies, triggers: triggers)
+        }
+        if let entry = answer.entry { triggers.append(.entry(entry)) }
+        if let rule = answer.rule { triggers.append(.rule(rule)) }
+        if answer.handover, let text = automation.handover.text ?? answer.answer {
+            handOver(text)
+        } else if let text = answer.answer {
+            say(text, quoting: message.id)
+        } else if !closed {
+            say(fallbackReply, quoting: message.id)
+            triggers.append(.fallback)
+        }
+        return ConversationPlan(conversation: conversation, replies: replies, triggers: triggers)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Where a channel's state lives: inbound message ids, conversations, the outbox with its
+/// delivery statuses, and the channel's statistics. SQLite and PostgreSQL implement it; one
+/// contract test suite holds both to the same behaviour.
+///
+/// Invariants every implementation keeps:
+/// - `receive` is one transaction, and a message id is stored at most once (a unique key, not
+///   check-then-insert): concurrent and repeated deliveries of a message count it once.
+/// - `process` reads the conversation, applies the plan, queues its replies and marks the
+///   message processed in one transaction: a message's replies are queued exactly once.
+/// - `dueOutbox` returns, per customer, only the oldest unsent item, so one customer's replies
+///   go out in the order they were decided, whatever retries happen.
+///
+/// Every method blocks: call it through `BlockingIO`.
+public protocol ConversationStore: Sendable {
+    /// Records the messages and delivery statuses of one webhook delivery. Returns the messages
+    /// that were new (duplicates are counted, not returned).
+    func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) throws -> [InboundMessage]
+
+    /// Received messages whose replies are not decided yet, oldest first.
+    func unprocessed(limit: Int) throws -> [InboundMessage]
+
+    /// Decides one received message against its conversation, atomically: `plan` gets the
+    /// conversation as it stands (nil for a new customer) and returns what to store and send.
+    /// Returns false when the message was already processed (nothing is written then).
+    func process(_ message: InboundMessage, at: Date, plan: (Conversation?) -> ConversationPlan) throws -> Bool
+
+    /// Unsent items whose time has come: per customer only the oldest, oldest customers first.
+    func dueOutbox(now: Date, limit: Int) throws -> [OutboxItem]
+
+    /// The earliest time an unsent item is due, or nil when the outbox is empty.
+    func nextOutboxDue() throws -> Date?
+
+    func markSent(_ item: Int64, channelMessageID: String?, at: Date) throws
+    func retryLater(_ item: Int64, at: Date, error: String) throws
+    /// Gives up on an item; the customer's next item becomes due.
+    func markFailed(_ item: Int64, at: Date, error: String) throws
+
+    func conversation(customer: String) throws -> Conversation?
+    /// Most recently active first.
+    func recentConversations(limit: Int) throws -> [Conversation]
+    /// Ends a hand-over: the bot answers this customer again. Returns whether the conversation exists.
+    func unmute(customer: String) throws -> Bool
+
+    func statistics() throws -> ChannelStatistics
+
+    /// Deletes everything stored about one customer (messages, conversation, outbox, delivery
+    /// statuses and their distinct-customer marks); counters keep their totals. Returns the rows deleted.
+    func purge(customer: String) throws -> Int
+    /// Deletes messages, outbox items and delivery statuses older than `date`, and
+    /// conversations silent since then. Returns the rows deleted.
+    func purge(before date: Date) throws -> Int
+}
+
+/// What handling one message changes: the conversation as it should be stored, the replies to
+/// queue (in order) and what to count.
+public struct ConversationPlan: Sendable, Equatable {
+    public var conversation: Conversation
+    public var replies: [OutboundDraft]
+    public var triggers: [Trigger]
+
+    public init(conversation: Conversation, replies: [OutboundDraft], triggers: [Trigger]) {
+        self.conversation = conversation
+        self.replies = replies
+        self.triggers = triggers
+    }
+}

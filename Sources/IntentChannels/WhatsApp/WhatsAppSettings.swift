@@ -1,0 +1,35 @@
+import Foundation
+
+/// How the WhatsApp channel connects to Meta. The secrets are never logged or echoed.
+public struct WhatsAppSettings: Sendable {
+    /// What Meta's subscription handshake must present (`hub.verify_token`).
+    public var verifyToken: String
+    /// Signs every webhook (`X-Hub-Signature-256`).
+    public var appSecret: String
+    /// Authorises sends to the Graph API.
+    public var accessToken: String
+    /// The business number to answer for; nil answers for every number of the app's webhooks.
+    public var phoneNumberID: String?
+    public var graphURL: String
+    /// The most messages sent a second (Meta's default throughput per number is 80).
+    public var messagesPerSecond: Double
+    /// Messages, conversations and delivery statuses older than this are deleted.
+    public var retentionDays: Int
+    /// The first retry of a failed send waits this long; each next one twice as long, up to 10 minutes.
+    public var firstRetryDelay: TimeInterval = 2
+
+    public static let defaultGraphURL = "https://graph.facebook.com/v21.0"
+
+    public init(
+        verifyToken: String, appSecret: String, accessToken: String, phoneNumberID: String? = nil,
+        graphURL: String = Self.defaultGraphURL, messagesPerSecond: Double = 80, retentionDays: Int = 90
+    ) {
+        self.verifyToken = verifyToken
+        self.appSecret = appSecret
+        self.accessToken = accessToken
+        self.phoneNumberID = phoneNumberID
+        self.graphURL = graphURL
+        self.messagesPerSecond = messagesPerSecond
+        self.retentionDays = retentionDays
+    }
+}

@@ -1,0 +1,24 @@
+import IntentChannels
+import IntentCore
+
+extension IntentServerApp {
+    /// The matcher's answer to a channel's customer, decided exactly as `/match` decides (LLM
+    /// settling included) and counted in the same statistics and metrics. Waits while the
+    /// corpus is loading.
+    public func channelAnswer(to text: String) async -> BotAnswer {
+        var service = holder.service
+        while service == nil, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            service = holder.service
+        }
+        guard let service else { return .unanswered }
+        let served = await service.match(text)
+        let decision = served.decision
+        stats.record(message: text, decision: decision, degraded: served.degraded)
+        metrics.decision(decision, degraded: served.degraded)
+        let answers = decision.status == .matched || decision.status == .keyword
+        return BotAnswer(
+            answer: answers ? decision.answer : nil, entry: answers ? decision.id : nil, rule: decision.rule,
+            handover: answers && service.corpus.handsOver(decision))
+    }
+}

@@ -1,0 +1,47 @@
+import HTTPTypes
+import Hummingbird
+import IntentChannels
+
+/// `GET /webhooks/whatsapp` (Meta's subscription handshake) and `POST /webhooks/whatsapp`
+/// (signed deliveries). Registered only when the channel is configured.
+struct WhatsAppRoutes {
+    let channel: WhatsAppChannel
+    let limits: ServerLimits
+
+    func register(on router: Router<IntentRequestContext>) {
+        router.get("/webhooks/whatsapp") { request, _ in
+            let query = request.uri.queryParameters
+            guard
+                let challenge = channel.verify(
+                    mode: query.get("hub.mode"), token: query.get("hub.verify_token"), challenge: query.get("hub.challenge"))
+            else {
+                throw APIError(.forbidden, "verification_failed", "hub.mode must be subscribe and hub.verify_token must match whatsapp_verify_token")
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: challenge)))
+        }
+        router.post("/webhooks/whatsapp") { request, _ in
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: limits.maxBodyBytes)
+            } catch {
+                throw APIError(.contentTooLarge, "body_too_large", "the webhook body is larger than max_body_bytes (\(limits.maxBodyBytes))")
+            }
+            let signature = request.headers[HTTPField.Name("X-Hub-Signature-256")!]
+            switch await channel.receive(body: Array(buffer: body), signatureHeader: signature) {
+            case .accepted:
+                return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
+            case .unsigned:
+                throw APIError(.unauthorized, "signature_missing", "X-Hub-Signature-256 is missing; Meta signs every webhook with the app secret")
+            case .forged:
+                throw APIError(.forbidden, "signature_invalid", "X-Hub-Signature-256 does not match the body under whatsapp_app_secret")
+            case .malformed(let reason):
+                throw APIError(.badRequest, "invalid_webhook", reason)
+            case .unavailable(let reason):
+                var error = APIError(.serviceUnavailable, "store_unavailable", reason + "; deliver again later")
+                error.headers[.retryAfter] = "30"
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import IntentChannels
+import IntentStore
+
+/// The WhatsApp channel's settings: on when the verify token, app secret and access token are
+/// all set; the automation file; where conversations live.
+struct ChannelSettings {
+    var whatsapp: WhatsAppSettings?
+    /// The automation file; nil: none (no greeting, never away).
+    var automationPath: String?
+    /// `sqlite:PATH`.
+    var state: String
+    var retentionDays: Int
+
+    init(_ layers: ConfigurationLayers, corpus: String, allowInsecureHTTP: Bool) throws(ConfigurationError) {
+        state = layers.string(.state, default: SQLiteConversationStore.defaultURL)
+        if !state.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: state) {
+            throw ConfigurationError("\(layers.raw(.state)?.origin ?? "state"): \(UnsupportedStoreURL.explain(scheme))")
+        }
+        retentionDays = try layers.int(.stateRetentionDays, default: 90, in: 1...3_650)
+        if let path = layers.optionalString(.automation) {
+            automationPath = path
+        } else {
+            let directory = Self.isDirectory(corpus) ? corpus : (corpus as NSString).deletingLastPathComponent
+            let candidate = (directory.isEmpty ? "." : directory) + "/automation.yaml"
+            automationPath = FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+        }
+        let secrets: [Setting] = [.whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken]
+        let given = secrets.filter { layers.optionalString($0) != nil }
+        guard !given.isEmpty else { return }
+        guard given.count == secrets.count else {
+            let missing = secrets.filter { !given.contains($0) }.map(\.environmentVariable).joined(separator: ", ")
+            throw ConfigurationError("the WhatsApp channel needs \(missing) too (it is on when all three secrets are set)")
+        }
+        for setting in secrets {
+            let value = layers.optionalString(setting) ?? ""
+            if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.value == 0x7F }) {
+                throw ConfigurationError("\(layers.raw(setting)?.origin ?? setting.key): contains a control character (a line break?)")
+            }
+        }
+        let graphURL = layers.string(.whatsappGraphURL, default: WhatsAppSettings.defaultGraphURL)
+        try ProviderSettings.checkTransport(graphURL, setting: .whatsappGraphURL, layers: layers, allowInsecure: allowInsecureHTTP)
+        let phoneNumberID = layers.optionalString(.whatsappPhoneNumberID)
+        if let phoneNumberID, !phoneNumberID.allSatisfy(\.isNumber) {
+            throw ConfigurationError("\(layers.raw(.whatsappPhoneNumberID)?.origin ?? "whatsapp_phone_number_id"): '\(phoneNumberID)' is not a phone number id (digits, from the app's WhatsApp > API setup page)")
+        }
+        whatsapp = WhatsAppSettings(
+            verifyToken: layers.optionalString(.whatsappVerifyToken) ?? "", appSecret: layers.optionalString(.whatsappAppSecret) ?? "",
+            accessToken: layers.optionalString(.whatsappAccessToken) ?? "", phoneNumberID: phoneNumberID, graphURL: graphURL,
+            messagesPerSecond: Double(try layers.int(.whatsappRate, default: 80, in: 1...1_000)), retentionDays: retentionDays)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+    }
+}

@@ -1,0 +1,346 @@
+import Foundation
+import GRDB
+import IntentChannels
+
+/// The default `ConversationStore`: one SQLite file (WAL mode) through GRDB, by default
+/// `.intent/state.sqlite`.
+///
+/// Tables: `inbound` (message id as primary key: the deduplication), `conversations`,
+/// `outbox` (queued replies with attempts and delivery statuses), `delivery_statuses`,
+/// `counters` and `trigger_customers` (distinct customers per trigger). SQLite serialises
+/// writers, so each protocol method's transaction sees no interleaving.
+public final class SQLiteConversationStore: ConversationStore {
+    public static let defaultURL = "sqlite:.intent/state.sqlite"
+    public let path: String
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// `sqlite:PATH` or a bare path; any other scheme is refused (see `UnsupportedStoreURL`).
+    public convenience init(url: String) throws {
+        if url.hasPrefix("sqlite:") {
+            try self.init(path: String(url.dropFirst("sqlite:".count)))
+            return
+        }
+        if let scheme = SQLiteIndexStore.scheme(of: url) { throw UnsupportedStoreURL(url: url, scheme: scheme) }
+        try self.init(path: url)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-conversations") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE inbound (
+                        id TEXT PRIMARY KEY, customer TEXT NOT NULL, customer_name TEXT, phone_number_id TEXT NOT NULL,
+                        type TEXT NOT NULL, text TEXT, sent_at REAL NOT NULL, received_at REAL NOT NULL, processed_at REAL);
+                    CREATE INDEX inbound_unprocessed ON inbound (received_at) WHERE processed_at IS NULL;
+                    CREATE INDEX inbound_by_customer ON inbound (customer);
+                    CREATE TABLE conversations (
+                        customer TEXT PRIMARY KEY, name TEXT, first_inbound_at REAL NOT NULL, last_inbound_at REAL NOT NULL,
+                        muted_until REAL, last_away_day TEXT);
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, customer TEXT NOT NULL, phone_number_id TEXT NOT NULL,
+                        kind TEXT NOT NULL, body TEXT NOT NULL, context TEXT, inbound_id TEXT,
+                        state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL,
+                        created_at REAL NOT NULL, sent_at REAL, channel_message_id TEXT, last_error TEXT,
+                        delivery TEXT, delivery_at REAL, delivery_error TEXT);
+                    CREATE INDEX outbox_pending ON outbox (customer, id) WHERE state = 'pending';
+                    CREATE INDEX outbox_by_channel_id ON outbox (channel_message_id);
+                    CREATE TABLE delivery_statuses (
+                        message_id TEXT NOT NULL, status TEXT NOT NULL, at REAL NOT NULL, recipient TEXT,
+                        error_code INTEGER, error_detail TEXT, PRIMARY KEY (message_id, status));
+                    CREATE TABLE counters (name TEXT PRIMARY KEY, count INTEGER NOT NULL);
+                    CREATE TABLE trigger_customers (trigger TEXT NOT NULL, customer TEXT NOT NULL, PRIMARY KEY (trigger, customer));
+                    """)
+        }
+        return migrator
+    }
+
+    public func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) throws -> [InboundMessage] {
+        try pool.write { db in
+            var fresh: [InboundMessage] = []
+            for message in messages {
+                try db.execute(
+                    sql: """
+                        INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, sent_at, received_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                        """,
+                    arguments: [
+                        message.id, message.customer, message.customerName, message.phoneNumberID, message.type, message.text,
+                        message.sentAt.timeIntervalSince1970, at.timeIntervalSince1970,
+                    ])
+                if db.changesCount > 0 { fresh.append(message) }
+            }
+            try Self.count(db, "whatsapp:received", by: fresh.count)
+            try Self.count(db, "whatsapp:duplicates", by: messages.count - fresh.count)
+            for status in statuses {
+                try db.execute(
+                    sql: """
+                        INSERT INTO delivery_statuses (message_id, status, at, recipient, error_code, error_detail)
+                        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [
+                        status.messageID, status.status, status.at.timeIntervalSince1970, status.recipient, status.errorCode,
+                        status.errorDetail,
+                    ])
+                guard db.changesCount > 0 else { continue }
+                // Statuses can arrive out of order: a later stage never goes back ("read" after "delivered").
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET delivery = ?, delivery_at = ?, delivery_error = ?
+                        WHERE channel_message_id = ? AND (delivery IS NULL OR ? >= \(Self.rankSQL("delivery")))
+                        """,
+                    arguments: [
+                        status.status, status.at.timeIntervalSince1970, status.errorDetail, status.messageID,
+                        Self.rank(status.status),
+                    ])
+                if status.status == "failed" { try Self.count(db, "whatsapp:delivery_failed", by: 1) }
+            }
+            return fresh
+        }
+    }
+
+    static func rank(_ status: String) -> Int {
+        switch status {
+        case "sent": return 1
+        case "delivered": return 2
+        case "read": return 3
+        case "failed": return 4
+        default: return 0
+        }
+    }
+
+    static func rankSQL(_ column: String) -> String {
+        "CASE \(column) WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END"
+    }
+
+    public func unprocessed(limit: Int) throws -> [InboundMessage] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM inbound WHERE processed_at IS NULL ORDER BY received_at, rowid LIMIT ?", arguments: [limit]
+            ).map(Self.message)
+        }
+    }
+
+    static func message(_ row: Row) -> InboundMessage {
+        InboundMessage(
+            id: row["id"], customer: row["customer"], customerName: row["customer_name"], phoneNumberID: row["phone_number_id"],
+            type: row["type"], text: row["text"], sentAt: Date(timeIntervalSince1970: row["sent_at"]))
+    }
+
+    public func process(_ message: InboundMessage, at: Date, plan: (Conversation?) -> ConversationPlan) throws -> Bool {
+        try pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT processed_at FROM inbound WHERE id = ?", arguments: [message.id]),
+                row["processed_at"] as Double? == nil
+            else { return false }
+            let existing = try Self.conversation(db, customer: message.customer)
+            let decided = plan(existing)
+            let c = decided.conversation
+            try db.execute(
+                sql: """
+                    INSERT INTO conversations (customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
+                        muted_until = excluded.muted_until, last_away_day = excluded.last_away_day
+                    """,
+                arguments: [
+                    c.customer, c.name, c.firstInboundAt.timeIntervalSince1970, c.lastInboundAt.timeIntervalSince1970,
+                    c.mutedUntil?.timeIntervalSince1970, c.lastAwayDay,
+                ])
+            for reply in decided.replies {
+                try db.execute(
+                    sql: """
+                        INSERT INTO outbox (customer, phone_number_id, kind, body, context, inbound_id, next_at, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        message.customer, message.phoneNumberID, reply.kind.rawValue, reply.body, reply.context, message.id,
+                        at.timeIntervalSince1970, at.timeIntervalSince1970,
+                    ])
+            }
+            for trigger in decided.triggers {
+                try Self.count(db, trigger.key, by: 1)
+                try db.execute(
+                    sql: "INSERT INTO trigger_customers (trigger, customer) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    arguments: [trigger.key, message.customer])
+            }
+            try db.execute(sql: "UPDATE inbound SET processed_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, message.id])
+            return true
+        }
+    }
+
+    static func conversation(_ db: Database, customer: String) throws -> Conversation? {
+        try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE customer = ?", arguments: [customer]).map(conversation)
+    }
+
+    static func conversation(_ row: Row) -> Conversation {
+        Conversation(
+            customer: row["customer"], name: row["name"], firstInboundAt: Date(timeIntervalSince1970: row["first_inbound_at"]),
+            lastInboundAt: Date(timeIntervalSince1970: row["last_inbound_at"]),
+            mutedUntil: (row["muted_until"] as Double?).map(Date.init(timeIntervalSince1970:)), lastAwayDay: row["last_away_day"])
+    }
+
+    /// The oldest pending item of each customer.
+    static let headsSQL = """
+        FROM outbox o WHERE o.state = 'pending'
+        AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.customer = o.customer AND p.state = 'pending')
+        """
+
+    public func dueOutbox(now: Date, limit: Int) throws -> [OutboxItem] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT o.* \(Self.headsSQL) AND o.next_at <= ? ORDER BY o.id LIMIT ?", arguments: [now.timeIntervalSince1970, limit])
+                .map { row in
+                    OutboxItem(
+                        id: row["id"], customer: row["customer"], phoneNumberID: row["phone_number_id"],
+                        draft: OutboundDraft(kind: OutboundDraft.Kind(rawValue: row["kind"]) ?? .text, body: row["body"], context: row["context"]),
+                        attempts: row["attempts"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+                }
+        }
+    }
+
+    public func nextOutboxDue() throws -> Date? {
+        try pool.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(o.next_at) \(Self.headsSQL)").map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    public func markSent(_ item: Int64, channelMessageID: String?, at: Date) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET state = 'sent', sent_at = ?, channel_message_id = ? WHERE id = ? AND state = 'pending'",
+                arguments: [at.timeIntervalSince1970, channelMessageID, item])
+            guard db.changesCount > 0 else { return }
+            if try String.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [item]) == OutboundDraft.Kind.text.rawValue {
+                try Self.count(db, "whatsapp:sent", by: 1)
+            }
+            // A status that raced ahead of this bookkeeping.
+            if let channelMessageID,
+                let status = try Row.fetchOne(
+                    db, sql: "SELECT * FROM delivery_statuses WHERE message_id = ? ORDER BY \(Self.rankSQL("status")) DESC LIMIT 1",
+                    arguments: [channelMessageID])
+            {
+                try db.execute(
+                    sql: "UPDATE outbox SET delivery = ?, delivery_at = ?, delivery_error = ? WHERE id = ?",
+                    arguments: [status["status"] as String, status["at"] as Double, status["error_detail"] as String?, item])
+            }
+        }
+    }
+
+    public func retryLater(_ item: Int64, at: Date, error: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ? AND state = 'pending'",
+                arguments: [at.timeIntervalSince1970, error, item])
+        }
+    }
+
+    public func markFailed(_ item: Int64, at: Date, error: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET state = 'failed', attempts = attempts + 1, sent_at = ?, last_error = ? WHERE id = ? AND state = 'pending'",
+                arguments: [at.timeIntervalSince1970, error, item])
+            if db.changesCount > 0,
+                try String.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [item]) == OutboundDraft.Kind.text.rawValue
+            {
+                try Self.count(db, "whatsapp:failed", by: 1)
+            }
+        }
+    }
+
+    public func conversation(customer: String) throws -> Conversation? {
+        try pool.read { db in try Self.conversation(db, customer: customer) }
+    }
+
+    public func recentConversations(limit: Int) throws -> [Conversation] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM conversations ORDER BY last_inbound_at DESC LIMIT ?", arguments: [limit])
+                .map(Self.conversation)
+        }
+    }
+
+    /// The latest delivery status of a sent message (`sent`, `delivered`, `read`, `failed`).
+    public func delivery(ofChannelMessage id: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT delivery FROM outbox WHERE channel_message_id = ?", arguments: [id]) }
+    }
+
+    public func unmute(customer: String) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE conversations SET muted_until = NULL WHERE customer = ?", arguments: [customer])
+            return db.changesCount > 0
+        }
+    }
+
+    public func statistics() throws -> ChannelStatistics {
+        try pool.read { db in
+            var figures = ChannelStatistics()
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, count FROM counters") { counts[row["name"]] = row["count"] }
+            figures.received = counts["whatsapp:received"] ?? 0
+            figures.duplicates = counts["whatsapp:duplicates"] ?? 0
+            figures.sent = counts["whatsapp:sent"] ?? 0
+            figures.failed = counts["whatsapp:failed"] ?? 0
+            figures.pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind = 'text'") ?? 0
+            figures.conversations = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations") ?? 0
+            var customers: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT trigger, COUNT(*) AS n FROM trigger_customers GROUP BY trigger") {
+                customers[row["trigger"]] = row["n"]
+            }
+            for (name, count) in counts where !name.hasPrefix("whatsapp:") {
+                figures.triggers[name] = ChannelStatistics.Usage(count: count, customers: customers[name] ?? 0)
+            }
+            return figures
+        }
+    }
+
+    public func purge(customer: String) throws -> Int {
+        try pool.write { db in
+            var deleted = 0
+            try db.execute(
+                sql: """
+                    DELETE FROM delivery_statuses WHERE recipient = ?
+                    OR message_id IN (SELECT channel_message_id FROM outbox WHERE customer = ? AND channel_message_id IS NOT NULL)
+                    """,
+                arguments: [customer, customer])
+            deleted += db.changesCount
+            for table in ["inbound", "outbox", "conversations", "trigger_customers"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE customer = ?", arguments: [customer])
+                deleted += db.changesCount
+            }
+            return deleted
+        }
+    }
+
+    public func purge(before date: Date) throws -> Int {
+        let t = date.timeIntervalSince1970
+        return try pool.write { db in
+            var deleted = 0
+            for (sql, arguments) in [
+                ("DELETE FROM inbound WHERE received_at < ? AND processed_at IS NOT NULL", [t]),
+                ("DELETE FROM outbox WHERE created_at < ? AND state != 'pending'", [t]),
+                ("DELETE FROM delivery_statuses WHERE at < ?", [t]),
+                ("DELETE FROM conversations WHERE last_inbound_at < ? AND (muted_until IS NULL OR muted_until < ?)", [t, t]),
+                ("DELETE FROM trigger_customers WHERE customer NOT IN (SELECT customer FROM conversations)", []),
+            ] as [(String, [Double])] {
+                try db.execute(sql: sql, arguments: StatementArguments(arguments))
+                deleted += db.changesCount
+            }
+            return deleted
+        }
+    }
+
+    static func count(_ db: Database, _ name: String, by amount: Int) throws {
+        guard amount != 0 else { return }
+        try db.execute(
+            sql: "INSERT INTO counters (name, count) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET count = count + excluded.count",
+            arguments: [name, amount])
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import IntentCore
+import IntentProviders
+import IntentTestSupport
+
+/// The fake WhatsApp Graph API (IntentTestSupport's Fixtures/fake_graph.py) as a child process.
+final class FakeGraphServer: @unchecked Sendable {
+    let process: Process
+    let port: Int
+    let token: String
+    var base: String { "http://127.0.0.1:\(port)/v21.0" }
+    private let control = CurlHTTPClient()
+
+    static func start(token: String = "EAAG-\(UUID().uuidString.prefix(12))") async throws -> FakeGraphServer {
+        try await BlockingIO.run { try FakeGraphServer(token: token) }
+    }
+
+    private init(token: String) throws {
+        self.token = token
+        (process, port) = try FakeProviderProcess.launchGraph(token: token)
+    }
+
+    deinit { process.terminate() }
+
+    func control(_ body: [String: Any]) async throws {
+        _ = try await control.send(
+            HTTPRequestSpec(
+                method: "POST", url: "http://127.0.0.1:\(port)/_control", headers: [("Content-Type", "application/json")],
+                body: Array(try JSONSerialization.data(withJSONObject: body)), timeout: .seconds(5)))
+    }
+
+    /// The accepted sends, in order: each `body` is the JSON the service posted.
+    func sent() async throws -> [[String: Any]] {
+        let response = try await control.send(HTTPRequestSpec(method: "GET", url: "http://127.0.0.1:\(port)/_sent", timeout: .seconds(5)))
+        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        return (object?["sent"] as? [[String: Any]] ?? []).compactMap { $0["body"] as? [String: Any] }
+    }
+
+    /// Requests counted by the fake: `requests`, and `rejected` (answered with an error).
+    func stats() async throws -> [String: Any] {
+        let response = try await control.send(HTTPRequestSpec(method: "GET", url: "http://127.0.0.1:\(port)/_stats", timeout: .seconds(5)))
+        return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
+    }
+
+    /// Text bodies sent to one customer, in order.
+    func texts(to customer: String) async throws -> [String] {
+        try await sent().filter { $0["to"] as? String == customer }.compactMap { ($0["text"] as? [String: Any])?["body"] as? String }
+    }
+
+    /// Waits until `condition` holds for the sends (or the time is up), then returns them.
+    func waitForSends(timeout: Duration = .seconds(20), until condition: ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let sends = try await sent()
+            if condition(sends) || ContinuousClock.now > deadline { return sends }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
+
+/// A signed webhook body as Meta sends it: JSON with non-ASCII escaped as \uXXXX.
+enum WebhookBody {
+    static func message(
+        id: String, from customer: String, text: String?, type: String = "text", name: String = "Kerry", phoneNumberID: String = "106540352242922",
+        timestamp: Date = Date()
+    ) -> [UInt8] {
+        var message: [String: Any] = ["from": customer, "id": id, "timestamp": "\(Int(timestamp.timeIntervalSince1970))", "type": type]
+        if let text { message["text"] = ["body": text] }
+        if type == "image" { message["image"] = ["mime_type": "image/jpeg", "sha256": "abc", "id": "1234"] }
+        return envelope(
+            phoneNumberID: phoneNumberID,
+            value: ["contacts": [["profile": ["name": name], "wa_id": customer]], "messages": [message]])
+    }
+
+    static func status(_ messageID: String, _ status: String, to customer: String, errorCode: Int? = nil) -> [UInt8] {
+        var object: [String: Any] = [
+            "id": messageID, "status": status, "timestamp": "\(Int(Date().timeIntervalSince1970))", "recipient_id": customer,
+        ]
+        if let errorCode {
+            object["errors"] = [["code": errorCode, "title": "Message undeliverable", "error_data": ["details": "Message Undeliverable."]]]
+        }
+        return envelope(phoneNumberID: "106540352242922", value: ["statuses": [object]])
+    }
+
+    static func envelope(phoneNumberID: String, value: [String: Any]) -> [UInt8] {
+        var value = value
+        value["messaging_product"] = "whatsapp"
+        value["metadata"] = ["display_phone_number": "15550783881", "phone_number_id": phoneNumberID]
+        let root: [String: Any] = [
+            "object": "whatsapp_business_account",
+            "entry": [["id": "102290129340398", "changes": [["field": "messages", "value": value]]]],
+        ]
+        let data = try! JSONSerialization.data(withJSONObject: root, options: [.sortedKeys])
+        return asciiEscaped(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Every non-ASCII character as \uXXXX (surrogate pairs beyond the BMP), as Meta writes it.
+    static func asciiEscaped(_ json: String) -> [UInt8] {
+        var out = ""
+        for unit in json.utf16 {
+            if unit < 0x80 {
+                out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
+            } else {
+                out += String(format: "\\u%04x", unit)
+            }
+        }
+        return Array(out.utf8)
+    }
+}

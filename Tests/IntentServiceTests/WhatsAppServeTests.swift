@@ -1,0 +1,227 @@
+import Foundation
+import Glibc
+import IntentChannels
+import IntentCore
+import IntentProviders
+import IntentTestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `serve` with the WhatsApp channel on, against the fake Graph API: Meta's handshake and
+/// signatures, replies with the automation, statistics, and kill -9 between ack and send.
+@Suite(.serialized) struct WhatsAppServeTests {
+    static let appSecret = "whatsapp-app-secret-\(UUID().uuidString.prefix(8))"
+    static let verifyToken = "verify-\(UUID().uuidString.prefix(8))"
+
+    /// Always open, so that the test does not depend on the time of day; greeting on.
+    static let automation = """
+        timezone: UTC
+        greeting: {text: "Welcome to the test shop!", after_days: 14}
+        away:
+          text: "We are closed."
+          hours: {mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"], thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"], sun: ["00:00-24:00"]}
+        handover: {text: "A colleague takes over now.", mute_minutes: 60}
+        """
+
+    struct Setup {
+        let directory: String
+        let graph: (process: Process, port: Int)
+        let accessToken: String
+
+        func environment(graphPort: Int? = nil) -> [String: String] {
+            [
+                "INTENT_WHATSAPP_VERIFY_TOKEN": WhatsAppServeTests.verifyToken,
+                "INTENT_WHATSAPP_APP_SECRET": WhatsAppServeTests.appSecret,
+                "INTENT_WHATSAPP_ACCESS_TOKEN": accessToken,
+                "INTENT_WHATSAPP_GRAPH_URL": "http://127.0.0.1:\(graphPort ?? graph.port)/v21.0",
+                "INTENT_AUTOMATION": directory + "/automation.yaml",
+                "INTENT_STATE": "sqlite:" + directory + "/state.sqlite",
+            ]
+        }
+    }
+
+    static func setUp() async throws -> Setup {
+        let directory = NSTemporaryDirectory() + "intent-whatsapp-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try automation.write(toFile: directory + "/automation.yaml", atomically: true, encoding: .utf8)
+        let token = "EAAG-\(UUID().uuidString.prefix(10))"
+        let graph = try await BlockingIO.run { UncheckedSendable(try FakeProviderProcess.launchGraph(token: token)) }.value
+        return Setup(directory: directory, graph: graph, accessToken: token)
+    }
+
+    static func signed(_ body: [UInt8]) -> String { WebhookSignature(appSecret: appSecret).header(for: body) }
+
+    func post(_ port: Int, _ body: [UInt8], signature: String?) async throws -> Int {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/webhooks/whatsapp")!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let signature { request.setValue(signature, forHTTPHeaderField: "X-Hub-Signature-256") }
+        let (_, response) = try await URLSession.shared.data(for: request)
+        return (response as! HTTPURLResponse).statusCode
+    }
+
+    func get(_ port: Int, _ path: String) async throws -> (Int, String) {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+    }
+
+    /// What the fake Graph API accepted, in order.
+    func sends(_ graphPort: Int) async throws -> [[String: Any]] {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(graphPort)/_sent")!)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        return (object?["sent"] as? [[String: Any]] ?? []).compactMap { $0["body"] as? [String: Any] }
+    }
+
+    func texts(_ graphPort: Int, to customer: String) async throws -> [String] {
+        try await sends(graphPort).filter { $0["to"] as? String == customer }.compactMap {
+            ($0["text"] as? [String: Any])?["body"] as? String
+        }
+    }
+
+    func waitForTexts(_ graphPort: Int, to customer: String, count: Int, seconds: Double = 60) async throws -> [String] {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let texts = try await texts(graphPort, to: customer)
+            if texts.count >= count { return texts }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await texts(graphPort, to: customer)
+    }
+
+    @Test func answersOnWhatsAppWithTheAutomation() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.graph.process.terminate() }
+        let server = try ServeCommandTests.ServerProcess(
+            arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment())
+        defer { server.stop() }
+        let port = try await server.port()
+        #expect(try await server.waitFor("corpus loaded"))
+
+        // Meta's subscription handshake.
+        let (ok, challenge) = try await get(port, "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=\(Self.verifyToken)&hub.challenge=1158201444")
+        #expect(ok == 200)
+        #expect(challenge == "1158201444")
+        #expect(try await get(port, "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1").0 == 403)
+
+        let customer = "8613912345678"
+        let body = Self.body(id: "wamid.E1", from: customer, text: "我想把钱要回来")
+        #expect(try await post(port, body, signature: nil) == 401)
+        #expect(try await post(port, body, signature: WebhookSignature(appSecret: "not-the-secret").header(for: body)) == 403)
+        #expect(try await post(port, body, signature: Self.signed(body)) == 200)
+        #expect(try await post(port, body, signature: Self.signed(body)) == 200)  // Meta's redelivery
+
+        // The answer is exactly what /match decides, after the greeting, quoting the message.
+        let match = try await ServeCommandTests().request(port, "/match", method: "POST", body: ["message": "我想把钱要回来"]).1
+        let firstReplies = try await waitForTexts(setup.graph.port, to: customer, count: 2)
+        #expect(firstReplies == ["Welcome to the test shop!", match["answer"] as? String ?? "?"])
+        let all = try await sends(setup.graph.port)
+        #expect(all.first?["status"] as? String == "read")
+        #expect((all.last?["context"] as? [String: Any])?["message_id"] as? String == "wamid.E1")
+
+        // A hand-over: the hand-over text, then silence while muted.
+        let human = Self.body(id: "wamid.E2", from: customer, text: "转人工")
+        #expect(try await post(port, human, signature: Self.signed(human)) == 200)
+        #expect(try await waitForTexts(setup.graph.port, to: customer, count: 3).last == "A colleague takes over now.")
+        let muted = Self.body(id: "wamid.E3", from: customer, text: "where is my parcel?")
+        #expect(try await post(port, muted, signature: Self.signed(muted)) == 200)
+
+        // Statistics: triggers with distinct customers, the channel's counts; /readyz says it is on.
+        let deadline = Date().addingTimeInterval(30)
+        var stats: [String: Any] = [:]
+        while Date() < deadline {
+            stats = try await ServeCommandTests().request(port, "/v1/stats").1
+            let whatsapp = stats["whatsapp"] as? [String: Int]
+            if whatsapp?["received"] == 3 && whatsapp?["sent"] == 3 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let whatsapp = try #require(stats["whatsapp"] as? [String: Int])
+        #expect(whatsapp["received"] == 3)
+        #expect(whatsapp["duplicates"] == 1)
+        #expect(whatsapp["sent"] == 3)
+        #expect(whatsapp["pending"] == 0)
+        let automation = try #require(stats["automation"] as? [String: [String: Int]])
+        #expect(automation["greeting"] == ["count": 1, "customers": 1])
+        #expect(automation["handover"] == ["count": 1, "customers": 1])
+        #expect((stats["customers_by_faq"] as? [String: Int])?["refund_request"] == 1)
+        #expect(try await texts(setup.graph.port, to: customer).count == 3)  // muted: nothing for E3
+        let ready = try await ServeCommandTests().request(port, "/readyz").1
+        #expect((ready["whatsapp"] as? [String: Any])?["enabled"] as? Bool == true)
+        let (_, metrics) = try await get(port, "/metrics")
+        #expect(metrics.contains(#"intent_automation_triggers{trigger="greeting"} 1.0"#))
+
+        // Secrets never reach the log.
+        server.stop()
+        for secret in [Self.appSecret, Self.verifyToken, setup.accessToken] { #expect(!server.log.contains(secret)) }
+    }
+
+    @Test func anAcknowledgedMessageSurvivesKillNineAndIsAnsweredOnce() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.graph.process.terminate() }
+        // First run: the Graph API cannot be reached (nothing listens on port 9), so replies stay queued.
+        let first = try ServeCommandTests.ServerProcess(
+            arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment(graphPort: 9))
+        defer { first.stop() }
+        let port = try await first.port()
+        let customer = "5511987654321"
+        let body = Self.body(id: "wamid.K1", from: customer, text: "where is my parcel?")
+        #expect(try await post(port, body, signature: Self.signed(body)) == 200)
+        #expect(try await first.waitFor("send failed, retrying"))
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+        #expect(try await sends(setup.graph.port).isEmpty)
+
+        // Second run, same state, the Graph API back: the queued replies go out, exactly once.
+        let second = try ServeCommandTests.ServerProcess(
+            arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment())
+        defer { second.stop() }
+        let port2 = try await second.port()
+        let answered = try await waitForTexts(setup.graph.port, to: customer, count: 2)
+        #expect(answered.count == 2)
+        #expect(answered.first == "Welcome to the test shop!")
+        // Meta redelivers the message after the restart: a duplicate, nothing more is sent.
+        #expect(try await post(port2, body, signature: Self.signed(body)) == 200)
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await texts(setup.graph.port, to: customer) == answered)
+        #expect(try await sends(setup.graph.port).filter { $0["status"] as? String == "read" }.count == 1)
+    }
+
+    static func body(id: String, from customer: String, text: String) -> [UInt8] {
+        let root: [String: Any] = [
+            "object": "whatsapp_business_account",
+            "entry": [
+                [
+                    "id": "102290129340398",
+                    "changes": [
+                        [
+                            "field": "messages",
+                            "value": [
+                                "messaging_product": "whatsapp",
+                                "metadata": ["display_phone_number": "15550783881", "phone_number_id": "106540352242922"],
+                                "contacts": [["profile": ["name": "Li Lei"], "wa_id": customer]],
+                                "messages": [
+                                    ["from": customer, "id": id, "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": "text", "text": ["body": text]]
+                                ],
+                            ],
+                        ]
+                    ],
+                ]
+            ],
+        ]
+        let json = String(decoding: try! JSONSerialization.data(withJSONObject: root, options: [.sortedKeys]), as: UTF8.self)
+        // As Meta sends it: non-ASCII escaped as \uXXXX, and the signature over exactly these bytes.
+        var escaped = ""
+        for unit in json.utf16 {
+            if unit < 0x80 { escaped.unicodeScalars.append(Unicode.Scalar(UInt8(unit))) } else { escaped += String(format: "\\u%04x", unit) }
+        }
+        return Array(escaped.utf8)
+    }
+}
+
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

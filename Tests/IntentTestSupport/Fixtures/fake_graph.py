@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""A local stand-in for the WhatsApp Cloud API's send endpoint, with Meta's paths, bodies,
+status codes and error envelopes.
+
+Run: fake_graph.py [--port 0] [--token TOKEN]; it prints "listening PORT" on stdout.
+POST /{version}/{phone_number_id}/messages answers like Meta: a text message gets
+{"messaging_product": "whatsapp", "contacts": [...], "messages": [{"id": "wamid..."}]}, a read
+receipt {"success": true}; a wrong token 401 with code 190; a body over 4,096 characters 400
+with code 100. Tests script failures through POST /_control {"script": [behaviour, ...]}: each
+send consumes the next one. Behaviours: {"mode": "ok"}, {"mode": "error", "code": 131000}
+(Meta's envelope with that code and its usual HTTP status), {"mode": "hang", "seconds": 5},
+{"mode": "drop"} (closes the connection without an answer). {"delay": 0.05} in /_control slows
+every send. GET /_sent lists the accepted sends in order; GET /_stats counts requests.
+"""
+import argparse
+import json
+import socket
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {"script": [], "sent": [], "requests": 0, "rejected": 0, "delay": 0.0}
+
+# Meta's codes with the HTTP status and the details it sends with them.
+ERRORS = {
+    1: (400, "An unknown error occurred"),
+    2: (503, "Service temporarily unavailable"),
+    4: (400, "Application request limit reached"),
+    100: (400, "Invalid parameter"),
+    130429: (400, "Cloud API message throughput has been reached."),
+    131000: (500, "Something went wrong"),
+    131016: (503, "A service is temporarily unavailable."),
+    131026: (400, "Message failed to send because the recipient is not on WhatsApp."),
+    131047: (400, "Message failed to send because more than 24 hours have passed since the customer last replied to this number."),
+    131050: (400, "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business."),
+    131056: (400, "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time."),
+    190: (401, "Error validating access token: Session has expired."),
+    368: (403, "Temporarily blocked for policies violations"),
+}
+
+
+def trace():
+    return "A" + uuid.uuid4().hex[:22]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-graph/1"
+
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, *args):
+        pass
+
+    def send_json(self, status, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-fb-trace-id", trace())
+        self.end_headers()
+        self.wfile.write(body)
+
+    def graph_error(self, code, message=None):
+        status, details = ERRORS.get(code, (400, "Error"))
+        self.send_json(status, {"error": {
+            "message": "(#%d) %s" % (code, message or details), "type": "OAuthException", "code": code,
+            "error_data": {"messaging_product": "whatsapp", "details": details}, "fbtrace_id": trace()}})
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_GET(self):
+        with LOCK:
+            if self.path == "/_sent":
+                return self.send_json(200, {"sent": STATE["sent"]})
+            if self.path == "/_stats":
+                return self.send_json(200, {"requests": STATE["requests"], "rejected": STATE["rejected"]})
+        self.send_json(404, {"error": {"message": "Unknown path", "type": "GraphMethodException", "code": 100}})
+
+    def do_POST(self):
+        raw = self.read_body()
+        if self.path == "/_control":
+            control = json.loads(raw or b"{}")
+            with LOCK:
+                if "script" in control:
+                    STATE["script"] = list(control["script"])
+                if "delay" in control:
+                    STATE["delay"] = float(control["delay"])
+                if control.get("reset"):
+                    STATE["sent"] = []
+                    STATE["requests"] = 0
+                    STATE["rejected"] = 0
+            return self.send_json(200, {"ok": True})
+        parts = self.path.strip("/").split("/")
+        if len(parts) != 3 or parts[2] != "messages" or not parts[1].isdigit():
+            return self.send_json(400, {"error": {"message": "Unsupported post request.", "type": "GraphMethodException", "code": 100, "fbtrace_id": trace()}})
+        with LOCK:
+            STATE["requests"] += 1
+            behaviour = STATE["script"].pop(0) if STATE["script"] else {"mode": "ok"}
+            delay = STATE["delay"]
+        if delay:
+            time.sleep(delay)
+        if self.headers.get("Authorization") != "Bearer " + self.server.token:
+            with LOCK:
+                STATE["rejected"] += 1
+            return self.graph_error(190)
+        mode = behaviour.get("mode", "ok")
+        if mode == "hang":
+            time.sleep(float(behaviour.get("seconds", 5)))
+        elif mode == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        elif mode == "error":
+            with LOCK:
+                STATE["rejected"] += 1
+            return self.graph_error(int(behaviour["code"]))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return self.graph_error(100, "Invalid JSON")
+        if body.get("messaging_product") != "whatsapp":
+            return self.graph_error(100, "The parameter messaging_product is required.")
+        if body.get("status") == "read":
+            if not body.get("message_id"):
+                return self.graph_error(100, "The parameter message_id is required.")
+            with LOCK:
+                STATE["sent"].append({"phone_number_id": parts[1], "body": body, "at": time.time()})
+            return self.send_json(200, {"success": True})
+        text = (body.get("text") or {}).get("body")
+        if body.get("type") != "text" or not body.get("to") or not isinstance(text, str) or not text:
+            return self.graph_error(100, "The parameter text['body'] is required.")
+        if len(text) > 4096:
+            return self.graph_error(100, "Param text['body'] must be at most 4096 characters long.")
+        wamid = "wamid.HBgL" + uuid.uuid4().hex.upper()
+        with LOCK:
+            STATE["sent"].append({"phone_number_id": parts[1], "body": body, "id": wamid, "at": time.time()})
+        self.send_json(200, {"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+                             "messages": [{"id": wamid}]})
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--token", default="EAAG-test-token")
+    args = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    server.token = args.token
+    print("listening %d" % server.server_address[1], flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
