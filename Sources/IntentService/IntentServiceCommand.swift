@@ -16,6 +16,6 @@ struct IntentServiceCommand: AsyncParsableCommand {
             embedder is offline and needs no network or API key.
             """,
         version: "intent-service \(version) (libcurl \(String(cString: ccurl_version())))",
-        subcommands: [MatchCommand.self, ServeCommand.self, EvaluateCommand.self, ImportCommand.self, ExportCommand.self]
+        subcommands: [MatchCommand.self, ServeCommand.self, EvaluateCommand.self, ImportCommand.self, ExportCommand.self, StateCommand.self]
     )
 }

@@ -31,6 +31,34 @@ import Testing
         #expect(corpus.entry(id: "refund")?.location == SourceLocation(file: dir.file("a.jsonl"), line: 1))
     }
 
+    @Test func handoverIsReadFromEveryFormatAndTheAutomationFileIsNotACorpusFile() throws {
+        let dir = try ScratchDirectory([
+            "a.jsonl": #"{"id": "human", "questions": ["talk to a person"], "answer": "Passing you on.", "handover": true}"# + "\n",
+            "b.csv": "id,question,answer,handover\nagent,real agent please,One moment.,true\nbot,just the bot,Fine.,\n",
+            "rules.yaml": "rules:\n  - {id: r, mode: contains_any, patterns: [人工], faq: human, stage: before, handover: true}\n",
+            "automation.yaml": "timezone: UTC\n",
+        ])
+        let corpus = try CorpusLoader.load(dir.path)
+        #expect(corpus.entries.map(\.handover) == [true, true, false])
+        #expect(corpus.rules.first { $0.id == "r" }?.handover == true)
+        let byRule = MatchDecision(
+            status: .keyword, id: "human", answer: "x", score: nil, margin: nil, method: .keyword, matchedQuestion: nil, rule: "r",
+            candidates: [], reason: "")
+        #expect(corpus.handsOver(byRule))
+        var byEntry = byRule
+        byEntry.rule = nil
+        byEntry.id = "bot"
+        byEntry.status = .matched
+        #expect(!corpus.handsOver(byEntry))
+        let bad = try ScratchDirectory(["a.jsonl": #"{"id": "x", "questions": ["q"], "answer": "a", "handover": "yes"}"#])
+        #expect(throws: CorpusValidationError.self) { try CorpusLoader.load(bad.path) }
+        do {
+            _ = try CorpusLoader.load(bad.path)
+        } catch {
+            #expect(error.description.contains("a.jsonl:1: handover: expected true or false, found a string"), "\(error)")
+        }
+    }
+
     @Test func aSingleFileIsACorpus() throws {
         let dir = try ScratchDirectory(["faq.jsonl": #"{"id": "a", "questions": ["q"], "answer": "x"}"#])
         #expect(try CorpusLoader.load(dir.file("faq.jsonl")).entries.count == 1)
@@ -86,7 +114,7 @@ import Testing
             "a.jsonl:4: questions: item 1 is empty",
             "a.jsonl:5: questions: 'one' is also a paraphrase of 'dup' (a.jsonl:1); a paraphrase must belong to one entry",
             "a.jsonl:6: answer: expected a string, found a number",
-            "a.jsonl:6: warning: colour: unknown field, ignored (known: id, questions, answer, keywords, tags, threshold)",
+            "a.jsonl:6: warning: colour: unknown field, ignored (known: id, questions, answer, keywords, tags, threshold, handover)",
             "a.jsonl:7: threshold: 3.0 is out of range 0.0...1.0",
             "a.jsonl:9: expected a JSON object, found a list",
             "rules.yaml:4: patterns: item 1: invalid regular expression '(unclosed'",

@@ -14,10 +14,10 @@ import Testing
     static let corpus = Corpus(
         entries: [
             FAQEntry(id: "refund", questions: ["how do i get a refund", "我想退款"], answer: "Refunds take 5 days.", keywords: ["money back"], tags: ["returns"], threshold: 0.4),
-            FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it online."),
+            FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it online.", handover: true),
         ],
         rules: [
-            try! KeywordRule(id: "human", mode: .containsAny, patterns: ["人工", "human"], reply: .faq("track"), priority: 9, stage: .before)
+            try! KeywordRule(id: "human", mode: .containsAny, patterns: ["人工", "human"], reply: .faq("track"), priority: 9, stage: .before, handover: true)
         ])
 
     /// Counts what it embeds, and can be told to fail after some calls.
@@ -72,6 +72,8 @@ import Testing
         #expect(loaded.corpus.entries.map { var e = $0; e.location = nil; return e } == Self.corpus.entries)
         #expect(loaded.corpus.rules.map(\.id) == ["human"])
         #expect(loaded.corpus.rules[0].priority == 9 && loaded.corpus.rules[0].stage == .before)
+        #expect(loaded.corpus.rules[0].handover && loaded.corpus.entries.map(\.handover) == [false, true])
+        #expect(loaded.corpus.version == Self.corpus.version)
         #expect(loaded.embedderID == embedder.id)
         #expect(loaded.vectors == embedder.base.embedSynchronously(["how do i get a refund", "我想退款", "where is my parcel"]))
         #expect(loaded.corpus.version == Self.corpus.version)

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import IntentChannels
+import IntentCore
+import IntentStore
+
+/// `intent-service state`: the channel's conversation state, outside the running service.
+struct StateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state",
+        abstract: "Manage the conversation state of the chat channels (WhatsApp).",
+        discussion: """
+            The state store (--state, else INTENT_STATE, else sqlite:.intent/state.sqlite) holds \
+            customers' messages, conversations and the outbox. Customer messages are personal \
+            data: `purge` deletes them. A running serve keeps working while these commands run.
+            """,
+        subcommands: [Purge.self, Unmute.self]
+    )
+
+    struct StateOption: ParsableArguments {
+        @Option(name: .long, help: ArgumentHelp("State store (default: $INTENT_STATE, else \(SQLiteConversationStore.defaultURL)).", valueName: "url"))
+        var state: String?
+
+        func open() async throws -> SQLiteConversationStore {
+            let url = state ?? ProcessInfo.processInfo.environment["INTENT_STATE"] ?? SQLiteConversationStore.defaultURL
+            if !url.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: url) {
+                printError("configuration: --state: \(UnsupportedStoreURL.explain(scheme))")
+                throw ExitCode(2)
+            }
+            return try await BlockingIO.run { try SQLiteConversationStore(url: url) }
+        }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a customer's messages and conversation, or everything older than some days.",
+            discussion: """
+                --customer deletes everything stored about one customer (their messages, \
+                conversation, queued and sent replies, delivery statuses); counters keep their \
+                totals. --older-than-days does what the service's retention (state_retention_days) \
+                does hourly.
+                """)
+
+        @OptionGroup var options: StateOption
+
+        @Option(name: .long, help: ArgumentHelp("The customer's WhatsApp id (wa_id: the phone number, digits only).", valueName: "id"))
+        var customer: String?
+
+        @Option(name: .customLong("older-than-days"), help: ArgumentHelp("Delete what is older than this many days.", valueName: "days"))
+        var olderThanDays: Int?
+
+        func validate() throws {
+            guard (customer == nil) != (olderThanDays == nil) else {
+                throw ValidationError("give exactly one of --customer ID or --older-than-days N")
+            }
+            if let olderThanDays, olderThanDays < 1 { throw ValidationError("--older-than-days must be at least 1") }
+        }
+
+        func run() async throws {
+            let store = try await options.open()
+            if let customer {
+                let deleted = try await BlockingIO.run { try store.purge(customer: customer) }
+                printError(deleted == 0 ? "nothing stored about customer \(customer)" : "deleted \(deleted) rows about customer \(customer)")
+            } else if let days = olderThanDays {
+                let cutoff = Date().addingTimeInterval(-Double(days) * 86_400)
+                let deleted = try await BlockingIO.run { try store.purge(before: cutoff) }
+                printError("deleted \(deleted) rows older than \(days) days")
+            }
+        }
+    }
+
+    struct Unmute: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a conversation back to the bot before its hand-over mute ends.")
+
+        @OptionGroup var options: StateOption
+
+        @Option(name: .long, help: ArgumentHelp("The customer's WhatsApp id (wa_id).", valueName: "id"))
+        var customer: String
+
+        func run() async throws {
+            let store = try await options.open()
+            guard try await BlockingIO.run({ try store.unmute(customer: customer) }) else {
+                printError("no conversation with customer \(customer)")
+                throw ExitCode(1)
+            }
+            printError("the bot answers customer \(customer) again")
+        }
+    }
+}
