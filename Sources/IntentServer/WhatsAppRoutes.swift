@@ -7,6 +7,10 @@ import IntentChannels
 struct WhatsAppRoutes {
     let channel: WhatsAppChannel
     let limits: ServerLimits
+    /// Meta batches several messages in one delivery, each up to 4,096 characters escaped as
+    /// \uXXXX (six bytes each): far more than a `/match` body, and refusing one would make
+    /// Meta redeliver it for days.
+    static let maxBodyBytes = 4 * 1024 * 1024
 
     func register(on router: Router<IntentRequestContext>) {
         router.get("/webhooks/whatsapp") { request, _ in
@@ -23,9 +27,9 @@ struct WhatsAppRoutes {
         router.post("/webhooks/whatsapp") { request, _ in
             let body: ByteBuffer
             do {
-                body = try await request.body.collect(upTo: limits.maxBodyBytes)
+                body = try await request.body.collect(upTo: Self.maxBodyBytes)
             } catch {
-                throw APIError(.contentTooLarge, "body_too_large", "the webhook body is larger than max_body_bytes (\(limits.maxBodyBytes))")
+                throw APIError(.contentTooLarge, "body_too_large", "the webhook body is larger than \(Self.maxBodyBytes) bytes")
             }
             let signature = request.headers[HTTPField.Name("X-Hub-Signature-256")!]
             switch await channel.receive(body: Array(buffer: body), signatureHeader: signature) {

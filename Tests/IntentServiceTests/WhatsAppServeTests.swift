@@ -189,6 +189,33 @@ import Testing
         #expect(try await sends(setup.graph.port).filter { $0["status"] as? String == "read" }.count == 1)
     }
 
+    @Test func aHalfConfiguredChannelOrABadAutomationFileStopsStartUpNamingWhatIsWrong() async throws {
+        let secret = "half-secret-\(UUID().uuidString.prefix(6))"
+        let half = try ServeCommandTests.ServerProcess(
+            arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: ["INTENT_WHATSAPP_APP_SECRET": secret])
+        half.process.waitUntilExit()
+        #expect(half.process.terminationStatus == 2)
+        #expect(half.log.contains("INTENT_WHATSAPP_VERIFY_TOKEN, INTENT_WHATSAPP_ACCESS_TOKEN"), "\(half.log)")
+        #expect(!half.log.contains(secret))
+
+        let setup = try await Self.setUp()
+        defer { setup.graph.process.terminate() }
+        var environment = setup.environment()
+        environment["INTENT_WHATSAPP_GRAPH_URL"] = "http://graph.example.com/v21.0"
+        let insecure = try ServeCommandTests.ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: environment)
+        insecure.process.waitUntilExit()
+        #expect(insecure.process.terminationStatus == 2)
+        #expect(insecure.log.contains("INTENT_WHATSAPP_GRAPH_URL: 'http://graph.example.com/v21.0' is plain http to another host"), "\(insecure.log)")
+
+        try "timezone: Mars/Olympus\ngreeting: {after_days: 3}\n".write(toFile: setup.directory + "/automation.yaml", atomically: true, encoding: .utf8)
+        let invalid = try ServeCommandTests.ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment())
+        invalid.process.waitUntilExit()
+        #expect(invalid.process.terminationStatus == 2)
+        #expect(invalid.log.contains("automation.yaml:1: timezone: 'Mars/Olympus' is not an IANA time zone name"), "\(invalid.log)")
+        #expect(invalid.log.contains("automation.yaml:2: greeting.text: missing"))
+        for secret in [Self.appSecret, Self.verifyToken, setup.accessToken] { #expect(!invalid.log.contains(secret)) }
+    }
+
     static func body(id: String, from customer: String, text: String) -> [UInt8] {
         let root: [String: Any] = [
             "object": "whatsapp_business_account",

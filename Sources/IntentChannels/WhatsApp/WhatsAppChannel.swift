@@ -106,7 +106,7 @@ public final class WhatsAppChannel: Sendable {
         }
     }
 
-    /// The channel's figures as of the last refresh (every 2 s while running).
+    /// The channel's figures as of the last refresh (every half second while running).
     public var statistics: ChannelStatistics { snapshot.current }
 
     /// Why sends cannot succeed (an expired access token), or nil when the channel is healthy.
@@ -140,7 +140,7 @@ public final class WhatsAppChannel: Sendable {
                     logger.warning("whatsapp: retention purge failed", metadata: ["error": "\(error)"])
                 }
             }
-            try? await Task.sleep(for: .seconds(2))
+            try? await Task.sleep(for: .milliseconds(500))
         }
     }
 

@@ -17,7 +17,9 @@ struct ChannelSettings {
         if !state.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: state) {
             throw ConfigurationError("\(layers.raw(.state)?.origin ?? "state"): \(UnsupportedStoreURL.explain(scheme))")
         }
-        retentionDays = try layers.int(.stateRetentionDays, default: 90, in: 1...3_650)
+        // Meta redelivers a webhook for up to 7 days and the stored message ids are what makes a
+        // redelivery a duplicate: they must outlive that window.
+        retentionDays = try layers.int(.stateRetentionDays, default: 90, in: 8...3_650)
         if let path = layers.optionalString(.automation) {
             automationPath = path
         } else {
