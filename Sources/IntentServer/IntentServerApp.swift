@@ -72,6 +72,7 @@ public struct IntentServerApp: Sendable {
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: router(),
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(settings.limits.idleTimeout.nanoseconds))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "intent-service"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)

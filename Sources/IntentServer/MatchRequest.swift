@@ -39,12 +39,7 @@ struct JSONBodyReader {
                 .unsupportedMediaType, "unsupported_media_type",
                 "send the body as JSON with the header Content-Type: application/json")
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limits.maxBodyBytes)
-        } catch {
-            throw APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(limits.maxBodyBytes) bytes")
-        }
+        let buffer = try await BodyCollector.collect(request, limit: limits.maxBodyBytes, timeout: limits.bodyTimeout)
         let bytes = Array(buffer.readableBytesView)
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw APIError(.badRequest, "invalid_utf8", "the request body is not valid UTF-8")

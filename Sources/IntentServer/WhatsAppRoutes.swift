@@ -25,12 +25,7 @@ struct WhatsAppRoutes {
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: challenge)))
         }
         router.post("/webhooks/whatsapp") { request, _ in
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: Self.maxBodyBytes)
-            } catch {
-                throw APIError(.contentTooLarge, "body_too_large", "the webhook body is larger than \(Self.maxBodyBytes) bytes")
-            }
+            let body = try await BodyCollector.collect(request, limit: Self.maxBodyBytes, timeout: limits.bodyTimeout, what: "webhook body")
             let signature = request.headers[HTTPField.Name("X-Hub-Signature-256")!]
             switch await channel.receive(body: Array(buffer: body), signatureHeader: signature) {
             case .accepted:

@@ -172,8 +172,9 @@ import Testing
 
     @Test func theCircuitOpensAfterRepeatedFailuresAndProbesAfterTheCoolDown() async throws {
         let server = try await FakeProviderServer.start()
-        // A cool-down long enough that a loaded CI machine cannot reach it between the checks.
-        let breaker = CircuitBreaker(failureThreshold: 3, coolDown: .seconds(2))
+        // A clock moved by hand: the cool-down passes when the test says so, however loaded the machine.
+        let time = Locked<UInt64>(1_000)
+        let breaker = CircuitBreaker(failureThreshold: 3, coolDown: .seconds(10)) { time.current }
         let embedder = OpenAIEmbedder(endpoint: server.endpoint(retry: .none, breaker: breaker), model: "m", dimension: 64)
         try await server.script(Array(repeating: ["mode": "status", "status": 503], count: 3))
         for _ in 0..<3 { _ = try? await embedder.embed(["x"]) }
@@ -185,9 +186,14 @@ import Testing
             #expect("\(error)".contains("calls paused"))
         }
         #expect(try await server.requests("/v1/embeddings") == 3, "an open circuit makes no call")
-        try await Task.sleep(for: .milliseconds(2_100))
+        time.withLock { $0 += 9_999_000_000 }
+        #expect(breaker.current == .open, "a millisecond short of the cool-down")
+        #expect(breaker.permit() != nil)
+        time.withLock { $0 += 1_000_000 }
+        #expect(breaker.current == .halfOpen)
         _ = try await embedder.embed(["x"])
         #expect(breaker.current == .closed)
+        #expect(try await server.requests("/v1/embeddings") == 4, "the probe went out")
     }
 }
 

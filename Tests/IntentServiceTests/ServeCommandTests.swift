@@ -189,6 +189,34 @@ import Testing
         #expect(!"\(wrongBody)\(rightBody)".contains(token))
     }
 
+    @Test func slowClientsAreCutOffByTheIdleAndBodyTimeouts() async throws {
+        let server = try ServerProcess(
+            arguments: ["--corpus", "corpus", "--embedder", "lexical"],
+            environment: ["INTENT_IDLE_TIMEOUT_MS": "1500", "INTENT_BODY_TIMEOUT_MS": "300"])
+        defer { server.stop() }
+        let port = try await server.port()
+        #expect(try await server.waitFor("corpus loaded"))
+        // Connected, silent: closed by the server (readAll returns at the close, not at its 60 s safety net).
+        let silent = try RawConnection(port: port)
+        let started = Date()
+        #expect(silent.readAll().isEmpty)
+        #expect(Date().timeIntervalSince(started) < 50)
+        // Headers dribbled and never finished: closed too.
+        let dribbling = try RawConnection(port: port)
+        try dribbling.send(Array("POST /match HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8))
+        #expect(dribbling.readAll().isEmpty)
+        // A body that stops halfway: 408 request_timeout, then the close.
+        let slowBody = try RawConnection(port: port)
+        try slowBody.send(Array("POST /match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"message\"".utf8))
+        let answer = slowBody.readAll()
+        #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+        #expect(answer.contains("request_timeout"))
+        // The service still answers others.
+        let (status, decision) = try await request(port, "/match", method: "POST", body: ["message": "where is my parcel?"])
+        #expect(status == 200)
+        #expect(decision["id"] as? String == "track_order")
+    }
+
     @Test func invalidCorpusExitsTwo() async throws {
         let dir = NSTemporaryDirectory() + "intent-serve-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -222,6 +250,9 @@ final class RawConnection {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+        // A safety net: a read never blocks a test for more than a minute.
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     func send(_ bytes: [UInt8]) throws {

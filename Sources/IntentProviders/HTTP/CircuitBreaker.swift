@@ -8,19 +8,26 @@ import IntentCore
 public final class CircuitBreaker: Sendable {
     public enum State: String, Sendable { case closed, open, halfOpen = "half_open" }
 
+    /// Monotonic nanoseconds; tests pass a clock they move by hand.
+    public typealias Clock = @Sendable () -> UInt64
+
     public let failureThreshold: Int
     public let coolDown: Duration
+    private let clock: Clock
     private let state: Locked<(state: State, failures: Int, openedAt: UInt64, probing: Bool)>
 
-    public init(failureThreshold: Int = 5, coolDown: Duration = .seconds(10)) {
+    public init(failureThreshold: Int = 5, coolDown: Duration = .seconds(10), clock: @escaping Clock = { DispatchTime.now().uptimeNanoseconds }) {
         self.failureThreshold = failureThreshold
         self.coolDown = coolDown
+        self.clock = clock
         state = Locked((.closed, 0, 0, false))
     }
 
+    private var now: UInt64 { clock() }
+
     public var current: State {
         state.withLock { s in
-            if s.state == .open && Self.now - s.openedAt >= Self.nanoseconds(coolDown) { return .halfOpen }
+            if s.state == .open && now - s.openedAt >= Self.nanoseconds(coolDown) { return .halfOpen }
             return s.state
         }
     }
@@ -31,7 +38,7 @@ public final class CircuitBreaker: Sendable {
             switch s.state {
             case .closed: return nil
             case .open, .halfOpen:
-                let waited = Self.now - s.openedAt
+                let waited = now - s.openedAt
                 let cool = Self.nanoseconds(coolDown)
                 if waited >= cool && !s.probing {
                     s.state = .halfOpen
@@ -51,12 +58,11 @@ public final class CircuitBreaker: Sendable {
         state.withLock { s in
             s.failures += 1
             if s.state == .halfOpen || s.failures >= failureThreshold {
-                s = (.open, s.failures, Self.now, false)
+                s = (.open, s.failures, now, false)
             }
         }
     }
 
-    private static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
     private static func nanoseconds(_ d: Duration) -> UInt64 {
         UInt64(d.components.seconds) * 1_000_000_000 + UInt64(d.components.attoseconds / 1_000_000_000)
     }

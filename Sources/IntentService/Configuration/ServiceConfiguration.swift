@@ -78,6 +78,8 @@ struct ServiceConfiguration {
         server.limits.maxMessageCharacters = try layers.int(
             .maxMessageChars, default: server.limits.maxMessageCharacters, in: 1...100_000)
         channel = try ChannelSettings(layers, corpus: corpus, allowInsecureHTTP: providers.allowInsecureHTTP)
+        server.limits.bodyTimeout = .milliseconds(try layers.int(.bodyTimeoutMs, default: 10_000, in: 100...600_000))
+        server.limits.idleTimeout = .milliseconds(try layers.int(.idleTimeoutMs, default: 30_000, in: 100...3_600_000))
         server.limits.maxBatchMessages = try layers.int(.maxBatchMessages, default: server.limits.maxBatchMessages, in: 1...10_000)
     }
 }

@@ -11,7 +11,11 @@ import Logging
 final class ServiceFactory: Sendable {
     let configuration: ServiceConfiguration
     let logger: Logger
+    /// The embedding provider's connections: one worker per request in flight (`concurrency`)
+    /// plus two for queries arriving during an import or a reload's batches.
     private let transport: CurlHTTPClient?
+    /// The chat model's connections, apart: a close call never queues behind embedding batches.
+    private let chatTransport: CurlHTTPClient?
     private let embeddingBreaker = CircuitBreaker()
     private let chatBreaker = CircuitBreaker()
     private let observe: @Sendable (ProviderEvent) -> Void
@@ -23,13 +27,13 @@ final class ServiceFactory: Sendable {
         self.logger = logger
         self.observe = observe
         let settings = configuration.providers
-        if settings.isRemote || settings.llm != "none" {
-            var http = CurlHTTPClient.Configuration()
-            http.caBundle = settings.caBundle
-            transport = CurlHTTPClient(configuration: http)
-        } else {
-            transport = nil
-        }
+        var http = CurlHTTPClient.Configuration()
+        http.caBundle = settings.caBundle
+        http.workers = settings.concurrency + 2
+        transport = settings.isRemote ? CurlHTTPClient(configuration: http) : nil
+        // At most `llm_max_calls` close calls of one request run at once; a few requests may overlap.
+        http.workers = max(2, min(16, settings.llmMaxCalls * 2))
+        chatTransport = settings.llm != "none" ? CurlHTTPClient(configuration: http) : nil
     }
 
     /// The embedding cache of a remote provider or of the neural model, for metrics.
@@ -72,11 +76,23 @@ final class ServiceFactory: Sendable {
     /// The store at `storeURL` (nil when there is none), opened and migrated once per process:
     /// reloads and the statistics writer share one connection pool. Blocks: call it through `BlockingIO`.
     func openStore() throws -> SQLiteIndexStore? {
-        if let store = openedStore.current { return store }
         guard let url = storeURL else { return nil }
-        let store = try SQLiteIndexStore(url: url)
-        openedStore.withLock { $0 = store }
-        return store
+        // Opened under the lock: two callers at once get the same store, never two pools.
+        return try openedStore.withLock { opened in
+            if let store = opened { return store }
+            let store = try SQLiteIndexStore(url: url)
+            opened = store
+            return store
+        }
+    }
+
+    /// The first embedding cache made wins: every caller, concurrent ones included, gets it.
+    private func keepCache(_ made: CachingEmbedder) -> CachingEmbedder {
+        cache.withLock { cached in
+            if let existing = cached { return existing }
+            cached = made
+            return made
+        }
     }
 
     /// Serves the vectors an import stored: nothing is embedded again, so start-up costs no
@@ -127,9 +143,7 @@ final class ServiceFactory: Sendable {
         let remote = OpenAIEmbedder(
             endpoint: endpoint(transport), model: settings.model, dimension: dimension, requestedDimensions: settings.dimensions,
             batchSize: settings.batchSize, concurrency: settings.concurrency)
-        let caching = CachingEmbedder(remote, capacity: settings.cacheEntries)
-        cache.withLock { $0 = caching }
-        return caching
+        return keepCache(CachingEmbedder(remote, capacity: settings.cacheEntries))
     }
 
     /// The configured embedder for an import: local, or the remote one (no cache: each text is new).
@@ -182,14 +196,12 @@ final class ServiceFactory: Sendable {
         let remote = try await OpenAIEmbedder.connect(
             endpoint: endpoint(transport), model: settings.model, dimensions: settings.dimensions, batchSize: settings.batchSize,
             concurrency: settings.concurrency)
-        let caching = CachingEmbedder(remote, capacity: settings.cacheEntries)
-        cache.withLock { $0 = caching }
-        return caching
+        return keepCache(CachingEmbedder(remote, capacity: settings.cacheEntries))
     }
 
     private func disambiguator() -> LLMDisambiguator? {
         let settings = configuration.providers
-        guard settings.llm != "none", let transport else { return nil }
+        guard settings.llm != "none", let transport = chatTransport else { return nil }
         let endpoint = ProviderEndpoint(
             name: settings.llm, baseURL: settings.llmBaseURL, key: settings.llmKey, timeout: settings.timeout,
             breaker: chatBreaker, transport: transport, logger: logger, observe: observe)

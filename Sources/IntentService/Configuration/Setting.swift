@@ -9,6 +9,8 @@ enum Setting: String, CaseIterable {
     case maxBodyBytes = "max_body_bytes"
     case maxMessageChars = "max_message_chars"
     case maxBatchMessages = "max_batch_messages"
+    case bodyTimeoutMs = "body_timeout_ms"
+    case idleTimeoutMs = "idle_timeout_ms"
     case provider
     case baseURL = "base_url"
     case model, dimensions
