@@ -46,9 +46,11 @@ public struct ProviderEndpoint: Sendable {
     /// Sends a request, retrying what the policy says is worth retrying. Returns a 2xx
     /// response; throws `ProviderError` otherwise, or `CancellationError` when the caller
     /// gave up (its deadline passed).
-    public func call(_ method: String, _ path: String, json: Any? = nil, query: [String: String] = [:]) async throws
-        -> HTTPResponseData
-    {
+    /// - Parameter watcher: a fresh one per call (it reads one answer); it may end a stream early.
+    public func call(
+        _ method: String, _ path: String, json: Any? = nil, query: [String: String] = [:],
+        watcher: @autoclosure () -> (any ResponseWatcher)? = nil
+    ) async throws -> HTTPResponseData {
         var url = baseURL + path
         if !query.isEmpty {
             var components = URLComponents()
@@ -73,7 +75,7 @@ public struct ProviderEndpoint: Sendable {
             let response: HTTPResponseData
             do {
                 response = try await transport.send(
-                    HTTPRequestSpec(method: method, url: url, headers: headers, body: body, timeout: timeout))
+                    HTTPRequestSpec(method: method, url: url, headers: headers, body: body, timeout: timeout, watcher: watcher()))
             } catch let error as HTTPClientError {
                 if error == .cancelled || Task.isCancelled { throw CancellationError() }
                 breaker.recordFailure()

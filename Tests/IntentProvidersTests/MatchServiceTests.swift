@@ -133,7 +133,7 @@ import Testing
     @Test func aCozeBotThatNeedsSeveralPollsSettlesWithinTheChatBudget() async throws {
         #expect(LLMDisambiguator.defaultBudget == .seconds(5))
         let server = try await FakeProviderServer.start()
-        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1")
+        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1", stream: false)
         #expect(coze.firstPoll == .milliseconds(100) && coze.pollInterval == .seconds(1))
         let remote = OpenAIEmbedder(endpoint: server.endpoint(retry: .fast), model: "m", dimension: 64)
         let primary = try await Matcher.build(

@@ -210,7 +210,7 @@ import Testing
 
     @Test func cozePollsUntilCompletedAndTakesTheAnswer() async throws {
         let server = try await FakeProviderServer.start()
-        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1", pollInterval: .milliseconds(20))
+        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1", stream: false, pollInterval: .milliseconds(20))
         try await server.script([["mode": "reply", "content": #"{"id": "track"}"#]])
         #expect(try await coze.complete(system: "s", user: "u") == #"{"id": "track"}"#)
         #expect(try await server.requests("/v3/chat/retrieve") == 2)
@@ -221,7 +221,7 @@ import Testing
     /// with the ids in the JSON body, as Coze takes them, so the bot stops working for nobody.
     @Test func cozeChatIsCancelledWhenTheCallerGivesUp() async throws {
         let server = try await FakeProviderServer.start()
-        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1", pollInterval: .milliseconds(20))
+        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1", stream: false, pollInterval: .milliseconds(20))
         try await server.script([["mode": "reply", "content": #"{"id": "track"}"#, "polls": 100_000]])
         await #expect(throws: Deadline.Exceeded.self) {
             _ = try await Deadline.run(.milliseconds(300)) { try await coze.complete(system: "s", user: "u") }
@@ -237,11 +237,23 @@ import Testing
         #expect(try await server.requests("/v3/chat/cancel") == 1)
     }
 
-    @Test func cozeStreamsTheAnswerFromDeltas() async throws {
+    /// Streaming is the default, read as the events arrive: the call returns once the answer
+    /// message is complete, leaving the stream while the bot still writes its follow-up
+    /// suggestions (the fake takes a second over them, as Coze does).
+    @Test func cozeStreamsByDefaultAndLeavesOnceTheAnswerIsComplete() async throws {
         let server = try await FakeProviderServer.start()
-        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1", stream: true)
+        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1")
+        #expect(coze.stream)
         try await server.script([["mode": "reply", "content": #"{"id": "refund_request"}"#]])
         #expect(try await coze.complete(system: "s", user: "u") == #"{"id": "refund_request"}"#)
+        var leftEarly = 0
+        let until = ContinuousClock.now + .seconds(20)
+        while leftEarly == 0 && ContinuousClock.now < until {
+            leftEarly = try await server.stats()["streams_left_early"] as? Int ?? 0
+            if leftEarly == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(leftEarly == 1, "the client stayed for the follow-up suggestions")
+        #expect(try await server.requests("/v3/chat/retrieve") == 0)
         try await server.script([["mode": "coze_failed"]])
         do {
             _ = try await coze.complete(system: "s", user: "u")
@@ -253,7 +265,7 @@ import Testing
 
     @Test func cozeEnvelopeErrorsFailEvenWithHTTP200() async throws {
         let server = try await FakeProviderServer.start()
-        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1", pollInterval: .milliseconds(20))
+        let coze = CozeChatModel(endpoint: server.endpoint(prefix: ""), botID: "bot_1", stream: false, pollInterval: .milliseconds(20))
         try await server.script([["mode": "coze_code", "code": 4016, "msg": "a chat is in progress"]])
         do {
             _ = try await coze.complete(system: "s", user: "u")

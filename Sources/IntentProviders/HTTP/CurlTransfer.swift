@@ -15,6 +15,8 @@ enum Transfer {
         var headers: [String: String] = [:]
         let limit: Int
         var tooLarge = false
+        /// The watcher ended the transfer: what was read is the answer.
+        var stoppedEarly = false
         let job: CurlHTTPClient.Job
 
         init(limit: Int, job: CurlHTTPClient.Job) {
@@ -68,7 +70,13 @@ enum Transfer {
                 context.tooLarge = true
                 return 0  // aborts the transfer with CURLE_WRITE_ERROR
             }
-            if let data { context.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
+            guard let data else { return length }
+            let chunk = UnsafeRawBufferPointer(start: data, count: length)
+            context.body.append(contentsOf: chunk)
+            if let watcher = context.job.request.watcher, watcher.received(chunk) {
+                context.stoppedEarly = true
+                return 0  // ends the transfer (CURLE_WRITE_ERROR), read as a complete answer below
+            }
             return length
         }
         ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, pointer)
@@ -98,7 +106,7 @@ enum Transfer {
         let code = withExtendedLifetime(context) { curl_easy_perform(handle) }
         var connections = 0
         ccurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connections)
-        guard code == CURLE_OK else {
+        guard code == CURLE_OK || (code == CURLE_WRITE_ERROR && context.stoppedEarly) else {
             return Result(outcome: .failure(error(code, context: context, request: request)), connections: connections)
         }
         var status = 0

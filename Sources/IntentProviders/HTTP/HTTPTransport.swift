@@ -7,14 +7,26 @@ public struct HTTPRequestSpec: Sendable {
     public var body: [UInt8]?
     /// The whole transfer, connection included, must finish within this.
     public var timeout: Duration
+    /// Reads the answer as it arrives and may end it early (a stream whose useful part is over).
+    public var watcher: (any ResponseWatcher)?
 
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Duration) {
+    public init(
+        method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Duration,
+        watcher: (any ResponseWatcher)? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.watcher = watcher
     }
+}
+
+/// Sees each piece of an answer's body as it arrives, on the transfer's thread. Returning true
+/// ends the transfer there: the response so far is the answer (status, headers, body read).
+public protocol ResponseWatcher: AnyObject, Sendable {
+    func received(_ chunk: UnsafeRawBufferPointer) -> Bool
 }
 
 public struct HTTPResponseData: Sendable {

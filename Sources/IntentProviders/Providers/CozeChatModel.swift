@@ -6,13 +6,14 @@ import IntentCore
 /// Every JSON answer is an envelope `{code, msg, data}`; `code != 0` is a failure even
 /// with HTTP 200. Non-streaming: create the chat, poll `retrieve` until it ends, then
 /// take the `answer` message from `message/list`; a caller that gives up cancels the
-/// chat. Streaming: the reply is built from the `conversation.message.delta` events of
-/// type `answer`.
+/// chat. Streaming (the default): the events are read as they arrive, and the stream is left
+/// as soon as the `answer` message is complete, without waiting for the follow-up suggestions
+/// Coze generates after it.
 public struct CozeChatModel: ChatModel {
     public let endpoint: ProviderEndpoint
     public let botID: String
     public var userID = "intent-service"
-    public var stream = false
+    public var stream = true
     /// The longest wait between two polls of a chat's status: polls start at `firstPoll` and
     /// double up to it (100, 200, 400, 800 ms, then every second), so a bot that answers in
     /// half a second is read in half a second, and a slow one costs few requests.
@@ -21,7 +22,7 @@ public struct CozeChatModel: ChatModel {
     public var name: String { "\(endpoint.name)/\(botID)" }
 
     public init(
-        endpoint: ProviderEndpoint, botID: String, stream: Bool = false, pollInterval: Duration = .seconds(1),
+        endpoint: ProviderEndpoint, botID: String, stream: Bool = true, pollInterval: Duration = .seconds(1),
         firstPoll: Duration = .milliseconds(100)
     ) {
         self.endpoint = endpoint
@@ -36,7 +37,7 @@ public struct CozeChatModel: ChatModel {
             "bot_id": botID, "user_id": userID, "stream": stream, "auto_save_history": !stream,
             "additional_messages": [["role": "user", "content": system + "\n\n" + user, "content_type": "text"]],
         ]
-        let response = try await endpoint.call("POST", "/v3/chat", json: body)
+        let response = try await endpoint.call("POST", "/v3/chat", json: body, watcher: stream ? CozeStreamWatcher() : nil)
         if stream && !(response.headers["content-type"] ?? "").contains("application/json") {
             return try Self.answer(fromEvents: response.text, provider: endpoint.name)
         }
@@ -101,6 +102,9 @@ public struct CozeChatModel: ChatModel {
             switch event {
             case "conversation.message.delta":
                 if object?["type"] as? String == "answer" { answer += object?["content"] as? String ?? "" }
+            case "conversation.message.completed" where object?["type"] as? String == "answer":
+                // The whole answer; what follows (follow-up suggestions) is not needed.
+                return object?["content"] as? String ?? answer
             case "conversation.chat.completed", "done": completed = true
             case "conversation.chat.failed", "error":
                 let error = (object?["last_error"] as? [String: Any]) ?? object
@@ -114,5 +118,49 @@ public struct CozeChatModel: ChatModel {
         }
         guard completed else { throw ProviderError.malformed(provider: provider, "the stream ended before the chat completed") }
         return answer
+    }
+}
+
+/// Reads a Coze event stream as it arrives and ends it once the answer is complete (or the chat
+/// ended): a bot's follow-up suggestions can take seconds more, which no caller waits for.
+final class CozeStreamWatcher: ResponseWatcher, @unchecked Sendable {
+    /// Bytes after the last complete event (events end with a blank line).
+    private var pending: [UInt8] = []
+
+    static let finalEvents = ["conversation.chat.completed", "conversation.chat.failed", "conversation.chat.requires_action", "error", "done"]
+
+    func received(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        pending.append(contentsOf: chunk)
+        var finished = false
+        while let end = Self.eventEnd(in: pending) {
+            let block = String(decoding: pending[..<end.start], as: UTF8.self)
+            pending.removeSubrange(..<end.next)
+            finished = finished || Self.isLast(block)
+        }
+        return finished
+    }
+
+    /// Where the first event ends ("\n\n" or "\r\n\r\n"), and where the next begins.
+    static func eventEnd(in bytes: [UInt8]) -> (start: Int, next: Int)? {
+        var i = 0
+        while i + 1 < bytes.count {
+            if bytes[i] == 10 && bytes[i + 1] == 10 { return (i, i + 2) }
+            if i + 3 < bytes.count && bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 { return (i, i + 4) }
+            i += 1
+        }
+        return nil
+    }
+
+    static func isLast(_ block: String) -> Bool {
+        var event = ""
+        var data = ""
+        for line in block.split(whereSeparator: \.isNewline) {
+            if line.hasPrefix("event:") { event = line.dropFirst(6).trimmingCharacters(in: .whitespaces) }
+            if line.hasPrefix("data:") { data += line.dropFirst(5).trimmingCharacters(in: .whitespaces) }
+        }
+        if finalEvents.contains(event) { return true }
+        guard event == "conversation.message.completed" else { return false }
+        let object = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any]
+        return object?["type"] as? String == "answer"
     }
 }

@@ -71,7 +71,7 @@ struct ProviderSettings {
         llmModel = layers.string(.llmModel, default: defaults.model)
         llmKey = llm == "none" ? nil : try Self.key(layers, file: .llmAPIKeyFile, variable: defaults.variable, environment: environment)
         cozeBotID = layers.optionalString(.cozeBotID)
-        cozeStream = try layers.choice(.cozeStream, default: "false", from: ["true", "false"]) == "true"
+        cozeStream = try layers.choice(.cozeStream, default: "true", from: ["true", "false"]) == "true"
         if llm == "coze" && cozeBotID == nil {
             throw ConfigurationError("llm coze: set the bot with --coze-bot-id ID (or coze_bot_id / INTENT_COZE_BOT_ID)")
         }

@@ -157,6 +157,8 @@ class Handler(BaseHTTPRequestHandler):
             body = self.read_body() or {}
             with LOCK:
                 STATE["script"] = list(body.get("script", []))
+                if "follow_up_seconds" in body:
+                    STATE["follow_up_seconds"] = float(body["follow_up_seconds"])
             return self.send_json(200, {"ok": True})
         if path in ("/v1/embeddings", "/embeddings"):
             return self.embeddings(path)
@@ -287,10 +289,17 @@ class Handler(BaseHTTPRequestHandler):
         half = len(content) // 2
         for piece in (content[:half], content[half:]):
             event("conversation.message.delta", {"id": "m1", "role": "assistant", "type": "answer", "content": piece, "content_type": "text", "chat_id": chat["id"]})
-        event("conversation.message.delta", {"id": "m2", "role": "assistant", "type": "follow_up", "content": "ignored", "content_type": "text", "chat_id": chat["id"]})
         event("conversation.message.completed", {"id": "m1", "role": "assistant", "type": "answer", "content": content, "content_type": "text", "chat_id": chat["id"]})
-        event("conversation.chat.completed", dict(chat, status="completed"))
-        event("done", '"[DONE]"')
+        # Like Coze: after the answer, the bot generates follow-up suggestions, which takes a while.
+        try:
+            event("conversation.message.completed", {"id": "m0", "role": "assistant", "type": "verbose", "content": '{"msg_type":"generate_answer_finish"}', "content_type": "text", "chat_id": chat["id"]})
+            time.sleep(STATE.get("follow_up_seconds", 1.0))
+            event("conversation.message.completed", {"id": "m2", "role": "assistant", "type": "follow_up", "content": "Anything else?", "content_type": "text", "chat_id": chat["id"]})
+            event("conversation.chat.completed", dict(chat, status="completed"))
+            event("done", '"[DONE]"')
+        except (BrokenPipeError, ConnectionResetError):
+            with LOCK:
+                STATE["streams_left_early"] = STATE.get("streams_left_early", 0) + 1
 
 
 class Server(ThreadingHTTPServer):
