@@ -123,7 +123,7 @@ struct ImportCommand: AsyncParsableCommand {
             stored: stored?.embedderID == embedder.id ? stored?.vectors : nil, fresh: vectors, dimension: embedder.dimension, layout: layout)
         plan.summary.embedded = toEmbed.count
         plan.summary.requests = requests
-        plan.summary.tokens = (embedder as? OpenAIEmbedder)?.usage.current ?? 0
+        plan.summary.tokens = (embedder as? OpenAIEmbedder)?.usage ?? 0
         plan.summary.seconds = Date().timeIntervalSince(started)
         let index = StoredIndex(
             corpus: corpus, vectors: matrix, embedderID: embedder.id, importedAt: ISO8601DateFormatter().string(from: Date()))

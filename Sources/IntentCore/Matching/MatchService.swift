@@ -183,48 +183,6 @@ public struct MatchService: Sendable {
     }
 }
 
-/// Runs an operation against a deadline. When the deadline passes first, the caller
-/// gets `DeadlineExceeded` at once and the operation is cancelled in the background
-/// (a libcurl transfer notices within its progress interval): a slow provider never
-/// holds the caller past the deadline.
-public enum Deadline {
-    public struct Exceeded: Error, CustomStringConvertible, ClientSafeError {
-        public var after: Duration
-        public var description: String { "no answer within the \(after) deadline" }
-        public var clientDescription: String { description }
-    }
-
-    public static func run<T: Sendable>(_ deadline: Duration, _ operation: @escaping @Sendable () async throws -> T)
-        async throws -> T
-    {
-        let once = Locked(false)
-        let worker = Locked<Task<Void, Never>?>(nil)
-        let timer = Locked<Task<Void, Never>?>(nil)
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            func finish(_ result: Result<T, Error>) -> Bool {
-                let first = once.withLock { done -> Bool in
-                    defer { done = true }
-                    return !done
-                }
-                if first { continuation.resume(with: result) }
-                return first
-            }
-            worker.withLock {
-                $0 = Task {
-                    let result = await Result { try await operation() }
-                    if finish(result) { timer.current?.cancel() }
-                }
-            }
-            timer.withLock {
-                $0 = Task {
-                    guard (try? await Task.sleep(for: deadline)) != nil else { return }
-                    if finish(.failure(Exceeded(after: deadline))) { worker.current?.cancel() }
-                }
-            }
-        }
-    }
-}
-
 extension Result where Failure == Error {
     init(catching body: () async throws -> Success) async {
         do { self = .success(try await body()) } catch { self = .failure(error) }

@@ -3,10 +3,10 @@ import Dispatch
 /// Runs blocking work (file reads, database calls, libcurl transfers) on
 /// Dispatch threads of its own, so that it never occupies one of Swift
 /// concurrency's few cooperative threads while it waits.
-public enum BlockingIO {
+package enum BlockingIO {
     private static let queue = DispatchQueue(label: "intent-service.blocking-io", attributes: .concurrent)
 
-    public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    package static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result { try work() }) }
         }

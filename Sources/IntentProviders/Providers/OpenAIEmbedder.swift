@@ -14,8 +14,9 @@ public struct OpenAIEmbedder: Embedder {
     public let requestedDimensions: Int?
     public let batchSize: Int
     public let concurrency: Int
+    private let tokens = Locked(0)
     /// Tokens the provider reported, summed over calls (for import summaries).
-    public let usage = Locked(0)
+    public var usage: Int { tokens.current }
 
     public var id: String { "openai-compatible/\(model)/d\(dimension)" }
 
@@ -95,7 +96,7 @@ public struct OpenAIEmbedder: Embedder {
             }
             rows[item.index] = item.embedding
         }
-        if let tokens = decoded.usage?.totalTokens { usage.withLock { $0 += tokens } }
+        if let used = decoded.usage?.totalTokens { tokens.withLock { $0 += used } }
         let vectors = rows.map { $0! }
         if dimension > 1, let wrong = vectors.first(where: { $0.count != dimension }) {
             throw ProviderError.malformed(provider: endpoint.name, "a vector of \(wrong.count) dimensions, expected \(dimension)")

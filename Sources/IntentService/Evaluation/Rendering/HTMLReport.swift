@@ -1,9 +1,10 @@
 import Foundation
+import IntentCore
 
 /// `report.html`: one self-contained page (no scripts, no network) with the
 /// summary, charts as inline SVG and the tables of `report.md`.
-public enum HTMLReport {
-    public static func render(_ r: EvaluationReport) -> String {
+enum HTMLReport {
+    static func render(_ r: EvaluationReport) -> String {
         var body = ""
         body += "<header><h1>Evaluation report</h1><p>\(esc(String(r.questions))) questions from <code>\(esc(r.questionsFile))</code>"
         body += " · corpus <code>\(esc(r.corpusVersion))</code> · embedder <code>\(esc(r.embedder))</code>"

@@ -2,10 +2,11 @@
 // rows of cells: each renderer only formats them, so the reports cannot disagree.
 
 import Foundation
+import IntentCore
 
 /// The headline metrics, in display order, shared by every rendering.
-public enum SummaryRows {
-    public static func rows(_ r: EvaluationReport) -> [(String, String)] {
+enum SummaryRows {
+    static func rows(_ r: EvaluationReport) -> [(String, String)] {
         func pct(_ v: Double?) -> String { v.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a" }
         return [
             ("accuracy", pct(r.accuracy)),
@@ -27,11 +28,11 @@ public enum SummaryRows {
 
 /// The recommended policies: one row per goal, its cells in `header` order after the goal,
 /// or nil when no policy reaches the goal.
-public enum RecommendationRows {
-    public static let header = ["goal", "threshold", "margin", "accuracy", "coverage", "precision", "false accepts"]
-    public static let unreached = "no policy reaches 95% precision"
+enum RecommendationRows {
+    static let header = ["goal", "threshold", "margin", "accuracy", "coverage", "precision", "false accepts"]
+    static let unreached = "no policy reaches 95% precision"
 
-    public static func rows(_ r: EvaluationReport) -> [(goal: String, cells: [String]?)] {
+    static func rows(_ r: EvaluationReport) -> [(goal: String, cells: [String]?)] {
         func cells(_ p: CalibrationPoint) -> [String] {
             ["\(p.threshold)", "\(p.margin)", "\(p.accuracy)", "\(p.coverage)", "\(p.precision)", "\(p.falseAcceptRate)"]
         }

@@ -1,8 +1,9 @@
 import Foundation
+import IntentCore
 
 /// `report.md`: the evaluation as Markdown tables, for reading in a repository or a ticket.
-public enum MarkdownReport {
-    public static func render(_ r: EvaluationReport) -> String {
+enum MarkdownReport {
+    static func render(_ r: EvaluationReport) -> String {
         var md = "# Evaluation report\n\n"
         md += "- questions: \(r.questions) (`\(r.questionsFile)`)\n"
         md += "- corpus version: `\(r.corpusVersion)`, embedder: `\(r.embedder)`\n"
@@ -47,7 +48,7 @@ public enum MarkdownReport {
 
 extension EvaluationReport.EntryMetrics {
     /// "other ×3, (none) ×1": what questions expecting this entry got instead, most frequent first.
-    public var confusedSummary: String {
+    var confusedSummary: String {
         confusedWith.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
     }
 }

@@ -1,0 +1,88 @@
+import Foundation
+import IntentCore
+import Testing
+
+@testable import IntentService
+
+/// The evaluation's report files (Markdown, HTML): rendering lives with the command, not in
+/// the matching core.
+@Suite struct ReportRenderingTests {
+    static let corpus = Corpus(entries: [
+        FAQEntry(id: "refund", questions: ["how do i get a refund", "refund please"], answer: "a"),
+        FAQEntry(id: "track", questions: ["where is my parcel", "track my order"], answer: "b"),
+        FAQEntry(id: "hours", questions: ["when are you open"], answer: "c"),
+    ])
+
+    func question(_ text: String, _ expected: String?, line: Int) -> LabeledQuestion {
+        LabeledQuestion(question: text, expected: expected, location: SourceLocation(file: "q.jsonl", line: line))
+    }
+
+    func report(_ questions: [LabeledQuestion], matcher: Matcher) async throws -> EvaluationReport {
+        let results = try await Evaluator.run(matcher, questions: questions)
+        return EvaluationReport(
+            results: results, matcher: matcher, questionsFile: "q.jsonl", thresholdsFrom: "configuration",
+            calibration: Calibration.sweep(results, matcher: matcher), lint: try await CorpusLint.run(matcher))
+    }
+
+    @Test func markdownAndHTMLShowTheSameRecommendations() async throws {
+        let matcher = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
+        var r = try await report([question("refund please", "refund", line: 1), question("when are you open", "track", line: 2)], matcher: matcher)
+        let best = r.recommended.bestAccuracy
+        for precise in [r.recommended.bestCoverageAtPrecision95, nil] {
+            r.recommended.bestCoverageAtPrecision95 = precise
+            let (markdown, html) = (MarkdownReport.render(r), HTMLReport.render(r))
+            #expect(markdown.contains("| best accuracy | \(best.threshold) | \(best.margin) | \(best.accuracy) |"))
+            #expect(html.contains("<tr><td>best accuracy</td><td>\(best.threshold)</td><td>\(best.margin)</td><td>\(best.accuracy)</td>"))
+            if let precise {
+                #expect(markdown.contains("| best coverage at ≥ 95% precision | \(precise.threshold) | \(precise.margin) |"))
+                #expect(html.contains("<tr><td>best coverage at ≥ 95% precision</td><td>\(precise.threshold)</td>"))
+            } else {
+                #expect(markdown.contains("| best coverage at ≥ 95% precision | no policy reaches 95% precision |  |  |  |  |  |"))
+                #expect(html.contains("<td colspan=\"6\">no policy reaches 95% precision</td>"))
+            }
+        }
+    }
+
+    @Test func htmlReportIsSelfContainedWithItsCharts() async throws {
+        let matcher = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
+        let r = try await report(
+            [question("refund please", "refund", line: 1), question("when are you open", "track", line: 2), question("<b>x</b>", "refund", line: 3)],
+            matcher: matcher)
+        let html = HTMLReport.render(r)
+        for id in ["threshold-chart", "score-histogram", "confusion-heatmap"] {
+            #expect(html.contains("<svg class=\"chart\" id=\"\(id)\""), "missing \(id)")
+        }
+        for section in ["summary", "calibration", "scores", "confusion", "entries", "lint", "errors"] {
+            #expect(html.contains("<section id=\"\(section)\">"))
+        }
+        #expect(html.components(separatedBy: "<svg").count == html.components(separatedBy: "</svg>").count)
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("http://") && !html.contains("https://"))
+        #expect(html.contains("&lt;b&gt;x&lt;/b&gt;"), "the question's markup is shown escaped")
+        #expect(!html.contains("<b>x</b>"))
+
+        // Rendered by a real browser when one is installed (CI installs chromium).
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        if let chromium {
+            let dir = NSTemporaryDirectory() + "intent-report-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try html.write(toFile: dir + "/report.html", atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: chromium)
+            process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + dir + "/report.html"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(dom.contains("<svg class=\"chart\" id=\"threshold-chart\""))
+            #expect(dom.contains("<polyline"))
+            #expect(dom.contains("Evaluation report"))
+        } else if ProcessInfo.processInfo.environment["CI"] != nil {
+            Issue.record("no chromium: .ci/run installs it, and under CI the browser check must run")
+        } else {
+            print("htmlReportIsSelfContainedWithItsCharts: browser check skipped: no /usr/bin/chromium (apt-get install chromium)")
+        }
+    }
+}
