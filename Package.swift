@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "intent-service", targets: ["IntentService"]),
         .executable(name: "intent-bench", targets: ["IntentBench"]),
+        .executable(name: "intent-fuzz", targets: ["IntentFuzz"]),
         // The matching core on its own: corpus, text, embedders, index, matcher.
         // Another Swift service can match in-process with it, without HTTP.
         .library(name: "IntentCore", targets: ["IntentCore"]),
@@ -100,6 +101,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Fuzz targets for every parser of outside input: libFuzzer entry points when built by
+        // scripts/fuzz (-sanitize=fuzzer,address -DFUZZING), else a replayer of saved inputs.
+        .executableTarget(
+            name: "IntentFuzz",
+            dependencies: ["IntentCore", "IntentNeural", "IntentProviders", "IntentChannels", "IntentServer"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         // Speed and memory figures for the core (`swift run -c release intent-bench`).
         .executableTarget(

@@ -2,9 +2,9 @@ import Foundation
 import Hummingbird
 
 /// The body of `POST /match`.
-struct MatchRequest: Decodable {
-    var message: String
-    var topK: Int?
+package struct MatchRequest: Decodable {
+    package var message: String
+    package var topK: Int?
     var customerID: String?
     var channel: String?
     var language: String?
@@ -18,9 +18,9 @@ struct MatchRequest: Decodable {
 }
 
 /// The body of `POST /match/batch`.
-struct BatchMatchRequest: Decodable {
-    var messages: [String]
-    var topK: Int?
+package struct BatchMatchRequest: Decodable {
+    package var messages: [String]
+    package var topK: Int?
 
     enum CodingKeys: String, CodingKey {
         case messages
@@ -29,8 +29,12 @@ struct BatchMatchRequest: Decodable {
 }
 
 /// Reads and validates JSON request bodies, turning every problem into a precise `APIError`.
-struct JSONBodyReader {
+package struct JSONBodyReader {
     let limits: ServerLimits
+
+    package init(limits: ServerLimits) {
+        self.limits = limits
+    }
 
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
@@ -40,7 +44,11 @@ struct JSONBodyReader {
                 "send the body as JSON with the header Content-Type: application/json")
         }
         let buffer = try await BodyCollector.collect(request, limit: limits.maxBodyBytes, timeout: limits.bodyTimeout)
-        let bytes = Array(buffer.readableBytesView)
+        return try decode(type, bytes: Array(buffer.readableBytesView))
+    }
+
+    /// The body's bytes as `T`, or the `APIError` a client gets.
+    package func decode<T: Decodable>(_ type: T.Type, bytes: [UInt8]) throws -> T {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw APIError(.badRequest, "invalid_utf8", "the request body is not valid UTF-8")
         }
@@ -69,7 +77,7 @@ struct JSONBodyReader {
     }
 
     /// A message must have letters or symbols (not only spaces) and fit the length limit.
-    func validate(message: String, field: String) throws {
+    package func validate(message: String, field: String) throws {
         guard !message.allSatisfy(\.isWhitespace) else {
             throw APIError(.badRequest, "empty_message", "'\(field)' must contain text, not only whitespace")
         }
@@ -80,7 +88,7 @@ struct JSONBodyReader {
         }
     }
 
-    func validate(topK: Int?) throws {
+    package func validate(topK: Int?) throws {
         if let topK, !limits.topKRange.contains(topK) {
             throw APIError(
                 .badRequest, "top_k_out_of_range",

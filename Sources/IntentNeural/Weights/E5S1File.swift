@@ -14,7 +14,7 @@
 /// u32 offsets[pieces + 1]; f32 scores[pieces]; the blob. Normalisation: i32 entries, u32
 /// bytes, entries (u32 code point, u8 n, u32 replacement[n]). Tensors: i32 count, each u16
 /// name length, name, u8 dtype (0 f32, 1 Q4_0), u32 elements, u64 file offset, u64 bytes.
-final class E5S1File: TensorSource {
+package final class E5S1File: TensorSource {
     let path: String
     let configuration: SentenceModelConfiguration
     let tokenizer: UnigramTokenizer
@@ -37,7 +37,7 @@ final class E5S1File: TensorSource {
         return Array(file.bytes[0..<4]) == magic
     }
 
-    init(path: String, maxLength: Int? = nil) throws(NeuralModelError) {
+    package init(path: String, maxLength: Int? = nil) throws(NeuralModelError) {
         self.path = path
         file = try MappedFile(path: path)
         var reader = Reader(bytes: file.bytes, path: path)
