@@ -129,6 +129,6 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "IntentServiceTests", dependencies: ["IntentService", "IntentChannels", "IntentTestSupport"]),
+        .testTarget(name: "IntentServiceTests", dependencies: ["IntentService", "IntentChannels", "IntentStore", "IntentTestSupport"]),
     ]
 )

@@ -39,6 +39,17 @@ import Testing
         return Harness(channel: channel, store: store, graph: graph, directory: directory)
     }
 
+    /// Waits until every received message is processed and the outbox is empty: what was
+    /// going to be sent has been sent, so counting the sends now is final.
+    func settle(_ h: Harness) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if try h.store.unprocessed(limit: 1).isEmpty, try h.store.nextOutboxDue() == nil { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("the channel did not settle within 30 s")
+    }
+
     func post(_ channel: WhatsAppChannel, _ body: [UInt8]) async -> WhatsAppChannel.Receipt {
         await channel.receive(body: body, signatureHeader: WebhookSignature(appSecret: Self.secret).header(for: body))
     }
@@ -101,7 +112,7 @@ import Testing
         _ = try await h.graph.waitForSends { $0.count >= 2 }
         // Late redeliveries after the answer went out change nothing either.
         #expect(await post(h.channel, body) == .accepted(new: 0, duplicates: 1, statuses: 0))
-        try await Task.sleep(for: .milliseconds(300))
+        try await settle(h)
         #expect(try await h.graph.texts(to: "15551230003") == ["Refunds take 5 days."])
         #expect(try h.store.statistics().duplicates == 20)
     }
@@ -124,7 +135,7 @@ import Testing
         _ = await post(h.channel, WebhookBody.message(id: "wamid.R3", from: "15551230005", text: "refund"))
         _ = await post(h.channel, WebhookBody.message(id: "wamid.R4", from: "15551230005", text: "refund"))
         _ = try await h.graph.waitForSends { $0.count >= 7 }
-        try await Task.sleep(for: .milliseconds(300))
+        try await settle(h)
         #expect(try await h.graph.texts(to: "15551230005") == ["Refunds take 5 days."])
         await h.channel.refreshStatistics()
         #expect(h.channel.statistics.failed == 1)
@@ -144,7 +155,7 @@ import Testing
         // 190 is never retried: the read receipt and the answer fail for good, once each.
         let stats = try await h.graph.stats()
         while try h.store.statistics().failed < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        try await Task.sleep(for: .milliseconds(200))
+        try await settle(h)
         #expect(try await h.graph.stats()["rejected"] as? Int == 2)
         #expect(stats["rejected"] as? Int ?? 0 <= 2)
         #expect(try h.store.statistics().pending == 0)
@@ -176,7 +187,7 @@ import Testing
         // Out of order, "sent" after "delivered" does not go back.
         #expect(try h.store.delivery(ofChannelMessage: sentID) == "read")
         // No status triggers a reply.
-        try await Task.sleep(for: .milliseconds(300))
+        try await settle(h)
         #expect(try await h.graph.sent().count == 2)
     }
 }
