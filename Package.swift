@@ -114,13 +114,13 @@ let package = Package(
             name: "IntentBench",
             dependencies: ["IntentCore", "IntentNeural", "COpenBLAS"]
         ),
-        .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore"]),
+        .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore", "IntentTestSupport"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "IntentNeuralTests", dependencies: ["IntentNeural"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IntentStoreTests", dependencies: ["IntentStore", "IntentChannels", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "IntentChannelsTests", dependencies: ["IntentChannels", "IntentStore", "IntentTestSupport"]),
         // The fake provider server, shared by the provider and command tests.
-        .target(name: "IntentTestSupport", path: "Tests/IntentTestSupport", resources: [.copy("Fixtures")]),
+        .target(name: "IntentTestSupport", dependencies: ["IntentCore"], path: "Tests/IntentTestSupport", resources: [.copy("Fixtures")]),
         .testTarget(name: "IntentProvidersTests", dependencies: ["IntentProviders", "IntentTestSupport"]),
         .testTarget(
             name: "IntentServerTests",

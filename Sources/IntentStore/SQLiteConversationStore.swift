@@ -16,22 +16,12 @@ public final class SQLiteConversationStore: ConversationStore {
 
     public init(path: String) throws {
         self.path = path
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        pool = try SQLiteFile.open(path, migrator: Self.migrator)
     }
 
-    /// `sqlite:PATH` or a bare path; any other scheme is refused (see `UnsupportedStoreURL`).
+    /// `sqlite:PATH` or a bare path (see `SQLiteFile.path(ofURL:)`).
     public convenience init(url: String) throws {
-        if url.hasPrefix("sqlite:") {
-            try self.init(path: String(url.dropFirst("sqlite:".count)))
-            return
-        }
-        if let scheme = SQLiteIndexStore.scheme(of: url) { throw UnsupportedStoreURL(url: url, scheme: scheme) }
-        try self.init(path: url)
+        try self.init(path: SQLiteFile.path(ofURL: url))
     }
 
     static var migrator: DatabaseMigrator {

@@ -17,21 +17,12 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
 
     public init(path: String) throws {
         self.path = path
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        pool = try DatabasePool(path: path)
-        try Self.migrator.migrate(pool)
+        pool = try SQLiteFile.open(path, migrator: Self.migrator)
     }
 
-    /// `sqlite:PATH` or a bare path. Any other scheme (`postgres://…`, `mysql://…`) is an
-    /// error naming the supported ones, never a file path with a colon in it.
+    /// `sqlite:PATH` or a bare path (see `SQLiteFile.path(ofURL:)`).
     public convenience init(url: String) throws {
-        if url.hasPrefix("sqlite:") {
-            try self.init(path: String(url.dropFirst("sqlite:".count)))
-            return
-        }
-        if let scheme = Self.scheme(of: url) { throw UnsupportedStoreURL(url: url, scheme: scheme) }
-        try self.init(path: url)
+        try self.init(path: SQLiteFile.path(ofURL: url))
     }
 
     /// The scheme of `scheme:…` (letters, digits, `+`, `-`, `.` after a letter), if the text has one.

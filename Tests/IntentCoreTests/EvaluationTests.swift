@@ -1,24 +1,18 @@
 import Foundation
+import IntentTestSupport
 import Testing
 
 @testable import IntentCore
 
 @Suite struct EvaluationTests {
-    static let corpus = Corpus(entries: [
-        FAQEntry(id: "refund", questions: ["how do i get a refund", "refund please"], answer: "a"),
-        FAQEntry(id: "track", questions: ["where is my parcel", "track my order"], answer: "b"),
-        FAQEntry(id: "hours", questions: ["when are you open"], answer: "c"),
-    ])
+    static let corpus = EvaluationFixture.corpus
 
     func question(_ text: String, _ expected: String?, line: Int) -> LabeledQuestion {
-        LabeledQuestion(question: text, expected: expected, location: SourceLocation(file: "q.jsonl", line: line))
+        EvaluationFixture.question(text, expected, line: line)
     }
 
     func report(_ questions: [LabeledQuestion], matcher: Matcher) async throws -> EvaluationReport {
-        let results = try await Evaluator.run(matcher, questions: questions)
-        return EvaluationReport(
-            results: results, matcher: matcher, questionsFile: "q.jsonl", thresholdsFrom: "configuration",
-            calibration: Calibration.sweep(results, matcher: matcher), lint: try await CorpusLint.run(matcher))
+        try await EvaluationFixture.report(questions, matcher: matcher)
     }
 
     @Test func metricsMatchAHandCount() async throws {

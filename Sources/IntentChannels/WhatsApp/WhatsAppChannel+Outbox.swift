@@ -59,6 +59,9 @@ extension WhatsAppChannel {
     private func send(_ item: OutboxItem) async {
         let outcome: GraphAPI.Outcome
         do {
+            var item = item
+            // A webhook without metadata names no business number: answer from the configured one.
+            if item.phoneNumberID.isEmpty, let configured = settings.phoneNumberID { item.phoneNumberID = configured }
             outcome = GraphAPI.outcome(of: try await transport.send(graph.request(for: item)))
         } catch {
             outcome = .failed(GraphError(status: nil, code: nil, detail: "\(error)", trace: nil))
