@@ -17,6 +17,9 @@ public struct IntentServerApp: Sendable {
         public var adminToken: String?
         /// Bearer token for `/v1/stats` (else the admin token); with neither, the recent customer messages are left out.
         public var statsToken: String?
+        /// Bearer token of the console (`/console`'s data: stats, conversations, hand-over release);
+        /// the admin token works too.
+        public var consoleToken: String?
 
         public init() {}
     }
@@ -46,7 +49,7 @@ public struct IntentServerApp: Sendable {
     static let allowedMethods: [String: [HTTPRequest.Method]] = [
         "/match": [.post], "/match/batch": [.post], "/healthz": [.get, .head], "/readyz": [.get, .head],
         "/metrics": [.get, .head], "/v1/stats": [.get, .head], "/admin/reload": [.post],
-        "/webhooks/whatsapp": [.get, .post],
+        "/webhooks/whatsapp": [.get, .post], "/console": [.get], "/v1/conversations": [.get],
     ]
 
     public func router() -> Router<IntentRequestContext> {
@@ -59,9 +62,17 @@ public struct IntentServerApp: Sendable {
         let reader = JSONBodyReader(limits: settings.limits)
         MatchRoutes(holder: holder, reader: reader, stats: stats, metrics: metrics).register(on: router)
         OperationsRoutes(holder: holder, metrics: metrics, channel: channel).register(on: router)
-        let statsToken = [settings.statsToken, settings.adminToken].compactMap { $0 }.first { !$0.isEmpty }
-        StatsRoutes(holder: holder, stats: stats, channel: channel, token: statsToken.map { BearerToken(token: $0, name: "the stats or admin token") })
-            .register(on: router)
+        let readers = [settings.statsToken, settings.consoleToken, settings.adminToken].compactMap { $0 }.filter { !$0.isEmpty }
+        StatsRoutes(
+            holder: holder, stats: stats, channel: channel,
+            token: readers.isEmpty ? nil : BearerToken(tokens: readers, name: "the stats, console or admin token")
+        )
+        .register(on: router)
+        let operators = [settings.consoleToken, settings.adminToken].compactMap { $0 }.filter { !$0.isEmpty }
+        ConsoleRoutes(
+            channel: channel, token: operators.isEmpty ? nil : BearerToken(tokens: operators, name: "the console or admin token")
+        )
+        .register(on: router)
         if let channel { WhatsAppRoutes(channel: channel, limits: settings.limits).register(on: router) }
         if let token = settings.adminToken, !token.isEmpty {
             AdminRoutes(token: token, reloader: reloader).register(on: router)

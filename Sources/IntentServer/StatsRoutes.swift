@@ -49,10 +49,42 @@ struct StatsResponse: Encodable {
     /// True when no token protects the route, so the recent messages are left out.
     var messagesHidden = false
     /// Distinct channel customers each entry and rule answered (the channel knows who asked).
+    /// Outcomes per UTC hour (the last 48) and per UTC day (the last 30), oldest first, zeros included.
+    var byHour: [Bucket]
+    var byDay: [Bucket]
     var customersByFAQ: [String: Int]?
     var customersByRule: [String: Int]?
     var automation: [String: Usage]?
     var whatsapp: WhatsAppFigures?
+
+    struct Bucket: Encodable {
+        /// `2026-11-29T05:00:00Z` or `2026-11-29`.
+        var at: String
+        var outcomes: [String: Int]
+    }
+
+    static func buckets(_ byHour: [String: [String: Int]], now: Date) -> (hours: [Bucket], days: [Bucket]) {
+        let statuses = ["matched", "ambiguous", "keyword", "unmatched"]
+        func zeroed(_ counts: [String: Int]?) -> [String: Int] {
+            var outcomes = Dictionary(uniqueKeysWithValues: statuses.map { ($0, 0) })
+            for (k, v) in counts ?? [:] { outcomes[k, default: 0] += v }
+            return outcomes
+        }
+        let hours = (0..<48).reversed().map { back -> Bucket in
+            let key = MatchStatistics.hour(of: now.addingTimeInterval(-Double(back) * 3_600))
+            return Bucket(at: key + ":00:00Z", outcomes: zeroed(byHour[key]))
+        }
+        var perDay: [String: [String: Int]] = [:]
+        for (hour, counts) in byHour {
+            let day = String(hour.prefix(10))
+            for (status, count) in counts { perDay[day, default: [:]][status, default: 0] += count }
+        }
+        let days = (0..<30).reversed().map { back -> Bucket in
+            let day = String(MatchStatistics.hour(of: now.addingTimeInterval(-Double(back) * 86_400)).prefix(10))
+            return Bucket(at: day, outcomes: zeroed(perDay[day]))
+        }
+        return (hours, days)
+    }
 
     struct Usage: Encodable {
         var count: Int
@@ -103,6 +135,7 @@ struct StatsResponse: Encodable {
         }
         recentUnmatched = recentList(s.recentUnmatched)
         recentAmbiguous = recentList(s.recentAmbiguous)
+        (byHour, byDay) = Self.buckets(s.byHour, now: Date())
     }
 
     enum CodingKeys: String, CodingKey {
@@ -116,6 +149,8 @@ struct StatsResponse: Encodable {
         case recentUnmatched = "recent_unmatched"
         case recentAmbiguous = "recent_ambiguous"
         case messagesHidden = "messages_hidden"
+        case byHour = "by_hour"
+        case byDay = "by_day"
         case customersByFAQ = "customers_by_faq"
         case customersByRule = "customers_by_rule"
         case automation, whatsapp

@@ -217,6 +217,42 @@ import Testing
         #expect(decision["id"] as? String == "track_order")
     }
 
+    /// The console as a browser shows it (CI installs chromium): signed in from the URL fragment,
+    /// its figures drawn from /v1/stats.
+    @Test func theConsoleRendersInAHeadlessBrowser() async throws {
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let chromium else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("no chromium: .ci/run installs it, and under CI the check must run") }
+            print("theConsoleRendersInAHeadlessBrowser: skipped: no /usr/bin/chromium (apt-get install chromium)")
+            return
+        }
+        let token = "console-\(UUID().uuidString.prefix(8))"
+        let server = try ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: ["INTENT_CONSOLE_TOKEN": token])
+        defer { server.stop() }
+        let port = try await server.port()
+        #expect(try await server.waitFor("corpus loaded"))
+        _ = try await request(port, "/match", method: "POST", body: ["message": "where is my parcel?"])
+        let dom = try await BlockingIO.run { () -> String in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: chromium)
+            process.arguments = [
+                "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom",
+                "http://127.0.0.1:\(port)/console#token=\(token)",
+            ]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        #expect(dom.contains("<div class=\"l\">matched</div>"), "the overview's cards")
+        #expect(dom.contains("<rect"), "the charts")
+        #expect(dom.contains("track_order"), "the most-hit entries")
+        #expect(dom.range(of: #"<section class="panel" id="signin" hidden"#) != nil, "signed in from the fragment")
+    }
+
     @Test func invalidCorpusExitsTwo() async throws {
         let dir = NSTemporaryDirectory() + "intent-serve-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

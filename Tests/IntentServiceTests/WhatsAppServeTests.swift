@@ -16,6 +16,7 @@ import Testing
 @Suite(.serialized) struct WhatsAppServeTests {
     static let appSecret = "whatsapp-app-secret-\(UUID().uuidString.prefix(8))"
     static let verifyToken = "verify-\(UUID().uuidString.prefix(8))"
+    static let consoleToken = "console-\(UUID().uuidString.prefix(8))"
 
     /// Always open, so that the test does not depend on the time of day; greeting on.
     static let automation = """
@@ -39,6 +40,7 @@ import Testing
                 "INTENT_WHATSAPP_ACCESS_TOKEN": accessToken,
                 "INTENT_WHATSAPP_GRAPH_URL": "http://127.0.0.1:\(graphPort ?? graph.port)/v21.0",
                 "INTENT_AUTOMATION": directory + "/automation.yaml",
+                "INTENT_CONSOLE_TOKEN": WhatsAppServeTests.consoleToken,
                 "INTENT_STATE": "sqlite:" + directory + "/state.sqlite",
             ]
         }
@@ -146,7 +148,7 @@ import Testing
         let deadline = Date().addingTimeInterval(30)
         var stats: [String: Any] = [:]
         while Date() < deadline {
-            stats = try await ServeCommandTests().request(port, "/v1/stats").1
+            stats = try await ServeCommandTests().request(port, "/v1/stats", token: Self.consoleToken).1
             let whatsapp = stats["whatsapp"] as? [String: Int]
             if whatsapp?["received"] == 3 && whatsapp?["sent"] == 3 { break }
             try await Task.sleep(for: .milliseconds(200))
@@ -164,12 +166,26 @@ import Testing
         #expect(try await texts(setup.graph.port, to: customer).count == 3)  // muted: nothing for E3
         let ready = try await ServeCommandTests().request(port, "/readyz").1
         #expect((ready["whatsapp"] as? [String: Any])?["enabled"] as? Bool == true)
+        // The console's conversation list: a person has this customer until given back to the bot.
+        let client = ServeCommandTests()
+        let listed = try await client.request(port, "/v1/conversations", token: Self.consoleToken).1
+        let conversation = try #require((listed["conversations"] as? [[String: Any]])?.first)
+        #expect(conversation["customer"] as? String == customer)
+        #expect(conversation["name"] as? String == "Li Lei")
+        #expect(conversation["handled_by"] as? String == "human")
+        #expect(try await client.request(port, "/v1/conversations/\(customer)/unmute", method: "POST", token: Self.consoleToken).0 == 200)
+        #expect(try await client.request(port, "/v1/conversations/nobody/unmute", method: "POST", token: Self.consoleToken).0 == 404)
+        let after = try await client.request(port, "/v1/conversations", token: Self.consoleToken).1
+        #expect((after["conversations"] as? [[String: Any]])?.first?["handled_by"] as? String == "bot")
+        let back = Self.body(id: "wamid.E4", from: customer, text: "我想把钱要回来")
+        #expect(try await post(port, back, signature: Self.signed(back)) == 200)
+        #expect(try await waitForTexts(setup.graph.port, to: customer, count: 4).last == match["answer"] as? String)
         let (_, metrics) = try await get(port, "/metrics")
         #expect(metrics.contains(#"intent_automation_triggers{trigger="greeting"} 1.0"#))
 
         // Secrets never reach the log.
         server.stop()
-        for secret in [Self.appSecret, Self.verifyToken, setup.accessToken] { #expect(!server.log.contains(secret)) }
+        for secret in [Self.appSecret, Self.verifyToken, setup.accessToken, Self.consoleToken] { #expect(!server.log.contains(secret)) }
     }
 
     @Test func anAcknowledgedMessageSurvivesKillNineAndIsAnsweredOnce() async throws {

@@ -147,6 +147,8 @@ import Testing
         #expect(stats.degraded == 1)
         #expect(stats.byStatus[.unmatched] == 5)
         #expect(stats.recentUnmatched.map(\.message) == ["odd 2", "odd 3", "odd 4"])
+        // Outcomes per hour survive the store too (1_800_000_000 is 2027-01-15 08:00 UTC).
+        #expect(stats.byHour == ["2027-01-15T08": ["matched": 2, "keyword": 1, "unmatched": 5]])
         let kept = try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM stat_recent") }
         #expect(kept == 3)
     }

@@ -144,6 +144,18 @@ public final class WhatsAppChannel: Sendable {
         }
     }
 
+    /// The most recently active conversations (the console's list).
+    public func recentConversations(limit: Int) async throws -> [Conversation] {
+        let store = self.store
+        return try await BlockingIO.run { try store.recentConversations(limit: limit) }
+    }
+
+    /// Gives a handed-over conversation back to the bot; false when there is no such conversation.
+    public func unmute(customer: String) async throws -> Bool {
+        let store = self.store
+        return try await BlockingIO.run { try store.unmute(customer: customer) }
+    }
+
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8)
         let y = Array(b.utf8)

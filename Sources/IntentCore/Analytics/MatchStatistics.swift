@@ -32,6 +32,25 @@ public struct MatchStatistics: Sendable {
     public internal(set) var degraded = 0
     public internal(set) var recentUnmatched: [RecentMessage] = []
     public internal(set) var recentAmbiguous: [RecentMessage] = []
+    /// Outcomes per UTC hour (`2026-11-29T05` → status → count), the last `hoursKept` hours
+    /// with traffic: the console's messages-over-time chart.
+    public internal(set) var byHour: [String: [String: Int]] = [:]
+
+    /// About a month of hours: enough for a daily chart, bounded memory.
+    public static let hoursKept = 31 * 24
+
+    /// The UTC hour bucket of a moment: `2026-11-29T05`.
+    public static func hour(of date: Date) -> String {
+        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
+        return String(format: "%04d-%02d-%02dT%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0)
+    }
+
+    mutating func count(hour: String, status: String, by amount: Int) {
+        byHour[hour, default: [:]][status, default: 0] += amount
+        if byHour.count > Self.hoursKept + Self.hoursKept / 8 {
+            for old in byHour.keys.sorted().prefix(byHour.count - Self.hoursKept) { byHour[old] = nil }
+        }
+    }
 
     public init(since: Date = Date(), recentLimit: Int = 1_000) {
         self.since = since
@@ -45,6 +64,7 @@ public struct MatchStatistics: Sendable {
         if isDegraded { degraded += 1 }
         if let id = decision.answeredID { hitsByEntry[id, default: 0] += 1 }
         if let rule = decision.rule { hitsByRule[rule, default: 0] += 1 }
+        count(hour: Self.hour(of: at), status: decision.status.rawValue, by: 1)
         let recent = RecentMessage(
             message: message, at: at, status: decision.status, candidates: Array(decision.candidates.prefix(3)))
         switch decision.status {

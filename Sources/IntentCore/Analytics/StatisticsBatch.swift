@@ -7,6 +7,8 @@ public struct StatisticsBatch: Sendable, Equatable {
     /// What a counter counts; with `key` (an FAQ id, a rule id, a status or method name).
     public enum Kind: String, Sendable, CaseIterable {
         case total, status, method, entry, rule, degraded
+        /// Key `2026-11-29T05|matched`: an outcome in a UTC hour.
+        case hour
     }
 
     public struct Counter: Hashable, Sendable {
@@ -37,6 +39,7 @@ public struct StatisticsBatch: Sendable, Equatable {
         if degraded { counts[Counter(.degraded), default: 0] += 1 }
         if let id = decision.answeredID { counts[Counter(.entry, id), default: 0] += 1 }
         if let rule = decision.rule { counts[Counter(.rule, rule), default: 0] += 1 }
+        counts[Counter(.hour, MatchStatistics.hour(of: at) + "|" + decision.status.rawValue), default: 0] += 1
         if decision.status == .unmatched || decision.status == .ambiguous {
             recent.append(
                 MatchStatistics.RecentMessage(
@@ -64,6 +67,9 @@ extension MatchStatistics {
             case .method: if let method = MatchDecision.Method(rawValue: counter.key) { byMethod[method, default: 0] += count }
             case .entry: hitsByEntry[counter.key, default: 0] += count
             case .rule: hitsByRule[counter.key, default: 0] += count
+            case .hour:
+                let parts = counter.key.split(separator: "|", maxSplits: 1)
+                if parts.count == 2 { self.count(hour: String(parts[0]), status: String(parts[1]), by: count) }
             }
         }
         for message in recent {

@@ -74,6 +74,7 @@ struct ServiceConfiguration {
         server.port = port
         server.adminToken = layers.optionalString(.adminToken)
         server.statsToken = layers.optionalString(.statsToken)
+        server.consoleToken = layers.optionalString(.consoleToken)
         server.limits.maxBodyBytes = try layers.int(.maxBodyBytes, default: server.limits.maxBodyBytes, in: 1_024...16_777_216)
         server.limits.maxMessageCharacters = try layers.int(
             .maxMessageChars, default: server.limits.maxMessageCharacters, in: 1...100_000)

@@ -37,6 +37,7 @@ enum Setting: String, CaseIterable {
     case multilingualWeight = "multilingual_weight"
     case allowInsecureHTTP = "allow_insecure_http"
     case statsToken = "stats_token"
+    case consoleToken = "console_token"
     case whatsappVerifyToken = "whatsapp_verify_token"
     case whatsappAppSecret = "whatsapp_app_secret"
     case whatsappAccessToken = "whatsapp_access_token"
@@ -55,7 +56,7 @@ enum Setting: String, CaseIterable {
 
     /// Secret values are never echoed in errors or logs.
     var isSecret: Bool {
-        [.adminToken, .statsToken, .whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken].contains(self)
+        [.adminToken, .statsToken, .consoleToken, .whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken].contains(self)
     }
 }
 

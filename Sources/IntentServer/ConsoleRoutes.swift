@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import IntentChannels
+
+/// `GET /console` (the web console: one self-contained page, see `ConsolePage`) and the data
+/// only it needs: the channel's conversations, and giving a handed-over one back to the bot.
+/// The page itself holds nothing private; every call it makes carries the console (or admin)
+/// token the user signed in with.
+struct ConsoleRoutes {
+    let channel: WhatsAppChannel?
+    let token: BearerToken?
+
+    func register(on router: Router<IntentRequestContext>) {
+        router.get("/console") { _, _ in
+            var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
+            // Nothing from elsewhere: no CDN, no inline script from anyone but this page.
+            headers[.contentSecurityPolicy] =
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+            headers[.cacheControl] = "no-store"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: ConsolePage.html)))
+        }
+        router.get("/v1/conversations") { request, _ in
+            try authorize(request)
+            let raw = request.uri.queryParameters.get("limit")
+            let limit = raw.map { Int($0) ?? -1 } ?? 50
+            guard (1...500).contains(limit) else {
+                throw APIError(.badRequest, "limit_out_of_range", "'limit' must be between 1 and 500")
+            }
+            guard let channel else { return try JSONResponse.make(ConversationList(enabled: false, conversations: [])) }
+            let now = Date()
+            let conversations = try await channel.recentConversations(limit: limit).map { ConversationList.Item($0, now: now) }
+            return try JSONResponse.make(ConversationList(enabled: true, conversations: conversations))
+        }
+        router.post("/v1/conversations/:customer/unmute") { request, context in
+            try authorize(request)
+            let customer = context.parameters.get("customer") ?? ""
+            guard let channel else { throw APIError(.notFound, "no_channel", "the WhatsApp channel is not configured") }
+            guard try await channel.unmute(customer: customer) else {
+                throw APIError(.notFound, "no_conversation", "no conversation with customer '\(customer)'")
+            }
+            return try JSONResponse.make(["status": "bot", "customer": customer])
+        }
+    }
+
+    private func authorize(_ request: Request) throws {
+        guard let token else {
+            throw APIError(
+                .forbidden, "no_console_token", "set INTENT_CONSOLE_TOKEN (or INTENT_ADMIN_TOKEN) to use the console: it shows customers' messages")
+        }
+        try token.authorize(request)
+    }
+}
+
+struct ConversationList: Encodable {
+    struct Item: Encodable {
+        var customer: String
+        var name: String?
+        var firstMessageAt: String
+        var lastMessageAt: String
+        /// `bot`, or `human` while a hand-over mutes the bot.
+        var handledBy: String
+        var mutedUntil: String?
+
+        init(_ c: Conversation, now: Date) {
+            let format = ISO8601DateFormatter()
+            customer = c.customer
+            name = c.name
+            firstMessageAt = format.string(from: c.firstInboundAt)
+            lastMessageAt = format.string(from: c.lastInboundAt)
+            let muted = c.mutedUntil.flatMap { $0 > now ? $0 : nil }
+            handledBy = muted == nil ? "bot" : "human"
+            mutedUntil = muted.map(format.string(from:))
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case customer, name
+            case firstMessageAt = "first_message_at"
+            case lastMessageAt = "last_message_at"
+            case handledBy = "handled_by"
+            case mutedUntil = "muted_until"
+        }
+    }
+
+    var enabled: Bool
+    var conversations: [Item]
+}
