@@ -91,7 +91,8 @@ import Testing
         #expect((reply["text"] as? [String: Any])?["body"] as? String == "Refunds take 5 days.")
         #expect((reply["context"] as? [String: Any])?["message_id"] as? String == "wamid.A1")
         #expect(reply["recipient_type"] as? String == "individual")
-        // Sent replies are recorded with Meta's ids, and their statuses attach to them.
+        // Sent replies are recorded (once the outbox has recorded what Meta accepted).
+        try await settle(h)
         await h.channel.refreshStatistics()
         #expect(h.channel.statistics.sent == 1)
         #expect(h.channel.statistics.triggers["faq:refund_request"] == ChannelStatistics.Usage(count: 1, customers: 1))
