@@ -26,19 +26,6 @@ import Testing
     }
 
     func replay(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let binary = Self.binary
-        return try await BlockingIO.run {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments
-            process.currentDirectoryURL = MatchCommandTests.root
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        try await ChildProcess.run(Self.binary, arguments, in: MatchCommandTests.root)
     }
 }

@@ -232,21 +232,10 @@ import Testing
         let port = try await server.port()
         #expect(try await server.waitFor("corpus loaded"))
         _ = try await request(port, "/match", method: "POST", body: ["message": "where is my parcel?"])
-        let dom = try await BlockingIO.run { () -> String in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: chromium)
-            process.arguments = [
-                "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom",
-                "http://127.0.0.1:\(port)/console#token=\(token)",
-            ]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
+        let dom = try await ChildProcess.run(
+            URL(fileURLWithPath: chromium),
+            ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom", "http://127.0.0.1:\(port)/console#token=\(token)"]
+        ).output
         #expect(dom.contains("<div class=\"l\">matched</div>"), "the overview's cards")
         #expect(dom.contains("<rect"), "the charts")
         #expect(dom.contains("track_order"), "the most-hit entries")
