@@ -73,6 +73,7 @@ enum ConsolePage {
             <div role="tablist" aria-label="Console sections">
               <button type="button" role="tab" id="tab-overview" aria-controls="overview" aria-selected="true">Overview</button>
               <button type="button" role="tab" id="tab-try" aria-controls="try" aria-selected="false" tabindex="-1">Try it</button>
+              <button type="button" role="tab" id="tab-review" aria-controls="review" aria-selected="false" tabindex="-1">Review</button>
               <button type="button" role="tab" id="tab-conversations" aria-controls="conversations" aria-selected="false" tabindex="-1">Conversations</button>
             </div>
             <div role="tabpanel" id="overview" aria-labelledby="tab-overview">
@@ -99,6 +100,12 @@ enum ConsolePage {
                   <div class="row"><button type="submit">Match</button></div>
                 </form>
                 <div id="decision" aria-live="polite"></div>
+              </section>
+            </div>
+            <div role="tabpanel" id="review" aria-labelledby="tab-review" hidden>
+              <section class="panel"><h2>What the bot missed</h2>
+                <p class="muted">Recent unmatched and ambiguous messages, grouped by the service's own embedder into the same question, largest first, with the entry they most likely belong to.</p>
+                <div id="review-list"></div>
               </section>
             </div>
             <div role="tabpanel" id="conversations" aria-labelledby="tab-conversations" hidden>
@@ -254,6 +261,17 @@ enum ConsolePage {
           box.replaceChildren(table(["customer", "name", "last message (UTC)", "handled by", ""], rows));
         }
 
+        async function refreshReview() {
+          const review = await api("/v1/review");
+          const box = document.getElementById("review-list");
+          if (!review.clusters.length) { box.replaceChildren(el("p", { class: "muted" }, "Nothing to review: every recent message was answered.")); return; }
+          const rows = review.clusters.map(c => [c.size, `${c.unmatched} unmatched, ${c.ambiguous} ambiguous`,
+            el("ul", {}, ...c.examples.map(x => el("li", {}, x))),
+            c.suggested ? `${c.suggested.id} (${c.suggested.score})` : "–", c.last_at.slice(0, 16).replace("T", " ")]);
+          box.replaceChildren(el("p", { class: "muted" }, `${review.messages} messages in ${review.clusters.length} clusters.`),
+            table(["messages", "outcomes", "examples", "suggested entry", "latest (UTC)"], rows, [true, false, false, false, false]));
+        }
+
         async function tryMessage(event) {
           event.preventDefault();
           const box = document.getElementById("decision");
@@ -274,6 +292,7 @@ enum ConsolePage {
           try {
             if (current === "overview") await refreshOverview();
             if (current === "conversations") await refreshConversations();
+            if (current === "review") await refreshReview();
             document.getElementById("refreshed").textContent = "updated " + new Date().toLocaleTimeString();
           } catch (e) { if (e.message !== "unauthorized") document.getElementById("refreshed").textContent = "update failed: " + e.message; }
         }

@@ -49,7 +49,7 @@ public struct IntentServerApp: Sendable {
     static let allowedMethods: [String: [HTTPRequest.Method]] = [
         "/match": [.post], "/match/batch": [.post], "/healthz": [.get, .head], "/readyz": [.get, .head],
         "/metrics": [.get, .head], "/v1/stats": [.get, .head], "/admin/reload": [.post],
-        "/webhooks/whatsapp": [.get, .post], "/console": [.get], "/v1/conversations": [.get],
+        "/webhooks/whatsapp": [.get, .post], "/console": [.get], "/v1/conversations": [.get], "/v1/review": [.get],
     ]
 
     public func router() -> Router<IntentRequestContext> {
@@ -70,7 +70,7 @@ public struct IntentServerApp: Sendable {
         .register(on: router)
         let operators = [settings.consoleToken, settings.adminToken].compactMap { $0 }.filter { !$0.isEmpty }
         ConsoleRoutes(
-            channel: channel, token: operators.isEmpty ? nil : BearerToken(tokens: operators, name: "the console or admin token")
+            holder: holder, stats: stats, channel: channel, token: operators.isEmpty ? nil : BearerToken(tokens: operators, name: "the console or admin token")
         )
         .register(on: router)
         if let channel { WhatsAppRoutes(channel: channel, limits: settings.limits).register(on: router) }

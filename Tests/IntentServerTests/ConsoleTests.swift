@@ -68,6 +68,25 @@ import Testing
         }
     }
 
+    @Test func theReviewQueueGroupsTheSameQuestionLargestFirst() async throws {
+        try await Application(router: try await app(consoleToken: "c").router()).test(.router) { client in
+            for message in ["can I pay with bitcoin", "can i pay with bitcoin?", "Can I pay with Bitcoin please", "do you sell gift cards", "where is my parcel"] {
+                _ = try await client.execute(
+                    uri: "/match", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["message": message]))) { _ in }
+            }
+            #expect(try await get(client, "/v1/review").0 == .unauthorized)
+            let (status, _, body) = try await get(client, "/v1/review", token: "c")
+            #expect(status == .ok)
+            let review = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+            let clusters = try #require(review["clusters"] as? [[String: Any]])
+            #expect(review["messages"] as? Int == 4, "the answered message is not in the queue")
+            #expect(clusters.map { $0["size"] as? Int } == [3, 1])
+            #expect((clusters.first?["examples"] as? [String])?.contains("can I pay with bitcoin") == true)
+            #expect((clusters.last?["examples"] as? [String]) == ["do you sell gift cards"])
+        }
+    }
+
     @Test func statsCountOutcomesPerHourAndDay() async throws {
         try await Application(router: try await app(consoleToken: "c").router()).test(.router) { client in
             for message in ["where is my parcel", "something else entirely"] {

@@ -1,0 +1,76 @@
+import Foundation
+
+/// The review queue: recent unmatched and ambiguous messages grouped into clusters of the same
+/// question, largest first, each with the entry it most likely belongs to. Similarity is the
+/// service's own: the messages are embedded by the matcher's embedder and scored by the same
+/// index, so what the console groups is what the matcher would call alike.
+public enum ReviewClusters {
+    public struct Cluster: Sendable, Equatable {
+        /// Newest first.
+        public var messages: [MatchStatistics.RecentMessage]
+        /// The entry most often first among the members' candidates, with its mean score.
+        public var suggested: MatchDecision.Candidate?
+    }
+
+    /// Two messages whose score reaches this are the same question (scores as the index gives
+    /// them: block-weighted cosines, calibrated per model, so one bar serves every embedder).
+    public static let sameQuestion: Float = 0.7
+
+    public static func build(_ messages: [MatchStatistics.RecentMessage], embedder: any Embedder) async throws -> [Cluster] {
+        // One point per distinct text (repeats join their text's cluster).
+        var textIndex: [String: Int] = [:]
+        var texts: [String] = []
+        var membersOfText: [[Int]] = []
+        for (i, message) in messages.enumerated() {
+            let key = TextNormalizer.normalize(message.message)
+            guard !key.isEmpty else { continue }
+            if let t = textIndex[key] {
+                membersOfText[t].append(i)
+            } else {
+                textIndex[key] = texts.count
+                texts.append(message.message)
+                membersOfText.append([i])
+            }
+        }
+        guard !texts.isEmpty else { return [] }
+        let corpus = Corpus(entries: texts.enumerated().map { FAQEntry(id: "\($0.offset)", questions: [$0.element], answer: "") })
+        let vectors = try await embedder.embed(texts)
+        let matcher = try Matcher(corpus: corpus, embedder: embedder, vectors: vectors)
+
+        // Single linkage over "same question" pairs: union-find.
+        var parent = Array(texts.indices)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i {
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            }
+            return i
+        }
+        for i in texts.indices {
+            for hit in matcher.index.search(vectors.row(i), limit: 20) where hit.entry != i && hit.score >= sameQuestion {
+                let (a, b) = (root(i), root(hit.entry))
+                if a != b { parent[max(a, b)] = min(a, b) }
+            }
+        }
+        var groups: [Int: [Int]] = [:]
+        for t in texts.indices { groups[root(t), default: []] += membersOfText[t] }
+        let clusters = groups.values.map { members -> Cluster in
+            let sorted = members.map { messages[$0] }.sorted { $0.at > $1.at }
+            var votes: [String: (count: Int, score: Double, question: String)] = [:]
+            for message in sorted {
+                guard let top = message.candidates.first else { continue }
+                let current = votes[top.id] ?? (0, 0, top.question)
+                votes[top.id] = (current.count + 1, current.score + top.score, current.question)
+            }
+            let best = votes.max { a, b in a.value.count == b.value.count ? a.key > b.key : a.value.count < b.value.count }
+            let suggested = best.map {
+                MatchDecision.Candidate(id: $0.key, score: ($0.value.score / Double($0.value.count) * 10_000).rounded() / 10_000, question: $0.value.question)
+            }
+            return Cluster(messages: sorted, suggested: suggested)
+        }
+        return clusters.sorted {
+            $0.messages.count != $1.messages.count ? $0.messages.count > $1.messages.count : ($0.messages.first?.at ?? .distantPast) > ($1.messages.first?.at ?? .distantPast)
+        }
+    }
+}
