@@ -15,7 +15,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the HTTP service on the corpus.",
         discussion: """
             Routes: POST /match, POST /match/batch, GET /healthz, GET /readyz, GET /metrics, \
-            GET /v1/stats, and POST /admin/reload when an admin token is configured \
+            GET /v1/stats, the console (GET /console; its data, GET /v1/review, \
+            GET /v1/conversations and POST /v1/conversations/ID/unmute, need INTENT_CONSOLE_TOKEN \
+            or the admin token), and POST /admin/reload when an admin token is configured \
             (INTENT_ADMIN_TOKEN). See openapi.yaml for the contract.
 
             The listener opens at once; /readyz answers 503 until the corpus is loaded and \
