@@ -220,6 +220,34 @@ import Testing
         #expect(try await sends(setup.graph.port).filter { $0["status"] as? String == "read" }.count == 1)
     }
 
+    @Test func statePurgeDeletesOneCustomerAndUnmuteGivesTheChatBack() async throws {
+        let directory = NSTemporaryDirectory() + "intent-state-cli-\(UUID().uuidString)"
+        let url = "sqlite:" + directory + "/state.sqlite"
+        let store = try SQLiteConversationStore(url: url)
+        let at = Date()
+        let message = InboundMessage(id: "wamid.P1", customer: "8613900000001", phoneNumberID: "1", type: "text", text: "hi", sentAt: at)
+        _ = try store.receive([message], statuses: [], at: at)
+        _ = try store.process(message, at: at) { _ in
+            ConversationPlan(
+                conversation: Conversation(customer: message.customer, firstInboundAt: at, lastInboundAt: at, mutedUntil: at.addingTimeInterval(3_600)),
+                replies: [.text("hello")], triggers: [.greeting])
+        }
+        let cli = MatchCommandTests()
+        let unmute = try await cli.run(["state", "unmute", "--customer", message.customer, "--state", url])
+        #expect(unmute.status == 0, "\(unmute.stderr)")
+        #expect(try store.conversation(customer: message.customer)?.mutedUntil == nil)
+        let purge = try await cli.run(["state", "purge", "--customer", message.customer, "--state", url])
+        #expect(purge.status == 0, "\(purge.stderr)")
+        #expect(purge.stderr.contains("deleted"))
+        #expect(try store.conversation(customer: message.customer) == nil)
+        #expect(try store.dueOutbox(now: .distantFuture, limit: 10).isEmpty)
+        #expect(try await cli.run(["state", "purge", "--customer", message.customer, "--state", url]).stderr.contains("nothing stored"))
+        let both = try await cli.run(["state", "purge", "--customer", "x", "--older-than-days", "3", "--state", url])
+        #expect(both.status != 0 && both.stderr.contains("exactly one"))
+        let postgres = try await cli.run(["state", "purge", "--customer", "x", "--state", "postgres://u:hunter2@db/x"])
+        #expect(postgres.status == 2 && !postgres.stderr.contains("hunter2"))
+    }
+
     @Test func aHalfConfiguredChannelOrABadAutomationFileStopsStartUpNamingWhatIsWrong() async throws {
         let secret = "half-secret-\(UUID().uuidString.prefix(6))"
         let half = try ServeCommandTests.ServerProcess(
