@@ -39,10 +39,14 @@ public struct MatchStatistics: Sendable {
     /// About a month of hours: enough for a daily chart, bounded memory.
     public static let hoursKept = 31 * 24
 
-    /// The UTC hour bucket of a moment: `2026-11-29T05`.
+    /// The UTC hour bucket of a moment: `2026-11-29T05`. On the `/match` path (every decision is
+    /// counted), so plain arithmetic: no Calendar, no formatter.
     public static func hour(of date: Date) -> String {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
-        return String(format: "%04d-%02d-%02dT%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0)
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour))"
     }
 
     mutating func count(hour: String, status: String, by amount: Int) {
