@@ -1,4 +1,5 @@
 import Hummingbird
+import IntentCore
 
 /// A bearer token a route demands (`Authorization: Bearer <token>`), compared in constant time.
 struct BearerToken: Sendable {
@@ -21,20 +22,11 @@ struct BearerToken: Sendable {
         let prefix = "Bearer "
         let given = Array(header.dropFirst(prefix.count).utf8)
         // Every token is compared, whichever matches: the time taken does not say which.
-        let matches = tokens.map { Self.constantTimeEqual(given, Array($0.utf8)) }
+        let matches = tokens.map { ConstantTime.equal(given, Array($0.utf8)) }
         guard header.hasPrefix(prefix), matches.contains(true) else {
             var error = APIError(.unauthorized, "unauthorized", "send \(name) as 'Authorization: Bearer <token>'")
             error.headers[.wwwAuthenticate] = "Bearer"
             throw error
         }
-    }
-
-    /// Compares without an early exit, so response time does not reveal how much of a guess was right.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for i in 0..<max(a.count, b.count) {
-            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
-        }
-        return difference == 0
     }
 }

@@ -1,3 +1,5 @@
+import IntentCore
+
 /// Meta's `X-Hub-Signature-256` check: `sha256=` and the hex HMAC-SHA256 of the raw request
 /// body under the app secret.
 ///
@@ -23,11 +25,7 @@ public struct WebhookSignature: Sendable {
         guard header.hasPrefix("sha256="), let given = Self.bytes(hex: header.dropFirst("sha256=".count)), given.count == 32 else {
             return .invalid
         }
-        let expected = HMACSHA256.authenticationCode(for: body, key: secret)
-        // Constant time: every byte is compared whatever the first difference.
-        var difference: UInt8 = 0
-        for (a, b) in zip(given, expected) { difference |= a ^ b }
-        return difference == 0 ? .valid : .invalid
+        return ConstantTime.equal(given, HMACSHA256.authenticationCode(for: body, key: secret)) ? .valid : .invalid
     }
 
     /// The header value Meta would send for this body (tests, the README tour, benchmarks).

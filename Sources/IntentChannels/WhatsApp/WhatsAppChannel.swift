@@ -51,7 +51,7 @@ public final class WhatsAppChannel: Sendable {
 
     /// Meta's subscription handshake: the challenge to echo, or nil (403).
     public func verify(mode: String?, token: String?, challenge: String?) -> String? {
-        guard mode == "subscribe", let token, let challenge, Self.constantTimeEqual(token, settings.verifyToken) else { return nil }
+        guard mode == "subscribe", let token, let challenge, ConstantTime.equal(token, settings.verifyToken) else { return nil }
         return challenge
     }
 
@@ -154,13 +154,5 @@ public final class WhatsAppChannel: Sendable {
     public func unmute(customer: String) async throws -> Bool {
         let store = self.store
         return try await BlockingIO.run { try store.unmute(customer: customer) }
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        var difference = x.count ^ y.count
-        for i in 0..<min(x.count, y.count) { difference |= Int(x[i] ^ y[i]) }
-        return difference == 0
     }
 }
