@@ -5,6 +5,8 @@ import IntentCore
 struct BearerToken: Sendable {
     /// Any of these is accepted (a route readable with the stats, console or admin token).
     let tokens: [String]
+    /// What each token is ("console token"), in `tokens`' order: who signed a request.
+    let roles: [String]
     /// Names the token in the 401 message ("the admin token").
     let name: String
 
@@ -13,11 +15,22 @@ struct BearerToken: Sendable {
     }
 
     init(tokens: [String], name: String) {
-        self.tokens = tokens.filter { !$0.isEmpty }
+        self.init(roles: tokens.map { ($0, "token") }, name: name)
+    }
+
+    /// Tokens with what each is; empty tokens are left out.
+    init(roles: [(token: String, role: String)], name: String) {
+        let kept = roles.filter { !$0.token.isEmpty }
+        tokens = kept.map(\.token)
+        self.roles = kept.map(\.role)
         self.name = name
     }
 
-    func authorize(_ request: Request) throws {
+    var isEmpty: Bool { tokens.isEmpty }
+
+    /// Checks the request's token; returns the role of the one it matched.
+    @discardableResult
+    func authorize(_ request: Request) throws -> String {
         let header = request.headers[.authorization] ?? ""
         let prefix = "Bearer "
         let given = Array(header.dropFirst(prefix.count).utf8)
@@ -28,5 +41,6 @@ struct BearerToken: Sendable {
             error.headers[.wwwAuthenticate] = "Bearer"
             throw error
         }
+        return roles[matches.firstIndex(of: true)!]
     }
 }

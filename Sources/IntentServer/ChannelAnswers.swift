@@ -5,7 +5,7 @@ extension IntentServerApp {
     /// The matcher's answer to a channel's customer, decided exactly as `/match` decides (LLM
     /// settling included) and counted in the same statistics and metrics. Waits while the
     /// corpus is loading.
-    public func channelAnswer(to text: String) async -> BotAnswer {
+    public func channelAnswer(to text: String, from customer: String? = nil) async -> BotAnswer {
         var service = holder.service
         while service == nil, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(200))
@@ -14,7 +14,7 @@ extension IntentServerApp {
         guard let service else { return .unanswered }
         let served = await service.match(text)
         let decision = served.decision
-        stats.record(message: text, decision: decision, degraded: served.degraded)
+        stats.record(message: text, customer: customer, decision: decision, degraded: served.degraded)
         metrics.decision(decision, degraded: served.degraded)
         let answers = decision.status == .matched || decision.status == .keyword
         return BotAnswer(

@@ -43,7 +43,12 @@ enum ConsolePage {
         .muted { color: var(--muted); }
         .error { color: var(--unmatched); }
         textarea { width: 100%; min-height: 4.5rem; background: var(--card); border: 1px solid var(--line); border-radius: .45rem; padding: .5rem; }
-        input[type=password] { background: var(--card); border: 1px solid var(--line); border-radius: .45rem; padding: .35rem .6rem; width: min(28rem, 100%); }
+        input { background: var(--card); border: 1px solid var(--line); border-radius: .45rem; padding: .35rem .6rem; }
+        input[type=password] { width: min(28rem, 100%); }
+        article.cluster { border-top: 1px solid var(--line); padding: .6rem 0; }
+        article.cluster h3, section.panel h3 { font-size: .95rem; margin: .3rem 0; }
+        article.cluster[data-done] { opacity: .55; }
+        article.cluster textarea { min-height: 2.5rem; flex: 1 1 16rem; }
         .row { display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; margin: .5rem 0; }
         details summary { cursor: pointer; color: var(--muted); margin-top: .4rem; }
         .badge { border-radius: 1rem; padding: .05rem .55rem; font-size: .8rem; border: 1px solid var(--line); }
@@ -53,7 +58,7 @@ enum ConsolePage {
         <body>
         <header>
           <h1>IntentService</h1>
-          <span class="meta" id="corpus">corpus …</span>
+          <span class="meta" id="corpus-version">corpus …</span>
           <span class="spacer"></span>
           <span class="meta" id="refreshed"></span>
           <button type="button" id="signout" hidden>Sign out</button>
@@ -74,6 +79,7 @@ enum ConsolePage {
               <button type="button" role="tab" id="tab-overview" aria-controls="overview" aria-selected="true">Overview</button>
               <button type="button" role="tab" id="tab-try" aria-controls="try" aria-selected="false" tabindex="-1">Try it</button>
               <button type="button" role="tab" id="tab-review" aria-controls="review" aria-selected="false" tabindex="-1">Review</button>
+              <button type="button" role="tab" id="tab-corpus" aria-controls="corpus-panel" aria-selected="false" tabindex="-1">Corpus</button>
               <button type="button" role="tab" id="tab-conversations" aria-controls="conversations" aria-selected="false" tabindex="-1">Conversations</button>
             </div>
             <div role="tabpanel" id="overview" aria-labelledby="tab-overview">
@@ -104,9 +110,16 @@ enum ConsolePage {
             </div>
             <div role="tabpanel" id="review" aria-labelledby="tab-review" hidden>
               <section class="panel"><h2>What the bot missed</h2>
-                <p class="muted">Recent unmatched and ambiguous messages, grouped by the service's own embedder into the same question, largest first, with the entry they most likely belong to.</p>
-                <div id="review-list"></div>
+                <p class="muted">Recent unmatched and ambiguous messages, grouped by the service's own embedder into the same question, largest first, with the entry they most likely belong to. Teach the bot: add a cluster's messages to an entry, make a new entry of them, or mark them out of scope. Edits apply within seconds and are kept with your name.</p>
+                <div class="row"><label for="editor-name">Your name</label> <input id="editor-name" autocomplete="name" placeholder="shown in the edit history"></div>
+                <div id="review-list" aria-live="polite"></div>
+                <datalist id="entry-ids"></datalist>
               </section>
+            </div>
+            <div role="tabpanel" id="corpus-panel" aria-labelledby="tab-corpus" hidden>
+              <section class="panel"><h2>Corpus</h2><div id="corpus-summary"></div><div id="corpus-entries"></div></section>
+              <section class="panel"><h2>Lint</h2><div id="corpus-lint"></div></section>
+              <section class="panel"><h2>Edit history</h2><div id="corpus-edits"></div></section>
             </div>
             <div role="tabpanel" id="conversations" aria-labelledby="tab-conversations" hidden>
               <section class="panel"><h2>Recent conversations</h2><div id="conversation-list"></div></section>
@@ -235,7 +248,7 @@ enum ConsolePage {
 
         async function refreshOverview() {
           stats = await api("/v1/stats?recent=0");
-          document.getElementById("corpus").textContent = "corpus " + (stats.corpus_version || "loading");
+          document.getElementById("corpus-version").textContent = "corpus " + (stats.corpus_version || "loading");
           renderCards(stats);
           renderTimeline(stats);
           renderHits("entries", stats.hits_by_faq, stats.customers_by_faq);
@@ -261,15 +274,79 @@ enum ConsolePage {
           box.replaceChildren(table(["customer", "name", "last message (UTC)", "handled by", ""], rows));
         }
 
-        async function refreshReview() {
-          const review = await api("/v1/review");
-          const box = document.getElementById("review-list");
-          if (!review.clusters.length) { box.replaceChildren(el("p", { class: "muted" }, "Nothing to review: every recent message was answered.")); return; }
-          const rows = review.clusters.map(c => [c.size, `${c.unmatched} unmatched, ${c.ambiguous} ambiguous`,
+        function editorName() {
+          const name = document.getElementById("editor-name").value.trim();
+          if (name) localStorage.setItem("intent-console-name", name);
+          return name ? { by: name } : {};
+        }
+        // One action per cluster; the review list is not redrawn under someone typing in it.
+        async function act(box, status, path, body) {
+          for (const b of box.querySelectorAll("button")) b.disabled = true;
+          status.textContent = "Applying…";
+          try {
+            const result = await api(path, { method: "POST", body: JSON.stringify(Object.assign(body, editorName())) });
+            status.textContent = `Done: edit ${result.edit.number}, corpus version ${result.corpus_version}.`;
+            document.getElementById("corpus-version").textContent = "corpus " + result.corpus_version;
+            box.dataset.done = "true";
+            setTimeout(refreshReview, 1200);
+          } catch (e) {
+            status.textContent = "Not applied: " + e.message;
+            for (const b of box.querySelectorAll("button")) b.disabled = false;
+          }
+        }
+        function clusterCard(c, i) {
+          const status = el("p", { class: "muted", role: "status" });
+          const entry = el("input", { list: "entry-ids", id: "assign-" + i, value: c.suggestion ? c.suggestion.id : "", "aria-label": "entry id" });
+          const assign = el("button", { type: "button", "data-action": "assign" }, "Add as paraphrases");
+          const dismiss = el("button", { type: "button", "data-action": "dismiss" }, "Out of scope");
+          const create = el("button", { type: "button", "data-action": "new" }, "New entry…");
+          const newId = el("input", { id: "new-id-" + i, "aria-label": "new entry id", placeholder: "new_entry_id" });
+          const answer = el("textarea", { id: "new-answer-" + i, rows: "2", "aria-label": "answer", placeholder: "The answer customers get" });
+          const save = el("button", { type: "button", "data-action": "create" }, "Create entry");
+          const form = el("div", { class: "row", hidden: "" }, newId, answer, save);
+          const box = el("article", { class: "cluster", "data-cluster": c.id },
+            el("h3", {}, `${c.size} message${c.size === 1 ? "" : "s"}, ${c.customers} customer${c.customers === 1 ? "" : "s"}`),
+            el("p", { class: "muted" }, `${c.unmatched} unmatched, ${c.ambiguous} ambiguous; latest ${c.last_at.slice(0, 16).replace("T", " ")} UTC; suggested: ` +
+              (c.suggestion ? `${c.suggestion.id} (${c.suggestion.score})` : "none")),
             el("ul", {}, ...c.examples.map(x => el("li", {}, x))),
-            c.suggested ? `${c.suggested.id} (${c.suggested.score})` : "–", c.last_at.slice(0, 16).replace("T", " ")]);
-          box.replaceChildren(el("p", { class: "muted" }, `${review.messages} messages in ${review.clusters.length} clusters.`),
-            table(["messages", "outcomes", "examples", "suggested entry", "latest (UTC)"], rows, [true, false, false, false, false]));
+            el("div", { class: "row" }, entry, assign, create, dismiss), form, status);
+          assign.addEventListener("click", () => act(box, status, `/v1/review/${c.id}/assign`, { entry: entry.value.trim() }));
+          dismiss.addEventListener("click", () => act(box, status, `/v1/review/${c.id}/dismiss`, {}));
+          create.addEventListener("click", () => { form.hidden = !form.hidden; if (!form.hidden) newId.focus(); });
+          save.addEventListener("click", () => act(box, status, "/v1/entries", { id: newId.value.trim(), questions: c.examples, answer: answer.value }));
+          return box;
+        }
+        async function refreshReview() {
+          const box = document.getElementById("review-list");
+          if (box.contains(document.activeElement) && document.activeElement.tagName !== "BUTTON") return;
+          const [review, corpus] = await Promise.all([api("/v1/review"), api("/v1/corpus")]);
+          document.getElementById("entry-ids").replaceChildren(...corpus.entries.map(e => el("option", { value: e.id })));
+          if (!review.clusters.length) { box.replaceChildren(el("p", { class: "muted" }, "Nothing to review: every recent message was answered or dealt with.")); return; }
+          box.replaceChildren(el("p", { class: "muted" }, `${review.messages} messages in ${review.clusters.length} clusters.`), ...review.clusters.map(clusterCard));
+        }
+
+        async function refreshCorpus() {
+          const corpus = await api("/v1/corpus");
+          const edits = await api("/v1/edits");
+          document.getElementById("corpus-summary").replaceChildren(el("p", { class: "muted" },
+            `${corpus.entries.length} entries, ${corpus.entries.reduce((n, e) => n + e.questions.length, 0)} paraphrases, ${corpus.rules} rules; version ${corpus.version}; from ${corpus.source}.`));
+          const rows = corpus.entries.map(e => [e.id,
+            el("details", {}, el("summary", {}, `${e.questions.length} paraphrases`), el("ul", {}, ...e.questions.map(q => el("li", {}, q)))),
+            e.hits, e.edits.length ? e.edits.join(", ") : "", e.handover ? "yes" : ""]);
+          document.getElementById("corpus-entries").replaceChildren(table(["entry", "paraphrases", "hits", "edits", "hand-over"], rows, [false, false, true, false, false]));
+          const lint = corpus.lint, lintBox = document.getElementById("corpus-lint");
+          if (lint.status !== "ready") lintBox.replaceChildren(el("p", { class: "muted" }, lint.status === "running" ? "Lint is running…" : "Lint failed."));
+          else lintBox.replaceChildren(
+            el("h3", {}, `Paraphrases closer to another entry (${lint.stray_paraphrases.length})`),
+            table(["entry", "paraphrase", "own score", "closer entry", "its paraphrase", "score"],
+              lint.stray_paraphrases.slice(0, 50).map(x => [x.entry, x.paraphrase, x.own_score, x.closer_entry, x.closer_paraphrase, x.closer_score]), [false, false, true, false, false, true]),
+            el("h3", {}, `Near duplicates across entries (${lint.near_duplicates.length})`),
+            table(["entry", "paraphrase", "entry", "paraphrase", "score"],
+              lint.near_duplicates.slice(0, 50).map(x => [x.entry_a, x.paraphrase_a, x.entry_b, x.paraphrase_b, x.score]), [false, false, false, false, true]),
+            el("h3", {}, `Thin entries (${lint.thin_entries.length})`), el("p", {}, lint.thin_entries.join(", ") || "none"));
+          document.getElementById("corpus-edits").replaceChildren(edits.edits.length ? table(["#", "kind", "entry", "texts", "by", "at (UTC)"],
+            edits.edits.map(x => [x.number, x.kind.replace(/_/g, " "), x.entry || "", x.questions.join(" · "), x.by, x.at.slice(0, 16).replace("T", " ")]), [true, false, false, false, false, false])
+            : el("p", { class: "muted" }, "No edits yet."));
         }
 
         async function tryMessage(event) {
@@ -293,6 +370,7 @@ enum ConsolePage {
             if (current === "overview") await refreshOverview();
             if (current === "conversations") await refreshConversations();
             if (current === "review") await refreshReview();
+            if (current === "corpus-panel") await refreshCorpus();
             document.getElementById("refreshed").textContent = "updated " + new Date().toLocaleTimeString();
           } catch (e) { if (e.message !== "unauthorized") document.getElementById("refreshed").textContent = "update failed: " + e.message; }
         }
@@ -324,6 +402,7 @@ enum ConsolePage {
         document.getElementById("signin-form").addEventListener("submit", e => { e.preventDefault(); signIn(document.getElementById("token").value.trim()); });
         document.getElementById("signout").addEventListener("click", () => signOut(""));
         document.getElementById("try-form").addEventListener("submit", tryMessage);
+        document.getElementById("editor-name").value = localStorage.getItem("intent-console-name") || "";
 
         // A token in the fragment (#token=...) never reaches the server: keep it for this tab, drop it from the address bar.
         const fragment = new URLSearchParams(location.hash.slice(1));

@@ -3,8 +3,9 @@ import Hummingbird
 import IntentChannels
 import IntentCore
 
-/// `GET /console` (the web console: one self-contained page, see `ConsolePage`) and the data
-/// only it needs: the channel's conversations, and giving a handed-over one back to the bot.
+/// `GET /console` (the web console: one self-contained page, see `ConsolePage`) and the
+/// channel's data it shows: conversations, and giving a handed-over one back to the bot.
+/// (The review queue and corpus edits: `ReviewRoutes`; the corpus: `CorpusRoutes`.)
 /// The page itself holds nothing private; every call it makes carries the console (or admin)
 /// token the user signed in with.
 struct ConsoleRoutes {
@@ -12,9 +13,6 @@ struct ConsoleRoutes {
     let stats: StatsRecorder
     let channel: WhatsAppChannel?
     let token: BearerToken?
-    /// The last clusters and what they were built from: embedding hundreds of messages again
-    /// on every poll would cost seconds with a sentence model.
-    let reviewCache = Locked<(key: String, response: ReviewResponse)?>(nil)
 
     func register(on router: Router<IntentRequestContext>) {
         router.get("/console") { _, _ in
@@ -37,20 +35,6 @@ struct ConsoleRoutes {
             let conversations = try await channel.recentConversations(limit: limit).map { ConversationList.Item($0, now: now) }
             return try JSONResponse.make(ConversationList(enabled: true, conversations: conversations))
         }
-        router.get("/v1/review") { request, _ in
-            try authorize(request)
-            guard let service = holder.service else {
-                throw APIError(.serviceUnavailable, "not_ready", "the corpus is still loading; retry shortly")
-            }
-            let snapshot = stats.snapshot
-            let messages = Array((snapshot.recentUnmatched + snapshot.recentAmbiguous).sorted { $0.at > $1.at }.prefix(500))
-            let key = "\(service.corpus.version)|\(snapshot.total)|\(messages.count)|\(messages.first?.at.timeIntervalSince1970 ?? 0)"
-            if let cached = reviewCache.current, cached.key == key { return try JSONResponse.make(cached.response) }
-            let clusters = try await ReviewClusters.build(messages, embedder: service.matcher.embedder)
-            let response = ReviewResponse(clusters: clusters, messages: messages.count)
-            reviewCache.withLock { $0 = (key, response) }
-            return try JSONResponse.make(response)
-        }
         router.post("/v1/conversations/:customer/unmute") { request, context in
             try authorize(request)
             let customer = context.parameters.get("customer") ?? ""
@@ -68,41 +52,6 @@ struct ConsoleRoutes {
                 .forbidden, "no_console_token", "set INTENT_CONSOLE_TOKEN (or INTENT_ADMIN_TOKEN) to use the console: it shows customers' messages")
         }
         try token.authorize(request)
-    }
-}
-
-/// `GET /v1/review`: the review queue's clusters, largest first.
-struct ReviewResponse: Encodable, Sendable {
-    struct Cluster: Encodable, Sendable {
-        var size: Int
-        var unmatched: Int
-        var ambiguous: Int
-        var lastAt: String
-        /// The five newest distinct wordings.
-        var examples: [String]
-        var suggested: MatchDecision.Candidate?
-
-        enum CodingKeys: String, CodingKey {
-            case size, unmatched, ambiguous
-            case lastAt = "last_at"
-            case examples, suggested
-        }
-    }
-
-    var messages: Int
-    var clusters: [Cluster]
-
-    init(clusters: [ReviewClusters.Cluster], messages: Int) {
-        self.messages = messages
-        let format = ISO8601DateFormatter()
-        self.clusters = clusters.map { c in
-            var seen: Set<String> = []
-            let examples = c.messages.map(\.message).filter { seen.insert($0).inserted }.prefix(5)
-            return Cluster(
-                size: c.messages.count, unmatched: c.messages.filter { $0.status == .unmatched }.count,
-                ambiguous: c.messages.filter { $0.status == .ambiguous }.count, lastAt: format.string(from: c.messages.first?.at ?? Date()),
-                examples: Array(examples), suggested: c.suggested)
-        }
     }
 }
 

@@ -29,6 +29,8 @@ public struct IntentServerApp: Sendable {
     public let metrics: ServiceMetrics
     public let stats: StatsRecorder
     public let reloader: CorpusReloader
+    /// The console's corpus edits: validated, stored, served by a reload.
+    public let editor: CorpusEditor
     public let logger: Logger
     /// The WhatsApp channel, when configured: its webhook routes, `/readyz` and `/v1/stats` sections.
     public var channel: WhatsAppChannel?
@@ -36,13 +38,18 @@ public struct IntentServerApp: Sendable {
     /// - Parameter load: reads, validates and embeds the corpus into a match service; used at
     ///   start-up and on every reload.
     ///   - stats: where decisions are counted (pass one restored from a store to continue its analytics).
-    public init(settings: Settings, logger: Logger, stats: StatsRecorder = StatsRecorder(), load: @escaping CorpusReloader.Load) {
+    ///   - edits: opens the store of corpus edits (none: the review actions answer 503).
+    public init(
+        settings: Settings, logger: Logger, stats: StatsRecorder = StatsRecorder(), edits: @escaping CorpusEditor.OpenStore = { _ in nil },
+        load: @escaping CorpusReloader.Load
+    ) {
         self.settings = settings
         self.logger = logger
         holder = ServiceHolder()
         metrics = ServiceMetrics()
         self.stats = stats
         reloader = CorpusReloader(holder: holder, metrics: metrics, logger: logger, load: load)
+        editor = CorpusEditor(open: edits, holder: holder, reloader: reloader)
         FreedMemory.mapLargeBlocksSeparately()
     }
 
@@ -50,6 +57,7 @@ public struct IntentServerApp: Sendable {
         "/match": [.post], "/match/batch": [.post], "/healthz": [.get, .head], "/readyz": [.get, .head],
         "/metrics": [.get, .head], "/v1/stats": [.get, .head], "/admin/reload": [.post],
         "/webhooks/whatsapp": [.get, .post], "/console": [.get], "/v1/conversations": [.get], "/v1/review": [.get],
+        "/v1/entries": [.post], "/v1/edits": [.get], "/v1/corpus": [.get],
     ]
 
     public func router() -> Router<IntentRequestContext> {
@@ -68,11 +76,12 @@ public struct IntentServerApp: Sendable {
             token: readers.isEmpty ? nil : BearerToken(tokens: readers, name: "the stats, console or admin token")
         )
         .register(on: router)
-        let operators = [settings.consoleToken, settings.adminToken].compactMap { $0 }.filter { !$0.isEmpty }
-        ConsoleRoutes(
-            holder: holder, stats: stats, channel: channel, token: operators.isEmpty ? nil : BearerToken(tokens: operators, name: "the console or admin token")
-        )
-        .register(on: router)
+        let operators = BearerToken(
+            roles: [(settings.consoleToken ?? "", "console token"), (settings.adminToken ?? "", "admin token")], name: "the console or admin token")
+        let operatorToken = operators.isEmpty ? nil : operators
+        ConsoleRoutes(holder: holder, stats: stats, channel: channel, token: operatorToken).register(on: router)
+        ReviewRoutes(holder: holder, stats: stats, editor: editor, reader: reader, token: operatorToken).register(on: router)
+        CorpusRoutes(holder: holder, stats: stats, editor: editor, token: operatorToken).register(on: router)
         if let channel { WhatsAppRoutes(channel: channel, limits: settings.limits).register(on: router) }
         if let token = settings.adminToken, !token.isEmpty {
             AdminRoutes(token: token, reloader: reloader).register(on: router)

@@ -17,7 +17,7 @@ struct MatchRoutes {
             try reader.validate(topK: body.topK)
             let service = try ready()
             let decision = await service.match(body.message, topK: body.topK)
-            observe(body.message, decision, context: context)
+            observe(body.message, decision, customer: body.customerID, context: context)
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
             metrics.matchDuration(nanoseconds: Int64(elapsed))
             return JSONResponse.make(
@@ -56,9 +56,9 @@ struct MatchRoutes {
         return service
     }
 
-    private func observe(_ message: String, _ served: ServiceDecision, context: IntentRequestContext) {
+    private func observe(_ message: String, _ served: ServiceDecision, customer: String? = nil, context: IntentRequestContext) {
         let decision = served.decision
-        stats.record(message: message, decision: decision, degraded: served.degraded)
+        stats.record(message: message, customer: customer, decision: decision, degraded: served.degraded)
         metrics.decision(decision, degraded: served.degraded)
         // Customer messages are personal data: only at debug level.
         context.logger.debug(

@@ -19,11 +19,11 @@ public final class StatsRecorder: Sendable {
         keepsPending = persisted
     }
 
-    func record(message: String, decision: MatchDecision, degraded: Bool = false) {
+    func record(message: String, customer: String? = nil, decision: MatchDecision, degraded: Bool = false) {
         let now = Date()
         state.withLock {
-            $0.stats.record(message: message, decision: decision, degraded: degraded, at: now)
-            if keepsPending { $0.pending.record(message: message, decision: decision, degraded: degraded, at: now) }
+            $0.stats.record(message: message, customer: customer, decision: decision, degraded: degraded, at: now)
+            if keepsPending { $0.pending.record(message: message, customer: customer, decision: decision, degraded: degraded, at: now) }
         }
     }
 

@@ -10,11 +10,25 @@ struct ExportCommand: AsyncParsableCommand {
         discussion: """
             Writes OUTPUT/faq.jsonl (or faq.csv) with every entry and OUTPUT/rules.yaml with the \
             rules of the rules file (entries' keyword rules are rebuilt from their keywords on import).
+
+            The console's corpus edits (kept in the state store, --state) are included, as the \
+            service serves them: commit the files and the corpus in git stays the source of truth \
+            (importing them again changes nothing: an edit already in the corpus is skipped). \
+            Messages marked out of scope go to OUTPUT/eval/out-of-scope.jsonl as labeled \
+            questions ("expected": null) that evaluate reads.
             """
     )
 
     @Option(name: .long, help: ArgumentHelp("Index store (default: sqlite:.intent/index.sqlite).", valueName: "url"))
     var store: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Export corpus files (a directory or file) instead of the store, with the edits laid over them.", valueName: "path"))
+    var corpus: String?
+
+    @Option(name: .long, help: ArgumentHelp("State store holding the console's edits (default: sqlite:.intent/state.sqlite).", valueName: "url"))
+    var state: String?
 
     @Option(name: .long, help: ArgumentHelp("jsonl (default) or csv.", valueName: "format"))
     var format = "jsonl"
@@ -27,6 +41,42 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let base = try await baseCorpus()
+        let stateURL = state ?? SQLiteStateStore.defaultURL
+        let edits: [CorpusEdit]
+        do {
+            edits = try await BlockingIO.run { try SQLiteStateStore.exists(url: stateURL) ? try SQLiteStateStore(url: stateURL).edits() : [] }
+        } catch {
+            printError("state: \(stateURL): \(error)")
+            throw ExitCode(2)
+        }
+        let corpus = base.applying(edits)
+        for warning in corpus.warnings where !base.warnings.contains(warning) { printError(warning.description) }
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let entries = format == "jsonl" ? CorpusWriter.jsonLines(corpus) : CorpusWriter.csv(corpus)
+        try entries.write(toFile: "\(output)/faq.\(format)", atomically: true, encoding: .utf8)
+        try CorpusWriter.rulesYAML(corpus).write(toFile: "\(output)/rules.yaml", atomically: true, encoding: .utf8)
+        let outOfScope = edits.filter { $0.kind == .outOfScope }.flatMap(\.questions)
+        if !outOfScope.isEmpty {
+            try FileManager.default.createDirectory(atPath: "\(output)/eval", withIntermediateDirectories: true)
+            try CorpusWriter.outOfScopeQuestions(outOfScope).write(toFile: "\(output)/eval/out-of-scope.jsonl", atomically: true, encoding: .utf8)
+        }
+        let applied = edits.count - edits.filter { $0.kind == .outOfScope }.count
+        printError(
+            "exported \(corpus.entries.count) entries (\(applied) console edit\(applied == 1 ? "" : "s") included) to \(output)/faq.\(format) and rules to \(output)/rules.yaml"
+                + (outOfScope.isEmpty ? "" : "; \(outOfScope.count) out-of-scope messages to \(output)/eval/out-of-scope.jsonl"))
+    }
+
+    /// The corpus under the edits: the files named, else the store.
+    private func baseCorpus() async throws -> Corpus {
+        if let corpus {
+            do {
+                return try await BlockingIO.run { try CorpusLoader.load(corpus) }
+            } catch let error as CorpusValidationError {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+        }
         let url = store ?? "sqlite:" + SQLiteIndexStore.defaultPath
         if !url.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: url) {
             printError("configuration: --store: \(UnsupportedStoreURL.explain(scheme))")
@@ -36,11 +86,7 @@ struct ExportCommand: AsyncParsableCommand {
             printError("store: \(url) holds no index yet; run intent-service import first")
             throw ExitCode(2)
         }
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        let entries = format == "jsonl" ? CorpusWriter.jsonLines(index.corpus) : CorpusWriter.csv(index.corpus)
-        try entries.write(toFile: "\(output)/faq.\(format)", atomically: true, encoding: .utf8)
-        try CorpusWriter.rulesYAML(index.corpus).write(toFile: "\(output)/rules.yaml", atomically: true, encoding: .utf8)
-        printError("exported \(index.corpus.entries.count) entries to \(output)/faq.\(format) and rules to \(output)/rules.yaml")
+        return index.corpus
     }
 }
 
@@ -85,6 +131,11 @@ enum CorpusWriter {
             if rule.handover { text += "    handover: true\n" }
         }
         return text
+    }
+
+    /// Labeled questions that must go unanswered, in the format `evaluate --questions` reads.
+    static func outOfScopeQuestions(_ messages: [String]) -> String {
+        messages.map { json(["question": $0, "expected": NSNull()]) }.joined(separator: "\n") + "\n"
     }
 
     private static func field(_ text: String) -> String {

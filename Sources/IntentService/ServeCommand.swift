@@ -82,12 +82,15 @@ struct ServeCommand: AsyncParsableCommand {
                 throw loadFailure(StoreError("\(url): \(error)"))
             }
         }
-        var configuredApp = IntentServerApp(settings: configuration.server, logger: logger, stats: stats) {
+        var configuredApp = IntentServerApp(
+            settings: configuration.server, logger: logger, stats: stats, edits: { creating in try factory.openState(creating: creating) }
+        ) {
             // Repeated questions are answered from memory; each reload starts an empty one.
             try await factory.loadService().remembering(decisions: configuration.providers.cacheEntries)
         }
         if let whatsapp = configuration.channel.whatsapp {
-            configuredApp.channel = try await Self.whatsAppChannel(whatsapp, configuration: configuration, app: configuredApp, logger: logger)
+            configuredApp.channel = try await Self.whatsAppChannel(
+                whatsapp, configuration: configuration, factory: factory, app: configuredApp, logger: logger)
         }
         let app = configuredApp
         let channel = app.channel
@@ -169,7 +172,7 @@ extension ServeCommand {
     /// The WhatsApp channel: its automation file, its state store and a libcurl client of its
     /// own (replies never queue behind a provider's embedding batches).
     static func whatsAppChannel(
-        _ settings: WhatsAppSettings, configuration: ServiceConfiguration, app: IntentServerApp, logger: Logger
+        _ settings: WhatsAppSettings, configuration: ServiceConfiguration, factory: ServiceFactory, app: IntentServerApp, logger: Logger
     ) async throws -> WhatsAppChannel {
         var automation = Automation.none
         if let path = configuration.channel.automationPath {
@@ -181,9 +184,9 @@ extension ServeCommand {
             }
         }
         let stateURL = configuration.channel.state
-        let store: SQLiteConversationStore
+        let store: SQLiteStateStore
         do {
-            store = try await BlockingIO.run { try SQLiteConversationStore(url: stateURL) }
+            store = try await BlockingIO.run { try factory.openState()! }
         } catch {
             printError("state: \(stateURL): \(error)")
             throw ExitCode(2)
@@ -198,8 +201,8 @@ extension ServeCommand {
             ])
         return WhatsAppChannel(
             settings: settings, store: store, policy: policy, transport: CurlHTTPClient(configuration: http), logger: logger
-        ) { text, _ in
-            await app.channelAnswer(to: text)
+        ) { text, customer in
+            await app.channelAnswer(to: text, from: customer)
         }
     }
 }

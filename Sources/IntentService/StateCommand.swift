@@ -18,16 +18,16 @@ struct StateCommand: AsyncParsableCommand {
     )
 
     struct StateOption: ParsableArguments {
-        @Option(name: .long, help: ArgumentHelp("State store (default: $INTENT_STATE, else \(SQLiteConversationStore.defaultURL)).", valueName: "url"))
+        @Option(name: .long, help: ArgumentHelp("State store (default: $INTENT_STATE, else \(SQLiteStateStore.defaultURL)).", valueName: "url"))
         var state: String?
 
-        func open() async throws -> SQLiteConversationStore {
-            let url = state ?? ProcessInfo.processInfo.environment["INTENT_STATE"] ?? SQLiteConversationStore.defaultURL
+        func open() async throws -> SQLiteStateStore {
+            let url = state ?? ProcessInfo.processInfo.environment["INTENT_STATE"] ?? SQLiteStateStore.defaultURL
             if !url.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: url) {
                 printError("configuration: --state: \(UnsupportedStoreURL.explain(scheme))")
                 throw ExitCode(2)
             }
-            return try await BlockingIO.run { try SQLiteConversationStore(url: url) }
+            return try await BlockingIO.run { try SQLiteStateStore(url: url) }
         }
     }
 

@@ -19,13 +19,13 @@ extension SQLiteIndexStore {
             let decoder = JSONDecoder()
             for status in [MatchDecision.Status.unmatched, .ambiguous] {
                 let rows = try Row.fetchAll(
-                    db, sql: "SELECT at, message, candidates FROM stat_recent WHERE status = ? ORDER BY id DESC LIMIT ?",
+                    db, sql: "SELECT at, message, candidates, customer FROM stat_recent WHERE status = ? ORDER BY id DESC LIMIT ?",
                     arguments: [status.rawValue, recentLimit])
                 for row in rows.reversed() {
                     let candidates = (try? decoder.decode([MatchDecision.Candidate].self, from: Data((row["candidates"] as String).utf8))) ?? []
                     recent.append(
                         MatchStatistics.RecentMessage(
-                            message: row["message"], at: Date(timeIntervalSince1970: row["at"]), status: status, candidates: candidates))
+                            message: row["message"], at: Date(timeIntervalSince1970: row["at"]), status: status, candidates: candidates, customer: row["customer"]))
                 }
             }
             return MatchStatistics(since: since, counts: counts, recent: recent, recentLimit: recentLimit)
@@ -49,10 +49,10 @@ extension SQLiteIndexStore {
             }
             for message in batch.recent {
                 try db.execute(
-                    sql: "INSERT INTO stat_recent (status, at, message, candidates) VALUES (?, ?, ?, ?)",
+                    sql: "INSERT INTO stat_recent (status, at, message, candidates, customer) VALUES (?, ?, ?, ?, ?)",
                     arguments: [
                         message.status.rawValue, message.at.timeIntervalSince1970, message.message,
-                        String(decoding: try encoder.encode(message.candidates), as: UTF8.self),
+                        String(decoding: try encoder.encode(message.candidates), as: UTF8.self), message.customer,
                     ])
             }
             for status in Set(batch.recent.map(\.status)) {

@@ -68,6 +68,9 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         migrator.registerMigration("v3-handover") { db in
             try db.execute(sql: "ALTER TABLE entries ADD COLUMN handover INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v4-recent-customer") { db in
+            try db.execute(sql: "ALTER TABLE stat_recent ADD COLUMN customer TEXT")
+        }
         return migrator
     }
 

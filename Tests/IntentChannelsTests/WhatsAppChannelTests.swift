@@ -21,7 +21,7 @@ import Testing
 
     struct Harness {
         let channel: WhatsAppChannel
-        let store: SQLiteConversationStore
+        let store: SQLiteStateStore
         let graph: FakeGraphServer
         let directory: String
     }
@@ -29,7 +29,7 @@ import Testing
     static func harness(automation: Automation = .none, token: String? = nil, firstRetryDelay: TimeInterval = 0.05) async throws -> Harness {
         let graph = try await FakeGraphServer.start()
         let directory = NSTemporaryDirectory() + "intent-channel-\(UUID().uuidString)"
-        let store = try SQLiteConversationStore(path: directory + "/state.sqlite")
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
         var settings = WhatsAppSettings(
             verifyToken: "verify-me", appSecret: secret, accessToken: token ?? graph.token, graphURL: graph.base)
         settings.firstRetryDelay = firstRetryDelay

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import IntentCore
+import IntentTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -217,29 +218,98 @@ import Testing
         #expect(decision["id"] as? String == "track_order")
     }
 
-    /// The console as a browser shows it (CI installs chromium): signed in from the URL fragment,
-    /// its figures drawn from /v1/stats.
-    @Test func theConsoleRendersInAHeadlessBrowser() async throws {
+    /// The console driven in a real browser (CI installs chromium), as a support lead uses it:
+    /// signed in from the URL fragment, the overview's charts drawn from /v1/stats, a message
+    /// tried, a review cluster assigned to an entry; then `/match` answers the new paraphrase.
+    @Test func theConsoleTeachesTheBotInAHeadlessBrowser() async throws {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let chromium else {
             if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("no chromium: .ci/run installs it, and under CI the check must run") }
-            print("theConsoleRendersInAHeadlessBrowser: skipped: no /usr/bin/chromium (apt-get install chromium)")
+            print("theConsoleTeachesTheBotInAHeadlessBrowser: skipped: no /usr/bin/chromium (apt-get install chromium)")
             return
         }
+        let dir = NSTemporaryDirectory() + "intent-console-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let token = "console-\(UUID().uuidString.prefix(8))"
-        let server = try ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: ["INTENT_CONSOLE_TOKEN": token])
+        let server = try ServerProcess(
+            arguments: ["--corpus", "corpus", "--embedder", "lexical"],
+            environment: ["INTENT_CONSOLE_TOKEN": token, "INTENT_STATE": "sqlite:\(dir)/state.sqlite"])
         defer { server.stop() }
         let port = try await server.port()
         #expect(try await server.waitFor("corpus loaded"))
         _ = try await request(port, "/match", method: "POST", body: ["message": "where is my parcel?"])
-        let dom = try await ChildProcess.run(
-            URL(fileURLWithPath: chromium),
-            ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom", "http://127.0.0.1:\(port)/console#token=\(token)"]
-        ).output
-        #expect(dom.contains("<div class=\"l\">matched</div>"), "the overview's cards")
-        #expect(dom.contains("<rect"), "the charts")
-        #expect(dom.contains("track_order"), "the most-hit entries")
-        #expect(dom.range(of: #"<section class="panel" id="signin" hidden"#) != nil, "signed in from the fragment")
+        for (i, message) in ["is bitcoin accepted", "bitcoin accepted?", "do you accept bitcoin at all"].enumerated() {
+            let (_, decision) = try await request(port, "/match", method: "POST", body: ["message": message, "customer_id": "c\(i)"])
+            #expect(decision["id"] as? String != "payment_methods", "the sample corpus does not know bitcoin yet")
+        }
+        let steps: [[String: Any]] = [
+            ["until": "document.getElementById('signin').hidden && document.querySelectorAll('#timeline rect').length > 0 && document.getElementById('entries').textContent.includes('track_order')"],
+            ["eval": "document.getElementById('tab-try').click(); document.getElementById('message').value = 'where is my parcel?'; document.getElementById('try-form').requestSubmit(); true"],
+            ["until": "document.getElementById('decision').textContent.includes('Candidates') && document.getElementById('decision').textContent"],
+            ["eval": "document.getElementById('tab-review').click(); true"],
+            ["until": "document.querySelectorAll('article.cluster').length"],
+            ["eval": "document.getElementById('editor-name').value = 'Lena'; document.getElementById('assign-0').value = 'payment_methods'; document.querySelector('article.cluster [data-action=assign]').click(); true"],
+            ["until": "document.querySelector('article.cluster[data-done]') && document.querySelector('article.cluster [role=status]').textContent"],
+        ]
+        let stepsFile = dir + "/steps.json"
+        try JSONSerialization.data(withJSONObject: steps).write(to: URL(fileURLWithPath: stepsFile))
+        let run = try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", FakeProviderProcess.browserScript.path, chromium, "http://127.0.0.1:\(port)/console#token=\(token)", stepsFile])
+        #expect(run.status == 0, "\(run.output)")
+        let lines = run.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect((lines.last?["value"] as? String)?.hasPrefix("Done: edit 1") == true, "\(run.output)")
+        #expect((lines.first(where: { $0["step"] as? Int == 2 })?["value"] as? String)?.contains("track_order") == true)
+        let (_, decision) = try await request(port, "/match", method: "POST", body: ["message": "is bitcoin accepted"])
+        #expect(decision["status"] as? String == "matched" && decision["id"] as? String == "payment_methods")
+        let (_, edits) = try await request(port, "/v1/edits", token: token)
+        #expect(((edits["edits"] as? [[String: Any]])?.first?["by"] as? String) == "Lena")
+        #expect(!server.log.contains(token), "the token is never logged")
+    }
+
+    /// Edits live in the state store: a restart serves them again, from an index store only their
+    /// new paraphrases are embedded, and `export` writes corpus files (and out-of-scope questions) with them.
+    @Test func consoleEditsSurviveARestartAndAreExported() async throws {
+        let dir = NSTemporaryDirectory() + "intent-edits-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cli = MatchCommandTests()
+        let store = "sqlite:\(dir)/index.sqlite", state = "sqlite:\(dir)/state.sqlite"
+        #expect(try await cli.run(["import", "corpus", "--store", store, "--embedder", "lexical"]).status == 0)
+        let environment = ["INTENT_ADMIN_TOKEN": "edit-admin", "INTENT_STATE": state]
+        var server = try ServerProcess(arguments: ["--store", store], environment: environment)
+        var port = try await server.port()
+        #expect(try await server.waitFor("corpus loaded"))
+        let (created, _) = try await request(
+            port, "/v1/entries", method: "POST", body: ["id": "crypto", "questions": ["do you take bitcoin", "crypto payments?"], "answer": "Not yet."],
+            token: "edit-admin")
+        #expect(created == 201)
+        _ = try await request(port, "/match", method: "POST", body: ["message": "qwzx vbnm plork"])
+        let (_, review) = try await request(port, "/v1/review", token: "edit-admin")
+        let cluster = try #require((review["clusters"] as? [[String: Any]])?.first?["id"] as? String)
+        #expect(try await request(port, "/v1/review/\(cluster)/dismiss", method: "POST", token: "edit-admin").0 == 200)
+        server.stop()
+
+        server = try ServerProcess(arguments: ["--store", store], environment: environment)
+        defer { server.stop() }
+        port = try await server.port()
+        #expect(try await server.waitFor("corpus loaded"))
+        let (_, decision) = try await request(port, "/match", method: "POST", body: ["message": "do you take bitcoin?"])
+        #expect(decision["id"] as? String == "crypto")
+        let (_, ready) = try await request(port, "/readyz")
+        #expect(ready["entries"] as? Int == 44)
+
+        let out = dir + "/out"
+        #expect(try await cli.run(["export", "--store", store, "--state", state, "--output", out]).status == 0)
+        let faq = try String(contentsOfFile: out + "/faq.jsonl", encoding: .utf8)
+        #expect(faq.contains(#""id":"crypto""#))
+        let negatives = try String(contentsOfFile: out + "/eval/out-of-scope.jsonl", encoding: .utf8)
+        #expect(negatives == #"{"expected":null,"question":"qwzx vbnm plork"}"# + "\n")
+        // Imported again, the exported corpus is what was served: the edits add nothing more.
+        #expect(try await cli.run(["import", out, "--store", store, "--embedder", "lexical"]).status == 0)
+        let evaluation = try await cli.run(["evaluate", "--store", store, "--questions", out + "/eval/out-of-scope.jsonl"])
+        #expect(evaluation.status == 0, "\(evaluation.stdout + evaluation.stderr)")
     }
 
     @Test func invalidCorpusExitsTwo() async throws {

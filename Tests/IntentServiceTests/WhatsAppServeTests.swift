@@ -58,8 +58,8 @@ import Testing
     /// Waits until the server has processed every received message and sent everything queued
     /// (read from its state file: SQLite in WAL mode takes a reader beside the server).
     @discardableResult
-    static func settle(_ setup: Setup) async throws -> SQLiteConversationStore {
-        let state = try SQLiteConversationStore(path: setup.directory + "/state.sqlite")
+    static func settle(_ setup: Setup) async throws -> SQLiteStateStore {
+        let state = try SQLiteStateStore(path: setup.directory + "/state.sqlite")
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, try !state.unprocessed(limit: 1).isEmpty || state.nextOutboxDue() != nil {
             try await Task.sleep(for: .milliseconds(20))
@@ -223,7 +223,7 @@ import Testing
     @Test func statePurgeDeletesOneCustomerAndUnmuteGivesTheChatBack() async throws {
         let directory = NSTemporaryDirectory() + "intent-state-cli-\(UUID().uuidString)"
         let url = "sqlite:" + directory + "/state.sqlite"
-        let store = try SQLiteConversationStore(url: url)
+        let store = try SQLiteStateStore(url: url)
         let at = Date()
         let message = InboundMessage(id: "wamid.P1", customer: "8613900000001", phoneNumberID: "1", type: "text", text: "hi", sentAt: at)
         _ = try store.receive([message], statuses: [], at: at)

@@ -23,6 +23,11 @@ public enum FakeProviderProcess {
         Bundle.module.url(forResource: "fake_graph", withExtension: "py", subdirectory: "Fixtures")!
     }
 
+    /// The headless-browser driver (Fixtures/browser.py: Chrome DevTools Protocol, standard library only).
+    public static var browserScript: URL {
+        Bundle.module.url(forResource: "browser", withExtension: "py", subdirectory: "Fixtures")!
+    }
+
     /// Starts the fake Graph API, accepting `token`.
     public static func launchGraph(token: String) throws -> (process: Process, port: Int) {
         try launch(script: graphScript, arguments: ["--token", token])

@@ -13,9 +13,12 @@ public struct MatchStatistics: Sendable {
         public var at: Date
         public var status: MatchDecision.Status
         public var candidates: [MatchDecision.Candidate]
+        /// Who asked, when the caller said (`customer_id`, the channel's customer).
+        public var customer: String?
 
-        public init(message: String, at: Date, status: MatchDecision.Status, candidates: [MatchDecision.Candidate]) {
+        public init(message: String, at: Date, status: MatchDecision.Status, candidates: [MatchDecision.Candidate], customer: String? = nil) {
             self.message = message
+            self.customer = customer
             self.at = at
             self.status = status
             self.candidates = candidates
@@ -61,7 +64,9 @@ public struct MatchStatistics: Sendable {
         self.recentLimit = recentLimit
     }
 
-    public mutating func record(message: String, decision: MatchDecision, degraded isDegraded: Bool = false, at: Date = Date()) {
+    public mutating func record(
+        message: String, customer: String? = nil, decision: MatchDecision, degraded isDegraded: Bool = false, at: Date = Date()
+    ) {
         total += 1
         byStatus[decision.status, default: 0] += 1
         byMethod[decision.method, default: 0] += 1
@@ -70,7 +75,7 @@ public struct MatchStatistics: Sendable {
         if let rule = decision.rule { hitsByRule[rule, default: 0] += 1 }
         count(hour: Self.hour(of: at), status: decision.status.rawValue, by: 1)
         let recent = RecentMessage(
-            message: message, at: at, status: decision.status, candidates: Array(decision.candidates.prefix(3)))
+            message: message, at: at, status: decision.status, candidates: Array(decision.candidates.prefix(3)), customer: customer)
         switch decision.status {
         case .unmatched: Self.append(recent, to: &recentUnmatched, limit: recentLimit)
         case .ambiguous: Self.append(recent, to: &recentAmbiguous, limit: recentLimit)

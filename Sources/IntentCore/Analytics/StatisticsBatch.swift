@@ -31,7 +31,7 @@ public struct StatisticsBatch: Sendable, Equatable {
 
     public var isEmpty: Bool { counts.isEmpty && recent.isEmpty }
 
-    public mutating func record(message: String, decision: MatchDecision, degraded: Bool, at: Date) {
+    public mutating func record(message: String, customer: String? = nil, decision: MatchDecision, degraded: Bool, at: Date) {
         if firstAt == nil { firstAt = at }
         counts[Counter(.total), default: 0] += 1
         counts[Counter(.status, decision.status.rawValue), default: 0] += 1
@@ -43,7 +43,7 @@ public struct StatisticsBatch: Sendable, Equatable {
         if decision.status == .unmatched || decision.status == .ambiguous {
             recent.append(
                 MatchStatistics.RecentMessage(
-                    message: message, at: at, status: decision.status, candidates: Array(decision.candidates.prefix(3))))
+                    message: message, at: at, status: decision.status, candidates: Array(decision.candidates.prefix(3)), customer: customer))
         }
     }
 

@@ -17,6 +17,14 @@ public enum CorpusLint {
         public var closerEntry: String
         public var closerParaphrase: String
         public var closerScore: Double
+
+        enum CodingKeys: String, CodingKey {
+            case entry, paraphrase
+            case ownScore = "own_score"
+            case closerEntry = "closer_entry"
+            case closerParaphrase = "closer_paraphrase"
+            case closerScore = "closer_score"
+        }
     }
 
     public struct NearDuplicate: Codable, Sendable {
@@ -25,6 +33,14 @@ public enum CorpusLint {
         public var entryB: String
         public var paraphraseB: String
         public var score: Double
+
+        enum CodingKeys: String, CodingKey {
+            case entryA = "entry_a"
+            case paraphraseA = "paraphrase_a"
+            case entryB = "entry_b"
+            case paraphraseB = "paraphrase_b"
+            case score
+        }
     }
 
     public static let nearDuplicate: Float = 0.9
@@ -46,14 +62,17 @@ public enum CorpusLint {
         var duplicates: [NearDuplicate] = []
         for i in 0..<texts.count {
             let blockScores = matcher.index.blockScores(vectors.row(i))
-            let scores = blockScores.joint
+            let offset = blockScores.offset
+            let scores = blockScores.joint.map { $0 - offset }
             for j in (i + 1)..<max(i + 1, texts.count) where owner[j] != owner[i] && scores[j] >= nearDuplicate {
                 duplicates.append(
                     NearDuplicate(
                         entryA: corpus.entries[owner[i]].id, paraphraseA: texts[i], entryB: corpus.entries[owner[j]].id,
                         paraphraseB: texts[j], score: Double(rounding: scores[j])))
             }
-            let (other, own) = matcher.index.leaveOneOut(row: i, scores: blockScores)
+            var (other, own) = matcher.index.leaveOneOut(row: i, scores: blockScores)
+            other?.score -= offset
+            own?.score -= offset
             if let other, let own, other.score > own.score {
                 strays.append(
                     Stray(

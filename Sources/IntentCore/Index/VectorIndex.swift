@@ -325,6 +325,8 @@ public struct VectorIndex: Sendable {
     struct BlockScores {
         var perBlock: [[Float]]
         var joint: [Float]
+        /// What calibrated scores are lower than these (see `prepared`): `search` subtracts it.
+        var offset: Float = 0
 
         init(blocks: [[Float]]) {
             perBlock = blocks
@@ -337,7 +339,13 @@ public struct VectorIndex: Sendable {
         }
     }
 
-    func blockScores(_ query: ArraySlice<Float>) -> BlockScores { BlockScores(blocks: blockSimilarities(prepared: prepare(query))) }
+    /// With `offset` set: lint compares scores with fixed bars, so they must be calibrated like `search`'s.
+    func blockScores(_ query: ArraySlice<Float>) -> BlockScores {
+        let (components, offset) = prepared(query)
+        var scores = BlockScores(blocks: blockSimilarities(prepared: components))
+        scores.offset = offset
+        return scores
+    }
 
     /// One score array per block when entries blend in their centroids (each block has its
     /// own); else one array for all blocks.

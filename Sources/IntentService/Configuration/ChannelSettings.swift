@@ -13,7 +13,7 @@ struct ChannelSettings {
     var retentionDays: Int
 
     init(_ layers: ConfigurationLayers, corpus: String, allowInsecureHTTP: Bool) throws(ConfigurationError) {
-        state = layers.string(.state, default: SQLiteConversationStore.defaultURL)
+        state = layers.string(.state, default: SQLiteStateStore.defaultURL)
         if !state.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: state) {
             throw ConfigurationError("\(layers.raw(.state)?.origin ?? "state"): \(UnsupportedStoreURL.explain(scheme))")
         }

@@ -55,12 +55,30 @@ final class ServiceFactory: Sendable {
 
     /// Loads and validates the corpus (off the cooperative threads), then builds the service.
     /// Throws `CorpusValidationError`; a provider failure only degrades the service.
+    /// The console's corpus edits (in the state store) are laid over the corpus, files or store.
     func loadService() async throws -> MatchService {
-        if let url = storeURL { return try await serviceFromStore(url) }
+        let edits = try await BlockingIO.run { try self.openState(creating: false)?.edits() ?? [] }
+        if let url = storeURL { return try await serviceFromStore(url, edits: edits) }
         let path = configuration.corpus
         let rules = configuration.rules
         let corpus = try await BlockingIO.run { try CorpusLoader.load(path, rulesFile: rules) }
-        return try await makeService(corpus: corpus)
+        return try await makeService(corpus: corpus.applying(edits))
+    }
+
+    private let openedState = Locked<SQLiteStateStore?>(nil)
+
+    /// The state store (conversations, outbox, corpus edits), opened and migrated once per
+    /// process. Without `creating`, nil while its file does not exist yet: a service nobody
+    /// edited leaves no state file behind. Blocks: call it through `BlockingIO`.
+    func openState(creating: Bool = true) throws -> SQLiteStateStore? {
+        try openedState.withLock { opened in
+            if let store = opened { return store }
+            let url = configuration.channel.state
+            if !creating, try !SQLiteStateStore.exists(url: url) { return nil }
+            let store = try SQLiteStateStore(url: url)
+            opened = store
+            return store
+        }
     }
 
     /// The store to serve from: the configured one, else the default one when it exists
@@ -97,8 +115,8 @@ final class ServiceFactory: Sendable {
 
     /// Serves the vectors an import stored: nothing is embedded again, so start-up costs no
     /// provider call. Vectors of another embedder are refused, never mixed.
-    private func serviceFromStore(_ url: String) async throws -> MatchService {
-        let index = try await BlockingIO.run { () -> StoredIndex in
+    private func serviceFromStore(_ url: String, edits: [CorpusEdit]) async throws -> MatchService {
+        let stored = try await BlockingIO.run { () -> StoredIndex in
             guard let index = try self.openStore()?.load() else {
                 throw StoreError("\(url) holds no index yet; run intent-service import first")
             }
@@ -108,17 +126,24 @@ final class ServiceFactory: Sendable {
         let embedder: any Embedder
         // No embedder named: serve the store with the built-in embedder that filled it.
         if !configuration.embedderIsExplicit, !configuration.providers.isRemote,
-            let stored = EmbedderFactory.name(ofStored: index.embedderID), stored != configuration.embedder
+            let name = EmbedderFactory.name(ofStored: stored.embedderID), name != configuration.embedder
         {
-            embedder = try localEmbedder(stored)
-            if !configuration.thresholdIsExplicit { policy.threshold = EmbedderFactory.defaultThreshold(stored) }
-            if !configuration.marginIsExplicit { policy.margin = EmbedderFactory.defaultMargin(stored) }
+            embedder = try localEmbedder(name)
+            if !configuration.thresholdIsExplicit { policy.threshold = EmbedderFactory.defaultThreshold(name) }
+            if !configuration.marginIsExplicit { policy.margin = EmbedderFactory.defaultMargin(name) }
         } else {
-            embedder = try await queryEmbedder(dimension: index.vectors.dimension)
+            embedder = try await queryEmbedder(dimension: stored.vectors.dimension)
         }
-        guard embedder.id == index.embedderID else {
+        guard embedder.id == stored.embedderID else {
             throw StoreError(
-                "\(url) holds vectors of embedder \(index.embedderID), but the configured embedder is \(embedder.id): re-import with `intent-service import` (same options), or configure the store's embedder")
+                "\(url) holds vectors of embedder \(stored.embedderID), but the configured embedder is \(embedder.id): re-import with `intent-service import` (same options), or configure the store's embedder")
+        }
+        // Edits made since the import: only their new paraphrases are embedded.
+        var index = stored
+        index.corpus = stored.corpus.applying(edits)
+        if index.corpus.version != stored.corpus.version {
+            index.vectors = try await embedder.embed(
+                index.corpus.entries.flatMap(\.questions), reusing: stored.vectors, of: stored.corpus.entries.flatMap(\.questions))
         }
         let primary = try Matcher(corpus: index.corpus, embedder: embedder, vectors: index.vectors, policy: policy)
         guard configuration.providers.isRemote else {

@@ -2,14 +2,14 @@ import Foundation
 import GRDB
 import IntentChannels
 
-/// The default `ConversationStore`: one SQLite file (WAL mode) through GRDB, by default
-/// `.intent/state.sqlite`.
+/// The service's state on one machine: the channel's `ConversationStore` and the console's
+/// `CorpusEditStore`, in one SQLite file (WAL mode) through GRDB, by default `.intent/state.sqlite`.
 ///
 /// Tables: `inbound` (message id as primary key: the deduplication), `conversations`,
 /// `outbox` (queued replies with attempts and delivery statuses), `delivery_statuses`,
-/// `counters` and `trigger_customers` (distinct customers per trigger). SQLite serialises
-/// writers, so each protocol method's transaction sees no interleaving.
-public final class SQLiteConversationStore: ConversationStore {
+/// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`.
+/// SQLite serialises writers, so each protocol method's transaction sees no interleaving.
+public final class SQLiteStateStore: ConversationStore {
     public static let defaultURL = "sqlite:.intent/state.sqlite"
     public let path: String
     let pool: DatabasePool
@@ -17,6 +17,11 @@ public final class SQLiteConversationStore: ConversationStore {
     public init(path: String) throws {
         self.path = path
         pool = try SQLiteFile.open(path, migrator: Self.migrator)
+    }
+
+    /// Whether the file of a `sqlite:PATH` URL exists yet.
+    public static func exists(url: String) throws -> Bool {
+        FileManager.default.fileExists(atPath: try SQLiteFile.path(ofURL: url))
     }
 
     /// `sqlite:PATH` or a bare path (see `SQLiteFile.path(ofURL:)`).
@@ -50,6 +55,14 @@ public final class SQLiteConversationStore: ConversationStore {
                         error_code INTEGER, error_detail TEXT, PRIMARY KEY (message_id, status));
                     CREATE TABLE counters (name TEXT PRIMARY KEY, count INTEGER NOT NULL);
                     CREATE TABLE trigger_customers (trigger TEXT NOT NULL, customer TEXT NOT NULL, PRIMARY KEY (trigger, customer));
+                    """)
+        }
+        migrator.registerMigration("v2-corpus-edits") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE corpus_edits (
+                        number INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, entry TEXT, questions TEXT NOT NULL,
+                        answer TEXT, made_by TEXT NOT NULL, made_at REAL NOT NULL);
                     """)
         }
         return migrator

@@ -6,10 +6,35 @@ import Foundation
 /// index, so what the console groups is what the matcher would call alike.
 public enum ReviewClusters {
     public struct Cluster: Sendable, Equatable {
+        /// Names the cluster across rebuilds while it keeps its first-sorting wording: a hash of
+        /// the smallest normalised text among its members. New messages joining it keep the id.
+        public var id: String
         /// Newest first.
         public var messages: [MatchStatistics.RecentMessage]
         /// The entry most often first among the members' candidates, with its mean score.
         public var suggested: MatchDecision.Candidate?
+
+        /// Distinct customers among the members that named one.
+        public var customers: Int { Set(messages.compactMap(\.customer)).count }
+
+        /// The distinct wordings, most frequent first (ties: newest first).
+        public var distinctTexts: [String] {
+            var count: [String: Int] = [:]
+            var order: [String] = []
+            for message in messages {
+                if count[message.message] == nil { order.append(message.message) }
+                count[message.message, default: 0] += 1
+            }
+            return order.enumerated().sorted { a, b in
+                count[a.element]! != count[b.element]! ? count[a.element]! > count[b.element]! : a.offset < b.offset
+            }.map(\.element)
+        }
+    }
+
+    /// The id of a cluster with these normalised texts.
+    static func id(ofTexts normalized: some Sequence<String>) -> String {
+        let first = normalized.min() ?? ""
+        return String(FeatureHasher.mix(FeatureHasher.hash(first.unicodeScalars.map(\.value), seed: 0xC1)), radix: 16)
     }
 
     /// Two messages whose score reaches this are the same question (scores as the index gives
@@ -54,8 +79,12 @@ public enum ReviewClusters {
             }
         }
         var groups: [Int: [Int]] = [:]
-        for t in texts.indices { groups[root(t), default: []] += membersOfText[t] }
-        let clusters = groups.values.map { members -> Cluster in
+        var keysOfGroup: [Int: [String]] = [:]
+        for t in texts.indices {
+            groups[root(t), default: []] += membersOfText[t]
+            keysOfGroup[root(t), default: []].append(TextNormalizer.normalize(texts[t]))
+        }
+        let clusters = groups.map { group, members -> Cluster in
             let sorted = members.map { messages[$0] }.sorted { $0.at > $1.at }
             var votes: [String: (count: Int, score: Double, question: String)] = [:]
             for message in sorted {
@@ -67,7 +96,7 @@ public enum ReviewClusters {
             let suggested = best.map {
                 MatchDecision.Candidate(id: $0.key, score: ($0.value.score / Double($0.value.count) * 10_000).rounded() / 10_000, question: $0.value.question)
             }
-            return Cluster(messages: sorted, suggested: suggested)
+            return Cluster(id: id(ofTexts: keysOfGroup[group] ?? []), messages: sorted, suggested: suggested)
         }
         return clusters.sorted {
             $0.messages.count != $1.messages.count ? $0.messages.count > $1.messages.count : ($0.messages.first?.at ?? .distantPast) > ($1.messages.first?.at ?? .distantPast)

@@ -1,0 +1,112 @@
+extension Corpus {
+    /// Checks a new edit against this corpus as an import would check the same change, so a
+    /// stored edit always applies: the entry to extend exists, a new id is free, every text
+    /// has letters or digits, no paraphrase belongs to another entry. Returns the edit with
+    /// texts trimmed and repeats (of each other or of the entry's paraphrases) dropped.
+    public func validate(_ edit: CorpusEdit) throws(CorpusEditError) -> CorpusEdit {
+        var edit = edit
+        edit.by = String(edit.by.trimmingCharacters(in: .whitespacesAndNewlines).prefix(100))
+        if edit.by.isEmpty { throw CorpusEditError(field: "by", "empty: name who makes the edit") }
+        let limit = 2_000
+        let owners = paraphraseOwners()
+        var kept: [String] = []
+        var seen = Set(edit.entry.flatMap { entry(id: $0) }?.questions.map(TextNormalizer.normalize) ?? [])
+        for (i, raw) in edit.questions.enumerated() {
+            let question = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let field = edit.kind == .outOfScope ? "messages[\(i)]" : "questions[\(i)]"
+            let key = TextNormalizer.normalize(question)
+            if key.isEmpty { throw CorpusEditError(field: field, "'\(question)' has no letters or digits") }
+            if question.count > limit { throw CorpusEditError(field: field, "longer than \(limit) characters") }
+            guard seen.insert(key).inserted else { continue }
+            if edit.kind != .outOfScope, let owner = owners[key], owner != edit.entry {
+                throw CorpusEditError(field: field, "'\(question)' is already a paraphrase of '\(owner)'; a paraphrase belongs to one entry")
+            }
+            if edit.kind == .outOfScope, let owner = owners[key] {
+                throw CorpusEditError(field: field, "'\(question)' is a paraphrase of '\(owner)': it cannot be out of scope")
+            }
+            kept.append(question)
+        }
+        edit.questions = kept
+        switch edit.kind {
+        case .paraphrases:
+            guard let id = edit.entry, entry(id: id) != nil else {
+                throw CorpusEditError(field: "entry", "'\(edit.entry ?? "")' is not an entry of the corpus; pick one of its ids or create the entry")
+            }
+            if kept.isEmpty { throw CorpusEditError(field: "questions", "nothing new: every message is already a paraphrase of '\(id)'") }
+        case .entry:
+            let id = edit.entry?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            guard !id.isEmpty, id.count <= 200, !id.contains(where: \.isNewline) else {
+                throw CorpusEditError(field: "id", "give the new entry an id: one line, at most 200 characters")
+            }
+            if entry(id: id) != nil { throw CorpusEditError(field: "id", "'\(id)' already exists; add paraphrases to it instead") }
+            let answer = edit.answer?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            if answer.isEmpty { throw CorpusEditError(field: "answer", "empty: the new entry needs an answer") }
+            if kept.isEmpty { throw CorpusEditError(field: "questions", "empty: the new entry needs at least one question") }
+            edit.entry = id
+            edit.answer = answer
+        case .outOfScope:
+            edit.entry = nil
+            edit.answer = nil
+            if kept.isEmpty { throw CorpusEditError(field: "messages", "empty: nothing to mark out of scope") }
+        }
+        return edit
+    }
+
+    /// This corpus with the stored edits laid over it, in order. Replaying is lenient, because
+    /// the corpus under the edits may have moved on (an export of them re-imported, an entry
+    /// removed): what is already there is skipped, what no longer fits is skipped with a
+    /// warning, and nothing fails.
+    public func applying(_ edits: [CorpusEdit]) -> Corpus {
+        guard edits.contains(where: { $0.kind != .outOfScope }) else { return self }
+        var entries = self.entries
+        var indexByID = Dictionary(entries.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var owner = paraphraseOwners()
+        var warnings = self.warnings
+        let location = SourceLocation(file: "corpus edit", line: 0)
+        for edit in edits where edit.kind != .outOfScope {
+            guard let id = edit.entry else { continue }
+            let origin = SourceLocation(file: location.file, line: edit.number)
+            var target: Int
+            if let existing = indexByID[id] {
+                target = existing
+            } else if edit.kind == .entry, let answer = edit.answer {
+                target = entries.count
+                indexByID[id] = target
+                entries.append(FAQEntry(id: id, questions: [], answer: answer, location: origin))
+            } else {
+                warnings.append(CorpusIssue(.warning, origin, field: "entry", "'\(id)' is no longer in the corpus; edit skipped"))
+                continue
+            }
+            for question in edit.questions {
+                let key = TextNormalizer.normalize(question)
+                if let other = owner[key] {
+                    if other != id {
+                        warnings.append(
+                            CorpusIssue(.warning, origin, field: "questions", "'\(question)' is now a paraphrase of '\(other)'; not added to '\(id)'"))
+                    }
+                    continue
+                }
+                owner[key] = id
+                entries[target].questions.append(question)
+            }
+            if entries[target].questions.isEmpty {
+                entries.remove(at: target)
+                indexByID[id] = nil
+            }
+        }
+        var rules = self.rules.filter { !$0.id.hasPrefix("keywords:") }
+        rules += RuleValidator.keywordRules(for: entries)
+        return Corpus(entries: entries, rules: rules, warnings: warnings, source: source)
+    }
+
+    /// The entry of every paraphrase, by normalised text.
+    func paraphraseOwners() -> [String: String] {
+        var owners: [String: String] = [:]
+        for entry in entries {
+            for question in entry.questions where owners[TextNormalizer.normalize(question)] == nil {
+                owners[TextNormalizer.normalize(question)] = entry.id
+            }
+        }
+        return owners
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import IntentCore
+
+/// Applies the console's corpus edits: each is validated against the corpus in service (as
+/// an import would check it), stored, and then served by a reload, before the caller hears
+/// back, so `/match` answers with it as soon as the request returns.
+///
+/// Invariant: edits apply one at a time, in the order asked (like `CorpusReloader`'s loads),
+/// so an edit is always validated against the corpus that includes every edit before it.
+public actor CorpusEditor {
+    /// Opens the edit store; without `creating`, nil while none exists (nothing was edited).
+    public typealias OpenStore = @Sendable (_ creating: Bool) throws -> (any CorpusEditStore)?
+
+    private let open: OpenStore
+    private let holder: ServiceHolder
+    private let reloader: CorpusReloader
+    private var tail: Task<Applied, Error>?
+    /// The normalised texts every edit has dealt with: they leave the review queue.
+    private var handled: Set<String>?
+
+    public struct Applied: Sendable {
+        public var edit: CorpusEdit
+        public var service: MatchService
+    }
+
+    public init(open: @escaping OpenStore, holder: ServiceHolder, reloader: CorpusReloader) {
+        self.open = open
+        self.holder = holder
+        self.reloader = reloader
+    }
+
+    public func apply(_ edit: CorpusEdit) async throws -> Applied {
+        let previous = tail
+        let next = Task { () async throws -> Applied in
+            _ = await previous?.result
+            return try await self.validateStoreAndReload(edit)
+        }
+        tail = next
+        return try await next.value
+    }
+
+    public func history() async throws -> [CorpusEdit] {
+        let open = self.open
+        return try await BlockingIO.run { try open(false)?.edits() ?? [] }
+    }
+
+    /// The messages' normalised texts that an edit already took care of.
+    public func handledTexts() async throws -> Set<String> {
+        if let handled { return handled }
+        let texts = Set(try await history().flatMap(\.questions).map(TextNormalizer.normalize))
+        handled = texts
+        return texts
+    }
+
+    private func validateStoreAndReload(_ edit: CorpusEdit) async throws -> Applied {
+        guard let service = holder.service else {
+            throw APIError(.serviceUnavailable, "not_ready", "the corpus is still loading; retry shortly")
+        }
+        let valid: CorpusEdit
+        do {
+            valid = try service.corpus.validate(edit)
+        } catch {
+            throw APIError(
+                error.field == "id" && error.message.contains("already exists") ? .conflict : .badRequest, "invalid_edit", error.description)
+        }
+        let open = self.open
+        let stored = try await BlockingIO.run { () throws -> CorpusEdit in
+            guard let store = try open(true) else { throw APIError(.serviceUnavailable, "no_state_store", "no state store to keep the edit in") }
+            return try store.append(valid)
+        }
+        var texts = try await handledTexts()
+        texts.formUnion(stored.questions.map(TextNormalizer.normalize))
+        handled = texts
+        do {
+            return Applied(edit: stored, service: try await reloader.reload())
+        } catch {
+            throw APIError(
+                .serviceUnavailable, "reload_failed",
+                "edit \(stored.number) is stored and applies at the next successful reload; this reload failed: \(clientDescription(of: error))")
+        }
+    }
+}

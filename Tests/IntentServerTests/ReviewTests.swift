@@ -1,0 +1,150 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import IntentCore
+import Logging
+import Testing
+
+@testable import IntentServer
+
+/// Edits kept in memory, for the routes' tests (the SQLite store has its own).
+final class MemoryEditStore: CorpusEditStore {
+    private let stored = Locked<[CorpusEdit]>([])
+    func edits() throws -> [CorpusEdit] { stored.current }
+    func append(_ edit: CorpusEdit) throws -> CorpusEdit {
+        stored.withLock { edits in
+            var edit = edit
+            edit.number = edits.count + 1
+            edits.append(edit)
+            return edit
+        }
+    }
+}
+
+/// The review queue's actions: each edit is validated, stored with who and when, served by a
+/// reload before the reply, and takes its messages out of the queue.
+@Suite struct ReviewTests {
+    static let base = Corpus(entries: [
+        FAQEntry(id: "track", questions: ["where is my parcel", "track my order"], answer: "Track it online."),
+        FAQEntry(id: "payment_methods", questions: ["which payment methods do you accept", "can I pay by card"], answer: "Cards and PayPal."),
+    ])
+
+    func app(store: MemoryEditStore) async throws -> IntentServerApp {
+        var settings = IntentServerApp.Settings()
+        settings.consoleToken = "c"
+        settings.adminToken = "a"
+        let app = IntentServerApp(settings: settings, logger: Logger(label: "test"), edits: { _ in store }) {
+            MatchService(try await Matcher.build(corpus: Self.base.applying(try store.edits()), embedder: LexicalEmbedder()))
+        }
+        try await app.reloader.reload()
+        return app
+    }
+
+    func call(
+        _ client: some TestClientProtocol, _ uri: String, method: HTTPRequest.Method = .get, token: String? = "c", body: [String: Any]? = nil
+    ) async throws -> (HTTPResponse.Status, [String: Any]) {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var buffer: ByteBuffer?
+        if let body {
+            headers[.contentType] = "application/json"
+            buffer = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
+        }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: buffer) { response in
+            (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:])
+        }
+    }
+
+    func match(_ client: some TestClientProtocol, _ message: String, customer: String = "c1") async throws -> [String: Any] {
+        try await call(client, "/match", method: .post, token: nil, body: ["message": message, "customer_id": customer]).1
+    }
+
+    func clusters(_ client: some TestClientProtocol) async throws -> [[String: Any]] {
+        try #require(try await call(client, "/v1/review").1["clusters"] as? [[String: Any]])
+    }
+
+    @Test func assigningAClusterTeachesTheMatcherAndEmptiesTheQueue() async throws {
+        let store = MemoryEditStore()
+        try await Application(router: try await app(store: store).router()).test(.router) { client in
+            for (i, message) in ["bitcoin accepted?", "is bitcoin accepted", "Bitcoin accepted??"].enumerated() {
+                #expect(try await match(client, message, customer: "c\(i % 2)")["status"] as? String == "unmatched")
+            }
+            let queue = try await clusters(client)
+            #expect(queue.count == 1)
+            let cluster = try #require(queue.first)
+            #expect(cluster["size"] as? Int == 3 && cluster["customers"] as? Int == 2)
+            let id = try #require(cluster["id"] as? String)
+
+            #expect(try await call(client, "/v1/review/\(id)/assign", method: .post, token: nil, body: ["entry": "payment_methods"]).0 == .unauthorized)
+            let (unknown, error) = try await call(client, "/v1/review/\(id)/assign", method: .post, body: ["entry": "nope"])
+            #expect(unknown == .badRequest)
+            #expect(((error["error"] as? [String: Any])?["message"] as? String)?.hasPrefix("entry: 'nope' is not an entry") == true)
+            #expect(try store.edits().isEmpty, "a refused edit stores nothing")
+
+            let (status, result) = try await call(client, "/v1/review/\(id)/assign", method: .post, body: ["entry": "payment_methods", "by": "Lena"])
+            #expect(status == .ok)
+            let edit = try #require(result["edit"] as? [String: Any])
+            #expect(edit["by"] as? String == "Lena" && edit["kind"] as? String == "paraphrases")
+            #expect((edit["questions"] as? [String])?.count == 2, "wordings that normalise alike are one paraphrase")
+            // Served as soon as the reply is out: the very next /match answers.
+            let answer = try await match(client, "is bitcoin accepted")
+            #expect(answer["status"] as? String == "matched" && answer["id"] as? String == "payment_methods")
+            #expect(result["corpus_version"] as? String == Self.base.applying(try store.edits()).version)
+            #expect(try await clusters(client).isEmpty, "done items leave the queue")
+            #expect(try await call(client, "/v1/review/\(id)/assign", method: .post, body: ["entry": "payment_methods"]).0 == .notFound)
+        }
+    }
+
+    @Test func newEntriesAndOutOfScopeAreValidatedLikeAnImport() async throws {
+        let store = MemoryEditStore()
+        try await Application(router: try await app(store: store).router()).test(.router) { client in
+            let taken = try await call(client, "/v1/entries", method: .post, body: ["id": "track", "questions": ["x marks"], "answer": "a"])
+            #expect(taken.0 == .conflict)
+            let shared = try await call(
+                client, "/v1/entries", method: .post, body: ["id": "gift", "questions": ["do you sell gift cards", "Track my order"], "answer": "Yes."])
+            #expect(shared.0 == .badRequest)
+            #expect(((shared.1["error"] as? [String: Any])?["message"] as? String)?.contains("questions[1]") == true)
+            let blank = try await call(client, "/v1/entries", method: .post, body: ["id": "gift", "questions": ["do you sell gift cards"], "answer": "  "])
+            #expect(blank.0 == .badRequest)
+            #expect(try store.edits().isEmpty)
+
+            let (created, result) = try await call(
+                client, "/v1/entries", method: .post, token: "a", body: ["id": "gift", "questions": ["do you sell gift cards", "gift card"], "answer": "Yes."])
+            #expect(created == .created)
+            #expect((result["edit"] as? [String: Any])?["by"] as? String == "admin token")
+            #expect(try await match(client, "do you sell gift cards?")["id"] as? String == "gift")
+
+            #expect(try await match(client, "what is the meaning of life")["status"] as? String == "unmatched")
+            let id = try #require(try await clusters(client).first?["id"] as? String)
+            let (dismissed, _) = try await call(client, "/v1/review/\(id)/dismiss", method: .post)
+            #expect(dismissed == .ok)
+            #expect(try await clusters(client).isEmpty)
+            let edits = try #require(try await call(client, "/v1/edits").1["edits"] as? [[String: Any]])
+            #expect(edits.map { $0["kind"] as? String } == ["out_of_scope", "entry"], "newest first")
+            #expect(edits.first?["by"] as? String == "console token")
+            #expect(try store.edits().last?.questions == ["what is the meaning of life"])
+        }
+    }
+
+    @Test func theCorpusRouteListsEntriesHitsEditsAndLint() async throws {
+        let store = MemoryEditStore()
+        try await Application(router: try await app(store: store).router()).test(.router) { client in
+            _ = try await match(client, "where is my parcel")
+            _ = try await call(client, "/v1/entries", method: .post, body: ["id": "gift", "questions": ["do you sell gift cards"], "answer": "Yes."])
+            var corpus: [String: Any] = [:]
+            for _ in 0..<100 {
+                corpus = try await call(client, "/v1/corpus").1
+                if (corpus["lint"] as? [String: Any])?["status"] as? String == "ready" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let entries = try #require(corpus["entries"] as? [[String: Any]])
+            #expect(entries.map { $0["id"] as? String } == ["track", "payment_methods", "gift"])
+            #expect(entries.first?["hits"] as? Int == 1)
+            #expect(entries.last?["edits"] as? [Int] == [1])
+            let lint = try #require(corpus["lint"] as? [String: Any])
+            #expect(lint["status"] as? String == "ready")
+            #expect((lint["thin_entries"] as? [String])?.sorted() == ["gift", "payment_methods", "track"])
+        }
+    }
+}
