@@ -8,6 +8,8 @@
 //   swift run -c release intent-bench neural [MODEL_DIR]
 //                                                      neural embedder speed and memory, every linear kernel
 //                                                      this CPU runs side by side (default models/all-MiniLM-L6-v2)
+//   swift run -c release intent-bench review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR]
+//                                                      the review queue's clustering: time, purity, splits
 //   swift run -c release intent-bench messages COUNT   print synthetic messages, one per line
 //   swift run -c release intent-bench labeled CORPUS COUNT
 //                                                      print labeled questions for a synthetic corpus
@@ -25,6 +27,8 @@ case "neural":
     try NeuralBenchmark.run(directory: arguments.count > 1 ? arguments[1] : NeuralEmbedder.defaultDirectory)
 case "tune":
     try await TuneBenchmark.run(Array(arguments.dropFirst()))
+case "review":
+    try await ReviewBenchmark.run(Array(arguments.dropFirst()))
 case "corpus" where arguments.count == 4:
     var random = SplitMix64(seed: 7)
     let corpus = SpeedBenchmark.syntheticCorpus(entries: Int(arguments[1])!, paraphrases: Int(arguments[2])!, random: &random)
@@ -53,6 +57,6 @@ case "messages" where arguments.count == 2:
     for _ in 0..<Int(arguments[1])! { print(SpeedBenchmark.sentence(words: 4 + Int(random.next() % 12), random: &random)) }
 default:
     print(
-        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT")
+        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT")
     exit(64)
 }

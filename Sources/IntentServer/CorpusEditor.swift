@@ -60,8 +60,7 @@ public actor CorpusEditor {
         do {
             valid = try service.corpus.validate(edit)
         } catch {
-            throw APIError(
-                error.field == "id" && error.message.contains("already exists") ? .conflict : .badRequest, "invalid_edit", error.description)
+            throw APIError(error.conflicts ? .conflict : .badRequest, error.conflicts ? "edit_conflict" : "invalid_edit", error.description)
         }
         let open = self.open
         let stored = try await BlockingIO.run { () throws -> CorpusEdit in

@@ -66,8 +66,8 @@ enum LintState: Sendable, Encodable {
         case .failed: try c.encode("failed", forKey: .status)
         case .ready(let findings):
             try c.encode("ready", forKey: .status)
-            try c.encode(Array(findings.strayParaphrases.prefix(200)), forKey: .strayParaphrases)
-            try c.encode(Array(findings.nearDuplicates.prefix(200)), forKey: .nearDuplicates)
+            try c.encode(findings.strayParaphrases.prefix(200).map(Stray.init), forKey: .strayParaphrases)
+            try c.encode(findings.nearDuplicates.prefix(200).map(NearDuplicate.init), forKey: .nearDuplicates)
             try c.encode(findings.thinEntries, forKey: .thinEntries)
         }
     }
@@ -77,6 +77,52 @@ enum LintState: Sendable, Encodable {
         case strayParaphrases = "stray_paraphrases"
         case nearDuplicates = "near_duplicates"
         case thinEntries = "thin_entries"
+    }
+
+    /// The API's snake_case names (the evaluation report writes the same through its encoder).
+    struct Stray: Encodable {
+        let finding: CorpusLint.Stray
+        init(_ finding: CorpusLint.Stray) { self.finding = finding }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(finding.entry, forKey: .entry)
+            try c.encode(finding.paraphrase, forKey: .paraphrase)
+            try c.encode(finding.ownScore, forKey: .ownScore)
+            try c.encode(finding.closerEntry, forKey: .closerEntry)
+            try c.encode(finding.closerParaphrase, forKey: .closerParaphrase)
+            try c.encode(finding.closerScore, forKey: .closerScore)
+        }
+
+        enum Keys: String, CodingKey {
+            case entry, paraphrase
+            case ownScore = "own_score"
+            case closerEntry = "closer_entry"
+            case closerParaphrase = "closer_paraphrase"
+            case closerScore = "closer_score"
+        }
+    }
+
+    struct NearDuplicate: Encodable {
+        let finding: CorpusLint.NearDuplicate
+        init(_ finding: CorpusLint.NearDuplicate) { self.finding = finding }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(finding.entryA, forKey: .entryA)
+            try c.encode(finding.paraphraseA, forKey: .paraphraseA)
+            try c.encode(finding.entryB, forKey: .entryB)
+            try c.encode(finding.paraphraseB, forKey: .paraphraseB)
+            try c.encode(finding.score, forKey: .score)
+        }
+
+        enum Keys: String, CodingKey {
+            case entryA = "entry_a"
+            case paraphraseA = "paraphrase_a"
+            case entryB = "entry_b"
+            case paraphraseB = "paraphrase_b"
+            case score
+        }
     }
 }
 

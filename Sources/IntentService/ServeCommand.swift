@@ -15,15 +15,19 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the HTTP service on the corpus.",
         discussion: """
             Routes: POST /match, POST /match/batch, GET /healthz, GET /readyz, GET /metrics, \
-            GET /v1/stats, the console (GET /console; its data, GET /v1/review, \
-            GET /v1/conversations and POST /v1/conversations/ID/unmute, need INTENT_CONSOLE_TOKEN \
-            or the admin token), and POST /admin/reload when an admin token is configured \
+            GET /v1/stats, the console (GET /console; its API, GET /v1/review, POST \
+            /v1/review/ID/assign and /dismiss, POST /v1/entries, GET /v1/edits, GET /v1/corpus, \
+            GET /v1/conversations and POST /v1/conversations/ID/unmute, needs \
+            INTENT_CONSOLE_TOKEN or the admin token), and POST /admin/reload when an admin token is configured \
             (INTENT_ADMIN_TOKEN). See openapi.yaml for the contract.
 
             The listener opens at once; /readyz answers 503 until the corpus is loaded and \
             embedded. SIGHUP reloads the corpus like POST /admin/reload (an invalid corpus \
             is logged and the previous one keeps serving). SIGTERM or SIGINT stop the \
             server gracefully: it stops accepting, finishes requests in flight and exits 0.
+
+            The console's corpus edits are kept in the state store (INTENT_STATE) and laid over the \
+            corpus at every start and reload; intent-service export writes them out as files.
 
             Serving from an index store (--store, or the default store), /v1/stats continues \
             the store's analytics: decisions are written to it in batches every 2 seconds and \

@@ -78,7 +78,7 @@ final class MemoryEditStore: CorpusEditStore {
 
             #expect(try await call(client, "/v1/review/\(id)/assign", method: .post, token: nil, body: ["entry": "payment_methods"]).0 == .unauthorized)
             let (unknown, error) = try await call(client, "/v1/review/\(id)/assign", method: .post, body: ["entry": "nope"])
-            #expect(unknown == .badRequest)
+            #expect(unknown == .conflict)
             #expect(((error["error"] as? [String: Any])?["message"] as? String)?.hasPrefix("entry: 'nope' is not an entry") == true)
             #expect(try store.edits().isEmpty, "a refused edit stores nothing")
 
@@ -103,7 +103,7 @@ final class MemoryEditStore: CorpusEditStore {
             #expect(taken.0 == .conflict)
             let shared = try await call(
                 client, "/v1/entries", method: .post, body: ["id": "gift", "questions": ["do you sell gift cards", "Track my order"], "answer": "Yes."])
-            #expect(shared.0 == .badRequest)
+            #expect(shared.0 == .conflict)
             #expect(((shared.1["error"] as? [String: Any])?["message"] as? String)?.contains("questions[1]") == true)
             let blank = try await call(client, "/v1/entries", method: .post, body: ["id": "gift", "questions": ["do you sell gift cards"], "answer": "  "])
             #expect(blank.0 == .badRequest)

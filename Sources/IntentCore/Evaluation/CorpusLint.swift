@@ -17,14 +17,6 @@ public enum CorpusLint {
         public var closerEntry: String
         public var closerParaphrase: String
         public var closerScore: Double
-
-        enum CodingKeys: String, CodingKey {
-            case entry, paraphrase
-            case ownScore = "own_score"
-            case closerEntry = "closer_entry"
-            case closerParaphrase = "closer_paraphrase"
-            case closerScore = "closer_score"
-        }
     }
 
     public struct NearDuplicate: Codable, Sendable {
@@ -33,14 +25,6 @@ public enum CorpusLint {
         public var entryB: String
         public var paraphraseB: String
         public var score: Double
-
-        enum CodingKeys: String, CodingKey {
-            case entryA = "entry_a"
-            case paraphraseA = "paraphrase_a"
-            case entryB = "entry_b"
-            case paraphraseB = "paraphrase_b"
-            case score
-        }
     }
 
     public static let nearDuplicate: Float = 0.9

@@ -3,10 +3,15 @@ extension Corpus {
     /// stored edit always applies: the entry to extend exists, a new id is free, every text
     /// has letters or digits, no paraphrase belongs to another entry. Returns the edit with
     /// texts trimmed and repeats (of each other or of the entry's paraphrases) dropped.
+    /// Lengths count Unicode scalars, as JSON Schema's `maxLength` does (openapi.yaml states them).
     public func validate(_ edit: CorpusEdit) throws(CorpusEditError) -> CorpusEdit {
         var edit = edit
-        edit.by = String(edit.by.trimmingCharacters(in: .whitespacesAndNewlines).prefix(100))
+        edit.by = edit.by.trimmingCharacters(in: .whitespacesAndNewlines)
         if edit.by.isEmpty { throw CorpusEditError(field: "by", "empty: name who makes the edit") }
+        if edit.by.unicodeScalars.count > 100 { throw CorpusEditError(field: "by", "longer than 100 characters") }
+        if edit.questions.count > 100 {
+            throw CorpusEditError(field: edit.kind == .outOfScope ? "messages" : "questions", "more than 100 texts in one edit; split it")
+        }
         let limit = 2_000
         let owners = paraphraseOwners()
         var kept: [String] = []
@@ -16,13 +21,13 @@ extension Corpus {
             let field = edit.kind == .outOfScope ? "messages[\(i)]" : "questions[\(i)]"
             let key = TextNormalizer.normalize(question)
             if key.isEmpty { throw CorpusEditError(field: field, "'\(question)' has no letters or digits") }
-            if question.count > limit { throw CorpusEditError(field: field, "longer than \(limit) characters") }
+            if question.unicodeScalars.count > limit { throw CorpusEditError(field: field, "longer than \(limit) characters") }
             guard seen.insert(key).inserted else { continue }
             if edit.kind != .outOfScope, let owner = owners[key], owner != edit.entry {
-                throw CorpusEditError(field: field, "'\(question)' is already a paraphrase of '\(owner)'; a paraphrase belongs to one entry")
+                throw CorpusEditError(field: field, "'\(question)' is already a paraphrase of '\(owner)'; a paraphrase belongs to one entry", conflicts: true)
             }
             if edit.kind == .outOfScope, let owner = owners[key] {
-                throw CorpusEditError(field: field, "'\(question)' is a paraphrase of '\(owner)': it cannot be out of scope")
+                throw CorpusEditError(field: field, "'\(question)' is a paraphrase of '\(owner)': it cannot be out of scope", conflicts: true)
             }
             kept.append(question)
         }
@@ -30,17 +35,18 @@ extension Corpus {
         switch edit.kind {
         case .paraphrases:
             guard let id = edit.entry, entry(id: id) != nil else {
-                throw CorpusEditError(field: "entry", "'\(edit.entry ?? "")' is not an entry of the corpus; pick one of its ids or create the entry")
+                throw CorpusEditError(field: "entry", "'\(edit.entry ?? "")' is not an entry of the corpus; pick one of its ids or create the entry", conflicts: true)
             }
-            if kept.isEmpty { throw CorpusEditError(field: "questions", "nothing new: every message is already a paraphrase of '\(id)'") }
+            if kept.isEmpty { throw CorpusEditError(field: "questions", "nothing new: every message is already a paraphrase of '\(id)'", conflicts: true) }
         case .entry:
             let id = edit.entry?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            guard !id.isEmpty, id.count <= 200, !id.contains(where: \.isNewline) else {
-                throw CorpusEditError(field: "id", "give the new entry an id: one line, at most 200 characters")
+            guard !id.isEmpty, id.unicodeScalars.count <= 200, !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw CorpusEditError(field: "id", "give the new entry an id: one line without control characters, at most 200 characters")
             }
-            if entry(id: id) != nil { throw CorpusEditError(field: "id", "'\(id)' already exists; add paraphrases to it instead") }
+            if entry(id: id) != nil { throw CorpusEditError(field: "id", "'\(id)' already exists; add paraphrases to it instead", conflicts: true) }
             let answer = edit.answer?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             if answer.isEmpty { throw CorpusEditError(field: "answer", "empty: the new entry needs an answer") }
+            if answer.unicodeScalars.count > 10_000 { throw CorpusEditError(field: "answer", "longer than 10,000 characters") }
             if kept.isEmpty { throw CorpusEditError(field: "questions", "empty: the new entry needs at least one question") }
             edit.entry = id
             edit.answer = answer

@@ -50,10 +50,14 @@ public protocol CorpusEditStore: Sendable {
 public struct CorpusEditError: Error, Sendable, Equatable, CustomStringConvertible {
     public var field: String
     public var message: String
+    /// The edit is well formed but clashes with the corpus as it is (an id taken, a paraphrase
+    /// another entry has, nothing new): HTTP's 409 rather than 400.
+    public var conflicts: Bool
 
-    public init(field: String, _ message: String) {
+    public init(field: String, _ message: String, conflicts: Bool = false) {
         self.field = field
         self.message = message
+        self.conflicts = conflicts
     }
 
     public var description: String { "\(field): \(message)" }

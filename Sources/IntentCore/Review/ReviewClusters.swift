@@ -41,7 +41,9 @@ public enum ReviewClusters {
     /// them: block-weighted cosines, calibrated per model, so one bar serves every embedder).
     public static let sameQuestion: Float = 0.7
 
-    public static func build(_ messages: [MatchStatistics.RecentMessage], embedder: any Embedder) async throws -> [Cluster] {
+    public static func build(_ messages: [MatchStatistics.RecentMessage], embedder: any Embedder, sameQuestion: Float = sameQuestion) async throws
+        -> [Cluster]
+    {
         // One point per distinct text (repeats join their text's cluster).
         var textIndex: [String: Int] = [:]
         var texts: [String] = []
