@@ -254,6 +254,8 @@ enum ConsolePage {
           renderHits("entries", stats.hits_by_faq, stats.customers_by_faq);
           renderHits("rules", stats.hits_by_rule, stats.customers_by_rule);
           renderAutomation(stats);
+          // For benchmarks: when the first overview was on screen (scripts/bench-console).
+          if (!performance.getEntriesByName("console-rendered").length) performance.mark("console-rendered");
         }
 
         async function refreshConversations() {

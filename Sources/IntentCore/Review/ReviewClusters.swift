@@ -64,22 +64,19 @@ public enum ReviewClusters {
         let vectors = try await embedder.embed(texts)
         let matcher = try Matcher(corpus: corpus, embedder: embedder, vectors: vectors)
 
-        // Single linkage over "same question" pairs: union-find.
-        var parent = Array(texts.indices)
-        func root(_ i: Int) -> Int {
-            var i = i
-            while parent[i] != i {
-                parent[i] = parent[parent[i]]
-                i = parent[i]
+        // Leader clustering, most frequent wording first: a wording joins the cluster of the
+        // closest earlier leader it scores `sameQuestion` with, else leads a new one. Every member
+        // is then close to its leader; single linkage chained whole topics together instead
+        // (measured: a 1,939-message cluster at purity 0.76 on MASSIVE zh-CN, `intent-bench review`).
+        let order = texts.indices.sorted { membersOfText[$0].count > membersOfText[$1].count }
+        var leader = [Int](repeating: -1, count: texts.count)
+        for t in order {
+            let closest = matcher.index.search(vectors.row(t), limit: 20).first { hit in
+                hit.entry != t && hit.score >= sameQuestion && leader[hit.entry] == hit.entry
             }
-            return i
+            leader[t] = closest?.entry ?? t
         }
-        for i in texts.indices {
-            for hit in matcher.index.search(vectors.row(i), limit: 20) where hit.entry != i && hit.score >= sameQuestion {
-                let (a, b) = (root(i), root(hit.entry))
-                if a != b { parent[max(a, b)] = min(a, b) }
-            }
-        }
+        func root(_ t: Int) -> Int { leader[t] }
         var groups: [Int: [Int]] = [:]
         var keysOfGroup: [Int: [String]] = [:]
         for t in texts.indices {
