@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // libcurl, with typed wrappers for its variadic setopt/getinfo (Swift cannot call C varargs).
@@ -74,6 +75,11 @@ let package = Package(
             name: "IntentStore",
             dependencies: ["IntentCore", "IntentChannels", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The same state on a PostgreSQL server that several replicas share (postgres-nio).
+        .target(
+            name: "IntentPostgres",
+            dependencies: ["IntentCore", "IntentChannels", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         // The HTTP edge: routes, request limits, JSON errors, metrics, stats, hot reload.
         .target(
             name: "IntentServer",
@@ -96,6 +102,7 @@ let package = Package(
                 "IntentProviders",
                 "IntentNeural",
                 "IntentStore",
+                "IntentPostgres",
                 "IntentChannels",
                 "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -117,7 +124,8 @@ let package = Package(
         .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore", "IntentTestSupport"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "IntentNeuralTests", dependencies: ["IntentNeural"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "IntentStoreTests", dependencies: ["IntentStore", "IntentChannels", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "IntentStoreTests", dependencies: ["IntentStore", "IntentPostgres", "IntentChannels", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "IntentChannelsTests", dependencies: ["IntentChannels", "IntentStore", "IntentTestSupport"]),
         // The fake provider server, shared by the provider and command tests.
         .target(name: "IntentTestSupport", dependencies: ["IntentCore"], path: "Tests/IntentTestSupport", resources: [.copy("Fixtures")]),

@@ -1,0 +1,126 @@
+import Foundation
+import IntentCore
+import Logging
+import PostgresNIO
+
+/// A PostgreSQL server shared by several replicas: a `postgres://user[:password]@host[:port]/db`
+/// URL, a pool of connections (postgres-nio's `PostgresClient`), and a blocking bridge for the
+/// store protocols, whose methods run on `BlockingIO` threads, never on Swift concurrency's.
+///
+/// The password comes from the URL, else `PGPASSWORD`; it is never logged nor part of an error.
+public final class PostgresServer: Sendable {
+    public let client: PostgresClient
+    /// The URL without its password, for logs and errors.
+    public let displayURL: String
+    private let runner: Task<Void, Never>
+    /// The pool and every query run here (see `DedicatedExecutor`). Lives as long as the process:
+    /// servers are opened once per URL.
+    private let executor = DedicatedExecutor(name: "postgres")
+
+    public init(url: String, logger: Logger = Logger(label: "intent-service.postgres")) throws {
+        let parsed = try PostgresURL(url)
+        var configuration = PostgresClient.Configuration(
+            host: parsed.host, port: parsed.port, username: parsed.user,
+            password: parsed.password ?? ProcessInfo.processInfo.environment["PGPASSWORD"], database: parsed.database, tls: .disable)
+        configuration.options.maximumConnections = 16
+        configuration.options.connectTimeout = .seconds(5)
+        displayURL = parsed.display
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runner = Task(executorPreference: executor) { await client.run() }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Runs `body` against the pool and waits for it. Call only from a thread that may block
+    /// (`BlockingIO`), never from Swift concurrency's cooperative threads.
+    public func blocking<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) throws -> T {
+        let result = Locked<Result<T, Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let client = self.client
+        Task(executorPreference: executor) {
+            let outcome: Result<T, Error>
+            do { outcome = .success(try await body(client)) } catch { outcome = .failure(error) }
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        done.wait()
+        return try result.current!.get()
+    }
+
+    /// Runs one statement outside a transaction (`CREATE DATABASE` cannot run in one).
+    public func execute(_ sql: String) throws {
+        _ = try blocking { client in try await client.query(PostgresQuery(unsafeSQL: sql), logger: Self.quiet) }
+    }
+
+    /// Runs `body` in one transaction (BEGIN … COMMIT, rolled back when it throws).
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
+        try blocking { client in
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: Self.quiet)
+                do {
+                    let value = try await body(connection)
+                    try await connection.query("COMMIT", logger: Self.quiet)
+                    return value
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: Self.quiet)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Applies `migrations` in order, each once, recorded in `schema_migrations`; several replicas
+    /// starting at once serialise on an advisory lock, so each migration runs exactly once.
+    public func migrate(_ migrations: [(id: String, sql: [String])]) throws {
+        try transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(726353)", logger: Self.quiet)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                logger: Self.quiet)
+            var applied: Set<String> = []
+            for try await id in try await connection.query("SELECT id FROM schema_migrations", logger: Self.quiet).decode(String.self) {
+                applied.insert(id)
+            }
+            for migration in migrations where !applied.contains(migration.id) {
+                for statement in migration.sql { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.quiet) }
+                try await connection.query("INSERT INTO schema_migrations (id) VALUES (\(migration.id))", logger: Self.quiet)
+            }
+        }
+    }
+
+    static let quiet = Logger(label: "intent-service.postgres.query")
+}
+
+/// `postgres://user[:password]@host[:port]/database` (or `postgresql://`).
+struct PostgresURL {
+    var user: String
+    var password: String?
+    var host: String
+    var port: Int
+    var database: String
+
+    /// The URL with the password left out.
+    var display: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+
+    init(_ url: String) throws {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, !host.isEmpty
+        else {
+            throw PostgresURLError("expected postgres://user[:password]@host[:port]/database")
+        }
+        let database = String(components.path.dropFirst())
+        guard !database.isEmpty else { throw PostgresURLError("name the database: postgres://user@\(host)/DATABASE") }
+        guard let user = components.user, !user.isEmpty else { throw PostgresURLError("name the user: postgres://USER@\(host)/\(database)") }
+        self.user = user
+        password = components.password?.removingPercentEncoding
+        self.host = host
+        port = components.port ?? 5432
+        self.database = database
+    }
+}
+
+public struct PostgresURLError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

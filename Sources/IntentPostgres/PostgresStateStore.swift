@@ -1,0 +1,463 @@
+import Foundation
+import IntentChannels
+import IntentCore
+import PostgresNIO
+
+/// The service's state on a PostgreSQL server that several replicas share: the channel's
+/// `ConversationStore` and the console's `CorpusEditStore`, with the same tables as
+/// `SQLiteStateStore` (times are seconds since 1970, as there).
+///
+/// What several writers add to SQLite's invariants:
+/// - `receive`: the message id is the primary key (`ON CONFLICT DO NOTHING`): the same webhook
+///   delivered to every replica at once is stored once.
+/// - `process`: one transaction holding a per-customer advisory lock, so two replicas deciding
+///   two first messages of one customer see each other's conversation row: one greeting.
+/// - `dueOutbox` claims what it returns (`FOR UPDATE SKIP LOCKED`, then a lease of
+///   `leaseSeconds`): another replica skips those items, and takes them over when the lease
+///   runs out (the claimer died); a customer whose oldest item is leased is skipped whole, so
+///   replies still go out in order.
+public final class PostgresStateStore: ConversationStore, CorpusEditStore {
+    public let server: PostgresServer
+    /// How long a claimed outbox item is another replica's (default 30 s).
+    public let leaseSeconds: Double
+
+    public init(server: PostgresServer, leaseSeconds: Double = 30) throws {
+        self.server = server
+        self.leaseSeconds = leaseSeconds
+        try server.migrate(Self.migrations)
+    }
+
+    public convenience init(url: String, leaseSeconds: Double = 30) throws {
+        try self.init(server: PostgresServer(url: url), leaseSeconds: leaseSeconds)
+    }
+
+    static let migrations: [(id: String, sql: [String])] = [
+        (
+            "state-v1",
+            [
+                """
+                CREATE TABLE inbound (
+                    id TEXT PRIMARY KEY, customer TEXT NOT NULL, customer_name TEXT, phone_number_id TEXT NOT NULL,
+                    type TEXT NOT NULL, text TEXT, sent_at DOUBLE PRECISION NOT NULL, received_at DOUBLE PRECISION NOT NULL,
+                    processed_at DOUBLE PRECISION, seq BIGSERIAL)
+                """,
+                "CREATE INDEX inbound_unprocessed ON inbound (received_at, seq) WHERE processed_at IS NULL",
+                "CREATE INDEX inbound_by_customer ON inbound (customer)",
+                """
+                CREATE TABLE conversations (
+                    customer TEXT PRIMARY KEY, name TEXT, first_inbound_at DOUBLE PRECISION NOT NULL,
+                    last_inbound_at DOUBLE PRECISION NOT NULL, muted_until DOUBLE PRECISION, last_away_day TEXT)
+                """,
+                """
+                CREATE TABLE outbox (
+                    id BIGSERIAL PRIMARY KEY, customer TEXT NOT NULL, phone_number_id TEXT NOT NULL, kind TEXT NOT NULL,
+                    body TEXT NOT NULL, context TEXT, inbound_id TEXT, state TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0, next_at DOUBLE PRECISION NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+                    sent_at DOUBLE PRECISION, channel_message_id TEXT, last_error TEXT, delivery TEXT,
+                    delivery_at DOUBLE PRECISION, delivery_error TEXT, lease_until DOUBLE PRECISION)
+                """,
+                "CREATE INDEX outbox_pending ON outbox (customer, id) WHERE state = 'pending'",
+                "CREATE INDEX outbox_by_channel_id ON outbox (channel_message_id)",
+                """
+                CREATE TABLE delivery_statuses (
+                    message_id TEXT NOT NULL, status TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, recipient TEXT,
+                    error_code INTEGER, error_detail TEXT, PRIMARY KEY (message_id, status))
+                """,
+                "CREATE TABLE counters (name TEXT PRIMARY KEY, count BIGINT NOT NULL)",
+                "CREATE TABLE trigger_customers (trigger TEXT NOT NULL, customer TEXT NOT NULL, PRIMARY KEY (trigger, customer))",
+                """
+                CREATE TABLE corpus_edits (
+                    number BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, entry TEXT, questions TEXT NOT NULL, answer TEXT,
+                    made_by TEXT NOT NULL, made_at DOUBLE PRECISION NOT NULL)
+                """,
+            ]
+        )
+    ]
+
+    // MARK: Receiving
+
+    public func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) throws -> [InboundMessage] {
+        let received = at.timeIntervalSince1970
+        return try server.transaction { db in
+            var fresh: [InboundMessage] = []
+            for m in messages {
+                let rows = try await db.query(
+                    """
+                    INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, sent_at, received_at)
+                    VALUES (\(m.id), \(m.customer), \(m.customerName), \(m.phoneNumberID), \(m.type), \(m.text), \(m.sentAt.timeIntervalSince1970), \(received))
+                    ON CONFLICT (id) DO NOTHING RETURNING id
+                    """, logger: PostgresServer.quiet)
+                if try await Self.count(rows) > 0 { fresh.append(m) }
+            }
+            try await Self.count(db, "whatsapp:received", by: fresh.count)
+            try await Self.count(db, "whatsapp:duplicates", by: messages.count - fresh.count)
+            for s in statuses {
+                let inserted = try await db.query(
+                    """
+                    INSERT INTO delivery_statuses (message_id, status, at, recipient, error_code, error_detail)
+                    VALUES (\(s.messageID), \(s.status), \(s.at.timeIntervalSince1970), \(s.recipient), \(s.errorCode), \(s.errorDetail))
+                    ON CONFLICT DO NOTHING RETURNING message_id
+                    """, logger: PostgresServer.quiet)
+                guard try await Self.count(inserted) > 0 else { continue }
+                // Statuses can arrive out of order: a later stage never goes back.
+                try await db.query(
+                    """
+                    UPDATE outbox SET delivery = \(s.status), delivery_at = \(s.at.timeIntervalSince1970), delivery_error = \(s.errorDetail)
+                    WHERE channel_message_id = \(s.messageID) AND (delivery IS NULL OR \(Self.rank(s.status)) >= \(unescaped: Self.rankSQL("delivery")))
+                    """, logger: PostgresServer.quiet)
+                if s.status == "failed" { try await Self.count(db, "whatsapp:delivery_failed", by: 1) }
+            }
+            return fresh
+        }
+    }
+
+    public func unprocessed(limit: Int) throws -> [InboundMessage] {
+        try server.blocking { client in
+            let rows = try await client.query(
+                """
+                SELECT id, customer, customer_name, phone_number_id, type, text, sent_at FROM inbound
+                WHERE processed_at IS NULL ORDER BY received_at, seq LIMIT \(limit)
+                """, logger: PostgresServer.quiet)
+            var messages: [InboundMessage] = []
+            for try await (id, customer, name, phone, type, text, sentAt) in rows.decode((String, String, String?, String, String, String?, Double).self) {
+                messages.append(
+                    InboundMessage(
+                        id: id, customer: customer, customerName: name, phoneNumberID: phone, type: type, text: text,
+                        sentAt: Date(timeIntervalSince1970: sentAt)))
+            }
+            return messages
+        }
+    }
+
+    // MARK: Deciding
+
+    public func process(_ message: InboundMessage, at: Date, plan: (Conversation?) -> ConversationPlan) throws -> Bool {
+        // Read the conversation, decide, write, all under the customer's lock. `blocking` returns
+        // only when its work is done, so the plan cannot outlive this call.
+        let now = at.timeIntervalSince1970
+        return try withoutActuallyEscaping(plan) { plan in
+            // The task holding the box may outlive this call by a moment: it must not hold `plan`.
+            let box = PlanBox(plan)
+            defer { box.plan = nil }
+            return try server.blocking { client in
+            try await client.withConnection { db in
+                try await db.query("BEGIN", logger: PostgresServer.quiet)
+                do {
+                    try await db.query("SELECT pg_advisory_xact_lock(hashtext(\(message.customer)))", logger: PostgresServer.quiet)
+                    let claimed = try await db.query(
+                        "UPDATE inbound SET processed_at = \(now) WHERE id = \(message.id) AND processed_at IS NULL RETURNING id",
+                        logger: PostgresServer.quiet)
+                    guard try await Self.count(claimed) > 0 else {
+                        try await db.query("ROLLBACK", logger: PostgresServer.quiet)
+                        return false
+                    }
+                    let conversation = try await Self.conversation(db, customer: message.customer)
+                    guard let decided = box.plan?(conversation) else { throw CancellationError() }
+                    try await Self.write(decided, for: message, now: now, db)
+                    try await db.query("COMMIT", logger: PostgresServer.quiet)
+                    return true
+                } catch {
+                    _ = try? await db.query("ROLLBACK", logger: PostgresServer.quiet)
+                    throw error
+                }
+            }
+            }
+        }
+    }
+
+    private static func write(_ decided: ConversationPlan, for message: InboundMessage, now: Double, _ db: PostgresConnection) async throws {
+        let c = decided.conversation
+        try await db.query(
+            """
+            INSERT INTO conversations (customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day)
+            VALUES (\(c.customer), \(c.name), \(c.firstInboundAt.timeIntervalSince1970), \(c.lastInboundAt.timeIntervalSince1970),
+                \(c.mutedUntil?.timeIntervalSince1970), \(c.lastAwayDay))
+            ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
+                muted_until = excluded.muted_until, last_away_day = excluded.last_away_day
+            """, logger: PostgresServer.quiet)
+        for reply in decided.replies {
+            try await db.query(
+                """
+                INSERT INTO outbox (customer, phone_number_id, kind, body, context, inbound_id, next_at, created_at)
+                VALUES (\(message.customer), \(message.phoneNumberID), \(reply.kind.rawValue), \(reply.body), \(reply.context), \(message.id), \(now), \(now))
+                """, logger: PostgresServer.quiet)
+        }
+        for trigger in decided.triggers {
+            try await count(db, trigger.key, by: 1)
+            try await db.query(
+                "INSERT INTO trigger_customers (trigger, customer) VALUES (\(trigger.key), \(message.customer)) ON CONFLICT DO NOTHING",
+                logger: PostgresServer.quiet)
+        }
+    }
+
+    static func conversation(_ db: PostgresConnection, customer: String) async throws -> Conversation? {
+        let rows = try await db.query(
+            "SELECT customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day FROM conversations WHERE customer = \(customer)",
+            logger: PostgresServer.quiet)
+        return try await conversations(rows).first
+    }
+
+    static func conversations(_ rows: PostgresRowSequence) async throws -> [Conversation] {
+        var out: [Conversation] = []
+        for try await (customer, name, first, last, muted, away) in rows.decode((String, String?, Double, Double, Double?, String?).self) {
+            out.append(
+                Conversation(
+                    customer: customer, name: name, firstInboundAt: Date(timeIntervalSince1970: first),
+                    lastInboundAt: Date(timeIntervalSince1970: last), mutedUntil: muted.map(Date.init(timeIntervalSince1970:)),
+                    lastAwayDay: away))
+        }
+        return out
+    }
+
+    // MARK: The outbox
+
+    /// Each customer's oldest pending item.
+    static let headsSQL = """
+        SELECT DISTINCT ON (customer) id, next_at, lease_until FROM outbox WHERE state = 'pending' ORDER BY customer, id
+        """
+
+    public func dueOutbox(now: Date, limit: Int) throws -> [OutboxItem] {
+        let t = now.timeIntervalSince1970
+        let until = t + leaseSeconds
+        return try server.transaction { db in
+            let rows = try await db.query(
+                """
+                SELECT o.id, o.customer, o.phone_number_id, o.kind, o.body, o.context, o.attempts, o.created_at FROM outbox o
+                WHERE o.id IN (SELECT id FROM (\(unescaped: Self.headsSQL)) heads WHERE next_at <= \(t) AND (lease_until IS NULL OR lease_until <= \(t)))
+                ORDER BY o.id LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                """, logger: PostgresServer.quiet)
+            var items: [OutboxItem] = []
+            for try await (id, customer, phone, kind, body, context, attempts, created) in rows.decode(
+                (Int64, String, String, String, String, String?, Int, Double).self)
+            {
+                items.append(
+                    OutboxItem(
+                        id: id, customer: customer, phoneNumberID: phone,
+                        draft: OutboundDraft(kind: OutboundDraft.Kind(rawValue: kind) ?? .text, body: body, context: context), attempts: attempts,
+                        createdAt: Date(timeIntervalSince1970: created)))
+            }
+            if !items.isEmpty {
+                try await db.query("UPDATE outbox SET lease_until = \(until) WHERE id = ANY(\(items.map(\.id)))", logger: PostgresServer.quiet)
+            }
+            return items
+        }
+    }
+
+    public func nextOutboxDue() throws -> Date? {
+        try server.blocking { client in
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT MIN(GREATEST(next_at, COALESCE(lease_until, 0))) FROM (\(Self.headsSQL)) heads"),
+                logger: PostgresServer.quiet)
+            for try await (due) in rows.decode(Double?.self) { return due.map(Date.init(timeIntervalSince1970:)) }
+            return nil
+        }
+    }
+
+    public func markSent(_ item: Int64, channelMessageID: String?, at: Date) throws {
+        let t = at.timeIntervalSince1970
+        try server.transaction { db in
+            let updated = try await db.query(
+                """
+                UPDATE outbox SET state = 'sent', sent_at = \(t), channel_message_id = \(channelMessageID), lease_until = NULL
+                WHERE id = \(item) AND state = 'pending' RETURNING kind
+                """, logger: PostgresServer.quiet)
+            var kind: String?
+            for try await k in updated.decode(String.self) { kind = k }
+            guard let kind else { return }
+            if kind == OutboundDraft.Kind.text.rawValue { try await Self.count(db, "whatsapp:sent", by: 1) }
+            // A status that raced ahead of this bookkeeping.
+            if let channelMessageID {
+                try await db.query(
+                    """
+                    UPDATE outbox SET delivery = s.status, delivery_at = s.at, delivery_error = s.error_detail
+                    FROM (SELECT status, at, error_detail FROM delivery_statuses WHERE message_id = \(channelMessageID)
+                          ORDER BY \(unescaped: Self.rankSQL("status")) DESC LIMIT 1) s
+                    WHERE outbox.id = \(item)
+                    """, logger: PostgresServer.quiet)
+            }
+        }
+    }
+
+    public func retryLater(_ item: Int64, at: Date, error: String) throws {
+        let t = at.timeIntervalSince1970
+        _ = try server.blocking { client in
+            try await client.query(
+                """
+                UPDATE outbox SET attempts = attempts + 1, next_at = \(t), last_error = \(error), lease_until = NULL
+                WHERE id = \(item) AND state = 'pending'
+                """, logger: PostgresServer.quiet)
+        }
+    }
+
+    public func markFailed(_ item: Int64, at: Date, error: String) throws {
+        let t = at.timeIntervalSince1970
+        try server.transaction { db in
+            let updated = try await db.query(
+                """
+                UPDATE outbox SET state = 'failed', attempts = attempts + 1, sent_at = \(t), last_error = \(error), lease_until = NULL
+                WHERE id = \(item) AND state = 'pending' RETURNING kind
+                """, logger: PostgresServer.quiet)
+            for try await kind in updated.decode(String.self) where kind == OutboundDraft.Kind.text.rawValue {
+                try await Self.count(db, "whatsapp:failed", by: 1)
+            }
+        }
+    }
+
+    // MARK: Conversations, statistics, privacy
+
+    public func conversation(customer: String) throws -> Conversation? {
+        try server.blocking { client in try await client.withConnection { try await Self.conversation($0, customer: customer) } }
+    }
+
+    public func recentConversations(limit: Int) throws -> [Conversation] {
+        try server.blocking { client in
+            try await Self.conversations(
+                client.query(
+                    """
+                    SELECT customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day FROM conversations
+                    ORDER BY last_inbound_at DESC LIMIT \(limit)
+                    """, logger: PostgresServer.quiet))
+        }
+    }
+
+    public func unmute(customer: String) throws -> Bool {
+        try server.blocking { client in
+            try await Self.count(
+                client.query("UPDATE conversations SET muted_until = NULL WHERE customer = \(customer) RETURNING customer", logger: PostgresServer.quiet)) > 0
+        }
+    }
+
+    public func statistics() throws -> ChannelStatistics {
+        try server.blocking { client in
+            var figures = ChannelStatistics()
+            var counts: [String: Int] = [:]
+            for try await (name, count) in try await client.query("SELECT name, count FROM counters", logger: PostgresServer.quiet).decode(
+                (String, Int).self)
+            {
+                counts[name] = count
+            }
+            figures.received = counts["whatsapp:received"] ?? 0
+            figures.duplicates = counts["whatsapp:duplicates"] ?? 0
+            figures.sent = counts["whatsapp:sent"] ?? 0
+            figures.failed = counts["whatsapp:failed"] ?? 0
+            for try await (pending, conversations) in try await client.query(
+                """
+                SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind = 'text'), (SELECT COUNT(*) FROM conversations)
+                """, logger: PostgresServer.quiet
+            ).decode((Int, Int).self) {
+                figures.pending = pending
+                figures.conversations = conversations
+            }
+            var customers: [String: Int] = [:]
+            for try await (trigger, n) in try await client.query(
+                "SELECT trigger, COUNT(*) FROM trigger_customers GROUP BY trigger", logger: PostgresServer.quiet
+            ).decode((String, Int).self) {
+                customers[trigger] = n
+            }
+            for (name, count) in counts where !name.hasPrefix("whatsapp:") {
+                figures.triggers[name] = ChannelStatistics.Usage(count: count, customers: customers[name] ?? 0)
+            }
+            return figures
+        }
+    }
+
+    public func purge(customer: String) throws -> Int {
+        try server.transaction { db in
+            var deleted = try await Self.count(
+                db.query(
+                    """
+                    DELETE FROM delivery_statuses WHERE recipient = \(customer)
+                    OR message_id IN (SELECT channel_message_id FROM outbox WHERE customer = \(customer) AND channel_message_id IS NOT NULL)
+                    RETURNING 1
+                    """, logger: PostgresServer.quiet))
+            for table in ["inbound", "outbox", "conversations", "trigger_customers"] {
+                deleted += try await Self.count(
+                    db.query("DELETE FROM \(unescaped: table) WHERE customer = \(customer) RETURNING 1", logger: PostgresServer.quiet))
+            }
+            return deleted
+        }
+    }
+
+    public func purge(before date: Date) throws -> Int {
+        let t = date.timeIntervalSince1970
+        return try server.transaction { db in
+            var deleted = 0
+            let deletions: [PostgresQuery] = [
+                "DELETE FROM inbound WHERE received_at < \(t) AND processed_at IS NOT NULL RETURNING 1",
+                "DELETE FROM outbox WHERE created_at < \(t) AND state != 'pending' RETURNING 1",
+                "DELETE FROM delivery_statuses WHERE at < \(t) RETURNING 1",
+                "DELETE FROM conversations WHERE last_inbound_at < \(t) AND (muted_until IS NULL OR muted_until < \(t)) RETURNING 1",
+            ]
+            for query in deletions { deleted += try await Self.count(db.query(query, logger: PostgresServer.quiet)) }
+            deleted += try await Self.count(
+                db.query(
+                    "DELETE FROM trigger_customers WHERE customer NOT IN (SELECT customer FROM conversations) RETURNING 1",
+                    logger: PostgresServer.quiet))
+            return deleted
+        }
+    }
+
+    // MARK: Corpus edits
+
+    public func edits() throws -> [CorpusEdit] {
+        try server.blocking { client in
+            let rows = try await client.query(
+                "SELECT number, kind, entry, questions, answer, made_by, made_at FROM corpus_edits ORDER BY number", logger: PostgresServer.quiet)
+            var edits: [CorpusEdit] = []
+            for try await (number, kind, entry, questions, answer, by, at) in rows.decode((Int, String, String?, String, String?, String, Double).self) {
+                edits.append(
+                    CorpusEdit(
+                        number: number, kind: CorpusEdit.Kind(rawValue: kind) ?? .outOfScope, entry: entry,
+                        questions: try JSONDecoder().decode([String].self, from: Data(questions.utf8)), answer: answer, by: by,
+                        at: Date(timeIntervalSince1970: at)))
+            }
+            return edits
+        }
+    }
+
+    public func append(_ edit: CorpusEdit) throws -> CorpusEdit {
+        let questions = String(decoding: try JSONEncoder().encode(edit.questions), as: UTF8.self)
+        return try server.blocking { client in
+            let rows = try await client.query(
+                """
+                INSERT INTO corpus_edits (kind, entry, questions, answer, made_by, made_at)
+                VALUES (\(edit.kind.rawValue), \(edit.entry), \(questions), \(edit.answer), \(edit.by), \(edit.at.timeIntervalSince1970))
+                RETURNING number
+                """, logger: PostgresServer.quiet)
+            var stored = edit
+            for try await number in rows.decode(Int.self) { stored.number = number }
+            return stored
+        }
+    }
+
+    // MARK: Helpers
+
+    static func rank(_ status: String) -> Int {
+        ["sent": 1, "delivered": 2, "read": 3, "failed": 4][status] ?? 0
+    }
+
+    static func rankSQL(_ column: String) -> String {
+        "CASE \(column) WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END"
+    }
+
+    static func count(_ db: PostgresConnection, _ name: String, by amount: Int) async throws {
+        guard amount != 0 else { return }
+        try await db.query(
+            "INSERT INTO counters (name, count) VALUES (\(name), \(amount)) ON CONFLICT (name) DO UPDATE SET count = counters.count + excluded.count",
+            logger: PostgresServer.quiet)
+    }
+
+    /// Rows of a `RETURNING` query: how many were changed.
+    static func count(_ rows: PostgresRowSequence) async throws -> Int {
+        var n = 0
+        for try await _ in rows { n += 1 }
+        return n
+    }
+}
+
+/// The plan of one `process` call, handed to the query task that the call waits for and
+/// emptied before the call returns (see there).
+final class PlanBox: @unchecked Sendable {
+    var plan: ((Conversation?) -> ConversationPlan)?
+    init(_ plan: @escaping (Conversation?) -> ConversationPlan) { self.plan = plan }
+}
