@@ -125,10 +125,10 @@ let package = Package(
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "IntentNeuralTests", dependencies: ["IntentNeural"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "IntentStoreTests", dependencies: ["IntentStore", "IntentPostgres", "IntentChannels", .product(name: "GRDB", package: "GRDB.swift")]),
+            name: "IntentStoreTests", dependencies: ["IntentStore", "IntentPostgres", "IntentChannels", "IntentTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "IntentChannelsTests", dependencies: ["IntentChannels", "IntentStore", "IntentTestSupport"]),
         // The fake provider server, shared by the provider and command tests.
-        .target(name: "IntentTestSupport", dependencies: ["IntentCore"], path: "Tests/IntentTestSupport", resources: [.copy("Fixtures")]),
+        .target(name: "IntentTestSupport", dependencies: ["IntentCore", "IntentPostgres"], path: "Tests/IntentTestSupport", resources: [.copy("Fixtures")]),
         .testTarget(name: "IntentProvidersTests", dependencies: ["IntentProviders", "IntentTestSupport"]),
         .testTarget(
             name: "IntentServerTests",
@@ -137,6 +137,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "IntentServiceTests", dependencies: ["IntentService", "IntentChannels", "IntentStore", "IntentTestSupport"]),
+        .testTarget(
+            name: "IntentServiceTests", dependencies: ["IntentService", "IntentChannels", "IntentStore", "IntentPostgres", "IntentTestSupport"]),
     ]
 )

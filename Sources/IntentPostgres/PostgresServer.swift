@@ -17,7 +17,15 @@ public final class PostgresServer: Sendable {
     /// servers are opened once per URL.
     private let executor = DedicatedExecutor(name: "postgres")
 
-    public init(url: String, logger: Logger = Logger(label: "intent-service.postgres")) throws {
+    /// The longest one blocking call waits (a connection included): a server that is down or
+    /// unreachable is an error after this, never a hang (the pool itself retries forever).
+    public let timeout: Double
+
+    public init(url: String, timeout: Double = 10, logger: Logger? = nil) throws {
+        self.timeout = timeout
+        // The pool logs every failed connection attempt; the caller hears about the outage once.
+        var logger = logger ?? Logger(label: "intent-service.postgres")
+        logger.logLevel = .critical
         let parsed = try PostgresURL(url)
         var configuration = PostgresClient.Configuration(
             host: parsed.host, port: parsed.port, username: parsed.user,
@@ -38,13 +46,16 @@ public final class PostgresServer: Sendable {
         let result = Locked<Result<T, Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let client = self.client
-        Task(executorPreference: executor) {
+        let task = Task(executorPreference: executor) {
             let outcome: Result<T, Error>
             do { outcome = .success(try await body(client)) } catch { outcome = .failure(error) }
             result.withLock { $0 = outcome }
             done.signal()
         }
-        done.wait()
+        guard done.wait(timeout: .now() + timeout) == .success else {
+            task.cancel()
+            throw PostgresUnavailable(url: displayURL, seconds: timeout)
+        }
         return try result.current!.get()
     }
 
@@ -117,6 +128,16 @@ struct PostgresURL {
         self.host = host
         port = components.port ?? 5432
         self.database = database
+    }
+}
+
+/// The server did not answer in time: down, unreachable, or refusing the user.
+public struct PostgresUnavailable: Error, CustomStringConvertible {
+    public var url: String
+    public var seconds: Double
+
+    public var description: String {
+        "\(url) did not answer within \(Int(seconds)) s: is the server up, and are the host, port, user, password (PGPASSWORD) and database right?"
     }
 }
 

@@ -45,7 +45,8 @@ struct ExportCommand: AsyncParsableCommand {
         let stateURL = state ?? SQLiteStateStore.defaultURL
         let edits: [CorpusEdit]
         do {
-            edits = try await BlockingIO.run { try SQLiteStateStore.exists(url: stateURL) ? try SQLiteStateStore(url: stateURL).edits() : [] }
+            if let problem = StateStores.unsupported(stateURL) { throw StoreError(problem) }
+            edits = try await BlockingIO.run { try StateStores.exists(url: stateURL) ? try StateStores.open(url: stateURL).edits() : [] }
         } catch {
             printError("state: \(stateURL): \(error)")
             throw ExitCode(2)

@@ -188,7 +188,7 @@ extension ServeCommand {
             }
         }
         let stateURL = configuration.channel.state
-        let store: SQLiteStateStore
+        let store: any StateStore
         do {
             store = try await BlockingIO.run { try factory.openState()! }
         } catch {

@@ -21,13 +21,18 @@ struct StateCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("State store (default: $INTENT_STATE, else \(SQLiteStateStore.defaultURL)).", valueName: "url"))
         var state: String?
 
-        func open() async throws -> SQLiteStateStore {
+        func open() async throws -> any StateStore {
             let url = state ?? ProcessInfo.processInfo.environment["INTENT_STATE"] ?? SQLiteStateStore.defaultURL
-            if !url.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: url) {
-                printError("configuration: --state: \(UnsupportedStoreURL.explain(scheme))")
+            if let problem = StateStores.unsupported(url) {
+                printError("configuration: --state: \(problem)")
                 throw ExitCode(2)
             }
-            return try await BlockingIO.run { try SQLiteStateStore(url: url) }
+            do {
+                return try await BlockingIO.run { try StateStores.open(url: url) }
+            } catch {
+                printError("state: \(error)")
+                throw ExitCode(2)
+            }
         }
     }
 

@@ -8,14 +8,14 @@ struct ChannelSettings {
     var whatsapp: WhatsAppSettings?
     /// The automation file; nil: none (no greeting, never away).
     var automationPath: String?
-    /// `sqlite:PATH`.
+    /// `sqlite:PATH` or `postgres://...` (see `StateStores`).
     var state: String
     var retentionDays: Int
 
     init(_ layers: ConfigurationLayers, corpus: String, allowInsecureHTTP: Bool) throws(ConfigurationError) {
         state = layers.string(.state, default: SQLiteStateStore.defaultURL)
-        if !state.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: state) {
-            throw ConfigurationError("\(layers.raw(.state)?.origin ?? "state"): \(UnsupportedStoreURL.explain(scheme))")
+        if let problem = StateStores.unsupported(state) {
+            throw ConfigurationError("\(layers.raw(.state)?.origin ?? "state"): \(problem)")
         }
         // Meta redelivers a webhook for up to 7 days and the stored message ids are what makes a
         // redelivery a duplicate: they must outlive that window.

@@ -65,17 +65,17 @@ final class ServiceFactory: Sendable {
         return try await makeService(corpus: corpus.applying(edits))
     }
 
-    private let openedState = Locked<SQLiteStateStore?>(nil)
+    private let openedState = Locked<(any StateStore)?>(nil)
 
     /// The state store (conversations, outbox, corpus edits), opened and migrated once per
     /// process. Without `creating`, nil while its file does not exist yet: a service nobody
     /// edited leaves no state file behind. Blocks: call it through `BlockingIO`.
-    func openState(creating: Bool = true) throws -> SQLiteStateStore? {
+    func openState(creating: Bool = true) throws -> (any StateStore)? {
         try openedState.withLock { opened in
             if let store = opened { return store }
             let url = configuration.channel.state
-            if !creating, try !SQLiteStateStore.exists(url: url) { return nil }
-            let store = try SQLiteStateStore(url: url)
+            if !creating, try !StateStores.exists(url: url) { return nil }
+            let store = try StateStores.open(url: url)
             opened = store
             return store
         }

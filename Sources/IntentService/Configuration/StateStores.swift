@@ -1,0 +1,33 @@
+import Foundation
+import IntentChannels
+import IntentCore
+import IntentPostgres
+import IntentStore
+
+/// The channel's conversations and the console's edits, in one store.
+typealias StateStore = ConversationStore & CorpusEditStore
+
+/// Opens the state store a URL names: `sqlite:PATH` (a file on this machine, the default) or
+/// `postgres://user[:password]@host[:port]/database` (`postgresql://` too; shared by replicas).
+enum StateStores {
+    static func isPostgres(_ url: String) -> Bool {
+        ["postgres", "postgresql"].contains(SQLiteIndexStore.scheme(of: url) ?? "")
+    }
+
+    /// Why the URL names no store this service can open, if it does not.
+    static func unsupported(_ url: String) -> String? {
+        guard !url.hasPrefix("sqlite:"), !isPostgres(url), let scheme = SQLiteIndexStore.scheme(of: url) else { return nil }
+        return "unsupported store scheme '\(scheme)'; use sqlite:PATH (or a plain file path) or postgres://user@host[:port]/database"
+    }
+
+    /// Whether the store exists yet: a server always does; a file once something was written.
+    static func exists(url: String) throws -> Bool {
+        try isPostgres(url) || SQLiteStateStore.exists(url: url)
+    }
+
+    /// Opens (and migrates) the store. Blocks: call it through `BlockingIO`.
+    static func open(url: String) throws -> any StateStore {
+        if isPostgres(url) { return try PostgresStateStore(url: url) }
+        return try SQLiteStateStore(url: url)
+    }
+}
