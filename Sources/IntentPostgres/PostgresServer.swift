@@ -36,6 +36,23 @@ public final class PostgresServer: Sendable {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runner = Task(executorPreference: executor) { await client.run() }
+        try ping()
+    }
+
+    /// Fails within 5 s when the server cannot be reached, whatever the operations' timeout.
+    private func ping() throws {
+        let result = Locked<Bool>(false)
+        let done = DispatchSemaphore(value: 0)
+        let client = self.client
+        let task = Task(executorPreference: executor) {
+            if (try? await client.query("SELECT 1", logger: Self.quiet)) != nil { result.withLock { $0 = true } }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + 5) == .success, result.current else {
+            task.cancel()
+            runner.cancel()
+            throw PostgresUnavailable(url: displayURL, seconds: 5)
+        }
     }
 
     deinit { runner.cancel() }

@@ -79,11 +79,11 @@ struct ExportCommand: AsyncParsableCommand {
             }
         }
         let url = store ?? "sqlite:" + SQLiteIndexStore.defaultPath
-        if !url.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: url) {
-            printError("configuration: --store: \(UnsupportedStoreURL.explain(scheme))")
+        if let problem = StateStores.unsupported(url) {
+            printError("configuration: --store: \(problem)")
             throw ExitCode(2)
         }
-        guard let index = try await BlockingIO.run({ try SQLiteIndexStore(url: url).load() }) else {
+        guard let index = try await BlockingIO.run({ try IndexStores.open(url: url).load() }) else {
             printError("store: \(url) holds no index yet; run intent-service import first")
             throw ExitCode(2)
         }

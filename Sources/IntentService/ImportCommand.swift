@@ -46,7 +46,7 @@ struct ImportCommand: AsyncParsableCommand {
         let sources = paths.isEmpty ? [configuration.corpus] : paths
         let rules = configuration.rules
         let imported = try await loadAll(sources, rules: rules)
-        let store = try await BlockingIO.run { UncheckedSendable(try SQLiteIndexStore(url: storeURL)) }.value
+        let store = try await BlockingIO.run { try IndexStores.open(url: storeURL) }
         let factory = ServiceFactory(configuration, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) }))
         let (embedder, batchSize) = try await factory.importEmbedder()
         let replacesAll = prune || sources.allSatisfy(Self.isDirectory)

@@ -72,11 +72,11 @@ struct ServeCommand: AsyncParsableCommand {
             metricsBox.current?.providerCall(provider: event.provider, outcome: event.kind.rawValue, status: event.status, seconds: event.seconds)
         }
         // Serving from a store: /v1/stats continues the store's analytics and is written back to it.
-        var statsStore: SQLiteIndexStore?
+        var statsStore: (any AnalyticsIndexStore)?
         var stats = StatsRecorder()
         if let url = factory.storeURL {
             do {
-                let (store, restored) = try await BlockingIO.run { () -> (SQLiteIndexStore?, MatchStatistics?) in
+                let (store, restored) = try await BlockingIO.run { () -> ((any AnalyticsIndexStore)?, MatchStatistics?) in
                     let store = try factory.openStore()
                     return (store, try store?.loadStatistics(recentLimit: Self.recentLimit))
                 }
@@ -146,6 +146,9 @@ struct ServeCommand: AsyncParsableCommand {
         // Messages received before the corpus is ready wait in the store; the channel picks up
         // whatever a previous run left unprocessed or unsent.
         let channelTask = channel.map { channel in Task { await channel.run() } }
+        // Replicas on one PostgreSQL pick up each other's imports and console edits.
+        let shared = [factory.storeURL, configuration.channel.state].contains { $0.map(StateStores.isPostgres) ?? false }
+        let watcher = shared ? Task { await ReplicaWatcher(factory: factory, reloader: app.reloader, logger: logger).run() } : nil
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await app.application { port in
@@ -164,6 +167,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await group.next()
         }
         withExtendedLifetime(reloadOnHangup) {}
+        watcher?.cancel()
         channelTask?.cancel()
         await channelTask?.value
         writer?.cancel()

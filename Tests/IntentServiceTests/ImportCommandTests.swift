@@ -34,7 +34,7 @@ import Testing
     @Test func unknownStoreSchemesAreRefusedWithoutWritingAnything() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for url in ["postgres://user:hunter2@db.example/intents", "mysql://root@localhost/x", "redis:cache"] {
+        for url in ["mysql://root:hunter2@localhost/x", "redis:cache"] {
             for command in [["import", "corpus", "--store", url], ["match", "--store", url, "hello"], ["export", "--store", url, "--output", dir + "/out"]] {
                 let result = try await cli.run(command)
                 #expect(result.status == 2, "\(command): \(result.stderr)")
@@ -43,7 +43,7 @@ import Testing
             }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty, "nothing was exported")
-        for folder in ["postgres:", "mysql:", "redis:cache"] {
+        for folder in ["mysql:", "redis:cache"] {
             #expect(!FileManager.default.fileExists(atPath: MatchCommandTests.root.appendingPathComponent(folder).path), "\(folder) was created")
         }
     }

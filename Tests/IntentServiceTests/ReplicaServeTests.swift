@@ -66,4 +66,55 @@ import Testing
         let (_, history) = try await ServeCommandTests().request(ports[1], "/v1/edits", token: WhatsAppServeTests.consoleToken)
         #expect((history["edits"] as? [[String: Any]])?.first?["entry"] as? String == "crypto")
     }
+
+    /// `import` into PostgreSQL, two replicas serving it; a new import reaches both within 5 s,
+    /// without a restart, and both count into the same statistics.
+    @Test func aNewImportReachesEveryReplica() async throws {
+        guard let database = try PostgresTestDatabase.fresh() else { return }
+        let dir = NSTemporaryDirectory() + "intent-replicas-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cli = MatchCommandTests()
+        let imported = try await cli.run(["import", "corpus", "--store", database, "--embedder", "lexical"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let a = try ServeCommandTests.ServerProcess(arguments: ["--store", database])
+        defer { a.stop() }
+        let b = try ServeCommandTests.ServerProcess(arguments: ["--store", database])
+        defer { b.stop() }
+        let ports = [try await a.port(), try await b.port()]
+        #expect(try await a.waitFor("corpus loaded"))
+        #expect(try await b.waitFor("corpus loaded"))
+        let serve = ServeCommandTests()
+        for port in ports {
+            let (_, decision) = try await serve.request(port, "/match", method: "POST", body: ["message": "do you take bitcoin?"])
+            #expect(decision["id"] as? String != "crypto")
+        }
+
+        // A changed corpus, imported from elsewhere.
+        try FileManager.default.copyItem(atPath: "corpus/faq.yaml", toPath: dir + "/faq.yaml")
+        try FileManager.default.copyItem(atPath: "corpus/rules.yaml", toPath: dir + "/rules.yaml")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/faq.yaml"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\n  - id: crypto\n    questions: [\"do you take bitcoin\", \"can I pay in crypto\"]\n    answer: Not yet.\n".utf8))
+        try handle.close()
+        let started = Date()
+        #expect(try await cli.run(["import", dir, "--store", database, "--embedder", "lexical"]).status == 0)
+        for port in ports {
+            var answered: String?
+            while answered != "crypto", Date().timeIntervalSince(started) < 15 {
+                answered = try await serve.request(port, "/match", method: "POST", body: ["message": "do you take bitcoin?"]).1["id"] as? String
+                if answered != "crypto" { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(answered == "crypto")
+        }
+        let seconds = Date().timeIntervalSince(started)
+        print("ReplicaServeTests: the new import answered on both replicas after \(String(format: "%.1f", seconds)) s")
+        #expect(seconds < 5 + 3, "within the 2 s check (plus the import itself)")
+
+        // Both replicas write the same statistics (after their 2 s batches).
+        try await Task.sleep(for: .seconds(3))
+        let store = try PostgresIndexStore(url: database)
+        let totals = try #require(try store.loadStatistics(recentLimit: 10))
+        #expect(totals.hitsByEntry["crypto"] ?? 0 >= 2, "both replicas' decisions are in the shared store")
+    }
 }

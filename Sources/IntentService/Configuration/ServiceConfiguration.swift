@@ -44,8 +44,8 @@ struct ServiceConfiguration {
         corpus = layers.string(.corpus, default: "corpus")
         corpusIsExplicit = layers.raw(.corpus) != nil
         store = layers.optionalString(.store)
-        if let store, !store.hasPrefix("sqlite:"), let scheme = SQLiteIndexStore.scheme(of: store) {
-            throw ConfigurationError("\(layers.raw(.store)?.origin ?? "store"): \(UnsupportedStoreURL.explain(scheme))")
+        if let store, let problem = StateStores.unsupported(store) {
+            throw ConfigurationError("\(layers.raw(.store)?.origin ?? "store"): \(problem)")
         }
         rules = layers.optionalString(.rules)
         providers = try ProviderSettings(layers)

@@ -58,6 +58,7 @@ final class ServiceFactory: Sendable {
     /// The console's corpus edits (in the state store) are laid over the corpus, files or store.
     func loadService() async throws -> MatchService {
         let edits = try await BlockingIO.run { try self.openState(creating: false)?.edits() ?? [] }
+        loaded.withLock { $0.edits = edits.count }
         if let url = storeURL { return try await serviceFromStore(url, edits: edits) }
         let path = configuration.corpus
         let rules = configuration.rules
@@ -66,6 +67,10 @@ final class ServiceFactory: Sendable {
     }
 
     private let openedState = Locked<(any StateStore)?>(nil)
+
+    /// What the service in use was built from: the stored index's version and the number of
+    /// edits. `ReplicaWatcher` compares them with the shared stores to reload on changes.
+    let loaded = Locked<(storeVersion: String?, edits: Int)>((nil, 0))
 
     /// The state store (conversations, outbox, corpus edits), opened and migrated once per
     /// process. Without `creating`, nil while its file does not exist yet: a service nobody
@@ -89,16 +94,16 @@ final class ServiceFactory: Sendable {
         return "sqlite:" + SQLiteIndexStore.defaultPath
     }
 
-    private let openedStore = Locked<SQLiteIndexStore?>(nil)
+    private let openedStore = Locked<(any AnalyticsIndexStore)?>(nil)
 
     /// The store at `storeURL` (nil when there is none), opened and migrated once per process:
     /// reloads and the statistics writer share one connection pool. Blocks: call it through `BlockingIO`.
-    func openStore() throws -> SQLiteIndexStore? {
+    func openStore() throws -> (any AnalyticsIndexStore)? {
         guard let url = storeURL else { return nil }
         // Opened under the lock: two callers at once get the same store, never two pools.
         return try openedStore.withLock { opened in
             if let store = opened { return store }
-            let store = try SQLiteIndexStore(url: url)
+            let store = try IndexStores.open(url: url)
             opened = store
             return store
         }
@@ -116,11 +121,13 @@ final class ServiceFactory: Sendable {
     /// Serves the vectors an import stored: nothing is embedded again, so start-up costs no
     /// provider call. Vectors of another embedder are refused, never mixed.
     private func serviceFromStore(_ url: String, edits: [CorpusEdit]) async throws -> MatchService {
-        let stored = try await BlockingIO.run { () -> StoredIndex in
+        let (stored, version) = try await BlockingIO.run { () -> (StoredIndex, String?) in
+            // The version first: an import landing in between costs one more reload, never a missed one.
+            let version = try self.openStore()?.storedVersion()?.corpusVersion
             guard let index = try self.openStore()?.load() else {
                 throw StoreError("\(url) holds no index yet; run intent-service import first")
             }
-            return index
+            return (index, version)
         }
         var policy = configuration.policy
         let embedder: any Embedder
@@ -138,6 +145,7 @@ final class ServiceFactory: Sendable {
             throw StoreError(
                 "\(url) holds vectors of embedder \(stored.embedderID), but the configured embedder is \(embedder.id): re-import with `intent-service import` (same options), or configure the store's embedder")
         }
+        loaded.withLock { $0.storeVersion = version }
         // Edits made since the import: only their new paraphrases are embedded.
         var index = stored
         index.corpus = stored.corpus.applying(edits)

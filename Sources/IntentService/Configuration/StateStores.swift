@@ -7,6 +7,18 @@ import IntentStore
 /// The channel's conversations and the console's edits, in one store.
 typealias StateStore = ConversationStore & CorpusEditStore
 
+/// The index `import` writes and serving reads, with its analytics.
+typealias AnalyticsIndexStore = IndexStore & StatisticsStore
+
+/// Opens the index store a URL names: `sqlite:PATH` (or a bare path) or `postgres://...`.
+enum IndexStores {
+    /// Opens (and migrates) the store. Blocks: call it through `BlockingIO`.
+    static func open(url: String) throws -> any AnalyticsIndexStore {
+        if StateStores.isPostgres(url) { return try PostgresIndexStore(url: url) }
+        return try SQLiteIndexStore(url: url)
+    }
+}
+
 /// Opens the state store a URL names: `sqlite:PATH` (a file on this machine, the default) or
 /// `postgres://user[:password]@host[:port]/database` (`postgresql://` too; shared by replicas).
 enum StateStores {

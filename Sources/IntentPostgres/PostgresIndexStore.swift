@@ -1,0 +1,320 @@
+import Foundation
+import IntentCore
+import NIOCore
+import PostgresNIO
+
+/// The index `import` writes, and `/v1/stats`' analytics, on a PostgreSQL server several
+/// replicas share: the same tables and vector encoding (`VectorBlob`) as `SQLiteIndexStore`.
+///
+/// `replace` swaps the whole index in one transaction and announces the new version with
+/// `NOTIFY intent_index` (delivered at commit), so replicas reload without a restart; they
+/// also compare `storedVersion()` periodically, in case a notification is missed.
+public final class PostgresIndexStore: IndexStore, StatisticsStore {
+    public let server: PostgresServer
+    public static let channel = "intent_index"
+
+    public init(server: PostgresServer) throws {
+        self.server = server
+        try server.migrate(Self.migrations)
+    }
+
+    public convenience init(url: String) throws {
+        try self.init(server: PostgresServer(url: url, timeout: 120))
+    }
+
+    static let migrations: [(id: String, sql: [String])] = [
+        (
+            "index-v1",
+            [
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                """
+                CREATE TABLE entries (
+                    id TEXT PRIMARY KEY, position INTEGER NOT NULL, answer TEXT NOT NULL, keywords TEXT NOT NULL, tags TEXT NOT NULL,
+                    threshold DOUBLE PRECISION, handover BOOLEAN NOT NULL DEFAULT FALSE, file TEXT, line INTEGER)
+                """,
+                """
+                CREATE TABLE paraphrases (
+                    entry_id TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE, position INTEGER NOT NULL, text TEXT NOT NULL,
+                    hash TEXT NOT NULL, vector BYTEA NOT NULL, entry_position INTEGER NOT NULL, PRIMARY KEY (entry_id, position))
+                """,
+                "CREATE TABLE rules (id TEXT PRIMARY KEY, position INTEGER NOT NULL, definition TEXT NOT NULL)",
+                "CREATE TABLE embedding_cache (embedder_id TEXT NOT NULL, hash TEXT NOT NULL, vector BYTEA NOT NULL, PRIMARY KEY (embedder_id, hash))",
+                "CREATE TABLE import_runs (id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, embedder_id TEXT NOT NULL, summary TEXT NOT NULL)",
+                "CREATE TABLE stat_counts (kind TEXT NOT NULL, key TEXT NOT NULL, count BIGINT NOT NULL, PRIMARY KEY (kind, key))",
+                """
+                CREATE TABLE stat_recent (
+                    id BIGSERIAL PRIMARY KEY, status TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, message TEXT NOT NULL,
+                    candidates TEXT NOT NULL, customer TEXT)
+                """,
+                "CREATE INDEX stat_recent_by_status ON stat_recent (status, id)",
+                "CREATE TABLE stat_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            ]
+        )
+    ]
+
+    // MARK: The index
+
+    public func load() throws -> StoredIndex? {
+        try server.blocking { client in
+            try await client.withConnection { db in
+                guard let (corpus, version, meta) = try await Self.corpus(db, source: self.server.displayURL),
+                    let dimension = meta["dimension"].flatMap(Int.init)
+                else { return nil }
+                var vectors: EmbeddingMatrix?
+                let rows = try await db.query("SELECT vector FROM paraphrases ORDER BY entry_position, position", logger: PostgresServer.quiet)
+                for try await blob in rows.decode(ByteBuffer.self) {
+                    let data = Data(blob.readableBytesView)
+                    if vectors == nil {
+                        vectors = EmbeddingMatrix(
+                            dimension: dimension, layout: VectorBlob.isSparse(data) ? .sparse : .dense, reservingRows: corpus.paraphraseCount)
+                    }
+                    try VectorBlob.append(data, to: &vectors!)
+                }
+                return StoredIndex(
+                    corpus: corpus, vectors: vectors ?? EmbeddingMatrix(dimension: dimension), embedderID: version.embedderID,
+                    importedAt: meta["imported_at"] ?? "")
+            }
+        }
+    }
+
+    public func loadCorpus() throws -> (corpus: Corpus, version: StoredVersion)? {
+        try server.blocking { client in
+            try await client.withConnection { db in
+                try await Self.corpus(db, source: self.server.displayURL).map { ($0.0, $0.1) }
+            }
+        }
+    }
+
+    static func meta(_ db: PostgresConnection) async throws -> [String: String] {
+        var meta: [String: String] = [:]
+        for try await (key, value) in try await db.query("SELECT key, value FROM meta", logger: PostgresServer.quiet).decode((String, String).self) {
+            meta[key] = value
+        }
+        return meta
+    }
+
+    static func corpus(_ db: PostgresConnection, source: String) async throws -> (Corpus, StoredVersion, [String: String])? {
+        let meta = try await meta(db)
+        guard let embedderID = meta["embedder_id"] else { return nil }
+        var questions: [String: [String]] = [:]
+        for try await (entry, text) in try await db.query("SELECT entry_id, text FROM paraphrases ORDER BY entry_id, position", logger: PostgresServer.quiet)
+            .decode((String, String).self)
+        {
+            questions[entry, default: []].append(text)
+        }
+        var entries: [FAQEntry] = []
+        for try await (id, answer, keywords, tags, threshold, handover, file, line) in try await db.query(
+            "SELECT id, answer, keywords, tags, threshold, handover, file, line FROM entries ORDER BY position", logger: PostgresServer.quiet
+        ).decode((String, String, String, String, Double?, Bool, String?, Int?).self) {
+            entries.append(
+                FAQEntry(
+                    id: id, questions: questions[id] ?? [], answer: answer, keywords: strings(keywords), tags: strings(tags),
+                    threshold: threshold.map(Float.init), handover: handover, location: file.map { SourceLocation(file: $0, line: line ?? 0) }))
+        }
+        var rules: [KeywordRule] = []
+        for try await definition in try await db.query("SELECT definition FROM rules ORDER BY position", logger: PostgresServer.quiet).decode(String.self) {
+            if let rule = RuleCoding.decode(definition) { rules.append(rule) }
+        }
+        let corpus = Corpus(entries: entries, rules: rules, source: "store \(source)")
+        let version = StoredVersion(corpusVersion: meta["corpus_version"] ?? corpus.version, embedderID: embedderID, entries: entries.count)
+        return (corpus, version, meta)
+    }
+
+    public func storedVersion() throws -> StoredVersion? {
+        try server.blocking { client in
+            try await client.withConnection { db in
+                let meta = try await Self.meta(db)
+                guard let embedderID = meta["embedder_id"], let version = meta["corpus_version"] else { return nil }
+                var count = 0
+                for try await n in try await db.query("SELECT COUNT(*) FROM entries", logger: PostgresServer.quiet).decode(Int.self) { count = n }
+                return StoredVersion(corpusVersion: version, embedderID: embedderID, entries: count)
+            }
+        }
+    }
+
+    public func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) throws {
+        let text = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
+        _ = try server.blocking { client in
+            try await client.query("INSERT INTO import_runs (at, embedder_id, summary) VALUES (\(time), \(embedderID), \(text))", logger: PostgresServer.quiet)
+        }
+    }
+
+    public func cachedVectors(embedderID: String, hashes: [String]) throws -> [String: [Float]] {
+        try server.blocking { client in
+            var found: [String: [Float]] = [:]
+            for start in stride(from: 0, to: hashes.count, by: 5_000) {
+                let chunk = Array(hashes[start..<min(start + 5_000, hashes.count)])
+                let rows = try await client.query(
+                    "SELECT hash, vector FROM embedding_cache WHERE embedder_id = \(embedderID) AND hash = ANY(\(chunk))", logger: PostgresServer.quiet)
+                for try await (hash, blob) in rows.decode((String, ByteBuffer).self) { found[hash] = VectorBlob.decode(Data(blob.readableBytesView)) }
+            }
+            return found
+        }
+    }
+
+    public func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) throws {
+        let rows = vectors.map { [PostgresValue.text(embedderID), .text($0.hash), .bytes(VectorBlob.encode($0.vector))] }
+        try server.transaction { db in
+            try await Self.insert(
+                db, "INSERT INTO embedding_cache (embedder_id, hash, vector) VALUES", rows,
+                suffix: "ON CONFLICT (embedder_id, hash) DO UPDATE SET vector = excluded.vector")
+        }
+    }
+
+    public func replace(with index: StoredIndex, summary: ImportSummary) throws {
+        let summaryText = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
+        var entryRows: [[PostgresValue]] = []
+        var paraphraseRows: [[PostgresValue]] = []
+        var row = 0
+        for (position, entry) in index.corpus.entries.enumerated() {
+            entryRows.append([
+                .text(entry.id), .int(position), .text(entry.answer), .text(Self.json(entry.keywords)), .text(Self.json(entry.tags)),
+                .double(entry.threshold.map { Double($0) }), .bool(entry.handover), .optionalText(entry.location?.file),
+                .optionalInt(entry.location?.line),
+            ])
+            for (p, question) in entry.questions.enumerated() {
+                paraphraseRows.append([
+                    .text(entry.id), .int(p), .text(question), .text(ParaphraseKey.hash(question, embedderID: index.embedderID)),
+                    .bytes(VectorBlob.encode(Array(index.vectors.row(row)))), .int(position),
+                ])
+                row += 1
+            }
+        }
+        let ruleRows = index.corpus.rules.enumerated().map { [PostgresValue.text($1.id), .int($0), .text(RuleCoding.encode($1))] }
+        let metaRows = [
+            ("embedder_id", index.embedderID), ("dimension", "\(index.vectors.dimension)"), ("imported_at", index.importedAt),
+            ("corpus_version", index.corpus.version),
+        ].map { [PostgresValue.text($0.0), .text($0.1)] }
+        let (entries, paraphrases) = (entryRows, paraphraseRows)
+        let version = index.corpus.version
+        let embedderID = index.embedderID
+        let importedAt = index.importedAt
+        try server.transaction { db in
+            // One import at a time, whichever replica or command runs it.
+            try await db.query("SELECT pg_advisory_xact_lock(726354)", logger: PostgresServer.quiet)
+            let meta = try await Self.meta(db)
+            try await db.query(
+                "INSERT INTO import_runs (at, embedder_id, summary) VALUES (\(importedAt), \(embedderID), \(summaryText))", logger: PostgresServer.quiet)
+            guard meta["corpus_version"] != version || meta["embedder_id"] != embedderID else { return }
+            for table in ["paraphrases", "entries", "rules", "meta"] {
+                try await db.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table)"), logger: PostgresServer.quiet)
+            }
+            try await Self.insert(
+                db, "INSERT INTO entries (id, position, answer, keywords, tags, threshold, handover, file, line) VALUES", entries)
+            try await Self.insert(db, "INSERT INTO paraphrases (entry_id, position, text, hash, vector, entry_position) VALUES", paraphrases)
+            try await Self.insert(db, "INSERT INTO rules (id, position, definition) VALUES", ruleRows)
+            try await Self.insert(db, "INSERT INTO meta (key, value) VALUES", metaRows)
+            try await db.query("SELECT pg_notify(\(Self.channel), \(version))", logger: PostgresServer.quiet)
+        }
+    }
+
+    // MARK: Statistics
+
+    public func loadStatistics(recentLimit: Int) throws -> MatchStatistics? {
+        try server.blocking { client in
+            try await client.withConnection { db in
+                var since: Double?
+                for try await value in try await db.query("SELECT value FROM stat_info WHERE key = 'since'", logger: PostgresServer.quiet).decode(String.self) {
+                    since = Double(value)
+                }
+                guard let since else { return nil }
+                var counts: [StatisticsBatch.Counter: Int] = [:]
+                for try await (kind, key, count) in try await db.query("SELECT kind, key, count FROM stat_counts", logger: PostgresServer.quiet).decode(
+                    (String, String, Int).self)
+                {
+                    if let kind = StatisticsBatch.Kind(rawValue: kind) { counts[StatisticsBatch.Counter(kind, key)] = count }
+                }
+                var recent: [MatchStatistics.RecentMessage] = []
+                for status in [MatchDecision.Status.unmatched, .ambiguous] {
+                    var rows: [MatchStatistics.RecentMessage] = []
+                    for try await (at, message, candidates, customer) in try await db.query(
+                        "SELECT at, message, candidates, customer FROM stat_recent WHERE status = \(status.rawValue) ORDER BY id DESC LIMIT \(recentLimit)",
+                        logger: PostgresServer.quiet
+                    ).decode((Double, String, String, String?).self) {
+                        let decoded = (try? JSONDecoder().decode([MatchDecision.Candidate].self, from: Data(candidates.utf8))) ?? []
+                        rows.append(
+                            MatchStatistics.RecentMessage(
+                                message: message, at: Date(timeIntervalSince1970: at), status: status, candidates: decoded, customer: customer))
+                    }
+                    recent += rows.reversed()
+                }
+                return MatchStatistics(since: Date(timeIntervalSince1970: since), counts: counts, recent: recent, recentLimit: recentLimit)
+            }
+        }
+    }
+
+    public func append(_ batch: StatisticsBatch, recentLimit: Int) throws {
+        guard !batch.isEmpty else { return }
+        let encoder = JSONEncoder()
+        let since = "\((batch.firstAt ?? Date()).timeIntervalSince1970)"
+        let counts = batch.counts.map { [PostgresValue.text($0.key.kind.rawValue), .text($0.key.key), .int($0.value)] }
+        let recent = try batch.recent.map {
+            [
+                PostgresValue.text($0.status.rawValue), .double($0.at.timeIntervalSince1970), .text($0.message),
+                .text(String(decoding: try encoder.encode($0.candidates), as: UTF8.self)), .optionalText($0.customer),
+            ]
+        }
+        let statuses = Set(batch.recent.map(\.status.rawValue))
+        try server.transaction { db in
+            try await db.query("INSERT INTO stat_info (key, value) VALUES ('since', \(since)) ON CONFLICT DO NOTHING", logger: PostgresServer.quiet)
+            try await Self.insert(
+                db, "INSERT INTO stat_counts (kind, key, count) VALUES", counts,
+                suffix: "ON CONFLICT (kind, key) DO UPDATE SET count = stat_counts.count + excluded.count")
+            try await Self.insert(db, "INSERT INTO stat_recent (status, at, message, candidates, customer) VALUES", recent)
+            for status in statuses {
+                try await db.query(
+                    """
+                    DELETE FROM stat_recent WHERE status = \(status) AND id <= (
+                        SELECT id FROM stat_recent WHERE status = \(status) ORDER BY id DESC LIMIT 1 OFFSET \(recentLimit))
+                    """, logger: PostgresServer.quiet)
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Many rows per statement (a round trip per row would make a 50,000-paraphrase import
+    /// take minutes): at most 60,000 parameters each, PostgreSQL's limit being 65,535.
+    static func insert(_ db: PostgresConnection, _ head: String, _ rows: [[PostgresValue]], suffix: String = "") async throws {
+        guard let width = rows.first?.count else { return }
+        let perStatement = max(1, 60_000 / width)
+        for start in stride(from: 0, to: rows.count, by: perStatement) {
+            let chunk = rows[start..<min(start + perStatement, rows.count)]
+            var bindings = PostgresBindings(capacity: chunk.count * width)
+            var tuples: [String] = []
+            tuples.reserveCapacity(chunk.count)
+            for row in chunk {
+                let first = bindings.count + 1
+                for value in row { try value.bind(into: &bindings) }
+                tuples.append("(" + (first..<(first + width)).map { "$\($0)" }.joined(separator: ", ") + ")")
+            }
+            try await db.query(
+                PostgresQuery(unsafeSQL: head + " " + tuples.joined(separator: ", ") + " " + suffix, binds: bindings), logger: PostgresServer.quiet)
+        }
+    }
+
+    static func json(_ strings: [String]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: strings)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func strings(_ text: String) -> [String] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
+    }
+}
+
+/// One bound parameter of a multi-row insert.
+enum PostgresValue: Sendable {
+    case text(String), optionalText(String?), int(Int), optionalInt(Int?), double(Double?), bool(Bool), bytes(Data)
+
+    func bind(into bindings: inout PostgresBindings) throws {
+        switch self {
+        case .text(let value): bindings.append(value)
+        case .optionalText(let value): bindings.append(value)
+        case .int(let value): bindings.append(value)
+        case .optionalInt(let value): bindings.append(value)
+        case .double(let value): bindings.append(value)
+        case .bool(let value): bindings.append(value)
+        case .bytes(let value): bindings.append(ByteBuffer(bytes: value))
+        }
+    }
+}
