@@ -69,7 +69,7 @@ public struct IntentServerApp: Sendable {
         router.add(middleware: APIErrorMiddleware(allowedMethods: allowed))
         let reader = JSONBodyReader(limits: settings.limits)
         MatchRoutes(holder: holder, reader: reader, stats: stats, metrics: metrics).register(on: router)
-        OperationsRoutes(holder: holder, metrics: metrics, channel: channel).register(on: router)
+        OperationsRoutes(holder: holder, metrics: metrics, channel: channel, stats: stats).register(on: router)
         let readers = [settings.statsToken, settings.consoleToken, settings.adminToken].compactMap { $0 }.filter { !$0.isEmpty }
         StatsRoutes(
             holder: holder, stats: stats, channel: channel,

@@ -7,6 +7,7 @@ struct OperationsRoutes {
     let holder: ServiceHolder
     let metrics: ServiceMetrics
     let channel: WhatsAppChannel?
+    let stats: StatsRecorder
 
     func register(on router: Router<IntentRequestContext>) {
         router.get("/healthz") { _, _ in
@@ -18,6 +19,7 @@ struct OperationsRoutes {
             }
             var ready = ReadyResponse(service: service)
             ready.whatsapp = ChannelReadiness(channel)
+            ready.storeProblem = stats.storeProblem
             return try JSONResponse.make(ready)
         }
         router.get("/metrics") { _, _ in
@@ -40,6 +42,8 @@ struct ReadyResponse: Encodable {
     /// Set when the configured embedder is not serving and a fallback answers.
     var degradedReason: String?
     var whatsapp: ChannelReadiness?
+    /// Set while statistics cannot be written to the store (they are kept, bounded, and retried).
+    var storeProblem: String?
 
     init(service: MatchService) {
         let matcher = service.matcher
@@ -58,6 +62,7 @@ struct ReadyResponse: Encodable {
         case entries, paraphrases, embedder
         case degradedReason = "degraded_reason"
         case whatsapp
+        case store
     }
 
     func encode(to encoder: Encoder) throws {
@@ -70,6 +75,12 @@ struct ReadyResponse: Encodable {
         try c.encode(embedder, forKey: .embedder)
         try c.encode(degradedReason, forKey: .degradedReason)
         try c.encodeIfPresent(whatsapp, forKey: .whatsapp)
+        if storeProblem != nil {
+            // The error itself is in the log: it may name hosts and paths.
+            try c.encode(
+                ["status": "degraded", "reason": "statistics are not reaching the store; kept in memory (bounded) and retried every 2 s"],
+                forKey: .store)
+        }
     }
 }
 

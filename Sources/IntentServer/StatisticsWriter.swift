@@ -9,15 +9,19 @@ public struct StatisticsWriter: Sendable {
     public let recorder: StatsRecorder
     public let interval: Duration
     let save: @Sendable (StatisticsBatch) async throws -> Void
+    /// Reads the store's totals back after each round, when other replicas write there too.
+    let totals: (@Sendable () async throws -> MatchStatistics?)?
     let logger: Logger
 
     public init(
         recorder: StatsRecorder, interval: Duration = .seconds(2), logger: Logger,
+        totals: (@Sendable () async throws -> MatchStatistics?)? = nil,
         save: @escaping @Sendable (StatisticsBatch) async throws -> Void
     ) {
         self.recorder = recorder
         self.interval = interval
         self.logger = logger
+        self.totals = totals
         self.save = save
     }
 
@@ -33,12 +37,21 @@ public struct StatisticsWriter: Sendable {
     /// Writes the pending batch now (nothing when it is empty).
     public func flush() async {
         let batch = recorder.takePending()
-        guard !batch.isEmpty else { return }
+        if !batch.isEmpty {
+            do {
+                try await save(batch)
+                recorder.stored()
+            } catch {
+                recorder.restore(batch, problem: "\(error)")
+                logger.warning("could not write statistics to the store; will retry", metadata: ["error": "\(error)"])
+                return
+            }
+        }
+        guard let totals else { return }
         do {
-            try await save(batch)
+            if let stats = try await totals() { recorder.rebase(on: stats) }
         } catch {
-            recorder.restore(batch)
-            logger.warning("could not write statistics to the store; will retry", metadata: ["error": "\(error)"])
+            logger.warning("could not read the shared statistics", metadata: ["error": "\(error)"])
         }
     }
 }

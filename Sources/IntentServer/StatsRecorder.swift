@@ -8,6 +8,8 @@ public final class StatsRecorder: Sendable {
     private struct State {
         var stats: MatchStatistics
         var pending = StatisticsBatch()
+        /// Why the last write to the store failed; nil once one succeeds.
+        var storeProblem: String?
     }
 
     private let state: Locked<State>
@@ -40,8 +42,32 @@ public final class StatsRecorder: Sendable {
         }
     }
 
-    /// Takes back a batch that could not be written, ahead of anything recorded since.
-    public func restore(_ batch: StatisticsBatch) {
-        state.withLock { $0.pending.prepend(batch) }
+    /// Takes back a batch that could not be written, ahead of anything recorded since. While
+    /// the store is down the counters keep adding up (a few keys) and the recent messages are
+    /// bounded to the newest `recentLimit`: memory stays flat however long the outage.
+    public func restore(_ batch: StatisticsBatch, problem: String) {
+        state.withLock {
+            $0.pending.prepend(batch)
+            let limit = $0.stats.recentLimit
+            if $0.pending.recent.count > limit { $0.pending.recent.removeFirst($0.pending.recent.count - limit) }
+            $0.storeProblem = problem
+        }
+    }
+
+    func stored() {
+        state.withLock { $0.storeProblem = nil }
+    }
+
+    /// Why statistics are not reaching the store, if they are not (`/readyz` says so).
+    public var storeProblem: String? { state.current.storeProblem }
+
+    /// Replaces the figures with the store's totals (every replica's decisions) plus what this
+    /// process recorded and has not written yet: `/v1/stats` on any replica shows them all.
+    public func rebase(on totals: MatchStatistics) {
+        state.withLock {
+            var stats = totals
+            stats.add($0.pending)
+            $0.stats = stats
+        }
     }
 }

@@ -100,7 +100,11 @@ struct ServeCommand: AsyncParsableCommand {
         let channel = app.channel
         var writer: Task<Void, Never>?
         if let store = statsStore {
-            let statisticsWriter = StatisticsWriter(recorder: stats, logger: logger) { batch in
+            // Replicas sharing a PostgreSQL store show every replica's figures: the totals are read back.
+            let shared = factory.storeURL.map(StateStores.isPostgres) ?? false
+            let totals: (@Sendable () async throws -> MatchStatistics?)? =
+                shared ? { @Sendable in try await BlockingIO.run { try store.loadStatistics(recentLimit: Self.recentLimit) } } : nil
+            let statisticsWriter = StatisticsWriter(recorder: stats, logger: logger, totals: totals) { batch in
                 try await BlockingIO.run { try store.append(batch, recentLimit: Self.recentLimit) }
             }
             writer = Task { await statisticsWriter.run() }

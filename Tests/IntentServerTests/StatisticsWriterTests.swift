@@ -49,4 +49,43 @@ import Testing
         #expect(recorder.takePending().isEmpty)
         #expect(recorder.snapshot.total == 10)
     }
+
+    /// A store down for long: counters keep adding up, recent messages stay bounded, the
+    /// problem is known (`/readyz`), and the first write that works takes everything.
+    @Test func aLongOutageStaysBoundedAndIsReported() async throws {
+        let recorder = StatsRecorder(MatchStatistics(recentLimit: 100), persisted: true)
+        let down = Locked(true)
+        let saved = Locked<[StatisticsBatch]>([])
+        let writer = StatisticsWriter(recorder: recorder, logger: Logger(label: "test")) { batch in
+            if down.current { throw StoreDown() }
+            saved.withLock { $0.append(batch) }
+        }
+        for round in 0..<5 {
+            for i in 0..<100 { recorder.record(message: "question \(round) \(i)", decision: unmatched) }
+            await writer.flush()
+        }
+        #expect(recorder.storeProblem != nil)
+        down.withLock { $0 = false }
+        await writer.flush()
+        #expect(recorder.storeProblem == nil)
+        let batch = try #require(saved.current.first)
+        #expect(batch.counts[StatisticsBatch.Counter(.total)] == 500, "every decision counted")
+        #expect(batch.recent.count == 100 && batch.recent.last?.message == "question 4 99", "the newest recent messages kept")
+    }
+
+    /// Replicas on one store: after writing, the figures are the store's totals plus what is not written yet.
+    @Test func sharedTotalsReplaceTheLocalFigures() async throws {
+        let recorder = StatsRecorder(persisted: true)
+        var elsewhere = StatisticsBatch()
+        for _ in 0..<7 { elsewhere.record(message: "refund", decision: matched, degraded: false, at: Date()) }
+        let store = Locked(MatchStatistics())
+        let writer = StatisticsWriter(recorder: recorder, logger: Logger(label: "test"), totals: { store.current }) { batch in
+            store.withLock { $0.add(batch) }
+        }
+        store.withLock { $0.add(elsewhere) }  // another replica's decisions
+        recorder.record(message: "refund", decision: matched)
+        await writer.flush()
+        #expect(recorder.snapshot.total == 8)
+        #expect(recorder.snapshot.hitsByEntry["refund"] == 8)
+    }
 }

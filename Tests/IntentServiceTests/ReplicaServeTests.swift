@@ -111,10 +111,15 @@ import Testing
         print("ReplicaServeTests: the new import answered on both replicas after \(String(format: "%.1f", seconds)) s")
         #expect(seconds < 5 + 3, "within the 2 s check (plus the import itself)")
 
-        // Both replicas write the same statistics (after their 2 s batches).
-        try await Task.sleep(for: .seconds(3))
+        // Both replicas write to the same statistics, and each shows the totals of both (after
+        // two rounds of their 2 s batches).
+        try await Task.sleep(for: .seconds(5))
         let store = try PostgresIndexStore(url: database)
         let totals = try #require(try store.loadStatistics(recentLimit: 10))
         #expect(totals.hitsByEntry["crypto"] ?? 0 >= 2, "both replicas' decisions are in the shared store")
+        for port in ports {
+            let (_, stats) = try await serve.request(port, "/v1/stats")
+            #expect(stats["total"] as? Int == totals.total, "replica on \(port): \(stats["total"] ?? "-") of \(totals.total)")
+        }
     }
 }

@@ -59,6 +59,15 @@ extension MatchStatistics {
     /// Statistics as a store holds them: summed counters and the newest recent messages.
     public init(since: Date, counts: [StatisticsBatch.Counter: Int], recent: [RecentMessage], recentLimit: Int = 1_000) {
         self.init(since: since, recentLimit: recentLimit)
+        add(counts: counts, recent: recent)
+    }
+
+    /// Adds a batch not yet written to the store (see `StatsRecorder.rebase`).
+    public mutating func add(_ batch: StatisticsBatch) {
+        add(counts: batch.counts, recent: batch.recent)
+    }
+
+    mutating func add(counts: [StatisticsBatch.Counter: Int], recent: [RecentMessage]) {
         for (counter, count) in counts {
             switch counter.kind {
             case .total: total += count
