@@ -8,11 +8,22 @@ final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     /// Guarded by `condition`.
     private var jobs: [UnownedJob] = []
+    /// Guarded by `condition`: set when the owner is gone.
+    private var stopping = false
 
+    /// The thread holds the executor until it ends: after `stop()`, once no job has come for a
+    /// second (the pool's cancelled tasks finish their clean-up first).
     init(name: String) {
-        let thread = Thread { [unowned self] in self.loop() }
+        let thread = Thread { self.loop() }
         thread.name = name
         thread.start()
+    }
+
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
@@ -26,7 +37,16 @@ final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            while jobs.isEmpty { condition.wait() }
+            while jobs.isEmpty {
+                if stopping {
+                    if !condition.wait(until: Date().addingTimeInterval(1)), jobs.isEmpty {
+                        condition.unlock()
+                        return
+                    }
+                } else {
+                    condition.wait()
+                }
+            }
             let batch = jobs
             jobs.removeAll(keepingCapacity: true)
             condition.unlock()

@@ -55,7 +55,10 @@ public final class PostgresServer: Sendable {
         }
     }
 
-    deinit { runner.cancel() }
+    deinit {
+        runner.cancel()
+        executor.stop()
+    }
 
     /// Runs `body` against the pool and waits for it. Call only from a thread that may block
     /// (`BlockingIO`), never from Swift concurrency's cooperative threads.
