@@ -7,8 +7,8 @@ import PostgresNIO
 /// replicas share: the same tables and vector encoding (`VectorBlob`) as `SQLiteIndexStore`.
 ///
 /// `replace` swaps the whole index in one transaction and announces the new version with
-/// `NOTIFY intent_index` (delivered at commit), so replicas reload without a restart; they
-/// also compare `storedVersion()` periodically, in case a notification is missed.
+/// `NOTIFY intent_index` (delivered at commit: `versionChanges()`), so replicas reload without a
+/// restart; they also compare `storedVersion()` periodically, in case a notification is missed.
 public final class PostgresIndexStore: IndexStore, StatisticsStore {
     public let server: PostgresServer
     public static let channel = "intent_index"
@@ -51,6 +51,9 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
             ]
         )
     ]
+
+    /// The versions of imports as they commit, from any process (see `PostgresServer.notifications`).
+    public func versionChanges() -> AsyncStream<String> { server.notifications(on: Self.channel) }
 
     // MARK: The index
 

@@ -79,6 +79,30 @@ public final class PostgresServer: Sendable {
         return try result.current!.get()
     }
 
+    /// Every `NOTIFY` on `channel`, for as long as the stream is consumed: one pooled connection
+    /// listens, and listens again after a lost connection (a second later), so a consumer also
+    /// needs its own periodic check for what was sent while no one listened.
+    public func notifications(on channel: String) -> AsyncStream<String> {
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(16))
+        let client = self.client
+        let task = Task(executorPreference: executor) {
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: channel) { notifications in
+                            for try await notification in notifications { continuation.yield(notification.payload) }
+                        }
+                    }
+                } catch {
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
     /// Runs one statement outside a transaction (`CREATE DATABASE` cannot run in one).
     public func execute(_ sql: String) throws {
         _ = try blocking { client in try await client.query(PostgresQuery(unsafeSQL: sql), logger: Self.quiet) }

@@ -1,12 +1,17 @@
 import Foundation
 import IntentCore
+import IntentPostgres
 import IntentServer
 import Logging
 
 /// Keeps a replica in step with the stores it shares with others: when the stored index has a
 /// new version (an `import` from anywhere) or the state store holds edits this replica has not
 /// loaded (the console on another replica), it reloads. The service in use keeps answering
-/// until the new one is built (`CorpusReloader`). Checks every `interval` (two small queries).
+/// until the new one is built (`CorpusReloader`).
+///
+/// An import on PostgreSQL is announced (`LISTEN intent_index`) and checked at once; every
+/// `interval` the versions are compared anyway (two small queries), which catches edits and
+/// anything announced while the listening connection was down.
 struct ReplicaWatcher {
     let factory: ServiceFactory
     let reloader: CorpusReloader
@@ -14,24 +19,50 @@ struct ReplicaWatcher {
     var interval: Duration = .seconds(2)
 
     func run() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            guard !Task.isCancelled else { return }
-            do {
-                let factory = self.factory
-                let (version, edits) = try await BlockingIO.run { () -> (String?, Int?) in
-                    (try factory.openStore()?.storedVersion()?.corpusVersion, try factory.openState(creating: false)?.edits().count)
+        let announcements = (try? await BlockingIO.run { try factory.openStore() as? PostgresIndexStore })??.versionChanges()
+        await withTaskGroup(of: Void.self) { group in
+            let wake = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            if let announcements {
+                group.addTask {
+                    for await _ in announcements { wake.continuation.yield() }
                 }
-                let loaded = factory.loaded.current
-                let newIndex = version != nil && version != loaded.storeVersion
-                let newEdits = (edits ?? 0) != loaded.edits
-                guard newIndex || newEdits else { continue }
-                logger.info(
-                    "the shared store changed: reloading", metadata: ["index": "\(newIndex ? version ?? "-" : "unchanged")", "edits": "\(edits ?? 0)"])
-                try await reloader.reload()
-            } catch {
-                logger.warning("checking the shared store failed: \(error)")
             }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    wake.continuation.yield()
+                }
+            }
+            group.addTask {
+                for await _ in wake.stream {
+                    guard !Task.isCancelled else { return }
+                    await check()
+                }
+            }
+            await withTaskCancellationHandler {
+                await group.next()
+            } onCancel: {
+                wake.continuation.finish()
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func check() async {
+        do {
+            let factory = self.factory
+            let (version, edits) = try await BlockingIO.run { () -> (String?, Int?) in
+                (try factory.openStore()?.storedVersion()?.corpusVersion, try factory.openState(creating: false)?.edits().count)
+            }
+            let loaded = factory.loaded.current
+            let newIndex = version != nil && version != loaded.storeVersion
+            let newEdits = (edits ?? 0) != loaded.edits
+            guard newIndex || newEdits else { return }
+            logger.info(
+                "the shared store changed: reloading", metadata: ["index": "\(newIndex ? version ?? "-" : "unchanged")", "edits": "\(edits ?? 0)"])
+            try await reloader.reload()
+        } catch {
+            logger.warning("checking the shared store failed: \(error)")
         }
     }
 }
