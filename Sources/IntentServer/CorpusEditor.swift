@@ -15,8 +15,6 @@ public actor CorpusEditor {
     private let holder: ServiceHolder
     private let reloader: CorpusReloader
     private var tail: Task<Applied, Error>?
-    /// The normalised texts every edit has dealt with: they leave the review queue.
-    private var handled: Set<String>?
 
     public struct Applied: Sendable {
         public var edit: CorpusEdit
@@ -44,12 +42,10 @@ public actor CorpusEditor {
         return try await BlockingIO.run { try open(false)?.edits() ?? [] }
     }
 
-    /// The messages' normalised texts that an edit already took care of.
+    /// The messages' normalised texts that an edit already took care of, read afresh: on a
+    /// shared store, another replica's console may have dealt with some since.
     public func handledTexts() async throws -> Set<String> {
-        if let handled { return handled }
-        let texts = Set(try await history().flatMap(\.questions).map(TextNormalizer.normalize))
-        handled = texts
-        return texts
+        Set(try await history().flatMap(\.questions).map(TextNormalizer.normalize))
     }
 
     private func validateStoreAndReload(_ edit: CorpusEdit) async throws -> Applied {
@@ -67,9 +63,6 @@ public actor CorpusEditor {
             guard let store = try open(true) else { throw APIError(.serviceUnavailable, "no_state_store", "no state store to keep the edit in") }
             return try store.append(valid)
         }
-        var texts = try await handledTexts()
-        texts.formUnion(stored.questions.map(TextNormalizer.normalize))
-        handled = texts
         do {
             return Applied(edit: stored, service: try await reloader.reload())
         } catch {

@@ -58,18 +58,23 @@ final class ServiceFactory: Sendable {
     /// The console's corpus edits (in the state store) are laid over the corpus, files or store.
     func loadService() async throws -> MatchService {
         let edits = try await BlockingIO.run { try self.openState(creating: false)?.edits() ?? [] }
-        loaded.withLock { $0.edits = edits.count }
-        if let url = storeURL { return try await serviceFromStore(url, edits: edits) }
+        if let url = storeURL {
+            let (service, version) = try await serviceFromStore(url, edits: edits)
+            loaded.withLock { $0 = (version, edits.count) }
+            return service
+        }
         let path = configuration.corpus
         let rules = configuration.rules
         let corpus = try await BlockingIO.run { try CorpusLoader.load(path, rulesFile: rules) }
-        return try await makeService(corpus: corpus.applying(edits))
+        let service = try await makeService(corpus: corpus.applying(edits))
+        loaded.withLock { $0 = (nil, edits.count) }
+        return service
     }
 
     private let openedState = Locked<(any StateStore)?>(nil)
 
-    /// What the service in use was built from: the stored index's version and the number of
-    /// edits. `ReplicaWatcher` compares them with the shared stores to reload on changes.
+    /// What the last successful load was built from: the stored index's version and the number
+    /// of edits. `ReplicaWatcher` compares them with the shared stores to reload on changes.
     let loaded = Locked<(storeVersion: String?, edits: Int)>((nil, 0))
 
     /// The state store (conversations, outbox, corpus edits), opened and migrated once per
@@ -120,7 +125,8 @@ final class ServiceFactory: Sendable {
 
     /// Serves the vectors an import stored: nothing is embedded again, so start-up costs no
     /// provider call. Vectors of another embedder are refused, never mixed.
-    private func serviceFromStore(_ url: String, edits: [CorpusEdit]) async throws -> MatchService {
+    /// The service, and the stored version it was built from.
+    private func serviceFromStore(_ url: String, edits: [CorpusEdit]) async throws -> (MatchService, String?) {
         let (stored, version) = try await BlockingIO.run { () -> (StoredIndex, String?) in
             // The version first: an import landing in between costs one more reload, never a missed one.
             let version = try self.openStore()?.storedVersion()?.corpusVersion
@@ -145,7 +151,6 @@ final class ServiceFactory: Sendable {
             throw StoreError(
                 "\(url) holds vectors of embedder \(stored.embedderID), but the configured embedder is \(embedder.id): re-import with `intent-service import` (same options), or configure the store's embedder")
         }
-        loaded.withLock { $0.storeVersion = version }
         // Edits made since the import: only their new paraphrases are embedded.
         var index = stored
         index.corpus = stored.corpus.applying(edits)
@@ -156,8 +161,10 @@ final class ServiceFactory: Sendable {
         let primary = try Matcher(corpus: index.corpus, embedder: embedder, vectors: index.vectors, policy: policy)
         guard configuration.providers.isRemote else {
             let chat = disambiguator()
-            return MatchService(
-                primary: primary, fallback: primary, disambiguator: chat, deadline: chat == nil ? nil : configuration.providers.deadline)
+            return (
+                MatchService(
+                    primary: primary, fallback: primary, disambiguator: chat, deadline: chat == nil ? nil : configuration.providers.deadline),
+                version)
         }
         let fallback =
             configuration.providers.fallback == "local"
@@ -165,7 +172,7 @@ final class ServiceFactory: Sendable {
             : try Matcher(
                 corpus: index.corpus, embedder: NullEmbedder(),
                 vectors: EmbeddingMatrix(dimension: 1, storage: [Float](repeating: 0, count: index.corpus.paraphraseCount)), policy: policy)
-        return MatchService(primary: primary, fallback: fallback, disambiguator: disambiguator(), deadline: configuration.providers.deadline)
+        return (MatchService(primary: primary, fallback: fallback, disambiguator: disambiguator(), deadline: configuration.providers.deadline), version)
     }
 
     /// The configured embedder for queries: local, or the remote one (cached) with a known dimension.
