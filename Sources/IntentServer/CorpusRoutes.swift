@@ -27,8 +27,10 @@ struct CorpusRoutes {
                 throw APIError(.serviceUnavailable, "not_ready", "the corpus is still loading; retry shortly")
             }
             let edits = try await editor.history()
+            // Snake-case keys: the lint findings are the core's types, named as the report names them.
             return try JSONResponse.make(
-                CorpusResponse(service: service, hits: stats.snapshot.hitsByEntry, edits: edits, lint: lintState(for: service)))
+                CorpusResponse(service: service, hits: stats.snapshot.hitsByEntry, edits: edits, lint: lintState(for: service)),
+                encoder: JSONResponse.snakeCaseEncoder)
         }
     }
 
@@ -66,8 +68,9 @@ enum LintState: Sendable, Encodable {
         case .failed: try c.encode("failed", forKey: .status)
         case .ready(let findings):
             try c.encode("ready", forKey: .status)
-            try c.encode(findings.strayParaphrases.prefix(200).map(Stray.init), forKey: .strayParaphrases)
-            try c.encode(findings.nearDuplicates.prefix(200).map(NearDuplicate.init), forKey: .nearDuplicates)
+            // Field names as the evaluation report writes them: snake_case (see `CorpusRoutes`).
+            try c.encode(Array(findings.strayParaphrases.prefix(200)), forKey: .strayParaphrases)
+            try c.encode(Array(findings.nearDuplicates.prefix(200)), forKey: .nearDuplicates)
             try c.encode(findings.thinEntries, forKey: .thinEntries)
         }
     }
@@ -77,52 +80,6 @@ enum LintState: Sendable, Encodable {
         case strayParaphrases = "stray_paraphrases"
         case nearDuplicates = "near_duplicates"
         case thinEntries = "thin_entries"
-    }
-
-    /// The API's snake_case names (the evaluation report writes the same through its encoder).
-    struct Stray: Encodable {
-        let finding: CorpusLint.Stray
-        init(_ finding: CorpusLint.Stray) { self.finding = finding }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(finding.entry, forKey: .entry)
-            try c.encode(finding.paraphrase, forKey: .paraphrase)
-            try c.encode(finding.ownScore, forKey: .ownScore)
-            try c.encode(finding.closerEntry, forKey: .closerEntry)
-            try c.encode(finding.closerParaphrase, forKey: .closerParaphrase)
-            try c.encode(finding.closerScore, forKey: .closerScore)
-        }
-
-        enum Keys: String, CodingKey {
-            case entry, paraphrase
-            case ownScore = "own_score"
-            case closerEntry = "closer_entry"
-            case closerParaphrase = "closer_paraphrase"
-            case closerScore = "closer_score"
-        }
-    }
-
-    struct NearDuplicate: Encodable {
-        let finding: CorpusLint.NearDuplicate
-        init(_ finding: CorpusLint.NearDuplicate) { self.finding = finding }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(finding.entryA, forKey: .entryA)
-            try c.encode(finding.paraphraseA, forKey: .paraphraseA)
-            try c.encode(finding.entryB, forKey: .entryB)
-            try c.encode(finding.paraphraseB, forKey: .paraphraseB)
-            try c.encode(finding.score, forKey: .score)
-        }
-
-        enum Keys: String, CodingKey {
-            case entryA = "entry_a"
-            case paraphraseA = "paraphrase_a"
-            case entryB = "entry_b"
-            case paraphraseB = "paraphrase_b"
-            case score
-        }
     }
 }
 
