@@ -8,11 +8,12 @@ import COpenBLAS
 /// the "one core" figures (`taskset -c 0`); `scripts/bench-neural` runs it beside the same
 /// model in Python (numpy) so the ratio comes from one run on one machine.
 enum NeuralBenchmark {
-    static func run(directory: String) throws {
+    static func run(directory: String, only: LinearKernel? = nil) throws {
         let residentBefore = SpeedBenchmark.residentMegabytes()
         print("OpenBLAS kernels \(String(cString: openblas_get_corename())); linear layers side by side:")
-        // The fastest kernel last, so the memory figure is the service's (one model loaded).
-        let kernels = LinearKernel.allCases.filter { $0.isAvailable && $0 != .fastest } + [.fastest]
+        // The service's kernel last, so the memory figure is the service's (one model loaded).
+        let preferred = try NeuralEmbedder(directory: directory).kernel
+        let kernels = only.map { [$0] } ?? LinearKernel.allCases.filter { $0.isAvailable && $0 != preferred } + [preferred]
         var model: NeuralEmbedder?
         var single: [LinearKernel: Double] = [:]
         var batched: [LinearKernel: Double] = [:]
@@ -22,11 +23,13 @@ enum NeuralBenchmark {
             let loaded = try NeuralEmbedder(directory: directory, kernel: kernel)
             model = loaded
             let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
-            print("--- \(kernel) kernel: \(loaded.id) (\(directory)), load \(String(format: "%.3f", loadSeconds)) s")
+            let role = kernel == preferred ? ", the service's" : ""
+            print("--- \(kernel) kernel\(role): \(loaded.id) (\(directory)), load \(String(format: "%.3f", loadSeconds)) s")
             (single[kernel], batched[kernel]) = measure(loaded)
         }
-        if let lanes = single[.lanes], let blas = single[.blas], let lanesBatch = batched[.lanes], let blasBatch = batched[.blas] {
-            print(String(format: "lanes vs blas: one message %.2fx faster, batch of 64 %.2fx", blas / lanes, lanesBatch / blasBatch))
+        for kernel in kernels where kernel != .blas {
+            guard let one = single[kernel], let blas = single[.blas], let batch = batched[kernel], let blasBatch = batched[.blas] else { continue }
+            print(String(format: "\(kernel) vs blas: one message %.2fx faster, batch of 64 %.2fx", blas / one, batch / blasBatch))
         }
         guard let model else { return }
 

@@ -5,8 +5,9 @@
 //                                                      lexical parameter sweep (top-1, best accuracy)
 //   swift run -c release intent-bench corpus ENTRIES PARAPHRASES FILE
 //                                                      write a synthetic JSONL corpus (load tests)
-//   swift run -c release intent-bench neural [MODEL_DIR]
+//   swift run -c release intent-bench neural [MODEL_DIR [KERNEL]]
 //                                                      neural embedder speed and memory, every linear kernel
+//                                                      (or only KERNEL: blas, lanes, int8)
 //                                                      this CPU runs side by side (default models/all-MiniLM-L6-v2)
 //   swift run -c release intent-bench review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR]
 //                                                      the review queue's clustering: time, purity, splits
@@ -24,7 +25,9 @@ switch arguments.first {
 case "speed":
     try await SpeedBenchmark.run(dimension: arguments.count > 1 ? Int(arguments[1]) : nil)
 case "neural":
-    try NeuralBenchmark.run(directory: arguments.count > 1 ? arguments[1] : NeuralEmbedder.defaultDirectory)
+    try NeuralBenchmark.run(
+        directory: arguments.count > 1 ? arguments[1] : NeuralEmbedder.defaultDirectory,
+        only: arguments.count > 2 ? LinearKernel(rawValue: arguments[2]) : nil)
 case "tune":
     try await TuneBenchmark.run(Array(arguments.dropFirst()))
 case "review":
@@ -57,6 +60,6 @@ case "messages" where arguments.count == 2:
     for _ in 0..<Int(arguments[1])! { print(SpeedBenchmark.sentence(words: 4 + Int(random.next() % 12), random: &random)) }
 default:
     print(
-        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT")
+        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR [KERNEL]] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT")
     exit(64)
 }

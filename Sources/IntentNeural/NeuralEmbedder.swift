@@ -24,6 +24,8 @@ public struct NeuralEmbedder: Embedder {
     /// matches questions to questions best with the same prompt on both sides).
     public let prefix: String
     let encoder: BertEncoder
+    /// The code computing the linear layers.
+    public let kernel: LinearKernel
     public let id: String
     /// Bytes of the weights file.
     public let weightsBytes: Int
@@ -38,9 +40,9 @@ public struct NeuralEmbedder: Embedder {
 
     /// `path`: a sentence-transformers model directory (config.json, tokenizer.json or
     /// vocab.txt, model.safetensors), an E5S1 file, or a directory holding one.
-    /// `kernel`: the code of the linear layers (`.fastest` unless comparing them).
-    public init(directory path: String, kernel: LinearKernel = .fastest) throws(NeuralModelError) {
-        precondition(kernel.isAvailable, "the \(kernel) kernel needs AVX-512")
+    /// `kernel`: the code of the linear layers (`LinearKernel.preferred` unless comparing them).
+    public init(directory path: String, kernel: LinearKernel? = nil) throws(NeuralModelError) {
+        precondition(kernel?.isAvailable ?? true, "this CPU cannot run the \(kernel!) kernel")
         guard FileManager.default.fileExists(atPath: path) else {
             throw .missingFile(path: path, hint: "fetch the default models with scripts/model, or give a sentence-transformers BERT model directory")
         }
@@ -72,6 +74,11 @@ public struct NeuralEmbedder: Embedder {
             source = SafeTensorsSource(file)
             hash.add(file.header)
         }
+        let kernel = kernel ?? LinearKernel.preferred(for: configuration, quantized: (source as? E5S1File)?.quantizedLayers ?? false)
+        guard kernel.supports(configuration) else {
+            throw .unsupported(path: path, reason: "the \(kernel) kernel needs hidden and intermediate sizes in blocks of 32")
+        }
+        self.kernel = kernel
         encoder = BertEncoder(configuration: configuration, weights: try BertWeights(source, configuration: configuration, kernel: kernel))
         weightsBytes = (try? FileManager.default.attributesOfItem(atPath: weightsPath)[.size] as? Int) ?? 0
         // Identity: what the vectors depend on (weights layout and size, architecture, tokenizer, prompt).

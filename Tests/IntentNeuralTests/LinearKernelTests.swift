@@ -3,56 +3,117 @@ import Testing
 @testable import IntentNeural
 
 /// Every linear kernel this CPU runs against a plain double-precision loop, on shapes that
-/// are and are not multiples of the lanes kernel's 16 (rows, inputs and outputs), with
-/// nothing written outside the output.
+/// are and are not multiples of the kernels' blocks (rows, inputs and outputs), with nothing
+/// written outside the output.
 @Suite struct LinearKernelTests {
-    @Test(arguments: LinearKernel.allCases.filter(\.isAvailable))
-    func linearLayersEqualAPlainLoop(kernel: LinearKernel) {
+    /// Float32 kernels against the exact products.
+    @Test(arguments: [LinearKernel.blas, .lanes].filter(\.isAvailable))
+    func floatLayersEqualAPlainLoop(kernel: LinearKernel) {
         // The last shape is longer than one pass of the lanes kernel (1,024 rows).
         let shapes = [(1, 16, 16), (16, 384, 48), (17, 45, 37), (40, 33, 70), (3, 7, 5), (33, 1536, 32), (1_100, 45, 37)]
-        var random = UInt64(7)
-        func next() -> Float {
-            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(Int(random >> 40) % 2001 - 1000) / 1000
-        }
         for (rows, inputs, outputs) in shapes {
-            let x = (0..<rows * inputs).map { _ in next() }
-            let rowMajor = (0..<outputs * inputs).map { _ in next() }
-            let bias = (0..<outputs).map { _ in next() }
-            var stored: [Float] = []
-            rowMajor.withUnsafeBufferPointer {
-                LinearWeights.append($0.baseAddress!, outputs: outputs, inputs: inputs, kernel: kernel, to: &stored)
+            let layer = Layer(rows: rows, inputs: inputs, outputs: outputs)
+            let out = layer.run(kernel)
+            let worst = layer.worstError(out) { r, o in layer.exact(r, o, x: layer.x, w: layer.w) }
+            let shape = "\(kernel) kernel, \(rows) rows of \(inputs) inputs to \(outputs) outputs"
+            // Float32 sums err by ~1e-7 of the terms' magnitude per term, so scale by it.
+            #expect(worst < 1e-5, "\(shape): error relative to the sum of magnitudes \(worst)")
+            #expect(out[(rows * outputs)...].allSatisfy { $0.isNaN }, "\(shape): wrote past its output")
+        }
+    }
+
+    /// The int8 kernel against the same arithmetic done here in doubles: weights and
+    /// activations rounded per block of 32 to integers of max |v| / 127 (the quantisation is
+    /// the kernel's definition; only the Float32 summation may differ). Also checks the
+    /// quantisation error itself stays that of 8-bit blocks.
+    @Test(.enabled(if: LinearKernel.int8.isAvailable))
+    func int8LayersEqualTheirBlockArithmetic() {
+        let shapes = [(1, 32, 16), (16, 384, 48), (17, 64, 37), (8, 96, 70), (3, 32, 5), (33, 1536, 32), (1_100, 32, 37)]
+        for (rows, inputs, outputs) in shapes {
+            let layer = Layer(rows: rows, inputs: inputs, outputs: outputs)
+            let out = layer.run(.int8)
+            let (x, w) = (Self.rounded(layer.x, width: inputs), Self.rounded(layer.w, width: inputs))
+            let worst = layer.worstError(out) { r, o in layer.exact(r, o, x: x, w: w) }
+            let quantisation = layer.worstError(out) { r, o in layer.exact(r, o, x: layer.x, w: layer.w) }
+            let shape = "int8 kernel, \(rows) rows of \(inputs) inputs to \(outputs) outputs"
+            #expect(worst < 1e-5, "\(shape): error against the block arithmetic \(worst)")
+            #expect(quantisation < 0.02, "\(shape): error against exact products \(quantisation)")
+            #expect(out[(rows * outputs)...].allSatisfy { $0.isNaN }, "\(shape): wrote past its output")
+        }
+    }
+
+    /// Each block of 32 values as the kernel sees it: integers of max |v| / 127, times that scale.
+    static func rounded(_ values: [Float], width: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: values.count)
+        for start in stride(from: 0, to: values.count, by: 32) {
+            let block = values[start..<start + 32]
+            let scale = block.map(abs).max()! / 127
+            let inverse = scale > 0 ? 1 / scale : 0
+            for i in block.indices { out[i] = Double((values[i] * inverse).rounded(.toNearestOrEven)) * Double(scale) }
+        }
+        return out
+    }
+
+    struct Layer {
+        let rows: Int, inputs: Int, outputs: Int
+        let x: [Float], w: [Float], bias: [Float]
+
+        init(rows: Int, inputs: Int, outputs: Int) {
+            (self.rows, self.inputs, self.outputs) = (rows, inputs, outputs)
+            var random = UInt64(7)
+            func next() -> Float {
+                random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Float(Int(random >> 40) % 2001 - 1000) / 1000
             }
-            let weights = LinearWeights(matrix: Weights(stored), outputs: outputs, inputs: inputs, kernel: kernel)
-            let guardCount = 64
-            var out = [Float](repeating: .nan, count: rows * outputs + guardCount)
-            let scratch = Kernels.allocateLanesScratch(rows: rows, inputs: inputs)
-            defer { scratch.deallocate() }
+            x = (0..<rows * inputs).map { _ in next() }
+            w = (0..<outputs * inputs).map { _ in next() }
+            bias = (0..<outputs).map { _ in next() }
+        }
+
+        /// The kernel's output, followed by 64 guard values that must stay NaN.
+        func run(_ kernel: LinearKernel) -> [Float] {
+            var stored: [Float] = []
+            LinearWeights.append(.floats(Weights(w)), outputs: outputs, inputs: inputs, kernel: kernel, to: &stored)
+            let arena = OwnedFloats(stored)
+            let weights = LinearWeights(base: UnsafeRawPointer(arena.base), outputs: outputs, inputs: inputs, kernel: kernel, owner: arena)
+            var out = [Float](repeating: .nan, count: rows * outputs + 64)
+            let scratch = Kernels.allocateScratch(for: kernel, rows: rows, inputs: inputs)
+            defer { scratch?.deallocate() }
             x.withUnsafeBufferPointer { input in
                 out.withUnsafeMutableBufferPointer { output in
-                    Kernels.linear(
-                        input.baseAddress!, rows: rows, weights, bias: Weights(bias), into: output.baseAddress!,
-                        lanesScratch: kernel == .lanes ? scratch : nil)
+                    Kernels.linear(input.baseAddress!, rows: rows, weights, bias: Weights(bias), into: output.baseAddress!, scratch: scratch)
                 }
             }
+            return out
+        }
+
+        /// (expected, sum of the terms' magnitudes) for output `o` of row `r`.
+        func exact<X: Collection<Double>, W: Collection<Double>>(_ r: Int, _ o: Int, x: X, w: W) -> (Double, Double)
+        where X.Index == Int, W.Index == Int {
+            var expected = Double(bias[o])
+            var magnitude = abs(expected)
+            for i in 0..<inputs {
+                let term = x[r * inputs + i] * w[o * inputs + i]
+                expected += term
+                magnitude += abs(term)
+            }
+            return (expected, magnitude)
+        }
+
+        func exact(_ r: Int, _ o: Int, x: [Float], w: [Float]) -> (Double, Double) {
+            exact(r, o, x: x.lazy.map(Double.init), w: w.lazy.map(Double.init))
+        }
+
+        /// The largest |out - expected| relative to the sum of the terms' magnitudes.
+        func worstError(_ out: [Float], _ expected: (Int, Int) -> (Double, Double)) -> Double {
             var worst: Double = 0
             for r in 0..<rows {
                 for o in 0..<outputs {
-                    var expected = Double(bias[o])
-                    var magnitude = abs(expected)
-                    for i in 0..<inputs {
-                        let term = Double(x[r * inputs + i]) * Double(rowMajor[o * inputs + i])
-                        expected += term
-                        magnitude += abs(term)
-                    }
-                    // Float32 sums err by ~1e-7 of the terms' magnitude per term, so scale by it.
-                    worst = max(worst, abs(Double(out[r * outputs + o]) - expected) / magnitude)
+                    let (value, magnitude) = expected(r, o)
+                    worst = max(worst, abs(Double(out[r * outputs + o]) - value) / magnitude)
                 }
             }
-            let shape = "\(kernel) kernel, \(rows) rows of \(inputs) inputs to \(outputs) outputs"
-            #expect(worst < 1e-5, "\(shape): error relative to the sum of magnitudes \(worst)")
-            let pastTheEnd = out[(rows * outputs)...]
-            #expect(pastTheEnd.allSatisfy { $0.isNaN }, "\(shape): wrote past its output")
+            return worst
         }
     }
 }

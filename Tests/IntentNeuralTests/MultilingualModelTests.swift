@@ -106,9 +106,9 @@ enum MultilingualModel {
         FileManager.default.fileExists(atPath: file) || ProcessInfo.processInfo.environment["CI"] != nil
     }
 
-    private static let models = Locked<[LinearKernel: NeuralEmbedder]>([:])
+    private static let models = Locked<[LinearKernel?: NeuralEmbedder]>([:])
 
-    static func shared(kernel: LinearKernel = .fastest) throws -> NeuralEmbedder {
+    static func shared(kernel: LinearKernel? = nil) throws -> NeuralEmbedder {
         try models.withLock { cached in
             if let model = cached[kernel] { return model }
             let loaded = try NeuralEmbedder(directory: file, kernel: kernel)

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test(arguments: LinearKernel.allCases.filter(\.isAvailable))
-    func vectorsMatchTheReferenceWithin1e4Cosine(kernel: LinearKernel) async throws {
+    func vectorsMatchTheReference(kernel: LinearKernel) async throws {
         let model = try ReferenceModel.shared(kernel: kernel)
         let cases = try ReferenceModel.cases()
         let batch = try await model.embed(cases.map(\.text))
@@ -27,7 +27,9 @@ import Testing
             let single = model.encoderVectors([reference.ids])
             var cosine: Double = 0
             for (a, b) in zip(single.row(0), reference.vector) { cosine += Double(a) * b }
-            #expect(cosine >= 1 - 1e-4, "\(reference.text): cosine \(cosine)")
+            // Float32 kernels compute what the reference computes; int8 rounds the Float32
+            // weights and activations to 8-bit blocks (not the service's choice for this model).
+            #expect(cosine >= (kernel == .int8 ? 0.997 : 1 - 1e-4), "\(reference.text): cosine \(cosine)")
             worst = min(worst, cosine)
             // The embedder's vector points the same way, scaled by the share of known word pieces.
             if model.cacheKey(reference.text) == reference.text {
@@ -63,9 +65,9 @@ enum ReferenceModel {
         FileManager.default.fileExists(atPath: directory + "/model.safetensors") || ProcessInfo.processInfo.environment["CI"] != nil
     }
 
-    private static let models = Locked<[LinearKernel: NeuralEmbedder]>([:])
+    private static let models = Locked<[LinearKernel?: NeuralEmbedder]>([:])
 
-    static func shared(kernel: LinearKernel = .fastest) throws -> NeuralEmbedder {
+    static func shared(kernel: LinearKernel? = nil) throws -> NeuralEmbedder {
         try models.withLock { cached in
             if let model = cached[kernel] { return model }
             let loaded = try NeuralEmbedder(directory: directory, kernel: kernel)

@@ -1,10 +1,12 @@
-// Linear layers in "token lanes" for x86-64 with AVX-512: the encoder's matrix products
-// without a general BLAS, chosen at run time (see LanesLinear.c for the why and the figures).
+// The encoder's linear layers without a general BLAS, chosen at run time: "token lanes" in
+// Float32 for x86-64 with AVX-512 (LanesLinear.c), and 8-bit integer blocks for AVX-512 VNNI
+// (Int8Linear.c). Each file says why and how fast.
 #ifndef ENCODER_KERNELS_H
 #define ENCODER_KERNELS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /// Whether this CPU runs the functions below (x86-64 with AVX-512F). When false they must not
 /// be called; callers keep weights in row-major layout and use a BLAS.
@@ -27,5 +29,39 @@ size_t encoder_lanes_scratch_count(size_t rows, size_t inputs);
 void encoder_lanes_linear(
     const float *x, size_t rows, size_t inputs, const float *packed, const float *bias, size_t outputs, float *out,
     float *scratch);
+
+/// Whether this CPU runs `encoder_int8_linear` (x86-64 with AVX-512 F, BW and VNNI).
+bool encoder_int8_available(void);
+
+/// Whether a [outputs x inputs] matrix fits the 8-bit layout (inputs a multiple of 32).
+bool encoder_int8_supports(size_t outputs, size_t inputs);
+
+/// The bytes of a [outputs x inputs] matrix packed by `encoder_int8_pack_q4` or `_f32`.
+size_t encoder_int8_packed_bytes(size_t outputs, size_t inputs);
+
+/// Packs GGML Q4_0 rows (per block of 32 weights: a half-precision scale, then 16 bytes whose
+/// byte j holds weight j in its low nibble and weight j + 16 in its high one, each nibble - 8)
+/// without changing a value. `packed` is 64-byte aligned.
+void encoder_int8_pack_q4(const uint8_t *q4, size_t outputs, size_t inputs, uint8_t *packed);
+
+/// Packs a row-major Float32 matrix, rounding each block of 32 weights to integers of
+/// max |w| / 127. `packed` is 64-byte aligned.
+void encoder_int8_pack_f32(const float *w, size_t outputs, size_t inputs, uint8_t *packed);
+
+/// The bytes of scratch `encoder_int8_linear` needs for `rows` rows of `inputs` values.
+size_t encoder_int8_scratch_bytes(size_t rows, size_t inputs);
+
+/// out[rows x outputs] = x[rows x inputs] . w^T + bias, the activations quantised to 8 bits per
+/// block of 32 (see Int8Linear.c). `out` must not overlap `x` or `scratch`.
+void encoder_int8_linear(
+    const float *x, size_t rows, size_t inputs, const uint8_t *packed, const float *bias, size_t outputs, float *out,
+    void *scratch);
+
+/// x = x * (1 + erf(x / sqrt 2)) / 2 in place (BERT's exact GELU; see Elementwise.c).
+void encoder_gelu(float *x, size_t count);
+
+/// Row by row, x = LayerNorm(x + residual) * gamma + beta in place (`residual` may be NULL).
+void encoder_add_layer_norm(
+    float *x, const float *residual, size_t rows, size_t width, const float *gamma, const float *beta, float epsilon);
 
 #endif

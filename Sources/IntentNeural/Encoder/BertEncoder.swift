@@ -34,10 +34,10 @@ struct BertEncoder: Sendable {
         let projected = UnsafeMutablePointer<Float>.allocate(capacity: total * h)
         let hidden = UnsafeMutablePointer<Float>.allocate(capacity: total * c.intermediateSize)
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, longest * longest))
-        let lanes = weights.kernel == .lanes ? Kernels.allocateLanesScratch(rows: total, inputs: max(h, c.intermediateSize)) : nil
+        let scratch = Kernels.allocateScratch(for: weights.kernel, rows: total, inputs: max(h, c.intermediateSize))
         defer {
             for buffer in [x, qkv, context, projected, hidden, scores] { buffer.deallocate() }
-            lanes?.deallocate()
+            scratch?.deallocate()
         }
 
         // Embeddings.
@@ -56,7 +56,7 @@ struct BertEncoder: Sendable {
         let headSize = c.headSize
         let scale = 1 / Float(headSize).squareRoot()
         for layer in w.layers {
-            Kernels.linear(x, rows: total, layer.qkv, bias: layer.qkvBias, into: qkv, lanesScratch: lanes)
+            Kernels.linear(x, rows: total, layer.qkv, bias: layer.qkvBias, into: qkv, scratch: scratch)
             for (s, n) in lengths.enumerated() {
                 let base = qkv + offsets[s] * 3 * h
                 for head in 0..<c.heads {
@@ -70,11 +70,11 @@ struct BertEncoder: Sendable {
                         context + offsets[s] * h + head * headSize, ldc: h)
                 }
             }
-            Kernels.linear(context, rows: total, layer.attentionOutput, bias: layer.attentionOutputBias, into: projected, lanesScratch: lanes)
+            Kernels.linear(context, rows: total, layer.attentionOutput, bias: layer.attentionOutputBias, into: projected, scratch: scratch)
             Kernels.addLayerNorm(x, residual: projected, rows: total, width: h, gamma: layer.attentionNorm, beta: layer.attentionNormBias, epsilon: c.layerNormEpsilon)
-            Kernels.linear(x, rows: total, layer.intermediate, bias: layer.intermediateBias, into: hidden, lanesScratch: lanes)
+            Kernels.linear(x, rows: total, layer.intermediate, bias: layer.intermediateBias, into: hidden, scratch: scratch)
             Kernels.gelu(hidden, count: total * c.intermediateSize)
-            Kernels.linear(hidden, rows: total, layer.output, bias: layer.outputBias, into: projected, lanesScratch: lanes)
+            Kernels.linear(hidden, rows: total, layer.output, bias: layer.outputBias, into: projected, scratch: scratch)
             Kernels.addLayerNorm(x, residual: projected, rows: total, width: h, gamma: layer.outputNorm, beta: layer.outputNormBias, epsilon: c.layerNormEpsilon)
         }
 

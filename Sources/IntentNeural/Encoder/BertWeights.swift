@@ -4,7 +4,7 @@
 /// Query, key and value projections are fused into one [3H, H] matrix at load, so a
 /// layer's attention inputs come from one matrix product instead of three. A layer's
 /// matrices are copied once, from the mapped file into one huge-page arena, in the layout
-/// of the linear kernel (row-major for BLAS, packed for lanes); embeddings,
+/// of the linear kernel (row-major for BLAS, packed for lanes and int8); embeddings,
 /// biases and norms are read from the mapping in place (only rows in use become resident).
 struct BertWeights: Sendable {
     struct Layer: Sendable {
@@ -24,7 +24,9 @@ struct BertWeights: Sendable {
     /// The kernel the layers' matrices are laid out for.
     let kernel: LinearKernel
 
+    /// `kernel` must support the model's shapes (`LinearKernel.supports(_:)`).
     init(_ file: some TensorSource, configuration c: SentenceModelConfiguration, kernel: LinearKernel) throws(NeuralModelError) {
+        precondition(kernel.supports(c), "the \(kernel) kernel cannot compute this model's layers")
         self.kernel = kernel
         func tensor(_ name: String, _ shape: [Int]) throws(NeuralModelError) -> Weights {
             try file.floats(name, shape: shape)
@@ -45,30 +47,34 @@ struct BertWeights: Sendable {
                 ("attention.self.value.weight", [h, h]), ("attention.output.dense.weight", [h, h]),
                 ("intermediate.dense.weight", [c.intermediateSize, h]), ("output.dense.weight", [h, c.intermediateSize]),
             ]
-            var fused: [Float] = []
-            for (name, shape) in matrices.prefix(3) {
-                let w = try tensor(p + name, shape)
-                fused.append(contentsOf: UnsafeBufferPointer(start: w.pointer, count: w.count))
-            }
             var values: [Float] = []
             var linears: [(offset: Int, outputs: Int, inputs: Int)] = []
-            func append(_ rowMajor: UnsafePointer<Float>, _ outputs: Int, _ inputs: Int) {
-                linears.append((values.count, outputs, inputs))
-                LinearWeights.append(rowMajor, outputs: outputs, inputs: inputs, kernel: kernel, to: &values)
+            func append(_ name: String, _ shape: [Int]) throws(NeuralModelError) {
+                linears.append((values.count, shape[0], shape[1]))
+                let matrix = try file.matrix(p + name, shape: shape)
+                LinearWeights.append(matrix, outputs: shape[0], inputs: shape[1], kernel: kernel, to: &values)
             }
-            fused.withUnsafeBufferPointer { append($0.baseAddress!, 3 * h, h) }
-            for (name, shape) in matrices.dropFirst(3) {
-                let w = try tensor(p + name, shape)
-                withExtendedLifetime(w) { append(w.pointer, shape[0], shape[1]) }
+            // The fused [3H × H] query|key|value matrix. Int8 packs the three one after another
+            // (its layout keeps rows in blocks of 16 and H is a multiple of 32 for it); the
+            // Float32 layouts are packed from the fused rows.
+            if kernel == .int8 {
+                for (name, shape) in matrices.prefix(3) { try append(name, shape) }
+                linears[0...2] = [(linears[0].offset, 3 * h, h)]
+            } else {
+                var fused: [Float] = []
+                for (name, shape) in matrices.prefix(3) {
+                    let w = try file.matrix(p + name, shape: shape).rowMajorFloats
+                    fused.append(contentsOf: UnsafeBufferPointer(start: w.pointer, count: w.count))
+                }
+                linears.append((0, 3 * h, h))
+                LinearWeights.append(.floats(Weights(fused)), outputs: 3 * h, inputs: h, kernel: kernel, to: &values)
             }
+            for (name, shape) in matrices.dropFirst(3) { try append(name, shape) }
             let arena = OwnedFloats(values)
             for (name, _) in matrices { file.discard(p + name) }
             func view(_ index: Int) -> LinearWeights {
                 let (offset, outputs, inputs) = linears[index]
-                let count = LinearWeights.storedCount(outputs: outputs, inputs: inputs, kernel: kernel)
-                return LinearWeights(
-                    matrix: Weights(mapped: arena.base + offset, count: count, owner: arena), outputs: outputs, inputs: inputs,
-                    kernel: kernel)
+                return LinearWeights(base: UnsafeRawPointer(arena.base + offset), outputs: outputs, inputs: inputs, kernel: kernel, owner: arena)
             }
             var qkvBias: [Float] = []
             for part in ["query", "key", "value"] {

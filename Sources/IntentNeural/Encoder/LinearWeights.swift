@@ -7,40 +7,98 @@ public enum LinearKernel: String, Sendable, CaseIterable {
     /// The token-lanes kernels of CEncoderKernels over weights packed at load: x86-64 with
     /// AVX-512 (one 16-token message: 5.0 -> 1.8 ms; see LanesLinear.c).
     case lanes
-
-    /// Lanes where the CPU runs them, else BLAS.
-    public static let fastest: LinearKernel = encoder_lanes_available() ? .lanes : .blas
+    /// 8-bit integer blocks (weights and activations) with AVX-512 VNNI: x86-64 since Ice Lake
+    /// and Zen 4 (see Int8Linear.c). Exact for 4-bit quantised models (their weights are small
+    /// integers already); a rounding of Float32 weights otherwise.
+    case int8
 
     /// Whether this CPU runs the kernel.
-    public var isAvailable: Bool { self == .blas || Self.fastest == .lanes }
-}
-
-/// A linear layer's weight matrix, [outputs × inputs] in PyTorch's layout, stored as its
-/// kernel reads it.
-struct LinearWeights: Sendable {
-    let matrix: Weights
-    let outputs: Int
-    let inputs: Int
-    let kernel: LinearKernel
-
-    /// The floats `kernel` stores for a matrix of this shape.
-    static func storedCount(outputs: Int, inputs: Int, kernel: LinearKernel) -> Int {
-        switch kernel {
-        case .blas: outputs * inputs
-        case .lanes: encoder_lanes_packed_count(outputs, inputs)
+    public var isAvailable: Bool {
+        switch self {
+        case .blas: true
+        case .lanes: encoder_lanes_available()
+        case .int8: encoder_int8_available()
         }
     }
 
-    /// Appends a row-major matrix to `arena` in `kernel`'s layout.
-    static func append(_ rowMajor: UnsafePointer<Float>, outputs: Int, inputs: Int, kernel: LinearKernel, to arena: inout [Float]) {
+    /// The kernel for a model whose weights are `quantized` (4-bit in the file) or Float32:
+    /// the fastest this CPU runs that keeps the file's values. A quantised file's weights are
+    /// integers, so the int8 kernel keeps them and computes as the model's reference engine
+    /// does; Float32 weights keep Float32 arithmetic (lanes, else BLAS).
+    public static func preferred(for c: SentenceModelConfiguration, quantized: Bool) -> LinearKernel {
+        if quantized && LinearKernel.int8.isAvailable && LinearKernel.int8.supports(c) { return .int8 }
+        return LinearKernel.lanes.isAvailable ? .lanes : .blas
+    }
+
+    /// Whether the kernel can compute the model's layers (int8 needs the hidden and
+    /// intermediate sizes in blocks of 32).
+    func supports(_ c: SentenceModelConfiguration) -> Bool {
+        self != .int8 || (encoder_int8_supports(c.hiddenSize, c.hiddenSize) && encoder_int8_supports(c.hiddenSize, c.intermediateSize))
+    }
+}
+
+/// A linear layer's weight matrix as a model file holds it.
+enum SourceMatrix {
+    /// Row-major Float32, [outputs × inputs] in PyTorch's layout.
+    case floats(Weights)
+    /// GGML Q4_0 rows.
+    case q4(Q4Rows)
+
+    var rowMajorFloats: Weights {
+        switch self {
+        case .floats(let weights): weights
+        case .q4(let rows): Weights(rows.dequantized())
+        }
+    }
+}
+
+/// A linear layer's weight matrix, [outputs × inputs], stored as its kernel reads it.
+struct LinearWeights: @unchecked Sendable {
+    /// Floats for blas and lanes, packed bytes for int8.
+    let base: UnsafeRawPointer
+    let outputs: Int
+    let inputs: Int
+    let kernel: LinearKernel
+    /// Keeps `base` alive.
+    let owner: AnyObject
+
+    var floats: UnsafePointer<Float> { base.assumingMemoryBound(to: Float.self) }
+    var bytes: UnsafePointer<UInt8> { base.assumingMemoryBound(to: UInt8.self) }
+
+    /// The 4-byte words `kernel` stores for a matrix of this shape (the arena is a Float array;
+    /// int8's packed bytes are a multiple of 64).
+    static func storedWords(outputs: Int, inputs: Int, kernel: LinearKernel) -> Int {
         switch kernel {
-        case .blas:
-            arena.append(contentsOf: UnsafeBufferPointer(start: rowMajor, count: outputs * inputs))
-        case .lanes:
-            let count = storedCount(outputs: outputs, inputs: inputs, kernel: .lanes)
+        case .blas: outputs * inputs
+        case .lanes: encoder_lanes_packed_count(outputs, inputs)
+        case .int8: encoder_int8_packed_bytes(outputs, inputs) / 4
+        }
+    }
+
+    /// Appends a matrix to `arena` in `kernel`'s layout.
+    static func append(_ matrix: SourceMatrix, outputs: Int, inputs: Int, kernel: LinearKernel, to arena: inout [Float]) {
+        let count = storedWords(outputs: outputs, inputs: inputs, kernel: kernel)
+        switch (kernel, matrix) {
+        case (.int8, .q4(let rows)):
             arena.append(
                 contentsOf: [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    encoder_lanes_pack(rowMajor, outputs, inputs, buffer.baseAddress!)
+                    encoder_int8_pack_q4(rows.base.assumingMemoryBound(to: UInt8.self), outputs, inputs, UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self))
+                    initialized = count
+                })
+        case (.int8, .floats(let weights)):
+            arena.append(
+                contentsOf: [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    encoder_int8_pack_f32(weights.pointer, outputs, inputs, UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self))
+                    initialized = count
+                })
+        case (.blas, _):
+            let weights = matrix.rowMajorFloats
+            arena.append(contentsOf: UnsafeBufferPointer(start: weights.pointer, count: outputs * inputs))
+        case (.lanes, _):
+            let weights = matrix.rowMajorFloats
+            arena.append(
+                contentsOf: [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    encoder_lanes_pack(weights.pointer, outputs, inputs, buffer.baseAddress!)
                     initialized = count
                 })
         }

@@ -154,6 +154,16 @@ package final class E5S1File: TensorSource {
         return Weights((0..<tensor.elements).map { Float(bitPattern: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) })
     }
 
+    func matrix(_ name: String, shape: [Int]) throws(NeuralModelError) -> SourceMatrix {
+        let (_, tensor) = try lookup(name, shape: shape)
+        guard tensor.quantized else { return .floats(try floats(name, shape: shape)) }
+        let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[tensor.range])
+        return .q4(Q4Rows(base: bytes.baseAddress!, rows: shape[0], columns: tensor.elements / shape[0], owner: file))
+    }
+
+    /// Whether the linear layers' matrices are 4-bit.
+    var quantizedLayers: Bool { tensors.values.contains { $0.quantized } }
+
     func tokenEmbeddings(shape: [Int]) throws(NeuralModelError) -> TokenEmbeddings {
         let name = "embeddings.word_embeddings.weight"
         let (_, tensor) = try lookup(name, shape: shape)

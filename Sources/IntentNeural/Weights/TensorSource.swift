@@ -4,6 +4,8 @@
 protocol TensorSource {
     /// The tensor as Float32 values, checked against `shape`.
     func floats(_ name: String, shape: [Int]) throws(NeuralModelError) -> Weights
+    /// A linear layer's weight matrix as the file holds it, checked against `shape`.
+    func matrix(_ name: String, shape: [Int]) throws(NeuralModelError) -> SourceMatrix
     /// The token embedding table (`embeddings.word_embeddings.weight`), dense or quantised.
     func tokenEmbeddings(shape: [Int]) throws(NeuralModelError) -> TokenEmbeddings
     /// Drops a tensor's mapped pages after its values were copied elsewhere.
@@ -42,6 +44,10 @@ struct SafeTensorsSource: TensorSource {
 
     func floats(_ name: String, shape: [Int]) throws(NeuralModelError) -> Weights {
         try file.floats(prefix + name, shape: shape)
+    }
+
+    func matrix(_ name: String, shape: [Int]) throws(NeuralModelError) -> SourceMatrix {
+        .floats(try floats(name, shape: shape))
     }
 
     func tokenEmbeddings(shape: [Int]) throws(NeuralModelError) -> TokenEmbeddings {
