@@ -11,28 +11,32 @@ enum NeuralBenchmark {
     static func run(directory: String, only: LinearKernel? = nil) throws {
         let residentBefore = SpeedBenchmark.residentMegabytes()
         print("OpenBLAS kernels \(String(cString: openblas_get_corename())); linear layers side by side:")
-        // The service's kernel last, so the memory figure is the service's (one model loaded).
-        let preferred = try NeuralEmbedder(directory: directory).kernel
-        let kernels = only.map { [$0] } ?? LinearKernel.allCases.filter { $0.isAvailable && $0 != preferred } + [preferred]
-        var model: NeuralEmbedder?
+        // The service's kernel (or `only`) first, so the memory figure is one model's.
         var single: [LinearKernel: Double] = [:]
         var batched: [LinearKernel: Double] = [:]
-        for kernel in kernels {
-            model = nil
+        var kernels: [LinearKernel] = []
+        var next: LinearKernel? = only
+        repeat {
             let loadStart = DispatchTime.now().uptimeNanoseconds
-            let loaded = try NeuralEmbedder(directory: directory, kernel: kernel)
-            model = loaded
+            let model = try NeuralEmbedder(directory: directory, kernel: next)
             let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
-            let role = kernel == preferred ? ", the service's" : ""
-            print("--- \(kernel) kernel\(role): \(loaded.id) (\(directory)), load \(String(format: "%.3f", loadSeconds)) s")
-            (single[kernel], batched[kernel]) = measure(loaded)
-        }
+            let kernel = model.kernel
+            kernels.append(kernel)
+            let role = kernels.count == 1 && only == nil ? ", the service's" : ""
+            print("--- \(kernel) kernel\(role): \(model.id) (\(directory)), load \(String(format: "%.3f", loadSeconds)) s")
+            (single[kernel], batched[kernel]) = measure(model)
+            if kernels.count == 1 { caches(model, residentBefore: residentBefore) }
+            next = only == nil ? LinearKernel.allCases.first { $0.isAvailable && !kernels.contains($0) } : nil
+        } while next != nil
         for kernel in kernels where kernel != .blas {
             guard let one = single[kernel], let blas = single[.blas], let batch = batched[kernel], let blasBatch = batched[.blas] else { continue }
             print(String(format: "\(kernel) vs blas: one message %.2fx faster, batch of 64 %.2fx", blas / one, batch / blasBatch))
         }
-        guard let model else { return }
+    }
 
+    /// The embedding cache and the lexical embedder on the same message, and resident memory
+    /// with the one model loaded.
+    static func caches(_ model: NeuralEmbedder, residentBefore: Int) {
         // A repeated question: the service's embedding cache answers without the model.
         let message = Self.message
         let cached = CachingEmbedder(model)

@@ -8,6 +8,9 @@
 //   swift run -c release intent-bench neural [MODEL_DIR [KERNEL]]
 //                                                      neural embedder speed and memory, every linear kernel
 //                                                      (or only KERNEL: blas, lanes, int8)
+//   swift run -c release intent-bench encode CORPUS [COUNT]
+//                                                      the default embedder's models at batch speed on a
+//                                                      corpus's paraphrases (what import should reach per core)
 //                                                      this CPU runs side by side (default models/all-MiniLM-L6-v2)
 //   swift run -c release intent-bench review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR]
 //                                                      the review queue's clustering: time, purity, splits
@@ -28,6 +31,8 @@ case "neural":
     try NeuralBenchmark.run(
         directory: arguments.count > 1 ? arguments[1] : NeuralEmbedder.defaultDirectory,
         only: arguments.count > 2 ? LinearKernel(rawValue: arguments[2]) : nil)
+case "encode" where arguments.count >= 2:
+    try EncodeBenchmark.run(Array(arguments.dropFirst()))
 case "tune":
     try await TuneBenchmark.run(Array(arguments.dropFirst()))
 case "review":
@@ -60,6 +65,6 @@ case "messages" where arguments.count == 2:
     for _ in 0..<Int(arguments[1])! { print(SpeedBenchmark.sentence(words: 4 + Int(random.next() % 12), random: &random)) }
 default:
     print(
-        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR [KERNEL]] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT")
+        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR [KERNEL]] | encode CORPUS [COUNT] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT")
     exit(64)
 }

@@ -40,7 +40,7 @@ public struct NeuralEmbedder: Embedder {
 
     /// `path`: a sentence-transformers model directory (config.json, tokenizer.json or
     /// vocab.txt, model.safetensors), an E5S1 file, or a directory holding one.
-    /// `kernel`: the code of the linear layers (`LinearKernel.preferred` unless comparing them).
+    /// `kernel`: the code of the linear layers (default `LinearKernel.automatic`).
     public init(directory path: String, kernel: LinearKernel? = nil) throws(NeuralModelError) {
         precondition(kernel?.isAvailable ?? true, "this CPU cannot run the \(kernel!) kernel")
         guard FileManager.default.fileExists(atPath: path) else {
@@ -74,7 +74,7 @@ public struct NeuralEmbedder: Embedder {
             source = SafeTensorsSource(file)
             hash.add(file.header)
         }
-        let kernel = kernel ?? LinearKernel.preferred(for: configuration, quantized: (source as? E5S1File)?.quantizedLayers ?? false)
+        let kernel = kernel ?? LinearKernel.automatic(for: configuration)
         guard kernel.supports(configuration) else {
             throw .unsupported(path: path, reason: "the \(kernel) kernel needs hidden and intermediate sizes in blocks of 32")
         }

@@ -84,6 +84,13 @@ struct MatcherOptions: ParsableArguments {
             valueName: "weight"))
     var multilingualWeight: Float?
 
+    @Option(
+        name: .customLong("neural-kernel"),
+        help: ArgumentHelp(
+            "The sentence models' arithmetic: auto (8-bit integers where the CPU has AVX-512 VNNI, else Float32), int8, float32 (default: auto).",
+            valueName: "kind"))
+    var neuralKernel: String?
+
     @Option(name: .long, help: ArgumentHelp("Chat model that settles close calls: none (default), openai, deepseek, coze.", valueName: "name"))
     var llm: String?
 
@@ -111,6 +118,7 @@ struct MatcherOptions: ParsableArguments {
         flags[.neuralWeight] = neuralWeight.map { "\($0)" }
         flags[.multilingualModel] = multilingualModel
         flags[.multilingualWeight] = multilingualWeight.map { "\($0)" }
+        flags[.neuralKernel] = neuralKernel
         flags[.llm] = llm
         flags[.llmBaseURL] = llmBaseURL
         flags[.llmModel] = llmModel

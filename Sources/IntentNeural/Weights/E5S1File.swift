@@ -161,9 +161,6 @@ package final class E5S1File: TensorSource {
         return .q4(Q4Rows(base: bytes.baseAddress!, rows: shape[0], columns: tensor.elements / shape[0], owner: file))
     }
 
-    /// Whether the linear layers' matrices are 4-bit.
-    var quantizedLayers: Bool { tensors.values.contains { $0.quantized } }
-
     func tokenEmbeddings(shape: [Int]) throws(NeuralModelError) -> TokenEmbeddings {
         let name = "embeddings.word_embeddings.weight"
         let (_, tensor) = try lookup(name, shape: shape)

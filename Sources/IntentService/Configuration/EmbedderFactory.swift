@@ -106,6 +106,10 @@ enum EmbedderFactory {
 /// embedding cache in front of it (repeated questions skip the model).
 final class NeuralModelCache: Sendable {
     private let loaded = Locked<[String: LoadedModel]>([:])
+    /// The linear layers' kernel (`neural_kernel`); nil: `LinearKernel.automatic`.
+    private let kernel: LinearKernel?
+
+    init(kernel: LinearKernel? = nil) { self.kernel = kernel }
 
     /// A model and its embedding cache.
     struct LoadedModel: Sendable {
@@ -124,7 +128,7 @@ final class NeuralModelCache: Sendable {
         building.lock()
         defer { building.unlock() }
         if let model = loaded.current[path] { return model }
-        let neural = try NeuralEmbedder(directory: path)
+        let neural = try NeuralEmbedder(directory: path, kernel: kernel)
         let model = LoadedModel(model: neural, cached: CachingEmbedder(neural, capacity: cacheEntries))
         loaded.withLock { $0[path] = model }
         return model

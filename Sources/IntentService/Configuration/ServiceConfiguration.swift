@@ -24,6 +24,8 @@ struct ServiceConfiguration {
     var neuralWeight: Float
     /// The multilingual model's part of the neural share when the English model blends in too.
     var multilingualWeight: Float
+    /// The sentence models' linear-layer kernel (`neural_kernel`); nil: the fastest this CPU runs.
+    var neuralKernel: LinearKernel?
     /// On a missing or broken model: answer with the lexical embedder (logged) instead of failing.
     var neuralFallback: Bool
     /// Whether the threshold was set; else it is the embedder's default.
@@ -61,6 +63,15 @@ struct ServiceConfiguration {
         thresholdIsExplicit = layers.raw(.threshold) != nil
         marginIsExplicit = layers.raw(.margin) != nil
         neuralFallback = try layers.choice(.neuralFallback, default: "fail", from: ["fail", "lexical"]) == "lexical"
+        switch try layers.choice(.neuralKernel, default: "auto", from: ["auto", "int8", "float32"]) {
+        case "int8":
+            guard LinearKernel.int8.isAvailable else {
+                throw ConfigurationError("\(layers.raw(.neuralKernel)?.origin ?? "neural_kernel"): int8 needs a CPU with AVX-512 VNNI and this one has none; use auto or float32")
+            }
+            neuralKernel = .int8
+        case "float32": neuralKernel = LinearKernel.fastestFloat32
+        default: neuralKernel = nil
+        }
         policy = MatchPolicy(
             threshold: try layers.float(.threshold, default: EmbedderFactory.defaultThreshold(embedder), in: 0...1),
             margin: try layers.float(.margin, default: EmbedderFactory.defaultMargin(embedder), in: 0...1),

@@ -20,12 +20,13 @@ final class ServiceFactory: Sendable {
     private let chatBreaker = CircuitBreaker()
     private let observe: @Sendable (ProviderEvent) -> Void
     private let cache = Locked<CachingEmbedder?>(nil)
-    private let neuralModels = NeuralModelCache()
+    private let neuralModels: NeuralModelCache
 
     init(_ configuration: ServiceConfiguration, logger: Logger, observe: @escaping @Sendable (ProviderEvent) -> Void = { _ in }) {
         self.configuration = configuration
         self.logger = logger
         self.observe = observe
+        neuralModels = NeuralModelCache(kernel: configuration.neuralKernel)
         let settings = configuration.providers
         var http = CurlHTTPClient.Configuration()
         http.caBundle = settings.caBundle

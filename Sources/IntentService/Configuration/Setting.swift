@@ -35,6 +35,7 @@ enum Setting: String, CaseIterable {
     case neuralFallback = "neural_fallback"
     case multilingualModel = "multilingual_model"
     case multilingualWeight = "multilingual_weight"
+    case neuralKernel = "neural_kernel"
     case allowInsecureHTTP = "allow_insecure_http"
     case statsToken = "stats_token"
     case consoleToken = "console_token"
