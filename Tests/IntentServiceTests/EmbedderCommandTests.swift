@@ -72,6 +72,28 @@ import Testing
         #expect(try await bestCandidate("¿dónde está mi pedido?") == "track_order")
     }
 
+    @Test func anUnknownNeuralKernelIsAnErrorNamingTheChoices() async throws {
+        let r = try await cli.run(["match", "--neural-kernel", "fast", "refund"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("'fast' is not one of auto, int8, float32"), "\(r.stderr)")
+        let fromEnvironment = try await cli.run(["match", "refund"], environment: ["INTENT_NEURAL_KERNEL": "fp16"])
+        #expect(fromEnvironment.status == 2)
+        #expect(fromEnvironment.stderr.contains("INTENT_NEURAL_KERNEL"), "\(fromEnvironment.stderr)")
+    }
+
+    /// Float32 and the default arithmetic (8-bit where the CPU has VNNI) read meaning alike.
+    @Test(.enabled(if: EmbedderCommandTests.modelPresent, "model absent: run scripts/model"))
+    func bothArithmeticsAnswerByMeaning() async throws {
+        for kernel in ["auto", "float32"] {
+            for (question, expected) in [("is anyone there on saturday", "business_hours"), ("donde esta mi paquete", "track_order")] {
+                let r = try await cli.run(["match", "--json", "--neural-kernel", kernel, question])
+                #expect(r.status == 0, "\(r.stderr)")
+                let decision = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+                #expect(decision?["id"] as? String == expected, "\(kernel): \(question)")
+            }
+        }
+    }
+
     @Test(.enabled(if: EmbedderCommandTests.modelPresent, "model absent: run scripts/model"))
     func evaluateReportsFiguresPerLanguage() async throws {
         let r = try await cli.run(["evaluate", "--questions", "corpus/eval/multilingual.jsonl"])
