@@ -48,6 +48,12 @@ final class ServiceFactory: Sendable {
         return embedder
     }
 
+    /// `localEmbedder` off Swift concurrency's threads: a first load maps and copies the models'
+    /// weights and runs the encoder (its calibration), a blocking half second.
+    func loadLocalEmbedder(_ name: String? = nil) async throws -> any Embedder {
+        try await BlockingIO.run { try self.localEmbedder(name) }
+    }
+
     /// Why the lexical embedder answers instead of the configured neural one, if it does.
     var neuralFallbackReason: String? { neuralModels.fallbackReason }
     var breakers: [(String, CircuitBreaker)] {
@@ -142,7 +148,7 @@ final class ServiceFactory: Sendable {
         if !configuration.embedderIsExplicit, !configuration.providers.isRemote,
             let name = EmbedderFactory.name(ofStored: stored.embedderID), name != configuration.embedder
         {
-            embedder = try localEmbedder(name)
+            embedder = try await loadLocalEmbedder(name)
             if !configuration.thresholdIsExplicit { policy.threshold = EmbedderFactory.defaultThreshold(name) }
             if !configuration.marginIsExplicit { policy.margin = EmbedderFactory.defaultMargin(name) }
         } else {
@@ -178,7 +184,7 @@ final class ServiceFactory: Sendable {
 
     /// The configured embedder for queries: local, or the remote one (cached) with a known dimension.
     private func queryEmbedder(dimension: Int) async throws -> any Embedder {
-        guard configuration.providers.isRemote, let transport else { return try localEmbedder() }
+        guard configuration.providers.isRemote, let transport else { return try await loadLocalEmbedder() }
         if let cached = cache.current { return cached }
         let settings = configuration.providers
         let remote = OpenAIEmbedder(
@@ -189,7 +195,7 @@ final class ServiceFactory: Sendable {
 
     /// The configured embedder for an import: local, or the remote one (no cache: each text is new).
     func importEmbedder() async throws -> (embedder: any Embedder, batchSize: Int) {
-        guard configuration.providers.isRemote, let transport else { return (try localEmbedder(), 1_024) }
+        guard configuration.providers.isRemote, let transport else { return (try await loadLocalEmbedder(), 1_024) }
         let settings = configuration.providers
         let remote = try await OpenAIEmbedder.connect(
             endpoint: endpoint(transport), model: settings.model, dimensions: settings.dimensions, batchSize: settings.batchSize,
@@ -207,7 +213,7 @@ final class ServiceFactory: Sendable {
     func makeService(corpus: Corpus) async throws -> MatchService {
         let settings = configuration.providers
         let policy = configuration.policy
-        let local = try await Matcher.build(corpus: corpus, embedder: try localEmbedder(), policy: policy)
+        let local = try await Matcher.build(corpus: corpus, embedder: try await loadLocalEmbedder(), policy: policy)
         guard settings.isRemote, let transport else {
             let chat = disambiguator()
             return MatchService(primary: local, fallback: local, disambiguator: chat, deadline: chat == nil ? nil : settings.deadline)
