@@ -83,13 +83,15 @@ struct LinearWeights: @unchecked Sendable {
         case (.int8, .q4(let rows)):
             arena.append(
                 contentsOf: [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    encoder_int8_pack_q4(rows.base.assumingMemoryBound(to: UInt8.self), outputs, inputs, UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self))
+                    let packed = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self)
+                    encoder_int8_pack_q4(rows.base.assumingMemoryBound(to: UInt8.self), outputs, inputs, packed)
                     initialized = count
                 })
         case (.int8, .floats(let weights)):
             arena.append(
                 contentsOf: [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    encoder_int8_pack_f32(weights.pointer, outputs, inputs, UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self))
+                    let packed = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self)
+                    encoder_int8_pack_f32(weights.pointer, outputs, inputs, packed)
                     initialized = count
                 })
         case (.blas, _):

@@ -66,7 +66,8 @@ struct ServiceConfiguration {
         switch try layers.choice(.neuralKernel, default: "auto", from: ["auto", "int8", "float32"]) {
         case "int8":
             guard LinearKernel.int8.isAvailable else {
-                throw ConfigurationError("\(layers.raw(.neuralKernel)?.origin ?? "neural_kernel"): int8 needs a CPU with AVX-512 VNNI and this one has none; use auto or float32")
+                let origin = layers.raw(.neuralKernel)?.origin ?? Setting.neuralKernel.key
+                throw ConfigurationError("\(origin): int8 needs a CPU with AVX-512 VNNI and this one has none; use auto or float32")
             }
             neuralKernel = .int8
         case "float32": neuralKernel = LinearKernel.fastestFloat32
