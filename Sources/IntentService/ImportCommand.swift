@@ -90,8 +90,10 @@ struct ImportCommand: AsyncParsableCommand {
         var done = 0
         var layout = stored?.vectors.layout ?? .dense
         // Up to `concurrency` provider requests in flight; each batch is cached as soon as it returns.
+        // The built-in models get two batches at once: while one batch's last chunks finish on
+        // some cores, the next one's keep the others busy (the encoder queue runs one per core).
         let batches = stride(from: 0, to: toEmbed.count, by: batchSize).map { Array(toEmbed[$0..<min($0 + batchSize, toEmbed.count)]) }
-        let inFlight = configuration.providers.isRemote ? configuration.providers.concurrency : 1
+        let inFlight = configuration.providers.isRemote ? configuration.providers.concurrency : 2
         let isRemote = configuration.providers.isRemote
         try await withThrowingTaskGroup(of: ([(hash: String, vector: [Float])], EmbeddingMatrix.Layout).self) { group in
             var next = 0
