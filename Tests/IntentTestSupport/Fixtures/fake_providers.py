@@ -19,6 +19,7 @@ import math
 import random
 import os
 import re
+import signal
 import socket
 import sys
 import threading
@@ -320,6 +321,10 @@ def main():
     ap.add_argument("--dim", type=int, default=64)
     ap.add_argument("--max-batch", type=int, default=2048)
     a = ap.parse_args()
+    # A test process that handles SIGTERM itself (service-lifecycle) passes it on blocked and
+    # ignored: restore it, so the test's terminate() stops this server at once.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     server = Server(("127.0.0.1", a.port), Handler)
     parent = os.getppid()
 
