@@ -14,14 +14,14 @@ every send. GET /_sent lists the accepted sends in order; GET /_stats counts req
 """
 import argparse
 import json
-import os
-import signal
 import socket
 import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from test_child import live_as_test_child
 
 LOCK = threading.Lock()
 STATE = {"script": [], "sent": [], "requests": 0, "rejected": 0, "delay": 0.0}
@@ -153,21 +153,9 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--token", default="EAAG-test-token")
     args = parser.parse_args()
-    # A test process that handles SIGTERM itself (service-lifecycle) passes it on blocked and
-    # ignored: restore it, so the test's terminate() stops this server at once.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    live_as_test_child()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
-    parent = os.getppid()
-
-    def watchdog():
-        # Tests start this server as a child: when the test process goes away, so does the server.
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watchdog, daemon=True).start()
     server.token = args.token
     print("listening %d" % server.server_address[1], flush=True)
     try:

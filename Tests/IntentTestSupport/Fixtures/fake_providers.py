@@ -17,14 +17,14 @@ import hashlib
 import json
 import math
 import random
-import os
 import re
-import signal
 import socket
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from test_child import live_as_test_child
 
 LOCK = threading.Lock()
 STATE = {"script": [], "requests": {}, "connections": 0, "embedding_inputs": [], "chat_prompts": [], "chats": {}, "cancelled": []}
@@ -321,20 +321,8 @@ def main():
     ap.add_argument("--dim", type=int, default=64)
     ap.add_argument("--max-batch", type=int, default=2048)
     a = ap.parse_args()
-    # A test process that handles SIGTERM itself (service-lifecycle) passes it on blocked and
-    # ignored: restore it, so the test's terminate() stops this server at once.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    live_as_test_child()
     server = Server(("127.0.0.1", a.port), Handler)
-    parent = os.getppid()
-
-    def watchdog():
-        # Tests start this server as a child: when the test process goes away, so does the server.
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watchdog, daemon=True).start()
     server.key, server.dim, server.max_batch = a.key, a.dim, a.max_batch
     print("listening %d" % server.server_address[1], flush=True)
     server.serve_forever()
