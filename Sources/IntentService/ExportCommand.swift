@@ -121,8 +121,11 @@ enum CorpusWriter {
 
     /// JSON values are YAML flow scalars, so each rule is written as YAML with JSON-quoted values.
     static func rulesYAML(_ corpus: Corpus) -> String {
+        let rules = corpus.rules.filter { !$0.id.hasPrefix("keywords:") }
+        // A bare "rules:" is null to YAML, which the loader rightly refuses.
+        guard !rules.isEmpty else { return "rules: []\n" }
         var text = "rules:\n"
-        for rule in corpus.rules where !rule.id.hasPrefix("keywords:") {
+        for rule in rules {
             text += "  - id: \(json(rule.id))\n    mode: \(rule.mode.rawValue)\n    patterns: \(json(rule.patterns))\n"
             switch rule.reply {
             case .faq(let id): text += "    faq: \(json(id))\n"

@@ -77,6 +77,30 @@ import Testing
         }
     }
 
+    /// An out-of-scope entry (no answer) and a corpus without rules come back as they went in.
+    @Test func outOfScopeEntriesAndNoRulesRoundTrip() async throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try (#"{"id": "refund", "questions": ["how do i get a refund", "money back"], "answer": "5 days."}"# + "\n"
+            + #"{"id": "not_ours", "questions": ["fix my car", "tell me a joke"], "tags": ["out-of-scope"]}"# + "\n")
+            .write(toFile: "\(dir)/faq.jsonl", atomically: true, encoding: .utf8)
+        let store = "sqlite:\(dir)/index.sqlite"
+        let imported = try await cli.run(["import", "\(dir)/faq.jsonl", "--store", store, "--embedder", "lexical"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let turnedAway = try json(try await cli.run(["match", "--store", store, "--json", "can you fix my car"]).stdout)
+        #expect(turnedAway["status"] as? String == "unmatched")
+        #expect((turnedAway["reason"] as? String ?? "").contains("closest to out-of-scope 'not_ours'"))
+        let original = try CorpusLoader.load("\(dir)/faq.jsonl")
+        for format in ["jsonl", "csv"] {
+            let out = "\(dir)/export-\(format)"
+            #expect(try await cli.run(["export", "--store", store, "--format", format, "--output", out]).status == 0)
+            let again = try await cli.run(["import", out, "--store", "sqlite:\(dir)/copy-\(format).sqlite", "--embedder", "lexical"])
+            #expect(again.status == 0, "\(again.stderr)")
+            let reimported = try CorpusLoader.load(out)
+            #expect(reimported.entries.map { var e = $0; e.location = nil; return e } == original.entries.map { var e = $0; e.location = nil; return e })
+        }
+    }
+
     @Test func anInvalidCorpusWritesNothing() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }

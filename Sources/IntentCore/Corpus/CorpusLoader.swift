@@ -35,7 +35,8 @@ public enum CorpusLoader {
         var rules: [KeywordRule] = []
         if let rulesPath = rulesFile ?? foundRules, let text = readText(rulesPath, issues: &issues) {
             let (records, parseIssues) = YAMLFormat.records(text, file: rulesPath, listKey: "rules")
-            let (parsed, ruleIssues) = RuleValidator.rules(from: records, entryIDs: Set(entries.map(\.id)))
+            let (parsed, ruleIssues) = RuleValidator.rules(
+                from: records, entryIDs: Set(entries.map(\.id)), outOfScopeIDs: Set(entries.filter(\.isOutOfScope).map(\.id)))
             issues += parseIssues + ruleIssues
             rules = parsed
         }

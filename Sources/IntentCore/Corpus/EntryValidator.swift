@@ -10,11 +10,22 @@ enum EntryValidator {
         }
         let id = reader.string("id", required: true, acceptsNumber: true)
         let questions = reader.strings("questions", required: record.field("question") == nil)
-        let answer = reader.string("answer", required: true)
-        let keywords = reader.strings("keywords", required: false)
         let tags = reader.strings("tags", required: false)
+        let outOfScope = tags.contains(FAQEntry.outOfScopeTag)
+        // An out-of-scope entry is never sent: its answer may be left out (export writes it empty).
+        let answer =
+            outOfScope && (record.field("answer").map { $0.value == .string("") || $0.value == .null } ?? true)
+            ? "" : reader.string("answer", required: true)
+        let keywords = reader.strings("keywords", required: false)
         let threshold = reader.number("threshold", in: 0...1)
         let handover = reader.bool("handover")
+        if outOfScope {
+            let never = "is never answered (tagged \(FAQEntry.outOfScopeTag))"
+            if !keywords.isEmpty { reader.error("keywords", "an entry that \(never) cannot be answered by keywords; remove them") }
+            if handover { reader.error("handover", "an entry that \(never) cannot hand over; remove handover") }
+            if threshold != nil { reader.error("threshold", "an entry that \(never) has no threshold to pass; remove it") }
+            if answer?.isEmpty == false { reader.error("answer", "an entry that \(never) sends no answer; remove the answer or the tag") }
+        }
         let questionsLine = record.field("questions")?.line
         for (index, question) in questions.enumerated() where TextNormalizer.normalize(question).isEmpty {
             reader.error("questions", "item \(index + 1) ('\(question)') has no letters or digits", line: questionsLine)

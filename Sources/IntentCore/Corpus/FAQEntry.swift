@@ -4,6 +4,7 @@ public struct FAQEntry: Sendable, Equatable {
     public var id: String
     /// Paraphrases of the question, as written in the corpus (at least one).
     public var questions: [String]
+    /// Empty for an out-of-scope entry, which is never sent.
     public var answer: String
     /// Words that answer this entry through a fallback keyword rule when
     /// semantic matching is not confident (see `KeywordRule`).
@@ -29,6 +30,15 @@ public struct FAQEntry: Sendable, Equatable {
         self.handover = handover
         self.location = location
     }
+
+    /// The tag that makes an entry a set of examples of what the FAQ does **not** answer
+    /// ("can you fix my car", "tell me a joke"): a message closest to them is unmatched
+    /// rather than given the nearest real answer. A score threshold alone cannot tell a
+    /// question about a neighbouring topic the corpus lacks from one it covers; examples can.
+    public static let outOfScopeTag = "out-of-scope"
+
+    /// Tagged `out-of-scope`: never answered (see `outOfScopeTag`).
+    public var isOutOfScope: Bool { tags.contains(Self.outOfScopeTag) }
 }
 
 /// A file and a 1-based line number, printed as `file:line`.

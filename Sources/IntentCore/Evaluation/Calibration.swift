@@ -41,7 +41,7 @@ public enum Calibration {
                 var policy = matcher.policy
                 policy.threshold = threshold
                 policy.margin = margin
-                points.append(point(results, policy: policy, entryThresholds: entryThresholds, ids: ids))
+                points.append(point(results, policy: policy, entryThresholds: entryThresholds, outOfScope: matcher.outOfScope, ids: ids))
             }
         }
         // Ties go to the higher threshold, then the larger margin: the more cautious policy.
@@ -53,23 +53,25 @@ public enum Calibration {
             points: points, recommendation: Recommendation(bestAccuracy: best, bestCoverageAtPrecision95: precise, configSnippet: snippet))
     }
 
-    static func point(_ results: [QuestionResult], policy: MatchPolicy, entryThresholds: [Float?], ids: [String])
+    static func point(
+        _ results: [QuestionResult], policy: MatchPolicy, entryThresholds: [Float?], outOfScope: [Bool] = [], ids: [String]
+    )
         -> CalibrationPoint
     {
         var correct = 0
         var answered = 0
         var answeredRight = 0
-        var outOfScope = 0
+        var outOfScopeQuestions = 0
         var falseAccepts = 0
         for r in results {
-            let got = answeredID(policy.outcome(of: r.trace, entryThresholds: entryThresholds), ids: ids)
+            let got = answeredID(policy.outcome(of: r.trace, entryThresholds: entryThresholds, outOfScope: outOfScope), ids: ids)
             if got == r.question.expected { correct += 1 }
             if got != nil {
                 answered += 1
                 if got == r.question.expected { answeredRight += 1 }
             }
             if r.question.expected == nil {
-                outOfScope += 1
+                outOfScopeQuestions += 1
                 if got != nil { falseAccepts += 1 }
             }
         }
@@ -78,7 +80,7 @@ public enum Calibration {
             threshold: Double(rounding: policy.threshold), margin: Double(rounding: policy.margin),
             accuracy: EvaluationReport.round(Double(correct) / n), coverage: EvaluationReport.round(Double(answered) / n),
             precision: answered == 0 ? 0 : EvaluationReport.round(Double(answeredRight) / Double(answered)),
-            falseAcceptRate: outOfScope == 0 ? 0 : EvaluationReport.round(Double(falseAccepts) / Double(outOfScope)))
+            falseAcceptRate: outOfScopeQuestions == 0 ? 0 : EvaluationReport.round(Double(falseAccepts) / Double(outOfScopeQuestions)))
     }
 
     /// The FAQ id an outcome answers with, as `MatchDecision.answeredID` would give it.

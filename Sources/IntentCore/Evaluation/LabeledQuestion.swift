@@ -45,7 +45,11 @@ public enum LabeledQuestions {
                 case .string(let id) where id.trimmingCharacters(in: .whitespaces).isEmpty: expected = nil
                 case .string(let id):
                     expected = id.trimmingCharacters(in: .whitespaces)
-                    if corpus.entry(id: expected!) == nil {
+                    if let entry = corpus.entry(id: expected!), entry.isOutOfScope {
+                        reader.error(
+                            "expected", "'\(entry.id)' is tagged \(FAQEntry.outOfScopeTag) and never answered; expect null instead",
+                            line: line)
+                    } else if corpus.entry(id: expected!) == nil {
                         reader.error("expected", "'\(expected!)' is not an entry id of the corpus", line: line)
                     }
                 default: reader.error("expected", "expected an entry id or null, found \(value.typeName)", line: line)

@@ -34,6 +34,10 @@ public struct VectorIndex: Sendable {
     /// How much an entry's score leans on its centroid (all its paraphrases
     /// together) rather than its single best paraphrase: 0 = best paraphrase only.
     public let centroidWeight: Float
+    /// Entries scored by their nearest paraphrase alone, whatever `centroidWeight` (empty:
+    /// none). Out-of-scope examples are a loose collection of unrelated messages: their
+    /// centroid means nothing, while the nearest one says what kind of message this is.
+    private let nearestOnly: [Bool]
     /// Dense columns, `count` floats each, in slot order.
     private let denseColumns: [Float]
     /// Slot of component `f` in `denseColumns`, or -1 when the column is sparse.
@@ -61,19 +65,22 @@ public struct VectorIndex: Sendable {
     ///   - owner: the entry index (0..<entryCount) of each row.
     public init(
         vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, weighting: FeatureWeighting,
-        centroidWeight: Float = VectorIndex.defaultCentroidWeight
+        centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = []
     ) {
         self.init(
             vectors: vectors, owner: owner, entryCount: entryCount,
-            blocks: [EmbeddingBlock(dimension: vectors.dimension, weighting: weighting, share: 1)], centroidWeight: centroidWeight)
+            blocks: [EmbeddingBlock(dimension: vectors.dimension, weighting: weighting, share: 1)], centroidWeight: centroidWeight,
+            nearestOnly: nearestOnly)
     }
 
     /// - Parameters:
     ///   - blocks: the parts of each vector, weighted and normalised separately (see `EmbeddingBlock`).
+    ///   - nearestOnly: per entry, whether it is scored by its nearest paraphrase alone (or empty).
     public init(
         vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, blocks: [EmbeddingBlock],
-        centroidWeight: Float = VectorIndex.defaultCentroidWeight
+        centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = []
     ) {
+        precondition(nearestOnly.isEmpty || nearestOnly.count == entryCount, "one nearestOnly flag per entry")
         precondition(blocks.reduce(0) { $0 + $1.dimension } == vectors.dimension, "blocks must cover the vector")
         precondition(vectors.count == owner.count, "one owner per vector")
         let dimension = vectors.dimension
@@ -84,6 +91,7 @@ public struct VectorIndex: Sendable {
         self.owner = owner.map { Int32($0) }
         self.entryStart = Self.contiguousRanges(owner, entryCount: entryCount)
         self.centroidWeight = centroidWeight
+        self.nearestOnly = nearestOnly
 
         var weights: [Float]?
         if blocks.contains(where: { $0.weighting == .inverseDocumentFrequency }) {
@@ -398,6 +406,7 @@ public struct VectorIndex: Sendable {
     /// paraphrases' scores in each block (`sums[b]`).
     @inline(__always)
     private func blended(best: Float, entry e: Int, sums: (Int) -> Float) -> Float {
+        if !nearestOnly.isEmpty && nearestOnly[e] { return best }
         var centroid: Float = 0
         for b in 0..<blockCount {
             let norm = centroidNorms[e * blockCount + b]
@@ -429,7 +438,9 @@ public struct VectorIndex: Sendable {
         for e in 0..<entryCount where bestParaphrase[e] >= 0 {
             var score = best[e]
             if !centroidNorms.isEmpty {
-                if e == ownEntry && blocks == blockCount {
+                if !nearestOnly.isEmpty && nearestOnly[e] {
+                    score = best[e]
+                } else if e == ownEntry && blocks == blockCount {
                     // |U - u|^2 = |U|^2 - 2 U.u + |u|^2 per block, |u| being 1 for a non-empty block.
                     var centroid: Float = 0
                     for b in 0..<blocks {

@@ -29,20 +29,24 @@ public enum DecisionOutcome: Sendable {
 
 extension MatchPolicy {
     /// The decision cascade: before rule, then threshold and margin, then fallback rule.
-    /// `entryThresholds[e]` overrides `threshold` for entry `e`.
-    public func outcome(of trace: DecisionTrace, entryThresholds: [Float?]) -> DecisionOutcome {
+    /// `entryThresholds[e]` overrides `threshold` for entry `e`. An entry with `outOfScope[e]`
+    /// (empty: none) is never answered: a message it is closest to, or too close to call
+    /// against the best entry, goes on to the fallback rules like one below the threshold.
+    public func outcome(of trace: DecisionTrace, entryThresholds: [Float?], outOfScope: [Bool] = []) -> DecisionOutcome {
         if let rule = trace.beforeRule { return .beforeRule(rule) }
         let best = trace.hits?.first
         let threshold = best.flatMap { entryThresholds[$0.entry] } ?? self.threshold
-        guard let best, best.score > 0, best.score >= threshold else {
+        func notAnswered() -> DecisionOutcome {
             if let rule = trace.fallbackRule { return .fallbackRule(rule, best: best, threshold: threshold) }
             return .unmatched(best: best, threshold: threshold)
         }
+        func isOutOfScope(_ hit: EntryHit) -> Bool { !outOfScope.isEmpty && outOfScope[hit.entry] }
+        guard let best, best.score > 0, best.score >= threshold, !isOutOfScope(best) else { return notAnswered() }
         let hits = trace.hits ?? []
         let runnerUp = hits.count > 1 ? hits[1] : nil
         let margin = best.score - (runnerUp?.score ?? 0)
         if let runnerUp, margin < self.margin {
-            return .ambiguous(best, runnerUp: runnerUp, margin: margin, threshold: threshold)
+            return isOutOfScope(runnerUp) ? notAnswered() : .ambiguous(best, runnerUp: runnerUp, margin: margin, threshold: threshold)
         }
         return .matched(best, margin: margin, threshold: threshold)
     }

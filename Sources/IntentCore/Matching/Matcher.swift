@@ -20,6 +20,8 @@ public struct Matcher: Sendable {
     private let rules: RuleSet
     /// Thresholds set by entries, by entry index (nil: the policy's).
     public let entryThresholds: [Float?]
+    /// Per entry, whether it is tagged out-of-scope (never answered); empty when none is.
+    public let outOfScope: [Bool]
     /// Recent decisions by message, when enabled (see `remembering(decisions:)`).
     public private(set) var recentDecisions: RecentCache<DecisionKey, MatchDecision>?
 
@@ -51,8 +53,11 @@ public struct Matcher: Sendable {
         self.paraphrases = paraphrases
         self.rules = RuleSet(corpus.rules)
         self.entryThresholds = corpus.entries.map(\.threshold)
+        let outOfScope = corpus.entries.map(\.isOutOfScope)
+        self.outOfScope = outOfScope.contains(true) ? outOfScope : []
         self.index = VectorIndex(
-            vectors: vectors, owner: owner, entryCount: corpus.entries.count, blocks: embedder.blocks)
+            vectors: vectors, owner: owner, entryCount: corpus.entries.count, blocks: embedder.blocks,
+            nearestOnly: self.outOfScope)
     }
 
     /// Embeds every paraphrase of the corpus and builds the matcher.
@@ -122,13 +127,15 @@ public struct Matcher: Sendable {
     public func trace(normalized text: String, vector: ArraySlice<Float>?, limit: Int, alwaysScore: Bool = false)
         -> DecisionTrace
     {
+        // Out-of-scope entries may take places in the ranking; candidates list answered entries only.
+        let limit = max(limit, 2) + outOfScopeCount
         if let rule = rules.firstMatch(normalized: text, stage: .before) {
             return DecisionTrace(
-                beforeRule: rule, hits: alwaysScore ? vector.map { index.search($0, limit: max(limit, 2)) } : nil,
+                beforeRule: rule, hits: alwaysScore ? vector.map { index.search($0, limit: limit) } : nil,
                 fallbackRule: nil)
         }
         return DecisionTrace(
-            beforeRule: nil, hits: vector.map { index.search($0, limit: max(limit, 2)) },
+            beforeRule: nil, hits: vector.map { index.search($0, limit: limit) },
             fallbackRule: rules.firstMatch(normalized: text, stage: .fallback))
     }
 
@@ -149,7 +156,7 @@ public struct Matcher: Sendable {
 
     /// Formats the policy's outcome of a trace as a decision, with its reason.
     public func decision(for trace: DecisionTrace, limit: Int) -> MatchDecision {
-        let candidates = (trace.hits ?? []).prefix(limit).filter { $0.score > 0 }.map {
+        let candidates = (trace.hits ?? []).filter { $0.score > 0 && !isOutOfScope($0) }.prefix(limit).map {
             MatchDecision.Candidate(
                 id: corpus.entries[$0.entry].id, score: Double(rounding: $0.score), question: paraphrases[$0.paraphrase])
         }
@@ -158,7 +165,7 @@ public struct Matcher: Sendable {
         let semantic = best.map {
             Semantic(score: max($0.score, 0), margin: max($0.score, 0) - max(runnerUp?.score ?? 0, 0), candidates: candidates)
         }
-        switch policy.outcome(of: trace, entryThresholds: entryThresholds) {
+        switch policy.outcome(of: trace, entryThresholds: entryThresholds, outOfScope: outOfScope) {
         case .beforeRule(let rule):
             return keywordDecision(rule, semantic: nil, reason: "before-rule '\(rule.id)' matched", candidates: [])
         case .matched(let hit, let margin, let threshold):
@@ -181,18 +188,28 @@ public struct Matcher: Sendable {
             )
         case .fallbackRule(let rule, let best, let threshold):
             return keywordDecision(
-                rule, semantic: semantic, reason: "\(belowReason(best, threshold)); fallback rule '\(rule.id)' matched")
+                rule, semantic: semantic, reason: "\(belowReason(best, threshold, runnerUp: runnerUp)); fallback rule '\(rule.id)' matched")
         case .unmatched(let best, let threshold):
             return MatchDecision(
                 status: .unmatched, id: nil, answer: policy.fallbackReply, score: semantic.map { Double(rounding: $0.score) },
                 margin: semantic.map { Double(rounding: $0.margin) }, method: .none, matchedQuestion: nil, rule: nil,
-                candidates: candidates, reason: "\(belowReason(best, threshold)); no keyword rule matched")
+                candidates: candidates, reason: "\(belowReason(best, threshold, runnerUp: runnerUp)); no keyword rule matched")
         }
     }
 
-    private func belowReason(_ best: EntryHit?, _ threshold: Float) -> String {
+    private var outOfScopeCount: Int { outOfScope.reduce(0) { $0 + ($1 ? 1 : 0) } }
+
+    private func isOutOfScope(_ hit: EntryHit) -> Bool { !outOfScope.isEmpty && outOfScope[hit.entry] }
+
+    private func belowReason(_ best: EntryHit?, _ threshold: Float, runnerUp: EntryHit?) -> String {
         guard let best else { return "no embedding available" }
         guard best.score > 0 else { return "no entry shares anything with the message" }
+        if isOutOfScope(best) {
+            return "closest to out-of-scope '\(corpus.entries[best.entry].id)' ('\(paraphrases[best.paraphrase])', score \(fmt(best.score)))"
+        }
+        if let runnerUp, isOutOfScope(runnerUp), best.score >= threshold {
+            return "'\(corpus.entries[best.entry].id)' score \(fmt(best.score)) is only \(fmt(best.score - runnerUp.score)) ahead of out-of-scope '\(corpus.entries[runnerUp.entry].id)' ('\(paraphrases[runnerUp.paraphrase])'; margin \(fmt(policy.margin)))"
+        }
         return "best entry '\(corpus.entries[best.entry].id)' score \(fmt(best.score)) < threshold \(fmt(threshold))"
     }
 

@@ -3,7 +3,11 @@
 enum RuleValidator {
     static let fields = ["id", "mode", "patterns", "faq", "answer", "priority", "stage", "handover"]
 
-    static func rules(from records: [RawRecord], entryIDs: Set<String>) -> ([KeywordRule], [CorpusIssue]) {
+    /// - Parameters:
+    ///   - outOfScopeIDs: entries tagged out-of-scope, which have no answer for a rule to send.
+    static func rules(from records: [RawRecord], entryIDs: Set<String>, outOfScopeIDs: Set<String> = [])
+        -> ([KeywordRule], [CorpusIssue])
+    {
         var rules: [KeywordRule] = []
         var issues: [CorpusIssue] = []
         var seen: [String: SourceLocation] = [:]
@@ -33,7 +37,10 @@ enum RuleValidator {
             var reply: KeywordRule.Reply?
             switch (faq, answer) {
             case (let faq?, nil):
-                if entryIDs.contains(faq) {
+                if outOfScopeIDs.contains(faq) {
+                    reader.error(
+                        "faq", "'\(faq)' is tagged \(FAQEntry.outOfScopeTag) and has no answer to send; name an answered entry or give 'answer'")
+                } else if entryIDs.contains(faq) {
                     reply = .faq(faq)
                 } else {
                     reader.error("faq", "'\(faq)' is not an entry id of the corpus")
