@@ -360,6 +360,7 @@ enum ConsolePage {
             const facts = [["status", d.status], ["answer by", d.id || d.rule || "(fallback reply)"], ["method", d.method],
               ["score", d.score ?? "–"], ["margin", d.margin ?? "–"], ["matched paraphrase", d.matched_question || "–"], ["rule", d.rule || "–"],
               ["why", d.reason], ["answer", d.answer || ""], ["latency", d.latency_ms + " ms"]];
+            if (d.out_of_scope) facts.push(["turned away by", d.out_of_scope + " (out of scope)"]);
             if (d.degraded) facts.push(["degraded", d.degraded_reason || "yes"]);
             box.replaceChildren(table(["", ""], facts),
               el("h2", {}, "Candidates"), table(["entry", "score", "closest paraphrase"], d.candidates.map(c => [c.id, c.score, c.question]), [false, true, false]));

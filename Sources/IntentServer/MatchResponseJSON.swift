@@ -29,7 +29,7 @@ enum MatchResponseJSON {
     }
 
     /// Keys in sorted order: answer, candidates, degraded, degraded_reason, id, latency_ms, margin,
-    /// matched_question, method, reason, request_id, rule, score, status.
+    /// matched_question, method, out_of_scope, reason, request_id, rule, score, status.
     private static func write(_ response: MatchResponse, to out: inout [UInt8]) {
         let d = response.decision.decision
         out.append(contentsOf: #"{"answer":"#.utf8)
@@ -58,6 +58,8 @@ enum MatchResponseJSON {
         optional(d.matchedQuestion, to: &out)
         out.append(contentsOf: #","method":"#.utf8)
         string(d.method.rawValue, to: &out)
+        out.append(contentsOf: #","out_of_scope":"#.utf8)
+        optional(d.outOfScope, to: &out)
         out.append(contentsOf: #","reason":"#.utf8)
         string(d.reason, to: &out)
         out.append(contentsOf: #","request_id":"#.utf8)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import IntentCore
@@ -26,6 +27,7 @@ import Testing
         // Never offered as an answer or a candidate.
         #expect(!withExamples.candidates.contains { $0.id == "not_ours" })
         #expect(withExamples.candidates.first?.id == "volume_up")
+        #expect(withExamples.outOfScope == "not_ours")
 
         // Without the examples the same message gets the neighbouring answer: what they are for.
         let without = try await matcher(Array(Self.entries.prefix(2))).match("please turn the volume down a bit")
@@ -37,6 +39,7 @@ import Testing
         let d = try await matcher().match("how can i get a refund")
         #expect(d.status == .matched)
         #expect(d.id == "refund")
+        #expect(d.outOfScope == nil)
         let louder = try await matcher().match("make it louder please")
         #expect(louder.id == "volume_up")
     }
@@ -48,6 +51,7 @@ import Testing
         #expect(hits.id == "volume_up")
         #expect(d.status == .unmatched, "\(d.reason)")
         #expect(d.reason.contains("ahead of out-of-scope 'not_ours'"), "\(d.reason)")
+        #expect(d.outOfScope == "not_ours")
     }
 
     @Test func fallbackRulesStillAnswerWhatTheExamplesTurnAway() async throws {
@@ -55,7 +59,24 @@ import Testing
         let d = try await matcher(rules: [rule]).match("what is the weather today")
         #expect(d.status == .keyword)
         #expect(d.rule == "weather")
+        #expect(d.outOfScope == "not_ours")
         #expect(d.reason.contains("closest to out-of-scope"), "\(d.reason)")
+    }
+
+    @Test func turnedAwayMessagesCountAsUnmatchedButAreNotQueuedForReview() async throws {
+        let m = try await matcher()
+        let turnedAway = try await m.match("please turn the volume down a bit")
+        let unknown = try await m.match("zzz qqq")
+        #expect(turnedAway.status == .unmatched && unknown.status == .unmatched && unknown.outOfScope == nil)
+        var stats = MatchStatistics()
+        var batch = StatisticsBatch()
+        for (text, decision) in [("please turn the volume down a bit", turnedAway), ("zzz qqq", unknown)] {
+            stats.record(message: text, decision: decision)
+            batch.record(message: text, decision: decision, degraded: false, at: Date())
+        }
+        #expect(stats.fallbackRate == 1)
+        #expect(stats.recentUnmatched.map(\.message) == ["zzz qqq"])
+        #expect(batch.recent.map(\.message) == ["zzz qqq"])
     }
 
     @Test func theExamplesAreScoredByTheNearestOneNotTheirCentroid() {

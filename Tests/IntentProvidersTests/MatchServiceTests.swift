@@ -124,6 +124,36 @@ import Testing
         #expect(refused.decision.status == .ambiguous)
     }
 
+    /// A message an out-of-scope example turned away stays unanswered: the chat model is not
+    /// asked to pick an answer among the candidates the corpus owner ruled out.
+    @Test func whatAnOutOfScopeExampleTurnsAwayIsNotOfferedToTheChatModel() async throws {
+        let server = try await FakeProviderServer.start()
+        let corpus = Corpus(
+            entries: Self.corpus.entries + [
+                FAQEntry(id: "not_ours", questions: ["where is my parcel locker"], answer: "", tags: [FAQEntry.outOfScopeTag])
+            ],
+            rules: [])
+        let matcher = try await Matcher.build(corpus: corpus, embedder: LexicalEmbedder(), policy: MatchPolicy(threshold: 0.3, margin: 0.05))
+        let chat = OpenAIChatModel(endpoint: server.endpoint(), model: "gpt")
+        let service = MatchService(primary: matcher, fallback: matcher, disambiguator: LLMDisambiguator(model: chat), deadline: nil)
+        try await server.script([["mode": "reply", "content": #"{"id": "track"}"#]])
+        let before = try await server.requests("/v1/chat/completions")
+
+        let served = await service.match("where is my parcel locker")
+        #expect(served.decision.status == .unmatched, "\(served.decision.reason)")
+        #expect(served.decision.outOfScope == "not_ours")
+        // The answered entry it resembles is a plausible candidate: without the rule it would have been offered.
+        #expect(served.decision.candidates.first?.id == "track")
+        #expect(try await server.requests("/v1/chat/completions") == before)
+        // Without the example the same message is a close call the model is asked about (a margin nothing passes).
+        let without = try await Matcher.build(
+            corpus: Self.corpus, embedder: LexicalEmbedder(), policy: MatchPolicy(threshold: 0.3, margin: 0.99))
+        let wide = MatchService(primary: without, fallback: without, disambiguator: LLMDisambiguator(model: chat), deadline: nil)
+        let ambiguous = await wide.match("where is my parcel locker")
+        #expect(ambiguous.decision.method == .llm, "\(ambiguous.decision.reason)")
+        #expect(try await server.requests("/v1/chat/completions") == before + 1)
+    }
+
     /// The chat model has a budget of its own, not what the embedding left of its deadline
     /// (shorter than one 1 s Coze poll, so no Coze bot ever settled anything with the defaults),
     /// and Coze is polled from 100 ms up: a bot that needs three polls settles an ambiguous call.

@@ -25,7 +25,7 @@ import Testing
             rule: "human_handover", candidates: [], reason: "before-rule 'human_handover' matched")
         let unmatched = MatchDecision(
             status: .unmatched, id: nil, answer: "Sorry", score: 0.0001, margin: 1e-07, method: .none, matchedQuestion: nil, rule: nil,
-            candidates: [candidates[1]], reason: "below")
+            candidates: [candidates[1]], reason: "below", outOfScope: "not_ours")
         return [
             MatchResponse(decision: ServiceDecision(decision: matched), requestID: "abc-123", latencyMilliseconds: 0.91),
             MatchResponse(

@@ -76,11 +76,19 @@ public struct MatchStatistics: Sendable {
         count(hour: Self.hour(of: at), status: decision.status.rawValue, by: 1)
         let recent = RecentMessage(
             message: message, at: at, status: decision.status, candidates: Array(decision.candidates.prefix(3)), customer: customer)
-        switch decision.status {
-        case .unmatched: Self.append(recent, to: &recentUnmatched, limit: recentLimit)
-        case .ambiguous: Self.append(recent, to: &recentAmbiguous, limit: recentLimit)
-        default: break
+        guard Self.awaitsReview(decision) else { return }
+        if decision.status == .unmatched {
+            Self.append(recent, to: &recentUnmatched, limit: recentLimit)
+        } else {
+            Self.append(recent, to: &recentAmbiguous, limit: recentLimit)
         }
+    }
+
+    /// Whether a decision joins the recent lists (the review queue's input): unanswered or
+    /// ambiguous, except a message an out-of-scope example turned away, which the corpus
+    /// already says is not answered (it still counts as unmatched).
+    public static func awaitsReview(_ decision: MatchDecision) -> Bool {
+        decision.status == .ambiguous || (decision.status == .unmatched && decision.outOfScope == nil)
     }
 
     /// Share of messages that got the fallback reply (status `unmatched`).

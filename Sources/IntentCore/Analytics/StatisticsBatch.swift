@@ -40,7 +40,7 @@ public struct StatisticsBatch: Sendable, Equatable {
         if let id = decision.answeredID { counts[Counter(.entry, id), default: 0] += 1 }
         if let rule = decision.rule { counts[Counter(.rule, rule), default: 0] += 1 }
         counts[Counter(.hour, MatchStatistics.hour(of: at) + "|" + decision.status.rawValue), default: 0] += 1
-        if decision.status == .unmatched || decision.status == .ambiguous {
+        if MatchStatistics.awaitsReview(decision) {
             recent.append(
                 MatchStatistics.RecentMessage(
                     message: message, at: at, status: decision.status, candidates: Array(decision.candidates.prefix(3)), customer: customer))

@@ -86,7 +86,7 @@ public enum Calibration {
     /// The FAQ id an outcome answers with, as `MatchDecision.answeredID` would give it.
     static func answeredID(_ outcome: DecisionOutcome, ids: [String]) -> String? {
         switch outcome {
-        case .beforeRule(let rule), .fallbackRule(let rule, _, _):
+        case .beforeRule(let rule), .fallbackRule(let rule, _, _, _):
             if case .faq(let id) = rule.reply { return id }
             return nil
         case .matched(let hit, _, _): return ids[hit.entry]

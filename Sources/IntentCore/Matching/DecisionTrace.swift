@@ -22,9 +22,10 @@ public enum DecisionOutcome: Sendable {
     case beforeRule(KeywordRule)
     case matched(EntryHit, margin: Float, threshold: Float)
     case ambiguous(EntryHit, runnerUp: EntryHit, margin: Float, threshold: Float)
-    /// Semantic matching was not confident (`best` is nil when nothing scored) and a fallback rule answered.
-    case fallbackRule(KeywordRule, best: EntryHit?, threshold: Float)
-    case unmatched(best: EntryHit?, threshold: Float)
+    /// Semantic matching was not confident (`best` is nil when nothing scored) and a fallback rule
+    /// answered. `outOfScope`: the out-of-scope entry that turned the message away, if one did.
+    case fallbackRule(KeywordRule, best: EntryHit?, threshold: Float, outOfScope: EntryHit?)
+    case unmatched(best: EntryHit?, threshold: Float, outOfScope: EntryHit?)
 }
 
 extension MatchPolicy {
@@ -36,17 +37,19 @@ extension MatchPolicy {
         if let rule = trace.beforeRule { return .beforeRule(rule) }
         let best = trace.hits?.first
         let threshold = best.flatMap { entryThresholds[$0.entry] } ?? self.threshold
-        func notAnswered() -> DecisionOutcome {
-            if let rule = trace.fallbackRule { return .fallbackRule(rule, best: best, threshold: threshold) }
-            return .unmatched(best: best, threshold: threshold)
+        func notAnswered(outOfScope: EntryHit? = nil) -> DecisionOutcome {
+            if let rule = trace.fallbackRule { return .fallbackRule(rule, best: best, threshold: threshold, outOfScope: outOfScope) }
+            return .unmatched(best: best, threshold: threshold, outOfScope: outOfScope)
         }
         func isOutOfScope(_ hit: EntryHit) -> Bool { !outOfScope.isEmpty && outOfScope[hit.entry] }
-        guard let best, best.score > 0, best.score >= threshold, !isOutOfScope(best) else { return notAnswered() }
+        if let best, best.score > 0, isOutOfScope(best) { return notAnswered(outOfScope: best) }
+        guard let best, best.score > 0, best.score >= threshold else { return notAnswered() }
         let hits = trace.hits ?? []
         let runnerUp = hits.count > 1 ? hits[1] : nil
         let margin = best.score - (runnerUp?.score ?? 0)
         if let runnerUp, margin < self.margin {
-            return isOutOfScope(runnerUp) ? notAnswered() : .ambiguous(best, runnerUp: runnerUp, margin: margin, threshold: threshold)
+            if isOutOfScope(runnerUp) { return notAnswered(outOfScope: runnerUp) }
+            return .ambiguous(best, runnerUp: runnerUp, margin: margin, threshold: threshold)
         }
         return .matched(best, margin: margin, threshold: threshold)
     }

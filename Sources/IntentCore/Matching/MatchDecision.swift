@@ -40,11 +40,15 @@ public struct MatchDecision: Sendable, Equatable, Codable {
     public var candidates: [Candidate]
     /// One sentence on why this outcome, with the numbers that decided it.
     public var reason: String
+    /// The out-of-scope entry whose example turned the message away (see `FAQEntry.outOfScopeTag`),
+    /// or nil. Such a decision is final: the chat model is not asked to find an answer after all.
+    public var outOfScope: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case status, id, answer, score, margin, method
         case matchedQuestion = "matched_question"
         case rule, candidates, reason
+        case outOfScope = "out_of_scope"
     }
 
     /// Encodes absent values as explicit nulls so every field is always present.
@@ -60,6 +64,7 @@ public struct MatchDecision: Sendable, Equatable, Codable {
         try c.encode(rule, forKey: .rule)
         try c.encode(candidates, forKey: .candidates)
         try c.encode(reason, forKey: .reason)
+        try c.encode(outOfScope, forKey: .outOfScope)
     }
 
     /// The entry this decision answers with, for evaluation: the id of a

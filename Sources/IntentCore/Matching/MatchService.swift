@@ -128,7 +128,8 @@ public struct MatchService: Sendable {
     ) async -> [MatchDecision] {
         var open = decisions.indices.filter { i in
             let d = decisions[i]
-            guard let score = d.score else { return false }
+            // An out-of-scope example turned it away: the corpus says it has no answer.
+            guard let score = d.score, d.outOfScope == nil else { return false }
             return d.status == .ambiguous
                 || (d.status == .unmatched && Float(score) >= matcher.policy.threshold - disambiguator.band)
         }

@@ -186,14 +186,17 @@ public struct Matcher: Sendable {
                 reason:
                     "'\(entry.id)' score \(fmt(hit.score)) >= threshold \(fmt(threshold)) but only \(fmt(margin)) ahead of '\(corpus.entries[runnerUp.entry].id)' (margin \(fmt(policy.margin)))"
             )
-        case .fallbackRule(let rule, let best, let threshold):
-            return keywordDecision(
-                rule, semantic: semantic, reason: "\(belowReason(best, threshold, runnerUp: runnerUp)); fallback rule '\(rule.id)' matched")
-        case .unmatched(let best, let threshold):
+        case .fallbackRule(let rule, let best, let threshold, let turnedAway):
+            var decision = keywordDecision(
+                rule, semantic: semantic, reason: "\(notAnsweredReason(best, threshold, turnedAway)); fallback rule '\(rule.id)' matched")
+            decision.outOfScope = turnedAway.map { corpus.entries[$0.entry].id }
+            return decision
+        case .unmatched(let best, let threshold, let turnedAway):
             return MatchDecision(
                 status: .unmatched, id: nil, answer: policy.fallbackReply, score: semantic.map { Double(rounding: $0.score) },
                 margin: semantic.map { Double(rounding: $0.margin) }, method: .none, matchedQuestion: nil, rule: nil,
-                candidates: candidates, reason: "\(belowReason(best, threshold, runnerUp: runnerUp)); no keyword rule matched")
+                candidates: candidates, reason: "\(notAnsweredReason(best, threshold, turnedAway)); no keyword rule matched",
+                outOfScope: turnedAway.map { corpus.entries[$0.entry].id })
         }
     }
 
@@ -201,14 +204,15 @@ public struct Matcher: Sendable {
 
     private func isOutOfScope(_ hit: EntryHit) -> Bool { !outOfScope.isEmpty && outOfScope[hit.entry] }
 
-    private func belowReason(_ best: EntryHit?, _ threshold: Float, runnerUp: EntryHit?) -> String {
+    /// Why semantic matching did not answer: below the threshold, or turned away by an out-of-scope entry.
+    private func notAnsweredReason(_ best: EntryHit?, _ threshold: Float, _ outOfScope: EntryHit?) -> String {
         guard let best else { return "no embedding available" }
         guard best.score > 0 else { return "no entry shares anything with the message" }
-        if isOutOfScope(best) {
-            return "closest to out-of-scope '\(corpus.entries[best.entry].id)' ('\(paraphrases[best.paraphrase])', score \(fmt(best.score)))"
-        }
-        if let runnerUp, isOutOfScope(runnerUp), best.score >= threshold {
-            return "'\(corpus.entries[best.entry].id)' score \(fmt(best.score)) is only \(fmt(best.score - runnerUp.score)) ahead of out-of-scope '\(corpus.entries[runnerUp.entry].id)' ('\(paraphrases[runnerUp.paraphrase])'; margin \(fmt(policy.margin)))"
+        if let outOfScope {
+            let example = "'\(corpus.entries[outOfScope.entry].id)' ('\(paraphrases[outOfScope.paraphrase])'"
+            if outOfScope == best { return "closest to out-of-scope \(example), score \(fmt(best.score)))" }
+            let lead = fmt(best.score - outOfScope.score)
+            return "'\(corpus.entries[best.entry].id)' score \(fmt(best.score)) is only \(lead) ahead of out-of-scope \(example); margin \(fmt(policy.margin)))"
         }
         return "best entry '\(corpus.entries[best.entry].id)' score \(fmt(best.score)) < threshold \(fmt(threshold))"
     }
