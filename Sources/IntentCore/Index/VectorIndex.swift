@@ -402,11 +402,14 @@ public struct VectorIndex: Sendable {
         return scores
     }
 
+    @inline(__always)
+    private func isNearestOnly(_ e: Int) -> Bool { !nearestOnly.isEmpty && nearestOnly[e] }
+
     /// An entry's score: its best paraphrase blended with its centroid, from the sums of its
     /// paraphrases' scores in each block (`sums[b]`).
     @inline(__always)
     private func blended(best: Float, entry e: Int, sums: (Int) -> Float) -> Float {
-        if !nearestOnly.isEmpty && nearestOnly[e] { return best }
+        if isNearestOnly(e) { return best }
         var centroid: Float = 0
         for b in 0..<blockCount {
             let norm = centroidNorms[e * blockCount + b]
@@ -438,9 +441,7 @@ public struct VectorIndex: Sendable {
         for e in 0..<entryCount where bestParaphrase[e] >= 0 {
             var score = best[e]
             if !centroidNorms.isEmpty {
-                if !nearestOnly.isEmpty && nearestOnly[e] {
-                    score = best[e]
-                } else if e == ownEntry && blocks == blockCount {
+                if e == ownEntry && blocks == blockCount && !isNearestOnly(e) {
                     // |U - u|^2 = |U|^2 - 2 U.u + |u|^2 per block, |u| being 1 for a non-empty block.
                     var centroid: Float = 0
                     for b in 0..<blocks {

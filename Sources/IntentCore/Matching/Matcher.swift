@@ -22,6 +22,7 @@ public struct Matcher: Sendable {
     public let entryThresholds: [Float?]
     /// Per entry, whether it is tagged out-of-scope (never answered); empty when none is.
     public let outOfScope: [Bool]
+    private let outOfScopeCount: Int
     /// Recent decisions by message, when enabled (see `remembering(decisions:)`).
     public private(set) var recentDecisions: RecentCache<DecisionKey, MatchDecision>?
 
@@ -55,6 +56,7 @@ public struct Matcher: Sendable {
         self.entryThresholds = corpus.entries.map(\.threshold)
         let outOfScope = corpus.entries.map(\.isOutOfScope)
         self.outOfScope = outOfScope.contains(true) ? outOfScope : []
+        self.outOfScopeCount = outOfScope.filter { $0 }.count
         self.index = VectorIndex(
             vectors: vectors, owner: owner, entryCount: corpus.entries.count, blocks: embedder.blocks,
             nearestOnly: self.outOfScope)
@@ -199,8 +201,6 @@ public struct Matcher: Sendable {
                 outOfScope: turnedAway.map { corpus.entries[$0.entry].id })
         }
     }
-
-    private var outOfScopeCount: Int { outOfScope.reduce(0) { $0 + ($1 ? 1 : 0) } }
 
     private func isOutOfScope(_ hit: EntryHit) -> Bool { !outOfScope.isEmpty && outOfScope[hit.entry] }
 
