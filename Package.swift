@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // HMAC-SHA256 of webhook signatures (already built for postgres-nio).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // libcurl, with typed wrappers for its variadic setopt/getinfo (Swift cannot call C varargs).
@@ -66,7 +68,7 @@ let package = Package(
             name: "IntentChannels",
             dependencies: [
                 "IntentCore", "IntentProviders", .product(name: "Yams", package: "Yams"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Persistent indexes and conversation state: SQLite through GRDB, behind IntentCore's
@@ -125,10 +127,13 @@ let package = Package(
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "IntentNeuralTests", dependencies: ["IntentNeural"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "IntentStoreTests", dependencies: ["IntentStore", "IntentPostgres", "IntentChannels", "IntentTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            name: "IntentStoreTests",
+            dependencies: ["IntentStore", "IntentPostgres", "IntentChannels", "IntentTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "IntentChannelsTests", dependencies: ["IntentChannels", "IntentStore", "IntentTestSupport"]),
         // The fake provider server, shared by the provider and command tests.
-        .target(name: "IntentTestSupport", dependencies: ["IntentCore", "IntentPostgres"], path: "Tests/IntentTestSupport", resources: [.copy("Fixtures")]),
+        .target(
+            name: "IntentTestSupport", dependencies: ["IntentCore", "IntentPostgres"], path: "Tests/IntentTestSupport", resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "IntentProvidersTests", dependencies: ["IntentProviders", "IntentTestSupport"]),
         .testTarget(
             name: "IntentServerTests",

@@ -1,7 +1,7 @@
+import COpenBLAS
 import Foundation
 import IntentCore
 import IntentNeural
-import COpenBLAS
 
 /// The neural embedder's speed and memory figures: one 16-token message, batches of 64,
 /// model load time and resident memory against the weights file. Pin it to one core for

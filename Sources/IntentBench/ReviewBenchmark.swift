@@ -25,7 +25,8 @@ enum ReviewBenchmark {
         let start = Date(timeIntervalSince1970: 1_790_000_000)
         let messages = (0..<count).map { i in
             let (text, _) = labeled[i % labeled.count]
-            return MatchStatistics.RecentMessage(message: text, at: start.addingTimeInterval(Double(i)), status: .unmatched, candidates: [], customer: "c\(i % 997)")
+            return MatchStatistics.RecentMessage(
+                message: text, at: start.addingTimeInterval(Double(i)), status: .unmatched, candidates: [], customer: "c\(i % 997)")
         }
         let labelOf = Dictionary(labeled.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
         var embedders: [(String, any Embedder)] = [("lexical", LexicalEmbedder())]
@@ -38,27 +39,29 @@ enum ReviewBenchmark {
             ]
             embedders.append(("multilingual", HybridEmbedder(lexical: LexicalEmbedder(), parts: parts, label: "multilingual")))
         }
-        print("\(count) messages (\(Set(messages.map(\.message)).count) distinct wordings of \(Set(labeled.map(\.1)).count) questions) from \(args[0])")
-        let bars = ProcessInfo.processInfo.environment["BARS"].map { $0.split(separator: ",").compactMap { Float($0) } } ?? [ReviewClusters.sameQuestion]
+        print(
+            "\(count) messages (\(Set(messages.map(\.message)).count) distinct wordings of \(Set(labeled.map(\.1)).count) questions) from \(args[0])")
+        let bars =
+            ProcessInfo.processInfo.environment["BARS"].map { $0.split(separator: ",").compactMap { Float($0) } } ?? [ReviewClusters.sameQuestion]
         for (embedderName, embedder) in embedders {
             for bar in bars {
-            let name = "\(embedderName) @\(bar)"
-            let began = DispatchTime.now().uptimeNanoseconds
-            let clusters = try await ReviewClusters.build(messages, embedder: embedder, sameQuestion: bar)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
-            var pure = 0
-            var clustersOfLabel: [String: Int] = [:]
-            for cluster in clusters {
-                var votes: [String: Int] = [:]
-                for message in cluster.messages { votes[labelOf[message.message] ?? "?", default: 0] += 1 }
-                pure += votes.values.max() ?? 0
-                for label in votes.keys { clustersOfLabel[label, default: 0] += 1 }
-            }
-            let split = Double(clustersOfLabel.values.reduce(0, +)) / Double(max(1, clustersOfLabel.count))
-            print(
-                String(
-                    format: "  %-24@ %8.2f s  %6d clusters  purity %.3f  clusters per question %.2f  largest %d", name as NSString, seconds,
-                    clusters.count, Double(pure) / Double(count), split, clusters.first?.messages.count ?? 0))
+                let name = "\(embedderName) @\(bar)"
+                let began = DispatchTime.now().uptimeNanoseconds
+                let clusters = try await ReviewClusters.build(messages, embedder: embedder, sameQuestion: bar)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+                var pure = 0
+                var clustersOfLabel: [String: Int] = [:]
+                for cluster in clusters {
+                    var votes: [String: Int] = [:]
+                    for message in cluster.messages { votes[labelOf[message.message] ?? "?", default: 0] += 1 }
+                    pure += votes.values.max() ?? 0
+                    for label in votes.keys { clustersOfLabel[label, default: 0] += 1 }
+                }
+                let split = Double(clustersOfLabel.values.reduce(0, +)) / Double(max(1, clustersOfLabel.count))
+                print(
+                    String(
+                        format: "  %-24@ %8.2f s  %6d clusters  purity %.3f  clusters per question %.2f  largest %d", name as NSString, seconds,
+                        clusters.count, Double(pure) / Double(count), split, clusters.first?.messages.count ?? 0))
             }
         }
     }

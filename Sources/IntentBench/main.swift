@@ -65,6 +65,7 @@ case "messages" where arguments.count == 2:
     for _ in 0..<Int(arguments[1])! { print(SpeedBenchmark.sentence(words: 4 + Int(random.next() % 12), random: &random)) }
 default:
     print(
-        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR [KERNEL]] | encode CORPUS [COUNT] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT")
+        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR [KERNEL]] | encode CORPUS [COUNT] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT"
+    )
     exit(64)
 }

@@ -47,7 +47,9 @@ enum ProviderTargets {
         },
         FuzzTarget(name: "coze") { bytes in
             blocking {
-                let coze = CozeChatModel(endpoint: endpoint(bytes), botID: "b", stream: bytes.first.map { $0 & 0x80 != 0 } ?? true, pollInterval: .milliseconds(1), firstPoll: .milliseconds(1))
+                let coze = CozeChatModel(
+                    endpoint: endpoint(bytes), botID: "b", stream: bytes.first.map { $0 & 0x80 != 0 } ?? true, pollInterval: .milliseconds(1),
+                    firstPoll: .milliseconds(1))
                 _ = try? await Deadline.run(.milliseconds(100)) { try await coze.complete(system: "s", user: "u") }
             }
         },

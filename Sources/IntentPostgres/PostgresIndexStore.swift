@@ -13,13 +13,20 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
     public let server: PostgresServer
     public static let channel = "intent_index"
 
-    public init(server: PostgresServer) throws {
+    private init(server: PostgresServer) {
         self.server = server
-        try server.migrate(Self.migrations)
     }
 
-    public convenience init(url: String) throws {
-        try self.init(server: PostgresServer(url: url, timeout: 120))
+    /// The store on `server`, its tables created or migrated.
+    public static func open(server: PostgresServer) async throws -> PostgresIndexStore {
+        try await server.migrate(migrations)
+        return PostgresIndexStore(server: server)
+    }
+
+    /// Connects to the server at `url` and opens the store there; an import's transaction may
+    /// take minutes, so calls wait up to 120 s for the server.
+    public static func open(url: String) async throws -> PostgresIndexStore {
+        try await open(server: PostgresServer.connect(url: url, timeout: .seconds(120)))
     }
 
     static let migrations: [(id: String, sql: [String])] = [
@@ -57,8 +64,8 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
 
     // MARK: The index
 
-    public func load() throws -> StoredIndex? {
-        try server.blocking { client in
+    public func load() async throws -> StoredIndex? {
+        try await server.run { client in
             try await client.withConnection { db in
                 guard let (corpus, version, meta) = try await Self.corpus(db, source: self.server.displayURL),
                     let dimension = meta["dimension"].flatMap(Int.init)
@@ -80,8 +87,8 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func loadCorpus() throws -> (corpus: Corpus, version: StoredVersion)? {
-        try server.blocking { client in
+    public func loadCorpus() async throws -> (corpus: Corpus, version: StoredVersion)? {
+        try await server.run { client in
             try await client.withConnection { db in
                 try await Self.corpus(db, source: self.server.displayURL).map { ($0.0, $0.1) }
             }
@@ -100,9 +107,10 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         let meta = try await meta(db)
         guard let embedderID = meta["embedder_id"] else { return nil }
         var questions: [String: [String]] = [:]
-        for try await (entry, text) in try await db.query("SELECT entry_id, text FROM paraphrases ORDER BY entry_id, position", logger: PostgresServer.quiet)
-            .decode((String, String).self)
-        {
+        for try await (entry, text) in try await db.query(
+            "SELECT entry_id, text FROM paraphrases ORDER BY entry_id, position", logger: PostgresServer.quiet
+        )
+        .decode((String, String).self) {
             questions[entry, default: []].append(text)
         }
         var entries: [FAQEntry] = []
@@ -115,7 +123,9 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
                     threshold: threshold.map(Float.init), handover: handover, location: file.map { SourceLocation(file: $0, line: line ?? 0) }))
         }
         var rules: [KeywordRule] = []
-        for try await definition in try await db.query("SELECT definition FROM rules ORDER BY position", logger: PostgresServer.quiet).decode(String.self) {
+        for try await definition in try await db.query("SELECT definition FROM rules ORDER BY position", logger: PostgresServer.quiet).decode(
+            String.self)
+        {
             if let rule = RuleCoding.decode(definition) { rules.append(rule) }
         }
         let corpus = Corpus(entries: entries, rules: rules, source: "store \(source)")
@@ -123,8 +133,8 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         return (corpus, version, meta)
     }
 
-    public func storedVersion() throws -> StoredVersion? {
-        try server.blocking { client in
+    public func storedVersion() async throws -> StoredVersion? {
+        try await server.run { client in
             try await client.withConnection { db in
                 let meta = try await Self.meta(db)
                 guard let embedderID = meta["embedder_id"], let version = meta["corpus_version"] else { return nil }
@@ -135,36 +145,38 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) throws {
+    public func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) async throws {
         let text = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
-        _ = try server.blocking { client in
-            try await client.query("INSERT INTO import_runs (at, embedder_id, summary) VALUES (\(time), \(embedderID), \(text))", logger: PostgresServer.quiet)
+        _ = try await server.run { client in
+            try await client.query(
+                "INSERT INTO import_runs (at, embedder_id, summary) VALUES (\(time), \(embedderID), \(text))", logger: PostgresServer.quiet)
         }
     }
 
-    public func cachedVectors(embedderID: String, hashes: [String]) throws -> [String: [Float]] {
-        try server.blocking { client in
+    public func cachedVectors(embedderID: String, hashes: [String]) async throws -> [String: [Float]] {
+        try await server.run { client in
             var found: [String: [Float]] = [:]
             for start in stride(from: 0, to: hashes.count, by: 5_000) {
                 let chunk = Array(hashes[start..<min(start + 5_000, hashes.count)])
                 let rows = try await client.query(
-                    "SELECT hash, vector FROM embedding_cache WHERE embedder_id = \(embedderID) AND hash = ANY(\(chunk))", logger: PostgresServer.quiet)
+                    "SELECT hash, vector FROM embedding_cache WHERE embedder_id = \(embedderID) AND hash = ANY(\(chunk))",
+                    logger: PostgresServer.quiet)
                 for try await (hash, blob) in rows.decode((String, ByteBuffer).self) { found[hash] = VectorBlob.decode(Data(blob.readableBytesView)) }
             }
             return found
         }
     }
 
-    public func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) throws {
+    public func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) async throws {
         let rows = vectors.map { [PostgresValue.text(embedderID), .text($0.hash), .bytes(VectorBlob.encode($0.vector))] }
-        try server.transaction { db in
+        try await server.transaction { db in
             try await Self.insert(
                 db, "INSERT INTO embedding_cache (embedder_id, hash, vector) VALUES", rows,
                 suffix: "ON CONFLICT (embedder_id, hash) DO UPDATE SET vector = excluded.vector")
         }
     }
 
-    public func replace(with index: StoredIndex, summary: ImportSummary) throws {
+    public func replace(with index: StoredIndex, summary: ImportSummary) async throws {
         let summaryText = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         var entryRows: [[PostgresValue]] = []
         var paraphraseRows: [[PostgresValue]] = []
@@ -192,12 +204,13 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         let version = index.corpus.version
         let embedderID = index.embedderID
         let importedAt = index.importedAt
-        try server.transaction { db in
+        try await server.transaction { db in
             // One import at a time, whichever replica or command runs it.
             try await db.query("SELECT pg_advisory_xact_lock(726354)", logger: PostgresServer.quiet)
             let meta = try await Self.meta(db)
             try await db.query(
-                "INSERT INTO import_runs (at, embedder_id, summary) VALUES (\(importedAt), \(embedderID), \(summaryText))", logger: PostgresServer.quiet)
+                "INSERT INTO import_runs (at, embedder_id, summary) VALUES (\(importedAt), \(embedderID), \(summaryText))",
+                logger: PostgresServer.quiet)
             guard meta["corpus_version"] != version || meta["embedder_id"] != embedderID else { return }
             for table in ["paraphrases", "entries", "rules", "meta"] {
                 try await db.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table)"), logger: PostgresServer.quiet)
@@ -213,17 +226,20 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
 
     // MARK: Statistics
 
-    public func loadStatistics(recentLimit: Int) throws -> MatchStatistics? {
-        try server.blocking { client in
+    public func loadStatistics(recentLimit: Int) async throws -> MatchStatistics? {
+        try await server.run { client in
             try await client.withConnection { db in
                 var since: Double?
-                for try await value in try await db.query("SELECT value FROM stat_info WHERE key = 'since'", logger: PostgresServer.quiet).decode(String.self) {
+                for try await value in try await db.query("SELECT value FROM stat_info WHERE key = 'since'", logger: PostgresServer.quiet).decode(
+                    String.self)
+                {
                     since = Double(value)
                 }
                 guard let since else { return nil }
                 var counts: [StatisticsBatch.Counter: Int] = [:]
-                for try await (kind, key, count) in try await db.query("SELECT kind, key, count FROM stat_counts", logger: PostgresServer.quiet).decode(
-                    (String, String, Int).self)
+                for try await (kind, key, count) in try await db.query("SELECT kind, key, count FROM stat_counts", logger: PostgresServer.quiet)
+                    .decode(
+                        (String, String, Int).self)
                 {
                     if let kind = StatisticsBatch.Kind(rawValue: kind) { counts[StatisticsBatch.Counter(kind, key)] = count }
                 }
@@ -246,7 +262,7 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func append(_ batch: StatisticsBatch, recentLimit: Int) throws {
+    public func append(_ batch: StatisticsBatch, recentLimit: Int) async throws {
         guard !batch.isEmpty else { return }
         let encoder = JSONEncoder()
         let since = "\((batch.firstAt ?? Date()).timeIntervalSince1970)"
@@ -258,7 +274,7 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
             ]
         }
         let statuses = Set(batch.recent.map(\.status.rawValue))
-        try server.transaction { db in
+        try await server.transaction { db in
             try await db.query("INSERT INTO stat_info (key, value) VALUES ('since', \(since)) ON CONFLICT DO NOTHING", logger: PostgresServer.quiet)
             try await Self.insert(
                 db, "INSERT INTO stat_counts (kind, key, count) VALUES", counts,

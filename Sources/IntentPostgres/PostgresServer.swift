@@ -4,8 +4,8 @@ import Logging
 import PostgresNIO
 
 /// A PostgreSQL server shared by several replicas: a `postgres://user[:password]@host[:port]/db`
-/// URL, a pool of connections (postgres-nio's `PostgresClient`), and a blocking bridge for the
-/// store protocols, whose methods run on `BlockingIO` threads, never on Swift concurrency's.
+/// URL and a pool of connections (postgres-nio's `PostgresClient`), used directly by the async
+/// store methods: the queries run on the client's event loops, never on a blocked thread.
 ///
 /// The password comes from the URL, else `PGPASSWORD`; it is never logged nor part of an error.
 public final class PostgresServer: Sendable {
@@ -13,15 +13,29 @@ public final class PostgresServer: Sendable {
     /// The URL without its password, for logs and errors.
     public let displayURL: String
     private let runner: Task<Void, Never>
-    /// The pool and every query run here (see `DedicatedExecutor`). Lives as long as the process:
-    /// servers are opened once per URL.
-    private let executor = DedicatedExecutor(name: "postgres")
+    /// The pool, every query and every deadline run here (see `DedicatedExecutor`). Lives as
+    /// long as the server.
+    private let executor: DedicatedExecutor
 
-    /// The longest one blocking call waits (a connection included): a server that is down or
+    /// The longest one call waits (a connection included): a server that is down or
     /// unreachable is an error after this, never a hang (the pool itself retries forever).
-    public let timeout: Double
+    public let timeout: Duration
 
-    public init(url: String, timeout: Double = 10, logger: Logger? = nil) throws {
+    /// Connects, and fails within 5 s when the server cannot be reached, whatever `timeout` is.
+    public static func connect(url: String, timeout: Duration = .seconds(10), logger: Logger? = nil) async throws -> PostgresServer {
+        let server = try PostgresServer(url: url, timeout: timeout, logger: logger)
+        do {
+            _ = try await Deadline.run(.seconds(5), on: server.executor) { [client = server.client] in
+                try await client.query("SELECT 1", logger: Self.quiet)
+            }
+        } catch {
+            server.runner.cancel()
+            throw PostgresUnavailable(url: server.displayURL, seconds: 5)
+        }
+        return server
+    }
+
+    private init(url: String, timeout: Duration, logger: Logger?) throws {
         self.timeout = timeout
         // The pool logs every failed connection attempt; the caller hears about the outage once.
         var logger = logger ?? Logger(label: "intent-service.postgres")
@@ -35,24 +49,9 @@ public final class PostgresServer: Sendable {
         displayURL = parsed.display
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
+        let executor = DedicatedExecutor(name: "postgres")
+        self.executor = executor
         runner = Task(executorPreference: executor) { await client.run() }
-        try ping()
-    }
-
-    /// Fails within 5 s when the server cannot be reached, whatever the operations' timeout.
-    private func ping() throws {
-        let result = Locked<Bool>(false)
-        let done = DispatchSemaphore(value: 0)
-        let client = self.client
-        let task = Task(executorPreference: executor) {
-            if (try? await client.query("SELECT 1", logger: Self.quiet)) != nil { result.withLock { $0 = true } }
-            done.signal()
-        }
-        guard done.wait(timeout: .now() + 5) == .success, result.current else {
-            task.cancel()
-            runner.cancel()
-            throw PostgresUnavailable(url: displayURL, seconds: 5)
-        }
     }
 
     deinit {
@@ -60,23 +59,15 @@ public final class PostgresServer: Sendable {
         executor.stop()
     }
 
-    /// Runs `body` against the pool and waits for it. Call only from a thread that may block
-    /// (`BlockingIO`), never from Swift concurrency's cooperative threads.
-    public func blocking<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) throws -> T {
-        let result = Locked<Result<T, Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
+    /// Runs `body` against the pool; after `timeout` the caller gets `PostgresUnavailable` and
+    /// `body` is cancelled.
+    public func run<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = self.client
-        let task = Task(executorPreference: executor) {
-            let outcome: Result<T, Error>
-            do { outcome = .success(try await body(client)) } catch { outcome = .failure(error) }
-            result.withLock { $0 = outcome }
-            done.signal()
+        do {
+            return try await Deadline.run(timeout, on: executor) { try await body(client) }
+        } catch is Deadline.Exceeded {
+            throw PostgresUnavailable(url: displayURL, seconds: Double(timeout.components.seconds))
         }
-        guard done.wait(timeout: .now() + timeout) == .success else {
-            task.cancel()
-            throw PostgresUnavailable(url: displayURL, seconds: timeout)
-        }
-        return try result.current!.get()
     }
 
     /// Every `NOTIFY` on `channel`, for as long as the stream is consumed: one pooled connection
@@ -104,31 +95,21 @@ public final class PostgresServer: Sendable {
     }
 
     /// Runs one statement outside a transaction (`CREATE DATABASE` cannot run in one).
-    public func execute(_ sql: String) throws {
-        _ = try blocking { client in try await client.query(PostgresQuery(unsafeSQL: sql), logger: Self.quiet) }
+    public func execute(_ sql: String) async throws {
+        _ = try await run { client in try await client.query(PostgresQuery(unsafeSQL: sql), logger: Self.quiet) }
     }
 
-    /// Runs `body` in one transaction (BEGIN … COMMIT, rolled back when it throws).
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
-        try blocking { client in
-            try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: Self.quiet)
-                do {
-                    let value = try await body(connection)
-                    try await connection.query("COMMIT", logger: Self.quiet)
-                    return value
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: Self.quiet)
-                    throw error
-                }
-            }
+    /// Runs `body` in one transaction (committed when it returns, rolled back when it throws).
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await run { client in
+            try await client.withTransaction(logger: Self.quiet) { connection in try await body(connection) }
         }
     }
 
     /// Applies `migrations` in order, each once, recorded in `schema_migrations`; several replicas
     /// starting at once serialise on an advisory lock, so each migration runs exactly once.
-    public func migrate(_ migrations: [(id: String, sql: [String])]) throws {
-        try transaction { connection in
+    public func migrate(_ migrations: [(id: String, sql: [String])]) async throws {
+        try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(726353)", logger: Self.quiet)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",

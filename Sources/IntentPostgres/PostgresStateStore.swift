@@ -21,14 +21,20 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
     /// How long a claimed outbox item is another replica's (default 30 s).
     public let leaseSeconds: Double
 
-    public init(server: PostgresServer, leaseSeconds: Double = 30) throws {
+    private init(server: PostgresServer, leaseSeconds: Double) {
         self.server = server
         self.leaseSeconds = leaseSeconds
-        try server.migrate(Self.migrations)
     }
 
-    public convenience init(url: String, leaseSeconds: Double = 30) throws {
-        try self.init(server: PostgresServer(url: url), leaseSeconds: leaseSeconds)
+    /// The store on `server`, its tables created or migrated.
+    public static func open(server: PostgresServer, leaseSeconds: Double = 30) async throws -> PostgresStateStore {
+        try await server.migrate(migrations)
+        return PostgresStateStore(server: server, leaseSeconds: leaseSeconds)
+    }
+
+    /// Connects to the server at `url` (see `PostgresServer.connect`) and opens the store there.
+    public static func open(url: String, leaseSeconds: Double = 30) async throws -> PostgresStateStore {
+        try await open(server: PostgresServer.connect(url: url), leaseSeconds: leaseSeconds)
     }
 
     static let migrations: [(id: String, sql: [String])] = [
@@ -76,9 +82,9 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
 
     // MARK: Receiving
 
-    public func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) throws -> [InboundMessage] {
+    public func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) async throws -> [InboundMessage] {
         let received = at.timeIntervalSince1970
-        return try server.transaction { db in
+        return try await server.transaction { db in
             var fresh: [InboundMessage] = []
             for m in messages {
                 let rows = try await db.query(
@@ -111,15 +117,17 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func unprocessed(limit: Int) throws -> [InboundMessage] {
-        try server.blocking { client in
+    public func unprocessed(limit: Int) async throws -> [InboundMessage] {
+        try await server.run { client in
             let rows = try await client.query(
                 """
                 SELECT id, customer, customer_name, phone_number_id, type, text, sent_at FROM inbound
                 WHERE processed_at IS NULL ORDER BY received_at, seq LIMIT \(limit)
                 """, logger: PostgresServer.quiet)
             var messages: [InboundMessage] = []
-            for try await (id, customer, name, phone, type, text, sentAt) in rows.decode((String, String, String?, String, String, String?, Double).self) {
+            for try await (id, customer, name, phone, type, text, sentAt) in rows.decode(
+                (String, String, String?, String, String, String?, Double).self)
+            {
                 messages.append(
                     InboundMessage(
                         id: id, customer: customer, customerName: name, phoneNumberID: phone, type: type, text: text,
@@ -131,50 +139,33 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
 
     // MARK: Deciding
 
-    public func process(_ message: InboundMessage, at: Date, plan: (Conversation?) -> ConversationPlan) throws -> Bool {
-        // Read the conversation, decide, write, all under the customer's lock. `blocking` returns
-        // only when its work is done, so the plan cannot outlive this call.
+    public func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
+        // Read the conversation, decide, write, all in one transaction under the customer's lock.
         let now = at.timeIntervalSince1970
-        return try withoutActuallyEscaping(plan) { plan in
-            // The task holding the box may outlive this call by a moment: it must not hold `plan`.
-            let box = PlanBox(plan)
-            defer { box.plan = nil }
-            return try server.blocking { client in
-            try await client.withConnection { db in
-                try await db.query("BEGIN", logger: PostgresServer.quiet)
-                do {
-                    try await db.query("SELECT pg_advisory_xact_lock(hashtext(\(message.customer)))", logger: PostgresServer.quiet)
-                    let claimed = try await db.query(
-                        "UPDATE inbound SET processed_at = \(now) WHERE id = \(message.id) AND processed_at IS NULL RETURNING id",
-                        logger: PostgresServer.quiet)
-                    guard try await Self.count(claimed) > 0 else {
-                        try await db.query("ROLLBACK", logger: PostgresServer.quiet)
-                        return false
-                    }
-                    let conversation = try await Self.conversation(db, customer: message.customer)
-                    guard let decided = box.plan?(conversation) else { throw CancellationError() }
-                    try await Self.write(decided, for: message, now: now, db)
-                    try await db.query("COMMIT", logger: PostgresServer.quiet)
-                    return true
-                } catch {
-                    _ = try? await db.query("ROLLBACK", logger: PostgresServer.quiet)
-                    throw error
-                }
-            }
-            }
+        return try await server.transaction { db in
+            try await db.query("SELECT pg_advisory_xact_lock(hashtext(\(message.customer)))", logger: PostgresServer.quiet)
+            let claimed = try await db.query(
+                "UPDATE inbound SET processed_at = \(now) WHERE id = \(message.id) AND processed_at IS NULL RETURNING id",
+                logger: PostgresServer.quiet)
+            // Already processed (a redelivery, another replica): nothing was written, the commit is empty.
+            guard try await Self.count(claimed) > 0 else { return false }
+            let decided = plan(try await Self.conversation(db, customer: message.customer))
+            try await Self.write(decided, for: message, now: now, db)
+            return true
         }
     }
 
     private static func write(_ decided: ConversationPlan, for message: InboundMessage, now: Double, _ db: PostgresConnection) async throws {
-        let c = decided.conversation
-        try await db.query(
-            """
-            INSERT INTO conversations (customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day)
-            VALUES (\(c.customer), \(c.name), \(c.firstInboundAt.timeIntervalSince1970), \(c.lastInboundAt.timeIntervalSince1970),
-                \(c.mutedUntil?.timeIntervalSince1970), \(c.lastAwayDay))
-            ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
-                muted_until = excluded.muted_until, last_away_day = excluded.last_away_day
-            """, logger: PostgresServer.quiet)
+        if let c = decided.conversation {
+            try await db.query(
+                """
+                INSERT INTO conversations (customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day)
+                VALUES (\(c.customer), \(c.name), \(c.firstInboundAt.timeIntervalSince1970), \(c.lastInboundAt.timeIntervalSince1970),
+                    \(c.mutedUntil?.timeIntervalSince1970), \(c.lastAwayDay))
+                ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
+                    muted_until = excluded.muted_until, last_away_day = excluded.last_away_day
+                """, logger: PostgresServer.quiet)
+        }
         for reply in decided.replies {
             try await db.query(
                 """
@@ -216,10 +207,10 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         SELECT DISTINCT ON (customer) id, next_at, lease_until FROM outbox WHERE state = 'pending' ORDER BY customer, id
         """
 
-    public func dueOutbox(now: Date, limit: Int) throws -> [OutboxItem] {
+    public func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem] {
         let t = now.timeIntervalSince1970
         let until = t + leaseSeconds
-        return try server.transaction { db in
+        return try await server.transaction { db in
             let rows = try await db.query(
                 """
                 SELECT o.id, o.customer, o.phone_number_id, o.kind, o.body, o.context, o.attempts, o.created_at FROM outbox o
@@ -243,8 +234,8 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func nextOutboxDue() throws -> Date? {
-        try server.blocking { client in
+    public func nextOutboxDue() async throws -> Date? {
+        try await server.run { client in
             let rows = try await client.query(
                 PostgresQuery(unsafeSQL: "SELECT MIN(GREATEST(next_at, COALESCE(lease_until, 0))) FROM (\(Self.headsSQL)) heads"),
                 logger: PostgresServer.quiet)
@@ -253,9 +244,9 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func markSent(_ item: Int64, channelMessageID: String?, at: Date) throws {
+    public func markSent(_ item: Int64, channelMessageID: String?, at: Date) async throws {
         let t = at.timeIntervalSince1970
-        try server.transaction { db in
+        try await server.transaction { db in
             let updated = try await db.query(
                 """
                 UPDATE outbox SET state = 'sent', sent_at = \(t), channel_message_id = \(channelMessageID), lease_until = NULL
@@ -278,9 +269,9 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func retryLater(_ item: Int64, at: Date, error: String) throws {
+    public func retryLater(_ item: Int64, at: Date, error: String) async throws {
         let t = at.timeIntervalSince1970
-        _ = try server.blocking { client in
+        _ = try await server.run { client in
             try await client.query(
                 """
                 UPDATE outbox SET attempts = attempts + 1, next_at = \(t), last_error = \(error), lease_until = NULL
@@ -289,9 +280,9 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func markFailed(_ item: Int64, at: Date, error: String) throws {
+    public func markFailed(_ item: Int64, at: Date, error: String) async throws {
         let t = at.timeIntervalSince1970
-        try server.transaction { db in
+        try await server.transaction { db in
             let updated = try await db.query(
                 """
                 UPDATE outbox SET state = 'failed', attempts = attempts + 1, sent_at = \(t), last_error = \(error), lease_until = NULL
@@ -305,12 +296,12 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
 
     // MARK: Conversations, statistics, privacy
 
-    public func conversation(customer: String) throws -> Conversation? {
-        try server.blocking { client in try await client.withConnection { try await Self.conversation($0, customer: customer) } }
+    public func conversation(customer: String) async throws -> Conversation? {
+        try await server.run { client in try await client.withConnection { try await Self.conversation($0, customer: customer) } }
     }
 
-    public func recentConversations(limit: Int) throws -> [Conversation] {
-        try server.blocking { client in
+    public func recentConversations(limit: Int) async throws -> [Conversation] {
+        try await server.run { client in
             try await Self.conversations(
                 client.query(
                     """
@@ -320,15 +311,16 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func unmute(customer: String) throws -> Bool {
-        try server.blocking { client in
+    public func unmute(customer: String) async throws -> Bool {
+        try await server.run { client in
             try await Self.count(
-                client.query("UPDATE conversations SET muted_until = NULL WHERE customer = \(customer) RETURNING customer", logger: PostgresServer.quiet)) > 0
+                client.query(
+                    "UPDATE conversations SET muted_until = NULL WHERE customer = \(customer) RETURNING customer", logger: PostgresServer.quiet)) > 0
         }
     }
 
-    public func statistics() throws -> ChannelStatistics {
-        try server.blocking { client in
+    public func statistics() async throws -> ChannelStatistics {
+        try await server.run { client in
             var figures = ChannelStatistics()
             var counts: [String: Int] = [:]
             for try await (name, count) in try await client.query("SELECT name, count FROM counters", logger: PostgresServer.quiet).decode(
@@ -361,8 +353,8 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func purge(customer: String) throws -> Int {
-        try server.transaction { db in
+    public func purge(customer: String) async throws -> Int {
+        try await server.transaction { db in
             var deleted = try await Self.count(
                 db.query(
                     """
@@ -378,9 +370,9 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func purge(before date: Date) throws -> Int {
+    public func purge(before date: Date) async throws -> Int {
         let t = date.timeIntervalSince1970
-        return try server.transaction { db in
+        return try await server.transaction { db in
             var deleted = 0
             let deletions: [PostgresQuery] = [
                 "DELETE FROM inbound WHERE received_at < \(t) AND processed_at IS NOT NULL RETURNING 1",
@@ -399,12 +391,14 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
 
     // MARK: Corpus edits
 
-    public func edits() throws -> [CorpusEdit] {
-        try server.blocking { client in
+    public func edits() async throws -> [CorpusEdit] {
+        try await server.run { client in
             let rows = try await client.query(
                 "SELECT number, kind, entry, questions, answer, made_by, made_at FROM corpus_edits ORDER BY number", logger: PostgresServer.quiet)
             var edits: [CorpusEdit] = []
-            for try await (number, kind, entry, questions, answer, by, at) in rows.decode((Int, String, String?, String, String?, String, Double).self) {
+            for try await (number, kind, entry, questions, answer, by, at) in rows.decode(
+                (Int, String, String?, String, String?, String, Double).self)
+            {
                 edits.append(
                     CorpusEdit(
                         number: number, kind: CorpusEdit.Kind(rawValue: kind) ?? .outOfScope, entry: entry,
@@ -415,9 +409,9 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func append(_ edit: CorpusEdit) throws -> CorpusEdit {
+    public func append(_ edit: CorpusEdit) async throws -> CorpusEdit {
         let questions = String(decoding: try JSONEncoder().encode(edit.questions), as: UTF8.self)
-        return try server.blocking { client in
+        return try await server.run { client in
             let rows = try await client.query(
                 """
                 INSERT INTO corpus_edits (kind, entry, questions, answer, made_by, made_at)
@@ -453,11 +447,4 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         for try await _ in rows { n += 1 }
         return n
     }
-}
-
-/// The plan of one `process` call, handed to the query task that the call waits for and
-/// emptied before the call returns (see there).
-final class PlanBox: @unchecked Sendable {
-    var plan: ((Conversation?) -> ConversationPlan)?
-    init(_ plan: @escaping (Conversation?) -> ConversationPlan) { self.plan = plan }
 }

@@ -34,7 +34,9 @@ struct APIErrorMiddleware: RouterMiddleware {
     /// Paths that exist, with the methods they allow: a known path with another method is a 405.
     let allowedMethods: [String: [HTTPRequest.Method]]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         do {

@@ -1,15 +1,13 @@
 import Hummingbird
 import IntentCore
 
-/// `POST /admin/reload`, behind a bearer token. Registered only when a token is
-/// configured: without one, admin routes do not exist (404).
+/// `POST /admin/reload`. Registered only when an admin token is configured (without one,
+/// admin routes do not exist: 404), on a group guarded by `RequireRole(.admin)`.
 struct AdminRoutes {
-    let token: String
     let reloader: CorpusReloader
 
-    func register(on router: Router<IntentRequestContext>) {
-        router.post("/admin/reload") { request, _ in
-            try authorize(request)
+    func register(on group: some RouterMethods<IntentRequestContext>) {
+        group.post("/admin/reload") { _, _ in
             do {
                 let service = try await reloader.reload()
                 return try JSONResponse.make(
@@ -21,10 +19,6 @@ struct AdminRoutes {
                     issues: error.issues.map(\.description))
             }
         }
-    }
-
-    private func authorize(_ request: Request) throws {
-        try BearerToken(token: token, name: "the admin token").authorize(request)
     }
 }
 

@@ -5,7 +5,9 @@ extension IntentServerApp {
     /// The matcher's answer to a channel's customer, decided exactly as `/match` decides (LLM
     /// settling included) and counted in the same statistics and metrics. Waits while the
     /// corpus is loading.
-    public func channelAnswer(to text: String, from customer: String? = nil) async -> BotAnswer {
+    /// A message longer than `max_message_chars` is decided (and kept for review) on its start.
+    public func channelAnswer(to message: String, from customer: String? = nil) async -> BotAnswer {
+        let text = settings.limits.truncated(message)
         var service = holder.service
         while service == nil, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(200))

@@ -12,9 +12,9 @@ struct ConsoleRoutes {
     let holder: ServiceHolder
     let stats: StatsRecorder
     let channel: WhatsAppChannel?
-    let token: BearerToken?
 
-    func register(on router: Router<IntentRequestContext>) {
+    /// The page on `router`; its data on `api`, guarded by `RequireRole(.console)`.
+    func register(on router: some RouterMethods<IntentRequestContext>, api: some RouterMethods<IntentRequestContext>) {
         router.get("/console") { _, _ in
             var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
             // Nothing from elsewhere: no CDN, no inline script from anyone but this page.
@@ -23,8 +23,7 @@ struct ConsoleRoutes {
             headers[.cacheControl] = "no-store"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: ConsolePage.html)))
         }
-        router.get("/v1/conversations") { request, _ in
-            try authorize(request)
+        api.get("/v1/conversations") { request, _ in
             let raw = request.uri.queryParameters.get("limit")
             let limit = raw.map { Int($0) ?? -1 } ?? 50
             guard (1...500).contains(limit) else {
@@ -35,8 +34,7 @@ struct ConsoleRoutes {
             let conversations = try await channel.recentConversations(limit: limit).map { ConversationList.Item($0, now: now) }
             return try JSONResponse.make(ConversationList(enabled: true, conversations: conversations))
         }
-        router.post("/v1/conversations/:customer/unmute") { request, context in
-            try authorize(request)
+        api.post("/v1/conversations/:customer/unmute") { _, context in
             let customer = context.parameters.get("customer") ?? ""
             guard let channel else { throw APIError(.notFound, "no_channel", "the WhatsApp channel is not configured") }
             guard try await channel.unmute(customer: customer) else {
@@ -44,14 +42,6 @@ struct ConsoleRoutes {
             }
             return try JSONResponse.make(["status": "bot", "customer": customer])
         }
-    }
-
-    private func authorize(_ request: Request) throws {
-        guard let token else {
-            throw APIError(
-                .forbidden, "no_console_token", "set INTENT_CONSOLE_TOKEN (or INTENT_ADMIN_TOKEN) to use the console: it shows customers' messages")
-        }
-        try token.authorize(request)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import IntentChannels
 import IntentCore
 
 /// Applies the console's corpus edits: each is validated against the corpus in service (as
@@ -9,11 +10,12 @@ import IntentCore
 /// so an edit is always validated against the corpus that includes every edit before it.
 public actor CorpusEditor {
     /// Opens the edit store; without `creating`, nil while none exists (nothing was edited).
-    public typealias OpenStore = @Sendable (_ creating: Bool) throws -> (any CorpusEditStore)?
+    public typealias OpenStore = @Sendable (_ creating: Bool) async throws -> (any CorpusEditStore)?
 
     private let open: OpenStore
     private let holder: ServiceHolder
     private let reloader: CorpusReloader
+    private let health: StoreHealth?
     private var tail: Task<Applied, Error>?
 
     public struct Applied: Sendable {
@@ -21,10 +23,11 @@ public actor CorpusEditor {
         public var service: MatchService
     }
 
-    public init(open: @escaping OpenStore, holder: ServiceHolder, reloader: CorpusReloader) {
+    package init(open: @escaping OpenStore, holder: ServiceHolder, reloader: CorpusReloader, health: StoreHealth? = nil) {
         self.open = open
         self.holder = holder
         self.reloader = reloader
+        self.health = health
     }
 
     public func apply(_ edit: CorpusEdit) async throws -> Applied {
@@ -38,8 +41,7 @@ public actor CorpusEditor {
     }
 
     public func history() async throws -> [CorpusEdit] {
-        let open = self.open
-        return try await BlockingIO.run { try open(false)?.edits() ?? [] }
+        try await open(false)?.edits() ?? []
     }
 
     /// The messages' normalised texts that an edit already took care of, read afresh: on a
@@ -58,10 +60,25 @@ public actor CorpusEditor {
         } catch {
             throw APIError(error.conflicts ? .conflict : .badRequest, error.conflicts ? "edit_conflict" : "invalid_edit", error.description)
         }
+        if let problem = health?.problem, health?.refusesWork == true {
+            throw APIError(.serviceUnavailable, "store_unavailable", "\(problem.reason); the edit was not stored")
+        }
         let open = self.open
-        let stored = try await BlockingIO.run { () throws -> CorpusEdit in
-            guard let store = try open(true) else { throw APIError(.serviceUnavailable, "no_state_store", "no state store to keep the edit in") }
-            return try store.append(valid)
+        let stored: CorpusEdit
+        do {
+            guard let store = try await open(true) else {
+                throw APIError(.serviceUnavailable, "no_state_store", "no state store to keep the edit in")
+            }
+            stored = try await store.append(valid)
+            health?.succeeded()
+        } catch let error as APIError {
+            throw error
+        } catch {
+            // Nothing was stored (the append is one transaction): the client may send it again.
+            health?.failed("storing a console edit", error: error)
+            throw APIError(
+                .serviceUnavailable, "store_unavailable",
+                "the state store cannot be written, so the edit was not stored; retry when /readyz reports the store ok")
         }
         do {
             return Applied(edit: stored, service: try await reloader.reload())

@@ -13,16 +13,12 @@ struct CorpusRoutes {
     let holder: ServiceHolder
     let stats: StatsRecorder
     let editor: CorpusEditor
-    let token: BearerToken?
     /// The lint of one corpus version: nil findings while running.
     let lint = Locked<(version: String, state: LintState)?>(nil)
 
-    func register(on router: Router<IntentRequestContext>) {
-        router.get("/v1/corpus") { request, _ in
-            guard let token else {
-                throw APIError(.forbidden, "no_console_token", "set INTENT_CONSOLE_TOKEN (or INTENT_ADMIN_TOKEN) to read the corpus here")
-            }
-            try token.authorize(request)
+    /// `group` is guarded by `RequireRole(.console)`.
+    func register(on group: some RouterMethods<IntentRequestContext>) {
+        group.get("/v1/corpus") { _, _ in
             guard let service = holder.service else {
                 throw APIError(.serviceUnavailable, "not_ready", "the corpus is still loading; retry shortly")
             }

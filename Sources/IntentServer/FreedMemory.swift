@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Keeps memory that loads free from staying resident.
@@ -21,10 +21,10 @@ enum FreedMemory {
 
     private static func symbol<T>(_ name: String, as type: T.Type) -> T? {
         #if canImport(Glibc)
-            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
-            return unsafeBitCast(symbol, to: type)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+        return unsafeBitCast(symbol, to: type)
         #else
-            return nil
+        return nil
         #endif
     }
 

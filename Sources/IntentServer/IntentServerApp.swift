@@ -32,6 +32,8 @@ public struct IntentServerApp: Sendable {
     /// The console's corpus edits: validated, stored, served by a reload.
     public let editor: CorpusEditor
     public let logger: Logger
+    /// Whether the state store (edits, conversations, outbox) takes writes: `/readyz` says.
+    package let storeHealth: StoreHealth
     /// The WhatsApp channel, when configured: its webhook routes, `/readyz` and `/v1/stats` sections.
     public var channel: WhatsAppChannel?
 
@@ -49,42 +51,43 @@ public struct IntentServerApp: Sendable {
         metrics = ServiceMetrics()
         self.stats = stats
         reloader = CorpusReloader(holder: holder, metrics: metrics, logger: logger, load: load)
-        editor = CorpusEditor(open: edits, holder: holder, reloader: reloader)
+        storeHealth = StoreHealth(logger: logger)
+        editor = CorpusEditor(open: edits, holder: holder, reloader: reloader, health: storeHealth)
         FreedMemory.mapLargeBlocksSeparately()
     }
 
     static let allowedMethods: [String: [HTTPRequest.Method]] = [
         "/match": [.post], "/match/batch": [.post], "/healthz": [.get, .head], "/readyz": [.get, .head],
         "/metrics": [.get, .head], "/v1/stats": [.get, .head], "/admin/reload": [.post],
-        "/webhooks/whatsapp": [.get, .post], "/console": [.get], "/v1/conversations": [.get], "/v1/review": [.get],
-        "/v1/entries": [.post], "/v1/edits": [.get], "/v1/corpus": [.get],
+        "/webhooks/whatsapp": [.get, .head, .post], "/console": [.get, .head], "/v1/conversations": [.get, .head],
+        "/v1/review": [.get, .head], "/v1/entries": [.post], "/v1/edits": [.get, .head], "/v1/corpus": [.get, .head],
+        "/": [.get, .head],
     ]
 
     public func router() -> Router<IntentRequestContext> {
-        let router = Router(context: IntentRequestContext.self)
+        // Load balancers probe with HEAD: every GET route answers it (headers, no body).
+        let router = Router(context: IntentRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestObserverMiddleware(metrics: metrics))
         var allowed = Self.allowedMethods
-        if settings.adminToken == nil { allowed["/admin/reload"] = nil }
+        if (settings.adminToken ?? "").isEmpty { allowed["/admin/reload"] = nil }
         if channel == nil { allowed["/webhooks/whatsapp"] = nil }
         router.add(middleware: APIErrorMiddleware(allowedMethods: allowed))
         let reader = JSONBodyReader(limits: settings.limits)
         MatchRoutes(holder: holder, reader: reader, stats: stats, metrics: metrics).register(on: router)
-        OperationsRoutes(holder: holder, metrics: metrics, channel: channel, stats: stats).register(on: router)
-        let readers = [settings.statsToken, settings.consoleToken, settings.adminToken].compactMap { $0 }.filter { !$0.isEmpty }
-        StatsRoutes(
-            holder: holder, stats: stats, channel: channel,
-            token: readers.isEmpty ? nil : BearerToken(tokens: readers, name: "the stats, console or admin token")
-        )
-        .register(on: router)
-        let operators = BearerToken(
-            roles: [(settings.consoleToken ?? "", "console token"), (settings.adminToken ?? "", "admin token")], name: "the console or admin token")
-        let operatorToken = operators.isEmpty ? nil : operators
-        ConsoleRoutes(holder: holder, stats: stats, channel: channel, token: operatorToken).register(on: router)
-        ReviewRoutes(holder: holder, stats: stats, editor: editor, reader: reader, token: operatorToken).register(on: router)
-        CorpusRoutes(holder: holder, stats: stats, editor: editor, token: operatorToken).register(on: router)
+        OperationsRoutes(holder: holder, metrics: metrics, channel: channel, stats: stats, storeHealth: storeHealth).register(on: router)
         if let channel { WhatsAppRoutes(channel: channel, limits: settings.limits).register(on: router) }
-        if let token = settings.adminToken, !token.isEmpty {
-            AdminRoutes(token: token, reloader: reloader).register(on: router)
+
+        // The routes behind tokens, one group per role; the handlers see the role in the context.
+        let tokens = Tokens(stats: settings.statsToken, console: settings.consoleToken, admin: settings.adminToken)
+        let statsReaders = router.group().add(middleware: RequireRole(minimum: .stats, tokens: tokens, unconfigured: .open))
+        StatsRoutes(holder: holder, stats: stats, channel: channel).register(on: statsReaders)
+        let console = router.group().add(middleware: RequireRole(minimum: .console, tokens: tokens, unconfigured: .refuse(.noConsoleToken)))
+        ConsoleRoutes(holder: holder, stats: stats, channel: channel).register(on: router, api: console)
+        ReviewRoutes(holder: holder, stats: stats, editor: editor, reader: reader).register(on: console)
+        CorpusRoutes(holder: holder, stats: stats, editor: editor).register(on: console)
+        if tokens.grant(.admin) {
+            let admin = router.group().add(middleware: RequireRole(minimum: .admin, tokens: tokens, unconfigured: .refuse(.noConsoleToken)))
+            AdminRoutes(reloader: reloader).register(on: admin)
         }
         return router
     }

@@ -81,10 +81,12 @@ package struct JSONBodyReader {
         guard !message.allSatisfy(\.isWhitespace) else {
             throw APIError(.badRequest, "empty_message", "'\(field)' must contain text, not only whitespace")
         }
-        guard message.count <= limits.maxMessageCharacters else {
+        // Scalars as well as characters: one "a" with 20,000 combining marks is one character.
+        let length = limits.length(of: message)
+        guard length <= limits.maxMessageCharacters else {
             throw APIError(
                 .badRequest, "message_too_long",
-                "'\(field)' has \(message.count) characters; the limit is \(limits.maxMessageCharacters)")
+                "'\(field)' has \(length) characters (Unicode scalars); the limit is \(limits.maxMessageCharacters)")
         }
     }
 

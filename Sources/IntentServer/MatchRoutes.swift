@@ -42,10 +42,10 @@ struct MatchRoutes {
             return JSONResponse.make(
                 bytes: MatchResponseJSON.bytes(
                     BatchMatchResponse(
-                    results: decisions.map {
-                        MatchResponse(decision: $0, requestID: context.requestID, latencyMilliseconds: latency)
-                    },
-                    requestID: context.requestID, latencyMilliseconds: latency)))
+                        results: decisions.map {
+                            MatchResponse(decision: $0, requestID: context.requestID, latencyMilliseconds: latency)
+                        },
+                        requestID: context.requestID, latencyMilliseconds: latency)))
         }
     }
 

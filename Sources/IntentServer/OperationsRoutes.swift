@@ -2,14 +2,19 @@ import Hummingbird
 import IntentChannels
 import IntentCore
 
-/// `GET /healthz` (alive), `GET /readyz` (a corpus is in service) and `GET /metrics`.
+/// `GET /healthz` (alive), `GET /readyz` (a corpus is in service) and `GET /metrics`; `GET /`
+/// sends a browser to the console.
 struct OperationsRoutes {
     let holder: ServiceHolder
     let metrics: ServiceMetrics
     let channel: WhatsAppChannel?
     let stats: StatsRecorder
+    let storeHealth: StoreHealth
 
     func register(on router: Router<IntentRequestContext>) {
+        router.get("/") { _, _ in
+            Response(status: .seeOther, headers: [.location: "/console"])
+        }
         router.get("/healthz") { _, _ in
             try JSONResponse.make(["status": "ok"])
         }
@@ -20,6 +25,9 @@ struct OperationsRoutes {
             var ready = ReadyResponse(service: service)
             ready.whatsapp = ChannelReadiness(channel)
             ready.storeProblem = stats.storeProblem
+            // The state store is the channel's when there is one (it reports its loops' writes).
+            ready.stateStore = (channel?.storeHealth ?? storeHealth).problem
+            if ready.stateStore != nil { ready.status = "degraded" }
             return try JSONResponse.make(ready)
         }
         router.get("/metrics") { _, _ in
@@ -44,6 +52,8 @@ struct ReadyResponse: Encodable {
     var whatsapp: ChannelReadiness?
     /// Set while statistics cannot be written to the store (they are kept, bounded, and retried).
     var storeProblem: String?
+    /// Set while the state store (conversations, outbox, edits) cannot be written or its file is gone.
+    var stateStore: StoreHealth.Problem?
 
     init(service: MatchService) {
         let matcher = service.matcher
@@ -63,6 +73,7 @@ struct ReadyResponse: Encodable {
         case degradedReason = "degraded_reason"
         case whatsapp
         case store
+        case stateStore = "state_store"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -80,6 +91,9 @@ struct ReadyResponse: Encodable {
             try c.encode(
                 ["status": "degraded", "reason": "statistics are not reaching the store; kept in memory (bounded) and retried every 2 s"],
                 forKey: .store)
+        }
+        if let stateStore {
+            try c.encode(["status": "degraded", "reason": stateStore.reason], forKey: .stateStore)
         }
     }
 }

@@ -10,7 +10,9 @@ struct RequestObserverMiddleware: RouterMiddleware {
     typealias Context = IntentRequestContext
     let metrics: ServiceMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         let started = DispatchTime.now().uptimeNanoseconds
@@ -69,4 +71,3 @@ enum RequestID {
         }
     }
 }
-

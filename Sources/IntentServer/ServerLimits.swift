@@ -1,8 +1,11 @@
-/// Request limits of the HTTP API, documented in the README and enforced by the routes.
+/// Request limits of the HTTP API, documented in docs/configuration.md and docs/http-api.md and enforced by the routes.
 public struct ServerLimits: Sendable {
     /// Largest accepted request body; above it: 413.
     public var maxBodyBytes = 64 * 1024
-    /// Longest accepted message, in characters; above it: 400 `message_too_long`.
+    /// Longest accepted message, in Unicode scalars (never fewer than its characters, so a
+    /// character stacked with thousands of combining marks counts for what it weighs); above
+    /// it: 400 `message_too_long` on `/match` and the console's edits; a longer channel message is
+    /// decided on its first `maxMessageCharacters` scalars.
     public var maxMessageCharacters = 2_000
     /// Most messages in one `/match/batch` request.
     public var maxBatchMessages = 100
@@ -17,6 +20,19 @@ public struct ServerLimits: Sendable {
     public var idleTimeout: Duration = .seconds(30)
 
     public init() {}
+
+    /// A message's length as the limit counts it.
+    package func length(of message: String) -> Int {
+        message.unicodeScalars.count
+    }
+
+    /// The message cut to the limit (whole scalars), for channels, whose messages cannot be refused.
+    package func truncated(_ message: String) -> String {
+        guard length(of: message) > maxMessageCharacters else { return message }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: message.unicodeScalars.prefix(maxMessageCharacters))
+        return String(scalars)
+    }
 }
 
 extension Duration {

@@ -31,7 +31,9 @@ public struct StatisticsWriter: Sendable {
             try? await Task.sleep(for: interval)
             await flush()
         }
-        await flush()
+        // The last batch is written even though this task is cancelled: the stores' async
+        // calls (GRDB's among them) refuse to start in a cancelled task.
+        await Task { await flush() }.value
     }
 
     /// Writes the pending batch now (nothing when it is empty).

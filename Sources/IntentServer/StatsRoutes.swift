@@ -10,18 +10,19 @@ struct StatsRoutes {
     let holder: ServiceHolder
     let stats: StatsRecorder
     let channel: WhatsAppChannel?
-    let token: BearerToken?
 
-    func register(on router: Router<IntentRequestContext>) {
-        router.get("/v1/stats") { request, _ in
-            try token?.authorize(request)
+    /// `group` is guarded by `RequireRole(.stats)`, open when no token is configured.
+    func register(on group: some RouterMethods<IntentRequestContext>) {
+        group.get("/v1/stats") { request, context in
             let raw = request.uri.queryParameters.get("recent")
             let limit = raw.map { Int($0) ?? -1 } ?? 100
             guard (0...1_000).contains(limit) else {
                 throw APIError(.badRequest, "recent_out_of_range", "'recent' must be between 0 and 1000")
             }
-            var response = StatsResponse(stats.snapshot, corpusVersion: holder.service?.corpus.version, recent: token == nil ? 0 : limit)
-            response.messagesHidden = token == nil
+            // No role: no token is configured, and anyone who can reach the port reads the counts only.
+            let signed = context.role != nil
+            var response = StatsResponse(stats.snapshot, corpusVersion: holder.service?.corpus.version, recent: signed ? limit : 0)
+            response.messagesHidden = !signed
             if let channel { response.add(channel.statistics) }
             return try JSONResponse.make(response)
         }

@@ -84,10 +84,12 @@ struct EvaluateCommand: AsyncParsableCommand {
             let calibration = Calibration.sweep(calibrationResults ?? results, matcher: matcher)
             let lint = try await CorpusLint.run(matcher)
             reports.append(
-                (name,
-                 EvaluationReport(
-                    results: results, matcher: matcher, questionsFile: questions, thresholdsFrom: thresholdsFrom,
-                    calibration: calibration, lint: lint)))
+                (
+                    name,
+                    EvaluationReport(
+                        results: results, matcher: matcher, questionsFile: questions, thresholdsFrom: thresholdsFrom,
+                        calibration: calibration, lint: lint)
+                ))
         }
 
         if json {

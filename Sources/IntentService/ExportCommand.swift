@@ -46,7 +46,7 @@ struct ExportCommand: AsyncParsableCommand {
         let edits: [CorpusEdit]
         do {
             if let problem = StateStores.unsupported(stateURL) { throw StoreError(problem) }
-            edits = try await BlockingIO.run { try StateStores.exists(url: stateURL) ? try StateStores.open(url: stateURL).edits() : [] }
+            edits = try StateStores.exists(url: stateURL) ? try await StateStores.open(url: stateURL).edits() : []
         } catch {
             printError("state: \(stateURL): \(error)")
             throw ExitCode(2)
@@ -83,7 +83,7 @@ struct ExportCommand: AsyncParsableCommand {
             printError("configuration: --store: \(problem)")
             throw ExitCode(2)
         }
-        guard let index = try await BlockingIO.run({ try IndexStores.open(url: url).load() }) else {
+        guard let index = try await IndexStores.open(url: url).load() else {
             printError("store: \(url) holds no index yet; run intent-service import first")
             throw ExitCode(2)
         }
@@ -112,7 +112,8 @@ enum CorpusWriter {
                 lines.append(
                     [
                         entry.id, question, first ? entry.answer : "", first ? entry.keywords.joined(separator: "|") : "",
-                        first ? entry.tags.joined(separator: "|") : "", first ? entry.threshold.map { "\($0)" } ?? "" : "", first && entry.handover ? "true" : "",
+                        first ? entry.tags.joined(separator: "|") : "", first ? entry.threshold.map { "\($0)" } ?? "" : "",
+                        first && entry.handover ? "true" : "",
                     ].map(field).joined(separator: ","))
             }
         }

@@ -46,8 +46,9 @@ struct ImportCommand: AsyncParsableCommand {
         let sources = paths.isEmpty ? [configuration.corpus] : paths
         let rules = configuration.rules
         let imported = try await loadAll(sources, rules: rules)
-        let store = try await BlockingIO.run { try IndexStores.open(url: storeURL) }
-        let factory = ServiceFactory(configuration, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) }))
+        let store = try await IndexStores.open(url: storeURL)
+        let factory = ServiceFactory(
+            configuration, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) }))
         let (embedder, batchSize) = try await factory.importEmbedder()
         let replacesAll = prune || sources.allSatisfy(Self.isDirectory)
 
@@ -56,9 +57,9 @@ struct ImportCommand: AsyncParsableCommand {
         var candidate: Corpus?
         var version: StoredVersion?
         if replacesAll {
-            version = try await BlockingIO.run { try store.storedVersion() }
+            version = try await store.storedVersion()
             candidate = imported
-        } else if let current = try await BlockingIO.run({ try store.loadCorpus() }) {
+        } else if let current = try await store.loadCorpus() {
             version = current.version
             candidate = current.corpus.merging(imported)
         }
@@ -68,15 +69,15 @@ struct ImportCommand: AsyncParsableCommand {
             summary.seconds = Date().timeIntervalSince(started)
             let at = ISO8601DateFormatter().string(from: Date())
             let record = summary
-            try await BlockingIO.run { try store.recordUnchangedImport(at: at, embedderID: embedder.id, summary: record) }
+            try await store.recordUnchangedImport(at: at, embedderID: embedder.id, summary: record)
             report(record, store: storeURL, dryRun: false)
             return
         }
-        let stored = try await BlockingIO.run { try store.load() }
+        let stored = try await store.load()
         let corpus = replacesAll || stored == nil ? imported : stored!.corpus.merging(imported)
         var plan = ImportPlan(corpus: corpus, stored: stored, embedderID: embedder.id)
 
-        let cached = try await BlockingIO.run { [plan] in try store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash)) }
+        let cached = try await store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash))
         var vectors = cached
         let toEmbed = plan.missing.filter { vectors[$0.hash] == nil }
         if dryRun {
@@ -106,7 +107,7 @@ struct ImportCommand: AsyncParsableCommand {
                     let rows = batch.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) }
                     // Paid-for vectors are kept at once: a later failure or a kill does not cost them again.
                     // (The built-in embedder costs nothing to run again: its vectors are not cached.)
-                    if isRemote { try await BlockingIO.run { try store.cacheVectors(embedderID: embedder.id, rows) } }
+                    if isRemote { try await store.cacheVectors(embedderID: embedder.id, rows) }
                     return (rows, matrix.layout)
                 }
             }
@@ -130,7 +131,7 @@ struct ImportCommand: AsyncParsableCommand {
         let index = StoredIndex(
             corpus: corpus, vectors: matrix, embedderID: embedder.id, importedAt: ISO8601DateFormatter().string(from: Date()))
         let summary = plan.summary
-        try await BlockingIO.run { try store.replace(with: index, summary: summary) }
+        try await store.replace(with: index, summary: summary)
         report(summary, store: storeURL, dryRun: false)
     }
 
@@ -144,7 +145,8 @@ struct ImportCommand: AsyncParsableCommand {
                 let clash = Set(merged.entries.map(\.id)).intersection(next.entries.map(\.id))
                 if let id = clash.sorted().first {
                     throw CorpusValidationError(issues: [
-                        CorpusIssue(.error, next.entry(id: id)?.location ?? SourceLocation(file: next.source, line: 0), field: "id",
+                        CorpusIssue(
+                            .error, next.entry(id: id)?.location ?? SourceLocation(file: next.source, line: 0), field: "id",
                             "'\(id)' is also defined in \(merged.source); ids must be unique across the imported paths")
                     ])
                 }
@@ -166,7 +168,10 @@ struct ImportCommand: AsyncParsableCommand {
                 "seconds": (summary.seconds * 1000).rounded() / 1000, "store": store, "dry_run": dryRun,
             ]
             if dryRun { object["would_embed"] = summary.embedded }
-            print(String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self))
+            print(
+                String(
+                    decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(),
+                    as: UTF8.self))
         } else if !quiet {
             let verb = dryRun ? "would import" : "imported"
             print(

@@ -54,7 +54,9 @@ struct MatcherOptions: ParsableArguments {
             valueName: "name"))
     var provider: [String] = []
 
-    @Option(name: .customLong("base-url"), help: ArgumentHelp("Base URL of the embedding provider (default: https://api.openai.com/v1).", valueName: "url"))
+    @Option(
+        name: .customLong("base-url"),
+        help: ArgumentHelp("Base URL of the embedding provider (default: https://api.openai.com/v1).", valueName: "url"))
     var baseURL: String?
 
     @Option(
@@ -67,7 +69,8 @@ struct MatcherOptions: ParsableArguments {
     @Option(
         name: .customLong("neural-weight"),
         help: ArgumentHelp(
-            "Share of the neural cosines in a hybrid or multilingual score, 0-1 (default: \(EmbedderFactory.defaultNeuralWeight)).", valueName: "weight"))
+            "Share of the neural cosines in a hybrid or multilingual score, 0-1 (default: \(EmbedderFactory.defaultNeuralWeight)).",
+            valueName: "weight"))
     var neuralWeight: Float?
 
     @Option(
@@ -144,7 +147,9 @@ extension ServiceConfiguration {
     /// an unavailable provider is reported and the service answers degraded.
     func makeServiceOrExit(printWarnings: Bool = true) async throws -> MatchService {
         do {
-            let service = try await ServiceFactory(self, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) })).loadService()
+            let service = try await ServiceFactory(
+                self, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) })
+            ).loadService()
             if printWarnings { for warning in service.corpus.warnings { printError(warning.description) } }
             if service.primary == nil, let reason = service.primaryUnavailable {
                 printError("warning: \(reason); answering degraded")

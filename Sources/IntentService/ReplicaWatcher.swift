@@ -19,7 +19,7 @@ struct ReplicaWatcher {
     var interval: Duration = .seconds(2)
 
     func run() async {
-        let announcements = (try? await BlockingIO.run { try factory.openStore() as? PostgresIndexStore })??.versionChanges()
+        let announcements = ((try? await factory.openStore()) as? PostgresIndexStore)?.versionChanges()
         await withTaskGroup(of: Void.self) { group in
             let wake = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
             if let announcements {
@@ -50,10 +50,8 @@ struct ReplicaWatcher {
 
     private func check() async {
         do {
-            let factory = self.factory
-            let (version, edits) = try await BlockingIO.run { () -> (String?, Int?) in
-                (try factory.openStore()?.storedVersion()?.corpusVersion, try factory.openState(creating: false)?.edits().count)
-            }
+            let version = try await factory.openStore()?.storedVersion()?.corpusVersion
+            let edits = try await factory.openState(creating: false)?.edits().count
             let loaded = factory.loaded.current
             let newIndex = version != nil && version != loaded.storeVersion
             let newEdits = (edits ?? 0) != loaded.edits

@@ -76,10 +76,8 @@ struct ServeCommand: AsyncParsableCommand {
         var stats = StatsRecorder()
         if let url = factory.storeURL {
             do {
-                let (store, restored) = try await BlockingIO.run { () -> ((any AnalyticsIndexStore)?, MatchStatistics?) in
-                    let store = try factory.openStore()
-                    return (store, try store?.loadStatistics(recentLimit: Self.recentLimit))
-                }
+                let store = try await factory.openStore()
+                let restored = try await store?.loadStatistics(recentLimit: Self.recentLimit)
                 statsStore = store
                 stats = StatsRecorder(restored ?? MatchStatistics(), persisted: true)
             } catch {
@@ -87,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         var configuredApp = IntentServerApp(
-            settings: configuration.server, logger: logger, stats: stats, edits: { creating in try factory.openState(creating: creating) }
+            settings: configuration.server, logger: logger, stats: stats, edits: { creating in try await factory.openState(creating: creating) }
         ) {
             // Repeated questions are answered from memory; each reload starts an empty one.
             try await factory.loadService().remembering(decisions: configuration.providers.cacheEntries)
@@ -103,9 +101,9 @@ struct ServeCommand: AsyncParsableCommand {
             // Replicas sharing a PostgreSQL store show every replica's figures: the totals are read back.
             let shared = factory.storeURL.map(StateStores.isPostgres) ?? false
             let totals: (@Sendable () async throws -> MatchStatistics?)? =
-                shared ? { @Sendable in try await BlockingIO.run { try store.loadStatistics(recentLimit: Self.recentLimit) } } : nil
+                shared ? { @Sendable in try await store.loadStatistics(recentLimit: Self.recentLimit) } : nil
             let statisticsWriter = StatisticsWriter(recorder: stats, logger: logger, totals: totals) { batch in
-                try await BlockingIO.run { try store.append(batch, recentLimit: Self.recentLimit) }
+                try await store.append(batch, recentLimit: Self.recentLimit)
             }
             writer = Task { await statisticsWriter.run() }
         }
@@ -198,7 +196,7 @@ extension ServeCommand {
         let stateURL = configuration.channel.state
         let store: any StateStore
         do {
-            store = try await BlockingIO.run { try factory.openState()! }
+            store = try await factory.openState()!
         } catch {
             printError("state: \(stateURL): \(error)")
             throw ExitCode(2)
@@ -212,7 +210,8 @@ extension ServeCommand {
                 "graph": "\(settings.graphURL)", "automation": "\(configuration.channel.automationPath ?? "none")", "state": "\(stateURL)",
             ])
         return WhatsAppChannel(
-            settings: settings, store: store, policy: policy, transport: CurlHTTPClient(configuration: http), logger: logger
+            settings: settings, store: store, policy: policy, transport: CurlHTTPClient(configuration: http), logger: logger,
+            storeHealth: app.storeHealth
         ) { text, customer in
             await app.channelAnswer(to: text, from: customer)
         }

@@ -28,7 +28,7 @@ struct StateCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             do {
-                return try await BlockingIO.run { try StateStores.open(url: url) }
+                return try await StateStores.open(url: url)
             } catch {
                 printError("state: \(error)")
                 throw ExitCode(2)
@@ -64,11 +64,11 @@ struct StateCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try await options.open()
             if let customer {
-                let deleted = try await BlockingIO.run { try store.purge(customer: customer) }
+                let deleted = try await store.purge(customer: customer)
                 printError(deleted == 0 ? "nothing stored about customer \(customer)" : "deleted \(deleted) rows about customer \(customer)")
             } else if let days = olderThanDays {
                 let cutoff = Date().addingTimeInterval(-Double(days) * 86_400)
-                let deleted = try await BlockingIO.run { try store.purge(before: cutoff) }
+                let deleted = try await store.purge(before: cutoff)
                 printError("deleted \(deleted) rows older than \(days) days")
             }
         }
@@ -85,7 +85,7 @@ struct StateCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.open()
-            guard try await BlockingIO.run({ try store.unmute(customer: customer) }) else {
+            guard try await store.unmute(customer: customer) else {
                 printError("no conversation with customer \(customer)")
                 throw ExitCode(1)
             }

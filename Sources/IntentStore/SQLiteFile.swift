@@ -22,4 +22,16 @@ enum SQLiteFile {
         try migrator.migrate(pool)
         return pool
     }
+
+    /// The file's identity (device and inode), or nil when nothing is at `path`.
+    static func identity(of path: String) -> FileIdentity? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    struct FileIdentity: Equatable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+    }
 }

@@ -5,8 +5,8 @@ import IntentCore
 /// `/v1/stats` in the same SQLite file as the index: counters are summed with upserts, so
 /// batches from several processes add up; recent messages are rows, trimmed to the newest.
 extension SQLiteIndexStore {
-    public func loadStatistics(recentLimit: Int) throws -> MatchStatistics? {
-        try pool.read { db -> MatchStatistics? in
+    public func loadStatistics(recentLimit: Int) async throws -> MatchStatistics? {
+        try await pool.read { db -> MatchStatistics? in
             guard let sinceText = try String.fetchOne(db, sql: "SELECT value FROM stat_info WHERE key = 'since'"),
                 let since = Double(sinceText).map(Date.init(timeIntervalSince1970:))
             else { return nil }
@@ -25,17 +25,18 @@ extension SQLiteIndexStore {
                     let candidates = (try? decoder.decode([MatchDecision.Candidate].self, from: Data((row["candidates"] as String).utf8))) ?? []
                     recent.append(
                         MatchStatistics.RecentMessage(
-                            message: row["message"], at: Date(timeIntervalSince1970: row["at"]), status: status, candidates: candidates, customer: row["customer"]))
+                            message: row["message"], at: Date(timeIntervalSince1970: row["at"]), status: status, candidates: candidates,
+                            customer: row["customer"]))
                 }
             }
             return MatchStatistics(since: since, counts: counts, recent: recent, recentLimit: recentLimit)
         }
     }
 
-    public func append(_ batch: StatisticsBatch, recentLimit: Int) throws {
+    public func append(_ batch: StatisticsBatch, recentLimit: Int) async throws {
         guard !batch.isEmpty else { return }
         let encoder = JSONEncoder()
-        try pool.write { db in
+        try await pool.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO stat_info (key, value) VALUES ('since', ?)",
                 arguments: ["\((batch.firstAt ?? Date()).timeIntervalSince1970)"])

@@ -9,7 +9,7 @@ import IntentCore
 /// (vectors by embedder id and content hash, kept across imports and failed runs),
 /// `import_runs` (what each import changed) and the `/v1/stats` analytics
 /// (`stat_counts`, `stat_recent`, `stat_info`; see `StatisticsStore`). The schema is versioned by GRDB
-/// migrations. Every method blocks: call it through `BlockingIO`.
+/// migrations. Its methods run their SQL on GRDB's queues, never on Swift concurrency's threads.
 public final class SQLiteIndexStore: IndexStore, StatisticsStore {
     public static let defaultPath = ".intent/index.sqlite"
     public let path: String
@@ -74,8 +74,8 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         return migrator
     }
 
-    public func load() throws -> StoredIndex? {
-        try pool.read { db in
+    public func load() async throws -> StoredIndex? {
+        try await pool.read { db in
             guard let (corpus, version) = try Self.corpus(db, path: path),
                 let dimension = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'dimension'").flatMap(Int.init)
             else { return nil }
@@ -94,8 +94,8 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func loadCorpus() throws -> (corpus: Corpus, version: StoredVersion)? {
-        try pool.read { db in try Self.corpus(db, path: path) }
+    public func loadCorpus() async throws -> (corpus: Corpus, version: StoredVersion)? {
+        try await pool.read { db in try Self.corpus(db, path: path) }
     }
 
     /// The stored corpus (entries, paraphrase texts, rules) without its vectors.
@@ -128,25 +128,26 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         return (corpus, version)
     }
 
-    public func storedVersion() throws -> StoredVersion? {
-        try pool.read { db in
+    public func storedVersion() async throws -> StoredVersion? {
+        try await pool.read { db in
             let meta = Dictionary(
                 try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) },
                 uniquingKeysWith: { a, _ in a })
             guard let embedderID = meta["embedder_id"], let version = meta["corpus_version"] else { return nil }
-            return StoredVersion(corpusVersion: version, embedderID: embedderID, entries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entries") ?? 0)
+            return StoredVersion(
+                corpusVersion: version, embedderID: embedderID, entries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entries") ?? 0)
         }
     }
 
-    public func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) throws {
+    public func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) async throws {
         let text = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
-        try pool.write { db in
+        try await pool.write { db in
             try db.execute(sql: "INSERT INTO import_runs (at, embedder_id, summary) VALUES (?, ?, ?)", arguments: [time, embedderID, text])
         }
     }
 
-    public func cachedVectors(embedderID: String, hashes: [String]) throws -> [String: [Float]] {
-        try pool.read { db in
+    public func cachedVectors(embedderID: String, hashes: [String]) async throws -> [String: [Float]] {
+        try await pool.read { db in
             var found: [String: [Float]] = [:]
             for chunk in stride(from: 0, to: hashes.count, by: 500).map({ Array(hashes[$0..<min($0 + 500, hashes.count)]) }) {
                 let marks = chunk.map { _ in "?" }.joined(separator: ",")
@@ -159,8 +160,8 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) throws {
-        try pool.write { db in
+    public func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) async throws {
+        try await pool.write { db in
             for (hash, vector) in vectors {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO embedding_cache (embedder_id, hash, vector) VALUES (?, ?, ?)",
@@ -169,9 +170,9 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func replace(with index: StoredIndex, summary: ImportSummary) throws {
+    public func replace(with index: StoredIndex, summary: ImportSummary) async throws {
         let encoder = JSONEncoder()
-        try pool.write { db in
+        try await pool.write { db in
             let current = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'corpus_version'")
             let currentEmbedder = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'embedder_id'")
             if current == index.corpus.version && currentEmbedder == index.embedderID {
@@ -185,7 +186,8 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
             var row = 0
             for (position, entry) in index.corpus.entries.enumerated() {
                 try db.execute(
-                    sql: "INSERT INTO entries (id, position, answer, keywords, tags, threshold, handover, file, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    sql:
+                        "INSERT INTO entries (id, position, answer, keywords, tags, threshold, handover, file, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         entry.id, position, entry.answer, Self.json(entry.keywords), Self.json(entry.tags),
                         entry.threshold.map { Double($0) }, entry.handover, entry.location?.file, entry.location?.line,

@@ -3,8 +3,8 @@ import GRDB
 import IntentCore
 
 extension SQLiteStateStore: CorpusEditStore {
-    public func edits() throws -> [CorpusEdit] {
-        try pool.read { db in
+    public func edits() async throws -> [CorpusEdit] {
+        try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM corpus_edits ORDER BY number").map { row in
                 let questions = try JSONDecoder().decode([String].self, from: Data((row["questions"] as String).utf8))
                 return CorpusEdit(
@@ -14,9 +14,9 @@ extension SQLiteStateStore: CorpusEditStore {
         }
     }
 
-    public func append(_ edit: CorpusEdit) throws -> CorpusEdit {
+    public func append(_ edit: CorpusEdit) async throws -> CorpusEdit {
         let questions = String(decoding: try JSONEncoder().encode(edit.questions), as: UTF8.self)
-        return try pool.write { db in
+        return try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO corpus_edits (kind, entry, questions, answer, made_by, made_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [edit.kind.rawValue, edit.entry, questions, edit.answer, edit.by, edit.at.timeIntervalSince1970])

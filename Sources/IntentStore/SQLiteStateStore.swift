@@ -13,10 +13,24 @@ public final class SQLiteStateStore: ConversationStore {
     public static let defaultURL = "sqlite:.intent/state.sqlite"
     public let path: String
     let pool: DatabasePool
+    /// The file as opened: a file deleted or replaced under a running service is noticed.
+    private let opened: SQLiteFile.FileIdentity?
 
     public init(path: String) throws {
         self.path = path
         pool = try SQLiteFile.open(path, migrator: Self.migrator)
+        opened = SQLiteFile.identity(of: path)
+    }
+
+    public func lostReason() async throws -> String? {
+        switch SQLiteFile.identity(of: path) {
+        case opened: return nil
+        case nil:
+            return
+                "the state file was deleted while serving: what is written now would be lost at the next start; restart the service (it creates a new file) or restore the file and restart"
+        default:
+            return "the state file was replaced while serving: this process still writes to the old one; restart the service to use the new file"
+        }
     }
 
     /// Whether the file of a `sqlite:PATH` URL exists yet.
@@ -68,8 +82,8 @@ public final class SQLiteStateStore: ConversationStore {
         return migrator
     }
 
-    public func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) throws -> [InboundMessage] {
-        try pool.write { db in
+    public func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) async throws -> [InboundMessage] {
+        try await pool.write { db in
             var fresh: [InboundMessage] = []
             for message in messages {
                 try db.execute(
@@ -126,8 +140,8 @@ public final class SQLiteStateStore: ConversationStore {
         "CASE \(column) WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END"
     }
 
-    public func unprocessed(limit: Int) throws -> [InboundMessage] {
-        try pool.read { db in
+    public func unprocessed(limit: Int) async throws -> [InboundMessage] {
+        try await pool.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM inbound WHERE processed_at IS NULL ORDER BY received_at, rowid LIMIT ?", arguments: [limit]
             ).map(Self.message)
@@ -140,25 +154,26 @@ public final class SQLiteStateStore: ConversationStore {
             type: row["type"], text: row["text"], sentAt: Date(timeIntervalSince1970: row["sent_at"]))
     }
 
-    public func process(_ message: InboundMessage, at: Date, plan: (Conversation?) -> ConversationPlan) throws -> Bool {
-        try pool.write { db in
+    public func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
+        try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT processed_at FROM inbound WHERE id = ?", arguments: [message.id]),
                 row["processed_at"] as Double? == nil
             else { return false }
             let existing = try Self.conversation(db, customer: message.customer)
             let decided = plan(existing)
-            let c = decided.conversation
-            try db.execute(
-                sql: """
-                    INSERT INTO conversations (customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
-                        muted_until = excluded.muted_until, last_away_day = excluded.last_away_day
-                    """,
-                arguments: [
-                    c.customer, c.name, c.firstInboundAt.timeIntervalSince1970, c.lastInboundAt.timeIntervalSince1970,
-                    c.mutedUntil?.timeIntervalSince1970, c.lastAwayDay,
-                ])
+            if let c = decided.conversation {
+                try db.execute(
+                    sql: """
+                        INSERT INTO conversations (customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
+                            muted_until = excluded.muted_until, last_away_day = excluded.last_away_day
+                        """,
+                    arguments: [
+                        c.customer, c.name, c.firstInboundAt.timeIntervalSince1970, c.lastInboundAt.timeIntervalSince1970,
+                        c.mutedUntil?.timeIntervalSince1970, c.lastAwayDay,
+                    ])
+            }
             for reply in decided.replies {
                 try db.execute(
                     sql: """
@@ -198,26 +213,28 @@ public final class SQLiteStateStore: ConversationStore {
         AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.customer = o.customer AND p.state = 'pending')
         """
 
-    public func dueOutbox(now: Date, limit: Int) throws -> [OutboxItem] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT o.* \(Self.headsSQL) AND o.next_at <= ? ORDER BY o.id LIMIT ?", arguments: [now.timeIntervalSince1970, limit])
-                .map { row in
-                    OutboxItem(
-                        id: row["id"], customer: row["customer"], phoneNumberID: row["phone_number_id"],
-                        draft: OutboundDraft(kind: OutboundDraft.Kind(rawValue: row["kind"]) ?? .text, body: row["body"], context: row["context"]),
-                        attempts: row["attempts"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
-                }
+    public func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT o.* \(Self.headsSQL) AND o.next_at <= ? ORDER BY o.id LIMIT ?", arguments: [now.timeIntervalSince1970, limit]
+            )
+            .map { row in
+                OutboxItem(
+                    id: row["id"], customer: row["customer"], phoneNumberID: row["phone_number_id"],
+                    draft: OutboundDraft(kind: OutboundDraft.Kind(rawValue: row["kind"]) ?? .text, body: row["body"], context: row["context"]),
+                    attempts: row["attempts"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            }
         }
     }
 
-    public func nextOutboxDue() throws -> Date? {
-        try pool.read { db in
+    public func nextOutboxDue() async throws -> Date? {
+        try await pool.read { db in
             try Double.fetchOne(db, sql: "SELECT MIN(o.next_at) \(Self.headsSQL)").map(Date.init(timeIntervalSince1970:))
         }
     }
 
-    public func markSent(_ item: Int64, channelMessageID: String?, at: Date) throws {
-        try pool.write { db in
+    public func markSent(_ item: Int64, channelMessageID: String?, at: Date) async throws {
+        try await pool.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'sent', sent_at = ?, channel_message_id = ? WHERE id = ? AND state = 'pending'",
                 arguments: [at.timeIntervalSince1970, channelMessageID, item])
@@ -238,16 +255,16 @@ public final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    public func retryLater(_ item: Int64, at: Date, error: String) throws {
-        try pool.write { db in
+    public func retryLater(_ item: Int64, at: Date, error: String) async throws {
+        try await pool.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ? AND state = 'pending'",
                 arguments: [at.timeIntervalSince1970, error, item])
         }
     }
 
-    public func markFailed(_ item: Int64, at: Date, error: String) throws {
-        try pool.write { db in
+    public func markFailed(_ item: Int64, at: Date, error: String) async throws {
+        try await pool.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'failed', attempts = attempts + 1, sent_at = ?, last_error = ? WHERE id = ? AND state = 'pending'",
                 arguments: [at.timeIntervalSince1970, error, item])
@@ -259,31 +276,31 @@ public final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    public func conversation(customer: String) throws -> Conversation? {
-        try pool.read { db in try Self.conversation(db, customer: customer) }
+    public func conversation(customer: String) async throws -> Conversation? {
+        try await pool.read { db in try Self.conversation(db, customer: customer) }
     }
 
-    public func recentConversations(limit: Int) throws -> [Conversation] {
-        try pool.read { db in
+    public func recentConversations(limit: Int) async throws -> [Conversation] {
+        try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM conversations ORDER BY last_inbound_at DESC LIMIT ?", arguments: [limit])
                 .map(Self.conversation)
         }
     }
 
     /// The latest delivery status of a sent message (`sent`, `delivered`, `read`, `failed`).
-    public func delivery(ofChannelMessage id: String) throws -> String? {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT delivery FROM outbox WHERE channel_message_id = ?", arguments: [id]) }
+    public func delivery(ofChannelMessage id: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT delivery FROM outbox WHERE channel_message_id = ?", arguments: [id]) }
     }
 
-    public func unmute(customer: String) throws -> Bool {
-        try pool.write { db in
+    public func unmute(customer: String) async throws -> Bool {
+        try await pool.write { db in
             try db.execute(sql: "UPDATE conversations SET muted_until = NULL WHERE customer = ?", arguments: [customer])
             return db.changesCount > 0
         }
     }
 
-    public func statistics() throws -> ChannelStatistics {
-        try pool.read { db in
+    public func statistics() async throws -> ChannelStatistics {
+        try await pool.read { db in
             var figures = ChannelStatistics()
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, count FROM counters") { counts[row["name"]] = row["count"] }
@@ -304,8 +321,8 @@ public final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    public func purge(customer: String) throws -> Int {
-        try pool.write { db in
+    public func purge(customer: String) async throws -> Int {
+        try await pool.write { db in
             var deleted = 0
             try db.execute(
                 sql: """
@@ -322,9 +339,9 @@ public final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    public func purge(before date: Date) throws -> Int {
+    public func purge(before date: Date) async throws -> Int {
         let t = date.timeIntervalSince1970
-        return try pool.write { db in
+        return try await pool.write { db in
             var deleted = 0
             for (sql, arguments) in [
                 ("DELETE FROM inbound WHERE received_at < ? AND processed_at IS NOT NULL", [t]),

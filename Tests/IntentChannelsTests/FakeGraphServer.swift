@@ -47,8 +47,9 @@ final class FakeGraphServer: @unchecked Sendable {
         try await sent().filter { $0["to"] as? String == customer }.compactMap { ($0["text"] as? [String: Any])?["body"] as? String }
     }
 
-    /// Waits until `condition` holds for the sends (or the time is up), then returns them.
-    func waitForSends(timeout: Duration = .seconds(20), until condition: ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
+    /// Waits until `condition` holds for the sends, then returns them; the timeout guards against
+    /// a hang (a busy machine may take long), it is no timing.
+    func waitForSends(timeout: Duration = .seconds(180), until condition: ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
         let deadline = ContinuousClock.now + timeout
         while true {
             let sends = try await sent()

@@ -2,6 +2,7 @@ import Foundation
 import IntentCore
 import IntentProviders
 import IntentStore
+import IntentTestSupport
 import Logging
 import Testing
 
@@ -19,14 +20,28 @@ import Testing
         return .unanswered
     }
 
-    struct Harness {
+    /// One test's channel, store and fake Graph API; its temporary folder goes with it.
+    final class Harness: Sendable {
         let channel: WhatsAppChannel
         let store: SQLiteStateStore
         let graph: FakeGraphServer
         let directory: String
+
+        init(channel: WhatsAppChannel, store: SQLiteStateStore, graph: FakeGraphServer, directory: String) {
+            self.channel = channel
+            self.store = store
+            self.graph = graph
+            self.directory = directory
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: directory) }
     }
 
-    static func harness(automation: Automation = .none, token: String? = nil, firstRetryDelay: TimeInterval = 0.05) async throws -> Harness {
+    /// - Parameter wrap: puts a store of the test's between the channel and the SQLite store.
+    static func harness(
+        automation: Automation = .none, token: String? = nil, firstRetryDelay: TimeInterval = 0.05,
+        wrap: (SQLiteStateStore) -> any ConversationStore = { $0 }
+    ) async throws -> Harness {
         let graph = try await FakeGraphServer.start()
         let directory = NSTemporaryDirectory() + "intent-channel-\(UUID().uuidString)"
         let store = try SQLiteStateStore(path: directory + "/state.sqlite")
@@ -34,7 +49,8 @@ import Testing
             verifyToken: "verify-me", appSecret: secret, accessToken: token ?? graph.token, graphURL: graph.base)
         settings.firstRetryDelay = firstRetryDelay
         let channel = WhatsAppChannel(
-            settings: settings, store: store, policy: ConversationPolicy(automation: automation, fallbackReply: "Sorry, I did not get that."),
+            settings: settings, store: wrap(store),
+            policy: ConversationPolicy(automation: automation, fallbackReply: "Sorry, I did not get that."),
             transport: CurlHTTPClient(), logger: Logger(label: "test"), decide: decide)
         return Harness(channel: channel, store: store, graph: graph, directory: directory)
     }
@@ -42,12 +58,13 @@ import Testing
     /// Waits until every received message is processed and the outbox is empty: what was
     /// going to be sent has been sent, so counting the sends now is final.
     func settle(_ h: Harness) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
+        // A guard against a hang, not a timing: it returns as soon as the channel settles.
+        let deadline = ContinuousClock.now + .seconds(180)
         while ContinuousClock.now < deadline {
-            if try h.store.unprocessed(limit: 1).isEmpty, try h.store.nextOutboxDue() == nil { return }
+            if try await h.store.unprocessed(limit: 1).isEmpty, try await h.store.nextOutboxDue() == nil { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        Issue.record("the channel did not settle within 30 s")
+        Issue.record("the channel did not settle within 180 s")
     }
 
     func post(_ channel: WhatsAppChannel, _ body: [UInt8]) async -> WhatsAppChannel.Receipt {
@@ -67,8 +84,8 @@ import Testing
         let body = WebhookBody.message(id: "wamid.forged", from: "15551230001", text: "refund please")
         #expect(await h.channel.receive(body: body, signatureHeader: nil) == .unsigned)
         #expect(await h.channel.receive(body: body, signatureHeader: WebhookSignature(appSecret: "wrong").header(for: body)) == .forged)
-        #expect(try h.store.unprocessed(limit: 10).isEmpty)
-        #expect(try h.store.statistics().received == 0)
+        #expect(try await h.store.unprocessed(limit: 10).isEmpty)
+        #expect(try await h.store.statistics().received == 0)
         let garbage = Array("not json".utf8)
         guard case .malformed = await post(h.channel, garbage) else {
             Issue.record("a signed non-JSON body must be malformed")
@@ -115,7 +132,7 @@ import Testing
         #expect(await post(h.channel, body) == .accepted(new: 0, duplicates: 1, statuses: 0))
         try await settle(h)
         #expect(try await h.graph.texts(to: "15551230003") == ["Refunds take 5 days."])
-        #expect(try h.store.statistics().duplicates == 20)
+        #expect(try await h.store.statistics().duplicates == 20)
     }
 
     @Test func temporaryErrorsAreRetriedInOrderAndPermanentOnesAreNot() async throws {
@@ -128,7 +145,10 @@ import Testing
         _ = await post(h.channel, WebhookBody.message(id: "wamid.R2", from: "15551230004", text: "what?"))
         let sends = try await h.graph.waitForSends { $0.count >= 4 }
         // Order survives the retries: read R1, answer R1, read R2, fallback R2.
-        #expect(sends.map { ($0["message_id"] as? String) ?? ($0["context"] as? [String: Any])?["message_id"] as? String ?? "?" } == ["wamid.R1", "wamid.R1", "wamid.R2", "wamid.R2"])
+        #expect(
+            sends.map { ($0["message_id"] as? String) ?? ($0["context"] as? [String: Any])?["message_id"] as? String ?? "?" } == [
+                "wamid.R1", "wamid.R1", "wamid.R2", "wamid.R2",
+            ])
         #expect(try await h.graph.texts(to: "15551230004") == ["Refunds take 5 days.", "Sorry, I did not get that."])
 
         // 131047 (outside the 24-hour window) is not retried: the item fails, the next one goes.
@@ -148,18 +168,18 @@ import Testing
         let run = Task { await h.channel.run() }
         defer { run.cancel() }
         _ = await post(h.channel, WebhookBody.message(id: "wamid.T1", from: "15551230006", text: "refund"))
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(180)
         while h.channel.unhealthyReason == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let reason = try #require(h.channel.unhealthyReason)
         #expect(reason.contains("190"))
         #expect(!reason.contains("EAAG-expired"))
         // 190 is never retried: the read receipt and the answer fail for good, once each.
         let stats = try await h.graph.stats()
-        while try h.store.statistics().failed < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while try await h.store.statistics().failed < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         try await settle(h)
         #expect(try await h.graph.stats()["rejected"] as? Int == 2)
         #expect(stats["rejected"] as? Int ?? 0 <= 2)
-        #expect(try h.store.statistics().pending == 0)
+        #expect(try await h.store.statistics().pending == 0)
     }
 
     @Test func longAnswersAreSplitAtSentences() async throws {
@@ -186,10 +206,138 @@ import Testing
             #expect(await post(h.channel, WebhookBody.status(sentID, status, to: "15551230008")) == .accepted(new: 0, duplicates: 0, statuses: 1))
         }
         // Out of order, "sent" after "delivered" does not go back.
-        #expect(try h.store.delivery(ofChannelMessage: sentID) == "read")
+        #expect(try await h.store.delivery(ofChannelMessage: sentID) == "read")
         // No status triggers a reply.
         try await settle(h)
         #expect(try await h.graph.sent().count == 2)
+    }
+
+    @Test func aSendWhoseOutcomeCannotBeRecordedIsNotSentAgain() async throws {
+        let failing = FailingOutcomes()
+        let h = try await Self.harness { failing.wrapping($0) }
+        failing.on.withLock { $0 = true }
+        let run = Task { await h.channel.run() }
+        defer { run.cancel() }
+        _ = await post(h.channel, WebhookBody.message(id: "wamid.F1", from: "15551230009", text: "refund"))
+        // The read receipt goes out; its outcome cannot be written. The store fails again on the
+        // retry after the back-off: the receipt is still not sent again, nor is anything else.
+        try await eventually("a second try to record the outcome") { failing.attempts.current >= 2 }
+        #expect(try await h.graph.sent().count == 1)
+        #expect(h.channel.storeHealth.problem == .unwritable("recording a send's outcome"))
+
+        // The disk has room again: the outcome is recorded, then the answer goes, once.
+        failing.on.withLock { $0 = false }
+        try await eventually("the answer") { h.channel.storeHealth.problem == nil }
+        _ = try await h.graph.waitForSends { $0.count >= 2 }
+        try await settle(h)
+        let sends = try await h.graph.sent()
+        #expect(sends.count == 2)
+        #expect(try await h.graph.texts(to: "15551230009") == ["Refunds take 5 days."])
+        #expect(try await h.store.statistics().sent == 1)
+    }
+
+    @Test func timestampsThatAreNotATimeBecomeTheReceiptTime() async throws {
+        let h = try await Self.harness()
+        let run = Task { await h.channel.run() }
+        defer { run.cancel() }
+        for (i, stamp) in ["nan", "1e300", "-1", "inf", "soon"].enumerated() {
+            let body = WebhookBody.envelope(
+                phoneNumberID: "106540352242922",
+                value: [
+                    "messages": [["from": "1555123001\(i)", "id": "wamid.TS\(i)", "timestamp": stamp, "type": "text", "text": ["body": "refund"]]]
+                ])
+            #expect(await post(h.channel, body) == .accepted(new: 1, duplicates: 0, statuses: 0), "timestamp \(stamp)")
+        }
+        try await settle(h)
+        let conversations = try await h.store.recentConversations(limit: 10)
+        #expect(conversations.count == 5)
+        for conversation in conversations {
+            #expect(abs(conversation.lastInboundAt.timeIntervalSinceNow) < 3_600, "\(conversation.customer): \(conversation.lastInboundAt)")
+        }
+        #expect(try await h.graph.texts(to: "15551230010") == ["Refunds take 5 days."])
+    }
+
+    @Test func noticesAreRecordedButNeverAnswered() async throws {
+        let greeting = try AutomationFile.parse("greeting:\n  text: Welcome!\n", file: "automation.yaml")
+        let h = try await Self.harness(automation: greeting)
+        let run = Task { await h.channel.run() }
+        defer { run.cancel() }
+        let customer = "15551230020"
+        let changed: [String: Any] = [
+            "from": customer, "id": "wamid.N1", "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": "system",
+            "system": ["body": "User A changed from \(customer) to 15551230021", "new_wa_id": "15551230021", "type": "user_changed_number"],
+        ]
+        let permission: [String: Any] = [
+            "from": customer, "id": "wamid.N2", "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": "interactive",
+            "interactive": ["type": "call_permission_reply", "call_permission_reply": ["response": "accept", "is_permanent": false]],
+        ]
+        for notice in [changed, permission] {
+            let body = WebhookBody.envelope(phoneNumberID: "106540352242922", value: ["messages": [notice]])
+            #expect(await post(h.channel, body) == .accepted(new: 1, duplicates: 0, statuses: 0))
+        }
+        try await settle(h)
+        #expect(try await h.graph.sent().isEmpty, "a notice is not the customer writing")
+        #expect(try await h.store.statistics().received == 2, "both notices are stored with the customer's messages")
+        #expect(try await h.store.conversation(customer: customer) == nil, "no conversation begins with a notice")
+        // The customer's first real message is greeted and answered as a first message.
+        _ = await post(h.channel, WebhookBody.message(id: "wamid.N3", from: customer, text: "refund"))
+        _ = try await h.graph.waitForSends { $0.count >= 3 }
+        try await settle(h)
+        #expect(try await h.graph.texts(to: customer) == ["Welcome!", "Refunds take 5 days."])
+    }
+
+    @Test func aStateFileDeletedWhileServingIsNoticedAndNoWebhookIsTakenIntoIt() async throws {
+        let h = try await Self.harness()
+        let run = Task { await h.channel.run() }
+        defer { run.cancel() }
+        #expect(
+            await post(h.channel, WebhookBody.message(id: "wamid.D1", from: "15551230030", text: "refund"))
+                == .accepted(new: 1, duplicates: 0, statuses: 0))
+        try FileManager.default.removeItem(atPath: h.directory + "/state.sqlite")
+        try await eventually("noticing the deleted file") { h.channel.storeHealth.refusesWork }
+        let reason = try #require(h.channel.storeHealth.problem?.reason)
+        #expect(reason.contains("deleted"))
+        guard case .unavailable = await post(h.channel, WebhookBody.message(id: "wamid.D2", from: "15551230030", text: "refund")) else {
+            Issue.record("a webhook must be refused (503, Meta delivers again) while the state file is gone")
+            return
+        }
+    }
+}
+
+/// A state store whose `markSent` fails while `on` is set, as a full disk's would.
+final class FailingOutcomes: Sendable {
+    struct DiskFull: Error {}
+    let on = Locked(false)
+    let attempts = Locked(0)
+
+    func wrapping(_ store: SQLiteStateStore) -> any ConversationStore { Store(base: store, owner: self) }
+
+    struct Store: ConversationStore {
+        let base: SQLiteStateStore
+        let owner: FailingOutcomes
+
+        func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) async throws -> [InboundMessage] {
+            try await base.receive(messages, statuses: statuses, at: at)
+        }
+        func unprocessed(limit: Int) async throws -> [InboundMessage] { try await base.unprocessed(limit: limit) }
+        func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
+            try await base.process(message, at: at, plan: plan)
+        }
+        func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem] { try await base.dueOutbox(now: now, limit: limit) }
+        func nextOutboxDue() async throws -> Date? { try await base.nextOutboxDue() }
+        func markSent(_ item: Int64, channelMessageID: String?, at: Date) async throws {
+            owner.attempts.withLock { $0 += 1 }
+            if owner.on.current { throw DiskFull() }
+            try await base.markSent(item, channelMessageID: channelMessageID, at: at)
+        }
+        func retryLater(_ item: Int64, at: Date, error: String) async throws { try await base.retryLater(item, at: at, error: error) }
+        func markFailed(_ item: Int64, at: Date, error: String) async throws { try await base.markFailed(item, at: at, error: error) }
+        func conversation(customer: String) async throws -> Conversation? { try await base.conversation(customer: customer) }
+        func recentConversations(limit: Int) async throws -> [Conversation] { try await base.recentConversations(limit: limit) }
+        func unmute(customer: String) async throws -> Bool { try await base.unmute(customer: customer) }
+        func statistics() async throws -> ChannelStatistics { try await base.statistics() }
+        func purge(customer: String) async throws -> Int { try await base.purge(customer: customer) }
+        func purge(before date: Date) async throws -> Int { try await base.purge(before: date) }
     }
 }
 

@@ -20,7 +20,8 @@ import Testing
 
     @Test func aNewEditIsCheckedAsAnImportWould() throws {
         #expect(error(CorpusEdit(kind: .paraphrases, entry: "nope", questions: ["x y"], by: "a"))?.field == "entry")
-        #expect(error(CorpusEdit(kind: .paraphrases, entry: "refund", questions: ["我想把钱要回来", "Where is my parcel?"], by: "a"))?.field == "questions[1]")
+        #expect(
+            error(CorpusEdit(kind: .paraphrases, entry: "refund", questions: ["我想把钱要回来", "Where is my parcel?"], by: "a"))?.field == "questions[1]")
         #expect(error(CorpusEdit(kind: .paraphrases, entry: "refund", questions: ["!!!"], by: "a"))?.field == "questions[0]")
         #expect(error(CorpusEdit(kind: .paraphrases, entry: "refund", questions: ["I want a refund!"], by: "a"))?.field == "questions")
         #expect(error(CorpusEdit(kind: .entry, entry: "track", questions: ["x"], answer: "y", by: "a"))?.field == "id")
@@ -50,8 +51,9 @@ import Testing
         let moved = Corpus(entries: [FAQEntry(id: "track", questions: ["where is my parcel", "我想把钱要回来"], answer: "Track it.")])
         let replayed = moved.applying(edits)
         #expect(replayed.entries.map(\.id) == ["track", "gift"])
-        #expect(replayed.warnings.map(\.description) == [
-            "corpus edit:1: warning: entry: 'refund' is no longer in the corpus; edit skipped"
-        ])
+        #expect(
+            replayed.warnings.map(\.description) == [
+                "corpus edit:1: warning: entry: 'refund' is no longer in the corpus; edit skipped"
+            ])
     }
 }

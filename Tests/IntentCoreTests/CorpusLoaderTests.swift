@@ -9,14 +9,15 @@ import Testing
             "a.jsonl": #"{"id": "refund", "questions": ["how do I get a refund"], "answer": "Refunds take 5 days."}"# + "\n",
             "b.json": #"[{"id": "track", "questions": ["where is my parcel"], "answer": "Track it online.", "tags": ["shipping"]}]"#,
             "c.yaml": """
-                entries:
-                  - id: hours
-                    questions: [when are you open, 几点上班]
-                    answer: 9 to 5
-                    threshold: 0.4
-                    keywords: [opening hours]
-                """,
-            "d.csv": "id,question,answer\nsize,what size should I take,See the size chart\nsize,\"is it true to size, or small?\",\nsize,尺码怎么选,See the size chart\n",
+            entries:
+              - id: hours
+                questions: [when are you open, 几点上班]
+                answer: 9 to 5
+                threshold: 0.4
+                keywords: [opening hours]
+            """,
+            "d.csv":
+                "id,question,answer\nsize,what size should I take,See the size chart\nsize,\"is it true to size, or small?\",\nsize,尺码怎么选,See the size chart\n",
             "README.md": "not a corpus file",
         ])
         try FileManager.default.createDirectory(atPath: dir.file("eval"), withIntermediateDirectories: true)
@@ -67,12 +68,12 @@ import Testing
     @Test func jsonArrayErrorsNameTheElementLine() throws {
         let dir = try ScratchDirectory([
             "faq.json": """
-                [
-                  {"id": "a", "questions": ["q1"], "answer": "x"},
-                  {"id": "b",
-                   "questions": [], "answer": "y"}
-                ]
-                """
+            [
+              {"id": "a", "questions": ["q1"], "answer": "x"},
+              {"id": "b",
+               "questions": [], "answer": "y"}
+            ]
+            """
         ])
         #expect(rejection(dir) == ["faq.json:3: questions: empty list; give at least one"])
     }
@@ -91,21 +92,21 @@ import Testing
                 #"["not an object"]"#,
             ].joined(separator: "\n"),
             "rules.yaml": """
-                rules:
-                  - id: r1
-                    mode: regex
-                    patterns: ["(unclosed"]
-                    answer: hi
-                  - id: r2
-                    mode: sometimes
-                    patterns: [x]
-                    faq: nowhere
-                  - id: r1
-                    mode: exact
-                    patterns: ["!!!"]
-                    answer: a
-                    faq: dup
-                """,
+            rules:
+              - id: r1
+                mode: regex
+                patterns: ["(unclosed"]
+                answer: hi
+              - id: r2
+                mode: sometimes
+                patterns: [x]
+                faq: nowhere
+              - id: r1
+                mode: exact
+                patterns: ["!!!"]
+                answer: a
+                faq: dup
+            """,
         ])
         let lines = rejection(dir)
         let expected = [

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import IntentCore
@@ -11,7 +12,9 @@ import Testing
         FAQEntry(id: "human", questions: ["talk to an agent"], answer: "Passing you on.", keywords: ["operator"]),
     ]
 
-    func matcher(rules: [KeywordRule] = [], policy: MatchPolicy = MatchPolicy(threshold: 0.3, margin: 0.05)) async throws
+    func matcher(
+        rules: [KeywordRule] = [], policy: MatchPolicy = MatchPolicy(threshold: 0.3, margin: 0.05)
+    ) async throws
         -> Matcher
     {
         let corpus = Corpus(entries: Self.entries, rules: rules + RuleValidator.keywordRules(for: Self.entries))
@@ -124,8 +127,6 @@ import Testing
         #expect(m.decide(normalized: "hello", vector: nil).status == .unmatched)
     }
 }
-
-import Foundation
 
 enum JSONOutputForTests {
     static func encode<T: Encodable>(_ value: T) throws -> Data { try JSONEncoder().encode(value) }

@@ -119,7 +119,8 @@ import Testing
         #expect(corpus.entries.map(\.answer) == ["", "", ""])
 
         let bad = try ScratchDirectory([
-            "a.jsonl": #"{"id": "x", "questions": ["fix my car"], "answer": "We fix cars.", "keywords": ["car"], "handover": true, "threshold": 0.5, "tags": ["out-of-scope"]}"#
+            "a.jsonl":
+                #"{"id": "x", "questions": ["fix my car"], "answer": "We fix cars.", "keywords": ["car"], "handover": true, "threshold": 0.5, "tags": ["out-of-scope"]}"#
                 + "\n" + #"{"id": "y", "questions": ["refund"]}"# + "\n",
             "rules.yaml": "rules:\n  - {id: r, mode: contains_any, patterns: [car], faq: x}\n",
         ])

@@ -62,7 +62,8 @@ import Testing
         let index = VectorIndex(
             vectors: EmbeddingMatrix(dimension: dimension, storage: rows.flatMap { $0 }), owner: owner, entryCount: entries,
             weighting: weighting, centroidWeight: centroidWeight)
-        let weights = weighting == .none ? nil : VectorIndex.inverseDocumentFrequencies(EmbeddingMatrix(dimension: dimension, storage: rows.flatMap { $0 }))
+        let weights =
+            weighting == .none ? nil : VectorIndex.inverseDocumentFrequencies(EmbeddingMatrix(dimension: dimension, storage: rows.flatMap { $0 }))
         for _ in 0..<20 {
             let query = (0..<dimension).map { _ in Bool.random(using: &generator) ? 0 : Float.random(in: -1...1, using: &generator) }
             let expected = reference(rows, owner: owner, entries: entries, query: query, weights: weights, centroidWeight: centroidWeight)

@@ -67,24 +67,37 @@ import Testing
             }
         }
         #expect(try failure { _ in }.contains("loaded"))
-        #expect(try failure { try FileManager.default.removeItem(atPath: $0.file("config.json")) } == "MODEL/config.json: missing; is this a sentence-transformers model directory? (scripts/model fetches the default one)")
-        #expect(try failure { try $0.write("config.json", TinyModel.config.replacingOccurrences(of: "\"bert\"", with: "\"gpt2\"")) }.contains("MODEL/config.json: unsupported model: model_type gpt2"))
+        #expect(
+            try failure { try FileManager.default.removeItem(atPath: $0.file("config.json")) }
+                == "MODEL/config.json: missing; is this a sentence-transformers model directory? (scripts/model fetches the default one)")
+        #expect(
+            try failure { try $0.write("config.json", TinyModel.config.replacingOccurrences(of: "\"bert\"", with: "\"gpt2\"")) }.contains(
+                "MODEL/config.json: unsupported model: model_type gpt2"))
         #expect(try failure { try $0.write("config.json", "{not json") }.contains("MODEL/config.json: invalid"))
-        #expect(try failure { try $0.write("config.json", TinyModel.config.replacingOccurrences(of: "\"hidden_size\": 8", with: "\"hidden_size\": 6")) }.contains("MODEL/model.safetensors: tensor embeddings.word_embeddings.weight has shape [13, 8], expected [13, 6]"))
-        #expect(try failure { try FileManager.default.removeItem(atPath: $0.file("vocab.txt")) }.contains("MODEL/tokenizer.json: missing; a model directory needs tokenizer.json or vocab.txt"))
+        #expect(
+            try failure { try $0.write("config.json", TinyModel.config.replacingOccurrences(of: "\"hidden_size\": 8", with: "\"hidden_size\": 6")) }
+                .contains("MODEL/model.safetensors: tensor embeddings.word_embeddings.weight has shape [13, 8], expected [13, 6]"))
+        #expect(
+            try failure { try FileManager.default.removeItem(atPath: $0.file("vocab.txt")) }.contains(
+                "MODEL/tokenizer.json: missing; a model directory needs tokenizer.json or vocab.txt"))
         #expect(try failure { try FileManager.default.removeItem(atPath: $0.file("model.safetensors")) }.contains("MODEL/model.safetensors: missing"))
-        #expect(try failure { s in
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: s.file("model.safetensors")))
-            try s.write("model.safetensors", bytes: Array(bytes.prefix(bytes.count / 2)))
-        }.contains("MODEL/model.safetensors: corrupt safetensors file: tensor"))
+        #expect(
+            try failure { s in
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: s.file("model.safetensors")))
+                try s.write("model.safetensors", bytes: Array(bytes.prefix(bytes.count / 2)))
+            }.contains("MODEL/model.safetensors: corrupt safetensors file: tensor"))
         #expect(try failure { try $0.write("model.safetensors", bytes: []) }.contains("MODEL/model.safetensors: corrupt safetensors file: 0 bytes"))
-        #expect(try failure { s in
-            var tensors = TinyModel.tensors()
-            tensors.removeLast()
-            try s.write("model.safetensors", bytes: safetensorsBytes(tensors))
-        } == "MODEL/model.safetensors: tensor encoder.layer.1.output.LayerNorm.bias is missing")
+        #expect(
+            try failure { s in
+                var tensors = TinyModel.tensors()
+                tensors.removeLast()
+                try s.write("model.safetensors", bytes: safetensorsBytes(tensors))
+            } == "MODEL/model.safetensors: tensor encoder.layer.1.output.LayerNorm.bias is missing")
         let missing = "/nonexistent/model-dir"
-        #expect(throws: NeuralModelError.missingFile(path: missing, hint: "fetch the default models with scripts/model, or give a sentence-transformers BERT model directory")) {
+        #expect(
+            throws: NeuralModelError.missingFile(
+                path: missing, hint: "fetch the default models with scripts/model, or give a sentence-transformers BERT model directory")
+        ) {
             try NeuralEmbedder(directory: missing)
         }
     }

@@ -4,7 +4,9 @@ import Testing
 
 @Suite struct TokenizerTests {
     let vocabulary: [String: Int32] = {
-        let tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "un", "##aff", "##able", "re", "##fund", "refund", "cafe", "?", "!", "退", "款", "a", "##a", "$"]
+        let tokens = [
+            "[PAD]", "[UNK]", "[CLS]", "[SEP]", "un", "##aff", "##able", "re", "##fund", "refund", "cafe", "?", "!", "退", "款", "a", "##a", "$",
+        ]
         return Dictionary(uniqueKeysWithValues: tokens.enumerated().map { ($1, Int32($0)) })
     }()
 

@@ -14,7 +14,9 @@ final class FakeProviderServer {
     private let control = CurlHTTPClient()
 
     /// Starts a server; the wait for its first line runs off the cooperative threads.
-    static func start(key: String = "sk-test-\(UUID().uuidString.prefix(12))", dim: Int = 64, maxBatch: Int = 2048) async throws
+    static func start(
+        key: String = "sk-test-\(UUID().uuidString.prefix(12))", dim: Int = 64, maxBatch: Int = 2048
+    ) async throws
         -> FakeProviderServer
     {
         let box = try await BlockingIO.run { UncheckedBox(try FakeProviderServer(key: key, dim: dim, maxBatch: maxBatch)) }
@@ -36,7 +38,8 @@ final class FakeProviderServer {
     func script(_ behaviours: [[String: Any]]) async throws {
         let body = try JSONSerialization.data(withJSONObject: ["script": behaviours])
         _ = try await control.send(
-            HTTPRequestSpec(method: "POST", url: base + "/_control", headers: [("Content-Type", "application/json")], body: Array(body), timeout: .seconds(5)))
+            HTTPRequestSpec(
+                method: "POST", url: base + "/_control", headers: [("Content-Type", "application/json")], body: Array(body), timeout: .seconds(5)))
     }
 
     func stats() async throws -> [String: Any] {

@@ -17,7 +17,10 @@ import Testing
         ],
         rules: [try! KeywordRule(id: "human", mode: .containsAny, patterns: ["human"], reply: .answer("Passing you on."), stage: .fallback)])
 
-    func service(_ server: FakeProviderServer, breaker: CircuitBreaker = CircuitBreaker(), chat: (any ChatModel)? = nil, deadline: Duration = .milliseconds(800))
+    func service(
+        _ server: FakeProviderServer, breaker: CircuitBreaker = CircuitBreaker(), chat: (any ChatModel)? = nil,
+        deadline: Duration = .milliseconds(800)
+    )
         async throws -> (MatchService, CachingEmbedder)
     {
         let remote = OpenAIEmbedder(endpoint: server.endpoint(retry: .fast, breaker: breaker), model: "m", dimension: 64)

@@ -153,7 +153,9 @@ import Testing
         } catch {
             #expect("\(error)".contains("try pulling it first"))
         }
-        #expect(ProviderError.details(of: Array(#"{"message": "batch too large", "code": 413, "error_type": "Validation"}"#.utf8)).message == "batch too large")
+        #expect(
+            ProviderError.details(of: Array(#"{"message": "batch too large", "code": 413, "error_type": "Validation"}"#.utf8)).message
+                == "batch too large")
     }
 
     @Test func malformedAndTruncatedAnswersAreErrors() async throws {

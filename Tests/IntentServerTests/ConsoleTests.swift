@@ -16,9 +16,11 @@ import Testing
         settings.consoleToken = consoleToken
         settings.adminToken = adminToken
         let app = IntentServerApp(settings: settings, logger: Logger(label: "test")) {
-            MatchService(try await Matcher.build(corpus: Corpus(entries: [
-                FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it online.")
-            ]), embedder: LexicalEmbedder()))
+            MatchService(
+                try await Matcher.build(
+                    corpus: Corpus(entries: [
+                        FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it online.")
+                    ]), embedder: LexicalEmbedder()))
         }
         try await app.reloader.reload()
         return app
@@ -70,10 +72,13 @@ import Testing
 
     @Test func theReviewQueueGroupsTheSameQuestionLargestFirst() async throws {
         try await Application(router: try await app(consoleToken: "c").router()).test(.router) { client in
-            for message in ["can I pay with bitcoin", "can i pay with bitcoin?", "Can I pay with Bitcoin please", "do you sell gift cards", "where is my parcel"] {
+            for message in [
+                "can I pay with bitcoin", "can i pay with bitcoin?", "Can I pay with Bitcoin please", "do you sell gift cards", "where is my parcel",
+            ] {
                 _ = try await client.execute(
                     uri: "/match", method: .post, headers: [.contentType: "application/json"],
-                    body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["message": message]))) { _ in }
+                    body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["message": message]))
+                ) { _ in }
             }
             #expect(try await get(client, "/v1/review").0 == .unauthorized)
             let (status, _, body) = try await get(client, "/v1/review", token: "c")
@@ -92,7 +97,8 @@ import Testing
             for message in ["where is my parcel", "something else entirely"] {
                 _ = try await client.execute(
                     uri: "/match", method: .post, headers: [.contentType: "application/json"],
-                    body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["message": message]))) { _ in }
+                    body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["message": message]))
+                ) { _ in }
             }
             let (_, _, body) = try await get(client, "/v1/stats", token: "c")
             let stats = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])

@@ -19,7 +19,8 @@ import Testing
         ]
         let matched = MatchDecision(
             status: .matched, id: "track_order", answer: "See https://example.com/track — 查看物流", score: 0.6817, margin: 0.2955,
-            method: .embedding, matchedQuestion: "Where is my parcel?", rule: nil, candidates: candidates, reason: "'track_order' score 0.6817 >= 0.25")
+            method: .embedding, matchedQuestion: "Where is my parcel?", rule: nil, candidates: candidates,
+            reason: "'track_order' score 0.6817 >= 0.25")
         let keyword = MatchDecision(
             status: .keyword, id: "contact_human", answer: "Sure", score: nil, margin: nil, method: .keyword, matchedQuestion: nil,
             rule: "human_handover", candidates: [], reason: "before-rule 'human_handover' matched")

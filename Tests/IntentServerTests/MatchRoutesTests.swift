@@ -24,7 +24,9 @@ import Testing
         return app
     }
 
-    func post(_ client: some TestClientProtocol, _ uri: String, _ body: String, contentType: String? = "application/json")
+    func post(
+        _ client: some TestClientProtocol, _ uri: String, _ body: String, contentType: String? = "application/json"
+    )
         async throws -> (HTTPResponse.Status, [String: Any])
     {
         var headers: HTTPFields = [:]
@@ -88,6 +90,11 @@ import Testing
         try await Application(router: try await app().router()).test(.router) { client in
             let long = String(repeating: "a", count: 2_001)
             #expect(errorCode(try await post(client, "/match", #"{"message": "\#(long)"}"#).1) == "message_too_long")
+            // One character of 3,001 scalars ("a" and combining marks) counts for what it weighs.
+            let stacked = "a" + String(repeating: "\u{0301}", count: 3_000)
+            let (stackedStatus, stackedBody) = try await post(client, "/match", #"{"message": "\#(stacked)"}"#)
+            #expect(stackedStatus == .badRequest)
+            #expect(errorCode(stackedBody) == "message_too_long")
             let huge = #"{"message": "hi", "pad": ""# + String(repeating: "x", count: 70_000) + #""}"#
             let (tooLarge, body) = try await post(client, "/match", huge)
             #expect(tooLarge == .contentTooLarge)

@@ -198,4 +198,32 @@ import Testing
             }
         }
     }
+
+    @Test func headProbesAnswerLikeGetWithoutABody() async throws {
+        let app = try await app()
+        try await Application(router: app.router()).test(.router) { client in
+            for path in ["/healthz", "/readyz", "/metrics"] {
+                try await client.execute(uri: path, method: .head) { response in
+                    #expect(response.status == .ok, "HEAD \(path)")
+                    #expect(response.body.readableBytes == 0, "HEAD \(path) has no body")
+                }
+            }
+            try await client.execute(uri: "/v1/stats", method: .head, headers: [.authorization: "Bearer s3cret-token"]) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/v1/stats", method: .head) { response in
+                #expect(response.status == .unauthorized, "HEAD is held to GET's token")
+            }
+        }
+    }
+
+    @Test func theRootSendsABrowserToTheConsole() async throws {
+        let app = try await app()
+        try await Application(router: app.router()).test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/console")
+            }
+        }
+    }
 }

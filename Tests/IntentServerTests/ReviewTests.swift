@@ -10,10 +10,17 @@ import Testing
 
 /// Edits kept in memory, for the routes' tests (the SQLite store has its own).
 final class MemoryEditStore: CorpusEditStore {
+    struct DiskFull: Error, CustomStringConvertible {
+        var description: String { "SQLite error 13: database or disk is full - while executing `INSERT INTO corpus_edits`" }
+    }
+
     private let stored = Locked<[CorpusEdit]>([])
+    /// While set, writes fail as a full disk's would.
+    let failing = Locked(false)
     func edits() throws -> [CorpusEdit] { stored.current }
     func append(_ edit: CorpusEdit) throws -> CorpusEdit {
-        stored.withLock { edits in
+        if failing.current { throw DiskFull() }
+        return stored.withLock { edits in
             var edit = edit
             edit.number = edits.count + 1
             edits.append(edit)
@@ -76,7 +83,8 @@ final class MemoryEditStore: CorpusEditStore {
             #expect(cluster["size"] as? Int == 3 && cluster["customers"] as? Int == 2)
             let id = try #require(cluster["id"] as? String)
 
-            #expect(try await call(client, "/v1/review/\(id)/assign", method: .post, token: nil, body: ["entry": "payment_methods"]).0 == .unauthorized)
+            #expect(
+                try await call(client, "/v1/review/\(id)/assign", method: .post, token: nil, body: ["entry": "payment_methods"]).0 == .unauthorized)
             let (unknown, error) = try await call(client, "/v1/review/\(id)/assign", method: .post, body: ["entry": "nope"])
             #expect(unknown == .conflict)
             #expect(((error["error"] as? [String: Any])?["message"] as? String)?.hasPrefix("entry: 'nope' is not an entry") == true)
@@ -102,15 +110,18 @@ final class MemoryEditStore: CorpusEditStore {
             let taken = try await call(client, "/v1/entries", method: .post, body: ["id": "track", "questions": ["x marks"], "answer": "a"])
             #expect(taken.0 == .conflict)
             let shared = try await call(
-                client, "/v1/entries", method: .post, body: ["id": "gift", "questions": ["do you sell gift cards", "Track my order"], "answer": "Yes."])
+                client, "/v1/entries", method: .post,
+                body: ["id": "gift", "questions": ["do you sell gift cards", "Track my order"], "answer": "Yes."])
             #expect(shared.0 == .conflict)
             #expect(((shared.1["error"] as? [String: Any])?["message"] as? String)?.contains("questions[1]") == true)
-            let blank = try await call(client, "/v1/entries", method: .post, body: ["id": "gift", "questions": ["do you sell gift cards"], "answer": "  "])
+            let blank = try await call(
+                client, "/v1/entries", method: .post, body: ["id": "gift", "questions": ["do you sell gift cards"], "answer": "  "])
             #expect(blank.0 == .badRequest)
             #expect(try store.edits().isEmpty)
 
             let (created, result) = try await call(
-                client, "/v1/entries", method: .post, token: "a", body: ["id": "gift", "questions": ["do you sell gift cards", "gift card"], "answer": "Yes."])
+                client, "/v1/entries", method: .post, token: "a",
+                body: ["id": "gift", "questions": ["do you sell gift cards", "gift card"], "answer": "Yes."])
             #expect(created == .created)
             #expect((result["edit"] as? [String: Any])?["by"] as? String == "admin token")
             #expect(try await match(client, "do you sell gift cards?")["id"] as? String == "gift")
@@ -145,6 +156,49 @@ final class MemoryEditStore: CorpusEditStore {
             let lint = try #require(corpus["lint"] as? [String: Any])
             #expect(lint["status"] as? String == "ready")
             #expect((lint["thin_entries"] as? [String])?.sorted() == ["gift", "payment_methods", "track"])
+        }
+    }
+
+    @Test func aStoreThatCannotBeWrittenAnswers503AndReadyzSaysWhy() async throws {
+        let store = MemoryEditStore()
+        store.failing.withLock { $0 = true }
+        try await Application(router: try await app(store: store).router()).test(.router) { client in
+            let entry: [String: Any] = ["id": "bitcoin", "questions": ["do you take bitcoin"], "answer": "No, sorry."]
+            let (status, body) = try await call(client, "/v1/entries", method: .post, body: entry)
+            #expect(status == .serviceUnavailable)
+            let error = try #require(body["error"] as? [String: Any])
+            #expect(error["code"] as? String == "store_unavailable")
+            #expect((error["message"] as? String)?.contains("not stored") == true)
+            #expect((error["message"] as? String)?.contains("SQLite") == false, "the database's own words stay in the log")
+            let (_, ready) = try await call(client, "/readyz", token: nil)
+            #expect(ready["status"] as? String == "degraded")
+            let state = try #require(ready["state_store"] as? [String: String])
+            #expect(state["status"] == "degraded")
+            #expect(state["reason"]?.contains("storing a console edit") == true)
+
+            // The disk has room again: the same request is stored, and /readyz is ready again.
+            store.failing.withLock { $0 = false }
+            #expect(try await call(client, "/v1/entries", method: .post, body: entry).0 == .created)
+            #expect(try store.edits().count == 1)
+            let (_, after) = try await call(client, "/readyz", token: nil)
+            #expect(after["status"] as? String == "ready")
+            #expect(after["state_store"] == nil)
+        }
+    }
+
+    @Test func editQuestionsAreHeldToTheMessageLimitInScalars() async throws {
+        let store = MemoryEditStore()
+        try await Application(router: try await app(store: store).router()).test(.router) { client in
+            // One character: "a" and 3,000 combining marks (6 KB), over the 2,000 limit.
+            let heavy = "a" + String(repeating: "\u{0301}", count: 3_000)
+            #expect(heavy.count == 1)
+            let entry: [String: Any] = ["id": "heavy", "questions": ["fine", heavy], "answer": "No."]
+            let (status, body) = try await call(client, "/v1/entries", method: .post, body: entry)
+            #expect(status == .badRequest)
+            let error = try #require(body["error"] as? [String: Any])
+            #expect(error["code"] as? String == "message_too_long")
+            #expect((error["message"] as? String)?.contains("questions[1]") == true)
+            #expect(try store.edits().isEmpty)
         }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-@testable import IntentCore
 import Logging
 import Testing
 
+@testable import IntentCore
 @testable import IntentServer
 
 /// Decisions reach the store in batches; a failed write loses nothing.

@@ -4,7 +4,7 @@ import IntentCore
 import Testing
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// Reloads from SIGHUP and `/admin/reload` fired at once, again and again, while a client keeps

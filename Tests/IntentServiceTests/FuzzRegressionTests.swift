@@ -20,7 +20,8 @@ import Testing
         }
         // Every target has seeds.
         for name in names {
-            let seeds = (try? FileManager.default.contentsOfDirectory(atPath: MatchCommandTests.root.appendingPathComponent("Fuzz/seeds/\(name)").path)) ?? []
+            let seeds =
+                (try? FileManager.default.contentsOfDirectory(atPath: MatchCommandTests.root.appendingPathComponent("Fuzz/seeds/\(name)").path)) ?? []
             #expect(!seeds.isEmpty, "no seeds for \(name)")
         }
     }

@@ -35,7 +35,9 @@ import Testing
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for url in ["mysql://root:hunter2@localhost/x", "redis:cache"] {
-            for command in [["import", "corpus", "--store", url], ["match", "--store", url, "hello"], ["export", "--store", url, "--output", dir + "/out"]] {
+            for command in [
+                ["import", "corpus", "--store", url], ["match", "--store", url, "hello"], ["export", "--store", url, "--output", dir + "/out"],
+            ] {
                 let result = try await cli.run(command)
                 #expect(result.status == 2, "\(command): \(result.stderr)")
                 #expect(result.stderr.contains("unsupported store scheme"), "\(command): \(result.stderr)")
@@ -71,7 +73,17 @@ import Testing
             #expect(try await cli.run(["import", out, "--store", copy, "--json"]).status == 0)
             let original = try CorpusLoader.load("corpus")
             let reimported = try CorpusLoader.load(out)
-            #expect(reimported.entries.map { var e = $0; e.location = nil; return e } == original.entries.map { var e = $0; e.location = nil; return e })
+            #expect(
+                reimported.entries.map {
+                    var e = $0
+                    e.location = nil
+                    return e
+                }
+                    == original.entries.map {
+                        var e = $0
+                        e.location = nil
+                        return e
+                    })
             #expect(reimported.rules.map(\.id) == original.rules.map(\.id))
             #expect(reimported.version == original.version, "a lossless round trip keeps the content fingerprint")
         }
@@ -81,7 +93,8 @@ import Testing
     @Test func outOfScopeEntriesAndNoRulesRoundTrip() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try (#"{"id": "refund", "questions": ["how do i get a refund", "money back"], "answer": "5 days."}"# + "\n"
+        try
+            (#"{"id": "refund", "questions": ["how do i get a refund", "money back"], "answer": "5 days."}"# + "\n"
             + #"{"id": "not_ours", "questions": ["fix my car", "tell me a joke"], "tags": ["out-of-scope"]}"# + "\n")
             .write(toFile: "\(dir)/faq.jsonl", atomically: true, encoding: .utf8)
         let store = "sqlite:\(dir)/index.sqlite"
@@ -97,7 +110,17 @@ import Testing
             let again = try await cli.run(["import", out, "--store", "sqlite:\(dir)/copy-\(format).sqlite", "--embedder", "lexical"])
             #expect(again.status == 0, "\(again.stderr)")
             let reimported = try CorpusLoader.load(out)
-            #expect(reimported.entries.map { var e = $0; e.location = nil; return e } == original.entries.map { var e = $0; e.location = nil; return e })
+            #expect(
+                reimported.entries.map {
+                    var e = $0
+                    e.location = nil
+                    return e
+                }
+                    == original.entries.map {
+                        var e = $0
+                        e.location = nil
+                        return e
+                    })
         }
     }
 
@@ -138,8 +161,10 @@ import Testing
                 "INTENT_CONCURRENCY": "\(concurrency)",
             ]
             let r = try await cli.run(
-                ["import", "corpus", "--json", "--provider", "openai", "--base-url", "http://127.0.0.1:\(port)/v1", "--model", "m",
-                 "--store", "sqlite:\(dir)/c\(concurrency).sqlite"], environment: env)
+                [
+                    "import", "corpus", "--json", "--provider", "openai", "--base-url", "http://127.0.0.1:\(port)/v1", "--model", "m",
+                    "--store", "sqlite:\(dir)/c\(concurrency).sqlite",
+                ], environment: env)
             #expect(r.status == 0, "\(r.stderr)")
             let total = try CorpusLoader.load("corpus").paraphraseCount
             #expect(try json(r.stdout)["requests"] as? Int == (total + 3) / 4)
@@ -167,7 +192,10 @@ import Testing
         #expect(try await cli.run(["import", "\(dir)/small.jsonl"] + provider, environment: env).status == 0)
 
         // Five batches go through, the sixth hangs; then the import is killed.
-        _ = try curl(["-X", "POST", base + "/_control", "-d", #"{"script": [{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"hang","seconds":30}]}"#])
+        _ = try curl([
+            "-X", "POST", base + "/_control", "-d",
+            #"{"script": [{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"ok"},{"mode":"hang","seconds":30}]}"#,
+        ])
         let child = Process()
         child.executableURL = MatchCommandTests.binary
         child.arguments = ["import", "corpus", "--quiet"] + provider

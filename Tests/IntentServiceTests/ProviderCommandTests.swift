@@ -18,14 +18,17 @@ import Testing
         defer { server.terminate() }
         let env = ["OPENAI_API_KEY": Self.key]
         let base = "http://127.0.0.1:\(port)/v1"
-        let single = try await cli.run(["match", "--provider", "openai", "--base-url", base, "--model", "fake-embed", "--json", "where is my parcel"], environment: env)
+        let single = try await cli.run(
+            ["match", "--provider", "openai", "--base-url", base, "--model", "fake-embed", "--json", "where is my parcel"], environment: env)
         #expect(single.status == 0, "\(single.stderr)")
         let decision = try #require(try JSONSerialization.jsonObject(with: Data(single.stdout.utf8)) as? [String: Any])
         #expect(decision["degraded"] as? Bool == false)
         #expect(decision.keys.contains("degraded_reason"))
         #expect(decision["id"] as? String == "track_order")
 
-        let batch = try await cli.run(["match", "--provider", "openai", "--base-url", base, "--model", "fake-embed"], stdin: "refund please\nwhere is my parcel\n", environment: env)
+        let batch = try await cli.run(
+            ["match", "--provider", "openai", "--base-url", base, "--model", "fake-embed"], stdin: "refund please\nwhere is my parcel\n",
+            environment: env)
         #expect(batch.status == 0, "\(batch.stderr)")
         #expect(batch.stdout.split(separator: "\n").count == 2)
         for output in [single.stdout, single.stderr, batch.stdout, batch.stderr] { #expect(!output.contains(Self.key)) }

@@ -5,21 +5,19 @@ import IntentTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// Two `serve` processes on one PostgreSQL state store (`INTENT_STATE=postgres://...`), behind
 /// no load balancer: Meta's webhooks reach either, repeatedly and in parallel; every customer
 /// still gets one greeting and one answer per message, and a console edit made on one replica
 /// is in the other's edit history.
-@Suite(.serialized) struct ReplicaServeTests {
+@Suite(.serialized, .enabled(if: PostgresTestDatabase.enabled, PostgresTestDatabase.skipReason))
+struct ReplicaServeTests {
     @Test func twoReplicasAnswerEachMessageOnce() async throws {
         let setup = try await WhatsAppServeTests.setUp()
         defer { setup.graph.process.terminate() }
-        guard let database = try PostgresTestDatabase.fresh() else {
-            print("ReplicaServeTests: skipped: set INTENT_TEST_POSTGRES (scripts/postgres start)")
-            return
-        }
+        let database = try await PostgresTestDatabase.fresh()
         var environment = setup.environment()
         environment["INTENT_STATE"] = database
         let a = try ServeCommandTests.ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: environment)
@@ -44,17 +42,20 @@ import Testing
             }
         }
         let suite = WhatsAppServeTests()
+        // Every message decided and every reply recorded as sent: what was going to be sent has
+        // been, so what the fake received is final (a send twice would be there).
+        let store = try await PostgresStateStore.open(url: database)
+        try await eventually("every reply sent") {
+            let figures = try await store.statistics()
+            return try await store.unprocessed(limit: 1).isEmpty && figures.pending == 0 && figures.sent >= 9
+        }
         for customer in customers {
             // The read receipts are not texts: greeting, then one answer per message.
-            let texts = try await suite.waitForTexts(setup.graph.port, to: customer, count: 3)
-            try await Task.sleep(for: .milliseconds(500))  // anything sent twice would show by now
             let settled = try await suite.texts(setup.graph.port, to: customer)
-            #expect(settled == texts)
             #expect(settled.count == 3, "\(customer): \(settled)")
             #expect(settled.first == "Welcome to the test shop!")
         }
-        let store = try PostgresStateStore(url: database)
-        let figures = try store.statistics()
+        let figures = try await store.statistics()
         #expect(figures.received == 6 && figures.duplicates == 18, "\(figures)")
         #expect(figures.triggers["automation:greeting"]?.customers == 3)
 
@@ -70,7 +71,7 @@ import Testing
     /// `import` into PostgreSQL, two replicas serving it; a new import reaches both within 5 s,
     /// without a restart, and both count into the same statistics.
     @Test func aNewImportReachesEveryReplica() async throws {
-        guard let database = try PostgresTestDatabase.fresh() else { return }
+        let database = try await PostgresTestDatabase.fresh()
         let dir = NSTemporaryDirectory() + "intent-replicas-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -95,31 +96,26 @@ import Testing
         try FileManager.default.copyItem(atPath: "corpus/rules.yaml", toPath: dir + "/rules.yaml")
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/faq.yaml"))
         try handle.seekToEnd()
-        try handle.write(contentsOf: Data("\n  - id: crypto\n    questions: [\"do you take bitcoin\", \"can I pay in crypto\"]\n    answer: Not yet.\n".utf8))
+        try handle.write(
+            contentsOf: Data("\n  - id: crypto\n    questions: [\"do you take bitcoin\", \"can I pay in crypto\"]\n    answer: Not yet.\n".utf8))
         try handle.close()
         let started = Date()
         #expect(try await cli.run(["import", dir, "--store", database, "--embedder", "lexical"]).status == 0)
         for port in ports {
-            var answered: String?
-            while answered != "crypto", Date().timeIntervalSince(started) < 15 {
-                answered = try await serve.request(port, "/match", method: "POST", body: ["message": "do you take bitcoin?"]).1["id"] as? String
-                if answered != "crypto" { try await Task.sleep(for: .milliseconds(100)) }
+            try await eventually("replica on \(port) answering from the new import") {
+                try await serve.request(port, "/match", method: "POST", body: ["message": "do you take bitcoin?"]).1["id"] as? String == "crypto"
             }
-            #expect(answered == "crypto")
         }
-        let seconds = Date().timeIntervalSince(started)
-        print("ReplicaServeTests: the new import answered on both replicas after \(String(format: "%.1f", seconds)) s")
-        #expect(seconds < 5 + 3, "within the 2 s check (plus the import itself)")
+        // How fast is scripts/bench-replicas' business; here it is only printed.
+        print("ReplicaServeTests: the new import answered on both replicas after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
 
-        // Both replicas write to the same statistics, and each shows the totals of both (after
-        // two rounds of their 2 s batches).
-        try await Task.sleep(for: .seconds(5))
-        let store = try PostgresIndexStore(url: database)
-        let totals = try #require(try store.loadStatistics(recentLimit: 10))
-        #expect(totals.hitsByEntry["crypto"] ?? 0 >= 2, "both replicas' decisions are in the shared store")
-        for port in ports {
-            let (_, stats) = try await serve.request(port, "/v1/stats")
-            #expect(stats["total"] as? Int == totals.total, "replica on \(port): \(stats["total"] ?? "-") of \(totals.total)")
+        // Both replicas write to the same statistics, and each shows the totals of both (once
+        // their 2 s batches have been written and read back).
+        let store = try await PostgresIndexStore.open(url: database)
+        try await eventually("both replicas' decisions in the shared store, and in each replica's /v1/stats") {
+            guard let totals = try await store.loadStatistics(recentLimit: 10), totals.hitsByEntry["crypto"] ?? 0 >= 2 else { return false }
+            for port in ports where try await serve.request(port, "/v1/stats").1["total"] as? Int != totals.total { return false }
+            return true
         }
     }
 }

@@ -5,7 +5,7 @@ import IntentTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// `intent-service serve` as a real process: start-up, SIGHUP reload, graceful SIGTERM.
@@ -68,7 +68,9 @@ import Testing
         }
     }
 
-    func request(_ port: Int, _ path: String, method: String = "GET", body: [String: Any]? = nil, token: String? = nil)
+    func request(
+        _ port: Int, _ path: String, method: String = "GET", body: [String: Any]? = nil, token: String? = nil
+    )
         async throws -> (Int, [String: Any])
     {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
@@ -115,7 +117,9 @@ import Testing
         let body = Array(#"{"message": "where is my parcel?"}"#.utf8)
         let connection = try RawConnection(port: port)
         try connection.send(
-            Array("POST /match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8))
+            Array(
+                "POST /match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+                    .utf8))
         try connection.send(Array(body.prefix(10)))
         try await Task.sleep(for: .milliseconds(200))
         server.process.terminate()
@@ -208,7 +212,8 @@ import Testing
         #expect(dribbling.readAll().isEmpty)
         // A body that stops halfway: 408 request_timeout, then the close.
         let slowBody = try RawConnection(port: port)
-        try slowBody.send(Array("POST /match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"message\"".utf8))
+        try slowBody.send(
+            Array("POST /match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"message\"".utf8))
         let answer = slowBody.readAll()
         #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
         #expect(answer.contains("request_timeout"))
@@ -244,12 +249,21 @@ import Testing
             #expect(decision["id"] as? String != "payment_methods", "the sample corpus does not know bitcoin yet")
         }
         let steps: [[String: Any]] = [
-            ["until": "document.getElementById('signin').hidden && document.querySelectorAll('#timeline rect').length > 0 && document.getElementById('entries').textContent.includes('track_order')"],
-            ["eval": "document.getElementById('tab-try').click(); document.getElementById('message').value = 'where is my parcel?'; document.getElementById('try-form').requestSubmit(); true"],
+            [
+                "until":
+                    "document.getElementById('signin').hidden && document.querySelectorAll('#timeline rect').length > 0 && document.getElementById('entries').textContent.includes('track_order')"
+            ],
+            [
+                "eval":
+                    "document.getElementById('tab-try').click(); document.getElementById('message').value = 'where is my parcel?'; document.getElementById('try-form').requestSubmit(); true"
+            ],
             ["until": "document.getElementById('decision').textContent.includes('Candidates') && document.getElementById('decision').textContent"],
             ["eval": "document.getElementById('tab-review').click(); true"],
             ["until": "document.querySelectorAll('article.cluster').length"],
-            ["eval": "document.getElementById('editor-name').value = 'Lena'; document.getElementById('assign-0').value = 'payment_methods'; document.querySelector('article.cluster [data-action=assign]').click(); true"],
+            [
+                "eval":
+                    "document.getElementById('editor-name').value = 'Lena'; document.getElementById('assign-0').value = 'payment_methods'; document.querySelector('article.cluster [data-action=assign]').click(); true"
+            ],
             ["until": "document.querySelector('article.cluster[data-done]') && document.querySelector('article.cluster [role=status]').textContent"],
         ]
         let stepsFile = dir + "/steps.json"
@@ -282,7 +296,8 @@ import Testing
         var port = try await server.port()
         #expect(try await server.waitFor("corpus loaded"))
         let (created, _) = try await request(
-            port, "/v1/entries", method: "POST", body: ["id": "crypto", "questions": ["do you take bitcoin", "crypto payments?"], "answer": "Not yet."],
+            port, "/v1/entries", method: "POST",
+            body: ["id": "crypto", "questions": ["do you take bitcoin", "crypto payments?"], "answer": "Not yet."],
             token: "edit-admin")
         #expect(created == 201)
         _ = try await request(port, "/match", method: "POST", body: ["message": "qwzx vbnm plork"])

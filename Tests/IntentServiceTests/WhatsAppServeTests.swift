@@ -8,7 +8,7 @@ import IntentTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// `serve` with the WhatsApp channel on, against the fake Graph API: Meta's handshake and
@@ -60,9 +60,10 @@ import Testing
     @discardableResult
     static func settle(_ setup: Setup) async throws -> SQLiteStateStore {
         let state = try SQLiteStateStore(path: setup.directory + "/state.sqlite")
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, try !state.unprocessed(limit: 1).isEmpty || state.nextOutboxDue() != nil {
-            try await Task.sleep(for: .milliseconds(20))
+        try await eventually("every message processed and every reply sent") {
+            let decided = try await state.unprocessed(limit: 1).isEmpty
+            let sent = try await state.nextOutboxDue() == nil
+            return decided && sent
         }
         return state
     }
@@ -117,7 +118,8 @@ import Testing
         #expect(try await server.waitFor("corpus loaded"))
 
         // Meta's subscription handshake.
-        let (ok, challenge) = try await get(port, "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=\(Self.verifyToken)&hub.challenge=1158201444")
+        let (ok, challenge) = try await get(
+            port, "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=\(Self.verifyToken)&hub.challenge=1158201444")
         #expect(ok == 200)
         #expect(challenge == "1158201444")
         #expect(try await get(port, "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1").0 == 403)
@@ -215,7 +217,7 @@ import Testing
         // Meta redelivers the message after the restart: a duplicate, nothing more is sent.
         #expect(try await post(port2, body, signature: Self.signed(body)) == 200)
         let state = try await Self.settle(setup)
-        #expect(try state.statistics().duplicates == 1)
+        #expect(try await state.statistics().duplicates == 1)
         #expect(try await texts(setup.graph.port, to: customer) == answered)
         #expect(try await sends(setup.graph.port).filter { $0["status"] as? String == "read" }.count == 1)
     }
@@ -226,21 +228,22 @@ import Testing
         let store = try SQLiteStateStore(url: url)
         let at = Date()
         let message = InboundMessage(id: "wamid.P1", customer: "8613900000001", phoneNumberID: "1", type: "text", text: "hi", sentAt: at)
-        _ = try store.receive([message], statuses: [], at: at)
-        _ = try store.process(message, at: at) { _ in
+        _ = try await store.receive([message], statuses: [], at: at)
+        _ = try await store.process(message, at: at) { _ in
             ConversationPlan(
-                conversation: Conversation(customer: message.customer, firstInboundAt: at, lastInboundAt: at, mutedUntil: at.addingTimeInterval(3_600)),
+                conversation: Conversation(
+                    customer: message.customer, firstInboundAt: at, lastInboundAt: at, mutedUntil: at.addingTimeInterval(3_600)),
                 replies: [.text("hello")], triggers: [.greeting])
         }
         let cli = MatchCommandTests()
         let unmute = try await cli.run(["state", "unmute", "--customer", message.customer, "--state", url])
         #expect(unmute.status == 0, "\(unmute.stderr)")
-        #expect(try store.conversation(customer: message.customer)?.mutedUntil == nil)
+        #expect(try await store.conversation(customer: message.customer)?.mutedUntil == nil)
         let purge = try await cli.run(["state", "purge", "--customer", message.customer, "--state", url])
         #expect(purge.status == 0, "\(purge.stderr)")
         #expect(purge.stderr.contains("deleted"))
-        #expect(try store.conversation(customer: message.customer) == nil)
-        #expect(try store.dueOutbox(now: .distantFuture, limit: 10).isEmpty)
+        #expect(try await store.conversation(customer: message.customer) == nil)
+        #expect(try await store.dueOutbox(now: .distantFuture, limit: 10).isEmpty)
         #expect(try await cli.run(["state", "purge", "--customer", message.customer, "--state", url]).stderr.contains("nothing stored"))
         let both = try await cli.run(["state", "purge", "--customer", "x", "--older-than-days", "3", "--state", url])
         #expect(both.status != 0 && both.stderr.contains("exactly one"))
@@ -266,8 +269,10 @@ import Testing
         #expect(insecure.process.terminationStatus == 2)
         #expect(insecure.log.contains("INTENT_WHATSAPP_GRAPH_URL: 'http://graph.example.com/v21.0' is plain http to another host"), "\(insecure.log)")
 
-        try "timezone: Mars/Olympus\ngreeting: {after_days: 3}\n".write(toFile: setup.directory + "/automation.yaml", atomically: true, encoding: .utf8)
-        let invalid = try ServeCommandTests.ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment())
+        try "timezone: Mars/Olympus\ngreeting: {after_days: 3}\n".write(
+            toFile: setup.directory + "/automation.yaml", atomically: true, encoding: .utf8)
+        let invalid = try ServeCommandTests.ServerProcess(
+            arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment())
         invalid.process.waitUntilExit()
         #expect(invalid.process.terminationStatus == 2)
         #expect(invalid.log.contains("automation.yaml:1: timezone: 'Mars/Olympus' is not an IANA time zone name"), "\(invalid.log)")
@@ -289,7 +294,10 @@ import Testing
                                 "metadata": ["display_phone_number": "15550783881", "phone_number_id": "106540352242922"],
                                 "contacts": [["profile": ["name": "Li Lei"], "wa_id": customer]],
                                 "messages": [
-                                    ["from": customer, "id": id, "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": "text", "text": ["body": text]]
+                                    [
+                                        "from": customer, "id": id, "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": "text",
+                                        "text": ["body": text],
+                                    ]
                                 ],
                             ],
                         ]

@@ -1,13 +1,15 @@
 import Foundation
-@testable import IntentCore
 import IntentPostgres
 import IntentStore
 import IntentTestSupport
 import Testing
 
+@testable import IntentCore
+
 /// The PostgreSQL index store keeps what the SQLite one keeps, byte for byte: written by one,
 /// the same index loads from the other.
-@Suite struct PostgresIndexStoreTests {
+@Suite(.enabled(if: PostgresTestDatabase.enabled, PostgresTestDatabase.skipReason))
+struct PostgresIndexStoreTests {
     static func index() async throws -> StoredIndex {
         let corpus = try CorpusLoader.load("corpus")
         let embedder = LexicalEmbedder()
@@ -16,33 +18,33 @@ import Testing
     }
 
     @Test func anIndexRoundTripsAsSQLiteKeepsIt() async throws {
-        guard let url = try PostgresTestDatabase.fresh() else { return }
+        let url = try await PostgresTestDatabase.fresh()
         let index = try await Self.index()
-        let postgres = try PostgresIndexStore(url: url)
-        #expect(try postgres.load() == nil)
-        try postgres.replace(with: index, summary: ImportSummary())
+        let postgres = try await PostgresIndexStore.open(url: url)
+        #expect(try await postgres.load() == nil)
+        try await postgres.replace(with: index, summary: ImportSummary())
         let sqlitePath = NSTemporaryDirectory() + "intent-pg-compare-\(UUID().uuidString).sqlite"
         defer { try? FileManager.default.removeItem(atPath: sqlitePath) }
         let sqlite = try SQLiteIndexStore(url: "sqlite:" + sqlitePath)
-        try sqlite.replace(with: index, summary: ImportSummary())
+        try await sqlite.replace(with: index, summary: ImportSummary())
 
-        let fromPostgres = try #require(try postgres.load())
-        let fromSQLite = try #require(try sqlite.load())
+        let fromPostgres = try #require(try await postgres.load())
+        let fromSQLite = try #require(try await sqlite.load())
         #expect(fromPostgres.vectors == fromSQLite.vectors)
         #expect(fromPostgres.vectors == index.vectors)
         #expect(fromPostgres.corpus.version == fromSQLite.corpus.version)
         #expect(fromPostgres.corpus.entries == fromSQLite.corpus.entries)
-        #expect(try postgres.storedVersion() == sqlite.storedVersion())
+        #expect(try await postgres.storedVersion() == (try await sqlite.storedVersion()))
 
-        try postgres.cacheVectors(embedderID: "e", [("h1", [1, 0, 0, 2]), ("h2", [0.5, 0.5, 0.5, 0.5])])
-        #expect(try postgres.cachedVectors(embedderID: "e", hashes: ["h1", "h2", "h3"]) == ["h1": [1, 0, 0, 2], "h2": [0.5, 0.5, 0.5, 0.5]])
+        try await postgres.cacheVectors(embedderID: "e", [("h1", [1, 0, 0, 2]), ("h2", [0.5, 0.5, 0.5, 0.5])])
+        #expect(try await postgres.cachedVectors(embedderID: "e", hashes: ["h1", "h2", "h3"]) == ["h1": [1, 0, 0, 2], "h2": [0.5, 0.5, 0.5, 0.5]])
     }
 
-    @Test func statisticsAddUpAcrossWriters() throws {
-        guard let url = try PostgresTestDatabase.fresh() else { return }
-        let a = try PostgresIndexStore(url: url)
-        let b = try PostgresIndexStore(url: url)
-        #expect(try a.loadStatistics(recentLimit: 10)?.total == nil)
+    @Test func statisticsAddUpAcrossWriters() async throws {
+        let url = try await PostgresTestDatabase.fresh()
+        let a = try await PostgresIndexStore.open(url: url)
+        let b = try await PostgresIndexStore.open(url: url)
+        #expect(try await a.loadStatistics(recentLimit: 10)?.total == nil)
         let at = Date(timeIntervalSince1970: 1_790_000_000)
         let matched = MatchDecision(
             status: .matched, id: "track_order", answer: "a", score: 0.9, margin: 0.2, method: .embedding, matchedQuestion: nil, rule: nil,
@@ -54,9 +56,9 @@ import Testing
         var second = StatisticsBatch()
         second.record(message: "bitcoin?", customer: "c2", decision: unmatched, degraded: false, at: at)
         second.record(message: "where is my parcel", customer: "c3", decision: matched, degraded: false, at: at)
-        try a.append(first, recentLimit: 10)
-        try b.append(second, recentLimit: 10)
-        let totals = try #require(try a.loadStatistics(recentLimit: 10))
+        try await a.append(first, recentLimit: 10)
+        try await b.append(second, recentLimit: 10)
+        let totals = try #require(try await a.loadStatistics(recentLimit: 10))
         #expect(totals.total == 3 && totals.hitsByEntry["track_order"] == 2)
         #expect(totals.recentUnmatched.map(\.customer) == ["c2"])
     }

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-@testable import IntentCore
 import Testing
 
+@testable import IntentCore
 @testable import IntentStore
 
 @Suite struct SQLiteIndexStoreTests {
@@ -13,11 +13,14 @@ import Testing
 
     static let corpus = Corpus(
         entries: [
-            FAQEntry(id: "refund", questions: ["how do i get a refund", "我想退款"], answer: "Refunds take 5 days.", keywords: ["money back"], tags: ["returns"], threshold: 0.4),
+            FAQEntry(
+                id: "refund", questions: ["how do i get a refund", "我想退款"], answer: "Refunds take 5 days.", keywords: ["money back"],
+                tags: ["returns"], threshold: 0.4),
             FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it online.", handover: true),
         ],
         rules: [
-            try! KeywordRule(id: "human", mode: .containsAny, patterns: ["人工", "human"], reply: .faq("track"), priority: 9, stage: .before, handover: true)
+            try! KeywordRule(
+                id: "human", mode: .containsAny, patterns: ["人工", "human"], reply: .faq("track"), priority: 9, stage: .before, handover: true)
         ])
 
     /// Counts what it embeds, and can be told to fail after some calls.
@@ -42,34 +45,41 @@ import Testing
     }
 
     /// The import steps as the command runs them: plan, cached vectors, embed missing, replace.
-    func importCorpus(_ corpus: Corpus, into store: SQLiteIndexStore, with embedder: CountingEmbedder, batch: Int = 100) async throws
+    func importCorpus(
+        _ corpus: Corpus, into store: SQLiteIndexStore, with embedder: CountingEmbedder, batch: Int = 100
+    ) async throws
         -> ImportSummary
     {
-        let stored = try store.load()
+        let stored = try await store.load()
         var plan = ImportPlan(corpus: corpus, stored: stored, embedderID: embedder.id)
-        var vectors = try store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash))
+        var vectors = try await store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash))
         let missing = plan.missing.filter { vectors[$0.hash] == nil }
         for chunk in stride(from: 0, to: missing.count, by: batch).map({ Array(missing[$0..<min($0 + batch, missing.count)]) }) {
             let matrix = try await embedder.embed(chunk.map(\.text))
             let rows = chunk.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) }
-            try store.cacheVectors(embedderID: embedder.id, rows)
+            try await store.cacheVectors(embedderID: embedder.id, rows)
             for row in rows { vectors[row.hash] = row.vector }
         }
         let matrix = plan.vectors(
             stored: stored?.embedderID == embedder.id ? stored?.vectors : nil, fresh: vectors, dimension: embedder.dimension, layout: .sparse)
         plan.summary.embedded = missing.count
-        try store.replace(with: StoredIndex(corpus: corpus, vectors: matrix, embedderID: embedder.id, importedAt: "now"), summary: plan.summary)
+        try await store.replace(with: StoredIndex(corpus: corpus, vectors: matrix, embedderID: embedder.id, importedAt: "now"), summary: plan.summary)
         return plan.summary
     }
 
     @Test func storesAndLoadsTheWholeIndex() async throws {
         let (store, dir) = try scratchStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        #expect(try store.load() == nil)
+        #expect(try await store.load() == nil)
         let embedder = CountingEmbedder()
         _ = try await importCorpus(Self.corpus, into: store, with: embedder)
-        let loaded = try #require(try store.load())
-        #expect(loaded.corpus.entries.map { var e = $0; e.location = nil; return e } == Self.corpus.entries)
+        let loaded = try #require(try await store.load())
+        #expect(
+            loaded.corpus.entries.map {
+                var e = $0
+                e.location = nil
+                return e
+            } == Self.corpus.entries)
         #expect(loaded.corpus.rules.map(\.id) == ["human"])
         #expect(loaded.corpus.rules[0].priority == 9 && loaded.corpus.rules[0].stage == .before)
         #expect(loaded.corpus.rules[0].handover && loaded.corpus.entries.map(\.handover) == [false, true])
@@ -100,17 +110,17 @@ import Testing
         let (store, dir) = try scratchStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try await importCorpus(Self.corpus, into: store, with: CountingEmbedder())
-        let before = try #require(try store.load())
+        let before = try #require(try await store.load())
         let bigger = Corpus(entries: Self.corpus.entries + (0..<6).map { FAQEntry(id: "e\($0)", questions: ["question number \($0)"], answer: "a") })
         let failing = CountingEmbedder(failAfterCalls: 2)
         await #expect(throws: EmbedderError.self) { _ = try await importCorpus(bigger, into: store, with: failing, batch: 2) }
-        let after = try #require(try store.load())
+        let after = try #require(try await store.load())
         #expect(after.corpus.entries.map(\.id) == before.corpus.entries.map(\.id))
         #expect(after.vectors == before.vectors)
         let retry = CountingEmbedder()
         _ = try await importCorpus(bigger, into: store, with: retry, batch: 2)
         #expect(retry.embedded.current.count == 2, "four of the six were embedded and kept before the failure")
-        #expect(try store.load()?.corpus.entries.count == 8)
+        #expect(try await store.load()?.corpus.entries.count == 8)
     }
 }
 
@@ -123,23 +133,23 @@ import Testing
             reason: "test")
     }
 
-    @Test func batchesAddUpAndRecentMessagesKeepTheNewest() throws {
+    @Test func batchesAddUpAndRecentMessagesKeepTheNewest() async throws {
         let dir = NSTemporaryDirectory() + "intent-stats-store-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try SQLiteIndexStore(path: dir + "/index.sqlite")
-        #expect(try store.loadStatistics(recentLimit: 3) == nil)
+        #expect(try await store.loadStatistics(recentLimit: 3) == nil)
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         var first = StatisticsBatch()
         first.record(message: "refund", decision: decision(.matched, id: "refund"), degraded: false, at: start)
         first.record(message: "人工", decision: decision(.keyword, id: "human", rule: "handover"), degraded: true, at: start)
         for i in 0..<4 { first.record(message: "odd \(i)", decision: decision(.unmatched, id: nil), degraded: false, at: start) }
-        try store.append(first, recentLimit: 3)
+        try await store.append(first, recentLimit: 3)
         var second = StatisticsBatch()
         second.record(message: "refund again", decision: decision(.matched, id: "refund"), degraded: false, at: start + 60)
         second.record(message: "odd 4", decision: decision(.unmatched, id: nil), degraded: false, at: start + 60)
-        try store.append(second, recentLimit: 3)
+        try await store.append(second, recentLimit: 3)
 
-        let stats = try #require(try store.loadStatistics(recentLimit: 3))
+        let stats = try #require(try await store.loadStatistics(recentLimit: 3))
         #expect(stats.since == start)
         #expect(stats.total == 8)
         #expect(stats.hitsByEntry == ["refund": 2, "human": 1])
@@ -149,7 +159,7 @@ import Testing
         #expect(stats.recentUnmatched.map(\.message) == ["odd 2", "odd 3", "odd 4"])
         // Outcomes per hour survive the store too (1_800_000_000 is 2027-01-15 08:00 UTC).
         #expect(stats.byHour == ["2027-01-15T08": ["matched": 2, "keyword": 1, "unmatched": 5]])
-        let kept = try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM stat_recent") }
+        let kept = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM stat_recent") }
         #expect(kept == 3)
     }
 }

@@ -9,19 +9,19 @@ import Testing
         NSTemporaryDirectory() + "intent-state-\(UUID().uuidString)/state.sqlite"
     }
 
-    @Test func keepsTheConversationStoreContract() throws {
-        try ConversationStoreContract.check { try SQLiteStateStore(path: Self.temporaryPath()) }
+    @Test func keepsTheConversationStoreContract() async throws {
+        try await ConversationStoreContract.check { try SQLiteStateStore(path: Self.temporaryPath()) }
     }
 
-    @Test func stateSurvivesReopening() throws {
+    @Test func stateSurvivesReopening() async throws {
         let path = Self.temporaryPath()
         do {
             let store = try SQLiteStateStore(path: path)
-            _ = try store.receive([ConversationStoreContract.message("r1")], statuses: [], at: ConversationStoreContract.t0)
+            _ = try await store.receive([ConversationStoreContract.message("r1")], statuses: [], at: ConversationStoreContract.t0)
         }
         let reopened = try SQLiteStateStore(url: "sqlite:" + path)
-        #expect(try reopened.receive([ConversationStoreContract.message("r1")], statuses: [], at: ConversationStoreContract.t0).isEmpty)
-        #expect(try reopened.unprocessed(limit: 5).map(\.id) == ["r1"])
+        #expect(try await reopened.receive([ConversationStoreContract.message("r1")], statuses: [], at: ConversationStoreContract.t0).isEmpty)
+        #expect(try await reopened.unprocessed(limit: 5).map(\.id) == ["r1"])
     }
 
     @Test func refusesOtherSchemesWithoutEchoingTheURL() {
@@ -30,16 +30,16 @@ import Testing
 }
 
 @Suite struct SQLiteCorpusEditStoreTests {
-    @Test func editsAreNumberedAndSurviveReopening() throws {
+    @Test func editsAreNumberedAndSurviveReopening() async throws {
         let path = NSTemporaryDirectory() + "intent-edits-\(UUID().uuidString).sqlite"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         #expect(try !SQLiteStateStore.exists(url: "sqlite:" + path))
         let store = try SQLiteStateStore(url: "sqlite:" + path)
         let at = Date(timeIntervalSince1970: 1_790_000_000)
-        let first = try store.append(CorpusEdit(kind: .paraphrases, entry: "refund", questions: ["我想把钱要回来", "money back"], by: "Lena", at: at))
-        let second = try store.append(CorpusEdit(kind: .outOfScope, entry: nil, questions: ["meaning of life"], by: "console token", at: at))
+        let first = try await store.append(CorpusEdit(kind: .paraphrases, entry: "refund", questions: ["我想把钱要回来", "money back"], by: "Lena", at: at))
+        let second = try await store.append(CorpusEdit(kind: .outOfScope, entry: nil, questions: ["meaning of life"], by: "console token", at: at))
         #expect(first.number == 1 && second.number == 2)
         let reopened = try SQLiteStateStore(url: "sqlite:" + path)
-        #expect(try reopened.edits() == [first, second])
+        #expect(try await reopened.edits() == [first, second])
     }
 }

@@ -19,8 +19,19 @@ public struct ConversationPolicy: Sendable {
 
     /// Message types that ask for nothing (a reaction to one of our messages).
     public static let silentTypes: Set<String> = ["reaction"]
+    /// Notices about the customer rather than from them: a changed number (`system`), an
+    /// answer to a call-permission request. Recorded on the conversation, never answered, and
+    /// they do not count as the customer writing (no greeting is due, no silence is broken).
+    public static let noticeTypes: Set<String> = ["system", "call_permission_reply"]
+    /// Types the matcher is never asked about.
+    public static let unansweredTypes = silentTypes.union(noticeTypes)
 
     public func plan(_ message: InboundMessage, answer: BotAnswer?, conversation existing: Conversation?, now: Date) -> ConversationPlan {
+        if Self.noticeTypes.contains(message.type) {
+            // Kept with the customer's messages; the conversation is left as it was, so that a
+            // customer's first real message is still greeted as the first.
+            return ConversationPlan(conversation: nil, replies: [], triggers: [])
+        }
         var conversation =
             existing ?? Conversation(customer: message.customer, firstInboundAt: message.sentAt, lastInboundAt: message.sentAt)
         if let name = message.customerName { conversation.name = name }

@@ -12,55 +12,65 @@ import Foundation
 /// - `dueOutbox` returns, per customer, only the oldest unsent item, so one customer's replies
 ///   go out in the order they were decided, whatever retries happen.
 ///
-/// Every method blocks: call it through `BlockingIO`.
+/// Every method is async: implementations do their I/O off Swift concurrency's threads
+/// (GRDB's queues, postgres-nio's event loops).
 public protocol ConversationStore: Sendable {
     /// Records the messages and delivery statuses of one webhook delivery. Returns the messages
     /// that were new (duplicates are counted, not returned).
-    func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) throws -> [InboundMessage]
+    func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) async throws -> [InboundMessage]
 
     /// Received messages whose replies are not decided yet, oldest first.
-    func unprocessed(limit: Int) throws -> [InboundMessage]
+    func unprocessed(limit: Int) async throws -> [InboundMessage]
 
     /// Decides one received message against its conversation, atomically: `plan` gets the
     /// conversation as it stands (nil for a new customer) and returns what to store and send.
     /// Returns false when the message was already processed (nothing is written then).
-    func process(_ message: InboundMessage, at: Date, plan: (Conversation?) -> ConversationPlan) throws -> Bool
+    func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool
 
     /// Unsent items whose time has come: per customer only the oldest, oldest customers first.
-    func dueOutbox(now: Date, limit: Int) throws -> [OutboxItem]
+    func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem]
 
     /// The earliest time an unsent item is due, or nil when the outbox is empty.
-    func nextOutboxDue() throws -> Date?
+    func nextOutboxDue() async throws -> Date?
 
-    func markSent(_ item: Int64, channelMessageID: String?, at: Date) throws
-    func retryLater(_ item: Int64, at: Date, error: String) throws
+    func markSent(_ item: Int64, channelMessageID: String?, at: Date) async throws
+    func retryLater(_ item: Int64, at: Date, error: String) async throws
     /// Gives up on an item; the customer's next item becomes due.
-    func markFailed(_ item: Int64, at: Date, error: String) throws
+    func markFailed(_ item: Int64, at: Date, error: String) async throws
 
-    func conversation(customer: String) throws -> Conversation?
+    func conversation(customer: String) async throws -> Conversation?
     /// Most recently active first.
-    func recentConversations(limit: Int) throws -> [Conversation]
+    func recentConversations(limit: Int) async throws -> [Conversation]
     /// Ends a hand-over: the bot answers this customer again. Returns whether the conversation exists.
-    func unmute(customer: String) throws -> Bool
+    func unmute(customer: String) async throws -> Bool
 
-    func statistics() throws -> ChannelStatistics
+    func statistics() async throws -> ChannelStatistics
 
     /// Deletes everything stored about one customer (messages, conversation, outbox, delivery
     /// statuses and their distinct-customer marks); counters keep their totals. Returns the rows deleted.
-    func purge(customer: String) throws -> Int
+    func purge(customer: String) async throws -> Int
     /// Deletes messages, outbox items and delivery statuses older than `date`, and
     /// conversations silent since then. Returns the rows deleted.
-    func purge(before date: Date) throws -> Int
+    func purge(before date: Date) async throws -> Int
+
+    /// Why writes no longer reach the store's file (it was deleted or replaced while open), or
+    /// nil while they do. A server-backed store has no such file.
+    func lostReason() async throws -> String?
+}
+
+extension ConversationStore {
+    public func lostReason() async throws -> String? { nil }
 }
 
 /// What handling one message changes: the conversation as it should be stored, the replies to
 /// queue (in order) and what to count.
 public struct ConversationPlan: Sendable, Equatable {
-    public var conversation: Conversation
+    /// The conversation to store; nil leaves the stored one (or its absence) as it is.
+    public var conversation: Conversation?
     public var replies: [OutboundDraft]
     public var triggers: [Trigger]
 
-    public init(conversation: Conversation, replies: [OutboundDraft], triggers: [Trigger]) {
+    public init(conversation: Conversation?, replies: [OutboundDraft], triggers: [Trigger]) {
         self.conversation = conversation
         self.replies = replies
         self.triggers = triggers

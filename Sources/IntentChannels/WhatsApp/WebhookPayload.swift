@@ -10,6 +10,8 @@ public struct WebhookPayload: Sendable {
     public var statuses: [DeliveryStatus] = []
     /// Message objects that lack what the service needs (id, sender).
     public var skipped = 0
+    /// Timestamps that were not a time (unparsable, out of range): the receipt time stands in.
+    public var unusableTimestamps = 0
 
     public struct Malformed: Error, CustomStringConvertible {
         public var description: String
@@ -21,8 +23,10 @@ public struct WebhookPayload: Sendable {
         self.skipped = skipped
     }
 
-    /// - Parameter phoneNumberID: when set, changes for other business numbers are skipped.
-    public static func decode(_ body: [UInt8], phoneNumberID: String? = nil) throws -> WebhookPayload {
+    /// - Parameters:
+    ///   - phoneNumberID: when set, changes for other business numbers are skipped.
+    ///   - receivedAt: stands in for a timestamp that is not a plausible time.
+    public static func decode(_ body: [UInt8], phoneNumberID: String? = nil, receivedAt: Date = Date()) throws -> WebhookPayload {
         let root: Root
         do {
             root = try JSONDecoder().decode(Root.self, from: Data(body))
@@ -50,11 +54,11 @@ public struct WebhookPayload: Sendable {
                         payload.skipped += 1
                         continue
                     }
-                    let type = message.type ?? "unknown"
+                    let sentAt = payload.date(message.timestamp, receivedAt: receivedAt)
                     payload.messages.append(
                         InboundMessage(
-                            id: id, customer: from, customerName: names[from], phoneNumberID: number, type: type,
-                            text: message.words, sentAt: Self.date(message.timestamp)))
+                            id: id, customer: from, customerName: names[from], phoneNumberID: number, type: message.kind,
+                            text: message.words, sentAt: sentAt))
                 }
                 for status in value.statuses ?? [] {
                     guard let id = status.id, let state = status.status else {
@@ -62,9 +66,10 @@ public struct WebhookPayload: Sendable {
                         continue
                     }
                     let error = status.errors?.first
+                    let at = payload.date(status.timestamp, receivedAt: receivedAt)
                     payload.statuses.append(
                         DeliveryStatus(
-                            messageID: id, status: state, recipient: status.recipient_id, at: Self.date(status.timestamp),
+                            messageID: id, status: state, recipient: status.recipient_id, at: at,
                             errorCode: error?.code, errorDetail: error?.error_data?.details ?? error?.message ?? error?.title))
                 }
             }
@@ -72,9 +77,20 @@ public struct WebhookPayload: Sendable {
         return payload
     }
 
-    /// Meta's timestamps are Unix seconds as strings.
-    static func date(_ timestamp: String?) -> Date {
-        timestamp.flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? Date()
+    /// The earliest plausible timestamp: the Cloud API did not exist before (2009-01-01).
+    static let earliest = Date(timeIntervalSince1970: 1_230_768_000)
+
+    /// Meta's timestamps are Unix seconds as strings. One that is not a time ("nan", "1e300",
+    /// before 2009, more than a day ahead of the receipt) becomes the receipt time, counted:
+    /// stored as it came, it would break a NOT NULL column or date a conversation centuries ahead.
+    mutating func date(_ timestamp: String?, receivedAt: Date) -> Date {
+        if let seconds = timestamp.flatMap(Double.init), seconds.isFinite,
+            seconds >= Self.earliest.timeIntervalSince1970, seconds <= receivedAt.timeIntervalSince1970 + 86_400
+        {
+            return Date(timeIntervalSince1970: seconds)
+        }
+        unusableTimestamps += 1
+        return receivedAt
     }
 
     static func explain(_ error: Error) -> String {
@@ -116,9 +132,11 @@ public struct WebhookPayload: Sendable {
         struct Button: Decodable { var text: String? }
         struct Interactive: Decodable {
             struct Reply: Decodable { var title: String? }
+            var type: String?
             var button_reply: Reply?
             var list_reply: Reply?
         }
+        struct System: Decodable { var body: String? }
         var id: String?
         var from: String?
         var timestamp: String?
@@ -126,6 +144,15 @@ public struct WebhookPayload: Sendable {
         var text: Text?
         var button: Button?
         var interactive: Interactive?
+        var system: System?
+
+        /// The stored type: Meta's `type`, except that replies to a call-permission request
+        /// (`interactive.type: call_permission_reply`) are a notice of their own, not a choice.
+        var kind: String {
+            let kind = type ?? "unknown"
+            if kind == "interactive", let sub = interactive?.type, ConversationPolicy.noticeTypes.contains(sub) { return sub }
+            return kind
+        }
 
         /// What the customer wrote or chose: a text's body, a quick-reply button's text, an
         /// interactive reply's title. Nil for media, locations, reactions...
@@ -135,6 +162,8 @@ public struct WebhookPayload: Sendable {
             case "text": words = text?.body
             case "button": words = button?.text
             case "interactive": words = interactive?.button_reply?.title ?? interactive?.list_reply?.title
+            // A notice's own words ("User A changed from ... to ..."): recorded, never answered.
+            case "system": words = system?.body
             default: words = nil
             }
             guard let words, !words.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }

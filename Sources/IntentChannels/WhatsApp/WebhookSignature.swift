@@ -1,4 +1,5 @@
-import IntentCore
+import Crypto
+import Foundation
 
 /// Meta's `X-Hub-Signature-256` check: `sha256=` and the hex HMAC-SHA256 of the raw request
 /// body under the app secret.
@@ -14,10 +15,14 @@ public struct WebhookSignature: Sendable {
         case invalid
     }
 
-    private let secret: [UInt8]
+    private let key: SymmetricKey
 
     public init(appSecret: String) {
-        secret = Array(appSecret.utf8)
+        key = SymmetricKey(data: Array(appSecret.utf8))
+    }
+
+    private func code(for body: [UInt8]) -> HMAC<SHA256>.MAC {
+        HMAC<SHA256>.authenticationCode(for: body, using: key)
     }
 
     public func verify(body: [UInt8], header: String?) -> Verdict {
@@ -25,15 +30,17 @@ public struct WebhookSignature: Sendable {
         guard header.hasPrefix("sha256="), let given = Self.bytes(hex: header.dropFirst("sha256=".count)), given.count == 32 else {
             return .invalid
         }
-        return ConstantTime.equal(given, HMACSHA256.authenticationCode(for: body, key: secret)) ? .valid : .invalid
+        // The MAC's own comparison runs in constant time.
+        return code(for: body) == Data(given) ? .valid : .invalid
     }
 
-    /// The header value Meta would send for this body (tests, the README tour, benchmarks).
+    /// The header value Meta would send for this body (tests, the tour in docs/whatsapp.md, benchmarks).
     public func header(for body: [UInt8]) -> String {
-        "sha256=" + HMACSHA256.authenticationCode(for: body, key: secret).map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-        }.joined()
+        "sha256="
+            + code(for: body).map { byte in
+                let digits = Array("0123456789abcdef")
+                return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
+            }.joined()
     }
 
     private static func bytes(hex: Substring) -> [UInt8]? {

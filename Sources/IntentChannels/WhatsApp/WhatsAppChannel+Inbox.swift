@@ -6,18 +6,28 @@ extension WhatsAppChannel {
     static let customersInParallel = 8
 
     /// Decides received messages: each customer's in arrival order, customers in parallel.
+    /// While the store fails, the loop backs off (2 s, doubling to a minute) instead of retrying at once.
     func processInbox() async {
         let store = self.store
+        var failures = 0
         while !Task.isCancelled {
+            if failures > 0 {
+                await inboxWakeup.wait(timeout: Self.storeBackoff.duration(attempt: failures))
+            }
+            if storeHealth.refusesWork {
+                failures += 1
+                continue
+            }
             let pending: [InboundMessage]
             do {
-                pending = try await BlockingIO.run { try store.unprocessed(limit: 256) }
+                pending = try await store.unprocessed(limit: 256)
             } catch {
-                logger.error("whatsapp: cannot read the inbox", metadata: ["error": "\(error)"])
-                await inboxWakeup.wait(timeout: .seconds(2))
+                storeHealth.failed("reading the inbox", error: error)
+                failures += 1
                 continue
             }
             if pending.isEmpty {
+                failures = 0
                 await inboxWakeup.wait(timeout: .seconds(5))
                 continue
             }
@@ -42,7 +52,7 @@ extension WhatsAppChannel {
                 for await ok in group where !ok { failed = true }
             }
             outboxWakeup.signal()
-            if failed { await inboxWakeup.wait(timeout: .seconds(2)) }
+            failures = failed ? failures + 1 : 0
         }
     }
 
@@ -50,26 +60,34 @@ extension WhatsAppChannel {
     private func handle(_ messages: [InboundMessage]) async -> Bool {
         let store = self.store
         for message in messages {
-            var answer: BotAnswer?
-            if let text = message.text, !ConversationPolicy.silentTypes.contains(message.type) {
-                // A conversation a person has is not worth a (possibly paid) decision.
-                let muted = (try? await BlockingIO.run { try store.conversation(customer: message.customer) })??.mutedUntil
-                answer = muted.map { $0 > clock().addingTimeInterval(5) } == true ? .unanswered : await decide(text, message.customer)
-            }
+            let answer = await answer(to: message)
             let now = clock()
             let policy = self.policy
-            let decided = answer
             do {
-                _ = try await BlockingIO.run {
-                    try store.process(message, at: now) { conversation in
-                        policy.plan(message, answer: decided, conversation: conversation, now: now)
-                    }
+                _ = try await store.process(message, at: now) { conversation in
+                    policy.plan(message, answer: answer, conversation: conversation, now: now)
                 }
+                storeHealth.succeeded()
+                decided.withLock { $0[message.id] = nil }
             } catch {
-                logger.error("whatsapp: cannot store the replies to a message; will retry", metadata: ["error": "\(error)"])
+                storeHealth.failed("storing the replies to a message", error: error)
                 return false
             }
         }
         return true
+    }
+
+    /// The matcher's answer to a message, decided once: a retry after a store failure reuses it.
+    private func answer(to message: InboundMessage) async -> BotAnswer? {
+        if let earlier = decided.withLock({ $0[message.id] }) { return earlier }
+        var answer: BotAnswer?
+        if let text = message.text, !ConversationPolicy.unansweredTypes.contains(message.type) {
+            // A conversation a person has is not worth a (possibly paid) decision.
+            let store = self.store
+            let muted = (try? await store.conversation(customer: message.customer))??.mutedUntil
+            answer = muted.map { $0 > clock().addingTimeInterval(5) } == true ? .unanswered : await decide(text, message.customer)
+        }
+        decided.withLock { $0[message.id] = .some(answer) }
+        return answer
     }
 }

@@ -10,24 +10,39 @@ extension WhatsAppChannel {
 
     /// The delay before retry number `attempt` (1-based): 2 s, 4 s, 8 s ... at most 10 minutes.
     public static func retryDelay(attempt: Int, first: TimeInterval = 2) -> TimeInterval {
-        min(600, first * pow(2, Double(max(0, attempt - 1))))
+        Backoff(first: first, limit: 600).delay(attempt: attempt)
     }
 
     /// Sends due outbox items, paced; per customer one at a time and in order.
+    ///
+    /// Invariant: an item whose send the store could not record is never sent again by this
+    /// process. Its outcome is kept in memory and written first, with back-off, and nothing new
+    /// is sent until it is: a store that cannot record sends would otherwise see the same item
+    /// due again at once, and the customer would get it again and again.
     func sendOutbox() async {
         let store = self.store
         var pacer = SendPacer(overallPerSecond: settings.messagesPerSecond)
+        var failures = 0
         while !Task.isCancelled {
+            if failures > 0 {
+                await outboxWakeup.wait(timeout: Self.storeBackoff.duration(attempt: failures))
+            }
+            guard await recordUnrecorded(), !storeHealth.refusesWork else {
+                failures += 1
+                continue
+            }
             let now = clock()
             let due: [OutboxItem]
             let nextDue: Date?
             do {
-                (due, nextDue) = try await BlockingIO.run { (try store.dueOutbox(now: now, limit: 256), try store.nextOutboxDue()) }
+                due = try await store.dueOutbox(now: now, limit: 256)
+                nextDue = try await store.nextOutboxDue()
             } catch {
-                logger.error("whatsapp: cannot read the outbox", metadata: ["error": "\(error)"])
-                await outboxWakeup.wait(timeout: .seconds(2))
+                storeHealth.failed("reading the outbox", error: error)
+                failures += 1
                 continue
             }
+            failures = 0
             var ready: [OutboxItem] = []
             var wake = nextDue ?? now.addingTimeInterval(5)
             for item in due {
@@ -66,32 +81,67 @@ extension WhatsAppChannel {
         } catch {
             outcome = .failed(GraphError(status: nil, code: nil, detail: "\(error)", trace: nil))
         }
-        let store = self.store
+        let recorded: UnrecordedOutcome
         let now = clock()
-        do {
-            switch outcome {
-            case .sent(let id):
-                try await BlockingIO.run { try store.markSent(item.id, channelMessageID: id, at: now) }
-                if unhealthyReason != nil { reportProblem(nil) }
-            case .failed(let error):
-                if error.isTokenInvalid {
-                    let reason = "the WhatsApp access token was rejected (code 190): replace whatsapp_access_token"
-                    reportProblem(reason)
-                    logger.critical("whatsapp: \(reason)", metadata: ["fbtrace_id": "\(error.trace ?? "-")"])
-                }
-                let attempt = item.attempts + 1
-                if error.isRetryable && attempt < Self.maxAttempts {
-                    let next = now.addingTimeInterval(Self.retryDelay(attempt: attempt, first: settings.firstRetryDelay))
-                    logger.warning(
-                        "whatsapp: send failed, retrying", metadata: ["item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error)"])
-                    try await BlockingIO.run { try store.retryLater(item.id, at: next, error: error.description) }
-                } else {
-                    logger.error("whatsapp: send failed for good", metadata: ["item": "\(item.id)", "error": "\(error)"])
-                    try await BlockingIO.run { try store.markFailed(item.id, at: now, error: error.description) }
-                }
+        switch outcome {
+        case .sent(let id):
+            if unhealthyReason != nil { reportProblem(nil) }
+            recorded = .sent(channelMessageID: id, at: now)
+        case .failed(let error):
+            if error.isTokenInvalid {
+                let reason = "the WhatsApp access token was rejected (code 190): replace whatsapp_access_token"
+                reportProblem(reason)
+                logger.critical("whatsapp: \(reason)", metadata: ["fbtrace_id": "\(error.trace ?? "-")"])
             }
-        } catch {
-            logger.error("whatsapp: cannot record a send's outcome", metadata: ["item": "\(item.id)", "error": "\(error)"])
+            let attempt = item.attempts + 1
+            if error.isRetryable && attempt < Self.maxAttempts {
+                let next = now.addingTimeInterval(Self.retryDelay(attempt: attempt, first: settings.firstRetryDelay))
+                logger.warning(
+                    "whatsapp: send failed, retrying", metadata: ["item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error)"])
+                recorded = .retry(at: next, error: error.description)
+            } else {
+                logger.error("whatsapp: send failed for good", metadata: ["item": "\(item.id)", "error": "\(error)"])
+                recorded = .failed(at: now, error: error.description)
+            }
+        }
+        if !(await record(recorded, of: item.id)) {
+            unrecorded.withLock { $0[item.id] = recorded }
         }
     }
+
+    /// Writes an outcome to the store; false (and the store reported unwritable) when it cannot.
+    private func record(_ outcome: UnrecordedOutcome, of item: Int64) async -> Bool {
+        let store = self.store
+        do {
+            // Not cancelled with the loop: a send that happened is recorded, even while shutting down.
+            try await Task {
+                switch outcome {
+                case .sent(let id, let at): try await store.markSent(item, channelMessageID: id, at: at)
+                case .retry(let at, let error): try await store.retryLater(item, at: at, error: error)
+                case .failed(let at, let error): try await store.markFailed(item, at: at, error: error)
+                }
+            }.value
+            storeHealth.succeeded()
+            return true
+        } catch {
+            storeHealth.failed("recording a send's outcome", error: error)
+            return false
+        }
+    }
+
+    /// Writes the outcomes kept in memory; true when none is left.
+    private func recordUnrecorded() async -> Bool {
+        for (item, outcome) in unrecorded.current.sorted(by: { $0.key < $1.key }) {
+            guard await record(outcome, of: item) else { return false }
+            unrecorded.withLock { $0[item] = nil }
+        }
+        return true
+    }
+}
+
+/// What became of a send, kept while the store cannot record it.
+enum UnrecordedOutcome: Sendable, Equatable {
+    case sent(channelMessageID: String?, at: Date)
+    case retry(at: Date, error: String)
+    case failed(at: Date, error: String)
 }

@@ -13,7 +13,7 @@ import Logging
 /// them, paced, retrying what Meta says is temporary. A crash at any point leaves either an
 /// unprocessed message or unsent replies in the store, which the next start picks up.
 ///
-/// Every store call runs through `BlockingIO`, every send on libcurl's own threads.
+/// Store calls are async (their I/O on the store's own threads), sends run on libcurl's threads.
 public final class WhatsAppChannel: Sendable {
     public typealias Decide = @Sendable (_ text: String, _ customer: String) async -> BotAnswer
     public typealias Clock = @Sendable () -> Date
@@ -29,12 +29,22 @@ public final class WhatsAppChannel: Sendable {
     let signature: WebhookSignature
     let inboxWakeup = Wakeup()
     let outboxWakeup = Wakeup()
+    /// Whether the state store takes writes; `/readyz` reads it.
+    package let storeHealth: StoreHealth
+    /// Sends whose outcome the store could not record: never sent again, recorded first.
+    let unrecorded = Locked<[Int64: UnrecordedOutcome]>([:])
+    /// Answers decided for messages whose replies could not be stored yet: a retry does not
+    /// ask the matcher (or a paid chat model) again, nor count the message twice.
+    let decided = Locked<[String: BotAnswer?]>([:])
     private let snapshot = Locked(ChannelStatistics())
     private let problem = Locked<String?>(nil)
+    private let timestampWarned = Locked(false)
 
-    public init(
+    /// - Parameter storeHealth: shared with the other users of the same state store (the
+    ///   console's edits); a new one when nil.
+    package init(
         settings: WhatsAppSettings, store: any ConversationStore, policy: ConversationPolicy, transport: any HTTPTransport,
-        logger: Logger, clock: @escaping Clock = { Date() }, decide: @escaping Decide
+        logger: Logger, storeHealth: StoreHealth? = nil, clock: @escaping Clock = { Date() }, decide: @escaping Decide
     ) {
         self.settings = settings
         self.store = store
@@ -45,7 +55,11 @@ public final class WhatsAppChannel: Sendable {
         self.clock = clock
         self.decide = decide
         signature = WebhookSignature(appSecret: settings.appSecret)
+        self.storeHealth = storeHealth ?? StoreHealth(logger: logger)
     }
+
+    /// Back-off of the loops while the store fails: 2 s, doubling to a minute.
+    static let storeBackoff = Backoff(first: 2, limit: 60)
 
     // MARK: Webhooks
 
@@ -75,21 +89,37 @@ public final class WhatsAppChannel: Sendable {
         case .invalid: return .forged
         case .valid: break
         }
+        let now = clock()
         let payload: WebhookPayload
         do {
-            payload = try WebhookPayload.decode(body, phoneNumberID: settings.phoneNumberID)
+            payload = try WebhookPayload.decode(body, phoneNumberID: settings.phoneNumberID, receivedAt: now)
         } catch {
             return .malformed("\(error)")
         }
         if payload.messages.isEmpty && payload.statuses.isEmpty { return .accepted(new: 0, duplicates: 0, statuses: 0) }
+        if payload.unusableTimestamps > 0,
+            timestampWarned.withLock({ warned in
+                defer { warned = true }
+                return !warned
+            })
+        {
+            logger.warning(
+                "whatsapp: a webhook carried timestamps that are not a time (unparsable, or before 2009 or in the future): the receipt time stands in for them; further ones are not logged",
+                metadata: ["count": "\(payload.unusableTimestamps)"])
+        }
+        if storeHealth.refusesWork {
+            // Stored now, the messages would be lost at the next start: Meta keeps them until then.
+            return .unavailable(storeHealth.problem?.reason ?? "the conversation store is unavailable")
+        }
         let store = self.store
-        let now = clock()
         do {
-            let fresh = try await BlockingIO.run { try store.receive(payload.messages, statuses: payload.statuses, at: now) }
+            let fresh = try await store.receive(payload.messages, statuses: payload.statuses, at: now)
+            storeHealth.succeeded()
             if !fresh.isEmpty { inboxWakeup.signal() }
             return .accepted(new: fresh.count, duplicates: payload.messages.count - fresh.count, statuses: payload.statuses.count)
         } catch {
-            logger.error("whatsapp: the webhook could not be stored; answering 503 so that Meta retries", metadata: ["error": "\(error)"])
+            storeHealth.failed("storing a webhook", error: error)
+            logger.debug("whatsapp: the webhook could not be stored; answering 503 so that Meta retries", metadata: ["error": "\(error)"])
             return .unavailable("the conversation store is unavailable")
         }
     }
@@ -114,7 +144,7 @@ public final class WhatsAppChannel: Sendable {
 
     func refreshStatistics() async {
         let store = self.store
-        if let figures = try? await BlockingIO.run({ try store.statistics() }) {
+        if let figures = try? await store.statistics() {
             snapshot.withLock { $0 = figures }
         }
     }
@@ -128,13 +158,14 @@ public final class WhatsAppChannel: Sendable {
         var lastPurge = Date.distantPast
         while !Task.isCancelled {
             await refreshStatistics()
+            let store = self.store
+            if let lost = try? await store.lostReason() { storeHealth.lost(lost) }
             let now = clock()
             if now.timeIntervalSince(lastPurge) >= 3_600 {
                 lastPurge = now
-                let store = self.store
                 let cutoff = now.addingTimeInterval(-Double(settings.retentionDays) * 86_400)
                 do {
-                    let deleted = try await BlockingIO.run { try store.purge(before: cutoff) }
+                    let deleted = try await store.purge(before: cutoff)
                     if deleted > 0 { logger.info("whatsapp: retention deleted \(deleted) old rows") }
                 } catch {
                     logger.warning("whatsapp: retention purge failed", metadata: ["error": "\(error)"])
@@ -147,12 +178,12 @@ public final class WhatsAppChannel: Sendable {
     /// The most recently active conversations (the console's list).
     public func recentConversations(limit: Int) async throws -> [Conversation] {
         let store = self.store
-        return try await BlockingIO.run { try store.recentConversations(limit: limit) }
+        return try await store.recentConversations(limit: limit)
     }
 
     /// Gives a handed-over conversation back to the bot; false when there is no such conversation.
     public func unmute(customer: String) async throws -> Bool {
         let store = self.store
-        return try await BlockingIO.run { try store.unmute(customer: customer) }
+        return try await store.unmute(customer: customer)
     }
 }

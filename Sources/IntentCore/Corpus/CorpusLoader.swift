@@ -87,7 +87,9 @@ public enum CorpusLoader {
         case "yaml", "yml": return YAMLFormat.records(text, file: file, listKey: "entries")
         case "csv": return CSVFormat.records(text, file: file)
         default:
-            return ([], [CorpusIssue(.error, SourceLocation(file: file, line: 0), "unknown format; use one of \(extensions.joined(separator: ", "))")])
+            return (
+                [], [CorpusIssue(.error, SourceLocation(file: file, line: 0), "unknown format; use one of \(extensions.joined(separator: ", "))")]
+            )
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads typed fields out of a `RawRecord`, collecting a `file:line: field:`
 /// issue for every missing or mistyped one instead of stopping at the first.
 struct FieldReader {
@@ -104,5 +106,3 @@ struct FieldReader {
         return n
     }
 }
-
-import Foundation

@@ -81,7 +81,8 @@ public enum LabeledQuestions {
         let records = rows.compactMap { row -> RawRecord? in
             guard row.fields.count == header.count else {
                 issues.append(
-                    CorpusIssue(.error, SourceLocation(file: file, line: row.line), "row has \(row.fields.count) fields, the header has \(header.count)"))
+                    CorpusIssue(
+                        .error, SourceLocation(file: file, line: row.line), "row has \(row.fields.count) fields, the header has \(header.count)"))
                 return nil
             }
             return RawRecord(

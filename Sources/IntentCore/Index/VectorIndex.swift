@@ -237,7 +237,7 @@ public struct VectorIndex: Sendable {
         return start
     }
 
-    /// Chosen by measurement (README, "Embedders"): 0.7 beat 0.5 on top-1 for every embedder
+    /// Chosen by measurement (docs/embedders.md): 0.7 beat 0.5 on top-1 for every embedder
     /// and data set tried (hwu64, MASSIVE zh-CN, corpus/eval; lexical, hybrid, multilingual).
     public static let defaultCentroidWeight: Float = 0.7
 

@@ -10,7 +10,7 @@
 /// `before` keyword rules are checked first and win over all of this.
 ///
 /// The defaults were chosen by measurement with the lexical embedder (see the
-/// README's "Decision policy"): re-calibrate them for another embedder or corpus
+/// docs/embedders.md, "Where the defaults come from"): re-calibrate them for another embedder or corpus
 /// with `intent-service evaluate`.
 public struct MatchPolicy: Sendable, Equatable {
     public static let defaultThreshold: Float = 0.25

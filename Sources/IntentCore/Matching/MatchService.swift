@@ -155,9 +155,11 @@ public struct MatchService: Sendable {
                     guard !candidates.isEmpty else { return (i, nil) }
                     let started = DispatchTime.now().uptimeNanoseconds
                     guard
-                        let chosen = try? await Deadline.run(remaining, {
-                            try await disambiguator.choose(message: messages[i], among: Array(candidates))
-                        }),
+                        let chosen = try? await Deadline.run(
+                            remaining,
+                            {
+                                try await disambiguator.choose(message: messages[i], among: Array(candidates))
+                            }),
                         let entry = matcher.corpus.entry(id: chosen)
                     else { return (i, nil) }
                     let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6

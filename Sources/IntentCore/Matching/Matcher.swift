@@ -34,7 +34,9 @@ public struct Matcher: Sendable {
 
     /// A matcher over vectors already computed with `embedder` (e.g. from a
     /// store): one row per paraphrase, in corpus order.
-    public init(corpus: Corpus, embedder: any Embedder, vectors: EmbeddingMatrix, policy: MatchPolicy = MatchPolicy())
+    public init(
+        corpus: Corpus, embedder: any Embedder, vectors: EmbeddingMatrix, policy: MatchPolicy = MatchPolicy()
+    )
         throws(EmbedderError)
     {
         var owner: [Int] = []
@@ -63,7 +65,9 @@ public struct Matcher: Sendable {
     }
 
     /// Embeds every paraphrase of the corpus and builds the matcher.
-    public static func build(corpus: Corpus, embedder: any Embedder, policy: MatchPolicy = MatchPolicy()) async throws
+    public static func build(
+        corpus: Corpus, embedder: any Embedder, policy: MatchPolicy = MatchPolicy()
+    ) async throws
         -> Matcher
     {
         let texts = corpus.entries.flatMap(\.questions)
@@ -126,7 +130,9 @@ public struct Matcher: Sendable {
     /// `vector` nil means no embedding is available (a provider is down).
     /// With `alwaysScore`, entries are scored even when a `before` rule fires (evaluation
     /// measures ranking on every question); the outcome is the same.
-    public func trace(normalized text: String, vector: ArraySlice<Float>?, limit: Int, alwaysScore: Bool = false)
+    public func trace(
+        normalized text: String, vector: ArraySlice<Float>?, limit: Int, alwaysScore: Bool = false
+    )
         -> DecisionTrace
     {
         // Out-of-scope entries may take places in the ranking; candidates list answered entries only.
@@ -212,7 +218,8 @@ public struct Matcher: Sendable {
             let example = "'\(corpus.entries[outOfScope.entry].id)' ('\(paraphrases[outOfScope.paraphrase])'"
             if outOfScope == best { return "closest to out-of-scope \(example), score \(fmt(best.score)))" }
             let lead = fmt(best.score - outOfScope.score)
-            return "'\(corpus.entries[best.entry].id)' score \(fmt(best.score)) is only \(lead) ahead of out-of-scope \(example); margin \(fmt(policy.margin)))"
+            return
+                "'\(corpus.entries[best.entry].id)' score \(fmt(best.score)) is only \(lead) ahead of out-of-scope \(example); margin \(fmt(policy.margin)))"
         }
         return "best entry '\(corpus.entries[best.entry].id)' score \(fmt(best.score)) < threshold \(fmt(threshold))"
     }

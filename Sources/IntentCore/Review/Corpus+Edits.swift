@@ -24,7 +24,8 @@ extension Corpus {
             if question.unicodeScalars.count > limit { throw CorpusEditError(field: field, "longer than \(limit) characters") }
             guard seen.insert(key).inserted else { continue }
             if edit.kind != .outOfScope, let owner = owners[key], owner != edit.entry {
-                throw CorpusEditError(field: field, "'\(question)' is already a paraphrase of '\(owner)'; a paraphrase belongs to one entry", conflicts: true)
+                throw CorpusEditError(
+                    field: field, "'\(question)' is already a paraphrase of '\(owner)'; a paraphrase belongs to one entry", conflicts: true)
             }
             if edit.kind == .outOfScope, let owner = owners[key] {
                 throw CorpusEditError(field: field, "'\(question)' is a paraphrase of '\(owner)': it cannot be out of scope", conflicts: true)
@@ -35,12 +36,16 @@ extension Corpus {
         switch edit.kind {
         case .paraphrases:
             guard let id = edit.entry, entry(id: id) != nil else {
-                throw CorpusEditError(field: "entry", "'\(edit.entry ?? "")' is not an entry of the corpus; pick one of its ids or create the entry", conflicts: true)
+                throw CorpusEditError(
+                    field: "entry", "'\(edit.entry ?? "")' is not an entry of the corpus; pick one of its ids or create the entry", conflicts: true)
             }
-            if kept.isEmpty { throw CorpusEditError(field: "questions", "nothing new: every message is already a paraphrase of '\(id)'", conflicts: true) }
+            if kept.isEmpty {
+                throw CorpusEditError(field: "questions", "nothing new: every message is already a paraphrase of '\(id)'", conflicts: true)
+            }
         case .entry:
             let id = edit.entry?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            guard !id.isEmpty, id.unicodeScalars.count <= 200, !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            guard !id.isEmpty, id.unicodeScalars.count <= 200, !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
                 throw CorpusEditError(field: "id", "give the new entry an id: one line without control characters, at most 200 characters")
             }
             if entry(id: id) != nil { throw CorpusEditError(field: "id", "'\(id)' already exists; add paraphrases to it instead", conflicts: true) }
@@ -88,7 +93,8 @@ extension Corpus {
                 if let other = owner[key] {
                     if other != id {
                         warnings.append(
-                            CorpusIssue(.warning, origin, field: "questions", "'\(question)' is now a paraphrase of '\(other)'; not added to '\(id)'"))
+                            CorpusIssue(.warning, origin, field: "questions", "'\(question)' is now a paraphrase of '\(other)'; not added to '\(id)'")
+                        )
                     }
                     continue
                 }

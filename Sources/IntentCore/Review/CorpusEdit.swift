@@ -38,12 +38,12 @@ public struct CorpusEdit: Sendable, Equatable, Codable {
     }
 }
 
-/// Where edits persist (the state store). Calls block: call them through `BlockingIO`.
+/// Where edits persist (the state store).
 public protocol CorpusEditStore: Sendable {
     /// Every edit, oldest first.
-    func edits() throws -> [CorpusEdit]
+    func edits() async throws -> [CorpusEdit]
     /// Stores an edit and returns it with its number.
-    func append(_ edit: CorpusEdit) throws -> CorpusEdit
+    func append(_ edit: CorpusEdit) async throws -> CorpusEdit
 }
 
 /// An edit that cannot apply: which field, and what to do.

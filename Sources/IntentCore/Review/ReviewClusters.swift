@@ -41,7 +41,9 @@ public enum ReviewClusters {
     /// them: block-weighted cosines, calibrated per model, so one bar serves every embedder).
     public static let sameQuestion: Float = 0.7
 
-    public static func build(_ messages: [MatchStatistics.RecentMessage], embedder: any Embedder, sameQuestion: Float = sameQuestion) async throws
+    public static func build(
+        _ messages: [MatchStatistics.RecentMessage], embedder: any Embedder, sameQuestion: Float = sameQuestion
+    ) async throws
         -> [Cluster]
     {
         // One point per distinct text (repeats join their text's cluster).
@@ -93,12 +95,14 @@ public enum ReviewClusters {
             }
             let best = votes.max { a, b in a.value.count == b.value.count ? a.key > b.key : a.value.count < b.value.count }
             let suggested = best.map {
-                MatchDecision.Candidate(id: $0.key, score: ($0.value.score / Double($0.value.count) * 10_000).rounded() / 10_000, question: $0.value.question)
+                MatchDecision.Candidate(
+                    id: $0.key, score: ($0.value.score / Double($0.value.count) * 10_000).rounded() / 10_000, question: $0.value.question)
             }
             return Cluster(id: id(ofTexts: keysOfGroup[group] ?? []), messages: sorted, suggested: suggested)
         }
         return clusters.sorted {
-            $0.messages.count != $1.messages.count ? $0.messages.count > $1.messages.count : ($0.messages.first?.at ?? .distantPast) > ($1.messages.first?.at ?? .distantPast)
+            $0.messages.count != $1.messages.count
+                ? $0.messages.count > $1.messages.count : ($0.messages.first?.at ?? .distantPast) > ($1.messages.first?.at ?? .distantPast)
         }
     }
 }

@@ -5,7 +5,9 @@ enum RuleValidator {
 
     /// - Parameters:
     ///   - outOfScopeIDs: entries tagged out-of-scope, which have no answer for a rule to send.
-    static func rules(from records: [RawRecord], entryIDs: Set<String>, outOfScopeIDs: Set<String> = [])
+    static func rules(
+        from records: [RawRecord], entryIDs: Set<String>, outOfScopeIDs: Set<String> = []
+    )
         -> ([KeywordRule], [CorpusIssue])
     {
         var rules: [KeywordRule] = []

@@ -45,7 +45,9 @@ public struct ImportPlan: Sendable {
 
     /// The new index's vectors in corpus order: stored rows where reusable, else `fresh` ones
     /// (from the cache or the embedder), in `layout`.
-    public func vectors(stored: EmbeddingMatrix?, fresh: [String: [Float]], dimension: Int, layout: EmbeddingMatrix.Layout)
+    public func vectors(
+        stored: EmbeddingMatrix?, fresh: [String: [Float]], dimension: Int, layout: EmbeddingMatrix.Layout
+    )
         -> EmbeddingMatrix
     {
         var matrix = EmbeddingMatrix(dimension: dimension, layout: layout, reservingRows: hashes.count)

@@ -32,36 +32,36 @@ public struct ImportSummary: Sendable, Codable, Equatable {
 }
 
 /// Where indexes persist. Implementations keep their storage details (SQL) to
-/// themselves; all calls block, so call them through `BlockingIO`.
+/// themselves and do their I/O off Swift concurrency's threads.
 ///
 /// Invariants: `replace` is atomic (readers see the old index or the new one, never
 /// a mix); `cacheVectors` survives a failed import, so a re-run does not pay again.
 public protocol IndexStore: Sendable {
     /// The current index, or nil when nothing was imported yet.
-    func load() throws -> StoredIndex?
+    func load() async throws -> StoredIndex?
     /// Vectors already paid for, by content hash, for this embedder.
-    func cachedVectors(embedderID: String, hashes: [String]) throws -> [String: [Float]]
+    func cachedVectors(embedderID: String, hashes: [String]) async throws -> [String: [Float]]
     /// Remembers vectors as soon as they are embedded (outside the import's transaction).
-    func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) throws
+    func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) async throws
     /// Swaps in a whole new index in one transaction and records the run.
-    func replace(with index: StoredIndex, summary: ImportSummary) throws
+    func replace(with index: StoredIndex, summary: ImportSummary) async throws
     /// What the current index is, without reading its vectors (nil: nothing imported yet).
-    func storedVersion() throws -> StoredVersion?
+    func storedVersion() async throws -> StoredVersion?
     /// The current corpus without its vectors (nil: nothing imported yet).
-    func loadCorpus() throws -> (corpus: Corpus, version: StoredVersion)?
+    func loadCorpus() async throws -> (corpus: Corpus, version: StoredVersion)?
     /// Records an import that found nothing to change.
-    func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) throws
+    func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) async throws
 }
 
 /// Where `/v1/stats` persists, so analytics survive restarts. Writes are additive batches
-/// (see `StatisticsBatch`); like `IndexStore`, every call blocks.
+/// (see `StatisticsBatch`); async like `IndexStore`.
 public protocol StatisticsStore: Sendable {
     /// Everything recorded so far, with at most `recentLimit` recent messages of each kind;
     /// nil when nothing was recorded yet.
-    func loadStatistics(recentLimit: Int) throws -> MatchStatistics?
+    func loadStatistics(recentLimit: Int) async throws -> MatchStatistics?
     /// Adds a batch in one transaction (all of it or nothing), keeping the newest
     /// `recentLimit` recent messages of each kind.
-    func append(_ batch: StatisticsBatch, recentLimit: Int) throws
+    func append(_ batch: StatisticsBatch, recentLimit: Int) async throws
 }
 
 /// The identity of a stored index: an import of a corpus with this version and embedder changes nothing.

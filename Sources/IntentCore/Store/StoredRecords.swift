@@ -31,7 +31,9 @@ package enum VectorBlob {
             let count = raw.count / 4
             func word(_ i: Int) -> UInt32 { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) }
             if count >= 2, word(0) == sparseMarker {
-                guard Int(word(1)) == matrix.dimension else { throw StoreCorruption("a sparse vector of dimension \(word(1)) in a \(matrix.dimension)-dimension index") }
+                guard Int(word(1)) == matrix.dimension else {
+                    throw StoreCorruption("a sparse vector of dimension \(word(1)) in a \(matrix.dimension)-dimension index")
+                }
                 matrix.append(nonZeros: stride(from: 2, to: count - 1, by: 2).lazy.map { (Int(word($0)), Float(bitPattern: word($0 + 1))) })
             } else {
                 guard count == matrix.dimension else { throw StoreCorruption("a vector of \(count) floats in a \(matrix.dimension)-dimension index") }
@@ -98,4 +100,3 @@ public struct StoreCorruption: Error, CustomStringConvertible {
     public var description: String
     package init(_ description: String) { self.description = "the index store is inconsistent: " + description + "; re-import the corpus" }
 }
-

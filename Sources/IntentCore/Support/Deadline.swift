@@ -9,7 +9,10 @@ package enum Deadline {
         package var clientDescription: String { description }
     }
 
-    package static func run<T: Sendable>(_ deadline: Duration, _ operation: @escaping @Sendable () async throws -> T)
+    /// - Parameter executor: where the operation and its timer run (nil: the global executor).
+    package static func run<T: Sendable>(
+        _ deadline: Duration, on executor: (any TaskExecutor)? = nil, _ operation: @escaping @Sendable () async throws -> T
+    )
         async throws -> T
     {
         let once = Locked(false)
@@ -25,13 +28,13 @@ package enum Deadline {
                 return first
             }
             worker.withLock {
-                $0 = Task {
+                $0 = Task(executorPreference: executor) {
                     let result = await Result { try await operation() }
                     if finish(result) { timer.current?.cancel() }
                 }
             }
             timer.withLock {
-                $0 = Task {
+                $0 = Task(executorPreference: executor) {
                     guard (try? await Task.sleep(for: deadline)) != nil else { return }
                     if finish(.failure(Exceeded(after: deadline))) { worker.current?.cancel() }
                 }

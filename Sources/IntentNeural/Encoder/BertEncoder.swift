@@ -71,11 +71,13 @@ struct BertEncoder: Sendable {
                 }
             }
             Kernels.linear(context, rows: total, layer.attentionOutput, bias: layer.attentionOutputBias, into: projected, scratch: scratch)
-            Kernels.addLayerNorm(x, residual: projected, rows: total, width: h, gamma: layer.attentionNorm, beta: layer.attentionNormBias, epsilon: c.layerNormEpsilon)
+            Kernels.addLayerNorm(
+                x, residual: projected, rows: total, width: h, gamma: layer.attentionNorm, beta: layer.attentionNormBias, epsilon: c.layerNormEpsilon)
             Kernels.linear(x, rows: total, layer.intermediate, bias: layer.intermediateBias, into: hidden, scratch: scratch)
             Kernels.gelu(hidden, count: total * c.intermediateSize)
             Kernels.linear(hidden, rows: total, layer.output, bias: layer.outputBias, into: projected, scratch: scratch)
-            Kernels.addLayerNorm(x, residual: projected, rows: total, width: h, gamma: layer.outputNorm, beta: layer.outputNormBias, epsilon: c.layerNormEpsilon)
+            Kernels.addLayerNorm(
+                x, residual: projected, rows: total, width: h, gamma: layer.outputNorm, beta: layer.outputNormBias, epsilon: c.layerNormEpsilon)
         }
 
         // Pooling over each sequence's tokens ([CLS] and [SEP] included, as the attention mask does).

@@ -2,9 +2,9 @@ import CEncoderKernels
 import COpenBLAS
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// The numeric building blocks of the encoder. Matrices are row-major Float32.

@@ -11,7 +11,7 @@ public enum LinearKernel: String, Sendable, CaseIterable {
     /// and Zen 4 (see Int8Linear.c). Exact for 4-bit quantised models (their weights are small
     /// integers already, and the reference engine computes the same way); for Float32 models an
     /// 8-bit rounding (all-MiniLM-L6-v2: vectors within cosine 0.998 of Float32's, the same
-    /// accuracy on the labeled sets: README, "Sentence model arithmetic").
+    /// accuracy on the labeled sets: docs/embedders.md, "Sentence model arithmetic").
     case int8
 
     /// Whether this CPU runs the kernel.

@@ -85,7 +85,8 @@ public struct BertTokenizer: Sendable {
         let source = FileManager.default.fileExists(atPath: jsonPath) ? jsonPath : vocabPath
         let wordPiece: WordPieceTokenizer
         do {
-            wordPiece = try WordPieceTokenizer(vocabulary: vocabulary, unknownToken: unknown, continuationPrefix: prefix, maxCharactersPerWord: maxCharacters)
+            wordPiece = try WordPieceTokenizer(
+                vocabulary: vocabulary, unknownToken: unknown, continuationPrefix: prefix, maxCharactersPerWord: maxCharacters)
         } catch {
             throw .invalidJSON(path: source, reason: error.description)
         }

@@ -10,7 +10,9 @@ public struct WordPieceTokenizer: Sendable {
     public let maxCharactersPerWord: Int
     let unknownID: Int32
 
-    public init(vocabulary: [String: Int32], unknownToken: String = "[UNK]", continuationPrefix: String = "##", maxCharactersPerWord: Int = 100)
+    public init(
+        vocabulary: [String: Int32], unknownToken: String = "[UNK]", continuationPrefix: String = "##", maxCharactersPerWord: Int = 100
+    )
         throws(TokenizerSetupError)
     {
         guard let unknownID = vocabulary[unknownToken] else { throw .missingToken(unknownToken) }

@@ -53,7 +53,9 @@ package final class E5S1File: TensorSource {
         let epsilon = try reader.f32()
         let block = try reader.count("quantisation block")
         guard block == Q4Rows.blockWeights, hidden % block == 0, intermediate % block == 0 else {
-            throw .unsupported(path: path, reason: "quantisation block \(block) for hidden \(hidden), intermediate \(intermediate); Q4_0 blocks of 32 are implemented")
+            throw .unsupported(
+                path: path,
+                reason: "quantisation block \(block) for hidden \(hidden), intermediate \(intermediate); Q4_0 blocks of 32 are implemented")
         }
         guard hidden % heads == 0 else {
             throw .corruptWeights(path: path, reason: "hidden size \(hidden) is not a multiple of \(heads) heads")
@@ -122,13 +124,18 @@ package final class E5S1File: TensorSource {
             let dtype = try reader.u8()
             let elements = Int(try reader.u32())
             let offset = try reader.u64(), length = try reader.u64()
-            guard dtype <= 1 else { throw .unsupported(path: path, reason: "tensor \(name) has dtype \(dtype); 0 (f32) and 1 (Q4_0) are implemented") }
+            guard dtype <= 1 else {
+                throw .unsupported(path: path, reason: "tensor \(name) has dtype \(dtype); 0 (f32) and 1 (Q4_0) are implemented")
+            }
             let expected = dtype == 1 ? elements / Q4Rows.blockWeights * Q4Rows.blockBytes : elements * 4
             guard dtype == 0 || elements % Q4Rows.blockWeights == 0, length == UInt64(expected),
                 offset <= UInt64(file.bytes.count), length <= UInt64(file.bytes.count) - offset
             else {
                 throw .corruptWeights(
-                    path: path, reason: "tensor \(name): \(elements) elements in \(length) bytes at \(offset) do not fit the \(file.bytes.count)-byte file (truncated?)")
+                    path: path,
+                    reason:
+                        "tensor \(name): \(elements) elements in \(length) bytes at \(offset) do not fit the \(file.bytes.count)-byte file (truncated?)"
+                )
             }
             tensors[name] = Tensor(quantized: dtype == 1, elements: elements, range: Int(offset)..<(Int(offset) + Int(length)))
             directory += "/\(name):\(dtype):\(elements):\(offset)"

@@ -41,7 +41,8 @@ public final class SafeTensors: @unchecked Sendable {
         var headerLength: UInt64 = 0
         for i in (0..<8).reversed() { headerLength = headerLength << 8 | UInt64(bytes[i]) }
         guard headerLength <= UInt64(bytes.count - 8) else {
-            throw .corruptWeights(path: path, reason: "header of \(headerLength) bytes runs past the end of the \(bytes.count)-byte file (truncated?)")
+            throw .corruptWeights(
+                path: path, reason: "header of \(headerLength) bytes runs past the end of the \(bytes.count)-byte file (truncated?)")
         }
         dataStart = 8 + Int(headerLength)
         let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[8..<dataStart])
@@ -96,7 +97,8 @@ public final class SafeTensors: @unchecked Sendable {
         case .f16:
             return Weights((0..<count).map { Self.half(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self).littleEndian) })
         case .bf16:
-            return Weights((0..<count).map { Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self).littleEndian) << 16) })
+            return Weights(
+                (0..<count).map { Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self).littleEndian) << 16) })
         case .i64, .i32:
             throw .unsupported(path: path, reason: "tensor \(name) holds integers (\(info.dtype.rawValue)), not weights")
         }

@@ -25,7 +25,9 @@ enum Transfer {
         }
     }
 
-    static func perform(_ job: CurlHTTPClient.Job, handle: UnsafeMutableRawPointer, configuration: CurlHTTPClient.Configuration)
+    static func perform(
+        _ job: CurlHTTPClient.Job, handle: UnsafeMutableRawPointer, configuration: CurlHTTPClient.Configuration
+    )
         -> Result
     {
         if job.cancelled.current { return Result(outcome: .failure(HTTPClientError.cancelled), connections: 0) }
@@ -60,7 +62,9 @@ enum Transfer {
             ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
             body.withUnsafeBytes { bytes in
                 // COPYPOSTFIELDS copies, so the bytes need not outlive this call.
-                _ = ccurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(("" as StaticString).utf8Start)))
+                _ = ccurl_setopt_pointer(
+                    handle, CURLOPT_COPYPOSTFIELDS,
+                    UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(("" as StaticString).utf8Start)))
             }
         }
         ccurl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, user in

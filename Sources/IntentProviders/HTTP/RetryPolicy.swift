@@ -19,7 +19,9 @@ public struct RetryPolicy: Sendable {
     }
 
     /// The verdict for a failed attempt (`attempt` counts from 0).
-    public func verdict(status: Int?, code: String?, headers: [String: String], attempt: Int, random: Double = .random(in: 0.75...1))
+    public func verdict(
+        status: Int?, code: String?, headers: [String: String], attempt: Int, random: Double = .random(in: 0.75...1)
+    )
         -> Verdict
     {
         guard attempt < maxRetries else { return .giveUp }

@@ -25,7 +25,9 @@ public struct OpenAIEmbedder: Embedder {
         "text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536,
     ]
 
-    public init(endpoint: ProviderEndpoint, model: String, dimension: Int, requestedDimensions: Int? = nil, batchSize: Int = 2048, concurrency: Int = 2) {
+    public init(
+        endpoint: ProviderEndpoint, model: String, dimension: Int, requestedDimensions: Int? = nil, batchSize: Int = 2048, concurrency: Int = 2
+    ) {
         self.endpoint = endpoint
         self.model = model
         self.dimension = dimension

@@ -44,7 +44,9 @@ struct ChannelSettings {
         try ProviderSettings.checkTransport(graphURL, setting: .whatsappGraphURL, layers: layers, allowInsecure: allowInsecureHTTP)
         let phoneNumberID = layers.optionalString(.whatsappPhoneNumberID)
         if let phoneNumberID, !phoneNumberID.allSatisfy(\.isNumber) {
-            throw ConfigurationError("\(layers.raw(.whatsappPhoneNumberID)?.origin ?? "whatsapp_phone_number_id"): '\(phoneNumberID)' is not a phone number id (digits, from the app's WhatsApp > API setup page)")
+            throw ConfigurationError(
+                "\(layers.raw(.whatsappPhoneNumberID)?.origin ?? "whatsapp_phone_number_id"): '\(phoneNumberID)' is not a phone number id (digits, from the app's WhatsApp > API setup page)"
+            )
         }
         whatsapp = WhatsAppSettings(
             verifyToken: layers.optionalString(.whatsappVerifyToken) ?? "", appSecret: layers.optionalString(.whatsappAppSecret) ?? "",

@@ -13,7 +13,9 @@ struct ConfigurationLayers {
     /// - Parameters:
     ///   - configFile: `--config`, else `$INTENT_CONFIG`; nil for none.
     ///   - flags: values given on the command line.
-    init(configFile: String?, flags: [Setting: String], environment env: [String: String] = ProcessInfo.processInfo.environment)
+    init(
+        configFile: String?, flags: [Setting: String], environment env: [String: String] = ProcessInfo.processInfo.environment
+    )
         throws(ConfigurationError)
     {
         self.flags = flags

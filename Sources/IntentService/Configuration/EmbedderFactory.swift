@@ -7,13 +7,13 @@ import IntentNeural
 enum EmbedderFactory {
     static let multilingual = "multilingual"
     static let names = [LexicalEmbedder.name, NeuralEmbedder.name, HybridEmbedder.name, multilingual]
-    /// Share of the neural cosines in a hybrid or multilingual score (chosen by measurement: see README, "Embedders").
+    /// Share of the neural cosines in a hybrid or multilingual score (chosen by measurement: see docs/embedders.md).
     static let defaultNeuralWeight: Float = 0.8
-    /// The multilingual model's part of that share when the English model blends in too (README, "Embedders").
+    /// The multilingual model's part of that share when the English model blends in too (docs/embedders.md).
     static let defaultMultilingualWeight: Float = 0.5
 
     /// The default embedder for the models on disk: `multilingual` with the multilingual
-    /// model, else `hybrid` with the English one, else `lexical` (chosen by measurement: README, "Embedders").
+    /// model, else `hybrid` with the English one, else `lexical` (chosen by measurement: docs/embedders.md).
     static func defaultEmbedder(model: String, multilingual path: String) -> String {
         if NeuralEmbedder.e5File(at: path) != nil || FileManager.default.fileExists(atPath: path + "/model.safetensors") {
             return multilingual
@@ -25,7 +25,9 @@ enum EmbedderFactory {
     /// model that cannot load is an error, unless the configuration allows the lexical
     /// fallback or the neural embedder was only the implicit default: then the lexical
     /// embedder answers and `model` records why.
-    static func make(_ name: String, _ configuration: ServiceConfiguration, model: NeuralModelCache, cacheEntries: Int) throws
+    static func make(
+        _ name: String, _ configuration: ServiceConfiguration, model: NeuralModelCache, cacheEntries: Int
+    ) throws
         -> any Embedder
     {
         guard name != LexicalEmbedder.name else { return LexicalEmbedder() }
@@ -38,7 +40,9 @@ enum EmbedderFactory {
         }
     }
 
-    private static func neural(_ name: String, _ configuration: ServiceConfiguration, model: NeuralModelCache, cacheEntries: Int)
+    private static func neural(
+        _ name: String, _ configuration: ServiceConfiguration, model: NeuralModelCache, cacheEntries: Int
+    )
         throws(NeuralModelError) -> any Embedder
     {
         switch name {
@@ -66,8 +70,8 @@ enum EmbedderFactory {
 
     /// The default threshold: neural cosines of unrelated questions run higher than lexical
     /// ones (0.2-0.3 between any two customer questions), so the neural and hybrid embedders
-    /// need a higher bar to keep out-of-scope questions out. Chosen by measurement (README,
-    /// "Embedders"): on corpus/eval, hybrid at 0.35 keeps accuracy (85.8%) and cuts false
+    /// need a higher bar to keep out-of-scope questions out. Chosen by measurement (docs/embedders.md,
+    /// "Where the defaults come from"): on corpus/eval, hybrid at 0.35 keeps accuracy (85.8%) and cuts false
     /// accepts from 26.7% (at 0.25) to 6.7%.
     static func defaultThreshold(_ name: String) -> Float {
         switch name {
@@ -77,7 +81,7 @@ enum EmbedderFactory {
         }
     }
 
-    /// Chosen by measurement (README, "Embedders"): the best accuracy on corpus/eval and the
+    /// Chosen by measurement (docs/embedders.md): the best accuracy on corpus/eval and the
     /// multilingual file together that accepts no more out-of-scope questions than the
     /// hybrid did (6.7% on corpus/eval); the margin is wider because cross-lingual scores run
     /// lower and closer together, and a close call is better offered as candidates.
@@ -98,7 +102,8 @@ enum EmbedderFactory {
         guard configuration.embedder != multilingual, !configuration.embedderIsExplicit, !configuration.providers.isRemote else {
             return nil
         }
-        return "embedder \(configuration.embedder): no multilingual model at \(configuration.multilingualModelPath); scripts/model fetches multilingual-e5-small and all-MiniLM-L6-v2 into models/ (then the default is \(multilingual))"
+        return
+            "embedder \(configuration.embedder): no multilingual model at \(configuration.multilingualModelPath); scripts/model fetches multilingual-e5-small and all-MiniLM-L6-v2 into models/ (then the default is \(multilingual))"
     }
 }
 

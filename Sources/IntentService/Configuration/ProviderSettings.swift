@@ -44,11 +44,13 @@ struct ProviderSettings {
         provider = try layers.choice(.provider, default: "local", from: Self.embeddingProviders)
         if provider == "deepseek" {
             throw ConfigurationError(
-                "provider deepseek: DeepSeek's API has no embeddings endpoint (/embeddings answers 404). Embed with --provider local or --provider openai (any OpenAI-compatible server, including a DeepSeek-compatible deployment that exposes /embeddings, via --base-url), and use DeepSeek as the chat model with --llm deepseek")
+                "provider deepseek: DeepSeek's API has no embeddings endpoint (/embeddings answers 404). Embed with --provider local or --provider openai (any OpenAI-compatible server, including a DeepSeek-compatible deployment that exposes /embeddings, via --base-url), and use DeepSeek as the chat model with --llm deepseek"
+            )
         }
         if provider == "coze" {
             throw ConfigurationError(
-                "provider coze: Coze has no embeddings API. Embed with --provider local or openai, and use Coze as the chat model with --llm coze --coze-bot-id ID")
+                "provider coze: Coze has no embeddings API. Embed with --provider local or openai, and use Coze as the chat model with --llm coze --coze-bot-id ID"
+            )
         }
         baseURL = layers.string(.baseURL, default: "https://api.openai.com/v1")
         model = layers.string(.model, default: "text-embedding-3-small")
@@ -93,7 +95,9 @@ struct ProviderSettings {
     /// The key from `file` (its first line) or the environment variable. A key becomes an
     /// HTTP header: one with a control character (a CR/LF would start a header of its own) is
     /// refused, naming where it came from but not the key.
-    private static func key(_ layers: ConfigurationLayers, file setting: Setting, variable: String, environment: [String: String])
+    private static func key(
+        _ layers: ConfigurationLayers, file setting: Setting, variable: String, environment: [String: String]
+    )
         throws(ConfigurationError) -> Secret?
     {
         let value: String
@@ -114,7 +118,9 @@ struct ProviderSettings {
     }
 
     /// Keys travel in headers: plain http:// only to this machine (loopback), unless allowed.
-    static func checkTransport(_ url: String, setting: Setting, layers: ConfigurationLayers, allowInsecure: Bool)
+    static func checkTransport(
+        _ url: String, setting: Setting, layers: ConfigurationLayers, allowInsecure: Bool
+    )
         throws(ConfigurationError)
     {
         guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
@@ -126,7 +132,8 @@ struct ProviderSettings {
         let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
         guard loopback else {
             throw ConfigurationError(
-                "\(layers.raw(setting)?.origin ?? setting.key): '\(url)' is plain http to another host: the key or token would cross the network unencrypted; use https, or set allow_insecure_http: true (INTENT_ALLOW_INSECURE_HTTP=true) for a trusted private network")
+                "\(layers.raw(setting)?.origin ?? setting.key): '\(url)' is plain http to another host: the key or token would cross the network unencrypted; use https, or set allow_insecure_http: true (INTENT_ALLOW_INSECURE_HTTP=true) for a trusted private network"
+            )
         }
     }
 }

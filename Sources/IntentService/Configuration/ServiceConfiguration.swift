@@ -56,7 +56,8 @@ struct ServiceConfiguration {
         multilingualModelPath = layers.string(.multilingualModel, default: NeuralEmbedder.multilingualDirectory)
         embedder = try layers.choice(
             .embedder,
-            default: providers.isRemote ? LexicalEmbedder.name : EmbedderFactory.defaultEmbedder(model: modelPath, multilingual: multilingualModelPath),
+            default: providers.isRemote
+                ? LexicalEmbedder.name : EmbedderFactory.defaultEmbedder(model: modelPath, multilingual: multilingualModelPath),
             from: EmbedderFactory.names)
         neuralWeight = try layers.float(.neuralWeight, default: EmbedderFactory.defaultNeuralWeight, in: 0...1)
         multilingualWeight = try layers.float(.multilingualWeight, default: EmbedderFactory.defaultMultilingualWeight, in: 0...1)

@@ -64,7 +64,7 @@ final class ServiceFactory: Sendable {
     /// Throws `CorpusValidationError`; a provider failure only degrades the service.
     /// The console's corpus edits (in the state store) are laid over the corpus, files or store.
     func loadService() async throws -> MatchService {
-        let edits = try await BlockingIO.run { try self.openState(creating: false)?.edits() ?? [] }
+        let edits = try await openState(creating: false)?.edits() ?? []
         if let url = storeURL {
             let (service, version) = try await serviceFromStore(url, edits: edits)
             loaded.withLock { $0 = (version, edits.count) }
@@ -78,7 +78,7 @@ final class ServiceFactory: Sendable {
         return service
     }
 
-    private let openedState = Locked<(any StateStore)?>(nil)
+    private let state = OpenedOnce<any StateStore>()
 
     /// What the last successful load was built from: the stored index's version and the number
     /// of edits. `ReplicaWatcher` compares them with the shared stores to reload on changes.
@@ -86,16 +86,12 @@ final class ServiceFactory: Sendable {
 
     /// The state store (conversations, outbox, corpus edits), opened and migrated once per
     /// process. Without `creating`, nil while its file does not exist yet: a service nobody
-    /// edited leaves no state file behind. Blocks: call it through `BlockingIO`.
-    func openState(creating: Bool = true) throws -> (any StateStore)? {
-        try openedState.withLock { opened in
-            if let store = opened { return store }
-            let url = configuration.channel.state
-            if !creating, try !StateStores.exists(url: url) { return nil }
-            let store = try StateStores.open(url: url)
-            opened = store
-            return store
-        }
+    /// edited leaves no state file behind.
+    func openState(creating: Bool = true) async throws -> (any StateStore)? {
+        if let store = state.current { return store }
+        let url = configuration.channel.state
+        if !creating, try !StateStores.exists(url: url) { return nil }
+        return try await state.value { try await StateStores.open(url: url) }
     }
 
     /// The store to serve from: the configured one, else the default one when it exists
@@ -106,19 +102,13 @@ final class ServiceFactory: Sendable {
         return "sqlite:" + SQLiteIndexStore.defaultPath
     }
 
-    private let openedStore = Locked<(any AnalyticsIndexStore)?>(nil)
+    private let store = OpenedOnce<any AnalyticsIndexStore>()
 
     /// The store at `storeURL` (nil when there is none), opened and migrated once per process:
-    /// reloads and the statistics writer share one connection pool. Blocks: call it through `BlockingIO`.
-    func openStore() throws -> (any AnalyticsIndexStore)? {
+    /// reloads and the statistics writer share one connection pool.
+    func openStore() async throws -> (any AnalyticsIndexStore)? {
         guard let url = storeURL else { return nil }
-        // Opened under the lock: two callers at once get the same store, never two pools.
-        return try openedStore.withLock { opened in
-            if let store = opened { return store }
-            let store = try IndexStores.open(url: url)
-            opened = store
-            return store
-        }
+        return try await store.value { try await IndexStores.open(url: url) }
     }
 
     /// The first embedding cache made wins: every caller, concurrent ones included, gets it.
@@ -134,13 +124,10 @@ final class ServiceFactory: Sendable {
     /// provider call. Vectors of another embedder are refused, never mixed.
     /// The service, and the stored version it was built from.
     private func serviceFromStore(_ url: String, edits: [CorpusEdit]) async throws -> (MatchService, String?) {
-        let (stored, version) = try await BlockingIO.run { () -> (StoredIndex, String?) in
-            // The version first: an import landing in between costs one more reload, never a missed one.
-            let version = try self.openStore()?.storedVersion()?.corpusVersion
-            guard let index = try self.openStore()?.load() else {
-                throw StoreError("\(url) holds no index yet; run intent-service import first")
-            }
-            return (index, version)
+        // The version first: an import landing in between costs one more reload, never a missed one.
+        let version = try await openStore()?.storedVersion()?.corpusVersion
+        guard let stored = try await openStore()?.load() else {
+            throw StoreError("\(url) holds no index yet; run intent-service import first")
         }
         var policy = configuration.policy
         let embedder: any Embedder
@@ -156,7 +143,8 @@ final class ServiceFactory: Sendable {
         }
         guard embedder.id == stored.embedderID else {
             throw StoreError(
-                "\(url) holds vectors of embedder \(stored.embedderID), but the configured embedder is \(embedder.id): re-import with `intent-service import` (same options), or configure the store's embedder")
+                "\(url) holds vectors of embedder \(stored.embedderID), but the configured embedder is \(embedder.id): re-import with `intent-service import` (same options), or configure the store's embedder"
+            )
         }
         // Edits made since the import: only their new paraphrases are embedded.
         var index = stored
@@ -171,7 +159,8 @@ final class ServiceFactory: Sendable {
             return (
                 MatchService(
                     primary: primary, fallback: primary, disambiguator: chat, deadline: chat == nil ? nil : configuration.providers.deadline),
-                version)
+                version
+            )
         }
         let fallback =
             configuration.providers.fallback == "local"
@@ -179,7 +168,9 @@ final class ServiceFactory: Sendable {
             : try Matcher(
                 corpus: index.corpus, embedder: NullEmbedder(),
                 vectors: EmbeddingMatrix(dimension: 1, storage: [Float](repeating: 0, count: index.corpus.paraphraseCount)), policy: policy)
-        return (MatchService(primary: primary, fallback: fallback, disambiguator: disambiguator(), deadline: configuration.providers.deadline), version)
+        return (
+            MatchService(primary: primary, fallback: fallback, disambiguator: disambiguator(), deadline: configuration.providers.deadline), version
+        )
     }
 
     /// The configured embedder for queries: local, or the remote one (cached) with a known dimension.
@@ -221,7 +212,9 @@ final class ServiceFactory: Sendable {
         let fallback =
             settings.fallback == "local"
             ? local
-            : try Matcher(corpus: corpus, embedder: NullEmbedder(), vectors: EmbeddingMatrix(dimension: 1, storage: [Float](repeating: 0, count: corpus.paraphraseCount)), policy: policy)
+            : try Matcher(
+                corpus: corpus, embedder: NullEmbedder(),
+                vectors: EmbeddingMatrix(dimension: 1, storage: [Float](repeating: 0, count: corpus.paraphraseCount)), policy: policy)
         do {
             let embedder = try await embedder(transport)
             let primary = try await Matcher.build(corpus: corpus, embedder: embedder, policy: policy)

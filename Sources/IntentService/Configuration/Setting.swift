@@ -1,5 +1,5 @@
 /// Every setting of the service: its config-file key, environment variable and
-/// default. One table, so the README, `--help` and the loader cannot drift apart.
+/// default. One table, so docs/configuration.md, `--help` and the loader cannot drift apart.
 enum Setting: String, CaseIterable {
     case host, port, corpus, rules, embedder, threshold, margin
     case topK = "top_k"

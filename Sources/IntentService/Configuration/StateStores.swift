@@ -12,10 +12,10 @@ typealias AnalyticsIndexStore = IndexStore & StatisticsStore
 
 /// Opens the index store a URL names: `sqlite:PATH` (or a bare path) or `postgres://...`.
 enum IndexStores {
-    /// Opens (and migrates) the store. Blocks: call it through `BlockingIO`.
-    static func open(url: String) throws -> any AnalyticsIndexStore {
-        if StateStores.isPostgres(url) { return try PostgresIndexStore(url: url) }
-        return try SQLiteIndexStore(url: url)
+    /// Opens (and migrates) the store; a SQLite file is opened on a thread that may block.
+    static func open(url: String) async throws -> any AnalyticsIndexStore {
+        if StateStores.isPostgres(url) { return try await PostgresIndexStore.open(url: url) }
+        return try await BlockingIO.run { try SQLiteIndexStore(url: url) }
     }
 }
 
@@ -37,9 +37,9 @@ enum StateStores {
         try isPostgres(url) || SQLiteStateStore.exists(url: url)
     }
 
-    /// Opens (and migrates) the store. Blocks: call it through `BlockingIO`.
-    static func open(url: String) throws -> any StateStore {
-        if isPostgres(url) { return try PostgresStateStore(url: url) }
-        return try SQLiteStateStore(url: url)
+    /// Opens (and migrates) the store; a SQLite file is opened on a thread that may block.
+    static func open(url: String) async throws -> any StateStore {
+        if isPostgres(url) { return try await PostgresStateStore.open(url: url) }
+        return try await BlockingIO.run { try SQLiteStateStore(url: url) }
     }
 }

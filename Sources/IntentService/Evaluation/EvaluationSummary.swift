@@ -54,12 +54,18 @@ enum EvaluationSummary {
             ("top-1", { pct($0.top1) }), ("top-3", { pct($0.top3) }), ("MRR", { String(format: "%.4f", $0.mrr) }),
             ("macro F1", { pct($0.macroF1) }), ("out-of-scope recall", { pct($0.oosRecall) }),
             ("false-accept rate", { pct($0.falseAcceptRate) }),
-            ("best accuracy (t, m)", { "\(pct($0.recommended.bestAccuracy.accuracy)) (\($0.recommended.bestAccuracy.threshold), \($0.recommended.bestAccuracy.margin))" }),
+            (
+                "best accuracy (t, m)",
+                { "\(pct($0.recommended.bestAccuracy.accuracy)) (\($0.recommended.bestAccuracy.threshold), \($0.recommended.bestAccuracy.margin))" }
+            ),
             ("latency p50", { String(format: "%.3f ms", $0.latencyMs.p50) }),
         ]
         let nameWidth = metrics.map(\.0.count).max() ?? 0
         let columnWidth = max(24, reports.map(\.0.count).max() ?? 0)
-        var lines = ["".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  " + reports.map { $0.0.padding(toLength: columnWidth, withPad: " ", startingAt: 0) }.joined()]
+        var lines = [
+            "".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+                + reports.map { $0.0.padding(toLength: columnWidth, withPad: " ", startingAt: 0) }.joined()
+        ]
         for (name, value) in metrics {
             lines.append(
                 name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "

@@ -151,4 +151,3 @@ extension UnigramTokenizer {
             unknownID: unknownID, controlIDs: controlIDs, maxLength: maxLength, prependSpace: prependSpace, splitWords: splitWords)
     }
 }
-

@@ -18,7 +18,8 @@ enum HTMLReport {
         body += "</table></section>\n"
 
         body += "<section id=\"calibration\"><h2>Calibration</h2>"
-        body += "<p>Accuracy, coverage (answered share) and false-accept rate against the threshold, at margin \(r.recommended.bestAccuracy.margin) (the best-accuracy margin). The dashed line is the configured threshold.</p>"
+        body +=
+            "<p>Accuracy, coverage (answered share) and false-accept rate against the threshold, at margin \(r.recommended.bestAccuracy.margin) (the best-accuracy margin). The dashed line is the configured threshold.</p>"
         body += thresholdChart(r)
         body += "<table><tr>" + RecommendationRows.header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>"
         for (goal, cells) in RecommendationRows.rows(r) {
@@ -29,34 +30,41 @@ enum HTMLReport {
         }
         body += "</table><pre>\(esc(r.recommended.configSnippet))</pre></section>\n"
 
-        body += "<section id=\"scores\"><h2>Score distribution</h2><p>Best-entry score of each question whose top entry was right (green) or wrong (red).</p>"
+        body +=
+            "<section id=\"scores\"><h2>Score distribution</h2><p>Best-entry score of each question whose top entry was right (green) or wrong (red).</p>"
         body += histogramChart(r.scoreHistogram) + "</section>\n"
 
         body += "<section id=\"confusion\"><h2>Most confused entries</h2><p>Rows: expected entry; columns: the answer given ((none): no answer).</p>"
         body += confusionHeatMap(r) + "</section>\n"
 
-        body += "<section id=\"entries\"><h2>Per entry (lowest F1 first)</h2><table><tr><th>entry</th><th>support</th><th>precision</th><th>recall</th><th>F1</th><th>confused with</th></tr>"
+        body +=
+            "<section id=\"entries\"><h2>Per entry (lowest F1 first)</h2><table><tr><th>entry</th><th>support</th><th>precision</th><th>recall</th><th>F1</th><th>confused with</th></tr>"
         for e in r.perEntry.sorted(by: { ($0.f1, $0.id) < ($1.f1, $1.id) }) {
-            body += "<tr><td>\(esc(e.id))</td><td>\(e.support)</td><td>\(e.precision)</td><td>\(e.recall)</td><td>\(e.f1)</td><td>\(esc(e.confusedSummary))</td></tr>"
+            body +=
+                "<tr><td>\(esc(e.id))</td><td>\(e.support)</td><td>\(e.precision)</td><td>\(e.recall)</td><td>\(e.f1)</td><td>\(esc(e.confusedSummary))</td></tr>"
         }
         body += "</table></section>\n"
 
         body += "<section id=\"lint\"><h2>Corpus lint</h2><ul>"
         body += "<li>\(r.lint.strayParaphrases.count) paraphrases closer to another entry than to their own</li>"
         body += "<li>\(r.lint.nearDuplicates.count) near-duplicate paraphrase pairs across entries</li>"
-        body += "<li>entries with fewer than \(CorpusLint.minimumParaphrases) paraphrases: \(esc(r.lint.thinEntries.isEmpty ? "none" : r.lint.thinEntries.joined(separator: ", ")))</li></ul>"
+        body +=
+            "<li>entries with fewer than \(CorpusLint.minimumParaphrases) paraphrases: \(esc(r.lint.thinEntries.isEmpty ? "none" : r.lint.thinEntries.joined(separator: ", ")))</li></ul>"
         if !r.lint.strayParaphrases.isEmpty {
             body += "<table><tr><th>entry</th><th>paraphrase</th><th>own</th><th>closer entry</th><th>closer paraphrase</th><th>score</th></tr>"
             for s in r.lint.strayParaphrases.prefix(50) {
-                body += "<tr><td>\(esc(s.entry))</td><td>\(esc(s.paraphrase))</td><td>\(s.ownScore)</td><td>\(esc(s.closerEntry))</td><td>\(esc(s.closerParaphrase))</td><td>\(s.closerScore)</td></tr>"
+                body +=
+                    "<tr><td>\(esc(s.entry))</td><td>\(esc(s.paraphrase))</td><td>\(s.ownScore)</td><td>\(esc(s.closerEntry))</td><td>\(esc(s.closerParaphrase))</td><td>\(s.closerScore)</td></tr>"
             }
             body += "</table>"
         }
         body += "</section>\n"
 
-        body += "<section id=\"errors\"><h2>Errors (\(r.errors.count))</h2><table><tr><th>line</th><th>question</th><th>expected</th><th>got</th><th>status</th><th>score</th><th>margin</th></tr>"
+        body +=
+            "<section id=\"errors\"><h2>Errors (\(r.errors.count))</h2><table><tr><th>line</th><th>question</th><th>expected</th><th>got</th><th>status</th><th>score</th><th>margin</th></tr>"
         for e in r.errors.prefix(300) {
-            body += "<tr><td>\(e.line)</td><td>\(esc(e.question))</td><td>\(esc(e.expected ?? "(none)"))</td><td>\(esc(e.got ?? "(none)"))</td><td>\(e.status)</td><td>\(e.score.map { "\($0)" } ?? "")</td><td>\(e.margin.map { "\($0)" } ?? "")</td></tr>"
+            body +=
+                "<tr><td>\(e.line)</td><td>\(esc(e.question))</td><td>\(esc(e.expected ?? "(none)"))</td><td>\(esc(e.got ?? "(none)"))</td><td>\(e.status)</td><td>\(e.score.map { "\($0)" } ?? "")</td><td>\(e.margin.map { "\($0)" } ?? "")</td></tr>"
         }
         body += "</table></section>\n"
         return """
@@ -87,7 +95,8 @@ enum HTMLReport {
         let (w, h, left, top, plotW, plotH) = (720.0, 320.0, 50.0, 20.0, 640.0, 250.0)
         func x(_ t: Double) -> Double { left + t * plotW }
         func y(_ v: Double) -> Double { top + (1 - v) * plotH }
-        var svg = "<svg class=\"chart\" id=\"threshold-chart\" width=\"\(Int(w))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"accuracy, coverage and false-accept rate against threshold\">"
+        var svg =
+            "<svg class=\"chart\" id=\"threshold-chart\" width=\"\(Int(w))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"accuracy, coverage and false-accept rate against threshold\">"
         svg += axes(left: left, top: top, plotW: plotW, plotH: plotH, xLabel: "threshold")
         let series: [(String, String, (CalibrationPoint) -> Double)] = [
             ("accuracy", "#1a7f37", { $0.accuracy }), ("coverage", "#0969da", { $0.coverage }),
@@ -99,7 +108,9 @@ enum HTMLReport {
             svg += "<rect x=\"\(Int(left + plotW - 130))\" y=\"\(Int(top + 8 + Double(i) * 18))\" width=\"12\" height=\"3\" fill=\"\(color)\"/>"
             svg += "<text x=\"\(Int(left + plotW - 112))\" y=\"\(Int(top + 13 + Double(i) * 18))\">\(name)</text>"
         }
-        svg += String(format: "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#57606a\" stroke-dasharray=\"4 3\"/>", x(r.threshold), x(r.threshold), top, top + plotH)
+        svg += String(
+            format: "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#57606a\" stroke-dasharray=\"4 3\"/>", x(r.threshold),
+            x(r.threshold), top, top + plotH)
         return svg + "</svg>"
     }
 
@@ -107,7 +118,8 @@ enum HTMLReport {
         let (w, h, left, top, plotW, plotH) = (720.0, 300.0, 50.0, 20.0, 640.0, 230.0)
         let maximum = Double(max(1, (histogram.correct + histogram.wrong).max() ?? 1))
         let barW = plotW / Double(histogram.bins.count)
-        var svg = "<svg class=\"chart\" id=\"score-histogram\" width=\"\(Int(w))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"score histogram of correct and wrong top entries\">"
+        var svg =
+            "<svg class=\"chart\" id=\"score-histogram\" width=\"\(Int(w))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"score histogram of correct and wrong top entries\">"
         svg += axes(left: left, top: top, plotW: plotW, plotH: plotH, xLabel: "best-entry score", yMax: Int(maximum))
         for (i, _) in histogram.bins.enumerated() {
             for (k, (count, color)) in [(histogram.correct[i], "#2da44e"), (histogram.wrong[i], "#cf222e")].enumerated() where count > 0 {
@@ -117,8 +129,10 @@ enum HTMLReport {
                     left + Double(i) * barW + Double(k) * barW / 2 + 1, top + plotH - barH, barW / 2 - 2, barH, color, count)
             }
         }
-        svg += "<rect x=\"\(Int(left + plotW - 110))\" y=\"\(Int(top + 5))\" width=\"10\" height=\"10\" fill=\"#2da44e\"/><text x=\"\(Int(left + plotW - 95))\" y=\"\(Int(top + 14))\">correct</text>"
-        svg += "<rect x=\"\(Int(left + plotW - 110))\" y=\"\(Int(top + 23))\" width=\"10\" height=\"10\" fill=\"#cf222e\"/><text x=\"\(Int(left + plotW - 95))\" y=\"\(Int(top + 32))\">wrong</text>"
+        svg +=
+            "<rect x=\"\(Int(left + plotW - 110))\" y=\"\(Int(top + 5))\" width=\"10\" height=\"10\" fill=\"#2da44e\"/><text x=\"\(Int(left + plotW - 95))\" y=\"\(Int(top + 14))\">correct</text>"
+        svg +=
+            "<rect x=\"\(Int(left + plotW - 110))\" y=\"\(Int(top + 23))\" width=\"10\" height=\"10\" fill=\"#cf222e\"/><text x=\"\(Int(left + plotW - 95))\" y=\"\(Int(top + 32))\">wrong</text>"
         return svg + "</svg>"
     }
 
@@ -135,22 +149,27 @@ enum HTMLReport {
         let cell = 34.0, left = 190.0, top = 150.0
         let w = left + Double(columns.count) * cell + 20, h = top + Double(rows.count) * cell + 20
         let maximum = Double(pairs.map(\.count).max() ?? 1)
-        var svg = "<svg class=\"chart\" id=\"confusion-heatmap\" width=\"\(Int(w))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"confusion heat map\">"
+        var svg =
+            "<svg class=\"chart\" id=\"confusion-heatmap\" width=\"\(Int(w))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"confusion heat map\">"
         for (j, column) in columns.enumerated() {
             let cx = left + Double(j) * cell + cell / 2
             svg += String(format: "<text transform=\"translate(%.1f,%.1f) rotate(-50)\">%@</text>", cx, top - 6, esc(String(column.prefix(24))))
         }
         for (i, row) in rows.enumerated() {
             let cy = top + Double(i) * cell
-            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>", left - 6, cy + cell / 2 + 4, esc(String(row.prefix(28))))
+            svg += String(
+                format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>", left - 6, cy + cell / 2 + 4, esc(String(row.prefix(28))))
             for (j, column) in columns.enumerated() {
                 let count = pairs.first { $0.expected == row && $0.got == column }?.count ?? 0
                 let alpha = count == 0 ? 0.04 : 0.15 + 0.85 * Double(count) / maximum
                 svg += String(
-                    format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#cf222e\" fill-opacity=\"%.2f\" stroke=\"#fff\"><title>%@ → %@: %d</title></rect>",
+                    format:
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#cf222e\" fill-opacity=\"%.2f\" stroke=\"#fff\"><title>%@ → %@: %d</title></rect>",
                     left + Double(j) * cell, cy, cell, cell, alpha, esc(row), esc(column), count)
                 if count > 0 {
-                    svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>", left + Double(j) * cell + cell / 2, cy + cell / 2 + 4, count)
+                    svg += String(
+                        format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>", left + Double(j) * cell + cell / 2, cy + cell / 2 + 4,
+                        count)
                 }
             }
         }
@@ -158,14 +177,17 @@ enum HTMLReport {
     }
 
     private static func axes(left: Double, top: Double, plotW: Double, plotH: Double, xLabel: String, yMax: Int? = nil) -> String {
-        var svg = String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1f2328\"/>", left, top + plotH, left + plotW, top + plotH)
+        var svg = String(
+            format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1f2328\"/>", left, top + plotH, left + plotW, top + plotH)
         svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1f2328\"/>", left, top, left, top + plotH)
         for k in 0...5 {
             let f = Double(k) / 5
             svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.1f</text>", left + f * plotW, top + plotH + 16, f)
             let label = yMax.map { String(Int((Double($0) * f).rounded())) } ?? String(format: "%.1f", f)
             svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>", left - 6, top + (1 - f) * plotH + 4, label)
-            svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#d0d7de\" stroke-width=\"0.5\"/>", left, top + (1 - f) * plotH, left + plotW, top + (1 - f) * plotH)
+            svg += String(
+                format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#d0d7de\" stroke-width=\"0.5\"/>", left,
+                top + (1 - f) * plotH, left + plotW, top + (1 - f) * plotH)
         }
         svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>", left + plotW / 2, top + plotH + 34, xLabel)
         return svg

@@ -18,7 +18,8 @@ enum MarkdownReport {
             md += "| \(goal) | \(values.joined(separator: " | ")) |\n"
         }
         md += "\n```yaml\n\(r.recommended.configSnippet)```\n"
-        md += "\n## Per entry (lowest F1 first)\n\n| entry | support | precision | recall | F1 | confused with |\n| --- | --- | --- | --- | --- | --- |\n"
+        md +=
+            "\n## Per entry (lowest F1 first)\n\n| entry | support | precision | recall | F1 | confused with |\n| --- | --- | --- | --- | --- | --- |\n"
         for e in r.perEntry.sorted(by: { ($0.f1, $0.id) < ($1.f1, $1.id) }) {
             md += "| \(escape(e.id)) | \(e.support) | \(e.precision) | \(e.recall) | \(e.f1) | \(escape(e.confusedSummary)) |\n"
         }
@@ -27,16 +28,20 @@ enum MarkdownReport {
         md += "\n## Corpus lint\n\n"
         md += "- paraphrases closer to another entry: \(r.lint.strayParaphrases.count)\n"
         for s in r.lint.strayParaphrases.prefix(20) {
-            md += "  - `\(s.entry)`: \"\(escape(s.paraphrase))\" is closer to `\(s.closerEntry)` \"\(escape(s.closerParaphrase))\" (\(s.closerScore) vs \(s.ownScore))\n"
+            md +=
+                "  - `\(s.entry)`: \"\(escape(s.paraphrase))\" is closer to `\(s.closerEntry)` \"\(escape(s.closerParaphrase))\" (\(s.closerScore) vs \(s.ownScore))\n"
         }
         md += "- near-duplicate paraphrases across entries: \(r.lint.nearDuplicates.count)\n"
         for d in r.lint.nearDuplicates.prefix(20) {
             md += "  - `\(d.entryA)` \"\(escape(d.paraphraseA))\" ~ `\(d.entryB)` \"\(escape(d.paraphraseB))\" (\(d.score))\n"
         }
-        md += "- entries with fewer than \(CorpusLint.minimumParaphrases) paraphrases: \(r.lint.thinEntries.isEmpty ? "none" : r.lint.thinEntries.joined(separator: ", "))\n"
-        md += "\n## Errors (\(r.errors.count); all in errors.jsonl)\n\n| line | question | expected | got | status | score | margin |\n| --- | --- | --- | --- | --- | --- | --- |\n"
+        md +=
+            "- entries with fewer than \(CorpusLint.minimumParaphrases) paraphrases: \(r.lint.thinEntries.isEmpty ? "none" : r.lint.thinEntries.joined(separator: ", "))\n"
+        md +=
+            "\n## Errors (\(r.errors.count); all in errors.jsonl)\n\n| line | question | expected | got | status | score | margin |\n| --- | --- | --- | --- | --- | --- | --- |\n"
         for e in r.errors.prefix(100) {
-            md += "| \(e.line) | \(escape(e.question)) | \(e.expected ?? "(none)") | \(e.got ?? "(none)") | \(e.status) | \(e.score.map { "\($0)" } ?? "") | \(e.margin.map { "\($0)" } ?? "") |\n"
+            md +=
+                "| \(e.line) | \(escape(e.question)) | \(e.expected ?? "(none)") | \(e.got ?? "(none)") | \(e.status) | \(e.score.map { "\($0)" } ?? "") | \(e.margin.map { "\($0)" } ?? "") |\n"
         }
         return md
     }
