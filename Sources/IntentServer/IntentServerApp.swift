@@ -2,9 +2,11 @@ import Hummingbird
 import IntentChannels
 import IntentCore
 import Logging
+import ServiceLifecycle
 
-/// The HTTP service, wired: routes over a `ServiceHolder`, with metrics, stats
-/// and (when an admin token is configured) hot reload.
+/// The HTTP service's parts: the match service in use (`ServiceHolder`), its reloader and
+/// editor, statistics and metrics, and the routes over them (`router(channel:)`). `serve`
+/// builds the application from it (`buildApplication`).
 ///
 /// Matching runs in each request's task on Swift concurrency's pool, never on
 /// the NIO event loops, so a slow decision does not stall other connections.
@@ -34,8 +36,10 @@ public struct IntentServerApp: Sendable {
     public let logger: Logger
     /// Whether the state store (edits, conversations, outbox) takes writes: `/readyz` says.
     package let storeHealth: StoreHealth
-    /// The WhatsApp channel, when configured: its webhook routes, `/readyz` and `/v1/stats` sections.
-    public var channel: WhatsAppChannel?
+    /// Counts every decision, from `/match` or a channel.
+    package var recorder: DecisionRecorder { DecisionRecorder(stats: stats, metrics: metrics) }
+    /// What a channel asks for a customer's message.
+    package var answerer: BotAnswerer { BotAnswerer(holder: holder, recorder: recorder, limits: settings.limits) }
 
     /// - Parameter load: reads, validates and embeds the corpus into a match service; used at
     ///   start-up and on every reload.
@@ -64,7 +68,9 @@ public struct IntentServerApp: Sendable {
         "/": [.get, .head],
     ]
 
-    public func router() -> Router<IntentRequestContext> {
+    /// - Parameter channel: the WhatsApp channel, when configured: its webhook routes, and its
+    ///   sections of `/readyz` and `/v1/stats`.
+    public func router(channel: WhatsAppChannel? = nil) -> Router<IntentRequestContext> {
         // Load balancers probe with HEAD: every GET route answers it (headers, no body).
         let router = Router(context: IntentRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestObserverMiddleware(metrics: metrics))
@@ -73,7 +79,7 @@ public struct IntentServerApp: Sendable {
         if channel == nil { allowed["/webhooks/whatsapp"] = nil }
         router.add(middleware: APIErrorMiddleware(allowedMethods: allowed))
         let reader = JSONBodyReader(limits: settings.limits)
-        MatchRoutes(holder: holder, reader: reader, stats: stats, metrics: metrics).register(on: router)
+        MatchRoutes(holder: holder, reader: reader, recorder: recorder).register(on: router)
         OperationsRoutes(holder: holder, metrics: metrics, channel: channel, stats: stats, storeHealth: storeHealth).register(on: router)
         if let channel { WhatsAppRoutes(channel: channel, limits: settings.limits).register(on: router) }
 
@@ -92,11 +98,16 @@ public struct IntentServerApp: Sendable {
         return router
     }
 
-    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    /// The application: the router, and `services` run beside the server in its service group
+    /// (started before it, shut down gracefully after it).
+    public func application(
+        channel: WhatsAppChannel? = nil, services: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         Application(
-            router: router(),
+            router: router(channel: channel),
             server: .http1(configuration: .init(idleTimeout: .nanoseconds(settings.limits.idleTimeout.nanoseconds))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "intent-service"),
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

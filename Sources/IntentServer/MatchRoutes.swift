@@ -6,8 +6,8 @@ import IntentCore
 struct MatchRoutes {
     let holder: ServiceHolder
     let reader: JSONBodyReader
-    let stats: StatsRecorder
-    let metrics: ServiceMetrics
+    let recorder: DecisionRecorder
+    var metrics: ServiceMetrics { recorder.metrics }
 
     func register(on router: Router<IntentRequestContext>) {
         router.post("/match") { request, context in
@@ -58,8 +58,7 @@ struct MatchRoutes {
 
     private func observe(_ message: String, _ served: ServiceDecision, customer: String? = nil, context: IntentRequestContext) {
         let decision = served.decision
-        stats.record(message: message, customer: customer, decision: decision, degraded: served.degraded)
-        metrics.decision(decision, degraded: served.degraded)
+        recorder.record(message, customer: customer, served)
         // Customer messages are personal data: only at debug level.
         context.logger.debug(
             "decision",

@@ -1,11 +1,12 @@
 import IntentCore
 import Logging
+import ServiceLifecycle
 
 /// Writes recorded decisions to a store in batches, every `interval` and once more when
 /// stopped, so `/v1/stats` survives restarts without any I/O on the request path. A failed
 /// write keeps its batch for the next round (logged), so a store that is briefly busy or
 /// full loses nothing that a later write can save.
-public struct StatisticsWriter: Sendable {
+public struct StatisticsWriter: Service {
     public let recorder: StatsRecorder
     public let interval: Duration
     let save: @Sendable (StatisticsBatch) async throws -> Void
@@ -25,11 +26,13 @@ public struct StatisticsWriter: Sendable {
         self.save = save
     }
 
-    /// Runs until the task is cancelled, then writes what is left.
+    /// Runs until the service group shuts down (or the task is cancelled), then writes what is left.
     public func run() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            await flush()
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await flush()
+            }
         }
         // The last batch is written even though this task is cancelled: the stores' async
         // calls (GRDB's among them) refuse to start in a cancelled task.

@@ -2,6 +2,7 @@ import Foundation
 import IntentCore
 import IntentProviders
 import Logging
+import ServiceLifecycle
 
 /// The WhatsApp Cloud API channel: receives webhooks, decides replies with the conversation
 /// automation around the matcher, and sends them from a durable outbox.
@@ -14,7 +15,7 @@ import Logging
 /// unprocessed message or unsent replies in the store, which the next start picks up.
 ///
 /// Store calls are async (their I/O on the store's own threads), sends run on libcurl's threads.
-public final class WhatsAppChannel: Sendable {
+public final class WhatsAppChannel: Service {
     public typealias Decide = @Sendable (_ text: String, _ customer: String) async -> BotAnswer
     public typealias Clock = @Sendable () -> Date
 
@@ -126,13 +127,16 @@ public final class WhatsAppChannel: Sendable {
 
     // MARK: Running
 
-    /// Processes received messages and sends the outbox until the task is cancelled; picks up
-    /// whatever a previous run left (unprocessed messages, unsent replies).
+    /// Processes received messages and sends the outbox until the service group shuts down (or
+    /// the task is cancelled); picks up whatever a previous run left (unprocessed messages,
+    /// unsent replies).
     public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.processInbox() }
-            group.addTask { await self.sendOutbox() }
-            group.addTask { await self.maintain() }
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.processInbox() }
+                group.addTask { await self.sendOutbox() }
+                group.addTask { await self.maintain() }
+            }
         }
     }
 

@@ -3,6 +3,7 @@ import IntentCore
 import IntentPostgres
 import IntentServer
 import Logging
+import ServiceLifecycle
 
 /// Keeps a replica in step with the stores it shares with others: when the stored index has a
 /// new version (an `import` from anywhere) or the state store holds edits this replica has not
@@ -12,13 +13,17 @@ import Logging
 /// An import on PostgreSQL is announced (`LISTEN intent_index`) and checked at once; every
 /// `interval` the versions are compared anyway (two small queries), which catches edits and
 /// anything announced while the listening connection was down.
-struct ReplicaWatcher {
+struct ReplicaWatcher: Service {
     let factory: ServiceFactory
     let reloader: CorpusReloader
     let logger: Logger
     var interval: Duration = .seconds(2)
 
     func run() async {
+        await cancelWhenGracefulShutdown { await watch() }
+    }
+
+    private func watch() async {
         let announcements = ((try? await factory.openStore()) as? PostgresIndexStore)?.versionChanges()
         await withTaskGroup(of: Void.self) { group in
             let wake = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))

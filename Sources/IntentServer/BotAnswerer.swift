@@ -1,0 +1,36 @@
+import IntentChannels
+import IntentCore
+
+/// The matcher's answer to a channel's customer, decided exactly as `/match` decides (a chat
+/// model settling close calls included) and counted by the same `DecisionRecorder`: what a
+/// channel needs of the server, without a reference to it.
+package struct BotAnswerer: Sendable {
+    let holder: ServiceHolder
+    let recorder: DecisionRecorder
+    let limits: ServerLimits
+
+    package init(holder: ServiceHolder, recorder: DecisionRecorder, limits: ServerLimits) {
+        self.holder = holder
+        self.recorder = recorder
+        self.limits = limits
+    }
+
+    /// Waits while the corpus is loading. A message longer than `max_message_chars` is decided
+    /// (and kept for review) on its start.
+    package func answer(to message: String, from customer: String) async -> BotAnswer {
+        let text = limits.truncated(message)
+        var service = holder.service
+        while service == nil, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            service = holder.service
+        }
+        guard let service else { return .unanswered }
+        let served = await service.match(text)
+        recorder.record(text, customer: customer, served)
+        let decision = served.decision
+        let answers = decision.status == .matched || decision.status == .keyword
+        return BotAnswer(
+            answer: answers ? decision.answer : nil, entry: answers ? decision.id : nil, rule: decision.rule,
+            handover: answers && service.corpus.handsOver(decision))
+    }
+}

@@ -1,0 +1,54 @@
+import IntentChannels
+import IntentServer
+
+/// The gauges `/metrics` reads at each scrape: caches, the channel's figures, the state store's
+/// health and the providers' circuit breakers.
+struct ServiceGauges {
+    let factory: ServiceFactory
+    let holder: ServiceHolder
+    let channel: WhatsAppChannel?
+    let storeHealth: StoreHealth
+
+    func register(on metrics: ServiceMetrics) {
+        metrics.onCollect { [factory, holder, channel, storeHealth] metrics in
+            if let cache = factory.embeddingCache {
+                metrics.gauge("intent_embedding_cache_hits", value: Double(cache.hits))
+                metrics.gauge("intent_embedding_cache_misses", value: Double(cache.misses))
+                metrics.gauge("intent_embedding_cache_entries", value: Double(cache.count))
+            }
+            if let decisions = holder.service?.matcher.recentDecisions {
+                metrics.gauge("intent_decision_cache_hits", value: Double(decisions.hits))
+                metrics.gauge("intent_decision_cache_misses", value: Double(decisions.misses))
+                metrics.gauge("intent_decision_cache_entries", value: Double(decisions.count))
+            }
+            if let channel {
+                let figures = channel.statistics
+                for (kind, value) in [
+                    ("received", figures.received), ("duplicates", figures.duplicates), ("sent", figures.sent),
+                    ("failed", figures.failed), ("pending", figures.pending),
+                ] {
+                    metrics.gauge("intent_whatsapp_messages", dimensions: [("kind", kind)], value: Double(value))
+                }
+                for name in ["greeting", "away", "handover", "fallback"] {
+                    let usage = figures.triggers["automation:" + name] ?? ChannelStatistics.Usage()
+                    metrics.gauge("intent_automation_triggers", dimensions: [("trigger", name)], value: Double(usage.count))
+                    metrics.gauge("intent_automation_customers", dimensions: [("trigger", name)], value: Double(usage.customers))
+                }
+                metrics.gauge("intent_whatsapp_token_invalid", value: channel.unhealthyReason == nil ? 0 : 1)
+            }
+            // 0 takes writes, 1 writes fail (retried), 2 the state file is gone.
+            let state: Double
+            switch storeHealth.problem {
+            case nil: state = 0
+            case .unwritable: state = 1
+            case .lost: state = 2
+            }
+            metrics.gauge("intent_state_store_degraded", value: state)
+            for (name, breaker) in factory.breakers {
+                // 0 closed, 1 half open, 2 open.
+                let value: Double = breaker.current == .closed ? 0 : breaker.current == .halfOpen ? 1 : 2
+                metrics.gauge("intent_provider_circuit_state", dimensions: [("provider", name)], value: value)
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import IntentChannels
+import IntentCore
+import IntentProviders
+import IntentServer
+import IntentStore
+import Logging
+import ServiceLifecycle
+
+/// Recent unmatched and ambiguous messages kept (each), in memory and in a store.
+let recentMessagesKept = 1_000
+
+/// The `serve` application the configuration describes: the HTTP routes, and beside the server
+/// in its service group the loops that run until a graceful shutdown (SIGTERM, SIGINT):
+/// the first corpus load, SIGHUP reloads, the statistics writer, the WhatsApp channel and the
+/// replica watcher. The group starts them before the listener and stops them after it, in
+/// reverse order: requests in flight finish, then the channel, then the last statistics batch.
+func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    let metricsBox = Locked<ServiceMetrics?>(nil)
+    let factory = ServiceFactory(configuration, logger: logger) { event in
+        metricsBox.current?.providerCall(provider: event.provider, outcome: event.kind.rawValue, status: event.status, seconds: event.seconds)
+    }
+    // Serving from a store: /v1/stats continues the store's analytics and is written back to it.
+    var statsStore: (any AnalyticsIndexStore)?
+    var stats = StatsRecorder()
+    if let url = factory.storeURL {
+        do {
+            let store = try await factory.openStore()
+            let restored = try await store?.loadStatistics(recentLimit: recentMessagesKept)
+            statsStore = store
+            stats = StatsRecorder(restored ?? MatchStatistics(), persisted: true)
+        } catch {
+            throw loadFailure(StoreError("\(url): \(error)"))
+        }
+    }
+    let app = IntentServerApp(
+        settings: configuration.server, logger: logger, stats: stats, edits: { creating in try await factory.openState(creating: creating) }
+    ) {
+        // Repeated questions are answered from memory; each reload starts an empty one.
+        try await factory.loadService().remembering(decisions: configuration.providers.cacheEntries)
+    }
+    metricsBox.withLock { $0 = app.metrics }
+
+    var services: [any Service] = [InitialLoad(reloader: app.reloader), HangupReload(reloader: app.reloader, logger: logger)]
+    if let store = statsStore {
+        // Replicas sharing a PostgreSQL store show every replica's figures: the totals are read back.
+        let shared = factory.storeURL.map(StateStores.isPostgres) ?? false
+        let totals: (@Sendable () async throws -> MatchStatistics?)? =
+            shared ? { @Sendable in try await store.loadStatistics(recentLimit: recentMessagesKept) } : nil
+        services.append(
+            StatisticsWriter(recorder: stats, logger: logger, totals: totals) { batch in
+                try await store.append(batch, recentLimit: recentMessagesKept)
+            })
+    }
+    // The channel picks up whatever a previous run left unprocessed or unsent; messages received
+    // before the corpus is ready wait in the store.
+    let channel = try await configuration.channel.whatsapp.asyncMap { settings in
+        try await whatsAppChannel(settings, configuration: configuration, factory: factory, app: app, logger: logger)
+    }
+    if let channel { services.append(channel) }
+    // Replicas on one PostgreSQL pick up each other's imports and console edits.
+    if [factory.storeURL, configuration.channel.state].contains(where: { $0.map(StateStores.isPostgres) ?? false }) {
+        services.append(ReplicaWatcher(factory: factory, reloader: app.reloader, logger: logger))
+    }
+    ServiceGauges(factory: factory, holder: app.holder, channel: channel, storeHealth: app.storeHealth).register(on: app.metrics)
+
+    if let advice = EmbedderFactory.modelAdvice(configuration) { logger.notice("\(advice)") }
+    if configuration.server.adminToken == nil {
+        logger.info("admin routes disabled: set INTENT_ADMIN_TOKEN to enable POST /admin/reload")
+    }
+    return app.application(channel: channel, services: services) { port in
+        logger.info("listening", metadata: ["address": "\(configuration.host):\(port)"])
+    }
+}
+
+/// The WhatsApp channel: its automation file, its state store and a libcurl client of its own
+/// (replies never queue behind a provider's embedding batches).
+private func whatsAppChannel(
+    _ settings: WhatsAppSettings, configuration: ServiceConfiguration, factory: ServiceFactory, app: IntentServerApp, logger: Logger
+) async throws -> WhatsAppChannel {
+    var automation = Automation.none
+    if let path = configuration.channel.automationPath {
+        do {
+            automation = try AutomationFile.load(path: path)
+        } catch {
+            printError("automation: \(error)")
+            throw ExitCode(2)
+        }
+    }
+    let stateURL = configuration.channel.state
+    let store: any StateStore
+    do {
+        store = try await factory.openState()!
+    } catch {
+        printError("state: \(stateURL): \(error)")
+        throw ExitCode(2)
+    }
+    var http = CurlHTTPClient.Configuration()
+    http.caBundle = configuration.providers.caBundle
+    let policy = ConversationPolicy(automation: automation, fallbackReply: configuration.policy.fallbackReply)
+    logger.info(
+        "whatsapp channel on",
+        metadata: [
+            "graph": "\(settings.graphURL)", "automation": "\(configuration.channel.automationPath ?? "none")", "state": "\(stateURL)",
+        ])
+    let answerer = app.answerer
+    return WhatsAppChannel(
+        settings: settings, store: store, policy: policy, transport: CurlHTTPClient(configuration: http), logger: logger,
+        storeHealth: app.storeHealth, decide: answerer.answer(to:from:))
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}
