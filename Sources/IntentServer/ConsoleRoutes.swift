@@ -11,7 +11,7 @@ import IntentCore
 struct ConsoleRoutes {
     let holder: ServiceHolder
     let stats: StatsRecorder
-    let channel: WhatsAppChannel?
+    let channel: ChannelRuntime?
 
     /// The page on `router`; its data on `api`, guarded by `RequireRole(.console)`.
     func register(on router: some RouterMethods<IntentRequestContext>, api: some RouterMethods<IntentRequestContext>) {

@@ -68,9 +68,9 @@ public struct IntentServerApp: Sendable {
         "/": [.get, .head],
     ]
 
-    /// - Parameter channel: the WhatsApp channel, when configured: its webhook routes, and its
-    ///   sections of `/readyz` and `/v1/stats`.
-    public func router(channel: WhatsAppChannel? = nil) -> Router<IntentRequestContext> {
+    /// - Parameter channel: the WhatsApp channel's runtime, when configured: its webhook routes,
+    ///   and its sections of `/readyz` and `/v1/stats`.
+    public func router(channel: ChannelRuntime? = nil) -> Router<IntentRequestContext> {
         // Load balancers probe with HEAD: every GET route answers it (headers, no body).
         let router = Router(context: IntentRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestObserverMiddleware(metrics: metrics))
@@ -81,7 +81,9 @@ public struct IntentServerApp: Sendable {
         let reader = JSONBodyReader(limits: settings.limits)
         MatchRoutes(holder: holder, reader: reader, recorder: recorder).register(on: router)
         OperationsRoutes(holder: holder, metrics: metrics, channel: channel, stats: stats, storeHealth: storeHealth).register(on: router)
-        if let channel { WhatsAppRoutes(channel: channel, limits: settings.limits).register(on: router) }
+        if let channel, let whatsapp = channel.channel as? WhatsAppChannel {
+            WhatsAppRoutes(runtime: channel, whatsapp: whatsapp, limits: settings.limits).register(on: router)
+        }
 
         // The routes behind tokens, one group per role; the handlers see the role in the context.
         let tokens = Tokens(stats: settings.statsToken, console: settings.consoleToken, admin: settings.adminToken)
@@ -101,7 +103,7 @@ public struct IntentServerApp: Sendable {
     /// The application: the router, and `services` run beside the server in its service group
     /// (started before it, shut down gracefully after it).
     public func application(
-        channel: WhatsAppChannel? = nil, services: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        channel: ChannelRuntime? = nil, services: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
             router: router(channel: channel),

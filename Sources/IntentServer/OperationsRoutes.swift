@@ -7,7 +7,7 @@ import IntentCore
 struct OperationsRoutes {
     let holder: ServiceHolder
     let metrics: ServiceMetrics
-    let channel: WhatsAppChannel?
+    let channel: ChannelRuntime?
     let stats: StatsRecorder
     let storeHealth: StoreHealth
 
@@ -106,7 +106,7 @@ struct ChannelReadiness: Encodable {
     var reason: String?
     var pending: Int?
 
-    init(_ channel: WhatsAppChannel?) {
+    init(_ channel: ChannelRuntime?) {
         enabled = channel != nil
         guard let channel else { return }
         reason = channel.unhealthyReason

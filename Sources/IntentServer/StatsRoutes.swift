@@ -9,7 +9,7 @@ import IntentCore
 struct StatsRoutes {
     let holder: ServiceHolder
     let stats: StatsRecorder
-    let channel: WhatsAppChannel?
+    let channel: ChannelRuntime?
 
     /// `group` is guarded by `RequireRole(.stats)`, open when no token is configured.
     func register(on group: some RouterMethods<IntentRequestContext>) {

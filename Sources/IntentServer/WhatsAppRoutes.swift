@@ -5,7 +5,8 @@ import IntentChannels
 /// `GET /webhooks/whatsapp` (Meta's subscription handshake) and `POST /webhooks/whatsapp`
 /// (signed deliveries). Registered only when the channel is configured.
 struct WhatsAppRoutes {
-    let channel: WhatsAppChannel
+    let runtime: ChannelRuntime
+    let whatsapp: WhatsAppChannel
     let limits: ServerLimits
     /// Meta batches several messages in one delivery, each up to 4,096 characters escaped as
     /// \uXXXX (six bytes each): far more than a `/match` body, and refusing one would make
@@ -16,7 +17,7 @@ struct WhatsAppRoutes {
         router.get("/webhooks/whatsapp") { request, _ in
             let query = request.uri.queryParameters
             guard
-                let challenge = channel.verify(
+                let challenge = whatsapp.verify(
                     mode: query.get("hub.mode"), token: query.get("hub.verify_token"), challenge: query.get("hub.challenge"))
             else {
                 throw APIError(.forbidden, "verification_failed", "hub.mode must be subscribe and hub.verify_token must match whatsapp_verify_token")
@@ -26,8 +27,9 @@ struct WhatsAppRoutes {
         }
         router.post("/webhooks/whatsapp") { request, _ in
             let body = try await BodyCollector.collect(request, limit: Self.maxBodyBytes, timeout: limits.bodyTimeout, what: "webhook body")
-            let signature = request.headers[HTTPField.Name("X-Hub-Signature-256")!]
-            switch await channel.receive(body: Array(buffer: body), signatureHeader: signature) {
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            switch await runtime.receive(body: Array(buffer: body), headers: headers) {
             case .accepted:
                 return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
             case .unsigned:

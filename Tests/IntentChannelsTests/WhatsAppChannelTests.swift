@@ -13,7 +13,7 @@ import Testing
     static let secret = "app-secret-\(UUID().uuidString.prefix(8))"
 
     /// A stand-in matcher: "refund" answers, "human" hands over, anything else is unanswered.
-    static let decide: WhatsAppChannel.Decide = { text, _ in
+    static let decide: ChannelRuntime.Decide = { text, _ in
         if text.contains("human") { return BotAnswer(answer: "Passing you on.", entry: "contact_human", handover: true) }
         if text.contains("refund") { return BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") }
         if text.contains("long") { return BotAnswer(answer: String(repeating: "This sentence is long enough. ", count: 300), entry: "long") }
@@ -22,13 +22,16 @@ import Testing
 
     /// One test's channel, store and fake Graph API; its temporary folder goes with it.
     final class Harness: Sendable {
-        let channel: WhatsAppChannel
+        /// The runtime around the WhatsApp channel.
+        let channel: ChannelRuntime
+        let whatsapp: WhatsAppChannel
         let store: SQLiteStateStore
         let graph: FakeGraphServer
         let directory: String
 
-        init(channel: WhatsAppChannel, store: SQLiteStateStore, graph: FakeGraphServer, directory: String) {
+        init(channel: ChannelRuntime, whatsapp: WhatsAppChannel, store: SQLiteStateStore, graph: FakeGraphServer, directory: String) {
             self.channel = channel
+            self.whatsapp = whatsapp
             self.store = store
             self.graph = graph
             self.directory = directory
@@ -48,11 +51,12 @@ import Testing
         var settings = WhatsAppSettings(
             verifyToken: "verify-me", appSecret: secret, accessToken: token ?? graph.token, graphURL: graph.base)
         settings.firstRetryDelay = firstRetryDelay
-        let channel = WhatsAppChannel(
-            settings: settings, store: wrap(store),
-            policy: ConversationPolicy(automation: automation, fallbackReply: "Sorry, I did not get that."),
-            transport: CurlHTTPClient(), logger: Logger(label: "test"), decide: decide)
-        return Harness(channel: channel, store: store, graph: graph, directory: directory)
+        let whatsapp = WhatsAppChannel(settings: settings, transport: CurlHTTPClient())
+        let channel = ChannelRuntime(
+            channel: whatsapp, settings: whatsapp.runtimeSettings, store: wrap(store),
+            policy: ConversationPolicy(automation: automation, fallbackReply: "Sorry, I did not get that."), logger: Logger(label: "test"),
+            decide: decide)
+        return Harness(channel: channel, whatsapp: whatsapp, store: store, graph: graph, directory: directory)
     }
 
     /// Waits until every received message is processed and the outbox is empty: what was
@@ -67,23 +71,24 @@ import Testing
         Issue.record("the channel did not settle within 180 s")
     }
 
-    func post(_ channel: WhatsAppChannel, _ body: [UInt8]) async -> WhatsAppChannel.Receipt {
-        await channel.receive(body: body, signatureHeader: WebhookSignature(appSecret: Self.secret).header(for: body))
+    func post(_ channel: ChannelRuntime, _ body: [UInt8]) async -> ChannelRuntime.Receipt {
+        await channel.receive(body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: Self.secret).header(for: body)])
     }
 
     @Test func handshakeEchoesTheChallengeOnlyForTheVerifyToken() async throws {
         let h = try await Self.harness()
-        #expect(h.channel.verify(mode: "subscribe", token: "verify-me", challenge: "1158201444") == "1158201444")
-        #expect(h.channel.verify(mode: "subscribe", token: "verify-you", challenge: "1158201444") == nil)
-        #expect(h.channel.verify(mode: "unsubscribe", token: "verify-me", challenge: "1158201444") == nil)
-        #expect(h.channel.verify(mode: "subscribe", token: nil, challenge: "1") == nil)
+        #expect(h.whatsapp.verify(mode: "subscribe", token: "verify-me", challenge: "1158201444") == "1158201444")
+        #expect(h.whatsapp.verify(mode: "subscribe", token: "verify-you", challenge: "1158201444") == nil)
+        #expect(h.whatsapp.verify(mode: "unsubscribe", token: "verify-me", challenge: "1158201444") == nil)
+        #expect(h.whatsapp.verify(mode: "subscribe", token: nil, challenge: "1") == nil)
     }
 
     @Test func unsignedAndForgedWebhooksAreRefusedAndNothingIsStored() async throws {
         let h = try await Self.harness()
         let body = WebhookBody.message(id: "wamid.forged", from: "15551230001", text: "refund please")
-        #expect(await h.channel.receive(body: body, signatureHeader: nil) == .unsigned)
-        #expect(await h.channel.receive(body: body, signatureHeader: WebhookSignature(appSecret: "wrong").header(for: body)) == .forged)
+        #expect(await h.channel.receive(body: body, headers: [:]) == .unsigned)
+        #expect(
+            await h.channel.receive(body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: "wrong").header(for: body)]) == .forged)
         #expect(try await h.store.unprocessed(limit: 10).isEmpty)
         #expect(try await h.store.statistics().received == 0)
         let garbage = Array("not json".utf8)
@@ -119,7 +124,7 @@ import Testing
         let h = try await Self.harness()
         let body = WebhookBody.message(id: "wamid.dup", from: "15551230003", text: "refund")
         // Meta redelivers, sometimes in parallel: 20 deliveries of one message at once.
-        let receipts = await withTaskGroup(of: WhatsAppChannel.Receipt.self) { group in
+        let receipts = await withTaskGroup(of: ChannelRuntime.Receipt.self) { group in
             for _ in 0..<20 { group.addTask { await post(h.channel, body) } }
             return await group.reduce(into: []) { $0.append($1) }
         }

@@ -6,7 +6,7 @@ import IntentServer
 struct ServiceGauges {
     let factory: ServiceFactory
     let holder: ServiceHolder
-    let channel: WhatsAppChannel?
+    let channel: ChannelRuntime?
     let storeHealth: StoreHealth
 
     func register(on metrics: ServiceMetrics) {

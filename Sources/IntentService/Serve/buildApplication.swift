@@ -79,7 +79,7 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
 /// (replies never queue behind a provider's embedding batches).
 private func whatsAppChannel(
     _ settings: WhatsAppSettings, configuration: ServiceConfiguration, factory: ServiceFactory, app: IntentServerApp, logger: Logger
-) async throws -> WhatsAppChannel {
+) async throws -> ChannelRuntime {
     var automation = Automation.none
     if let path = configuration.channel.automationPath {
         do {
@@ -106,9 +106,10 @@ private func whatsAppChannel(
             "graph": "\(settings.graphURL)", "automation": "\(configuration.channel.automationPath ?? "none")", "state": "\(stateURL)",
         ])
     let answerer = app.answerer
-    return WhatsAppChannel(
-        settings: settings, store: store, policy: policy, transport: CurlHTTPClient(configuration: http), logger: logger,
-        storeHealth: app.storeHealth, decide: answerer.answer(to:from:))
+    let whatsapp = WhatsAppChannel(settings: settings, transport: CurlHTTPClient(configuration: http))
+    return ChannelRuntime(
+        channel: whatsapp, settings: whatsapp.runtimeSettings, store: store, policy: policy, logger: logger, storeHealth: app.storeHealth,
+        decide: answerer.answer(to:from:))
 }
 
 extension Optional {

@@ -1,8 +1,7 @@
 import Foundation
 import IntentCore
-import IntentProviders
 
-extension WhatsAppChannel {
+extension ChannelRuntime {
     /// Sends in flight at once (each on a libcurl worker thread).
     static let sendsInParallel = 16
     /// Retries of one message before it is marked failed (the first after 2 s, doubling to 10 minutes: about 3 hours).
@@ -72,37 +71,26 @@ extension WhatsAppChannel {
     }
 
     private func send(_ item: OutboxItem) async {
-        let outcome: GraphAPI.Outcome
-        do {
-            var item = item
-            // A webhook without metadata names no business number: answer from the configured one.
-            if item.phoneNumberID.isEmpty, let configured = settings.phoneNumberID { item.phoneNumberID = configured }
-            outcome = GraphAPI.outcome(of: try await transport.send(graph.request(for: item)))
-        } catch {
-            outcome = .failed(GraphError(status: nil, code: nil, detail: "\(error)", trace: nil))
-        }
+        let outcome = await channel.send(item)
         let recorded: UnrecordedOutcome
         let now = clock()
+        let attempt = item.attempts + 1
         switch outcome {
         case .sent(let id):
             if unhealthyReason != nil { reportProblem(nil) }
             recorded = .sent(channelMessageID: id, at: now)
-        case .failed(let error):
-            if error.isTokenInvalid {
-                let reason = "the WhatsApp access token was rejected (code 190): replace whatsapp_access_token"
-                reportProblem(reason)
-                logger.critical("whatsapp: \(reason)", metadata: ["fbtrace_id": "\(error.trace ?? "-")"])
-            }
-            let attempt = item.attempts + 1
-            if error.isRetryable && attempt < Self.maxAttempts {
-                let next = now.addingTimeInterval(Self.retryDelay(attempt: attempt, first: settings.firstRetryDelay))
-                logger.warning(
-                    "whatsapp: send failed, retrying", metadata: ["item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error)"])
-                recorded = .retry(at: next, error: error.description)
-            } else {
-                logger.error("whatsapp: send failed for good", metadata: ["item": "\(item.id)", "error": "\(error)"])
-                recorded = .failed(at: now, error: error.description)
-            }
+        case .retry(let error) where attempt < Self.maxAttempts:
+            let next = now.addingTimeInterval(Self.retryDelay(attempt: attempt, first: settings.firstRetryDelay))
+            logger.warning("\(channel.name): send failed, retrying", metadata: ["item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error)"])
+            recorded = .retry(at: next, error: error)
+        case .retry(let error), .failed(let error):
+            logger.error("\(channel.name): send failed for good", metadata: ["item": "\(item.id)", "error": "\(error)"])
+            recorded = .failed(at: now, error: error)
+        case .credentialsRejected(let reason, let detail):
+            // Loud, once per item, and never retried: no send can succeed until an operator acts.
+            reportProblem(reason)
+            logger.critical("\(channel.name): \(reason)", metadata: ["error": "\(detail)"])
+            recorded = .failed(at: now, error: detail)
         }
         if !(await record(recorded, of: item.id)) {
             unrecorded.withLock { $0[item.id] = recorded }

@@ -1,7 +1,7 @@
 import Foundation
 import IntentCore
 
-extension WhatsAppChannel {
+extension ChannelRuntime {
     /// How many customers' messages are decided at once (one customer's strictly in order).
     static let customersInParallel = 8
 

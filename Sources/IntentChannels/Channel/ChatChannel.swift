@@ -1,0 +1,62 @@
+import Foundation
+
+/// A chat channel: where a webhook becomes normalised inbound messages, and where a normalised
+/// outbound message becomes the channel's API call. Everything in between (the store, the
+/// automation around the matcher, the outbox, pacing, statistics) is `ChannelRuntime`'s and
+/// the same for every channel, so a new channel is a folder with one type conforming to this.
+///
+/// The normalised shapes: `InboundMessage` (message id, the customer's id on the channel, the
+/// account that received it, type, text or choice, sent time), `DeliveryStatus`, and
+/// `OutboxItem` (a text, quoting a message or not, or a read receipt).
+public protocol ChatChannel: Sendable {
+    /// The channel's name in logs, statistics and metrics: `whatsapp`, `messenger`, `telegram`...
+    var name: String { get }
+
+    /// Reads one webhook delivery: checks that the channel sent it (signature, secret), then
+    /// turns it into messages and delivery statuses. Nothing of a delivery that fails the check
+    /// is read.
+    func read(webhook body: [UInt8], headers: [String: String], receivedAt: Date) -> WebhookReading
+
+    /// Sends one queued item and says what became of it.
+    func send(_ item: OutboxItem) async -> SendOutcome
+}
+
+/// What a webhook delivery holds, or why it was refused.
+public enum WebhookReading: Sendable {
+    case batch(InboundBatch)
+    /// No signature (or secret) where the channel always sends one: 401.
+    case unsigned
+    /// A signature that does not verify: 403.
+    case forged
+    /// Signed but not a webhook payload: 400 (the platforms do not retry a 4xx).
+    case malformed(String)
+}
+
+/// The messages and delivery statuses of one webhook delivery.
+public struct InboundBatch: Sendable {
+    public var messages: [InboundMessage]
+    public var statuses: [DeliveryStatus]
+    /// Timestamps that were not a time (unparsable, out of range): the receipt time stood in.
+    public var unusableTimestamps: Int
+
+    public init(messages: [InboundMessage] = [], statuses: [DeliveryStatus] = [], unusableTimestamps: Int = 0) {
+        self.messages = messages
+        self.statuses = statuses
+        self.unusableTimestamps = unusableTimestamps
+    }
+
+    public var isEmpty: Bool { messages.isEmpty && statuses.isEmpty }
+}
+
+/// What became of one send, as the channel's API said.
+public enum SendOutcome: Sendable, Equatable {
+    /// Accepted; the id the channel gave the message (delivery statuses name it).
+    case sent(channelMessageID: String?)
+    /// Temporary (the network, a rate limit, a 5xx): worth trying again later.
+    case retry(String)
+    /// Permanent for this message (outside the 24-hour window, an unknown recipient).
+    case failed(String)
+    /// The channel refused the business's credentials: no send can succeed until an operator
+    /// replaces them. The text names the setting, never the secret.
+    case credentialsRejected(String, detail: String)
+}

@@ -1,0 +1,199 @@
+import Foundation
+import IntentCore
+import Logging
+import ServiceLifecycle
+
+/// Runs a chat channel's conversations: stores what its webhooks deliver, decides replies with
+/// the automation around the matcher, and sends them from a durable outbox, paced. The same for
+/// every channel: what is the channel's own (reading a webhook, calling its API) is the
+/// `ChatChannel` it runs.
+///
+/// The path of a message: `receive` has the channel read and check the webhook and stores its
+/// messages (a duplicate message id is counted and dropped by the store's unique key), then the
+/// webhook is answered; the inbox loop asks `decide` (the matcher, through the server's wiring)
+/// and queues the replies in the same transaction that marks the message processed; the outbox
+/// loop has the channel send them, paced, retrying what the channel says is temporary. A crash
+/// at any point leaves either an unprocessed message or unsent replies in the store, which the
+/// next start picks up.
+///
+/// Store calls are async (their I/O on the store's own threads); sends run on the channel's
+/// transport (libcurl's threads).
+public final class ChannelRuntime: Service {
+    public typealias Decide = @Sendable (_ text: String, _ customer: String) async -> BotAnswer
+    public typealias Clock = @Sendable () -> Date
+
+    /// Pacing, retries and retention: the runtime's part of a channel's settings.
+    public struct Settings: Sendable {
+        /// Messages per second to all customers together (per customer: one a second at most).
+        public var messagesPerSecond: Double
+        /// Messages, outbox items and statuses older than this are deleted (hourly).
+        public var retentionDays: Int
+        /// The first retry of a failed send comes after this; then doubling, to ten minutes.
+        public var firstRetryDelay: TimeInterval
+
+        public init(messagesPerSecond: Double = 80, retentionDays: Int = 90, firstRetryDelay: TimeInterval = 2) {
+            self.messagesPerSecond = messagesPerSecond
+            self.retentionDays = retentionDays
+            self.firstRetryDelay = firstRetryDelay
+        }
+    }
+
+    public let channel: any ChatChannel
+    public let settings: Settings
+    let store: any ConversationStore
+    let policy: ConversationPolicy
+    let logger: Logger
+    let clock: Clock
+    let decide: Decide
+    let inboxWakeup = Wakeup()
+    let outboxWakeup = Wakeup()
+    /// Whether the state store takes writes; `/readyz` reads it.
+    package let storeHealth: StoreHealth
+    /// Sends whose outcome the store could not record: never sent again, recorded first.
+    let unrecorded = Locked<[Int64: UnrecordedOutcome]>([:])
+    /// Answers decided for messages whose replies could not be stored yet: a retry does not
+    /// ask the matcher (or a paid chat model) again, nor count the message twice.
+    let decided = Locked<[String: BotAnswer?]>([:])
+    private let snapshot = Locked(ChannelStatistics())
+    private let problem = Locked<String?>(nil)
+    private let timestampWarned = Locked(false)
+
+    /// - Parameter storeHealth: shared with the other users of the same state store (the
+    ///   console's edits); a new one when nil.
+    package init(
+        channel: any ChatChannel, settings: Settings, store: any ConversationStore, policy: ConversationPolicy, logger: Logger,
+        storeHealth: StoreHealth? = nil, clock: @escaping Clock = { Date() }, decide: @escaping Decide
+    ) {
+        self.channel = channel
+        self.settings = settings
+        self.store = store
+        self.policy = policy
+        self.logger = logger
+        self.clock = clock
+        self.decide = decide
+        self.storeHealth = storeHealth ?? StoreHealth(logger: logger)
+    }
+
+    /// Back-off of the loops while the store fails: 2 s, doubling to a minute.
+    static let storeBackoff = Backoff(first: 2, limit: 60)
+
+    // MARK: Webhooks
+
+    public enum Receipt: Sendable, Equatable {
+        /// Stored: answer 200.
+        case accepted(new: Int, duplicates: Int, statuses: Int)
+        /// No signature header: 401.
+        case unsigned
+        /// A signature that does not verify: 403.
+        case forged
+        /// Signed but not a webhook payload: 400 (the platforms do not retry a 4xx).
+        case malformed(String)
+        /// The store failed: 503, so that the platform delivers it again.
+        case unavailable(String)
+    }
+
+    /// Checks and stores one webhook delivery (`headers` with lower-case names). Nothing of an
+    /// unsigned or forged body is read.
+    public func receive(body: [UInt8], headers: [String: String]) async -> Receipt {
+        let now = clock()
+        let batch: InboundBatch
+        switch channel.read(webhook: body, headers: headers, receivedAt: now) {
+        case .unsigned: return .unsigned
+        case .forged: return .forged
+        case .malformed(let reason): return .malformed(reason)
+        case .batch(let read): batch = read
+        }
+        if batch.isEmpty { return .accepted(new: 0, duplicates: 0, statuses: 0) }
+        if batch.unusableTimestamps > 0,
+            timestampWarned.withLock({ warned in
+                defer { warned = true }
+                return !warned
+            })
+        {
+            logger.warning(
+                "\(channel.name): a webhook carried timestamps that are not a time (unparsable, or before 2009 or in the future): the receipt time stands in for them; further ones are not logged",
+                metadata: ["count": "\(batch.unusableTimestamps)"])
+        }
+        if storeHealth.refusesWork {
+            // Stored now, the messages would be lost at the next start: the platform keeps them until then.
+            return .unavailable(storeHealth.problem?.reason ?? "the conversation store is unavailable")
+        }
+        do {
+            let fresh = try await store.receive(batch.messages, statuses: batch.statuses, at: now)
+            storeHealth.succeeded()
+            if !fresh.isEmpty { inboxWakeup.signal() }
+            return .accepted(new: fresh.count, duplicates: batch.messages.count - fresh.count, statuses: batch.statuses.count)
+        } catch {
+            storeHealth.failed("storing a webhook", error: error)
+            logger.debug(
+                "\(channel.name): the webhook could not be stored; answering 503 so that it is delivered again", metadata: ["error": "\(error)"])
+            return .unavailable("the conversation store is unavailable")
+        }
+    }
+
+    // MARK: Running
+
+    /// Processes received messages and sends the outbox until the service group shuts down (or
+    /// the task is cancelled); picks up whatever a previous run left (unprocessed messages,
+    /// unsent replies).
+    public func run() async {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.processInbox() }
+                group.addTask { await self.sendOutbox() }
+                group.addTask { await self.maintain() }
+            }
+        }
+    }
+
+    /// The channel's figures as of the last refresh (every half second while running).
+    public var statistics: ChannelStatistics { snapshot.current }
+
+    /// Why sends cannot succeed (credentials the channel rejected), or nil when the channel is healthy.
+    public var unhealthyReason: String? { problem.current }
+
+    func refreshStatistics() async {
+        let store = self.store
+        if let figures = try? await store.statistics() {
+            snapshot.withLock { $0 = figures }
+        }
+    }
+
+    func reportProblem(_ reason: String?) {
+        problem.withLock { $0 = reason }
+    }
+
+    /// Statistics refresh, and retention: old messages deleted once an hour.
+    private func maintain() async {
+        var lastPurge = Date.distantPast
+        while !Task.isCancelled {
+            await refreshStatistics()
+            let store = self.store
+            if let lost = try? await store.lostReason() { storeHealth.lost(lost) }
+            let now = clock()
+            if now.timeIntervalSince(lastPurge) >= 3_600 {
+                lastPurge = now
+                let cutoff = now.addingTimeInterval(-Double(settings.retentionDays) * 86_400)
+                do {
+                    let deleted = try await store.purge(before: cutoff)
+                    if deleted > 0 { logger.info("\(channel.name): retention deleted \(deleted) old rows") }
+                } catch {
+                    logger.warning("\(channel.name): retention purge failed", metadata: ["error": "\(error)"])
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// The most recently active conversations (the console's list).
+    public func recentConversations(limit: Int) async throws -> [Conversation] {
+        let store = self.store
+        return try await store.recentConversations(limit: limit)
+    }
+
+    /// Gives a handed-over conversation back to the bot; false when there is no such conversation.
+    public func unmute(customer: String) async throws -> Bool {
+        let store = self.store
+        return try await store.unmute(customer: customer)
+    }
+}
