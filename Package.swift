@@ -50,10 +50,12 @@ let package = Package(
             name: "IntentCore",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
-        // Remote embedding and chat providers over libcurl, with retries, circuit breakers and caching.
+        // HTTP through libcurl, on worker threads of its own: the transport, retries, circuit breakers.
+        .target(name: "IntentHTTP", dependencies: ["IntentCore", "CCurl"]),
+        // Remote embedding and chat providers (OpenAI-style, DeepSeek, Coze) over IntentHTTP, cached.
         .target(
             name: "IntentProviders",
-            dependencies: ["IntentCore", "CCurl", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["IntentCore", "IntentHTTP", .product(name: "Logging", package: "swift-log")]
         ),
         // Sentence-transformers (BERT) models run in process: tokenizer, safetensors weights, encoder.
         .target(
@@ -68,15 +70,15 @@ let package = Package(
         .target(
             name: "IntentChannels",
             dependencies: [
-                "IntentCore", "IntentProviders", .product(name: "Yams", package: "Yams"),
+                "IntentCore", "IntentHTTP", .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Persistent indexes and conversation state: SQLite through GRDB, behind IntentCore's
-        // IndexStore and IntentChannels' ConversationStore protocols.
+        // The stores on one machine: SQLite through GRDB, behind IntentCore's IndexStore and
+        // IntentChannels' ConversationStore protocols.
         .target(
-            name: "IntentStore",
+            name: "IntentSQLite",
             dependencies: ["IntentCore", "IntentChannels", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The same state on a PostgreSQL server that several replicas share (postgres-nio).
@@ -104,9 +106,10 @@ let package = Package(
             dependencies: [
                 "IntentCore",
                 "IntentServer",
+                "IntentHTTP",
                 "IntentProviders",
                 "IntentNeural",
-                "IntentStore",
+                "IntentSQLite",
                 "IntentPostgres",
                 "IntentChannels",
                 "CCurl",
@@ -121,7 +124,7 @@ let package = Package(
         // scripts/fuzz (-sanitize=fuzzer,address -DFUZZING), else a replayer of saved inputs.
         .executableTarget(
             name: "IntentFuzz",
-            dependencies: ["IntentCore", "IntentNeural", "IntentProviders", "IntentChannels", "IntentServer"],
+            dependencies: ["IntentCore", "IntentNeural", "IntentHTTP", "IntentProviders", "IntentChannels", "IntentServer"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         // Speed and memory figures for the core (`swift run -c release intent-bench`).
@@ -134,13 +137,13 @@ let package = Package(
         .testTarget(name: "IntentNeuralTests", dependencies: ["IntentNeural"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IntentStoreTests",
-            dependencies: ["IntentStore", "IntentPostgres", "IntentChannels", "IntentTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "IntentChannelsTests", dependencies: ["IntentChannels", "IntentStore", "IntentTestSupport"]),
+            dependencies: ["IntentSQLite", "IntentPostgres", "IntentChannels", "IntentTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "IntentChannelsTests", dependencies: ["IntentChannels", "IntentHTTP", "IntentSQLite", "IntentTestSupport"]),
         // The fake provider server, shared by the provider and command tests.
         .target(
             name: "IntentTestSupport", dependencies: ["IntentCore", "IntentPostgres"], path: "Tests/IntentTestSupport", resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "IntentProvidersTests", dependencies: ["IntentProviders", "IntentTestSupport"]),
+        .testTarget(name: "IntentProvidersTests", dependencies: ["IntentHTTP", "IntentProviders", "IntentTestSupport"]),
         .testTarget(
             name: "IntentServerTests",
             dependencies: [
@@ -149,6 +152,6 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "IntentServiceTests", dependencies: ["IntentService", "IntentChannels", "IntentStore", "IntentPostgres", "IntentTestSupport"]),
+            name: "IntentServiceTests", dependencies: ["IntentService", "IntentChannels", "IntentSQLite", "IntentPostgres", "IntentTestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import IntentCore
+import IntentHTTP
 import IntentProviders
 
 /// Provider answers (OpenAI-style embeddings and chat, DeepSeek, Coze JSON and SSE), fed to the

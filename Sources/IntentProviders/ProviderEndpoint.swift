@@ -1,5 +1,6 @@
 import Foundation
 import IntentCore
+import IntentHTTP
 import Logging
 
 /// Something a provider call did, for metrics and logs (never carries a key).

@@ -1,5 +1,6 @@
 import Foundation
 import IntentCore
+import IntentHTTP
 
 /// Why a provider call failed, worded for the person who configures the service.
 /// Never holds an API key: texts from provider responses are scrubbed of it.

@@ -72,19 +72,18 @@ public actor CorpusReloader {
     }
 
     /// While the configured embedder is unavailable (a provider down at start-up), tries
-    /// again, first after `recoveryInterval`, then backing off to `maxRecoveryInterval`, until
+    /// again, first after 15 s, then backing off to 5 minutes, until
     /// a load brings it back; a failed load (a corpus error meanwhile) does not end the loop.
-    public let recoveryInterval: Duration = .seconds(15)
-    public let maxRecoveryInterval: Duration = .seconds(300)
+    static let recovery = Backoff(first: 15, limit: 300)
 
     private func scheduleRecovery() {
         guard recovery == nil else { return }
         recovery = Task { [weak self] in
-            var wait = self?.recoveryInterval ?? .seconds(15)
-            while let self, !Task.isCancelled {
-                try? await Task.sleep(for: wait)
-                if let service = try? await self.reload(), service.primary != nil { break }
-                wait = min(wait * 2, self.maxRecoveryInterval)
+            var attempt = 1
+            while self != nil, !Task.isCancelled {
+                try? await Task.sleep(for: Self.recovery.duration(attempt: attempt))
+                if let service = try? await self?.reload(), service.primary != nil { break }
+                attempt += 1
             }
             await self?.recoveryEnded()
         }

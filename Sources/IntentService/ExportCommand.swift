@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import IntentCore
-import IntentStore
+import IntentSQLite
 
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

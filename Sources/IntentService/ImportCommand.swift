@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import IntentCore
+import IntentHTTP
 import IntentProviders
-import IntentStore
+import IntentSQLite
 import Logging
 
 struct ImportCommand: AsyncParsableCommand {

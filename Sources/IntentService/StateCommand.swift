@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import IntentChannels
 import IntentCore
-import IntentStore
+import IntentSQLite
 
 /// `intent-service state`: the channel's conversation state, outside the running service.
 struct StateCommand: AsyncParsableCommand {

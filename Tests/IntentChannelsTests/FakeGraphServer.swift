@@ -1,6 +1,6 @@
 import Foundation
 import IntentCore
-import IntentProviders
+import IntentHTTP
 import IntentTestSupport
 
 /// The fake WhatsApp Graph API (IntentTestSupport's Fixtures/fake_graph.py) as a child process.

@@ -1,7 +1,7 @@
 import Foundation
 import IntentCore
-import IntentProviders
-import IntentStore
+import IntentHTTP
+import IntentSQLite
 import IntentTestSupport
 import Logging
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import IntentHTTP
 @testable import IntentProviders
 
 @Suite struct CurlHTTPClientTests {

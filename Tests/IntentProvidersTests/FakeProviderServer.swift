@@ -1,5 +1,6 @@
 import Foundation
 import IntentCore
+import IntentHTTP
 import IntentTestSupport
 
 @testable import IntentProviders

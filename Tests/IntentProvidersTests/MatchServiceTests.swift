@@ -3,6 +3,7 @@ import IntentCore
 import Logging
 import Testing
 
+@testable import IntentHTTP
 @testable import IntentProviders
 
 /// The service keeps answering: provider failures degrade to the local embedder, hangs

@@ -3,6 +3,7 @@ import IntentCore
 import Logging
 import Testing
 
+@testable import IntentHTTP
 @testable import IntentProviders
 
 @Suite struct OpenAIProviderTests {

@@ -2,8 +2,9 @@ import Foundation
 import Glibc
 import IntentChannels
 import IntentCore
+import IntentHTTP
 import IntentProviders
-import IntentStore
+import IntentSQLite
 import IntentTestSupport
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import IntentPostgres
-import IntentStore
+import IntentSQLite
 import IntentTestSupport
 import Testing
 

@@ -3,7 +3,7 @@ import GRDB
 import Testing
 
 @testable import IntentCore
-@testable import IntentStore
+@testable import IntentSQLite
 
 @Suite struct SQLiteIndexStoreTests {
     func scratchStore() throws -> (SQLiteIndexStore, String) {

@@ -1,7 +1,7 @@
 import Foundation
 import IntentChannels
 import IntentCore
-import IntentStore
+import IntentSQLite
 import Testing
 
 @Suite struct SQLiteStateStoreTests {

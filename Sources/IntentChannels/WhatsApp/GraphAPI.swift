@@ -1,5 +1,5 @@
 import Foundation
-import IntentProviders
+import IntentHTTP
 
 /// The WhatsApp Cloud API's send endpoint, `POST {graph}/{phone_number_id}/messages`, for text
 /// replies and read receipts, and its error envelope.

@@ -1,6 +1,6 @@
 import Foundation
 import IntentCore
-import IntentProviders
+import IntentHTTP
 
 /// The WhatsApp Cloud API as a `ChatChannel`: webhooks signed with the app secret
 /// (`X-Hub-Signature-256`), read by `WebhookPayload`; sends through the Graph API (`GraphAPI`)

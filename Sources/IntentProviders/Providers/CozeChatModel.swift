@@ -1,5 +1,6 @@
 import Foundation
 import IntentCore
+import IntentHTTP
 
 /// Chat with a Coze bot through the v3 chat API (`api.coze.com` or `api.coze.cn`).
 ///

@@ -1,6 +1,6 @@
 import Foundation
 import IntentChannels
-import IntentStore
+import IntentSQLite
 
 /// The WhatsApp channel's settings: on when the verify token, app secret and access token are
 /// all set; the automation file; where conversations live.

@@ -1,5 +1,6 @@
 import Foundation
 import IntentCore
+import IntentHTTP
 import IntentProviders
 
 /// Which provider embeds, which one settles close calls, and how they are reached.

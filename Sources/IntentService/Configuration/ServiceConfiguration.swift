@@ -1,8 +1,8 @@
 import Foundation
 import IntentCore
 import IntentNeural
+import IntentSQLite
 import IntentServer
-import IntentStore
 import Logging
 
 /// The resolved, typed configuration of a command (see `Setting` for the keys).

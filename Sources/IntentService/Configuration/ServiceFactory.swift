@@ -1,7 +1,8 @@
 import Foundation
 import IntentCore
+import IntentHTTP
 import IntentProviders
-import IntentStore
+import IntentSQLite
 import Logging
 
 /// Builds the match service the configuration describes: the embedder (built-in or a

@@ -2,7 +2,7 @@ import Foundation
 import IntentChannels
 import IntentCore
 import IntentPostgres
-import IntentStore
+import IntentSQLite
 
 /// The channel's conversations and the console's edits, in one store.
 typealias StateStore = ConversationStore & CorpusEditStore

@@ -3,9 +3,10 @@ import Foundation
 import Hummingbird
 import IntentChannels
 import IntentCore
+import IntentHTTP
 import IntentProviders
+import IntentSQLite
 import IntentServer
-import IntentStore
 import Logging
 
 struct ServeCommand: AsyncParsableCommand {

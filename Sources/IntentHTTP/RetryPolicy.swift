@@ -1,4 +1,5 @@
 import Foundation
+import IntentCore
 
 /// When and how long to wait before trying a failed provider call again, after the
 /// official OpenAI SDK: retry connection errors, 408, 409, 429 and 5xx (never
@@ -33,8 +34,8 @@ public struct RetryPolicy: Sendable {
         if let wait = Self.retryAfter(headers) {
             return wait <= maxRetryAfter ? .retry(after: wait) : .giveUp
         }
-        let exponential = initialBackoff * Int(1 << min(attempt, 16))
-        return .retry(after: min(exponential, maxBackoff) * random)
+        let backoff = Backoff(first: Self.seconds(initialBackoff), limit: Self.seconds(maxBackoff))
+        return .retry(after: backoff.duration(attempt: attempt + 1, jitter: random))
     }
 
     /// `retry-after-ms` (milliseconds) or `Retry-After` (seconds, or an HTTP date). Whatever
@@ -52,6 +53,10 @@ public struct RetryPolicy: Sendable {
         format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = format.date(from: value) else { return nil }
         return bounded(milliseconds: max(0, date.timeIntervalSince(now)) * 1_000)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// A day at most (longer than any `maxRetryAfter`, so it still means "give up"); nil for NaN.
