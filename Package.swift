@@ -98,7 +98,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The console page, compiled into the binary: the executable stays one file.
+            resources: [.embedInCode("Console/console.html")]
         ),
         // The `intent-service` command: argument parsing and wiring only.
         .executableTarget(

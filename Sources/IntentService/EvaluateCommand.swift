@@ -60,12 +60,12 @@ struct EvaluateCommand: AsyncParsableCommand {
         let labeled = try await loadQuestions(questions, corpus: base.corpus)
         var tuning: [LabeledQuestion]?
         if let tune { tuning = try await loadQuestions(tune, corpus: base.corpus) }
-        let names = options.provider.isEmpty ? [configuration.providers.provider] : options.provider
+        let names = options.provider.isEmpty ? [configuration.providers.provider.rawValue] : options.provider
 
         var reports: [(String, EvaluationReport)] = []
         for name in names {
             var service =
-                name == configuration.providers.provider
+                name == configuration.providers.provider.rawValue
                 ? base : try await options.configuration(extra: [.provider: name]).makeServiceOrExit(printWarnings: false)
             var thresholdsFrom = "configuration"
             var calibrationResults: [QuestionResult]?

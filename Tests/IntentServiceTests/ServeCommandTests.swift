@@ -226,13 +226,9 @@ import FoundationNetworking
     /// The console driven in a real browser (CI installs chromium), as a support lead uses it:
     /// signed in from the URL fragment, the overview's charts drawn from /v1/stats, a message
     /// tried, a review cluster assigned to an entry; then `/match` answers the new paraphrase.
-    @Test func theConsoleTeachesTheBotInAHeadlessBrowser() async throws {
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let chromium else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("no chromium: .ci/run installs it, and under CI the check must run") }
-            print("theConsoleTeachesTheBotInAHeadlessBrowser: skipped: no /usr/bin/chromium (apt-get install chromium)")
-            return
-        }
+    @Test(.enabled(if: HeadlessBrowser.enabled, HeadlessBrowser.skipReason))
+    func theConsoleTeachesTheBotInAHeadlessBrowser() async throws {
+        let chromium = try #require(HeadlessBrowser.path, "no chromium: .ci/run installs it, and under CI the check must run")
         let dir = NSTemporaryDirectory() + "intent-console-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -105,6 +105,13 @@ struct ConfigurationLayers {
         return text
     }
 
+    /// One of an enumeration's cases, by its raw value; an unknown one names the cases.
+    func choice<Choice: RawRepresentable & CaseIterable>(_ setting: Setting, default value: Choice) throws(ConfigurationError) -> Choice
+    where Choice.RawValue == String {
+        let text = try choice(setting, default: value.rawValue, from: Choice.allCases.map(\.rawValue))
+        return Choice(rawValue: text) ?? value
+    }
+
     private func describe(_ setting: Setting, _ value: String) -> String {
         setting.isSecret ? "<redacted>" : value
     }

@@ -9,10 +9,26 @@ import IntentProviders
 /// never from a flag or the config file itself, so they stay out of shell history
 /// and version control.
 struct ProviderSettings {
-    static let embeddingProviders = ["local", "openai", "deepseek", "coze"]
-    static let chatProviders = ["none", "openai", "deepseek", "coze"]
+    /// Who embeds: the built-in embedders, or an OpenAI-compatible `/embeddings` API. DeepSeek
+    /// and Coze are named only to say what to use instead (they have no embeddings API).
+    enum Embedding: String, CaseIterable {
+        case local, openai, deepseek, coze
+    }
 
-    var provider: String
+    /// Who settles close calls, if anyone.
+    enum Chat: String, CaseIterable {
+        case none, openai, deepseek, coze
+    }
+
+    /// What answers while the remote embedder fails.
+    enum Fallback: String, CaseIterable {
+        /// The configured built-in embedder (`embedder`), over the same corpus.
+        case local
+        /// Keyword rules only: messages no rule claims are unmatched.
+        case rules
+    }
+
+    var provider: Embedding
     var baseURL: String
     var model: String
     var dimensions: Int?
@@ -20,7 +36,7 @@ struct ProviderSettings {
     /// Embedding requests in flight at once (an import's batches; a large query batch).
     var concurrency: Int
     var key: Secret?
-    var llm: String
+    var llm: Chat
     var llmBaseURL: String
     var llmModel: String
     var llmKey: Secret?
@@ -32,23 +48,23 @@ struct ProviderSettings {
     var llmDeadline: Duration
     /// The most close calls of one request sent to the chat model.
     var llmMaxCalls: Int
-    var fallback: String
+    var fallback: Fallback
     var caBundle: String?
     /// Size of the embedding cache, and of the decision memory `serve` keeps.
     var cacheEntries: Int
 
-    var isRemote: Bool { provider != "local" }
+    var isRemote: Bool { provider != .local }
     /// Send keys over plain http:// to hosts other than this machine (off: refused).
     var allowInsecureHTTP: Bool
 
     init(_ layers: ConfigurationLayers, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
-        provider = try layers.choice(.provider, default: "local", from: Self.embeddingProviders)
-        if provider == "deepseek" {
+        provider = try layers.choice(.provider, default: .local)
+        if provider == .deepseek {
             throw ConfigurationError(
                 "provider deepseek: DeepSeek's API has no embeddings endpoint (/embeddings answers 404). Embed with --provider local or --provider openai (any OpenAI-compatible server, including a DeepSeek-compatible deployment that exposes /embeddings, via --base-url), and use DeepSeek as the chat model with --llm deepseek"
             )
         }
-        if provider == "coze" {
+        if provider == .coze {
             throw ConfigurationError(
                 "provider coze: Coze has no embeddings API. Embed with --provider local or openai, and use Coze as the chat model with --llm coze --coze-bot-id ID"
             )
@@ -59,36 +75,36 @@ struct ProviderSettings {
         batchSize = try layers.int(.batchSize, default: 2048, in: 1...2048)
         concurrency = try layers.int(.concurrency, default: 2, in: 1...32)
         key = try Self.key(layers, file: .apiKeyFile, variable: "OPENAI_API_KEY", environment: environment)
-        if provider == "openai" && key == nil && baseURL.contains("api.openai.com") {
+        if provider == .openai && key == nil && baseURL.contains("api.openai.com") {
             throw ConfigurationError("provider openai: no API key; set OPENAI_API_KEY (or api_key_file)")
         }
 
-        llm = try layers.choice(.llm, default: "none", from: Self.chatProviders)
-        let llmDefaults: [String: (url: String, model: String, variable: String)] = [
-            "openai": ("https://api.openai.com/v1", "gpt-4o-mini", "OPENAI_API_KEY"),
-            "deepseek": ("https://api.deepseek.com", "deepseek-chat", "DEEPSEEK_API_KEY"),
-            "coze": ("https://api.coze.com", "", "COZE_API_TOKEN"),
+        llm = try layers.choice(.llm, default: .none)
+        let llmDefaults: [Chat: (url: String, model: String, variable: String)] = [
+            .openai: ("https://api.openai.com/v1", "gpt-4o-mini", "OPENAI_API_KEY"),
+            .deepseek: ("https://api.deepseek.com", "deepseek-chat", "DEEPSEEK_API_KEY"),
+            .coze: ("https://api.coze.com", "", "COZE_API_TOKEN"),
         ]
         let defaults = llmDefaults[llm] ?? ("", "", "")
         llmBaseURL = layers.string(.llmBaseURL, default: defaults.url)
         llmModel = layers.string(.llmModel, default: defaults.model)
-        llmKey = llm == "none" ? nil : try Self.key(layers, file: .llmAPIKeyFile, variable: defaults.variable, environment: environment)
+        llmKey = llm == .none ? nil : try Self.key(layers, file: .llmAPIKeyFile, variable: defaults.variable, environment: environment)
         cozeBotID = layers.optionalString(.cozeBotID)
         cozeStream = try layers.choice(.cozeStream, default: "true", from: ["true", "false"]) == "true"
-        if llm == "coze" && cozeBotID == nil {
+        if llm == .coze && cozeBotID == nil {
             throw ConfigurationError("llm coze: set the bot with --coze-bot-id ID (or coze_bot_id / INTENT_COZE_BOT_ID)")
         }
-        if llm != "none" && llmKey == nil && !llmBaseURL.contains("127.0.0.1") && !llmBaseURL.contains("localhost") {
-            throw ConfigurationError("llm \(llm): no API key; set \(defaults.variable) (or llm_api_key_file)")
+        if llm != .none && llmKey == nil && !llmBaseURL.contains("127.0.0.1") && !llmBaseURL.contains("localhost") {
+            throw ConfigurationError("llm \(llm.rawValue): no API key; set \(defaults.variable) (or llm_api_key_file)")
         }
         allowInsecureHTTP = try layers.choice(.allowInsecureHTTP, default: "false", from: ["true", "false"]) == "true"
-        if provider != "local" { try Self.checkTransport(baseURL, setting: .baseURL, layers: layers, allowInsecure: allowInsecureHTTP) }
-        if llm != "none" { try Self.checkTransport(llmBaseURL, setting: .llmBaseURL, layers: layers, allowInsecure: allowInsecureHTTP) }
+        if provider != .local { try Self.checkTransport(baseURL, setting: .baseURL, layers: layers, allowInsecure: allowInsecureHTTP) }
+        if llm != .none { try Self.checkTransport(llmBaseURL, setting: .llmBaseURL, layers: layers, allowInsecure: allowInsecureHTTP) }
         timeout = .milliseconds(try layers.int(.providerTimeoutMs, default: 10_000, in: 100...300_000))
         deadline = .milliseconds(try layers.int(.deadlineMs, default: 1_500, in: 50...120_000))
         llmDeadline = .milliseconds(try layers.int(.llmDeadlineMs, default: 5_000, in: 100...120_000))
         llmMaxCalls = try layers.int(.llmMaxCalls, default: 4, in: 0...100)
-        fallback = try layers.choice(.fallback, default: "local", from: ["local", "rules"])
+        fallback = try layers.choice(.fallback, default: .local)
         caBundle = layers.optionalString(.caBundle)
         cacheEntries = try layers.int(.cacheEntries, default: 10_000, in: 1...10_000_000)
     }

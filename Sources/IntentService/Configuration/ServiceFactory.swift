@@ -35,7 +35,7 @@ final class ServiceFactory: Sendable {
         transport = settings.isRemote ? CurlHTTPClient(configuration: http) : nil
         // At most `llm_max_calls` close calls of one request run at once; a few requests may overlap.
         http.workers = max(2, min(16, settings.llmMaxCalls * 2))
-        chatTransport = settings.llm != "none" ? CurlHTTPClient(configuration: http) : nil
+        chatTransport = settings.llm != .none ? CurlHTTPClient(configuration: http) : nil
     }
 
     /// The embedding cache of a remote provider or of the neural model, for metrics.
@@ -58,7 +58,7 @@ final class ServiceFactory: Sendable {
     /// Why the lexical embedder answers instead of the configured neural one, if it does.
     var neuralFallbackReason: String? { neuralModels.fallbackReason }
     var breakers: [(String, CircuitBreaker)] {
-        [(configuration.providers.provider, embeddingBreaker), ("llm:\(configuration.providers.llm)", chatBreaker)]
+        [(configuration.providers.provider.rawValue, embeddingBreaker), ("llm:\(configuration.providers.llm.rawValue)", chatBreaker)]
     }
 
     /// Loads and validates the corpus (off the cooperative threads), then builds the service.
@@ -163,12 +163,7 @@ final class ServiceFactory: Sendable {
                 version
             )
         }
-        let fallback =
-            configuration.providers.fallback == "local"
-            ? try await Matcher.build(corpus: index.corpus, embedder: LexicalEmbedder(), policy: policy)
-            : try Matcher(
-                corpus: index.corpus, embedder: NullEmbedder(),
-                vectors: EmbeddingMatrix(dimension: 1, storage: [Float](repeating: 0, count: index.corpus.paraphraseCount)), policy: policy)
+        let fallback = try await fallbackMatcher(corpus: index.corpus, local: nil)
         return (
             MatchService(primary: primary, fallback: fallback, disambiguator: disambiguator(), deadline: configuration.providers.deadline), version
         )
@@ -198,7 +193,7 @@ final class ServiceFactory: Sendable {
     private func endpoint(_ transport: CurlHTTPClient) -> ProviderEndpoint {
         let settings = configuration.providers
         return ProviderEndpoint(
-            name: settings.provider, baseURL: settings.baseURL, key: settings.key, timeout: settings.timeout,
+            name: settings.provider.rawValue, baseURL: settings.baseURL, key: settings.key, timeout: settings.timeout,
             breaker: embeddingBreaker, transport: transport, logger: logger, observe: observe)
     }
 
@@ -210,12 +205,7 @@ final class ServiceFactory: Sendable {
             let chat = disambiguator()
             return MatchService(primary: local, fallback: local, disambiguator: chat, deadline: chat == nil ? nil : settings.deadline)
         }
-        let fallback =
-            settings.fallback == "local"
-            ? local
-            : try Matcher(
-                corpus: corpus, embedder: NullEmbedder(),
-                vectors: EmbeddingMatrix(dimension: 1, storage: [Float](repeating: 0, count: corpus.paraphraseCount)), policy: policy)
+        let fallback = try await fallbackMatcher(corpus: corpus, local: local)
         do {
             let embedder = try await embedder(transport)
             let primary = try await Matcher.build(corpus: corpus, embedder: embedder, policy: policy)
@@ -224,10 +214,26 @@ final class ServiceFactory: Sendable {
             throw error
         } catch {
             // The whole error for the operator; for clients (/readyz, degraded_reason) only what is safe to show.
-            logger.warning("embedder \(settings.provider) unavailable at load: \(error)")
+            logger.warning("embedder \(settings.provider.rawValue) unavailable at load: \(error)")
             return MatchService(
-                primary: nil, primaryUnavailable: "embedder \(settings.provider) unavailable at load: \(clientDescription(of: error))",
+                primary: nil, primaryUnavailable: "embedder \(settings.provider.rawValue) unavailable at load: \(clientDescription(of: error))",
                 fallback: fallback, disambiguator: disambiguator(), deadline: settings.deadline)
+        }
+    }
+
+    /// What answers while the remote embedder fails, the same whether the corpus came from files
+    /// or a store: with `fallback: local` the configured built-in embedder over the corpus
+    /// (`local`, when one is built already), with `rules` only the keyword rules.
+    private func fallbackMatcher(corpus: Corpus, local: Matcher?) async throws -> Matcher {
+        let policy = configuration.policy
+        switch configuration.providers.fallback {
+        case .local:
+            if let local { return local }
+            return try await Matcher.build(corpus: corpus, embedder: try await loadLocalEmbedder(), policy: policy)
+        case .rules:
+            return try Matcher(
+                corpus: corpus, embedder: NullEmbedder(),
+                vectors: EmbeddingMatrix(dimension: 1, storage: [Float](repeating: 0, count: corpus.paraphraseCount)), policy: policy)
         }
     }
 
@@ -242,12 +248,12 @@ final class ServiceFactory: Sendable {
 
     private func disambiguator() -> LLMDisambiguator? {
         let settings = configuration.providers
-        guard settings.llm != "none", let transport = chatTransport else { return nil }
+        guard settings.llm != .none, let transport = chatTransport else { return nil }
         let endpoint = ProviderEndpoint(
-            name: settings.llm, baseURL: settings.llmBaseURL, key: settings.llmKey, timeout: settings.timeout,
+            name: settings.llm.rawValue, baseURL: settings.llmBaseURL, key: settings.llmKey, timeout: settings.timeout,
             breaker: chatBreaker, transport: transport, logger: logger, observe: observe)
         let model: any ChatModel =
-            settings.llm == "coze"
+            settings.llm == .coze
             ? CozeChatModel(endpoint: endpoint, botID: settings.cozeBotID ?? "", stream: settings.cozeStream)
             : OpenAIChatModel(endpoint: endpoint, model: settings.llmModel)
         return LLMDisambiguator(model: model, budget: settings.llmDeadline, maxCallsPerRequest: settings.llmMaxCalls)
