@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Imports are internal unless a module says otherwise, and a file sees only the members of the
+/// modules it imports itself: every dependency is declared where it is used.
+let strictImports: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault"), .enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "IntentService",
     platforms: [.macOS(.v14)],
@@ -8,9 +12,11 @@ let package = Package(
         .executable(name: "intent-service", targets: ["IntentService"]),
         .executable(name: "intent-bench", targets: ["IntentBench"]),
         .executable(name: "intent-fuzz", targets: ["IntentFuzz"]),
-        // The matching core on its own: corpus, text, embedders, index, matcher.
+        // The matching core on its own: corpus, text, embedders, matcher, evaluation.
         // Another Swift service can match in-process with it, without HTTP.
         .library(name: "IntentCore", targets: ["IntentCore"]),
+        // The sentence models run in process (NeuralEmbedder), for IntentCore's matcher.
+        .library(name: "IntentNeural", targets: ["IntentNeural"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -157,3 +163,7 @@ let package = Package(
             name: "IntentServiceTests", dependencies: ["IntentService", "IntentChannels", "IntentSQLite", "IntentPostgres", "IntentTestSupport"]),
     ]
 )
+
+for target in package.targets where target.type != .system && !target.name.hasPrefix("C") {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictImports
+}

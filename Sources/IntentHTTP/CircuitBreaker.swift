@@ -5,18 +5,18 @@ import IntentCore
 /// consecutive failures it opens for `coolDown`: calls fail at once (the service
 /// answers from its fallback). Then it half-opens: one call probes; success closes
 /// it, failure opens it again.
-public final class CircuitBreaker: Sendable {
-    public enum State: String, Sendable { case closed, open, halfOpen = "half_open" }
+package final class CircuitBreaker: Sendable {
+    package enum State: String, Sendable { case closed, open, halfOpen = "half_open" }
 
     /// Monotonic nanoseconds; tests pass a clock they move by hand.
-    public typealias Clock = @Sendable () -> UInt64
+    package typealias Clock = @Sendable () -> UInt64
 
-    public let failureThreshold: Int
-    public let coolDown: Duration
+    package let failureThreshold: Int
+    package let coolDown: Duration
     private let clock: Clock
     private let state: Locked<(state: State, failures: Int, openedAt: UInt64, probing: Bool)>
 
-    public init(failureThreshold: Int = 5, coolDown: Duration = .seconds(10), clock: @escaping Clock = { DispatchTime.now().uptimeNanoseconds }) {
+    package init(failureThreshold: Int = 5, coolDown: Duration = .seconds(10), clock: @escaping Clock = { DispatchTime.now().uptimeNanoseconds }) {
         self.failureThreshold = failureThreshold
         self.coolDown = coolDown
         self.clock = clock
@@ -25,7 +25,7 @@ public final class CircuitBreaker: Sendable {
 
     private var now: UInt64 { clock() }
 
-    public var current: State {
+    package var current: State {
         state.withLock { s in
             if s.state == .open && now - s.openedAt >= Self.nanoseconds(coolDown) { return .halfOpen }
             return s.state
@@ -33,7 +33,7 @@ public final class CircuitBreaker: Sendable {
     }
 
     /// Whether a call may go out now; when not, how long until the next probe.
-    public func permit() -> Duration? {
+    package func permit() -> Duration? {
         state.withLock { s in
             switch s.state {
             case .closed: return nil
@@ -50,11 +50,11 @@ public final class CircuitBreaker: Sendable {
         }
     }
 
-    public func recordSuccess() {
+    package func recordSuccess() {
         state.withLock { $0 = (.closed, 0, 0, false) }
     }
 
-    public func recordFailure() {
+    package func recordFailure() {
         state.withLock { s in
             s.failures += 1
             if s.state == .halfOpen || s.failures >= failureThreshold {

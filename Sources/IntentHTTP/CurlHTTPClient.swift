@@ -12,27 +12,27 @@ import IntentCore
 ///   one host reuse the same warm connection (`connectionsOpened` stays at 1).
 /// - Cancelling the calling task aborts the transfer from libcurl's progress
 ///   callback; the timeout bounds the whole transfer.
-public final class CurlHTTPClient: HTTPTransport, @unchecked Sendable {
-    public struct Configuration: Sendable {
-        public var workers = 4
-        public var connectTimeout: Duration = .seconds(5)
+package final class CurlHTTPClient: HTTPTransport, @unchecked Sendable {
+    package struct Configuration: Sendable {
+        package var workers = 4
+        package var connectTimeout: Duration = .seconds(5)
         /// The largest answer read. A full embeddings batch is big: 2,048 texts × 3,072
         /// dimensions (text-embedding-3-large) at ~13 characters per float is about 80 MB of JSON.
-        public var maxResponseBytes = 128 * 1024 * 1024
+        package var maxResponseBytes = 128 * 1024 * 1024
         /// A CA bundle file for TLS verification (default: the system's). Verification is always on.
-        public var caBundle: String?
+        package var caBundle: String?
 
-        public init() {}
+        package init() {}
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let lock = NSLock()
     private var idle: [Worker] = []
     private var queue: [Job] = []
     private var workers: [Worker] = []
     private let opened = Locked(0)
 
-    public init(configuration: Configuration = Configuration()) {
+    package init(configuration: Configuration = Configuration()) {
         CurlGlobal.initialize()
         self.configuration = configuration
         for index in 0..<max(1, configuration.workers) {
@@ -48,9 +48,9 @@ public final class CurlHTTPClient: HTTPTransport, @unchecked Sendable {
     }
 
     /// Connections libcurl opened so far (new TCP connections, not reused ones).
-    public var connectionsOpened: Int { opened.current }
+    package var connectionsOpened: Int { opened.current }
 
-    public func send(_ request: HTTPRequestSpec) async throws -> HTTPResponseData {
+    package func send(_ request: HTTPRequestSpec) async throws -> HTTPResponseData {
         let job = Job(request: request)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import IntentCore
 
 /// One blocking libcurl transfer on a worker's easy handle.
 enum Transfer {

@@ -1,16 +1,16 @@
 /// One HTTP request to a provider.
-public struct HTTPRequestSpec: Sendable {
-    public var method: String
-    public var url: String
+package struct HTTPRequestSpec: Sendable {
+    package var method: String
+    package var url: String
     /// Header lines as name and value. Secrets (Authorization) travel only here: never logged.
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]?
+    package var headers: [(name: String, value: String)]
+    package var body: [UInt8]?
     /// The whole transfer, connection included, must finish within this.
-    public var timeout: Duration
+    package var timeout: Duration
     /// Reads the answer as it arrives and may end it early (a stream whose useful part is over).
-    public var watcher: (any ResponseWatcher)?
+    package var watcher: (any ResponseWatcher)?
 
-    public init(
+    package init(
         method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Duration,
         watcher: (any ResponseWatcher)? = nil
     ) {
@@ -25,32 +25,32 @@ public struct HTTPRequestSpec: Sendable {
 
 /// Sees each piece of an answer's body as it arrives, on the transfer's thread. Returning true
 /// ends the transfer there: the response so far is the answer (status, headers, body read).
-public protocol ResponseWatcher: AnyObject, Sendable {
+package protocol ResponseWatcher: AnyObject, Sendable {
     func received(_ chunk: UnsafeRawBufferPointer) -> Bool
 }
 
-public struct HTTPResponseData: Sendable {
-    public var status: Int
+package struct HTTPResponseData: Sendable {
+    package var status: Int
     /// Header names in lower case; a repeated header keeps its last value.
-    public var headers: [String: String]
-    public var body: [UInt8]
+    package var headers: [String: String]
+    package var body: [UInt8]
 
-    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
+    package init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
-    public var text: String { String(decoding: body, as: UTF8.self) }
+    package var text: String { String(decoding: body, as: UTF8.self) }
 }
 
 /// Sends HTTP requests. `CurlHTTPClient` is the real one; tests may substitute their own.
-public protocol HTTPTransport: Sendable {
+package protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequestSpec) async throws -> HTTPResponseData
 }
 
 /// Why a request got no HTTP response.
-public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
     case timedOut(after: Duration)
     case connectionFailed(String)
     case connectionDropped(String)
@@ -58,7 +58,7 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     case cancelled
     case other(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .timedOut(let after): return "no complete answer within \(after)"
         case .connectionFailed(let detail): return "could not connect (\(detail))"

@@ -6,21 +6,21 @@ import IntentCore
 /// 400/401/402/403/404/422 nor `insufficient_quota`), honour `retry-after-ms` /
 /// `Retry-After` up to `maxRetryAfter` (longer: give up), else back off
 /// exponentially with jitter. An `x-should-retry` header overrides the status.
-public struct RetryPolicy: Sendable {
-    public var maxRetries = 2
-    public var initialBackoff: Duration = .milliseconds(500)
-    public var maxBackoff: Duration = .seconds(8)
-    public var maxRetryAfter: Duration = .seconds(60)
+package struct RetryPolicy: Sendable {
+    package var maxRetries = 2
+    package var initialBackoff: Duration = .milliseconds(500)
+    package var maxBackoff: Duration = .seconds(8)
+    package var maxRetryAfter: Duration = .seconds(60)
 
-    public init() {}
+    package init() {}
 
-    public enum Verdict: Equatable, Sendable {
+    package enum Verdict: Equatable, Sendable {
         case retry(after: Duration)
         case giveUp
     }
 
     /// The verdict for a failed attempt (`attempt` counts from 0).
-    public func verdict(
+    package func verdict(
         status: Int?, code: String?, headers: [String: String], attempt: Int, random: Double = .random(in: 0.75...1)
     )
         -> Verdict

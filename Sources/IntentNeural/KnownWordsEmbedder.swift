@@ -1,4 +1,4 @@
-import IntentCore
+public import IntentCore
 
 /// An English model's vectors, scaled by how much of each text is words the model knows
 /// whole: its confidence in reading the text (see `EmbeddingBlock.carriesConfidence`).

@@ -1,6 +1,6 @@
 import COpenBLAS
 import Foundation
-import IntentCore
+public import IntentCore
 
 /// Sentence embeddings from a BERT-family sentence-transformers model, computed in
 /// process: no network, no key. The model is loaded once (weights memory-mapped) and

@@ -1,5 +1,5 @@
 import Foundation
-import IntentCore
+package import IntentCore
 import NIOCore
 import PostgresNIO
 
@@ -9,23 +9,23 @@ import PostgresNIO
 /// `replace` swaps the whole index in one transaction and announces the new version with
 /// `NOTIFY intent_index` (delivered at commit: `versionChanges()`), so replicas reload without a
 /// restart; they also compare `storedVersion()` periodically, in case a notification is missed.
-public final class PostgresIndexStore: IndexStore, StatisticsStore {
-    public let server: PostgresServer
-    public static let channel = "intent_index"
+package final class PostgresIndexStore: IndexStore, StatisticsStore {
+    package let server: PostgresServer
+    package static let channel = "intent_index"
 
     private init(server: PostgresServer) {
         self.server = server
     }
 
     /// The store on `server`, its tables created or migrated.
-    public static func open(server: PostgresServer) async throws -> PostgresIndexStore {
+    package static func open(server: PostgresServer) async throws -> PostgresIndexStore {
         try await server.migrate(migrations)
         return PostgresIndexStore(server: server)
     }
 
     /// Connects to the server at `url` and opens the store there; an import's transaction may
     /// take minutes, so calls wait up to 120 s for the server.
-    public static func open(url: String) async throws -> PostgresIndexStore {
+    package static func open(url: String) async throws -> PostgresIndexStore {
         try await open(server: PostgresServer.connect(url: url, timeout: .seconds(120)))
     }
 
@@ -60,11 +60,11 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
     ]
 
     /// The versions of imports as they commit, from any process (see `PostgresServer.notifications`).
-    public func versionChanges() -> AsyncStream<String> { server.notifications(on: Self.channel) }
+    package func versionChanges() -> AsyncStream<String> { server.notifications(on: Self.channel) }
 
     // MARK: The index
 
-    public func load() async throws -> StoredIndex? {
+    package func load() async throws -> StoredIndex? {
         try await server.run { client in
             try await client.withConnection { db in
                 guard let (corpus, version, meta) = try await Self.corpus(db, source: self.server.displayURL),
@@ -87,7 +87,7 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func loadCorpus() async throws -> (corpus: Corpus, version: StoredVersion)? {
+    package func loadCorpus() async throws -> (corpus: Corpus, version: StoredVersion)? {
         try await server.run { client in
             try await client.withConnection { db in
                 try await Self.corpus(db, source: self.server.displayURL).map { ($0.0, $0.1) }
@@ -133,7 +133,7 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         return (corpus, version, meta)
     }
 
-    public func storedVersion() async throws -> StoredVersion? {
+    package func storedVersion() async throws -> StoredVersion? {
         try await server.run { client in
             try await client.withConnection { db in
                 let meta = try await Self.meta(db)
@@ -145,7 +145,7 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) async throws {
+    package func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) async throws {
         let text = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         _ = try await server.run { client in
             try await client.query(
@@ -153,7 +153,7 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func cachedVectors(embedderID: String, hashes: [String]) async throws -> [String: [Float]] {
+    package func cachedVectors(embedderID: String, hashes: [String]) async throws -> [String: [Float]] {
         try await server.run { client in
             var found: [String: [Float]] = [:]
             for start in stride(from: 0, to: hashes.count, by: 5_000) {
@@ -167,7 +167,7 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) async throws {
+    package func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) async throws {
         let rows = vectors.map { [PostgresValue.text(embedderID), .text($0.hash), .bytes(VectorBlob.encode($0.vector))] }
         try await server.transaction { db in
             try await Self.insert(
@@ -176,7 +176,7 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func replace(with index: StoredIndex, summary: ImportSummary) async throws {
+    package func replace(with index: StoredIndex, summary: ImportSummary) async throws {
         let summaryText = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         var entryRows: [[PostgresValue]] = []
         var paraphraseRows: [[PostgresValue]] = []
@@ -226,7 +226,7 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
 
     // MARK: Statistics
 
-    public func loadStatistics(recentLimit: Int) async throws -> MatchStatistics? {
+    package func loadStatistics(recentLimit: Int) async throws -> MatchStatistics? {
         try await server.run { client in
             try await client.withConnection { db in
                 var since: Double?
@@ -262,7 +262,7 @@ public final class PostgresIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func append(_ batch: StatisticsBatch, recentLimit: Int) async throws {
+    package func append(_ batch: StatisticsBatch, recentLimit: Int) async throws {
         guard !batch.isEmpty else { return }
         let encoder = JSONEncoder()
         let since = "\((batch.firstAt ?? Date()).timeIntervalSince1970)"

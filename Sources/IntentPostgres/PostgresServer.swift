@@ -1,17 +1,17 @@
 import Foundation
 import IntentCore
-import Logging
-import PostgresNIO
+package import Logging
+package import PostgresNIO
 
 /// A PostgreSQL server shared by several replicas: a `postgres://user[:password]@host[:port]/db`
 /// URL and a pool of connections (postgres-nio's `PostgresClient`), used directly by the async
 /// store methods: the queries run on the client's event loops, never on a blocked thread.
 ///
 /// The password comes from the URL, else `PGPASSWORD`; it is never logged nor part of an error.
-public final class PostgresServer: Sendable {
-    public let client: PostgresClient
+package final class PostgresServer: Sendable {
+    package let client: PostgresClient
     /// The URL without its password, for logs and errors.
-    public let displayURL: String
+    package let displayURL: String
     private let runner: Task<Void, Never>
     /// The pool, every query and every deadline run here (see `DedicatedExecutor`). Lives as
     /// long as the server.
@@ -19,10 +19,10 @@ public final class PostgresServer: Sendable {
 
     /// The longest one call waits (a connection included): a server that is down or
     /// unreachable is an error after this, never a hang (the pool itself retries forever).
-    public let timeout: Duration
+    package let timeout: Duration
 
     /// Connects, and fails within 5 s when the server cannot be reached, whatever `timeout` is.
-    public static func connect(url: String, timeout: Duration = .seconds(10), logger: Logger? = nil) async throws -> PostgresServer {
+    package static func connect(url: String, timeout: Duration = .seconds(10), logger: Logger? = nil) async throws -> PostgresServer {
         let server = try PostgresServer(url: url, timeout: timeout, logger: logger)
         do {
             _ = try await Deadline.run(.seconds(5), on: server.executor) { [client = server.client] in
@@ -61,7 +61,7 @@ public final class PostgresServer: Sendable {
 
     /// Runs `body` against the pool; after `timeout` the caller gets `PostgresUnavailable` and
     /// `body` is cancelled.
-    public func run<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    package func run<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = self.client
         do {
             return try await Deadline.run(timeout, on: executor) { try await body(client) }
@@ -73,7 +73,7 @@ public final class PostgresServer: Sendable {
     /// Every `NOTIFY` on `channel`, for as long as the stream is consumed: one pooled connection
     /// listens, and listens again after a lost connection (a second later), so a consumer also
     /// needs its own periodic check for what was sent while no one listened.
-    public func notifications(on channel: String) -> AsyncStream<String> {
+    package func notifications(on channel: String) -> AsyncStream<String> {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(16))
         let client = self.client
         let task = Task(executorPreference: executor) {
@@ -95,12 +95,12 @@ public final class PostgresServer: Sendable {
     }
 
     /// Runs one statement outside a transaction (`CREATE DATABASE` cannot run in one).
-    public func execute(_ sql: String) async throws {
+    package func execute(_ sql: String) async throws {
         _ = try await run { client in try await client.query(PostgresQuery(unsafeSQL: sql), logger: Self.quiet) }
     }
 
     /// Runs `body` in one transaction (committed when it returns, rolled back when it throws).
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await run { client in
             try await client.withTransaction(logger: Self.quiet) { connection in try await body(connection) }
         }
@@ -108,7 +108,7 @@ public final class PostgresServer: Sendable {
 
     /// Applies `migrations` in order, each once, recorded in `schema_migrations`; several replicas
     /// starting at once serialise on an advisory lock, so each migration runs exactly once.
-    public func migrate(_ migrations: [(id: String, sql: [String])]) async throws {
+    package func migrate(_ migrations: [(id: String, sql: [String])]) async throws {
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(726353)", logger: Self.quiet)
             try await connection.query(
@@ -157,16 +157,16 @@ struct PostgresURL {
 }
 
 /// The server did not answer in time: down, unreachable, or refusing the user.
-public struct PostgresUnavailable: Error, CustomStringConvertible {
-    public var url: String
-    public var seconds: Double
+package struct PostgresUnavailable: Error, CustomStringConvertible {
+    package var url: String
+    package var seconds: Double
 
-    public var description: String {
+    package var description: String {
         "\(url) did not answer within \(Int(seconds)) s: is the server up, and are the host, port, user, password (PGPASSWORD) and database right?"
     }
 }
 
-public struct PostgresURLError: Error, CustomStringConvertible {
-    public var description: String
+package struct PostgresURLError: Error, CustomStringConvertible {
+    package var description: String
     init(_ description: String) { self.description = description }
 }

@@ -1,6 +1,6 @@
-import Foundation
-import IntentChannels
-import IntentCore
+package import Foundation
+package import IntentChannels
+package import IntentCore
 import PostgresNIO
 
 /// The service's state on a PostgreSQL server that several replicas share: the channel's
@@ -16,10 +16,10 @@ import PostgresNIO
 ///   `leaseSeconds`): another replica skips those items, and takes them over when the lease
 ///   runs out (the claimer died); a customer whose oldest item is leased is skipped whole, so
 ///   replies still go out in order.
-public final class PostgresStateStore: ConversationStore, CorpusEditStore {
-    public let server: PostgresServer
+package final class PostgresStateStore: ConversationStore, CorpusEditStore {
+    package let server: PostgresServer
     /// How long a claimed outbox item is another replica's (default 30 s).
-    public let leaseSeconds: Double
+    package let leaseSeconds: Double
 
     private init(server: PostgresServer, leaseSeconds: Double) {
         self.server = server
@@ -27,13 +27,13 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
     }
 
     /// The store on `server`, its tables created or migrated.
-    public static func open(server: PostgresServer, leaseSeconds: Double = 30) async throws -> PostgresStateStore {
+    package static func open(server: PostgresServer, leaseSeconds: Double = 30) async throws -> PostgresStateStore {
         try await server.migrate(migrations)
         return PostgresStateStore(server: server, leaseSeconds: leaseSeconds)
     }
 
     /// Connects to the server at `url` (see `PostgresServer.connect`) and opens the store there.
-    public static func open(url: String, leaseSeconds: Double = 30) async throws -> PostgresStateStore {
+    package static func open(url: String, leaseSeconds: Double = 30) async throws -> PostgresStateStore {
         try await open(server: PostgresServer.connect(url: url), leaseSeconds: leaseSeconds)
     }
 
@@ -82,7 +82,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
 
     // MARK: Receiving
 
-    public func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) async throws -> [InboundMessage] {
+    package func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) async throws -> [InboundMessage] {
         let received = at.timeIntervalSince1970
         return try await server.transaction { db in
             var fresh: [InboundMessage] = []
@@ -117,7 +117,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func unprocessed(limit: Int) async throws -> [InboundMessage] {
+    package func unprocessed(limit: Int) async throws -> [InboundMessage] {
         try await server.run { client in
             let rows = try await client.query(
                 """
@@ -139,7 +139,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
 
     // MARK: Deciding
 
-    public func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
+    package func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
         // Read the conversation, decide, write, all in one transaction under the customer's lock.
         let now = at.timeIntervalSince1970
         return try await server.transaction { db in
@@ -207,7 +207,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         SELECT DISTINCT ON (customer) id, next_at, lease_until FROM outbox WHERE state = 'pending' ORDER BY customer, id
         """
 
-    public func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem] {
+    package func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem] {
         let t = now.timeIntervalSince1970
         let until = t + leaseSeconds
         return try await server.transaction { db in
@@ -234,7 +234,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func nextOutboxDue() async throws -> Date? {
+    package func nextOutboxDue() async throws -> Date? {
         try await server.run { client in
             let rows = try await client.query(
                 PostgresQuery(unsafeSQL: "SELECT MIN(GREATEST(next_at, COALESCE(lease_until, 0))) FROM (\(Self.headsSQL)) heads"),
@@ -244,7 +244,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func markSent(_ item: Int64, channelMessageID: String?, at: Date) async throws {
+    package func markSent(_ item: Int64, channelMessageID: String?, at: Date) async throws {
         let t = at.timeIntervalSince1970
         try await server.transaction { db in
             let updated = try await db.query(
@@ -269,7 +269,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func retryLater(_ item: Int64, at: Date, error: String) async throws {
+    package func retryLater(_ item: Int64, at: Date, error: String) async throws {
         let t = at.timeIntervalSince1970
         _ = try await server.run { client in
             try await client.query(
@@ -280,7 +280,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func markFailed(_ item: Int64, at: Date, error: String) async throws {
+    package func markFailed(_ item: Int64, at: Date, error: String) async throws {
         let t = at.timeIntervalSince1970
         try await server.transaction { db in
             let updated = try await db.query(
@@ -296,11 +296,11 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
 
     // MARK: Conversations, statistics, privacy
 
-    public func conversation(customer: String) async throws -> Conversation? {
+    package func conversation(customer: String) async throws -> Conversation? {
         try await server.run { client in try await client.withConnection { try await Self.conversation($0, customer: customer) } }
     }
 
-    public func recentConversations(limit: Int) async throws -> [Conversation] {
+    package func recentConversations(limit: Int) async throws -> [Conversation] {
         try await server.run { client in
             try await Self.conversations(
                 client.query(
@@ -311,7 +311,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func unmute(customer: String) async throws -> Bool {
+    package func unmute(customer: String) async throws -> Bool {
         try await server.run { client in
             try await Self.count(
                 client.query(
@@ -319,7 +319,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func statistics() async throws -> ChannelStatistics {
+    package func statistics() async throws -> ChannelStatistics {
         try await server.run { client in
             var figures = ChannelStatistics()
             var counts: [String: Int] = [:]
@@ -353,7 +353,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func purge(customer: String) async throws -> Int {
+    package func purge(customer: String) async throws -> Int {
         try await server.transaction { db in
             var deleted = try await Self.count(
                 db.query(
@@ -370,7 +370,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func purge(before date: Date) async throws -> Int {
+    package func purge(before date: Date) async throws -> Int {
         let t = date.timeIntervalSince1970
         return try await server.transaction { db in
             var deleted = 0
@@ -391,7 +391,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
 
     // MARK: Corpus edits
 
-    public func edits() async throws -> [CorpusEdit] {
+    package func edits() async throws -> [CorpusEdit] {
         try await server.run { client in
             let rows = try await client.query(
                 "SELECT number, kind, entry, questions, answer, made_by, made_at FROM corpus_edits ORDER BY number", logger: PostgresServer.quiet)
@@ -409,7 +409,7 @@ public final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
-    public func append(_ edit: CorpusEdit) async throws -> CorpusEdit {
+    package func append(_ edit: CorpusEdit) async throws -> CorpusEdit {
         let questions = String(decoding: try JSONEncoder().encode(edit.questions), as: UTF8.self)
         return try await server.run { client in
             let rows = try await client.query(

@@ -1,34 +1,34 @@
 import Foundation
 import IntentCore
-import IntentHTTP
-import Logging
+package import IntentHTTP
+package import Logging
 
 /// Something a provider call did, for metrics and logs (never carries a key).
-public struct ProviderEvent: Sendable {
-    public enum Kind: String, Sendable { case success, retry, failure, circuitOpen = "circuit_open" }
-    public var provider: String
-    public var kind: Kind
+package struct ProviderEvent: Sendable {
+    package enum Kind: String, Sendable { case success, retry, failure, circuitOpen = "circuit_open" }
+    package var provider: String
+    package var kind: Kind
     /// HTTP status, or nil for transport failures and rejections by the breaker.
-    public var status: Int?
-    public var seconds: Double
+    package var status: Int?
+    package var seconds: Double
 }
 
 /// Where a provider's HTTP calls go: one place for the base URL, the key, timeouts,
 /// retries and the circuit breaker. Every provider request in IntentService passes
 /// through `call`.
-public struct ProviderEndpoint: Sendable {
-    public var name: String
-    public var baseURL: String
-    public var key: Secret?
+package struct ProviderEndpoint: Sendable {
+    package var name: String
+    package var baseURL: String
+    package var key: Secret?
     /// Per attempt.
-    public var timeout: Duration
-    public var retry: RetryPolicy
-    public let breaker: CircuitBreaker
-    public let transport: any HTTPTransport
-    public var logger: Logger
-    public var observe: @Sendable (ProviderEvent) -> Void
+    package var timeout: Duration
+    package var retry: RetryPolicy
+    package let breaker: CircuitBreaker
+    package let transport: any HTTPTransport
+    package var logger: Logger
+    package var observe: @Sendable (ProviderEvent) -> Void
 
-    public init(
+    package init(
         name: String, baseURL: String, key: Secret?, timeout: Duration = .seconds(10), retry: RetryPolicy = RetryPolicy(),
         breaker: CircuitBreaker = CircuitBreaker(), transport: any HTTPTransport, logger: Logger = Logger(label: "intent-service.provider"),
         observe: @escaping @Sendable (ProviderEvent) -> Void = { _ in }
@@ -48,7 +48,7 @@ public struct ProviderEndpoint: Sendable {
     /// response; throws `ProviderError` otherwise, or `CancellationError` when the caller
     /// gave up (its deadline passed).
     /// - Parameter watcher: a fresh one per call (it reads one answer); it may end a stream early.
-    public func call(
+    package func call(
         _ method: String, _ path: String, json: Any? = nil, query: [String: String] = [:],
         watcher: @autoclosure () -> (any ResponseWatcher)? = nil
     ) async throws -> HTTPResponseData {
@@ -122,7 +122,7 @@ public struct ProviderEndpoint: Sendable {
 
     /// Decodes a JSON object answer, tolerating leading whitespace (DeepSeek keeps slow
     /// connections alive with blank lines before the JSON).
-    public func object(_ response: HTTPResponseData) throws -> [String: Any] {
+    package func object(_ response: HTTPResponseData) throws -> [String: Any] {
         let start = response.body.firstIndex { ![0x20, 0x0A, 0x0D, 0x09].contains($0) } ?? response.body.endIndex
         guard let object = try? JSONSerialization.jsonObject(with: Data(response.body[start...])) as? [String: Any] else {
             throw ProviderError.malformed(provider: name, "not a JSON object (\(response.body.count) bytes)")

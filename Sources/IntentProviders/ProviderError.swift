@@ -1,10 +1,10 @@
 import Foundation
 import IntentCore
-import IntentHTTP
+package import IntentHTTP
 
 /// Why a provider call failed, worded for the person who configures the service.
 /// Never holds an API key: texts from provider responses are scrubbed of it.
-public enum ProviderError: Error, Sendable, CustomStringConvertible, ClientSafeError {
+package enum ProviderError: Error, Sendable, CustomStringConvertible, ClientSafeError {
     /// The provider answered with an error status.
     case http(provider: String, status: Int, code: String?, message: String, requestID: String?)
     /// No HTTP answer at all.
@@ -18,7 +18,7 @@ public enum ProviderError: Error, Sendable, CustomStringConvertible, ClientSafeE
     /// The configuration cannot work (missing key, an endpoint the provider does not have).
     case configuration(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .http(let provider, let status, let code, let message, let requestID):
             let codeText = code.map { " (\($0))" } ?? ""
@@ -37,7 +37,7 @@ public enum ProviderError: Error, Sendable, CustomStringConvertible, ClientSafeE
     /// the provider, the status and our own words, never text from the provider's answer,
     /// which can echo part of a key (OpenAI's 401 names `sk-proj-…MxYA`, DeepSeek's
     /// `****fcc2`). The whole description goes to the service log.
-    public var clientDescription: String {
+    package var clientDescription: String {
         switch self {
         case .http(let provider, let status, _, _, _): return "\(provider) answered HTTP \(status)"
         case .transport(let provider, let error): return "\(provider): \(error)"
@@ -89,14 +89,14 @@ public enum ProviderError: Error, Sendable, CustomStringConvertible, ClientSafeE
 }
 
 /// An API key, kept out of descriptions, logs and errors.
-public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
-    public let value: String
-    public init(_ value: String) { self.value = value }
-    public var description: String { "<redacted>" }
-    public var debugDescription: String { "<redacted>" }
+package struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    package let value: String
+    package init(_ value: String) { self.value = value }
+    package var description: String { "<redacted>" }
+    package var debugDescription: String { "<redacted>" }
 
     /// `text` with every occurrence of the key replaced.
-    public func scrub(_ text: String) -> String {
+    package func scrub(_ text: String) -> String {
         value.count < 4 ? text : text.replacingOccurrences(of: value, with: "<redacted>")
     }
 }

@@ -1,11 +1,11 @@
 import Foundation
 import GRDB
-import IntentCore
+package import IntentCore
 
 /// `/v1/stats` in the same SQLite file as the index: counters are summed with upserts, so
 /// batches from several processes add up; recent messages are rows, trimmed to the newest.
 extension SQLiteIndexStore {
-    public func loadStatistics(recentLimit: Int) async throws -> MatchStatistics? {
+    package func loadStatistics(recentLimit: Int) async throws -> MatchStatistics? {
         try await pool.read { db -> MatchStatistics? in
             guard let sinceText = try String.fetchOne(db, sql: "SELECT value FROM stat_info WHERE key = 'since'"),
                 let since = Double(sinceText).map(Date.init(timeIntervalSince1970:))
@@ -33,7 +33,7 @@ extension SQLiteIndexStore {
         }
     }
 
-    public func append(_ batch: StatisticsBatch, recentLimit: Int) async throws {
+    package func append(_ batch: StatisticsBatch, recentLimit: Int) async throws {
         guard !batch.isEmpty else { return }
         let encoder = JSONEncoder()
         try await pool.write { db in

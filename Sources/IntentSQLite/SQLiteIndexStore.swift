@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import IntentCore
+package import IntentCore
 
 /// The default `IndexStore`: one SQLite file (WAL mode) through GRDB.
 ///
@@ -10,23 +10,23 @@ import IntentCore
 /// `import_runs` (what each import changed) and the `/v1/stats` analytics
 /// (`stat_counts`, `stat_recent`, `stat_info`; see `StatisticsStore`). The schema is versioned by GRDB
 /// migrations. Its methods run their SQL on GRDB's queues, never on Swift concurrency's threads.
-public final class SQLiteIndexStore: IndexStore, StatisticsStore {
-    public static let defaultPath = ".intent/index.sqlite"
-    public let path: String
+package final class SQLiteIndexStore: IndexStore, StatisticsStore {
+    package static let defaultPath = ".intent/index.sqlite"
+    package let path: String
     let pool: DatabasePool
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         pool = try SQLiteFile.open(path, migrator: Self.migrator)
     }
 
     /// `sqlite:PATH` or a bare path (see `SQLiteFile.path(ofURL:)`).
-    public convenience init(url: String) throws {
+    package convenience init(url: String) throws {
         try self.init(path: SQLiteFile.path(ofURL: url))
     }
 
     /// The scheme of `scheme:…` (letters, digits, `+`, `-`, `.` after a letter), if the text has one.
-    public static func scheme(of url: String) -> String? {
+    package static func scheme(of url: String) -> String? {
         guard let colon = url.firstIndex(of: ":") else { return nil }
         let scheme = url[..<colon]
         guard let first = scheme.first, first.isASCII, first.isLetter, scheme.count > 1,
@@ -74,7 +74,7 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         return migrator
     }
 
-    public func load() async throws -> StoredIndex? {
+    package func load() async throws -> StoredIndex? {
         try await pool.read { db in
             guard let (corpus, version) = try Self.corpus(db, path: path),
                 let dimension = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'dimension'").flatMap(Int.init)
@@ -94,7 +94,7 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func loadCorpus() async throws -> (corpus: Corpus, version: StoredVersion)? {
+    package func loadCorpus() async throws -> (corpus: Corpus, version: StoredVersion)? {
         try await pool.read { db in try Self.corpus(db, path: path) }
     }
 
@@ -128,7 +128,7 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         return (corpus, version)
     }
 
-    public func storedVersion() async throws -> StoredVersion? {
+    package func storedVersion() async throws -> StoredVersion? {
         try await pool.read { db in
             let meta = Dictionary(
                 try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) },
@@ -139,14 +139,14 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) async throws {
+    package func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) async throws {
         let text = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         try await pool.write { db in
             try db.execute(sql: "INSERT INTO import_runs (at, embedder_id, summary) VALUES (?, ?, ?)", arguments: [time, embedderID, text])
         }
     }
 
-    public func cachedVectors(embedderID: String, hashes: [String]) async throws -> [String: [Float]] {
+    package func cachedVectors(embedderID: String, hashes: [String]) async throws -> [String: [Float]] {
         try await pool.read { db in
             var found: [String: [Float]] = [:]
             for chunk in stride(from: 0, to: hashes.count, by: 500).map({ Array(hashes[$0..<min($0 + 500, hashes.count)]) }) {
@@ -160,7 +160,7 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) async throws {
+    package func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) async throws {
         try await pool.write { db in
             for (hash, vector) in vectors {
                 try db.execute(
@@ -170,7 +170,7 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    public func replace(with index: StoredIndex, summary: ImportSummary) async throws {
+    package func replace(with index: StoredIndex, summary: ImportSummary) async throws {
         let encoder = JSONEncoder()
         try await pool.write { db in
             let current = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'corpus_version'")
@@ -229,13 +229,13 @@ public final class SQLiteIndexStore: IndexStore, StatisticsStore {
 
 /// A store URL whose scheme this build cannot open. The URL itself is not repeated: it may
 /// carry a password.
-public struct UnsupportedStoreURL: Error, CustomStringConvertible {
-    public let url: String
-    public let scheme: String
+package struct UnsupportedStoreURL: Error, CustomStringConvertible {
+    package let url: String
+    package let scheme: String
 
-    public var description: String { Self.explain(scheme) }
+    package var description: String { Self.explain(scheme) }
 
-    public static func explain(_ scheme: String) -> String {
+    package static func explain(_ scheme: String) -> String {
         "unsupported store scheme '\(scheme)'; use sqlite:PATH (or a plain file path)"
     }
 }

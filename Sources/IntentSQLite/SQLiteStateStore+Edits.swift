@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
-import IntentCore
+package import IntentCore
 
 extension SQLiteStateStore: CorpusEditStore {
-    public func edits() async throws -> [CorpusEdit] {
+    package func edits() async throws -> [CorpusEdit] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM corpus_edits ORDER BY number").map { row in
                 let questions = try JSONDecoder().decode([String].self, from: Data((row["questions"] as String).utf8))
@@ -14,7 +14,7 @@ extension SQLiteStateStore: CorpusEditStore {
         }
     }
 
-    public func append(_ edit: CorpusEdit) async throws -> CorpusEdit {
+    package func append(_ edit: CorpusEdit) async throws -> CorpusEdit {
         let questions = String(decoding: try JSONEncoder().encode(edit.questions), as: UTF8.self)
         return try await pool.write { db in
             try db.execute(

@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import GRDB
-import IntentChannels
+package import IntentChannels
 
 /// The service's state on one machine: the channel's `ConversationStore` and the console's
 /// `CorpusEditStore`, in one SQLite file (WAL mode) through GRDB, by default `.intent/state.sqlite`.
@@ -9,20 +9,20 @@ import IntentChannels
 /// `outbox` (queued replies with attempts and delivery statuses), `delivery_statuses`,
 /// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`.
 /// SQLite serialises writers, so each protocol method's transaction sees no interleaving.
-public final class SQLiteStateStore: ConversationStore {
-    public static let defaultURL = "sqlite:.intent/state.sqlite"
-    public let path: String
+package final class SQLiteStateStore: ConversationStore {
+    package static let defaultURL = "sqlite:.intent/state.sqlite"
+    package let path: String
     let pool: DatabasePool
     /// The file as opened: a file deleted or replaced under a running service is noticed.
     private let opened: SQLiteFile.FileIdentity?
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         pool = try SQLiteFile.open(path, migrator: Self.migrator)
         opened = SQLiteFile.identity(of: path)
     }
 
-    public func lostReason() async throws -> String? {
+    package func lostReason() async throws -> String? {
         switch SQLiteFile.identity(of: path) {
         case opened: return nil
         case nil:
@@ -34,12 +34,12 @@ public final class SQLiteStateStore: ConversationStore {
     }
 
     /// Whether the file of a `sqlite:PATH` URL exists yet.
-    public static func exists(url: String) throws -> Bool {
+    package static func exists(url: String) throws -> Bool {
         FileManager.default.fileExists(atPath: try SQLiteFile.path(ofURL: url))
     }
 
     /// `sqlite:PATH` or a bare path (see `SQLiteFile.path(ofURL:)`).
-    public convenience init(url: String) throws {
+    package convenience init(url: String) throws {
         try self.init(path: SQLiteFile.path(ofURL: url))
     }
 
@@ -82,7 +82,7 @@ public final class SQLiteStateStore: ConversationStore {
         return migrator
     }
 
-    public func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) async throws -> [InboundMessage] {
+    package func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) async throws -> [InboundMessage] {
         try await pool.write { db in
             var fresh: [InboundMessage] = []
             for message in messages {
@@ -140,7 +140,7 @@ public final class SQLiteStateStore: ConversationStore {
         "CASE \(column) WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END"
     }
 
-    public func unprocessed(limit: Int) async throws -> [InboundMessage] {
+    package func unprocessed(limit: Int) async throws -> [InboundMessage] {
         try await pool.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM inbound WHERE processed_at IS NULL ORDER BY received_at, rowid LIMIT ?", arguments: [limit]
@@ -154,7 +154,7 @@ public final class SQLiteStateStore: ConversationStore {
             type: row["type"], text: row["text"], sentAt: Date(timeIntervalSince1970: row["sent_at"]))
     }
 
-    public func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
+    package func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
         try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT processed_at FROM inbound WHERE id = ?", arguments: [message.id]),
                 row["processed_at"] as Double? == nil
@@ -213,7 +213,7 @@ public final class SQLiteStateStore: ConversationStore {
         AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.customer = o.customer AND p.state = 'pending')
         """
 
-    public func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem] {
+    package func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem] {
         try await pool.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT o.* \(Self.headsSQL) AND o.next_at <= ? ORDER BY o.id LIMIT ?", arguments: [now.timeIntervalSince1970, limit]
@@ -227,13 +227,13 @@ public final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    public func nextOutboxDue() async throws -> Date? {
+    package func nextOutboxDue() async throws -> Date? {
         try await pool.read { db in
             try Double.fetchOne(db, sql: "SELECT MIN(o.next_at) \(Self.headsSQL)").map(Date.init(timeIntervalSince1970:))
         }
     }
 
-    public func markSent(_ item: Int64, channelMessageID: String?, at: Date) async throws {
+    package func markSent(_ item: Int64, channelMessageID: String?, at: Date) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'sent', sent_at = ?, channel_message_id = ? WHERE id = ? AND state = 'pending'",
@@ -255,7 +255,7 @@ public final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    public func retryLater(_ item: Int64, at: Date, error: String) async throws {
+    package func retryLater(_ item: Int64, at: Date, error: String) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ? AND state = 'pending'",
@@ -263,7 +263,7 @@ public final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    public func markFailed(_ item: Int64, at: Date, error: String) async throws {
+    package func markFailed(_ item: Int64, at: Date, error: String) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'failed', attempts = attempts + 1, sent_at = ?, last_error = ? WHERE id = ? AND state = 'pending'",
@@ -276,11 +276,11 @@ public final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    public func conversation(customer: String) async throws -> Conversation? {
+    package func conversation(customer: String) async throws -> Conversation? {
         try await pool.read { db in try Self.conversation(db, customer: customer) }
     }
 
-    public func recentConversations(limit: Int) async throws -> [Conversation] {
+    package func recentConversations(limit: Int) async throws -> [Conversation] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM conversations ORDER BY last_inbound_at DESC LIMIT ?", arguments: [limit])
                 .map(Self.conversation)
@@ -288,18 +288,18 @@ public final class SQLiteStateStore: ConversationStore {
     }
 
     /// The latest delivery status of a sent message (`sent`, `delivered`, `read`, `failed`).
-    public func delivery(ofChannelMessage id: String) async throws -> String? {
+    package func delivery(ofChannelMessage id: String) async throws -> String? {
         try await pool.read { db in try String.fetchOne(db, sql: "SELECT delivery FROM outbox WHERE channel_message_id = ?", arguments: [id]) }
     }
 
-    public func unmute(customer: String) async throws -> Bool {
+    package func unmute(customer: String) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "UPDATE conversations SET muted_until = NULL WHERE customer = ?", arguments: [customer])
             return db.changesCount > 0
         }
     }
 
-    public func statistics() async throws -> ChannelStatistics {
+    package func statistics() async throws -> ChannelStatistics {
         try await pool.read { db in
             var figures = ChannelStatistics()
             var counts: [String: Int] = [:]
@@ -321,7 +321,7 @@ public final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    public func purge(customer: String) async throws -> Int {
+    package func purge(customer: String) async throws -> Int {
         try await pool.write { db in
             var deleted = 0
             try db.execute(
@@ -339,7 +339,7 @@ public final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    public func purge(before date: Date) async throws -> Int {
+    package func purge(before date: Date) async throws -> Int {
         let t = date.timeIntervalSince1970
         return try await pool.write { db in
             var deleted = 0

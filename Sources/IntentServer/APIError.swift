@@ -1,17 +1,18 @@
 import Foundation
-import Hummingbird
+package import Hummingbird
+import Logging
 
 /// Every error a client sees: `{"error": {"code": "...", "message": "..."}}`
 /// (plus `issues`, a list of `file:line: field: problem` lines, for an invalid
 /// corpus) with a 4xx status; 5xx only for a fault of the service itself.
-public struct APIError: Error, Sendable {
-    public var status: HTTPResponse.Status
-    public var code: String
-    public var message: String
-    public var issues: [String]?
-    public var headers: HTTPFields = [:]
+package struct APIError: Error, Sendable {
+    package var status: HTTPResponse.Status
+    package var code: String
+    package var message: String
+    package var issues: [String]?
+    package var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, issues: [String]? = nil) {
+    package init(_ status: HTTPResponse.Status, _ code: String, _ message: String, issues: [String]? = nil) {
         self.status = status
         self.code = code
         self.message = message

@@ -1,4 +1,4 @@
-import IntentChannels
+package import IntentChannels
 import IntentCore
 
 /// The matcher's answer to a channel's customer, decided exactly as `/match` decides (a chat

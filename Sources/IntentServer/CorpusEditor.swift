@@ -1,6 +1,7 @@
 import Foundation
-import IntentChannels
-import IntentCore
+import HTTPTypes
+package import IntentChannels
+package import IntentCore
 
 /// Applies the console's corpus edits: each is validated against the corpus in service (as
 /// an import would check it), stored, and then served by a reload, before the caller hears
@@ -8,9 +9,9 @@ import IntentCore
 ///
 /// Invariant: edits apply one at a time, in the order asked (like `CorpusReloader`'s loads),
 /// so an edit is always validated against the corpus that includes every edit before it.
-public actor CorpusEditor {
+package actor CorpusEditor {
     /// Opens the edit store; without `creating`, nil while none exists (nothing was edited).
-    public typealias OpenStore = @Sendable (_ creating: Bool) async throws -> (any CorpusEditStore)?
+    package typealias OpenStore = @Sendable (_ creating: Bool) async throws -> (any CorpusEditStore)?
 
     private let open: OpenStore
     private let holder: ServiceHolder
@@ -18,9 +19,9 @@ public actor CorpusEditor {
     private let health: StoreHealth?
     private var tail: Task<Applied, Error>?
 
-    public struct Applied: Sendable {
-        public var edit: CorpusEdit
-        public var service: MatchService
+    package struct Applied: Sendable {
+        package var edit: CorpusEdit
+        package var service: MatchService
     }
 
     package init(open: @escaping OpenStore, holder: ServiceHolder, reloader: CorpusReloader, health: StoreHealth? = nil) {
@@ -30,7 +31,7 @@ public actor CorpusEditor {
         self.health = health
     }
 
-    public func apply(_ edit: CorpusEdit) async throws -> Applied {
+    package func apply(_ edit: CorpusEdit) async throws -> Applied {
         let previous = tail
         let next = Task { () async throws -> Applied in
             _ = await previous?.result
@@ -40,13 +41,13 @@ public actor CorpusEditor {
         return try await next.value
     }
 
-    public func history() async throws -> [CorpusEdit] {
+    package func history() async throws -> [CorpusEdit] {
         try await open(false)?.edits() ?? []
     }
 
     /// The messages' normalised texts that an edit already took care of, read afresh: on a
     /// shared store, another replica's console may have dealt with some since.
-    public func handledTexts() async throws -> Set<String> {
+    package func handledTexts() async throws -> Set<String> {
         Set(try await history().flatMap(\.questions).map(TextNormalizer.normalize))
     }
 

@@ -1,5 +1,5 @@
-import IntentCore
-import Logging
+package import IntentCore
+package import Logging
 
 /// Reloads the corpus and swaps it in, strictly one load at a time, in the order asked.
 ///
@@ -13,8 +13,8 @@ import Logging
 /// never let an older load finish last and win: the last request's load is the last swap.
 /// (An actor alone did not ensure it: `reload` awaits the load, and the actor runs another
 /// `reload` meanwhile.)
-public actor CorpusReloader {
-    public typealias Load = @Sendable () async throws -> MatchService
+package actor CorpusReloader {
+    package typealias Load = @Sendable () async throws -> MatchService
 
     private let holder: ServiceHolder
     private let load: Load
@@ -23,7 +23,7 @@ public actor CorpusReloader {
     /// The last reload asked for: the next one starts when it has ended.
     private var tail: Task<MatchService, Error>?
 
-    public init(holder: ServiceHolder, metrics: ServiceMetrics, logger: Logger, load: @escaping Load) {
+    package init(holder: ServiceHolder, metrics: ServiceMetrics, logger: Logger, load: @escaping Load) {
         self.holder = holder
         self.load = load
         self.metrics = metrics
@@ -33,7 +33,7 @@ public actor CorpusReloader {
     private var recovery: Task<Void, Never>?
 
     @discardableResult
-    public func reload() async throws -> MatchService {
+    package func reload() async throws -> MatchService {
         let previous = tail
         let next = Task { () async throws -> MatchService in
             _ = await previous?.result

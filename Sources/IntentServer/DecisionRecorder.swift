@@ -1,4 +1,4 @@
-import IntentCore
+package import IntentCore
 
 /// Counts a decision wherever it was asked for (`/match`, a channel's customer): in `/v1/stats`
 /// and in the metrics, the same way for every front end.

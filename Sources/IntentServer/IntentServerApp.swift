@@ -1,8 +1,8 @@
-import Hummingbird
-import IntentChannels
+package import Hummingbird
+package import IntentChannels
 import IntentCore
-import Logging
-import ServiceLifecycle
+package import Logging
+package import ServiceLifecycle
 
 /// The HTTP service's parts: the match service in use (`ServiceHolder`), its reloader and
 /// editor, statistics and metrics, and the routes over them (`router(channel:)`). `serve`
@@ -10,30 +10,30 @@ import ServiceLifecycle
 ///
 /// Matching runs in each request's task on Swift concurrency's pool, never on
 /// the NIO event loops, so a slow decision does not stall other connections.
-public struct IntentServerApp: Sendable {
-    public struct Settings: Sendable {
-        public var host = "127.0.0.1"
-        public var port = 8080
-        public var limits = ServerLimits()
+package struct IntentServerApp: Sendable {
+    package struct Settings: Sendable {
+        package var host = "127.0.0.1"
+        package var port = 8080
+        package var limits = ServerLimits()
         /// Bearer token for `/admin/*`; nil disables the admin routes.
-        public var adminToken: String?
+        package var adminToken: String?
         /// Bearer token for `/v1/stats` (else the admin token); with neither, the recent customer messages are left out.
-        public var statsToken: String?
+        package var statsToken: String?
         /// Bearer token of the console (`/console`'s data: stats, conversations, hand-over release);
         /// the admin token works too.
-        public var consoleToken: String?
+        package var consoleToken: String?
 
-        public init() {}
+        package init() {}
     }
 
-    public let settings: Settings
-    public let holder: ServiceHolder
-    public let metrics: ServiceMetrics
-    public let stats: StatsRecorder
-    public let reloader: CorpusReloader
+    package let settings: Settings
+    package let holder: ServiceHolder
+    package let metrics: ServiceMetrics
+    package let stats: StatsRecorder
+    package let reloader: CorpusReloader
     /// The console's corpus edits: validated, stored, served by a reload.
-    public let editor: CorpusEditor
-    public let logger: Logger
+    package let editor: CorpusEditor
+    package let logger: Logger
     /// Whether the state store (edits, conversations, outbox) takes writes: `/readyz` says.
     package let storeHealth: StoreHealth
     /// Counts every decision, from `/match` or a channel.
@@ -45,7 +45,7 @@ public struct IntentServerApp: Sendable {
     ///   start-up and on every reload.
     ///   - stats: where decisions are counted (pass one restored from a store to continue its analytics).
     ///   - edits: opens the store of corpus edits (none: the review actions answer 503).
-    public init(
+    package init(
         settings: Settings, logger: Logger, stats: StatsRecorder = StatsRecorder(), edits: @escaping CorpusEditor.OpenStore = { _ in nil },
         load: @escaping CorpusReloader.Load
     ) {
@@ -70,7 +70,7 @@ public struct IntentServerApp: Sendable {
 
     /// - Parameter channel: the WhatsApp channel's runtime, when configured: its webhook routes,
     ///   and its sections of `/readyz` and `/v1/stats`.
-    public func router(channel: ChannelRuntime? = nil) -> Router<IntentRequestContext> {
+    package func router(channel: ChannelRuntime? = nil) -> Router<IntentRequestContext> {
         // Load balancers probe with HEAD: every GET route answers it (headers, no body).
         let router = Router(context: IntentRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestObserverMiddleware(metrics: metrics))
@@ -102,7 +102,7 @@ public struct IntentServerApp: Sendable {
 
     /// The application: the router, and `services` run beside the server in its service group
     /// (started before it, shut down gracefully after it).
-    public func application(
+    package func application(
         channel: ChannelRuntime? = nil, services: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(

@@ -1,6 +1,7 @@
 import Dispatch
 import Hummingbird
 import IntentCore
+import Logging
 
 /// `POST /match` and `POST /match/batch`.
 struct MatchRoutes {

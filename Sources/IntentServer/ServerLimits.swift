@@ -1,25 +1,25 @@
 /// Request limits of the HTTP API, documented in docs/configuration.md and docs/http-api.md and enforced by the routes.
-public struct ServerLimits: Sendable {
+package struct ServerLimits: Sendable {
     /// Largest accepted request body; above it: 413.
-    public var maxBodyBytes = 64 * 1024
+    package var maxBodyBytes = 64 * 1024
     /// Longest accepted message, in Unicode scalars (never fewer than its characters, so a
     /// character stacked with thousands of combining marks counts for what it weighs); above
     /// it: 400 `message_too_long` on `/match` and the console's edits; a longer channel message is
     /// decided on its first `maxMessageCharacters` scalars.
-    public var maxMessageCharacters = 2_000
+    package var maxMessageCharacters = 2_000
     /// Most messages in one `/match/batch` request.
-    public var maxBatchMessages = 100
+    package var maxBatchMessages = 100
     /// Accepted range of `top_k`.
-    public var topKRange = 1...20
+    package var topKRange = 1...20
     /// Longest a request body may take to arrive once its head has, however steadily it
     /// trickles; after it: 408 and the connection closes.
-    public var bodyTimeout: Duration = .seconds(10)
+    package var bodyTimeout: Duration = .seconds(10)
     /// Longest a connection may go without reading anything, between requests (idle
     /// keep-alive, headers sent slowly) or within one (a stalled body), before the server
     /// closes it; `bodyTimeout` bounds a body that trickles in.
-    public var idleTimeout: Duration = .seconds(30)
+    package var idleTimeout: Duration = .seconds(30)
 
-    public init() {}
+    package init() {}
 
     /// A message's length as the limit counts it.
     package func length(of message: String) -> Int {

@@ -1,18 +1,18 @@
-import IntentCore
+package import IntentCore
 
 /// The match service in use, swapped whole on reload. Readers take the current
 /// value and finish their request on it, so a swap never disturbs a request in
 /// flight; a failed reload never replaces it.
-public final class ServiceHolder: Sendable {
+package final class ServiceHolder: Sendable {
     private let current: Locked<MatchService?>
 
-    public init(_ service: MatchService? = nil) {
+    package init(_ service: MatchService? = nil) {
         current = Locked(service)
     }
 
-    public var service: MatchService? { current.current }
+    package var service: MatchService? { current.current }
 
-    public func replace(with service: MatchService) {
+    package func replace(with service: MatchService) {
         current.withLock { $0 = service }
     }
 }

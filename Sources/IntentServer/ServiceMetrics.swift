@@ -1,16 +1,16 @@
 import Foundation
 import IntentCore
 import Metrics
-import Prometheus
+package import Prometheus
 
 /// The service's metrics, recorded through swift-metrics into a Prometheus
 /// registry of its own (no process-wide bootstrap, so several servers, e.g. in
 /// tests, keep separate counts). `GET /metrics` renders `registry`.
-public final class ServiceMetrics: Sendable {
-    public let registry: PrometheusCollectorRegistry
+package final class ServiceMetrics: Sendable {
+    package let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
 
-    public init() {
+    package init() {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
@@ -78,7 +78,7 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// One call to an embedding or chat provider (success, retry, failure or rejected by an open circuit).
-    public func providerCall(provider: String, outcome: String, status: Int?, seconds: Double) {
+    package func providerCall(provider: String, outcome: String, status: Int?, seconds: Double) {
         Counter(
             label: "intent_provider_calls_total",
             dimensions: [("provider", provider), ("outcome", outcome), ("status", status.map(String.init) ?? "none")],
@@ -91,14 +91,14 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// A gauge with a value computed when `/metrics` is read (cache sizes, breaker states).
-    public func gauge(_ label: String, dimensions: [(String, String)] = [], value: Double) {
+    package func gauge(_ label: String, dimensions: [(String, String)] = [], value: Double) {
         Gauge(label: label, dimensions: dimensions, factory: factory).record(value)
     }
 
     private let collectors = Locked<[@Sendable (ServiceMetrics) -> Void]>([])
 
     /// Runs `collector` each time the metrics are read.
-    public func onCollect(_ collector: @escaping @Sendable (ServiceMetrics) -> Void) {
+    package func onCollect(_ collector: @escaping @Sendable (ServiceMetrics) -> Void) {
         collectors.withLock { $0.append(collector) }
     }
 
@@ -121,7 +121,7 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// The Prometheus text exposition of every metric.
-    public func render() -> [UInt8] {
+    package func render() -> [UInt8] {
         registry.emitToBuffer()
     }
 }

@@ -1,20 +1,20 @@
-import IntentCore
-import Logging
+package import IntentCore
+package import Logging
 import ServiceLifecycle
 
 /// Writes recorded decisions to a store in batches, every `interval` and once more when
 /// stopped, so `/v1/stats` survives restarts without any I/O on the request path. A failed
 /// write keeps its batch for the next round (logged), so a store that is briefly busy or
 /// full loses nothing that a later write can save.
-public struct StatisticsWriter: Service {
-    public let recorder: StatsRecorder
-    public let interval: Duration
+package struct StatisticsWriter: Service {
+    package let recorder: StatsRecorder
+    package let interval: Duration
     let save: @Sendable (StatisticsBatch) async throws -> Void
     /// Reads the store's totals back after each round, when other replicas write there too.
     let totals: (@Sendable () async throws -> MatchStatistics?)?
     let logger: Logger
 
-    public init(
+    package init(
         recorder: StatsRecorder, interval: Duration = .seconds(2), logger: Logger,
         totals: (@Sendable () async throws -> MatchStatistics?)? = nil,
         save: @escaping @Sendable (StatisticsBatch) async throws -> Void
@@ -27,7 +27,7 @@ public struct StatisticsWriter: Service {
     }
 
     /// Runs until the service group shuts down (or the task is cancelled), then writes what is left.
-    public func run() async {
+    package func run() async {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
@@ -40,7 +40,7 @@ public struct StatisticsWriter: Service {
     }
 
     /// Writes the pending batch now (nothing when it is empty).
-    public func flush() async {
+    package func flush() async {
         let batch = recorder.takePending()
         if !batch.isEmpty {
             do {

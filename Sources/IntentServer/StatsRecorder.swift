@@ -1,10 +1,10 @@
 import Foundation
-import IntentCore
+package import IntentCore
 
 /// The live `MatchStatistics`, recorded from many requests at once, plus the batch of
 /// decisions not yet written to a store (see `StatisticsWriter`). Recording is a few
 /// dictionary updates under a lock: no I/O on the request path.
-public final class StatsRecorder: Sendable {
+package final class StatsRecorder: Sendable {
     private struct State {
         var stats: MatchStatistics
         var pending = StatisticsBatch()
@@ -16,7 +16,7 @@ public final class StatsRecorder: Sendable {
     /// Whether decisions are also kept for a `StatisticsWriter` (only when one drains them).
     private let keepsPending: Bool
 
-    public init(_ initial: MatchStatistics = MatchStatistics(), persisted: Bool = false) {
+    package init(_ initial: MatchStatistics = MatchStatistics(), persisted: Bool = false) {
         state = Locked(State(stats: initial))
         keepsPending = persisted
     }
@@ -29,10 +29,10 @@ public final class StatsRecorder: Sendable {
         }
     }
 
-    public var snapshot: MatchStatistics { state.current.stats }
+    package var snapshot: MatchStatistics { state.current.stats }
 
     /// Hands over the decisions recorded since the last call.
-    public func takePending() -> StatisticsBatch {
+    package func takePending() -> StatisticsBatch {
         state.withLock { s in
             defer { s.pending = StatisticsBatch() }
             var batch = s.pending
@@ -45,7 +45,7 @@ public final class StatsRecorder: Sendable {
     /// Takes back a batch that could not be written, ahead of anything recorded since. While
     /// the store is down the counters keep adding up (a few keys) and the recent messages are
     /// bounded to the newest `recentLimit`: memory stays flat however long the outage.
-    public func restore(_ batch: StatisticsBatch, problem: String) {
+    package func restore(_ batch: StatisticsBatch, problem: String) {
         state.withLock {
             $0.pending.prepend(batch)
             let limit = $0.stats.recentLimit
@@ -59,11 +59,11 @@ public final class StatsRecorder: Sendable {
     }
 
     /// Why statistics are not reaching the store, if they are not (`/readyz` says so).
-    public var storeProblem: String? { state.current.storeProblem }
+    package var storeProblem: String? { state.current.storeProblem }
 
     /// Replaces the figures with the store's totals (every replica's decisions) plus what this
     /// process recorded and has not written yet: `/v1/stats` on any replica shows them all.
-    public func rebase(on totals: MatchStatistics) {
+    package func rebase(on totals: MatchStatistics) {
         state.withLock {
             var stats = totals
             stats.add($0.pending)

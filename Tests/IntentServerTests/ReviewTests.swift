@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import IntentCore
 import Logging
+import NIOFoundationEssentialsCompat
 import Testing
 
 @testable import IntentServer

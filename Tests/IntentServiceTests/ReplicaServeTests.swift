@@ -6,6 +6,7 @@ import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import IntentCore
 #endif
 
 /// Two `serve` processes on one PostgreSQL state store (`INTENT_STATE=postgres://...`), behind

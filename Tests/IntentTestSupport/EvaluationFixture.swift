@@ -1,4 +1,4 @@
-import IntentCore
+public import IntentCore
 
 /// A three-entry corpus and the evaluation steps as `evaluate` runs them, shared by the core's
 /// evaluation tests and the command's report-rendering tests.

@@ -1,4 +1,4 @@
-import Testing
+public import Testing
 
 /// Waits until `condition` holds: the test waits for an event, not for a time. The limit only
 /// guards against a hang, so it is generous (a machine busy with a build may be slow); past it

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Starts the fake provider server (Fixtures/fake_providers.py: OpenAI-, DeepSeek- and
 /// Coze-style routes with scripted failures) as a child process on 127.0.0.1. Shared by the

@@ -1,5 +1,5 @@
 import Foundation
-import Testing
+public import Testing
 
 /// Debian's Chromium, for the checks that drive a page in a real browser.
 public enum HeadlessBrowser {

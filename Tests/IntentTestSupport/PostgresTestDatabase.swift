@@ -1,6 +1,6 @@
 import Foundation
 import IntentPostgres
-import Testing
+public import Testing
 
 /// A fresh database on the test server (`INTENT_TEST_POSTGRES`, started by scripts/test or
 /// `.ci/run` with scripts/postgres), one per store the contract asks for.

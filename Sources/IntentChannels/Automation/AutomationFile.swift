@@ -15,13 +15,13 @@ import Yams
 /// ```
 ///
 /// Every problem is reported at once, each as `file:line: field: what to do`.
-public enum AutomationFile {
-    public struct Invalid: Error, CustomStringConvertible {
-        public var problems: [String]
-        public var description: String { problems.joined(separator: "\n") }
+package enum AutomationFile {
+    package struct Invalid: Error, CustomStringConvertible {
+        package var problems: [String]
+        package var description: String { problems.joined(separator: "\n") }
     }
 
-    public static func load(path: String) throws -> Automation {
+    package static func load(path: String) throws -> Automation {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Invalid(problems: ["\(path): cannot be read; check the automation setting"])
         }
@@ -31,7 +31,7 @@ public enum AutomationFile {
         return try parse(text, file: path)
     }
 
-    public static func parse(_ text: String, file: String) throws -> Automation {
+    package static func parse(_ text: String, file: String) throws -> Automation {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

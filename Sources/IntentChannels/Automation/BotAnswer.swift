@@ -1,19 +1,19 @@
 /// What the matcher made of a customer's text, as the channel needs it: the reply, and whether
 /// it answers, from which entry or rule, and whether it hands the conversation to a person.
 /// The channel never sees the matcher itself; the server wiring turns a decision into this.
-public struct BotAnswer: Sendable, Equatable {
+package struct BotAnswer: Sendable, Equatable {
     /// The entry's or rule's answer; nil when nothing answered (the fallback reply goes out).
-    public var answer: String?
-    public var entry: String?
-    public var rule: String?
-    public var handover: Bool
+    package var answer: String?
+    package var entry: String?
+    package var rule: String?
+    package var handover: Bool
 
-    public init(answer: String?, entry: String? = nil, rule: String? = nil, handover: Bool = false) {
+    package init(answer: String?, entry: String? = nil, rule: String? = nil, handover: Bool = false) {
         self.answer = answer
         self.entry = entry
         self.rule = rule
         self.handover = handover
     }
 
-    public static let unanswered = BotAnswer(answer: nil)
+    package static let unanswered = BotAnswer(answer: nil)
 }

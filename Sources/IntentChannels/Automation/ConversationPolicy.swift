@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Decides, for one inbound message, what the bot sends and remembers: the automation rules in
 /// one pure function, so that every store applies them identically inside its transaction.
@@ -8,25 +8,25 @@ import Foundation
 /// answer quoting the customer's message, or the fallback reply (none when closed: one apology
 /// is enough). A hand-over answer sends the hand-over text and mutes the bot; while muted,
 /// messages are recorded and nothing is sent.
-public struct ConversationPolicy: Sendable {
-    public var automation: Automation
-    public var fallbackReply: String
+package struct ConversationPolicy: Sendable {
+    package var automation: Automation
+    package var fallbackReply: String
 
-    public init(automation: Automation, fallbackReply: String) {
+    package init(automation: Automation, fallbackReply: String) {
         self.automation = automation
         self.fallbackReply = fallbackReply
     }
 
     /// Message types that ask for nothing (a reaction to one of our messages).
-    public static let silentTypes: Set<String> = ["reaction"]
+    package static let silentTypes: Set<String> = ["reaction"]
     /// Notices about the customer rather than from them: a changed number (`system`), an
     /// answer to a call-permission request. Recorded on the conversation, never answered, and
     /// they do not count as the customer writing (no greeting is due, no silence is broken).
-    public static let noticeTypes: Set<String> = ["system", "call_permission_reply"]
+    package static let noticeTypes: Set<String> = ["system", "call_permission_reply"]
     /// Types the matcher is never asked about.
-    public static let unansweredTypes = silentTypes.union(noticeTypes)
+    package static let unansweredTypes = silentTypes.union(noticeTypes)
 
-    public func plan(_ message: InboundMessage, answer: BotAnswer?, conversation existing: Conversation?, now: Date) -> ConversationPlan {
+    package func plan(_ message: InboundMessage, answer: BotAnswer?, conversation existing: Conversation?, now: Date) -> ConversationPlan {
         if Self.noticeTypes.contains(message.type) {
             // Kept with the customer's messages; the conversation is left as it was, so that a
             // customer's first real message is still greeted as the first.

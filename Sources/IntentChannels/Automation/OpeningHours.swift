@@ -1,32 +1,32 @@
-import Foundation
+package import Foundation
 
 /// When the business answers: time ranges per weekday and closed days, in one time zone.
 ///
 /// A range that ends before it starts (`22:00-02:00`) crosses midnight into the next day;
 /// `24:00` ends a day. A weekday without ranges is closed, and so is a holiday, all day.
-public struct OpeningHours: Sendable, Equatable {
+package struct OpeningHours: Sendable, Equatable {
     /// Minutes since local midnight, `start..<end`, with `end` up to 1,440; a range crossing
     /// midnight has `end < start`.
-    public struct Range: Sendable, Equatable {
-        public var start: Int
-        public var end: Int
+    package struct Range: Sendable, Equatable {
+        package var start: Int
+        package var end: Int
     }
 
-    public static let weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+    package static let weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
     /// Index 0 is Sunday, as `Calendar` numbers weekdays (minus one).
-    public var ranges: [[Range]]
+    package var ranges: [[Range]]
     /// Local dates, `yyyy-MM-dd`.
-    public var holidays: Set<String>
-    public var timeZone: TimeZone
+    package var holidays: Set<String>
+    package var timeZone: TimeZone
 
-    public init(ranges: [[Range]], holidays: Set<String>, timeZone: TimeZone) {
+    package init(ranges: [[Range]], holidays: Set<String>, timeZone: TimeZone) {
         self.ranges = ranges
         self.holidays = holidays
         self.timeZone = timeZone
     }
 
-    public func isOpen(at date: Date) -> Bool {
+    package func isOpen(at date: Date) -> Bool {
         let local = LocalTime(date, in: timeZone)
         if holidays.contains(local.day) { return false }
         for range in ranges[local.weekday] {
@@ -40,7 +40,7 @@ public struct OpeningHours: Sendable, Equatable {
     }
 
     /// `"09:00-18:00"`, `"22:00-02:00"`, `"13:00-24:00"`; nil when malformed.
-    public static func range(_ text: String) -> Range? {
+    package static func range(_ text: String) -> Range? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, let start = minutes(parts[0]), let end = minutes(parts[1]), start < 1_440, start != end else {
             return nil

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A chat channel: where a webhook becomes normalised inbound messages, and where a normalised
 /// outbound message becomes the channel's API call. Everything in between (the store, the
@@ -8,7 +8,7 @@ import Foundation
 /// The normalised shapes: `InboundMessage` (message id, the customer's id on the channel, the
 /// account that received it, type, text or choice, sent time), `DeliveryStatus`, and
 /// `OutboxItem` (a text, quoting a message or not, or a read receipt).
-public protocol ChatChannel: Sendable {
+package protocol ChatChannel: Sendable {
     /// The channel's name in logs, statistics and metrics: `whatsapp`, `messenger`, `telegram`...
     var name: String { get }
 
@@ -22,7 +22,7 @@ public protocol ChatChannel: Sendable {
 }
 
 /// What a webhook delivery holds, or why it was refused.
-public enum WebhookReading: Sendable {
+package enum WebhookReading: Sendable {
     case batch(InboundBatch)
     /// No signature (or secret) where the channel always sends one: 401.
     case unsigned
@@ -33,23 +33,23 @@ public enum WebhookReading: Sendable {
 }
 
 /// The messages and delivery statuses of one webhook delivery.
-public struct InboundBatch: Sendable {
-    public var messages: [InboundMessage]
-    public var statuses: [DeliveryStatus]
+package struct InboundBatch: Sendable {
+    package var messages: [InboundMessage]
+    package var statuses: [DeliveryStatus]
     /// Timestamps that were not a time (unparsable, out of range): the receipt time stood in.
-    public var unusableTimestamps: Int
+    package var unusableTimestamps: Int
 
-    public init(messages: [InboundMessage] = [], statuses: [DeliveryStatus] = [], unusableTimestamps: Int = 0) {
+    package init(messages: [InboundMessage] = [], statuses: [DeliveryStatus] = [], unusableTimestamps: Int = 0) {
         self.messages = messages
         self.statuses = statuses
         self.unusableTimestamps = unusableTimestamps
     }
 
-    public var isEmpty: Bool { messages.isEmpty && statuses.isEmpty }
+    package var isEmpty: Bool { messages.isEmpty && statuses.isEmpty }
 }
 
 /// What became of one send, as the channel's API said.
-public enum SendOutcome: Sendable, Equatable {
+package enum SendOutcome: Sendable, Equatable {
     /// Accepted; the id the channel gave the message (delivery statuses name it).
     case sent(channelMessageID: String?)
     /// Temporary (the network, a rate limit, a 5xx): worth trying again later.

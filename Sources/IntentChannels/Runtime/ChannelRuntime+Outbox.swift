@@ -1,5 +1,6 @@
-import Foundation
+package import Foundation
 import IntentCore
+import Logging
 
 extension ChannelRuntime {
     /// Sends in flight at once (each on a libcurl worker thread).
@@ -8,7 +9,7 @@ extension ChannelRuntime {
     static let maxAttempts = 24
 
     /// The delay before retry number `attempt` (1-based): 2 s, 4 s, 8 s ... at most 10 minutes.
-    public static func retryDelay(attempt: Int, first: TimeInterval = 2) -> TimeInterval {
+    package static func retryDelay(attempt: Int, first: TimeInterval = 2) -> TimeInterval {
         Backoff(first: first, limit: 600).delay(attempt: attempt)
     }
 

@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import IntentCore
-import Logging
+package import Logging
 import ServiceLifecycle
 
 /// Runs a chat channel's conversations: stores what its webhooks deliver, decides replies with
@@ -18,28 +18,28 @@ import ServiceLifecycle
 ///
 /// Store calls are async (their I/O on the store's own threads); sends run on the channel's
 /// transport (libcurl's threads).
-public final class ChannelRuntime: Service {
-    public typealias Decide = @Sendable (_ text: String, _ customer: String) async -> BotAnswer
-    public typealias Clock = @Sendable () -> Date
+package final class ChannelRuntime: Service {
+    package typealias Decide = @Sendable (_ text: String, _ customer: String) async -> BotAnswer
+    package typealias Clock = @Sendable () -> Date
 
     /// Pacing, retries and retention: the runtime's part of a channel's settings.
-    public struct Settings: Sendable {
+    package struct Settings: Sendable {
         /// Messages per second to all customers together (per customer: one a second at most).
-        public var messagesPerSecond: Double
+        package var messagesPerSecond: Double
         /// Messages, outbox items and statuses older than this are deleted (hourly).
-        public var retentionDays: Int
+        package var retentionDays: Int
         /// The first retry of a failed send comes after this; then doubling, to ten minutes.
-        public var firstRetryDelay: TimeInterval
+        package var firstRetryDelay: TimeInterval
 
-        public init(messagesPerSecond: Double = 80, retentionDays: Int = 90, firstRetryDelay: TimeInterval = 2) {
+        package init(messagesPerSecond: Double = 80, retentionDays: Int = 90, firstRetryDelay: TimeInterval = 2) {
             self.messagesPerSecond = messagesPerSecond
             self.retentionDays = retentionDays
             self.firstRetryDelay = firstRetryDelay
         }
     }
 
-    public let channel: any ChatChannel
-    public let settings: Settings
+    package let channel: any ChatChannel
+    package let settings: Settings
     let store: any ConversationStore
     let policy: ConversationPolicy
     let logger: Logger
@@ -79,7 +79,7 @@ public final class ChannelRuntime: Service {
 
     // MARK: Webhooks
 
-    public enum Receipt: Sendable, Equatable {
+    package enum Receipt: Sendable, Equatable {
         /// Stored: answer 200.
         case accepted(new: Int, duplicates: Int, statuses: Int)
         /// No signature header: 401.
@@ -94,7 +94,7 @@ public final class ChannelRuntime: Service {
 
     /// Checks and stores one webhook delivery (`headers` with lower-case names). Nothing of an
     /// unsigned or forged body is read.
-    public func receive(body: [UInt8], headers: [String: String]) async -> Receipt {
+    package func receive(body: [UInt8], headers: [String: String]) async -> Receipt {
         let now = clock()
         let batch: InboundBatch
         switch channel.read(webhook: body, headers: headers, receivedAt: now) {
@@ -136,7 +136,7 @@ public final class ChannelRuntime: Service {
     /// Processes received messages and sends the outbox until the service group shuts down (or
     /// the task is cancelled); picks up whatever a previous run left (unprocessed messages,
     /// unsent replies).
-    public func run() async {
+    package func run() async {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.processInbox() }
@@ -147,10 +147,10 @@ public final class ChannelRuntime: Service {
     }
 
     /// The channel's figures as of the last refresh (every half second while running).
-    public var statistics: ChannelStatistics { snapshot.current }
+    package var statistics: ChannelStatistics { snapshot.current }
 
     /// Why sends cannot succeed (credentials the channel rejected), or nil when the channel is healthy.
-    public var unhealthyReason: String? { problem.current }
+    package var unhealthyReason: String? { problem.current }
 
     func refreshStatistics() async {
         let store = self.store
@@ -186,13 +186,13 @@ public final class ChannelRuntime: Service {
     }
 
     /// The most recently active conversations (the console's list).
-    public func recentConversations(limit: Int) async throws -> [Conversation] {
+    package func recentConversations(limit: Int) async throws -> [Conversation] {
         let store = self.store
         return try await store.recentConversations(limit: limit)
     }
 
     /// Gives a handed-over conversation back to the bot; false when there is no such conversation.
-    public func unmute(customer: String) async throws -> Bool {
+    package func unmute(customer: String) async throws -> Bool {
         let store = self.store
         return try await store.unmute(customer: customer)
     }

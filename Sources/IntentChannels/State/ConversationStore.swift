@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Where a channel's state lives: inbound message ids, conversations, the outbox with its
 /// delivery statuses, and the channel's statistics. SQLite and PostgreSQL implement it; one
@@ -14,7 +14,7 @@ import Foundation
 ///
 /// Every method is async: implementations do their I/O off Swift concurrency's threads
 /// (GRDB's queues, postgres-nio's event loops).
-public protocol ConversationStore: Sendable {
+package protocol ConversationStore: Sendable {
     /// Records the messages and delivery statuses of one webhook delivery. Returns the messages
     /// that were new (duplicates are counted, not returned).
     func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) async throws -> [InboundMessage]
@@ -59,18 +59,18 @@ public protocol ConversationStore: Sendable {
 }
 
 extension ConversationStore {
-    public func lostReason() async throws -> String? { nil }
+    package func lostReason() async throws -> String? { nil }
 }
 
 /// What handling one message changes: the conversation as it should be stored, the replies to
 /// queue (in order) and what to count.
-public struct ConversationPlan: Sendable, Equatable {
+package struct ConversationPlan: Sendable, Equatable {
     /// The conversation to store; nil leaves the stored one (or its absence) as it is.
-    public var conversation: Conversation?
-    public var replies: [OutboundDraft]
-    public var triggers: [Trigger]
+    package var conversation: Conversation?
+    package var replies: [OutboundDraft]
+    package var triggers: [Trigger]
 
-    public init(conversation: Conversation?, replies: [OutboundDraft], triggers: [Trigger]) {
+    package init(conversation: Conversation?, replies: [OutboundDraft], triggers: [Trigger]) {
         self.conversation = conversation
         self.replies = replies
         self.triggers = triggers

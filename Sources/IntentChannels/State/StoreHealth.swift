@@ -1,6 +1,6 @@
 import Foundation
 import IntentCore
-import Logging
+package import Logging
 
 /// Whether the state store takes writes, as its users last found out: one place that the
 /// channel's loops, the console's edits and `/readyz` consult and report to.

@@ -1,23 +1,23 @@
 import Foundation
-import IntentHTTP
+package import IntentHTTP
 
 /// The WhatsApp Cloud API's send endpoint, `POST {graph}/{phone_number_id}/messages`, for text
 /// replies and read receipts, and its error envelope.
-public struct GraphAPI: Sendable {
-    public var baseURL: String
+package struct GraphAPI: Sendable {
+    package var baseURL: String
     let accessToken: String
-    public var timeout: Duration
+    package var timeout: Duration
 
-    public init(baseURL: String, accessToken: String, timeout: Duration = .seconds(15)) {
+    package init(baseURL: String, accessToken: String, timeout: Duration = .seconds(15)) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.accessToken = accessToken
         self.timeout = timeout
     }
 
     /// The longest text body the API accepts.
-    public static let maxTextLength = 4_096
+    package static let maxTextLength = 4_096
 
-    public func request(for item: OutboxItem) -> HTTPRequestSpec {
+    package func request(for item: OutboxItem) -> HTTPRequestSpec {
         var object: [String: Any] = ["messaging_product": "whatsapp"]
         switch item.draft.kind {
         case .read:
@@ -38,13 +38,13 @@ public struct GraphAPI: Sendable {
     }
 
     /// What a send came to.
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         /// Accepted; the id Meta gave the message (nil for read receipts).
         case sent(messageID: String?)
         case failed(GraphError)
     }
 
-    public static func outcome(of response: HTTPResponseData) -> Outcome {
+    package static func outcome(of response: HTTPResponseData) -> Outcome {
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         if (200..<300).contains(response.status) {
             let id = ((object?["messages"] as? [[String: Any]])?.first?["id"]) as? String
@@ -61,14 +61,14 @@ public struct GraphAPI: Sendable {
 
 /// A send the Graph API refused, read from its error envelope
 /// (`error.code`, `error.error_data.details`, `error.fbtrace_id`).
-public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The HTTP status, or nil when no answer came (connection, timeout).
-    public var status: Int?
-    public var code: Int?
-    public var detail: String
-    public var trace: String?
+    package var status: Int?
+    package var code: Int?
+    package var detail: String
+    package var trace: String?
 
-    public init(status: Int?, code: Int?, detail: String, trace: String?) {
+    package init(status: Int?, code: Int?, detail: String, trace: String?) {
         self.status = status
         self.code = code
         self.detail = detail
@@ -76,12 +76,12 @@ public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Codes worth another try: temporary errors, throughput and pair-rate limits.
-    public static let retryableCodes: Set<Int> = [1, 2, 4, 80_007, 130_429, 131_000, 131_016, 131_056, 133_004]
+    package static let retryableCodes: Set<Int> = [1, 2, 4, 80_007, 130_429, 131_000, 131_016, 131_056, 133_004]
     /// Codes that never succeed on retry: outside the 24-hour window, not on WhatsApp,
     /// ecosystem limits, blocked account, expired or invalid token.
-    public static let permanentCodes: Set<Int> = [131_047, 131_026, 131_050, 368, 190]
+    package static let permanentCodes: Set<Int> = [131_047, 131_026, 131_050, 368, 190]
 
-    public var isRetryable: Bool {
+    package var isRetryable: Bool {
         if let code {
             if Self.permanentCodes.contains(code) { return false }
             if Self.retryableCodes.contains(code) { return true }
@@ -91,9 +91,9 @@ public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The access token expired or was revoked: every send fails until an operator replaces it.
-    public var isTokenInvalid: Bool { code == 190 }
+    package var isTokenInvalid: Bool { code == 190 }
 
-    public var description: String {
+    package var description: String {
         var text = status.map { "HTTP \($0)" } ?? "no answer"
         if let code { text += " code \(code)" }
         text += ": \(detail)"

@@ -2,10 +2,10 @@ import Foundation
 
 /// Splits a reply longer than the API's limit into messages at sentence boundaries (else at a
 /// line break or space, else hard), each at most `limit` characters.
-public enum MessageSplitter {
+package enum MessageSplitter {
     static let sentenceEnds: Set<Character> = [".", "!", "?", "。", "！", "？", "\n"]
 
-    public static func split(_ text: String, limit: Int = GraphAPI.maxTextLength) -> [String] {
+    package static func split(_ text: String, limit: Int = GraphAPI.maxTextLength) -> [String] {
         var parts: [String] = []
         var rest = Substring(text)
         while rest.count > limit {

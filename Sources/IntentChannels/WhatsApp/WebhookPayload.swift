@@ -1,23 +1,23 @@
-import Foundation
+package import Foundation
 
 /// A WhatsApp Cloud API webhook delivery: `entry[].changes[].value` with `messages[]` from
 /// customers and `statuses[]` of messages the business sent.
 ///
 /// Decoding is lenient where Meta adds fields (unknown ones are ignored) and strict where the
 /// service depends on one (a message without `id` or `from` is skipped and counted).
-public struct WebhookPayload: Sendable {
-    public var messages: [InboundMessage] = []
-    public var statuses: [DeliveryStatus] = []
+package struct WebhookPayload: Sendable {
+    package var messages: [InboundMessage] = []
+    package var statuses: [DeliveryStatus] = []
     /// Message objects that lack what the service needs (id, sender).
-    public var skipped = 0
+    package var skipped = 0
     /// Timestamps that were not a time (unparsable, out of range): the receipt time stands in.
-    public var unusableTimestamps = 0
+    package var unusableTimestamps = 0
 
-    public struct Malformed: Error, CustomStringConvertible {
-        public var description: String
+    package struct Malformed: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    public init(messages: [InboundMessage] = [], statuses: [DeliveryStatus] = [], skipped: Int = 0) {
+    package init(messages: [InboundMessage] = [], statuses: [DeliveryStatus] = [], skipped: Int = 0) {
         self.messages = messages
         self.statuses = statuses
         self.skipped = skipped
@@ -26,7 +26,7 @@ public struct WebhookPayload: Sendable {
     /// - Parameters:
     ///   - phoneNumberID: when set, changes for other business numbers are skipped.
     ///   - receivedAt: stands in for a timestamp that is not a plausible time.
-    public static func decode(_ body: [UInt8], phoneNumberID: String? = nil, receivedAt: Date = Date()) throws -> WebhookPayload {
+    package static func decode(_ body: [UInt8], phoneNumberID: String? = nil, receivedAt: Date = Date()) throws -> WebhookPayload {
         let root: Root
         do {
             root = try JSONDecoder().decode(Root.self, from: Data(body))

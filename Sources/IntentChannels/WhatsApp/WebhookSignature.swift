@@ -6,8 +6,8 @@ import Foundation
 ///
 /// The body is checked exactly as received. Meta signs the bytes it sends (non-ASCII escaped
 /// as `\uXXXX`), so decoding and re-encoding the JSON first would break every signature.
-public struct WebhookSignature: Sendable {
-    public enum Verdict: Sendable, Equatable {
+package struct WebhookSignature: Sendable {
+    package enum Verdict: Sendable, Equatable {
         case valid
         /// No signature header: 401.
         case missing
@@ -17,7 +17,7 @@ public struct WebhookSignature: Sendable {
 
     private let key: SymmetricKey
 
-    public init(appSecret: String) {
+    package init(appSecret: String) {
         key = SymmetricKey(data: Array(appSecret.utf8))
     }
 
@@ -25,7 +25,7 @@ public struct WebhookSignature: Sendable {
         HMAC<SHA256>.authenticationCode(for: body, using: key)
     }
 
-    public func verify(body: [UInt8], header: String?) -> Verdict {
+    package func verify(body: [UInt8], header: String?) -> Verdict {
         guard let header, !header.isEmpty else { return .missing }
         guard header.hasPrefix("sha256="), let given = Self.bytes(hex: header.dropFirst("sha256=".count)), given.count == 32 else {
             return .invalid
@@ -35,7 +35,7 @@ public struct WebhookSignature: Sendable {
     }
 
     /// The header value Meta would send for this body (tests, the tour in docs/whatsapp.md, benchmarks).
-    public func header(for body: [UInt8]) -> String {
+    package func header(for body: [UInt8]) -> String {
         "sha256="
             + code(for: body).map { byte in
                 let digits = Array("0123456789abcdef")

@@ -1,20 +1,20 @@
-import Foundation
+package import Foundation
 import IntentCore
-import IntentHTTP
+package import IntentHTTP
 
 /// The WhatsApp Cloud API as a `ChatChannel`: webhooks signed with the app secret
 /// (`X-Hub-Signature-256`), read by `WebhookPayload`; sends through the Graph API (`GraphAPI`)
 /// on a libcurl transport of its own, with Meta's error codes sorted into retry, fail and
 /// rejected credentials.
-public struct WhatsAppChannel: ChatChannel {
-    public let settings: WhatsAppSettings
+package struct WhatsAppChannel: ChatChannel {
+    package let settings: WhatsAppSettings
     let graph: GraphAPI
     let transport: any HTTPTransport
     let signature: WebhookSignature
 
-    public var name: String { "whatsapp" }
+    package var name: String { "whatsapp" }
 
-    public init(settings: WhatsAppSettings, transport: any HTTPTransport) {
+    package init(settings: WhatsAppSettings, transport: any HTTPTransport) {
         self.settings = settings
         self.transport = transport
         graph = GraphAPI(baseURL: settings.graphURL, accessToken: settings.accessToken)
@@ -22,18 +22,18 @@ public struct WhatsAppChannel: ChatChannel {
     }
 
     /// The runtime's settings from the WhatsApp ones (`whatsapp_rate`, retention, first retry).
-    public var runtimeSettings: ChannelRuntime.Settings {
+    package var runtimeSettings: ChannelRuntime.Settings {
         ChannelRuntime.Settings(
             messagesPerSecond: settings.messagesPerSecond, retentionDays: settings.retentionDays, firstRetryDelay: settings.firstRetryDelay)
     }
 
     /// Meta's subscription handshake: the challenge to echo, or nil (403).
-    public func verify(mode: String?, token: String?, challenge: String?) -> String? {
+    package func verify(mode: String?, token: String?, challenge: String?) -> String? {
         guard mode == "subscribe", let token, let challenge, ConstantTime.equal(token, settings.verifyToken) else { return nil }
         return challenge
     }
 
-    public func read(webhook body: [UInt8], headers: [String: String], receivedAt: Date) -> WebhookReading {
+    package func read(webhook body: [UInt8], headers: [String: String], receivedAt: Date) -> WebhookReading {
         switch signature.verify(body: body, header: headers["x-hub-signature-256"]) {
         case .missing: return .unsigned
         case .invalid: return .forged
@@ -47,7 +47,7 @@ public struct WhatsAppChannel: ChatChannel {
         }
     }
 
-    public func send(_ item: OutboxItem) async -> SendOutcome {
+    package func send(_ item: OutboxItem) async -> SendOutcome {
         var item = item
         // A webhook without metadata names no business number: answer from the configured one.
         if item.phoneNumberID.isEmpty, let configured = settings.phoneNumberID { item.phoneNumberID = configured }

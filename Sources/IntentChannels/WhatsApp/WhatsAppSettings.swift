@@ -1,26 +1,26 @@
-import Foundation
+package import Foundation
 
 /// How the WhatsApp channel connects to Meta. The secrets are never logged or echoed.
-public struct WhatsAppSettings: Sendable {
+package struct WhatsAppSettings: Sendable {
     /// What Meta's subscription handshake must present (`hub.verify_token`).
-    public var verifyToken: String
+    package var verifyToken: String
     /// Signs every webhook (`X-Hub-Signature-256`).
-    public var appSecret: String
+    package var appSecret: String
     /// Authorises sends to the Graph API.
-    public var accessToken: String
+    package var accessToken: String
     /// The business number to answer for; nil answers for every number of the app's webhooks.
-    public var phoneNumberID: String?
-    public var graphURL: String
+    package var phoneNumberID: String?
+    package var graphURL: String
     /// The most messages sent a second (Meta's default throughput per number is 80).
-    public var messagesPerSecond: Double
+    package var messagesPerSecond: Double
     /// Messages, conversations and delivery statuses older than this are deleted.
-    public var retentionDays: Int
+    package var retentionDays: Int
     /// The first retry of a failed send waits this long; each next one twice as long, up to 10 minutes.
-    public var firstRetryDelay: TimeInterval = 2
+    package var firstRetryDelay: TimeInterval = 2
 
-    public static let defaultGraphURL = "https://graph.facebook.com/v21.0"
+    package static let defaultGraphURL = "https://graph.facebook.com/v21.0"
 
-    public init(
+    package init(
         verifyToken: String, appSecret: String, accessToken: String, phoneNumberID: String? = nil,
         graphURL: String = Self.defaultGraphURL, messagesPerSecond: Double = 80, retentionDays: Int = 90
     ) {

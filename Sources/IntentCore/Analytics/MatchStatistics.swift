@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// What a corpus owner needs to know about live traffic: which entries and
 /// rules answer, how often nothing does, and the recent messages that went
@@ -7,16 +7,16 @@ import Foundation
 ///
 /// A value type: the server keeps one behind a lock and records every decision.
 /// Recent-message lists are bounded (`recentLimit`), so memory stays flat.
-public struct MatchStatistics: Sendable {
-    public struct RecentMessage: Sendable, Equatable, Codable {
-        public var message: String
-        public var at: Date
-        public var status: MatchDecision.Status
-        public var candidates: [MatchDecision.Candidate]
+package struct MatchStatistics: Sendable {
+    package struct RecentMessage: Sendable, Equatable, Codable {
+        package var message: String
+        package var at: Date
+        package var status: MatchDecision.Status
+        package var candidates: [MatchDecision.Candidate]
         /// Who asked, when the caller said (`customer_id`, the channel's customer).
-        public var customer: String?
+        package var customer: String?
 
-        public init(message: String, at: Date, status: MatchDecision.Status, candidates: [MatchDecision.Candidate], customer: String? = nil) {
+        package init(message: String, at: Date, status: MatchDecision.Status, candidates: [MatchDecision.Candidate], customer: String? = nil) {
             self.message = message
             self.customer = customer
             self.at = at
@@ -25,26 +25,26 @@ public struct MatchStatistics: Sendable {
         }
     }
 
-    public let since: Date
-    public let recentLimit: Int
-    public internal(set) var total = 0
-    public internal(set) var byStatus: [MatchDecision.Status: Int] = [:]
-    public internal(set) var byMethod: [MatchDecision.Method: Int] = [:]
-    public internal(set) var hitsByEntry: [String: Int] = [:]
-    public internal(set) var hitsByRule: [String: Int] = [:]
-    public internal(set) var degraded = 0
-    public internal(set) var recentUnmatched: [RecentMessage] = []
-    public internal(set) var recentAmbiguous: [RecentMessage] = []
+    package let since: Date
+    package let recentLimit: Int
+    package internal(set) var total = 0
+    package internal(set) var byStatus: [MatchDecision.Status: Int] = [:]
+    package internal(set) var byMethod: [MatchDecision.Method: Int] = [:]
+    package internal(set) var hitsByEntry: [String: Int] = [:]
+    package internal(set) var hitsByRule: [String: Int] = [:]
+    package internal(set) var degraded = 0
+    package internal(set) var recentUnmatched: [RecentMessage] = []
+    package internal(set) var recentAmbiguous: [RecentMessage] = []
     /// Outcomes per UTC hour (`2026-11-29T05` → status → count), the last `hoursKept` hours
     /// with traffic: the console's messages-over-time chart.
-    public internal(set) var byHour: [String: [String: Int]] = [:]
+    package internal(set) var byHour: [String: [String: Int]] = [:]
 
     /// About a month of hours: enough for a daily chart, bounded memory.
-    public static let hoursKept = 31 * 24
+    package static let hoursKept = 31 * 24
 
     /// The UTC hour bucket of a moment: `2026-11-29T05`. On the `/match` path (every decision is
     /// counted), so plain arithmetic: no Calendar, no formatter.
-    public static func hour(of date: Date) -> String {
+    package static func hour(of date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -59,12 +59,12 @@ public struct MatchStatistics: Sendable {
         }
     }
 
-    public init(since: Date = Date(), recentLimit: Int = 1_000) {
+    package init(since: Date = Date(), recentLimit: Int = 1_000) {
         self.since = since
         self.recentLimit = recentLimit
     }
 
-    public mutating func record(
+    package mutating func record(
         message: String, customer: String? = nil, decision: MatchDecision, degraded isDegraded: Bool = false, at: Date = Date()
     ) {
         total += 1
@@ -87,12 +87,12 @@ public struct MatchStatistics: Sendable {
     /// Whether a decision joins the recent lists (the review queue's input): unanswered or
     /// ambiguous, except a message an out-of-scope example turned away, which the corpus
     /// already says is not answered (it still counts as unmatched).
-    public static func awaitsReview(_ decision: MatchDecision) -> Bool {
+    package static func awaitsReview(_ decision: MatchDecision) -> Bool {
         decision.status == .ambiguous || (decision.status == .unmatched && decision.outOfScope == nil)
     }
 
     /// Share of messages that got the fallback reply (status `unmatched`).
-    public var fallbackRate: Double {
+    package var fallbackRate: Double {
         total == 0 ? 0 : Double(byStatus[.unmatched, default: 0]) / Double(total)
     }
 
@@ -103,7 +103,7 @@ public struct MatchStatistics: Sendable {
     }
 
     /// The recent list as served: at most `limit` items, newest first.
-    public func newestFirst(_ list: [RecentMessage]) -> [RecentMessage] {
+    package func newestFirst(_ list: [RecentMessage]) -> [RecentMessage] {
         Array(list.suffix(recentLimit).reversed())
     }
 }

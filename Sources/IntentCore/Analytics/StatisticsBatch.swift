@@ -1,37 +1,37 @@
-import Foundation
+package import Foundation
 
 /// The decisions recorded since the last write to a store, as additive deltas: counters
 /// to add and recent messages to append. Several servers can add their batches to one
 /// store; nothing is overwritten.
-public struct StatisticsBatch: Sendable, Equatable {
+package struct StatisticsBatch: Sendable, Equatable {
     /// What a counter counts; with `key` (an FAQ id, a rule id, a status or method name).
-    public enum Kind: String, Sendable, CaseIterable {
+    package enum Kind: String, Sendable, CaseIterable {
         case total, status, method, entry, rule, degraded
         /// Key `2026-11-29T05|matched`: an outcome in a UTC hour.
         case hour
     }
 
-    public struct Counter: Hashable, Sendable {
-        public var kind: Kind
-        public var key: String
+    package struct Counter: Hashable, Sendable {
+        package var kind: Kind
+        package var key: String
 
-        public init(_ kind: Kind, _ key: String = "") {
+        package init(_ kind: Kind, _ key: String = "") {
             self.kind = kind
             self.key = key
         }
     }
 
-    public var counts: [Counter: Int] = [:]
+    package var counts: [Counter: Int] = [:]
     /// Unmatched and ambiguous messages, oldest first.
-    public var recent: [MatchStatistics.RecentMessage] = []
+    package var recent: [MatchStatistics.RecentMessage] = []
     /// When the first decision of the batch was recorded.
-    public var firstAt: Date?
+    package var firstAt: Date?
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { counts.isEmpty && recent.isEmpty }
+    package var isEmpty: Bool { counts.isEmpty && recent.isEmpty }
 
-    public mutating func record(message: String, customer: String? = nil, decision: MatchDecision, degraded: Bool, at: Date) {
+    package mutating func record(message: String, customer: String? = nil, decision: MatchDecision, degraded: Bool, at: Date) {
         if firstAt == nil { firstAt = at }
         counts[Counter(.total), default: 0] += 1
         counts[Counter(.status, decision.status.rawValue), default: 0] += 1
@@ -48,7 +48,7 @@ public struct StatisticsBatch: Sendable, Equatable {
     }
 
     /// Puts an unwritten batch back in front of the newer one (a failed write loses nothing).
-    public mutating func prepend(_ older: StatisticsBatch) {
+    package mutating func prepend(_ older: StatisticsBatch) {
         for (counter, count) in older.counts { counts[counter, default: 0] += count }
         recent = older.recent + recent
         firstAt = older.firstAt ?? firstAt
@@ -57,13 +57,13 @@ public struct StatisticsBatch: Sendable, Equatable {
 
 extension MatchStatistics {
     /// Statistics as a store holds them: summed counters and the newest recent messages.
-    public init(since: Date, counts: [StatisticsBatch.Counter: Int], recent: [RecentMessage], recentLimit: Int = 1_000) {
+    package init(since: Date, counts: [StatisticsBatch.Counter: Int], recent: [RecentMessage], recentLimit: Int = 1_000) {
         self.init(since: since, recentLimit: recentLimit)
         add(counts: counts, recent: recent)
     }
 
     /// Adds a batch not yet written to the store (see `StatsRecorder.rebase`).
-    public mutating func add(_ batch: StatisticsBatch) {
+    package mutating func add(_ batch: StatisticsBatch) {
         add(counts: batch.counts, recent: batch.recent)
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Everything `intent-service evaluate` measures, in the shape of `report.json`
 /// (keys in snake_case). Stable: fields are added, never renamed.

@@ -19,21 +19,21 @@ import Foundation
 /// L2-normalised at build time, block by block (see `EmbeddingBlock`), so a dot
 /// product is a cosine (or a share-weighted sum of block cosines); an all-zero
 /// vector stays zero and scores 0 against everything.
-public struct VectorIndex: Sendable {
-    public let dimension: Int
+package struct VectorIndex: Sendable {
+    package let dimension: Int
     /// Number of paraphrase vectors.
-    public let count: Int
+    package let count: Int
     /// Number of entries the paraphrases belong to.
-    public let entryCount: Int
+    package let entryCount: Int
     /// `owner[i]` is the entry index of paraphrase `i`.
-    public let owner: [Int32]
+    package let owner: [Int32]
     /// When each entry's paraphrases are contiguous (as `Matcher` lays them out), entry `e`
     /// owns rows `entryStart[e]..<entryStart[e + 1]` and ranking runs without scattered
     /// writes; nil otherwise.
     private let entryStart: [Int32]?
     /// How much an entry's score leans on its centroid (all its paraphrases
     /// together) rather than its single best paraphrase: 0 = best paraphrase only.
-    public let centroidWeight: Float
+    package let centroidWeight: Float
     /// Entries scored by their nearest paraphrase alone, whatever `centroidWeight` (empty:
     /// none). Out-of-scope examples are a loose collection of unrelated messages: their
     /// centroid means nothing, while the nearest one says what kind of message this is.
@@ -63,7 +63,7 @@ public struct VectorIndex: Sendable {
     /// - Parameters:
     ///   - vectors: one row per paraphrase.
     ///   - owner: the entry index (0..<entryCount) of each row.
-    public init(
+    package init(
         vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, weighting: FeatureWeighting,
         centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = []
     ) {
@@ -76,7 +76,7 @@ public struct VectorIndex: Sendable {
     /// - Parameters:
     ///   - blocks: the parts of each vector, weighted and normalised separately (see `EmbeddingBlock`).
     ///   - nearestOnly: per entry, whether it is scored by its nearest paraphrase alone (or empty).
-    public init(
+    package init(
         vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, blocks: [EmbeddingBlock],
         centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = []
     ) {
@@ -239,7 +239,7 @@ public struct VectorIndex: Sendable {
 
     /// Chosen by measurement (docs/embedders.md): 0.7 beat 0.5 on top-1 for every embedder
     /// and data set tried (hwu64, MASSIVE zh-CN, corpus/eval; lexical, hybrid, multilingual).
-    public static let defaultCentroidWeight: Float = 0.7
+    package static let defaultCentroidWeight: Float = 0.7
 
     /// Smoothed IDF, as scikit-learn computes it: ln((1 + n) / (1 + df)) + 1.
     /// A component no corpus vector uses gets the largest weight, so words the
@@ -325,7 +325,7 @@ public struct VectorIndex: Sendable {
 
     /// Cosine similarity of the query with every paraphrase, in paraphrase order (blocks
     /// with a baseline not yet lowered by it: see `search`).
-    public func similarities(to query: ArraySlice<Float>) -> [Float] {
+    package func similarities(to query: ArraySlice<Float>) -> [Float] {
         BlockScores(blocks: blockSimilarities(prepared: prepare(query))).joint
     }
 
@@ -464,7 +464,7 @@ public struct VectorIndex: Sendable {
     }
 
     /// Bytes held by the stored vectors (dense columns and postings).
-    public var vectorBytes: Int {
+    package var vectorBytes: Int {
         denseColumns.count * 4 + postingRows.count * 4 + postingValues.count * 4 + postingStart.count * 4
             + denseSlot.count * 4
     }
@@ -517,7 +517,7 @@ public struct VectorIndex: Sendable {
     /// best paraphrase, blended with its centroid by `centroidWeight`; ties keep corpus order.
     /// Blocks with a baseline score (cosine − baseline) / (1 − baseline), applied here to the
     /// entry's blended score (the blend is linear, so this equals blending calibrated cosines).
-    public func search(_ query: ArraySlice<Float>, limit: Int) -> [EntryHit] {
+    package func search(_ query: ArraySlice<Float>, limit: Int) -> [EntryHit] {
         let (components, offset) = prepared(query)
         var hits = rank(BlockScores(blocks: blockSimilarities(prepared: components)), limit: limit)
         if offset != 0 { for i in hits.indices { hits[i].score -= offset } }
@@ -598,8 +598,8 @@ public struct VectorIndex: Sendable {
 }
 
 /// One FAQ entry's standing for a query: its best-scoring paraphrase.
-public struct EntryHit: Sendable, Equatable {
-    public var entry: Int
-    public var paraphrase: Int
-    public var score: Float
+package struct EntryHit: Sendable, Equatable {
+    package var entry: Int
+    package var paraphrase: Int
+    package var score: Float
 }

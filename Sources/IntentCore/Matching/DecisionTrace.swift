@@ -6,11 +6,11 @@ public struct DecisionTrace: Sendable {
     /// The `before` rule that fires, if any: it wins over everything.
     public var beforeRule: KeywordRule?
     /// The best entries, best first; nil when no embedding was available.
-    public var hits: [EntryHit]?
+    package var hits: [EntryHit]?
     /// The `fallback` rule that would answer if semantic matching is not confident.
     public var fallbackRule: KeywordRule?
 
-    public init(beforeRule: KeywordRule?, hits: [EntryHit]?, fallbackRule: KeywordRule?) {
+    package init(beforeRule: KeywordRule?, hits: [EntryHit]?, fallbackRule: KeywordRule?) {
         self.beforeRule = beforeRule
         self.hits = hits
         self.fallbackRule = fallbackRule
@@ -18,7 +18,7 @@ public struct DecisionTrace: Sendable {
 }
 
 /// What the policy made of a trace.
-public enum DecisionOutcome: Sendable {
+package enum DecisionOutcome: Sendable {
     case beforeRule(KeywordRule)
     case matched(EntryHit, margin: Float, threshold: Float)
     case ambiguous(EntryHit, runnerUp: EntryHit, margin: Float, threshold: Float)
@@ -33,7 +33,7 @@ extension MatchPolicy {
     /// `entryThresholds[e]` overrides `threshold` for entry `e`. An entry with `outOfScope[e]`
     /// (empty: none) is never answered: a message it is closest to, or too close to call
     /// against the best entry, goes on to the fallback rules like one below the threshold.
-    public func outcome(of trace: DecisionTrace, entryThresholds: [Float?], outOfScope: [Bool] = []) -> DecisionOutcome {
+    package func outcome(of trace: DecisionTrace, entryThresholds: [Float?], outOfScope: [Bool] = []) -> DecisionOutcome {
         if let rule = trace.beforeRule { return .beforeRule(rule) }
         let best = trace.hits?.first
         let threshold = best.flatMap { entryThresholds[$0.entry] } ?? self.threshold

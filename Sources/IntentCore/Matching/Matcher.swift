@@ -15,7 +15,7 @@ public struct Matcher: Sendable {
     public let corpus: Corpus
     public let embedder: any Embedder
     public private(set) var policy: MatchPolicy
-    public let index: VectorIndex
+    package let index: VectorIndex
     private let paraphrases: [String]
     private let rules: RuleSet
     /// Thresholds set by entries, by entry index (nil: the policy's).
@@ -24,7 +24,7 @@ public struct Matcher: Sendable {
     public let outOfScope: [Bool]
     private let outOfScopeCount: Int
     /// Recent decisions by message, when enabled (see `remembering(decisions:)`).
-    public private(set) var recentDecisions: RecentCache<DecisionKey, MatchDecision>?
+    package private(set) var recentDecisions: RecentCache<DecisionKey, MatchDecision>?
 
     /// A message as a decision depends on it: the exact text and the number of candidates asked for.
     public struct DecisionKey: Hashable, Sendable {

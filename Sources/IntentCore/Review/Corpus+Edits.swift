@@ -1,10 +1,12 @@
+import Foundation
+
 extension Corpus {
     /// Checks a new edit against this corpus as an import would check the same change, so a
     /// stored edit always applies: the entry to extend exists, a new id is free, every text
     /// has letters or digits, no paraphrase belongs to another entry. Returns the edit with
     /// texts trimmed and repeats (of each other or of the entry's paraphrases) dropped.
     /// Lengths count Unicode scalars, as JSON Schema's `maxLength` does (openapi.yaml states them).
-    public func validate(_ edit: CorpusEdit) throws(CorpusEditError) -> CorpusEdit {
+    package func validate(_ edit: CorpusEdit) throws(CorpusEditError) -> CorpusEdit {
         var edit = edit
         edit.by = edit.by.trimmingCharacters(in: .whitespacesAndNewlines)
         if edit.by.isEmpty { throw CorpusEditError(field: "by", "empty: name who makes the edit") }
@@ -67,7 +69,7 @@ extension Corpus {
     /// the corpus under the edits may have moved on (an export of them re-imported, an entry
     /// removed): what is already there is skipped, what no longer fits is skipped with a
     /// warning, and nothing fails.
-    public func applying(_ edits: [CorpusEdit]) -> Corpus {
+    package func applying(_ edits: [CorpusEdit]) -> Corpus {
         guard edits.contains(where: { $0.kind != .outOfScope }) else { return self }
         var entries = self.entries
         var indexByID = Dictionary(entries.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })

@@ -4,21 +4,21 @@ import Foundation
 /// question, largest first, each with the entry it most likely belongs to. Similarity is the
 /// service's own: the messages are embedded by the matcher's embedder and scored by the same
 /// index, so what the console groups is what the matcher would call alike.
-public enum ReviewClusters {
-    public struct Cluster: Sendable, Equatable {
+package enum ReviewClusters {
+    package struct Cluster: Sendable, Equatable {
         /// Names the cluster across rebuilds while it keeps its first-sorting wording: a hash of
         /// the smallest normalised text among its members. New messages joining it keep the id.
-        public var id: String
+        package var id: String
         /// Newest first.
-        public var messages: [MatchStatistics.RecentMessage]
+        package var messages: [MatchStatistics.RecentMessage]
         /// The entry most often first among the members' candidates, with its mean score.
-        public var suggested: MatchDecision.Candidate?
+        package var suggested: MatchDecision.Candidate?
 
         /// Distinct customers among the members that named one.
-        public var customers: Int { Set(messages.compactMap(\.customer)).count }
+        package var customers: Int { Set(messages.compactMap(\.customer)).count }
 
         /// The distinct wordings, most frequent first (ties: newest first).
-        public var distinctTexts: [String] {
+        package var distinctTexts: [String] {
             var count: [String: Int] = [:]
             var order: [String] = []
             for message in messages {
@@ -39,9 +39,9 @@ public enum ReviewClusters {
 
     /// Two messages whose score reaches this are the same question (scores as the index gives
     /// them: block-weighted cosines, calibrated per model, so one bar serves every embedder).
-    public static let sameQuestion: Float = 0.7
+    package static let sameQuestion: Float = 0.7
 
-    public static func build(
+    package static func build(
         _ messages: [MatchStatistics.RecentMessage], embedder: any Embedder, sameQuestion: Float = sameQuestion
     ) async throws
         -> [Cluster]

@@ -1,16 +1,16 @@
 /// What importing a corpus over a stored index changes, before anything is embedded.
-public struct ImportPlan: Sendable {
-    public var summary = ImportSummary()
+package struct ImportPlan: Sendable {
+    package var summary = ImportSummary()
     /// Hash of every paraphrase of the new corpus, in corpus order.
-    public var hashes: [String] = []
+    package var hashes: [String] = []
     /// Vectors reused from the stored index: their row in `stored.vectors`, by hash.
-    public var reusable: [String: Int] = [:]
+    package var reusable: [String: Int] = [:]
     /// Texts whose vectors must come from the cache or the embedder, one per distinct hash.
-    public var missing: [(hash: String, text: String)] = []
+    package var missing: [(hash: String, text: String)] = []
 
     /// Compares entries by id (added, changed, removed, unchanged) and paraphrases by
     /// content hash; vectors of a stored index made by the same embedder are reused.
-    public init(corpus: Corpus, stored: StoredIndex?, embedderID: String) {
+    package init(corpus: Corpus, stored: StoredIndex?, embedderID: String) {
         let old = stored.map { Dictionary(uniqueKeysWithValues: $0.corpus.entries.map { ($0.id, $0) }) } ?? [:]
         var storedRows: [String: Int] = [:]
         if let stored, stored.embedderID == embedderID {
@@ -45,7 +45,7 @@ public struct ImportPlan: Sendable {
 
     /// The new index's vectors in corpus order: stored rows where reusable, else `fresh` ones
     /// (from the cache or the embedder), in `layout`.
-    public func vectors(
+    package func vectors(
         stored: EmbeddingMatrix?, fresh: [String: [Float]], dimension: Int, layout: EmbeddingMatrix.Layout
     )
         -> EmbeddingMatrix

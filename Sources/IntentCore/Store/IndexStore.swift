@@ -1,14 +1,14 @@
 /// A persisted index: the corpus, one vector per paraphrase, and the embedder that
 /// made them. What `import` writes and `serve --store` starts from.
-public struct StoredIndex: Sendable {
-    public var corpus: Corpus
+package struct StoredIndex: Sendable {
+    package var corpus: Corpus
     /// One row per paraphrase, in corpus order.
-    public var vectors: EmbeddingMatrix
-    public var embedderID: String
+    package var vectors: EmbeddingMatrix
+    package var embedderID: String
     /// When the index was written (ISO 8601).
-    public var importedAt: String
+    package var importedAt: String
 
-    public init(corpus: Corpus, vectors: EmbeddingMatrix, embedderID: String, importedAt: String) {
+    package init(corpus: Corpus, vectors: EmbeddingMatrix, embedderID: String, importedAt: String) {
         self.corpus = corpus
         self.vectors = vectors
         self.embedderID = embedderID
@@ -17,18 +17,18 @@ public struct StoredIndex: Sendable {
 }
 
 /// What an import changed, for its summary and the store's history.
-public struct ImportSummary: Sendable, Codable, Equatable {
-    public var added = 0
-    public var changed = 0
-    public var removed = 0
-    public var unchanged = 0
+package struct ImportSummary: Sendable, Codable, Equatable {
+    package var added = 0
+    package var changed = 0
+    package var removed = 0
+    package var unchanged = 0
     /// Paraphrases sent to the embedder (the others came from the store or its cache).
-    public var embedded = 0
-    public var requests = 0
-    public var tokens = 0
-    public var seconds = 0.0
+    package var embedded = 0
+    package var requests = 0
+    package var tokens = 0
+    package var seconds = 0.0
 
-    public init() {}
+    package init() {}
 }
 
 /// Where indexes persist. Implementations keep their storage details (SQL) to
@@ -36,7 +36,7 @@ public struct ImportSummary: Sendable, Codable, Equatable {
 ///
 /// Invariants: `replace` is atomic (readers see the old index or the new one, never
 /// a mix); `cacheVectors` survives a failed import, so a re-run does not pay again.
-public protocol IndexStore: Sendable {
+package protocol IndexStore: Sendable {
     /// The current index, or nil when nothing was imported yet.
     func load() async throws -> StoredIndex?
     /// Vectors already paid for, by content hash, for this embedder.
@@ -55,7 +55,7 @@ public protocol IndexStore: Sendable {
 
 /// Where `/v1/stats` persists, so analytics survive restarts. Writes are additive batches
 /// (see `StatisticsBatch`); async like `IndexStore`.
-public protocol StatisticsStore: Sendable {
+package protocol StatisticsStore: Sendable {
     /// Everything recorded so far, with at most `recentLimit` recent messages of each kind;
     /// nil when nothing was recorded yet.
     func loadStatistics(recentLimit: Int) async throws -> MatchStatistics?
@@ -65,12 +65,12 @@ public protocol StatisticsStore: Sendable {
 }
 
 /// The identity of a stored index: an import of a corpus with this version and embedder changes nothing.
-public struct StoredVersion: Sendable, Equatable {
-    public var corpusVersion: String
-    public var embedderID: String
-    public var entries: Int
+package struct StoredVersion: Sendable, Equatable {
+    package var corpusVersion: String
+    package var embedderID: String
+    package var entries: Int
 
-    public init(corpusVersion: String, embedderID: String, entries: Int) {
+    package init(corpusVersion: String, embedderID: String, entries: Int) {
         self.corpusVersion = corpusVersion
         self.embedderID = embedderID
         self.entries = entries
@@ -79,8 +79,8 @@ public struct StoredVersion: Sendable, Equatable {
 
 /// The key under which a paraphrase's vector is stored and cached: the embedder's id
 /// and the normalised text, hashed. A paraphrase is embedded again only when either changes.
-public enum ParaphraseKey {
-    public static func hash(_ text: String, embedderID: String) -> String {
+package enum ParaphraseKey {
+    package static func hash(_ text: String, embedderID: String) -> String {
         let normalized = TextNormalizer.normalize(text)
         let a = FeatureHasher.hash(normalized.unicodeScalars.map(\.value), seed: 0xA11CE)
         let b = FeatureHasher.hash((embedderID + "\u{1}" + normalized).unicodeScalars.map(\.value), seed: 0xB0B)

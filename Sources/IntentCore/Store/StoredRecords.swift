@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// How every index store writes a vector: little-endian Float32, dense or sparse (see `encode`).
 /// Shared by the SQLite and PostgreSQL stores, so one index moves between them byte for byte.
@@ -96,7 +96,7 @@ package enum RuleCoding {
 }
 
 /// A store whose contents contradict themselves (edited by hand, or another program's file).
-public struct StoreCorruption: Error, CustomStringConvertible {
-    public var description: String
+package struct StoreCorruption: Error, CustomStringConvertible {
+    package var description: String
     package init(_ description: String) { self.description = "the index store is inconsistent: " + description + "; re-import the corpus" }
 }

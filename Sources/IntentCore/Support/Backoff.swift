@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Exponential back-off: `first`, twice that, four times ... never above `limit`.
 ///

@@ -6,8 +6,8 @@
 /// distinct keys is always kept; one unused for `capacity` distinct keys is always gone.
 /// No lookup or insert ever sorts or scans, so a stream of new keys costs no latency
 /// spikes. Hit and miss counts are kept for metrics.
-public final class RecentCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    public let capacity: Int
+package final class RecentCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    package let capacity: Int
     private let state: Locked<State>
 
     private struct State {
@@ -17,17 +17,17 @@ public final class RecentCache<Key: Hashable & Sendable, Value: Sendable>: Senda
         var misses = 0
     }
 
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = max(2, capacity)
         state = Locked(State())
     }
 
-    public var hits: Int { state.withLock { $0.hits } }
-    public var misses: Int { state.withLock { $0.misses } }
-    public var count: Int { state.withLock { $0.young.count + $0.old.count } }
+    package var hits: Int { state.withLock { $0.hits } }
+    package var misses: Int { state.withLock { $0.misses } }
+    package var count: Int { state.withLock { $0.young.count + $0.old.count } }
 
     /// The values of `keys` (nil where absent), each lookup counted as a hit or a miss.
-    public func values(for keys: [Key]) -> [Value?] {
+    package func values(for keys: [Key]) -> [Value?] {
         var dropped: [Key: Value] = [:]  // a dropped generation is freed after the lock is released
         return state.withLock { s in
             keys.map { key in
@@ -46,20 +46,20 @@ public final class RecentCache<Key: Hashable & Sendable, Value: Sendable>: Senda
         }
     }
 
-    public func value(for key: Key) -> Value? { values(for: [key])[0] }
+    package func value(for key: Key) -> Value? { values(for: [key])[0] }
 
-    public func insert(_ pairs: [(Key, Value)]) {
+    package func insert(_ pairs: [(Key, Value)]) {
         var dropped: [Key: Value] = [:]
         state.withLock { s in
             for (key, value) in pairs { Self.add(key, value, to: &s, capacity: capacity, dropping: &dropped) }
         }
     }
 
-    public func insert(_ value: Value, for key: Key) { insert([(key, value)]) }
+    package func insert(_ value: Value, for key: Key) { insert([(key, value)]) }
 
     /// Recounts `n` missed lookups as hits: they were answered after all (e.g. duplicates
     /// within one batch, computed once).
-    public func recountMissesAsHits(_ n: Int) {
+    package func recountMissesAsHits(_ n: Int) {
         state.withLock {
             $0.misses -= n
             $0.hits += n

@@ -10,19 +10,19 @@ import IntentHTTP
 /// chat. Streaming (the default): the events are read as they arrive, and the stream is left
 /// as soon as the `answer` message is complete, without waiting for the follow-up suggestions
 /// Coze generates after it.
-public struct CozeChatModel: ChatModel {
-    public let endpoint: ProviderEndpoint
-    public let botID: String
-    public var userID = "intent-service"
-    public var stream = true
+package struct CozeChatModel: ChatModel {
+    package let endpoint: ProviderEndpoint
+    package let botID: String
+    package var userID = "intent-service"
+    package var stream = true
     /// The longest wait between two polls of a chat's status: polls start at `firstPoll` and
     /// double up to it (100, 200, 400, 800 ms, then every second), so a bot that answers in
     /// half a second is read in half a second, and a slow one costs few requests.
-    public var pollInterval: Duration = .seconds(1)
-    public var firstPoll: Duration = .milliseconds(100)
-    public var name: String { "\(endpoint.name)/\(botID)" }
+    package var pollInterval: Duration = .seconds(1)
+    package var firstPoll: Duration = .milliseconds(100)
+    package var name: String { "\(endpoint.name)/\(botID)" }
 
-    public init(
+    package init(
         endpoint: ProviderEndpoint, botID: String, stream: Bool = true, pollInterval: Duration = .seconds(1),
         firstPoll: Duration = .milliseconds(100)
     ) {
@@ -33,7 +33,7 @@ public struct CozeChatModel: ChatModel {
         self.firstPoll = min(firstPoll, pollInterval)
     }
 
-    public func complete(system: String, user: String) async throws -> String {
+    package func complete(system: String, user: String) async throws -> String {
         let body: [String: Any] = [
             "bot_id": botID, "user_id": userID, "stream": stream, "auto_save_history": !stream,
             "additional_messages": [["role": "user", "content": system + "\n\n" + user, "content_type": "text"]],

@@ -1,5 +1,6 @@
 import Foundation
 import IntentCore
+import Logging
 
 /// Chat over an OpenAI-style `POST {base}/chat/completions` in JSON mode: OpenAI
 /// (ChatGPT) and DeepSeek, whose API has the same shape.
@@ -8,18 +9,18 @@ import IntentCore
 /// prompt (the disambiguation prompt has both); the content can come back blank
 /// with `finish_reason: stop`, which is retried once; the body may start with blank
 /// lines (keep-alive), which the JSON reader skips.
-public struct OpenAIChatModel: ChatModel {
-    public let endpoint: ProviderEndpoint
-    public let model: String
-    public var maxTokens = 64
-    public var name: String { "\(endpoint.name)/\(model)" }
+package struct OpenAIChatModel: ChatModel {
+    package let endpoint: ProviderEndpoint
+    package let model: String
+    package var maxTokens = 64
+    package var name: String { "\(endpoint.name)/\(model)" }
 
-    public init(endpoint: ProviderEndpoint, model: String) {
+    package init(endpoint: ProviderEndpoint, model: String) {
         self.endpoint = endpoint
         self.model = model
     }
 
-    public func complete(system: String, user: String) async throws -> String {
+    package func complete(system: String, user: String) async throws -> String {
         for attempt in 0..<2 {
             let body: [String: Any] = [
                 "model": model, "temperature": 0, "max_tokens": maxTokens,

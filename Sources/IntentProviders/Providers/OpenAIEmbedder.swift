@@ -1,31 +1,32 @@
 import Foundation
-import IntentCore
+package import IntentCore
+import IntentHTTP
 
 /// Embeddings from an OpenAI-style `POST {base}/embeddings`: OpenAI itself, and the
 /// compatible servers (Ollama, vLLM, llama.cpp, Text Embeddings Inference) at their base URL.
 ///
 /// Texts go in batches of `batchSize` (2048 for OpenAI, 32 for TEI), `concurrency`
 /// batches at a time; results are ordered by their `index`, not by position.
-public struct OpenAIEmbedder: Embedder {
-    public let endpoint: ProviderEndpoint
-    public let model: String
-    public let dimension: Int
+package struct OpenAIEmbedder: Embedder {
+    package let endpoint: ProviderEndpoint
+    package let model: String
+    package let dimension: Int
     /// Sent as `dimensions` (text-embedding-3 models can shorten their vectors); nil: the model's own.
-    public let requestedDimensions: Int?
-    public let batchSize: Int
-    public let concurrency: Int
+    package let requestedDimensions: Int?
+    package let batchSize: Int
+    package let concurrency: Int
     private let tokens = Locked(0)
     /// Tokens the provider reported, summed over calls (for import summaries).
-    public var usage: Int { tokens.current }
+    package var usage: Int { tokens.current }
 
-    public var id: String { "openai-compatible/\(model)/d\(dimension)" }
+    package var id: String { "openai-compatible/\(model)/d\(dimension)" }
 
     /// Dimensions of well-known models, so no probe call is needed for them.
-    public static let knownDimensions = [
+    package static let knownDimensions = [
         "text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536,
     ]
 
-    public init(
+    package init(
         endpoint: ProviderEndpoint, model: String, dimension: Int, requestedDimensions: Int? = nil, batchSize: Int = 2048, concurrency: Int = 2
     ) {
         self.endpoint = endpoint
@@ -37,7 +38,7 @@ public struct OpenAIEmbedder: Embedder {
     }
 
     /// An embedder whose dimension comes from configuration, the known-model table, or one probe call.
-    public static func connect(
+    package static func connect(
         endpoint: ProviderEndpoint, model: String, dimensions: Int? = nil, batchSize: Int = 2048, concurrency: Int = 2
     ) async throws -> OpenAIEmbedder {
         if let known = dimensions ?? knownDimensions[model] {
@@ -51,7 +52,7 @@ public struct OpenAIEmbedder: Embedder {
         return OpenAIEmbedder(endpoint: endpoint, model: model, dimension: vector.count, batchSize: batchSize, concurrency: concurrency)
     }
 
-    public func embed(_ texts: [String]) async throws -> EmbeddingMatrix {
+    package func embed(_ texts: [String]) async throws -> EmbeddingMatrix {
         // Providers reject empty inputs; an empty text embeds as the zero vector.
         let nonEmpty = texts.indices.filter { !texts[$0].trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         let batches = stride(from: 0, to: nonEmpty.count, by: batchSize).map { Array(nonEmpty[$0..<min($0 + batchSize, nonEmpty.count)]) }

@@ -1,4 +1,6 @@
 import IntentChannels
+import IntentCore
+import IntentHTTP
 import IntentServer
 
 /// The gauges `/metrics` reads at each scrape: caches, the channel's figures, the state store's

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `.csv`: a header row naming the columns (`id,question,answer`, optionally
 /// `keywords`, `tags`, `threshold`, `handover`), then one row per paraphrase. Rows with the
 /// same id merge into one entry. Fields follow RFC 4180: double quotes around a
