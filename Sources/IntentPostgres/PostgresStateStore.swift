@@ -95,8 +95,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                     """, logger: PostgresServer.quiet)
                 if try await Self.count(rows) > 0 { fresh.append(m) }
             }
-            try await Self.count(db, "whatsapp:received", by: fresh.count)
-            try await Self.count(db, "whatsapp:duplicates", by: messages.count - fresh.count)
+            try await Self.count(db, StateRows.Counter.received, by: fresh.count)
+            try await Self.count(db, StateRows.Counter.duplicates, by: messages.count - fresh.count)
             for s in statuses {
                 let inserted = try await db.query(
                     """
@@ -109,9 +109,9 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                 try await db.query(
                     """
                     UPDATE outbox SET delivery = \(s.status), delivery_at = \(s.at.timeIntervalSince1970), delivery_error = \(s.errorDetail)
-                    WHERE channel_message_id = \(s.messageID) AND (delivery IS NULL OR \(Self.rank(s.status)) >= \(unescaped: Self.rankSQL("delivery")))
+                    WHERE channel_message_id = \(s.messageID) AND (delivery IS NULL OR \(StateRows.rank(s.status)) >= \(unescaped: StateRows.rankSQL("delivery")))
                     """, logger: PostgresServer.quiet)
-                if s.status == "failed" { try await Self.count(db, "whatsapp:delivery_failed", by: 1) }
+                if s.status == "failed" { try await Self.count(db, StateRows.Counter.deliveryFailed, by: 1) }
             }
             return fresh
         }
@@ -255,14 +255,14 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
             var kind: String?
             for try await k in updated.decode(String.self) { kind = k }
             guard let kind else { return }
-            if kind == OutboundDraft.Kind.text.rawValue { try await Self.count(db, "whatsapp:sent", by: 1) }
+            if kind == OutboundDraft.Kind.text.rawValue { try await Self.count(db, StateRows.Counter.sent, by: 1) }
             // A status that raced ahead of this bookkeeping.
             if let channelMessageID {
                 try await db.query(
                     """
                     UPDATE outbox SET delivery = s.status, delivery_at = s.at, delivery_error = s.error_detail
                     FROM (SELECT status, at, error_detail FROM delivery_statuses WHERE message_id = \(channelMessageID)
-                          ORDER BY \(unescaped: Self.rankSQL("status")) DESC LIMIT 1) s
+                          ORDER BY \(unescaped: StateRows.rankSQL("status")) DESC LIMIT 1) s
                     WHERE outbox.id = \(item)
                     """, logger: PostgresServer.quiet)
             }
@@ -289,7 +289,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                 WHERE id = \(item) AND state = 'pending' RETURNING kind
                 """, logger: PostgresServer.quiet)
             for try await kind in updated.decode(String.self) where kind == OutboundDraft.Kind.text.rawValue {
-                try await Self.count(db, "whatsapp:failed", by: 1)
+                try await Self.count(db, StateRows.Counter.failed, by: 1)
             }
         }
     }
@@ -321,24 +321,11 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
 
     package func statistics() async throws -> ChannelStatistics {
         try await server.run { client in
-            var figures = ChannelStatistics()
-            var counts: [String: Int] = [:]
+            var counters: [String: Int] = [:]
             for try await (name, count) in try await client.query("SELECT name, count FROM counters", logger: PostgresServer.quiet).decode(
                 (String, Int).self)
             {
-                counts[name] = count
-            }
-            figures.received = counts["whatsapp:received"] ?? 0
-            figures.duplicates = counts["whatsapp:duplicates"] ?? 0
-            figures.sent = counts["whatsapp:sent"] ?? 0
-            figures.failed = counts["whatsapp:failed"] ?? 0
-            for try await (pending, conversations) in try await client.query(
-                """
-                SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind = 'text'), (SELECT COUNT(*) FROM conversations)
-                """, logger: PostgresServer.quiet
-            ).decode((Int, Int).self) {
-                figures.pending = pending
-                figures.conversations = conversations
+                counters[name] = count
             }
             var customers: [String: Int] = [:]
             for try await (trigger, n) in try await client.query(
@@ -346,10 +333,15 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
             ).decode((String, Int).self) {
                 customers[trigger] = n
             }
-            for (name, count) in counts where !name.hasPrefix("whatsapp:") {
-                figures.triggers[name] = ChannelStatistics.Usage(count: count, customers: customers[name] ?? 0)
+            var (pending, conversations) = (0, 0)
+            for try await row in try await client.query(
+                """
+                SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind = 'text'), (SELECT COUNT(*) FROM conversations)
+                """, logger: PostgresServer.quiet
+            ).decode((Int, Int).self) {
+                (pending, conversations) = row
             }
-            return figures
+            return StateRows.statistics(counters: counters, customers: customers, pending: pending, conversations: conversations)
         }
     }
 
@@ -425,14 +417,6 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
     }
 
     // MARK: Helpers
-
-    static func rank(_ status: String) -> Int {
-        ["sent": 1, "delivered": 2, "read": 3, "failed": 4][status] ?? 0
-    }
-
-    static func rankSQL(_ column: String) -> String {
-        "CASE \(column) WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END"
-    }
 
     static func count(_ db: PostgresConnection, _ name: String, by amount: Int) async throws {
         guard amount != 0 else { return }

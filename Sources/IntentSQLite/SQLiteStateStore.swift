@@ -97,8 +97,8 @@ package final class SQLiteStateStore: ConversationStore {
                     ])
                 if db.changesCount > 0 { fresh.append(message) }
             }
-            try Self.count(db, "whatsapp:received", by: fresh.count)
-            try Self.count(db, "whatsapp:duplicates", by: messages.count - fresh.count)
+            try Self.count(db, StateRows.Counter.received, by: fresh.count)
+            try Self.count(db, StateRows.Counter.duplicates, by: messages.count - fresh.count)
             for status in statuses {
                 try db.execute(
                     sql: """
@@ -114,30 +114,16 @@ package final class SQLiteStateStore: ConversationStore {
                 try db.execute(
                     sql: """
                         UPDATE outbox SET delivery = ?, delivery_at = ?, delivery_error = ?
-                        WHERE channel_message_id = ? AND (delivery IS NULL OR ? >= \(Self.rankSQL("delivery")))
+                        WHERE channel_message_id = ? AND (delivery IS NULL OR ? >= \(StateRows.rankSQL("delivery")))
                         """,
                     arguments: [
                         status.status, status.at.timeIntervalSince1970, status.errorDetail, status.messageID,
-                        Self.rank(status.status),
+                        StateRows.rank(status.status),
                     ])
-                if status.status == "failed" { try Self.count(db, "whatsapp:delivery_failed", by: 1) }
+                if status.status == "failed" { try Self.count(db, StateRows.Counter.deliveryFailed, by: 1) }
             }
             return fresh
         }
-    }
-
-    static func rank(_ status: String) -> Int {
-        switch status {
-        case "sent": return 1
-        case "delivered": return 2
-        case "read": return 3
-        case "failed": return 4
-        default: return 0
-        }
-    }
-
-    static func rankSQL(_ column: String) -> String {
-        "CASE \(column) WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END"
     }
 
     package func unprocessed(limit: Int) async throws -> [InboundMessage] {
@@ -240,12 +226,12 @@ package final class SQLiteStateStore: ConversationStore {
                 arguments: [at.timeIntervalSince1970, channelMessageID, item])
             guard db.changesCount > 0 else { return }
             if try String.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [item]) == OutboundDraft.Kind.text.rawValue {
-                try Self.count(db, "whatsapp:sent", by: 1)
+                try Self.count(db, StateRows.Counter.sent, by: 1)
             }
             // A status that raced ahead of this bookkeeping.
             if let channelMessageID,
                 let status = try Row.fetchOne(
-                    db, sql: "SELECT * FROM delivery_statuses WHERE message_id = ? ORDER BY \(Self.rankSQL("status")) DESC LIMIT 1",
+                    db, sql: "SELECT * FROM delivery_statuses WHERE message_id = ? ORDER BY \(StateRows.rankSQL("status")) DESC LIMIT 1",
                     arguments: [channelMessageID])
             {
                 try db.execute(
@@ -271,7 +257,7 @@ package final class SQLiteStateStore: ConversationStore {
             if db.changesCount > 0,
                 try String.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [item]) == OutboundDraft.Kind.text.rawValue
             {
-                try Self.count(db, "whatsapp:failed", by: 1)
+                try Self.count(db, StateRows.Counter.failed, by: 1)
             }
         }
     }
@@ -301,23 +287,16 @@ package final class SQLiteStateStore: ConversationStore {
 
     package func statistics() async throws -> ChannelStatistics {
         try await pool.read { db in
-            var figures = ChannelStatistics()
-            var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT name, count FROM counters") { counts[row["name"]] = row["count"] }
-            figures.received = counts["whatsapp:received"] ?? 0
-            figures.duplicates = counts["whatsapp:duplicates"] ?? 0
-            figures.sent = counts["whatsapp:sent"] ?? 0
-            figures.failed = counts["whatsapp:failed"] ?? 0
-            figures.pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind = 'text'") ?? 0
-            figures.conversations = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations") ?? 0
+            var counters: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, count FROM counters") { counters[row["name"]] = row["count"] }
             var customers: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT trigger, COUNT(*) AS n FROM trigger_customers GROUP BY trigger") {
                 customers[row["trigger"]] = row["n"]
             }
-            for (name, count) in counts where !name.hasPrefix("whatsapp:") {
-                figures.triggers[name] = ChannelStatistics.Usage(count: count, customers: customers[name] ?? 0)
-            }
-            return figures
+            return StateRows.statistics(
+                counters: counters, customers: customers,
+                pending: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind = 'text'") ?? 0,
+                conversations: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations") ?? 0)
         }
     }
 
