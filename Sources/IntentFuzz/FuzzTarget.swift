@@ -18,6 +18,8 @@ enum Scratch {
     static let directory: String = {
         let path = NSTemporaryDirectory() + "intent-fuzz-\(getpid())"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // Gone with the process: a run leaves nothing in the temporary directory.
+        atexit { try? FileManager.default.removeItem(atPath: Scratch.directory) }
         return path
     }()
 

@@ -7,28 +7,60 @@ import Testing
 /// The encoder queue batches requests that wait together, never runs more passes at once
 /// than it has workers, and gives every caller exactly its own rows.
 @Suite struct EncoderQueueTests {
-    /// A stand-in encoder pass: each text's vector is (its number, 1), after a pause long
-    /// enough for other requests to queue up behind it. Records batch sizes and overlap.
-    final class Recorder: Sendable {
+    /// A stand-in encoder pass: each text's vector is (its number, 1). A pass holds its worker
+    /// until `release` says so (an event, not a time): requests queue up behind it meanwhile.
+    /// Records batch sizes and overlap.
+    final class Recorder: @unchecked Sendable {
         let batches = Locked<[Int]>([])
         let running = Locked(0)
         let mostRunning = Locked(0)
+        let submitted = Locked(0)
+        /// When a pass may finish; the limit only guards against a hang.
+        let release: @Sendable (Recorder) -> Bool
+        private let changed = NSCondition()
+
+        init(release: @escaping @Sendable (Recorder) -> Bool = { _ in true }) {
+            self.release = release
+        }
+
+        /// A request is about to be handed to the queue.
+        func submit() {
+            submitted.withLock { $0 += 1 }
+            signal()
+        }
 
         func pass(_ texts: [String]) -> EmbeddingMatrix {
             running.withLock { $0 += 1 }
             mostRunning.withLock { [now = running.current] in $0 = max($0, now) }
             batches.withLock { $0.append(texts.count) }
-            Thread.sleep(forTimeInterval: 0.02)
+            signal()
+            changed.lock()
+            let limit = Date().addingTimeInterval(60)
+            while !release(self), changed.wait(until: limit) {}
+            changed.unlock()
             running.withLock { $0 -= 1 }
+            signal()
             return EmbeddingMatrix(dimension: 2, storage: texts.flatMap { [Float($0)!, 1] })
+        }
+
+        private func signal() {
+            changed.lock()
+            changed.broadcast()
+            changed.unlock()
         }
     }
 
     @Test func concurrentRequestsShareAPassAndGetTheirOwnRows() async throws {
-        let recorder = Recorder()
+        // The first pass holds the only worker until all 20 requests are on their way.
+        let recorder = Recorder { $0.submitted.current >= 20 }
         let queue = EncoderQueue(dimension: 2, maxBatch: 8, maxThreads: 1) { recorder.pass($0) }
         let results = await withTaskGroup(of: (Int, [Float]).self) { group in
-            for i in 0..<20 { group.addTask { (i, await queue.embed(["\(i)"]).storage) } }
+            for i in 0..<20 {
+                group.addTask {
+                    recorder.submit()
+                    return (i, await queue.embed(["\(i)"]).storage)
+                }
+            }
             return await group.reduce(into: [Int: [Float]]()) { $0[$1.0] = $1.1 }
         }
         for i in 0..<20 { #expect(results[i] == [Float(i), 1], "request \(i)") }
@@ -40,7 +72,8 @@ import Testing
     }
 
     @Test func aLargeRequestIsSplitAcrossWorkersInOrder() async throws {
-        let recorder = Recorder()
+        // A pass waits until the other worker has started one too (or none is left to start).
+        let recorder = Recorder { $0.mostRunning.current >= 2 || $0.batches.current.count == 5 }
         let queue = EncoderQueue(dimension: 2, maxBatch: 4, maxThreads: 2) { recorder.pass($0) }
         let vectors = await queue.embed((0..<18).map { "\($0)" })
         #expect(vectors.count == 18)
@@ -53,7 +86,7 @@ import Testing
         let recorder = Recorder()
         let queue = EncoderQueue(dimension: 2, maxBatch: 4, maxThreads: 2, idleSeconds: 0.05) { recorder.pass($0) }
         #expect(await queue.embed(["1"]).storage == [1, 1])
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(120)  // a guard against a hang, not a timing
         while queue.workers > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(queue.workers == 0, "the idle worker left")
         #expect(await queue.embed(["2"]).storage == [2, 1], "a new worker answers after the old one left")

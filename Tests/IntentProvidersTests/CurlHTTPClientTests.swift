@@ -1,4 +1,5 @@
 import Foundation
+import IntentTestSupport
 import Testing
 
 @testable import IntentHTTP
@@ -38,13 +39,16 @@ import Testing
         let server = try await FakeProviderServer.start()
         try await server.script([["mode": "hang", "seconds": 30]])
         let client = CurlHTTPClient()
+        let (url, key) = (server.base + "/v1/embeddings", server.key)
         let task = Task {
             try await client.send(
                 HTTPRequestSpec(
-                    method: "POST", url: server.base + "/v1/embeddings", headers: [("Authorization", "Bearer \(server.key)")],
-                    body: Array("{}".utf8), timeout: .seconds(30)))
+                    method: "POST", url: url, headers: [("Authorization", "Bearer \(key)")], body: Array("{}".utf8), timeout: .seconds(30)))
         }
-        try await Task.sleep(for: .milliseconds(200))
+        // Cancelled mid-transfer: once the fake holds the request.
+        try await eventually("the request reaching the fake") {
+            (try await server.stats()["requests"] as? [String: Int])?["/v1/embeddings"] ?? 0 >= 1
+        }
         let started = Date()
         task.cancel()
         await #expect(throws: HTTPClientError.cancelled) { _ = try await task.value }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import IntentCore
+import IntentTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -29,8 +30,9 @@ import FoundationNetworking
     }
 
     @Test func overlappingReloadsUnderTrafficServeWholeCorporaAndTheNewestWins() async throws {
-        let directory = NSTemporaryDirectory() + "intent-reload-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let folder = try TemporaryDirectory("reload")
+        defer { withExtendedLifetime(folder) {} }
+        let directory = folder.path
         try Self.write(version: 0, to: directory)
         let token = "reload-\(UUID().uuidString.prefix(8))"
         let server = try ServeCommandTests.ServerProcess(
@@ -79,7 +81,9 @@ import FoundationNetworking
             if final == rounds { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        try await Task.sleep(for: .milliseconds(500))
+        // Three more answers from the last corpus, then the traffic stops.
+        let target = answered.current + 3
+        try await eventually("three more answers") { answered.current >= target }
         stop.withLock { $0 = true }
         let seen = try await traffic.value
         #expect(final == rounds)

@@ -1,4 +1,5 @@
 import Foundation
+import IntentTestSupport
 import Testing
 
 /// Choosing the built-in embedder (`--embedder`, `--model`, `neural_fallback`) end to end.
@@ -12,15 +13,18 @@ import Testing
             || ProcessInfo.processInfo.environment["CI"] != nil
     }
 
-    func brokenModel() throws -> String {
-        let dir = NSTemporaryDirectory() + "intent-model-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try #"{"model_type": "gpt2"}"#.write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
-        return dir
+    /// A model folder whose config names an architecture the encoder does not run.
+    func brokenModel() throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory("model")
+        defer { withExtendedLifetime(folder) {} }
+        try #"{"model_type": "gpt2"}"#.write(toFile: folder.file("config.json"), atomically: true, encoding: .utf8)
+        return folder
     }
 
     @Test func aNamedNeuralEmbedderWithABrokenModelIsAnError() async throws {
-        let model = try brokenModel()
+        let brokenFolder = try brokenModel()
+        defer { withExtendedLifetime(brokenFolder) {} }
+        let model = brokenFolder.path
         let r = try await cli.run(["match", "--embedder", "neural", "--model", model, "refund"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("model: \(model)/config.json: unsupported model: model_type gpt2"), "\(r.stderr)")
@@ -28,7 +32,9 @@ import Testing
     }
 
     @Test func theLexicalFallbackAnswersWhenConfigured() async throws {
-        let model = try brokenModel()
+        let brokenFolder = try brokenModel()
+        defer { withExtendedLifetime(brokenFolder) {} }
+        let model = brokenFolder.path
         let r = try await cli.run(
             ["match", "--embedder", "hybrid", "--model", model, "--json", "我想把钱要回来"], environment: ["INTENT_NEURAL_FALLBACK": "lexical"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -105,9 +111,9 @@ import Testing
 
     @Test(.enabled(if: EmbedderCommandTests.modelPresent, "model absent: run scripts/model"))
     func aStoreIsServedWithTheEmbedderThatFilledItUnlessAnotherIsNamed() async throws {
-        let dir = NSTemporaryDirectory() + "intent-embedder-store-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let store = "sqlite:\(dir)/index.sqlite"
+        let folder = try TemporaryDirectory("embedder-store")
+        defer { withExtendedLifetime(folder) {} }
+        let store = "sqlite:" + folder.file("index.sqlite")
         #expect(try await cli.run(["import", "corpus", "--store", store, "--embedder", "lexical"]).status == 0)
         let implicit = try await cli.run(["match", "--store", store, "--json", "我想把钱要回来"])
         #expect(implicit.status == 0, "\(implicit.stderr)")

@@ -58,8 +58,9 @@ import Testing
         // Rendered by a real browser when one is installed (CI installs chromium).
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         if let chromium {
-            let dir = NSTemporaryDirectory() + "intent-report-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let folder = try TemporaryDirectory("report")
+            defer { withExtendedLifetime(folder) {} }
+            let dir = folder.path
             try html.write(toFile: dir + "/report.html", atomically: true, encoding: .utf8)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: chromium)

@@ -30,7 +30,9 @@ import FoundationNetworking
         """
 
     struct Setup {
-        let directory: String
+        /// Removed when the test lets go of its setup.
+        let folder: TemporaryDirectory
+        var directory: String { folder.path }
         let graph: (process: Process, port: Int)
         let accessToken: String
 
@@ -48,12 +50,11 @@ import FoundationNetworking
     }
 
     static func setUp() async throws -> Setup {
-        let directory = NSTemporaryDirectory() + "intent-whatsapp-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try automation.write(toFile: directory + "/automation.yaml", atomically: true, encoding: .utf8)
+        let folder = try TemporaryDirectory("whatsapp")
+        try automation.write(toFile: folder.file("automation.yaml"), atomically: true, encoding: .utf8)
         let token = "EAAG-\(UUID().uuidString.prefix(10))"
         let graph = try await BlockingIO.run { UncheckedSendable(try FakeProviderProcess.launchGraph(token: token)) }.value
-        return Setup(directory: directory, graph: graph, accessToken: token)
+        return Setup(folder: folder, graph: graph, accessToken: token)
     }
 
     /// Waits until the server has processed every received message and sent everything queued
@@ -148,13 +149,11 @@ import FoundationNetworking
         #expect(try await post(port, muted, signature: Self.signed(muted)) == 200)
 
         // Statistics: triggers with distinct customers, the channel's counts; /readyz says it is on.
-        let deadline = Date().addingTimeInterval(30)
         var stats: [String: Any] = [:]
-        while Date() < deadline {
+        try await eventually("three messages received and three replies sent") {
             stats = try await ServeCommandTests().request(port, "/v1/stats", token: Self.consoleToken).1
             let whatsapp = stats["whatsapp"] as? [String: Int]
-            if whatsapp?["received"] == 3 && whatsapp?["sent"] == 3 { break }
-            try await Task.sleep(for: .milliseconds(200))
+            return whatsapp?["received"] == 3 && whatsapp?["sent"] == 3
         }
         let whatsapp = try #require(stats["whatsapp"] as? [String: Int])
         #expect(whatsapp["received"] == 3)
@@ -224,8 +223,9 @@ import FoundationNetworking
     }
 
     @Test func statePurgeDeletesOneCustomerAndUnmuteGivesTheChatBack() async throws {
-        let directory = NSTemporaryDirectory() + "intent-state-cli-\(UUID().uuidString)"
-        let url = "sqlite:" + directory + "/state.sqlite"
+        let folder = try TemporaryDirectory("state-cli")
+        defer { withExtendedLifetime(folder) {} }
+        let url = "sqlite:" + folder.file("state.sqlite")
         let store = try SQLiteStateStore(url: url)
         let at = Date()
         let message = InboundMessage(id: "wamid.P1", customer: "8613900000001", phoneNumberID: "1", type: "text", text: "hi", sentAt: at)

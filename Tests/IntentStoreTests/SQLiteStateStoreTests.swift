@@ -2,19 +2,20 @@ import Foundation
 import IntentChannels
 import IntentCore
 import IntentSQLite
+import IntentTestSupport
 import Testing
 
 @Suite struct SQLiteStateStoreTests {
-    static func temporaryPath() -> String {
-        NSTemporaryDirectory() + "intent-state-\(UUID().uuidString)/state.sqlite"
-    }
-
     @Test func keepsTheConversationStoreContract() async throws {
-        try await ConversationStoreContract.check { try SQLiteStateStore(path: Self.temporaryPath()) }
+        let folder = try TemporaryDirectory("state")
+        defer { withExtendedLifetime(folder) {} }
+        try await ConversationStoreContract.check { try SQLiteStateStore(path: folder.file("\(UUID().uuidString).sqlite")) }
     }
 
     @Test func stateSurvivesReopening() async throws {
-        let path = Self.temporaryPath()
+        let folder = try TemporaryDirectory("state")
+        defer { withExtendedLifetime(folder) {} }
+        let path = folder.file("state.sqlite")
         do {
             let store = try SQLiteStateStore(path: path)
             _ = try await store.receive([ConversationStoreContract.message("r1")], statuses: [], at: ConversationStoreContract.t0)
