@@ -155,7 +155,7 @@ let package = Package(
         .testTarget(
             name: "IntentServerTests",
             dependencies: [
-                "IntentServer",
+                "IntentServer", "IntentChannels", "IntentSQLite", "IntentTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
@@ -164,6 +164,6 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system && !target.name.hasPrefix("C") {
+for target in package.targets where target.type != .system && target.name != "CEncoderKernels" {
     target.swiftSettings = (target.swiftSettings ?? []) + strictImports
 }

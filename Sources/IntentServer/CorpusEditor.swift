@@ -70,6 +70,11 @@ package actor CorpusEditor {
             guard let store = try await open(true) else {
                 throw APIError(.serviceUnavailable, "no_state_store", "no state store to keep the edit in")
             }
+            // A state file deleted or replaced while serving would take the edit with it.
+            if let lost = try await (store as? any ConversationStore)?.lostReason() {
+                health?.lost(lost)
+                throw APIError(.serviceUnavailable, "store_unavailable", "\(lost); the edit was not stored")
+            }
             stored = try await store.append(valid)
             health?.succeeded()
         } catch let error as APIError {

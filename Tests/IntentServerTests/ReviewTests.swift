@@ -3,6 +3,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import IntentCore
+import IntentSQLite
+import IntentTestSupport
 import Logging
 import NIOFoundationEssentialsCompat
 import Testing
@@ -200,6 +202,27 @@ final class MemoryEditStore: CorpusEditStore {
             #expect(error["code"] as? String == "message_too_long")
             #expect((error["message"] as? String)?.contains("questions[1]") == true)
             #expect(try store.edits().isEmpty)
+        }
+    }
+
+    @Test func anEditIsRefusedWhenTheStateFileWasDeletedWhileServing() async throws {
+        let folder = try TemporaryDirectory("edits-lost")
+        defer { withExtendedLifetime(folder) {} }
+        let store = try SQLiteStateStore(path: folder.file("state.sqlite"))
+        var settings = IntentServerApp.Settings()
+        settings.consoleToken = "c"
+        let app = IntentServerApp(settings: settings, logger: Logger(label: "test"), edits: { _ in store }) {
+            MatchService(try await Matcher.build(corpus: Self.base.applying(try await store.edits()), embedder: LexicalEmbedder()))
+        }
+        try await app.reloader.reload()
+        try await Application(router: app.router()).test(.router) { client in
+            let entry: [String: Any] = ["id": "bitcoin", "questions": ["do you take bitcoin"], "answer": "No, sorry."]
+            try FileManager.default.removeItem(atPath: folder.file("state.sqlite"))
+            let (status, body) = try await call(client, "/v1/entries", method: .post, body: entry)
+            #expect(status == .serviceUnavailable)
+            #expect((body["error"] as? [String: Any])?["code"] as? String == "store_unavailable")
+            let (_, ready) = try await call(client, "/readyz", token: nil)
+            #expect((ready["state_store"] as? [String: String])?["reason"]?.contains("deleted") == true)
         }
     }
 }

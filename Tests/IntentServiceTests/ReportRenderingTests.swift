@@ -54,30 +54,28 @@ import Testing
         #expect(!html.contains("http://") && !html.contains("https://"))
         #expect(html.contains("&lt;b&gt;x&lt;/b&gt;"), "the question's markup is shown escaped")
         #expect(!html.contains("<b>x</b>"))
+    }
 
-        // Rendered by a real browser when one is installed (CI installs chromium).
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        if let chromium {
-            let folder = try TemporaryDirectory("report")
-            defer { withExtendedLifetime(folder) {} }
-            let dir = folder.path
-            try html.write(toFile: dir + "/report.html", atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: chromium)
-            process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + dir + "/report.html"]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(dom.contains("<svg class=\"chart\" id=\"threshold-chart\""))
-            #expect(dom.contains("<polyline"))
-            #expect(dom.contains("Evaluation report"))
-        } else if ProcessInfo.processInfo.environment["CI"] != nil {
-            Issue.record("no chromium: .ci/run installs it, and under CI the browser check must run")
-        } else {
-            print("htmlReportIsSelfContainedWithItsCharts: browser check skipped: no /usr/bin/chromium (apt-get install chromium)")
-        }
+    /// The report as a real browser draws it (CI installs chromium).
+    @Test(.enabled(if: HeadlessBrowser.enabled, HeadlessBrowser.skipReason))
+    func htmlReportDrawsItsChartsInABrowser() async throws {
+        let chromium = try #require(HeadlessBrowser.path, "no chromium: .ci/run installs it, and under CI the browser check must run")
+        let matcher = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
+        let r = try await report([question("refund please", "refund", line: 1), question("when are you open", "track", line: 2)], matcher: matcher)
+        let folder = try TemporaryDirectory("report")
+        defer { withExtendedLifetime(folder) {} }
+        try HTMLReport.render(r).write(toFile: folder.file("report.html"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + folder.file("report.html")]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(dom.contains("<svg class=\"chart\" id=\"threshold-chart\""))
+        #expect(dom.contains("<polyline"))
+        #expect(dom.contains("Evaluation report"))
     }
 }

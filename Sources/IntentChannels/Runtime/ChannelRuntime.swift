@@ -111,7 +111,7 @@ package final class ChannelRuntime: Service {
             })
         {
             logger.warning(
-                "\(channel.name): a webhook carried timestamps that are not a time (unparsable, or before 2009 or in the future): the receipt time stands in for them; further ones are not logged",
+                "\(channel.name): a webhook carried timestamps that are not a time (unparsable, before 2009, or more than a day ahead): the receipt time stands in for them; further ones are not logged",
                 metadata: ["count": "\(batch.unusableTimestamps)"])
         }
         if storeHealth.refusesWork {

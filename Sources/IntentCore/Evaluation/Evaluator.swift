@@ -7,7 +7,7 @@ public struct QuestionResult: Sendable {
     public var decision: MatchDecision
     /// The rules and entry ranking behind the decision (entries scored even when a
     /// `before` rule answered), for ranking metrics and calibration.
-    public var trace: DecisionTrace
+    package var trace: DecisionTrace
     /// 1-based rank of the expected entry among the scored entries (nil: out of
     /// scope, or not among the first `Evaluator.rankDepth`).
     public var rankOfExpected: Int?

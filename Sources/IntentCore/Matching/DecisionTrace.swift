@@ -2,7 +2,7 @@
 /// match the message and how the entries scored. `MatchPolicy.outcome` turns it
 /// into an outcome; evaluation replays traces under many policies to calibrate
 /// the threshold and margin without scoring every question again.
-public struct DecisionTrace: Sendable {
+package struct DecisionTrace: Sendable {
     /// The `before` rule that fires, if any: it wins over everything.
     public var beforeRule: KeywordRule?
     /// The best entries, best first; nil when no embedding was available.

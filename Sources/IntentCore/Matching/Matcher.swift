@@ -130,7 +130,7 @@ public struct Matcher: Sendable {
     /// `vector` nil means no embedding is available (a provider is down).
     /// With `alwaysScore`, entries are scored even when a `before` rule fires (evaluation
     /// measures ranking on every question); the outcome is the same.
-    public func trace(
+    package func trace(
         normalized text: String, vector: ArraySlice<Float>?, limit: Int, alwaysScore: Bool = false
     )
         -> DecisionTrace
@@ -163,7 +163,7 @@ public struct Matcher: Sendable {
     }
 
     /// Formats the policy's outcome of a trace as a decision, with its reason.
-    public func decision(for trace: DecisionTrace, limit: Int) -> MatchDecision {
+    package func decision(for trace: DecisionTrace, limit: Int) -> MatchDecision {
         let candidates = (trace.hits ?? []).filter { $0.score > 0 && !isOutOfScope($0) }.prefix(limit).map {
             MatchDecision.Candidate(
                 id: corpus.entries[$0.entry].id, score: Double(rounding: $0.score), question: paraphrases[$0.paraphrase])

@@ -1,8 +1,9 @@
 import IntentServer
 import ServiceLifecycle
 
-/// Loads the corpus once the listener is up (`/healthz` answers meanwhile, `/readyz` says 503),
-/// then stays until the service group shuts down. A corpus that cannot be served ends the
+/// Loads the corpus beside the starting server, which does not wait for it (`/healthz` answers
+/// meanwhile, `/readyz` says 503 until the corpus is in service), then stays until the service
+/// group shuts down. A corpus that cannot be served ends the
 /// group: `serve` exits with the load's error.
 struct InitialLoad: Service {
     let reloader: CorpusReloader
