@@ -5,7 +5,11 @@ import Logging
 /// Every error a client sees: `{"error": {"code": "...", "message": "..."}}`
 /// (plus `issues`, a list of `file:line: field: problem` lines, for an invalid
 /// corpus) with a 4xx status; 5xx only for a fault of the service itself.
-package struct APIError: Error, Sendable {
+///
+/// An `HTTPResponseError`: thrown anywhere a Hummingbird responder runs, it renders itself, and
+/// `APIErrorMiddleware` gives every other error (routing's 404 and 405, unexpected ones) the
+/// same shape.
+package struct APIError: HTTPResponseError, Sendable {
     package var status: HTTPResponse.Status
     package var code: String
     package var message: String
@@ -17,6 +21,10 @@ package struct APIError: Error, Sendable {
         self.code = code
         self.message = message
         self.issues = issues
+    }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
+        response()
     }
 
     func response() -> Response {

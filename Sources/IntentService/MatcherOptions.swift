@@ -33,14 +33,14 @@ struct MatcherOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Minimum cosine score for a semantic answer (default: \(MatchPolicy.defaultThreshold) lexical, \(EmbedderFactory.defaultThreshold(HybridEmbedder.name)) neural and hybrid, \(EmbedderFactory.multilingualThreshold) multilingual).",
+            "Minimum cosine score for a semantic answer (default: \(MatchPolicy.defaultThreshold) lexical, \(EmbedderFactory.defaultThreshold(.hybrid)) neural and hybrid, \(EmbedderFactory.multilingualThreshold) multilingual).",
             valueName: "score"))
     var threshold: Float?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Minimum lead of the best entry over the second (default: \(MatchPolicy.defaultMargin), \(EmbedderFactory.defaultMargin(EmbedderFactory.multilingual)) multilingual).",
+            "Minimum lead of the best entry over the second (default: \(MatchPolicy.defaultMargin), \(EmbedderFactory.defaultMargin(.multilingual)) multilingual).",
             valueName: "score"))
     var margin: Float?
 

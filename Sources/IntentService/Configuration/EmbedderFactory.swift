@@ -2,11 +2,14 @@ import Foundation
 import IntentCore
 import IntentNeural
 
+/// The built-in embedders, by the name the `embedder` setting takes.
+enum BuiltInEmbedder: String, CaseIterable, Sendable {
+    case lexical, neural, hybrid, multilingual
+}
+
 /// The built-in embedders by name, and the neural models they share: loaded once per
 /// process (weights memory-mapped), reused across corpus reloads.
 enum EmbedderFactory {
-    static let multilingual = "multilingual"
-    static let names = [LexicalEmbedder.name, NeuralEmbedder.name, HybridEmbedder.name, multilingual]
     /// Share of the neural cosines in a hybrid or multilingual score (chosen by measurement: see docs/embedders.md).
     static let defaultNeuralWeight: Float = 0.8
     /// The multilingual model's part of that share when the English model blends in too (docs/embedders.md).
@@ -14,11 +17,11 @@ enum EmbedderFactory {
 
     /// The default embedder for the models on disk: `multilingual` with the multilingual
     /// model, else `hybrid` with the English one, else `lexical` (chosen by measurement: docs/embedders.md).
-    static func defaultEmbedder(model: String, multilingual path: String) -> String {
+    static func defaultEmbedder(model: String, multilingual path: String) -> BuiltInEmbedder {
         if NeuralEmbedder.e5File(at: path) != nil || FileManager.default.fileExists(atPath: path + "/model.safetensors") {
-            return multilingual
+            return .multilingual
         }
-        return FileManager.default.fileExists(atPath: model + "/model.safetensors") ? HybridEmbedder.name : LexicalEmbedder.name
+        return FileManager.default.fileExists(atPath: model + "/model.safetensors") ? .hybrid : .lexical
     }
 
     /// The built-in embedder `name` (the configured one unless a store says otherwise). A
@@ -26,11 +29,11 @@ enum EmbedderFactory {
     /// fallback or the neural embedder was only the implicit default: then the lexical
     /// embedder answers and `model` records why.
     static func make(
-        _ name: String, _ configuration: ServiceConfiguration, model: NeuralModelCache, cacheEntries: Int
+        _ name: BuiltInEmbedder, _ configuration: ServiceConfiguration, model: NeuralModelCache, cacheEntries: Int
     ) throws
         -> any Embedder
     {
-        guard name != LexicalEmbedder.name else { return LexicalEmbedder() }
+        guard name != .lexical else { return LexicalEmbedder() }
         do {
             return try neural(name, configuration, model: model, cacheEntries: cacheEntries)
         } catch {
@@ -41,12 +44,14 @@ enum EmbedderFactory {
     }
 
     private static func neural(
-        _ name: String, _ configuration: ServiceConfiguration, model: NeuralModelCache, cacheEntries: Int
+        _ name: BuiltInEmbedder, _ configuration: ServiceConfiguration, model: NeuralModelCache, cacheEntries: Int
     )
         throws(NeuralModelError) -> any Embedder
     {
         switch name {
-        case multilingual:
+        case .lexical:
+            return LexicalEmbedder()
+        case .multilingual:
             let multilingualModel = try model.loadModel(configuration.multilingualModelPath, cacheEntries: cacheEntries)
             // The English model blends in when present: it reads English better than the multilingual one.
             let english = try? model.loadModel(configuration.modelPath, cacheEntries: cacheEntries)
@@ -59,10 +64,10 @@ enum EmbedderFactory {
                 parts.append(.init(reader, share: share - multilingualShare, baseline: english.model.unrelatedCosine))
             }
             parts.append(.init(multilingualModel.cached, share: multilingualShare, baseline: multilingualModel.model.unrelatedCosine))
-            return HybridEmbedder(lexical: LexicalEmbedder(), parts: parts, label: multilingual)
-        case NeuralEmbedder.name:
+            return HybridEmbedder(lexical: LexicalEmbedder(), parts: parts, label: BuiltInEmbedder.multilingual.rawValue)
+        case .neural:
             return try model.load(configuration.modelPath, cacheEntries: cacheEntries)
-        default:
+        case .hybrid:
             let neural = try model.load(configuration.modelPath, cacheEntries: cacheEntries)
             return HybridEmbedder(lexical: LexicalEmbedder(), semantic: neural, semanticShare: configuration.neuralWeight)
         }
@@ -73,11 +78,11 @@ enum EmbedderFactory {
     /// need a higher bar to keep out-of-scope questions out. Chosen by measurement (docs/embedders.md,
     /// "Where the defaults come from"): on corpus/eval, hybrid at 0.35 keeps accuracy (85.8%) and cuts false
     /// accepts from 26.7% (at 0.25) to 6.7%.
-    static func defaultThreshold(_ name: String) -> Float {
+    static func defaultThreshold(_ name: BuiltInEmbedder) -> Float {
         switch name {
-        case LexicalEmbedder.name: MatchPolicy.defaultThreshold
-        case multilingual: multilingualThreshold
-        default: 0.35
+        case .lexical: MatchPolicy.defaultThreshold
+        case .multilingual: multilingualThreshold
+        case .neural, .hybrid: 0.35
         }
     }
 
@@ -88,22 +93,22 @@ enum EmbedderFactory {
     static let multilingualThreshold: Float = 0.325
 
     /// The default margin: wider for the multilingual blend (see `multilingualThreshold`).
-    static func defaultMargin(_ name: String) -> Float {
-        name == multilingual ? 0.05 : MatchPolicy.defaultMargin
+    static func defaultMargin(_ name: BuiltInEmbedder) -> Float {
+        name == .multilingual ? 0.05 : MatchPolicy.defaultMargin
     }
 
     /// The built-in embedder that made a stored vector set, from its id (`lexical-v1/…`, `hybrid-v1/…`).
-    static func name(ofStored id: String) -> String? {
-        names.first { id.hasPrefix($0 + "-") }
+    static func name(ofStored id: String) -> BuiltInEmbedder? {
+        BuiltInEmbedder.allCases.first { id.hasPrefix($0.rawValue + "-") }
     }
 
     /// What the service's start-up log says about the neural models when they are not in use.
     static func modelAdvice(_ configuration: ServiceConfiguration) -> String? {
-        guard configuration.embedder != multilingual, !configuration.embedderIsExplicit, !configuration.providers.isRemote else {
+        guard configuration.embedder != .multilingual, !configuration.embedderIsExplicit, !configuration.providers.isRemote else {
             return nil
         }
         return
-            "embedder \(configuration.embedder): no multilingual model at \(configuration.multilingualModelPath); scripts/model fetches multilingual-e5-small and all-MiniLM-L6-v2 into models/ (then the default is \(multilingual))"
+            "embedder \(configuration.embedder.rawValue): no multilingual model at \(configuration.multilingualModelPath); scripts/model fetches multilingual-e5-small and all-MiniLM-L6-v2 into models/ (then the default is multilingual)"
     }
 }
 

@@ -14,7 +14,7 @@ struct ServiceConfiguration {
     var store: String?
     var rules: String?
     /// lexical, neural, hybrid or multilingual: the built-in embedder (the fallback when a remote provider embeds).
-    var embedder: String
+    var embedder: BuiltInEmbedder
     /// Whether the embedder was named; an implicit neural default falls back to lexical on a broken model.
     var embedderIsExplicit: Bool
     /// The sentence-transformers model directory for the neural and hybrid embedders.
@@ -56,9 +56,7 @@ struct ServiceConfiguration {
         multilingualModelPath = layers.string(.multilingualModel, default: NeuralEmbedder.multilingualDirectory)
         embedder = try layers.choice(
             .embedder,
-            default: providers.isRemote
-                ? LexicalEmbedder.name : EmbedderFactory.defaultEmbedder(model: modelPath, multilingual: multilingualModelPath),
-            from: EmbedderFactory.names)
+            default: providers.isRemote ? .lexical : EmbedderFactory.defaultEmbedder(model: modelPath, multilingual: multilingualModelPath))
         neuralWeight = try layers.float(.neuralWeight, default: EmbedderFactory.defaultNeuralWeight, in: 0...1)
         multilingualWeight = try layers.float(.multilingualWeight, default: EmbedderFactory.defaultMultilingualWeight, in: 0...1)
         thresholdIsExplicit = layers.raw(.threshold) != nil

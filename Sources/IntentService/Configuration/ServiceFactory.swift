@@ -42,7 +42,7 @@ final class ServiceFactory: Sendable {
     var embeddingCache: CachingEmbedder? { cache.current ?? neuralModels.caches.first }
 
     /// The configured built-in embedder (lexical, neural or hybrid), or `name` instead.
-    func localEmbedder(_ name: String? = nil) throws -> any Embedder {
+    func localEmbedder(_ name: BuiltInEmbedder? = nil) throws -> any Embedder {
         let embedder = try EmbedderFactory.make(
             name ?? configuration.embedder, configuration, model: neuralModels, cacheEntries: configuration.providers.cacheEntries)
         if let reason = neuralModels.fallbackReason { logger.warning("\(reason)") }
@@ -51,7 +51,7 @@ final class ServiceFactory: Sendable {
 
     /// `localEmbedder` off Swift concurrency's threads: a first load maps and copies the models'
     /// weights and runs the encoder (its calibration), a blocking half second.
-    func loadLocalEmbedder(_ name: String? = nil) async throws -> any Embedder {
+    func loadLocalEmbedder(_ name: BuiltInEmbedder? = nil) async throws -> any Embedder {
         try await BlockingIO.run { try self.localEmbedder(name) }
     }
 
