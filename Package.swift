@@ -160,7 +160,12 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "IntentServiceTests", dependencies: ["IntentService", "IntentChannels", "IntentSQLite", "IntentPostgres", "IntentTestSupport"]),
+            name: "IntentServiceTests",
+            dependencies: [
+                "IntentService", "IntentChannels", "IntentSQLite", "IntentPostgres", "IntentTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
     ]
 )
 

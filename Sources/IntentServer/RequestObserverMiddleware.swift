@@ -19,6 +19,7 @@ struct RequestObserverMiddleware: RouterMiddleware {
         var context = context
         context.requestID = RequestID.from(request)
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        context.logger.trace("request received", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)"])
         var response = try await next(request, context)
         response.headers[RequestID.header] = context.requestID
         let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - started)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import IntentCore
 import IntentNeural
 import Logging
@@ -131,9 +132,11 @@ struct MatcherOptions: ParsableArguments {
 
     /// Resolves the configuration from flags (plus `extra` flags of the command),
     /// environment and file. A bad value exits 2 naming where it came from.
-    func configuration(extra: [Setting: String] = [:]) throws -> ServiceConfiguration {
+    func configuration(
+        extra: [Setting: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ServiceConfiguration {
         do {
-            let layers = try ConfigurationLayers(configFile: config, flags: flags.merging(extra) { $1 })
+            let layers = try ConfigurationLayers(configFile: config, flags: flags.merging(extra) { $1 }, environment: environment)
             return try ServiceConfiguration(layers)
         } catch {
             printError("configuration: \(error.description)")

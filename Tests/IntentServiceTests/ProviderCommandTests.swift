@@ -61,23 +61,24 @@ import Testing
     }
 
     @Test func serveStartsWithTheProviderDownAndAnswersDegraded() async throws {
-        let server = try ServeCommandTests.ServerProcess(
-            arguments: [
-                "--corpus", "corpus", "--provider", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "fake-embed",
-                "--log-level", "trace",
+        let log = LogBuffer()
+        try await ServedInProcess.run(
+            [
+                "--corpus", MatchCommandTests.root.path + "/corpus", "--provider", "openai", "--base-url", "http://127.0.0.1:9/v1",
+                "--model", "fake-embed", "--log-level", "trace",
             ],
-            environment: ["OPENAI_API_KEY": Self.key, "INTENT_PROVIDER_TIMEOUT_MS": "300"])
-        defer { server.stop() }
-        let port = try await server.port()
-        #expect(try await server.waitFor("corpus loaded"))
-        let (status, decision) = try await ServeCommandTests().request(port, "/match", method: "POST", body: ["message": "我想把钱要回来"])
-        #expect(status == 200)
-        #expect(decision["degraded"] as? Bool == true)
-        #expect(decision["id"] as? String == "refund_request")
-        let (_, ready) = try await ServeCommandTests().request(port, "/readyz")
-        #expect((ready["degraded_reason"] as? String)?.contains("unavailable") == true)
-        server.stop()
-        #expect(!server.log.contains(Self.key))
+            environment: ["OPENAI_API_KEY": Self.key, "INTENT_PROVIDER_TIMEOUT_MS": "300"], log: log
+        ) { port, log in
+            try await log.waitFor("corpus loaded")
+            let (status, decision) = try await ServeCommandTests().request(port, "/match", method: "POST", body: ["message": "我想把钱要回来"])
+            #expect(status == 200)
+            #expect(decision["degraded"] as? Bool == true)
+            #expect(decision["id"] as? String == "refund_request")
+            let (_, ready) = try await ServeCommandTests().request(port, "/readyz")
+            #expect((ready["degraded_reason"] as? String)?.contains("unavailable") == true)
+        }
+        #expect(log.current.contains("request received"), "the log is at trace level")
+        #expect(!log.current.contains(Self.key))
     }
 
     /// A key becomes a header: a CR/LF in it (a pasted key with a line break, or an attempt to

@@ -13,7 +13,8 @@ import FoundationNetworking
 #endif
 
 /// `serve` with the WhatsApp channel on, against the fake Graph API: Meta's handshake and
-/// signatures, replies with the automation, statistics, and kill -9 between ack and send.
+/// signatures, replies with the automation and statistics (in process), kill -9 between ack and
+/// send and a refused start-up (the binary: the process is the subject).
 @Suite(.serialized) struct WhatsAppServeTests {
     static let appSecret = "whatsapp-app-secret-\(UUID().uuidString.prefix(8))"
     static let verifyToken = "verify-\(UUID().uuidString.prefix(8))"
@@ -100,94 +101,93 @@ import FoundationNetworking
         }
     }
 
-    func waitForTexts(_ graphPort: Int, to customer: String, count: Int, seconds: Double = 60) async throws -> [String] {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            let texts = try await texts(graphPort, to: customer)
-            if texts.count >= count { return texts }
-            try await Task.sleep(for: .milliseconds(50))
+    func waitForTexts(_ graphPort: Int, to customer: String, count: Int) async throws -> [String] {
+        var texts: [String] = []
+        try await eventually("\(count) texts sent to \(customer)") {
+            texts = try await self.texts(graphPort, to: customer)
+            return texts.count >= count
         }
-        return try await texts(graphPort, to: customer)
+        return texts
     }
 
     @Test func answersOnWhatsAppWithTheAutomation() async throws {
         let setup = try await Self.setUp()
         defer { setup.graph.process.terminate() }
-        let server = try ServeCommandTests.ServerProcess(
-            arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment())
-        defer { server.stop() }
-        let port = try await server.port()
-        #expect(try await server.waitFor("corpus loaded"))
+        let log = LogBuffer()
+        try await ServedInProcess.run(
+            ["--corpus", MatchCommandTests.root.path + "/corpus", "--embedder", "lexical"], environment: setup.environment(), log: log
+        ) { port, log in
+            try await log.waitFor("corpus loaded")
 
-        // Meta's subscription handshake.
-        let (ok, challenge) = try await get(
-            port, "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=\(Self.verifyToken)&hub.challenge=1158201444")
-        #expect(ok == 200)
-        #expect(challenge == "1158201444")
-        #expect(try await get(port, "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1").0 == 403)
+            // Meta's subscription handshake.
+            let (ok, challenge) = try await get(
+                port, "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=\(Self.verifyToken)&hub.challenge=1158201444")
+            #expect(ok == 200)
+            #expect(challenge == "1158201444")
+            #expect(try await get(port, "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1").0 == 403)
 
-        let customer = "8613912345678"
-        let body = Self.body(id: "wamid.E1", from: customer, text: "我想把钱要回来")
-        #expect(try await post(port, body, signature: nil) == 401)
-        #expect(try await post(port, body, signature: WebhookSignature(appSecret: "not-the-secret").header(for: body)) == 403)
-        #expect(try await post(port, body, signature: Self.signed(body)) == 200)
-        #expect(try await post(port, body, signature: Self.signed(body)) == 200)  // Meta's redelivery
+            let customer = "8613912345678"
+            let body = Self.body(id: "wamid.E1", from: customer, text: "我想把钱要回来")
+            #expect(try await post(port, body, signature: nil) == 401)
+            #expect(try await post(port, body, signature: WebhookSignature(appSecret: "not-the-secret").header(for: body)) == 403)
+            #expect(try await post(port, body, signature: Self.signed(body)) == 200)
+            #expect(try await post(port, body, signature: Self.signed(body)) == 200)  // Meta's redelivery
 
-        // The answer is exactly what /match decides, after the greeting, quoting the message.
-        let match = try await ServeCommandTests().request(port, "/match", method: "POST", body: ["message": "我想把钱要回来"]).1
-        let firstReplies = try await waitForTexts(setup.graph.port, to: customer, count: 2)
-        #expect(firstReplies == ["Welcome to the test shop!", match["answer"] as? String ?? "?"])
-        let all = try await sends(setup.graph.port)
-        #expect(all.first?["status"] as? String == "read")
-        #expect((all.last?["context"] as? [String: Any])?["message_id"] as? String == "wamid.E1")
+            // The answer is exactly what /match decides, after the greeting, quoting the message.
+            let match = try await ServeCommandTests().request(port, "/match", method: "POST", body: ["message": "我想把钱要回来"]).1
+            let firstReplies = try await waitForTexts(setup.graph.port, to: customer, count: 2)
+            #expect(firstReplies == ["Welcome to the test shop!", match["answer"] as? String ?? "?"])
+            let all = try await sends(setup.graph.port)
+            #expect(all.first?["status"] as? String == "read")
+            #expect((all.last?["context"] as? [String: Any])?["message_id"] as? String == "wamid.E1")
 
-        // A hand-over: the hand-over text, then silence while muted.
-        let human = Self.body(id: "wamid.E2", from: customer, text: "转人工")
-        #expect(try await post(port, human, signature: Self.signed(human)) == 200)
-        #expect(try await waitForTexts(setup.graph.port, to: customer, count: 3).last == "A colleague takes over now.")
-        let muted = Self.body(id: "wamid.E3", from: customer, text: "where is my parcel?")
-        #expect(try await post(port, muted, signature: Self.signed(muted)) == 200)
+            // A hand-over: the hand-over text, then silence while muted.
+            let human = Self.body(id: "wamid.E2", from: customer, text: "转人工")
+            #expect(try await post(port, human, signature: Self.signed(human)) == 200)
+            #expect(try await waitForTexts(setup.graph.port, to: customer, count: 3).last == "A colleague takes over now.")
+            let muted = Self.body(id: "wamid.E3", from: customer, text: "where is my parcel?")
+            #expect(try await post(port, muted, signature: Self.signed(muted)) == 200)
 
-        // Statistics: triggers with distinct customers, the channel's counts; /readyz says it is on.
-        var stats: [String: Any] = [:]
-        try await eventually("three messages received and three replies sent") {
-            stats = try await ServeCommandTests().request(port, "/v1/stats", token: Self.consoleToken).1
-            let whatsapp = stats["whatsapp"] as? [String: Int]
-            return whatsapp?["received"] == 3 && whatsapp?["sent"] == 3
+            // Statistics: triggers with distinct customers, the channel's counts; /readyz says it is on.
+            var stats: [String: Any] = [:]
+            try await eventually("three messages received and three replies sent") {
+                stats = try await ServeCommandTests().request(port, "/v1/stats", token: Self.consoleToken).1
+                let whatsapp = stats["whatsapp"] as? [String: Int]
+                return whatsapp?["received"] == 3 && whatsapp?["sent"] == 3
+            }
+            let whatsapp = try #require(stats["whatsapp"] as? [String: Int])
+            #expect(whatsapp["received"] == 3)
+            #expect(whatsapp["duplicates"] == 1)
+            #expect(whatsapp["sent"] == 3)
+            #expect(whatsapp["pending"] == 0)
+            let automation = try #require(stats["automation"] as? [String: [String: Int]])
+            #expect(automation["greeting"] == ["count": 1, "customers": 1])
+            #expect(automation["handover"] == ["count": 1, "customers": 1])
+            #expect((stats["customers_by_faq"] as? [String: Int])?["refund_request"] == 1)
+            try await Self.settle(setup)
+            #expect(try await texts(setup.graph.port, to: customer).count == 3)  // muted: nothing for E3
+            let ready = try await ServeCommandTests().request(port, "/readyz").1
+            #expect((ready["whatsapp"] as? [String: Any])?["enabled"] as? Bool == true)
+            // The console's conversation list: a person has this customer until given back to the bot.
+            let client = ServeCommandTests()
+            let listed = try await client.request(port, "/v1/conversations", token: Self.consoleToken).1
+            let conversation = try #require((listed["conversations"] as? [[String: Any]])?.first)
+            #expect(conversation["customer"] as? String == customer)
+            #expect(conversation["name"] as? String == "Li Lei")
+            #expect(conversation["handled_by"] as? String == "human")
+            #expect(try await client.request(port, "/v1/conversations/\(customer)/unmute", method: "POST", token: Self.consoleToken).0 == 200)
+            #expect(try await client.request(port, "/v1/conversations/nobody/unmute", method: "POST", token: Self.consoleToken).0 == 404)
+            let after = try await client.request(port, "/v1/conversations", token: Self.consoleToken).1
+            #expect((after["conversations"] as? [[String: Any]])?.first?["handled_by"] as? String == "bot")
+            let back = Self.body(id: "wamid.E4", from: customer, text: "我想把钱要回来")
+            #expect(try await post(port, back, signature: Self.signed(back)) == 200)
+            #expect(try await waitForTexts(setup.graph.port, to: customer, count: 4).last == match["answer"] as? String)
+            let (_, metrics) = try await get(port, "/metrics")
+            #expect(metrics.contains(#"intent_automation_triggers{trigger="greeting"} 1.0"#))
         }
-        let whatsapp = try #require(stats["whatsapp"] as? [String: Int])
-        #expect(whatsapp["received"] == 3)
-        #expect(whatsapp["duplicates"] == 1)
-        #expect(whatsapp["sent"] == 3)
-        #expect(whatsapp["pending"] == 0)
-        let automation = try #require(stats["automation"] as? [String: [String: Int]])
-        #expect(automation["greeting"] == ["count": 1, "customers": 1])
-        #expect(automation["handover"] == ["count": 1, "customers": 1])
-        #expect((stats["customers_by_faq"] as? [String: Int])?["refund_request"] == 1)
-        try await Self.settle(setup)
-        #expect(try await texts(setup.graph.port, to: customer).count == 3)  // muted: nothing for E3
-        let ready = try await ServeCommandTests().request(port, "/readyz").1
-        #expect((ready["whatsapp"] as? [String: Any])?["enabled"] as? Bool == true)
-        // The console's conversation list: a person has this customer until given back to the bot.
-        let client = ServeCommandTests()
-        let listed = try await client.request(port, "/v1/conversations", token: Self.consoleToken).1
-        let conversation = try #require((listed["conversations"] as? [[String: Any]])?.first)
-        #expect(conversation["customer"] as? String == customer)
-        #expect(conversation["name"] as? String == "Li Lei")
-        #expect(conversation["handled_by"] as? String == "human")
-        #expect(try await client.request(port, "/v1/conversations/\(customer)/unmute", method: "POST", token: Self.consoleToken).0 == 200)
-        #expect(try await client.request(port, "/v1/conversations/nobody/unmute", method: "POST", token: Self.consoleToken).0 == 404)
-        let after = try await client.request(port, "/v1/conversations", token: Self.consoleToken).1
-        #expect((after["conversations"] as? [[String: Any]])?.first?["handled_by"] as? String == "bot")
-        let back = Self.body(id: "wamid.E4", from: customer, text: "我想把钱要回来")
-        #expect(try await post(port, back, signature: Self.signed(back)) == 200)
-        #expect(try await waitForTexts(setup.graph.port, to: customer, count: 4).last == match["answer"] as? String)
-        let (_, metrics) = try await get(port, "/metrics")
-        #expect(metrics.contains(#"intent_automation_triggers{trigger="greeting"} 1.0"#))
 
         // Secrets never reach the log.
-        server.stop()
-        for secret in [Self.appSecret, Self.verifyToken, setup.accessToken, Self.consoleToken] { #expect(!server.log.contains(secret)) }
+        for secret in [Self.appSecret, Self.verifyToken, setup.accessToken, Self.consoleToken] { #expect(!log.current.contains(secret)) }
     }
 
     @Test func anAcknowledgedMessageSurvivesKillNineAndIsAnsweredOnce() async throws {
@@ -203,7 +203,7 @@ import FoundationNetworking
         #expect(try await post(port, body, signature: Self.signed(body)) == 200)
         #expect(try await first.waitFor("send failed, retrying"))
         kill(first.process.processIdentifier, SIGKILL)
-        first.process.waitUntilExit()
+        _ = try await first.exitStatus()
         #expect(try await sends(setup.graph.port).isEmpty)
 
         // Second run, same state, the Graph API back: the queued replies go out, exactly once.
@@ -256,8 +256,7 @@ import FoundationNetworking
         let secret = "half-secret-\(UUID().uuidString.prefix(6))"
         let half = try ServeCommandTests.ServerProcess(
             arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: ["INTENT_WHATSAPP_APP_SECRET": secret])
-        half.process.waitUntilExit()
-        #expect(half.process.terminationStatus == 2)
+        #expect(try await half.exitStatus() == 2)
         #expect(half.log.contains("INTENT_WHATSAPP_VERIFY_TOKEN, INTENT_WHATSAPP_ACCESS_TOKEN"), "\(half.log)")
         #expect(!half.log.contains(secret))
 
@@ -266,16 +265,14 @@ import FoundationNetworking
         var environment = setup.environment()
         environment["INTENT_WHATSAPP_GRAPH_URL"] = "http://graph.example.com/v21.0"
         let insecure = try ServeCommandTests.ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: environment)
-        insecure.process.waitUntilExit()
-        #expect(insecure.process.terminationStatus == 2)
+        #expect(try await insecure.exitStatus() == 2)
         #expect(insecure.log.contains("INTENT_WHATSAPP_GRAPH_URL: 'http://graph.example.com/v21.0' is plain http to another host"), "\(insecure.log)")
 
         try "timezone: Mars/Olympus\ngreeting: {after_days: 3}\n".write(
             toFile: setup.directory + "/automation.yaml", atomically: true, encoding: .utf8)
         let invalid = try ServeCommandTests.ServerProcess(
             arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment())
-        invalid.process.waitUntilExit()
-        #expect(invalid.process.terminationStatus == 2)
+        #expect(try await invalid.exitStatus() == 2)
         #expect(invalid.log.contains("automation.yaml:1: timezone: 'Mars/Olympus' is not an IANA time zone name"), "\(invalid.log)")
         #expect(invalid.log.contains("automation.yaml:2: greeting.text: missing"))
         for secret in [Self.appSecret, Self.verifyToken, setup.accessToken] { #expect(!invalid.log.contains(secret)) }

@@ -9,6 +9,8 @@ struct ConfigurationLayers {
     private var flags: [Setting: String] = [:]
     private var environment: [Setting: String] = [:]
     private var file: [Setting: (value: String, location: SourceLocation)] = [:]
+    /// The whole process environment the layers were read from (API keys are read from it by name).
+    let processEnvironment: [String: String]
 
     /// - Parameters:
     ///   - configFile: `--config`, else `$INTENT_CONFIG`; nil for none.
@@ -19,6 +21,7 @@ struct ConfigurationLayers {
         throws(ConfigurationError)
     {
         self.flags = flags
+        processEnvironment = env
         for setting in Setting.allCases {
             if let value = env[setting.environmentVariable] { environment[setting] = value }
         }

@@ -57,7 +57,8 @@ struct ProviderSettings {
     /// Send keys over plain http:// to hosts other than this machine (off: refused).
     var allowInsecureHTTP: Bool
 
-    init(_ layers: ConfigurationLayers, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
+    init(_ layers: ConfigurationLayers) throws(ConfigurationError) {
+        let environment = layers.processEnvironment
         provider = try layers.choice(.provider, default: .local)
         if provider == .deepseek {
             throw ConfigurationError(

@@ -55,11 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        var extra: [Setting: String] = [:]
-        extra[.host] = host
-        extra[.port] = port.map(String.init)
-        extra[.logLevel] = logLevel
-        let configuration = try options.configuration(extra: extra)
+        let configuration = try resolvedConfiguration()
         var logger = Logger(label: "intent-service")
         logger.logLevel = configuration.logLevel
         let app = try await buildApplication(configuration, logger: logger)
@@ -69,5 +65,14 @@ struct ServeCommand: AsyncParsableCommand {
             throw loadFailure(error)
         }
         logger.info("stopped")
+    }
+
+    /// The configuration this command line resolves to, with `environment` as the environment.
+    func resolvedConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
+        var extra: [Setting: String] = [:]
+        extra[.host] = host
+        extra[.port] = port.map(String.init)
+        extra[.logLevel] = logLevel
+        return try options.configuration(extra: extra, environment: environment)
     }
 }
