@@ -1,17 +1,9 @@
 import Foundation
 import GRDB
 
-/// What every SQLite store of the service shares: `sqlite:PATH` URLs, and a database file
-/// opened (its directory created), in WAL mode, migrated to the store's schema.
+/// What every SQLite store of the service shares: a database file opened (its directory
+/// created), in WAL mode, migrated to the store's schema.
 enum SQLiteFile {
-    /// The path of `sqlite:PATH` or of a bare path. Any other scheme (`postgres://…`,
-    /// `mysql://…`) is an error naming the supported ones, never a file path with a colon in it.
-    static func path(ofURL url: String) throws -> String {
-        if url.hasPrefix("sqlite:") { return String(url.dropFirst("sqlite:".count)) }
-        if let scheme = SQLiteIndexStore.scheme(of: url) { throw UnsupportedStoreURL(url: url, scheme: scheme) }
-        return url
-    }
-
     /// Writers wait up to 10 s for one another (several processes may share a file).
     static func open(_ path: String, migrator: DatabaseMigrator) throws -> DatabasePool {
         let directory = (path as NSString).deletingLastPathComponent

@@ -20,21 +20,6 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
         pool = try SQLiteFile.open(path, migrator: Self.migrator)
     }
 
-    /// `sqlite:PATH` or a bare path (see `SQLiteFile.path(ofURL:)`).
-    package convenience init(url: String) throws {
-        try self.init(path: SQLiteFile.path(ofURL: url))
-    }
-
-    /// The scheme of `scheme:…` (letters, digits, `+`, `-`, `.` after a letter), if the text has one.
-    package static func scheme(of url: String) -> String? {
-        guard let colon = url.firstIndex(of: ":") else { return nil }
-        let scheme = url[..<colon]
-        guard let first = scheme.first, first.isASCII, first.isLetter, scheme.count > 1,
-            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
-        else { return nil }
-        return String(scheme)
-    }
-
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -224,18 +209,5 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
 
     static func strings(_ text: String) -> [String] {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
-    }
-}
-
-/// A store URL whose scheme this build cannot open. The URL itself is not repeated: it may
-/// carry a password.
-package struct UnsupportedStoreURL: Error, CustomStringConvertible {
-    package let url: String
-    package let scheme: String
-
-    package var description: String { Self.explain(scheme) }
-
-    package static func explain(_ scheme: String) -> String {
-        "unsupported store scheme '\(scheme)'; use sqlite:PATH (or a plain file path)"
     }
 }

@@ -10,7 +10,6 @@ package import IntentChannels
 /// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`.
 /// SQLite serialises writers, so each protocol method's transaction sees no interleaving.
 package final class SQLiteStateStore: ConversationStore {
-    package static let defaultURL = "sqlite:.intent/state.sqlite"
     package let path: String
     let pool: DatabasePool
     /// The file as opened: a file deleted or replaced under a running service is noticed.
@@ -31,16 +30,6 @@ package final class SQLiteStateStore: ConversationStore {
         default:
             return "the state file was replaced while serving: this process still writes to the old one; restart the service to use the new file"
         }
-    }
-
-    /// Whether the file of a `sqlite:PATH` URL exists yet.
-    package static func exists(url: String) throws -> Bool {
-        FileManager.default.fileExists(atPath: try SQLiteFile.path(ofURL: url))
-    }
-
-    /// `sqlite:PATH` or a bare path (see `SQLiteFile.path(ofURL:)`).
-    package convenience init(url: String) throws {
-        try self.init(path: SQLiteFile.path(ofURL: url))
     }
 
     static var migrator: DatabaseMigrator {

@@ -19,7 +19,7 @@ struct ExportCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Index store (default: sqlite:.intent/index.sqlite).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("Index store (default: \(StoreURL.defaultIndex)).", valueName: "url"))
     var store: String?
 
     @Option(
@@ -27,7 +27,7 @@ struct ExportCommand: AsyncParsableCommand {
         help: ArgumentHelp("Export corpus files (a directory or file) instead of the store, with the edits laid over them.", valueName: "path"))
     var corpus: String?
 
-    @Option(name: .long, help: ArgumentHelp("State store holding the console's edits (default: sqlite:.intent/state.sqlite).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("State store holding the console's edits (default: \(StoreURL.defaultState)).", valueName: "url"))
     var state: String?
 
     @Option(name: .long, help: ArgumentHelp("jsonl (default) or csv.", valueName: "format"))
@@ -42,11 +42,10 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let base = try await baseCorpus()
-        let stateURL = state ?? SQLiteStateStore.defaultURL
+        let stateURL = try StoreURL.option(state, name: "--state") ?? .defaultState
         let edits: [CorpusEdit]
         do {
-            if let problem = StateStores.unsupported(stateURL) { throw StoreError(problem) }
-            edits = try StateStores.exists(url: stateURL) ? try await StateStores.open(url: stateURL).edits() : []
+            edits = stateURL.exists ? try await stateURL.openState().edits() : []
         } catch {
             printError("state: \(stateURL): \(error)")
             throw ExitCode(2)
@@ -78,12 +77,8 @@ struct ExportCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let url = store ?? "sqlite:" + SQLiteIndexStore.defaultPath
-        if let problem = StateStores.unsupported(url) {
-            printError("configuration: --store: \(problem)")
-            throw ExitCode(2)
-        }
-        guard let index = try await IndexStores.open(url: url).load() else {
+        let url = try StoreURL.option(store, name: "--store") ?? .defaultIndex
+        guard let index = try await url.openIndex().load() else {
             printError("store: \(url) holds no index yet; run intent-service import first")
             throw ExitCode(2)
         }

@@ -43,11 +43,11 @@ struct ImportCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.configuration()
         let started = Date()
-        let storeURL = configuration.store ?? "sqlite:" + SQLiteIndexStore.defaultPath
+        let storeURL = configuration.store ?? .defaultIndex
         let sources = paths.isEmpty ? [configuration.corpus] : paths
         let rules = configuration.rules
         let imported = try await loadAll(sources, rules: rules)
-        let store = try await IndexStores.open(url: storeURL)
+        let store = try await storeURL.openIndex()
         let factory = ServiceFactory(
             configuration, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) }))
         let (embedder, batchSize) = try await factory.importEmbedder()
@@ -161,12 +161,12 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
-    private func report(_ summary: ImportSummary, store: String, dryRun: Bool) {
+    private func report(_ summary: ImportSummary, store: StoreURL, dryRun: Bool) {
         if json {
             var object: [String: Any] = [
                 "added": summary.added, "changed": summary.changed, "removed": summary.removed, "unchanged": summary.unchanged,
                 "embedded": summary.embedded, "requests": summary.requests, "tokens": summary.tokens,
-                "seconds": (summary.seconds * 1000).rounded() / 1000, "store": store, "dry_run": dryRun,
+                "seconds": (summary.seconds * 1000).rounded() / 1000, "store": store.description, "dry_run": dryRun,
             ]
             if dryRun { object["would_embed"] = summary.embedded }
             print(

@@ -18,17 +18,14 @@ struct StateCommand: AsyncParsableCommand {
     )
 
     struct StateOption: ParsableArguments {
-        @Option(name: .long, help: ArgumentHelp("State store (default: $INTENT_STATE, else \(SQLiteStateStore.defaultURL)).", valueName: "url"))
+        @Option(name: .long, help: ArgumentHelp("State store (default: $INTENT_STATE, else \(StoreURL.defaultState)).", valueName: "url"))
         var state: String?
 
         func open() async throws -> any StateStore {
-            let url = state ?? ProcessInfo.processInfo.environment["INTENT_STATE"] ?? SQLiteStateStore.defaultURL
-            if let problem = StateStores.unsupported(url) {
-                printError("configuration: --state: \(problem)")
-                throw ExitCode(2)
-            }
+            let given = state.map { ($0, "--state") } ?? ProcessInfo.processInfo.environment["INTENT_STATE"].map { ($0, "INTENT_STATE") }
+            let url = try StoreURL.option(given?.0, name: given?.1 ?? "--state") ?? .defaultState
             do {
-                return try await StateStores.open(url: url)
+                return try await url.openState()
             } catch {
                 printError("state: \(error)")
                 throw ExitCode(2)

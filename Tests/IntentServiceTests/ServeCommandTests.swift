@@ -145,6 +145,38 @@ import FoundationNetworking
         #expect(try await server.waitFor("stopped", seconds: 5))
     }
 
+    /// The timeouts are wall-clock behaviour, so the server runs in a process of its own: in the
+    /// test process its timers would share the cooperative threads with CPU-bound suites, and the
+    /// 300 ms body timeout could lose its race with the 1.5 s idle one.
+    @Test func slowClientsAreCutOffByTheIdleAndBodyTimeouts() async throws {
+        let server = try ServerProcess(
+            arguments: ["--corpus", "corpus", "--embedder", "lexical"],
+            environment: ["INTENT_IDLE_TIMEOUT_MS": "1500", "INTENT_BODY_TIMEOUT_MS": "300"])
+        defer { server.stop() }
+        let port = try await server.port()
+        #expect(try await server.waitFor("corpus loaded"))
+        // Connected, silent: closed by the server (readAll returns at the close, not at its 60 s safety net).
+        let silent = try RawConnection(port: port)
+        let started = Date()
+        #expect(try await silent.readAll().isEmpty)
+        #expect(Date().timeIntervalSince(started) < 50)
+        // Headers dribbled and never finished: closed too.
+        let dribbling = try RawConnection(port: port)
+        try dribbling.send(Array("POST /match HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8))
+        #expect(try await dribbling.readAll().isEmpty)
+        // A body that stops halfway: 408 request_timeout, then the close.
+        let slowBody = try RawConnection(port: port)
+        try slowBody.send(
+            Array("POST /match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"message\"".utf8))
+        let answer = try await slowBody.readAll()
+        #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+        #expect(answer.contains("request_timeout"))
+        // The service still answers others.
+        let (status, decision) = try await request(port, "/match", method: "POST", body: ["message": "where is my parcel?"])
+        #expect(status == 200)
+        #expect(decision["id"] as? String == "track_order")
+    }
+
     @Test func invalidCorpusExitsTwo() async throws {
         let dir = NSTemporaryDirectory() + "intent-serve-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -226,7 +226,7 @@ import FoundationNetworking
         let folder = try TemporaryDirectory("state-cli")
         defer { withExtendedLifetime(folder) {} }
         let url = "sqlite:" + folder.file("state.sqlite")
-        let store = try SQLiteStateStore(url: url)
+        let store = try SQLiteStateStore(path: folder.file("state.sqlite"))
         let at = Date()
         let message = InboundMessage(id: "wamid.P1", customer: "8613900000001", phoneNumberID: "1", type: "text", text: "hi", sentAt: at)
         _ = try await store.receive([message], statuses: [], at: at)

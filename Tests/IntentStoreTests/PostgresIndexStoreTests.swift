@@ -25,7 +25,7 @@ struct PostgresIndexStoreTests {
         try await postgres.replace(with: index, summary: ImportSummary())
         let sqlitePath = NSTemporaryDirectory() + "intent-pg-compare-\(UUID().uuidString).sqlite"
         defer { try? FileManager.default.removeItem(atPath: sqlitePath) }
-        let sqlite = try SQLiteIndexStore(url: "sqlite:" + sqlitePath)
+        let sqlite = try SQLiteIndexStore(path: sqlitePath)
         try await sqlite.replace(with: index, summary: ImportSummary())
 
         let fromPostgres = try #require(try await postgres.load())

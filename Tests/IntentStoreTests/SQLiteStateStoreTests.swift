@@ -20,13 +20,9 @@ import Testing
             let store = try SQLiteStateStore(path: path)
             _ = try await store.receive([ConversationStoreContract.message("r1")], statuses: [], at: ConversationStoreContract.t0)
         }
-        let reopened = try SQLiteStateStore(url: "sqlite:" + path)
+        let reopened = try SQLiteStateStore(path: path)
         #expect(try await reopened.receive([ConversationStoreContract.message("r1")], statuses: [], at: ConversationStoreContract.t0).isEmpty)
         #expect(try await reopened.unprocessed(limit: 5).map(\.id) == ["r1"])
-    }
-
-    @Test func refusesOtherSchemesWithoutEchoingTheURL() {
-        #expect(throws: UnsupportedStoreURL.self) { try SQLiteStateStore(url: "mysql://user:hunter2@db/state") }
     }
 }
 
@@ -34,13 +30,13 @@ import Testing
     @Test func editsAreNumberedAndSurviveReopening() async throws {
         let path = NSTemporaryDirectory() + "intent-edits-\(UUID().uuidString).sqlite"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        #expect(try !SQLiteStateStore.exists(url: "sqlite:" + path))
-        let store = try SQLiteStateStore(url: "sqlite:" + path)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        let store = try SQLiteStateStore(path: path)
         let at = Date(timeIntervalSince1970: 1_790_000_000)
         let first = try await store.append(CorpusEdit(kind: .paraphrases, entry: "refund", questions: ["我想把钱要回来", "money back"], by: "Lena", at: at))
         let second = try await store.append(CorpusEdit(kind: .outOfScope, entry: nil, questions: ["meaning of life"], by: "console token", at: at))
         #expect(first.number == 1 && second.number == 2)
-        let reopened = try SQLiteStateStore(url: "sqlite:" + path)
+        let reopened = try SQLiteStateStore(path: path)
         #expect(try await reopened.edits() == [first, second])
     }
 }

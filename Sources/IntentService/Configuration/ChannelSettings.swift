@@ -8,15 +8,11 @@ struct ChannelSettings {
     var whatsapp: WhatsAppSettings?
     /// The automation file; nil: none (no greeting, never away).
     var automationPath: String?
-    /// `sqlite:PATH` or `postgres://...` (see `StateStores`).
-    var state: String
+    var state: StoreURL
     var retentionDays: Int
 
     init(_ layers: ConfigurationLayers, corpus: String, allowInsecureHTTP: Bool) throws(ConfigurationError) {
-        state = layers.string(.state, default: SQLiteStateStore.defaultURL)
-        if let problem = StateStores.unsupported(state) {
-            throw ConfigurationError("\(layers.raw(.state)?.origin ?? "state"): \(problem)")
-        }
+        state = try layers.storeURL(.state) ?? .defaultState
         // Meta redelivers a webhook for up to 7 days and the stored message ids are what makes a
         // redelivery a duplicate: they must outlive that window.
         retentionDays = try layers.int(.stateRetentionDays, default: 90, in: 8...3_650)

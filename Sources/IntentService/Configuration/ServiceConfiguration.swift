@@ -10,8 +10,8 @@ struct ServiceConfiguration {
     var corpus: String
     /// Whether the corpus was named (flag, environment or file): then it wins over a store.
     var corpusIsExplicit: Bool
-    /// The index store (`sqlite:PATH`); nil: the default store when it exists and no corpus is named.
-    var store: String?
+    /// The index store; nil: the default store when it exists and no corpus is named.
+    var store: StoreURL?
     var rules: String?
     /// lexical, neural, hybrid or multilingual: the built-in embedder (the fallback when a remote provider embeds).
     var embedder: BuiltInEmbedder
@@ -45,10 +45,7 @@ struct ServiceConfiguration {
     init(_ layers: ConfigurationLayers) throws(ConfigurationError) {
         corpus = layers.string(.corpus, default: "corpus")
         corpusIsExplicit = layers.raw(.corpus) != nil
-        store = layers.optionalString(.store)
-        if let store, let problem = StateStores.unsupported(store) {
-            throw ConfigurationError("\(layers.raw(.store)?.origin ?? "store"): \(problem)")
-        }
+        store = try layers.storeURL(.store)
         rules = layers.optionalString(.rules)
         providers = try ProviderSettings(layers)
         modelPath = providers.isRemote ? NeuralEmbedder.defaultDirectory : layers.string(.model, default: NeuralEmbedder.defaultDirectory)

@@ -91,16 +91,16 @@ final class ServiceFactory: Sendable {
     func openState(creating: Bool = true) async throws -> (any StateStore)? {
         if let store = state.current { return store }
         let url = configuration.channel.state
-        if !creating, try !StateStores.exists(url: url) { return nil }
-        return try await state.value { try await StateStores.open(url: url) }
+        if !creating, !url.exists { return nil }
+        return try await state.value { try await url.openState() }
     }
 
     /// The store to serve from: the configured one, else the default one when it exists
     /// and no corpus was named (an explicit corpus always wins).
-    var storeURL: String? {
+    var storeURL: StoreURL? {
         if let store = configuration.store { return store }
-        guard !configuration.corpusIsExplicit, FileManager.default.fileExists(atPath: SQLiteIndexStore.defaultPath) else { return nil }
-        return "sqlite:" + SQLiteIndexStore.defaultPath
+        guard !configuration.corpusIsExplicit, StoreURL.defaultIndex.exists else { return nil }
+        return .defaultIndex
     }
 
     private let store = OpenedOnce<any AnalyticsIndexStore>()
@@ -109,7 +109,7 @@ final class ServiceFactory: Sendable {
     /// reloads and the statistics writer share one connection pool.
     func openStore() async throws -> (any AnalyticsIndexStore)? {
         guard let url = storeURL else { return nil }
-        return try await store.value { try await IndexStores.open(url: url) }
+        return try await store.value { try await url.openIndex() }
     }
 
     /// The first embedding cache made wins: every caller, concurrent ones included, gets it.
@@ -124,7 +124,7 @@ final class ServiceFactory: Sendable {
     /// Serves the vectors an import stored: nothing is embedded again, so start-up costs no
     /// provider call. Vectors of another embedder are refused, never mixed.
     /// The service, and the stored version it was built from.
-    private func serviceFromStore(_ url: String, edits: [CorpusEdit]) async throws -> (MatchService, String?) {
+    private func serviceFromStore(_ url: StoreURL, edits: [CorpusEdit]) async throws -> (MatchService, String?) {
         // The version first: an import landing in between costs one more reload, never a missed one.
         let version = try await openStore()?.storedVersion()?.corpusVersion
         guard let stored = try await openStore()?.load() else {

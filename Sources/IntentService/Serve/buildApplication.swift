@@ -47,7 +47,7 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
     var services: [any Service] = [InitialLoad(reloader: app.reloader), HangupReload(reloader: app.reloader, logger: logger)]
     if let store = statsStore {
         // Replicas sharing a PostgreSQL store show every replica's figures: the totals are read back.
-        let shared = factory.storeURL.map(StateStores.isPostgres) ?? false
+        let shared = factory.storeURL?.isShared ?? false
         let totals: (@Sendable () async throws -> MatchStatistics?)? =
             shared ? { @Sendable in try await store.loadStatistics(recentLimit: recentMessagesKept) } : nil
         services.append(
@@ -62,7 +62,7 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
     }
     if let channel { services.append(channel) }
     // Replicas on one PostgreSQL pick up each other's imports and console edits.
-    if [factory.storeURL, configuration.channel.state].contains(where: { $0.map(StateStores.isPostgres) ?? false }) {
+    if factory.storeURL?.isShared == true || configuration.channel.state.isShared {
         services.append(ReplicaWatcher(factory: factory, reloader: app.reloader, logger: logger))
     }
     ServiceGauges(factory: factory, holder: app.holder, channel: channel, storeHealth: app.storeHealth).register(on: app.metrics)
