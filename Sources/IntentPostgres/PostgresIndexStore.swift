@@ -229,51 +229,43 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
     package func loadStatistics(recentLimit: Int) async throws -> MatchStatistics? {
         try await server.run { client in
             try await client.withConnection { db in
-                var since: Double?
-                for try await value in try await db.query("SELECT value FROM stat_info WHERE key = 'since'", logger: PostgresServer.quiet).decode(
-                    String.self)
+                var since: String?
+                for try await value in try await db.query("SELECT value FROM stat_info WHERE key = 'since'", logger: PostgresServer.quiet)
+                    .decode(String.self)
                 {
-                    since = Double(value)
+                    since = value
                 }
-                guard let since else { return nil }
-                var counts: [StatisticsBatch.Counter: Int] = [:]
+                var counts: [(kind: String, key: String, count: Int)] = []
                 for try await (kind, key, count) in try await db.query("SELECT kind, key, count FROM stat_counts", logger: PostgresServer.quiet)
-                    .decode(
-                        (String, String, Int).self)
+                    .decode((String, String, Int).self)
                 {
-                    if let kind = StatisticsBatch.Kind(rawValue: kind) { counts[StatisticsBatch.Counter(kind, key)] = count }
+                    counts.append((kind, key, count))
                 }
-                var recent: [MatchStatistics.RecentMessage] = []
-                for status in [MatchDecision.Status.unmatched, .ambiguous] {
-                    var rows: [MatchStatistics.RecentMessage] = []
-                    for try await (at, message, candidates, customer) in try await db.query(
-                        "SELECT at, message, candidates, customer FROM stat_recent WHERE status = \(status.rawValue) ORDER BY id DESC LIMIT \(recentLimit)",
+                var recent: [StatisticsRows.Recent] = []
+                for status in StatisticsRows.recentStatuses {
+                    for try await (stored, at, message, candidates, customer) in try await db.query(
+                        """
+                        SELECT status, at, message, candidates, customer FROM stat_recent WHERE status = \(status.rawValue)
+                        ORDER BY id DESC LIMIT \(recentLimit)
+                        """,
                         logger: PostgresServer.quiet
-                    ).decode((Double, String, String, String?).self) {
-                        let decoded = (try? JSONDecoder().decode([MatchDecision.Candidate].self, from: Data(candidates.utf8))) ?? []
-                        rows.append(
-                            MatchStatistics.RecentMessage(
-                                message: message, at: Date(timeIntervalSince1970: at), status: status, candidates: decoded, customer: customer))
+                    ).decode((String, Double, String, String, String?).self) {
+                        recent.append(StatisticsRows.Recent(status: stored, at: at, message: message, candidates: candidates, customer: customer))
                     }
-                    recent += rows.reversed()
                 }
-                return MatchStatistics(since: Date(timeIntervalSince1970: since), counts: counts, recent: recent, recentLimit: recentLimit)
+                return StatisticsRows.statistics(since: since, counts: counts, newestFirst: recent, recentLimit: recentLimit)
             }
         }
     }
 
     package func append(_ batch: StatisticsBatch, recentLimit: Int) async throws {
         guard !batch.isEmpty else { return }
-        let encoder = JSONEncoder()
-        let since = "\((batch.firstAt ?? Date()).timeIntervalSince1970)"
-        let counts = batch.counts.map { [PostgresValue.text($0.key.kind.rawValue), .text($0.key.key), .int($0.value)] }
-        let recent = try batch.recent.map {
-            [
-                PostgresValue.text($0.status.rawValue), .double($0.at.timeIntervalSince1970), .text($0.message),
-                .text(String(decoding: try encoder.encode($0.candidates), as: UTF8.self)), .optionalText($0.customer),
-            ]
+        let since = StatisticsRows.since(of: batch)
+        let counts = StatisticsRows.counts(of: batch).map { [PostgresValue.text($0.kind), .text($0.key), .int($0.count)] }
+        let recent = try StatisticsRows.recent(of: batch).map {
+            [PostgresValue.text($0.status), .double($0.at), .text($0.message), .text($0.candidates), .optionalText($0.customer)]
         }
-        let statuses = Set(batch.recent.map(\.status.rawValue))
+        let statuses = StatisticsRows.trimmedStatuses(of: batch)
         try await server.transaction { db in
             try await db.query("INSERT INTO stat_info (key, value) VALUES ('since', \(since)) ON CONFLICT DO NOTHING", logger: PostgresServer.quiet)
             try await Self.insert(

@@ -7,62 +7,49 @@ package import IntentCore
 extension SQLiteIndexStore {
     package func loadStatistics(recentLimit: Int) async throws -> MatchStatistics? {
         try await pool.read { db -> MatchStatistics? in
-            guard let sinceText = try String.fetchOne(db, sql: "SELECT value FROM stat_info WHERE key = 'since'"),
-                let since = Double(sinceText).map(Date.init(timeIntervalSince1970:))
-            else { return nil }
-            var counts: [StatisticsBatch.Counter: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT kind, key, count FROM stat_counts") {
-                guard let kind = StatisticsBatch.Kind(rawValue: row["kind"]) else { continue }
-                counts[StatisticsBatch.Counter(kind, row["key"])] = row["count"]
+            let since = try String.fetchOne(db, sql: "SELECT value FROM stat_info WHERE key = 'since'")
+            let counts = try Row.fetchAll(db, sql: "SELECT kind, key, count FROM stat_counts").map {
+                (kind: $0["kind"] as String, key: $0["key"] as String, count: $0["count"] as Int)
             }
-            var recent: [MatchStatistics.RecentMessage] = []
-            let decoder = JSONDecoder()
-            for status in [MatchDecision.Status.unmatched, .ambiguous] {
-                let rows = try Row.fetchAll(
-                    db, sql: "SELECT at, message, candidates, customer FROM stat_recent WHERE status = ? ORDER BY id DESC LIMIT ?",
-                    arguments: [status.rawValue, recentLimit])
-                for row in rows.reversed() {
-                    let candidates = (try? decoder.decode([MatchDecision.Candidate].self, from: Data((row["candidates"] as String).utf8))) ?? []
-                    recent.append(
-                        MatchStatistics.RecentMessage(
-                            message: row["message"], at: Date(timeIntervalSince1970: row["at"]), status: status, candidates: candidates,
-                            customer: row["customer"]))
+            var recent: [StatisticsRows.Recent] = []
+            for status in StatisticsRows.recentStatuses {
+                recent += try Row.fetchAll(
+                    db, sql: "SELECT status, at, message, candidates, customer FROM stat_recent WHERE status = ? ORDER BY id DESC LIMIT ?",
+                    arguments: [status.rawValue, recentLimit]
+                ).map {
+                    StatisticsRows.Recent(
+                        status: $0["status"], at: $0["at"], message: $0["message"], candidates: $0["candidates"], customer: $0["customer"])
                 }
             }
-            return MatchStatistics(since: since, counts: counts, recent: recent, recentLimit: recentLimit)
+            return StatisticsRows.statistics(since: since, counts: counts, newestFirst: recent, recentLimit: recentLimit)
         }
     }
 
     package func append(_ batch: StatisticsBatch, recentLimit: Int) async throws {
         guard !batch.isEmpty else { return }
-        let encoder = JSONEncoder()
+        let recent = try StatisticsRows.recent(of: batch)
         try await pool.write { db in
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO stat_info (key, value) VALUES ('since', ?)",
-                arguments: ["\((batch.firstAt ?? Date()).timeIntervalSince1970)"])
-            for (counter, count) in batch.counts {
+            try db.execute(sql: "INSERT OR IGNORE INTO stat_info (key, value) VALUES ('since', ?)", arguments: [StatisticsRows.since(of: batch)])
+            for row in StatisticsRows.counts(of: batch) {
                 try db.execute(
                     sql: """
                         INSERT INTO stat_counts (kind, key, count) VALUES (?, ?, ?)
                         ON CONFLICT (kind, key) DO UPDATE SET count = count + excluded.count
                         """,
-                    arguments: [counter.kind.rawValue, counter.key, count])
+                    arguments: [row.kind, row.key, row.count])
             }
-            for message in batch.recent {
+            for row in recent {
                 try db.execute(
                     sql: "INSERT INTO stat_recent (status, at, message, candidates, customer) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [
-                        message.status.rawValue, message.at.timeIntervalSince1970, message.message,
-                        String(decoding: try encoder.encode(message.candidates), as: UTF8.self), message.customer,
-                    ])
+                    arguments: [row.status, row.at, row.message, row.candidates, row.customer])
             }
-            for status in Set(batch.recent.map(\.status)) {
+            for status in StatisticsRows.trimmedStatuses(of: batch) {
                 try db.execute(
                     sql: """
                         DELETE FROM stat_recent WHERE status = ?1 AND id <= (
                             SELECT id FROM stat_recent WHERE status = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)
                         """,
-                    arguments: [status.rawValue, recentLimit])
+                    arguments: [status, recentLimit])
             }
         }
     }
