@@ -63,7 +63,7 @@ package struct IntentServerApp: Sendable {
     static let allowedMethods: [String: [HTTPRequest.Method]] = [
         "/match": [.post], "/match/batch": [.post], "/healthz": [.get, .head], "/readyz": [.get, .head],
         "/metrics": [.get, .head], "/v1/stats": [.get, .head], "/admin/reload": [.post],
-        "/webhooks/whatsapp": [.get, .head, .post], "/console": [.get, .head], "/v1/conversations": [.get, .head],
+        "/console": [.get, .head], "/v1/conversations": [.get, .head],
         "/v1/review": [.get, .head], "/v1/entries": [.post], "/v1/edits": [.get, .head], "/v1/corpus": [.get, .head],
         "/": [.get, .head],
     ]
@@ -76,14 +76,12 @@ package struct IntentServerApp: Sendable {
         router.add(middleware: RequestObserverMiddleware(metrics: metrics))
         var allowed = Self.allowedMethods
         if (settings.adminToken ?? "").isEmpty { allowed["/admin/reload"] = nil }
-        if channel == nil { allowed["/webhooks/whatsapp"] = nil }
+        if let channel { allowed[ChannelWebhookRoutes.path(of: channel.channel)] = [.get, .head, .post] }
         router.add(middleware: APIErrorMiddleware(allowedMethods: allowed))
         let reader = JSONBodyReader(limits: settings.limits)
         MatchRoutes(holder: holder, reader: reader, recorder: recorder).register(on: router)
         OperationsRoutes(holder: holder, metrics: metrics, channel: channel, stats: stats, storeHealth: storeHealth).register(on: router)
-        if let channel, let whatsapp = channel.channel as? WhatsAppChannel {
-            WhatsAppRoutes(runtime: channel, whatsapp: whatsapp, limits: settings.limits).register(on: router)
-        }
+        if let channel { ChannelWebhookRoutes(runtime: channel, limits: settings.limits).register(on: router) }
 
         // The routes behind tokens, one group per role; the handlers see the role in the context.
         let tokens = Tokens(stats: settings.statsToken, console: settings.consoleToken, admin: settings.adminToken)

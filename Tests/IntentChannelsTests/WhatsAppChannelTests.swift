@@ -77,18 +77,23 @@ import Testing
 
     @Test func handshakeEchoesTheChallengeOnlyForTheVerifyToken() async throws {
         let h = try await Self.harness()
-        #expect(h.whatsapp.verify(mode: "subscribe", token: "verify-me", challenge: "1158201444") == "1158201444")
-        #expect(h.whatsapp.verify(mode: "subscribe", token: "verify-you", challenge: "1158201444") == nil)
-        #expect(h.whatsapp.verify(mode: "unsubscribe", token: "verify-me", challenge: "1158201444") == nil)
-        #expect(h.whatsapp.verify(mode: "subscribe", token: nil, challenge: "1") == nil)
+        func answer(_ query: [String: String]) -> Handshake { h.whatsapp.answerHandshake(query: query) }
+        #expect(answer(["hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"]) == .echo("1158201444"))
+        let refused = Handshake.refused("hub.mode must be subscribe and hub.verify_token must match whatsapp_verify_token")
+        #expect(answer(["hub.mode": "subscribe", "hub.verify_token": "verify-you", "hub.challenge": "1158201444"]) == refused)
+        #expect(answer(["hub.mode": "unsubscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"]) == refused)
+        #expect(answer(["hub.mode": "subscribe", "hub.challenge": "1"]) == refused)
     }
 
     @Test func unsignedAndForgedWebhooksAreRefusedAndNothingIsStored() async throws {
         let h = try await Self.harness()
         let body = WebhookBody.message(id: "wamid.forged", from: "15551230001", text: "refund please")
-        #expect(await h.channel.receive(body: body, headers: [:]) == .unsigned)
         #expect(
-            await h.channel.receive(body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: "wrong").header(for: body)]) == .forged)
+            await h.channel.receive(body: body, headers: [:])
+                == .unsigned("X-Hub-Signature-256 is missing; Meta signs every webhook with the app secret"))
+        #expect(
+            await h.channel.receive(body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: "wrong").header(for: body)])
+                == .forged("X-Hub-Signature-256 does not match the body under whatsapp_app_secret"))
         #expect(try await h.store.unprocessed(limit: 10).isEmpty)
         #expect(try await h.store.statistics().received == 0)
         let garbage = Array("not json".utf8)

@@ -12,22 +12,44 @@ package protocol ChatChannel: Sendable {
     /// The channel's name in logs, statistics and metrics: `whatsapp`, `messenger`, `telegram`...
     var name: String { get }
 
-    /// Reads one webhook delivery: checks that the channel sent it (signature, secret), then
-    /// turns it into messages and delivery statuses. Nothing of a delivery that fails the check
-    /// is read.
+    /// The largest webhook delivery the platform sends: a larger body is refused (413). Generous:
+    /// a refused delivery is redelivered for days.
+    var maxWebhookBytes: Int { get }
+
+    /// Answers the platform's subscription handshake (`GET /webhooks/<name>`), for platforms
+    /// that have one (Meta's `hub.challenge`). The default: none.
+    func answerHandshake(query: [String: String]) -> Handshake
+
+    /// Reads one webhook delivery (`POST /webhooks/<name>`, header names in lower case): checks
+    /// that the channel sent it (signature, secret), then turns it into messages and delivery
+    /// statuses. Nothing of a delivery that fails the check is read.
     func read(webhook body: [UInt8], headers: [String: String], receivedAt: Date) -> WebhookReading
 
     /// Sends one queued item and says what became of it.
     func send(_ item: OutboxItem) async -> SendOutcome
 }
 
+extension ChatChannel {
+    package func answerHandshake(query: [String: String]) -> Handshake { .unsupported }
+}
+
+/// The answer to a subscription handshake.
+package enum Handshake: Sendable, Equatable {
+    /// Subscribed: answer 200 with this text.
+    case echo(String)
+    /// Not a subscription the business configured: 403, saying what was expected.
+    case refused(String)
+    /// The platform has no handshake: 405.
+    case unsupported
+}
+
 /// What a webhook delivery holds, or why it was refused.
 package enum WebhookReading: Sendable {
     case batch(InboundBatch)
-    /// No signature (or secret) where the channel always sends one: 401.
-    case unsigned
-    /// A signature that does not verify: 403.
-    case forged
+    /// No signature (or secret) where the channel always sends one: 401, saying which header.
+    case unsigned(String)
+    /// A signature that does not verify: 403, saying against which setting.
+    case forged(String)
     /// Signed but not a webhook payload: 400 (the platforms do not retry a 4xx).
     case malformed(String)
 }

@@ -82,10 +82,10 @@ package final class ChannelRuntime: Service {
     package enum Receipt: Sendable, Equatable {
         /// Stored: answer 200.
         case accepted(new: Int, duplicates: Int, statuses: Int)
-        /// No signature header: 401.
-        case unsigned
-        /// A signature that does not verify: 403.
-        case forged
+        /// No signature header: 401, saying which.
+        case unsigned(String)
+        /// A signature that does not verify: 403, saying against which setting.
+        case forged(String)
         /// Signed but not a webhook payload: 400 (the platforms do not retry a 4xx).
         case malformed(String)
         /// The store failed: 503, so that the platform delivers it again.
@@ -98,8 +98,8 @@ package final class ChannelRuntime: Service {
         let now = clock()
         let batch: InboundBatch
         switch channel.read(webhook: body, headers: headers, receivedAt: now) {
-        case .unsigned: return .unsigned
-        case .forged: return .forged
+        case .unsigned(let reason): return .unsigned(reason)
+        case .forged(let reason): return .forged(reason)
         case .malformed(let reason): return .malformed(reason)
         case .batch(let read): batch = read
         }

@@ -27,16 +27,25 @@ package struct WhatsAppChannel: ChatChannel {
             messagesPerSecond: settings.messagesPerSecond, retentionDays: settings.retentionDays, firstRetryDelay: settings.firstRetryDelay)
     }
 
-    /// Meta's subscription handshake: the challenge to echo, or nil (403).
-    package func verify(mode: String?, token: String?, challenge: String?) -> String? {
-        guard mode == "subscribe", let token, let challenge, ConstantTime.equal(token, settings.verifyToken) else { return nil }
-        return challenge
+    /// Meta batches several messages in one delivery, each up to 4,096 characters escaped as
+    /// \uXXXX (six bytes each): far more than a `/match` body.
+    package var maxWebhookBytes: Int { 4 * 1024 * 1024 }
+
+    /// Meta's subscription handshake: `hub.mode=subscribe`, the configured verify token, and
+    /// the challenge to echo.
+    package func answerHandshake(query: [String: String]) -> Handshake {
+        guard query["hub.mode"] == "subscribe", let token = query["hub.verify_token"], let challenge = query["hub.challenge"],
+            ConstantTime.equal(token, settings.verifyToken)
+        else {
+            return .refused("hub.mode must be subscribe and hub.verify_token must match whatsapp_verify_token")
+        }
+        return .echo(challenge)
     }
 
     package func read(webhook body: [UInt8], headers: [String: String], receivedAt: Date) -> WebhookReading {
         switch signature.verify(body: body, header: headers["x-hub-signature-256"]) {
-        case .missing: return .unsigned
-        case .invalid: return .forged
+        case .missing: return .unsigned("X-Hub-Signature-256 is missing; Meta signs every webhook with the app secret")
+        case .invalid: return .forged("X-Hub-Signature-256 does not match the body under whatsapp_app_secret")
         case .valid: break
         }
         do {
