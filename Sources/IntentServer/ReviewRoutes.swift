@@ -7,7 +7,8 @@ import IntentCore
 /// - `GET /v1/review`: recent unmatched and ambiguous messages no edit dealt with yet,
 ///   clustered by the service's own embedder (`ReviewClusters`), largest first;
 /// - `POST /v1/review/{id}/assign` `{"entry"}`: the cluster's wordings become paraphrases of `entry`;
-/// - `POST /v1/review/{id}/dismiss`: the cluster's wordings are out of scope (labeled negatives);
+/// - `POST /v1/review/{id}/dismiss`: the cluster's wordings become examples of the out-of-scope
+///   entry (`not_ours` when the corpus has none), so that they and their neighbours go unanswered;
 /// - `POST /v1/entries` `{"id", "questions", "answer"}`: a new entry;
 /// - `GET /v1/edits`: every edit, with who made it and when.
 ///

@@ -138,7 +138,18 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     private func loadQuestions(_ path: String, corpus: Corpus) async throws -> [LabeledQuestion] {
         do {
-            return try await BlockingIO.run { try LabeledQuestions.load(path, corpus: corpus) }
+            let loaded = try await BlockingIO.run { try LabeledQuestions.load(path, corpus: corpus) }
+            let (questions, excluded) = LabeledQuestions.excludingExamples(loaded, of: corpus)
+            if excluded > 0 {
+                printError(
+                    "\(path): \(excluded) out-of-scope question\(excluded == 1 ? " is an example" : "s are examples") of an out-of-scope entry and not counted (an example is turned away by construction)"
+                )
+            }
+            if questions.isEmpty {
+                printError("\(path): no question left to evaluate: every one is an example of an out-of-scope entry")
+                throw ExitCode(2)
+            }
+            return questions
         } catch let error as CorpusValidationError {
             printError(error.description.replacingOccurrences(of: "corpus rejected", with: "questions rejected"))
             throw ExitCode(2)

@@ -160,19 +160,29 @@ import FoundationNetworking
             try await log.waitFor("corpus loaded")
             let (_, decision) = try await client.request(port, "/match", method: "POST", body: ["message": "do you take bitcoin?"])
             #expect(decision["id"] as? String == "crypto")
+            // The dismissed message is now an example of the out-of-scope entry made for it.
+            let (_, dismissed) = try await client.request(port, "/match", method: "POST", body: ["message": "qwzx vbnm plork!"])
+            #expect(dismissed["status"] as? String == "unmatched" && dismissed["out_of_scope"] as? String == "not_ours")
             let (_, ready) = try await client.request(port, "/readyz")
-            #expect(ready["entries"] as? Int == 44)
+            #expect(ready["entries"] as? Int == 45, "crypto, and not_ours with the example")
         }
 
         let out = dir + "/out"
         #expect(try await cli.run(["export", "--store", store, "--state", state, "--output", out]).status == 0)
         let faq = try String(contentsOfFile: out + "/faq.jsonl", encoding: .utf8)
         #expect(faq.contains(#""id":"crypto""#))
+        #expect(faq.contains(#""id":"not_ours""#) && faq.contains("qwzx vbnm plork"))
         let negatives = try String(contentsOfFile: out + "/eval/out-of-scope.jsonl", encoding: .utf8)
         #expect(negatives == #"{"expected":null,"question":"qwzx vbnm plork"}"# + "\n")
         // Imported again, the exported corpus is what was served: the edits add nothing more.
         #expect(try await cli.run(["import", out, "--store", store, "--embedder", "lexical"]).status == 0)
+        // An example is never counted as a labeled negative: it is turned away by construction.
+        let onlyExamples = try await cli.run(["evaluate", "--store", store, "--questions", out + "/eval/out-of-scope.jsonl"])
+        #expect(onlyExamples.status == 2 && onlyExamples.stderr.contains("no question left to evaluate"), "\(onlyExamples.stderr)")
+        try (negatives + #"{"expected":null,"question":"what is the meaning of life"}"# + "\n").write(
+            toFile: out + "/eval/out-of-scope.jsonl", atomically: true, encoding: .utf8)
         let evaluation = try await cli.run(["evaluate", "--store", store, "--questions", out + "/eval/out-of-scope.jsonl"])
         #expect(evaluation.status == 0, "\(evaluation.stdout + evaluation.stderr)")
+        #expect(evaluation.stderr.contains("1 out-of-scope question is an example of an out-of-scope entry and not counted"))
     }
 }

@@ -71,6 +71,16 @@ public enum LabeledQuestions {
         return questions
     }
 
+    /// The questions without the out-of-scope ones that are examples of an out-of-scope entry
+    /// (the console's "out of scope" action makes them so): such a question is turned away by
+    /// construction, and counting it would flatter out-of-scope recall. Returns how many were left out.
+    public static func excludingExamples(_ questions: [LabeledQuestion], of corpus: Corpus) -> (kept: [LabeledQuestion], excluded: Int) {
+        let examples = Set(corpus.entries.filter(\.isOutOfScope).flatMap(\.questions).map(TextNormalizer.normalize))
+        guard !examples.isEmpty else { return (questions, 0) }
+        let kept = questions.filter { $0.expected != nil || !examples.contains(TextNormalizer.normalize($0.question)) }
+        return (kept, questions.count - kept.count)
+    }
+
     private static func csvRecords(_ text: String, file: String) -> ([RawRecord], [CorpusIssue]) {
         var (rows, issues) = CSVFormat.rows(text, file: file)
         guard !rows.isEmpty else { return ([], issues) }

@@ -15,9 +15,11 @@ extension Corpus {
             throw CorpusEditError(field: edit.kind == .outOfScope ? "messages" : "questions", "more than 100 texts in one edit; split it")
         }
         let limit = 2_000
+        let given = edit.questions.count
         let owners = paraphraseOwners()
         var kept: [String] = []
-        var seen = Set(edit.entry.flatMap { entry(id: $0) }?.questions.map(TextNormalizer.normalize) ?? [])
+        let extended = edit.kind == .outOfScope ? outOfScopeEntry : edit.entry.flatMap { entry(id: $0) }
+        var seen = Set(extended?.questions.map(TextNormalizer.normalize) ?? [])
         for (i, raw) in edit.questions.enumerated() {
             let question = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             let field = edit.kind == .outOfScope ? "messages[\(i)]" : "questions[\(i)]"
@@ -29,7 +31,7 @@ extension Corpus {
                 throw CorpusEditError(
                     field: field, "'\(question)' is already a paraphrase of '\(owner)'; a paraphrase belongs to one entry", conflicts: true)
             }
-            if edit.kind == .outOfScope, let owner = owners[key] {
+            if edit.kind == .outOfScope, let owner = owners[key], owner != extended?.id {
                 throw CorpusEditError(field: field, "'\(question)' is a paraphrase of '\(owner)': it cannot be out of scope", conflicts: true)
             }
             kept.append(question)
@@ -60,7 +62,12 @@ extension Corpus {
         case .outOfScope:
             edit.entry = nil
             edit.answer = nil
-            if kept.isEmpty { throw CorpusEditError(field: "messages", "empty: nothing to mark out of scope") }
+            if kept.isEmpty {
+                if given == 0 { throw CorpusEditError(field: "messages", "empty: nothing to mark out of scope") }
+                throw CorpusEditError(
+                    field: "messages", "nothing new: every message is already an example of '\(extended?.id ?? Self.consoleOutOfScopeID)'",
+                    conflicts: true)
+            }
         }
         return edit
     }
@@ -70,24 +77,39 @@ extension Corpus {
     /// removed): what is already there is skipped, what no longer fits is skipped with a
     /// warning, and nothing fails.
     package func applying(_ edits: [CorpusEdit]) -> Corpus {
-        guard edits.contains(where: { $0.kind != .outOfScope }) else { return self }
+        guard !edits.isEmpty else { return self }
         var entries = self.entries
         var indexByID = Dictionary(entries.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         var owner = paraphraseOwners()
         var warnings = self.warnings
         let location = SourceLocation(file: "corpus edit", line: 0)
-        for edit in edits where edit.kind != .outOfScope {
-            guard let id = edit.entry else { continue }
+        for edit in edits {
             let origin = SourceLocation(file: location.file, line: edit.number)
             var target: Int
-            if let existing = indexByID[id] {
+            let id: String
+            if edit.kind == .outOfScope {
+                // Examples of what the FAQ does not answer: the corpus's out-of-scope entry, else one made for them.
+                if let existing = entries.firstIndex(where: \.isOutOfScope) {
+                    target = existing
+                } else {
+                    target = entries.count
+                    entries.append(
+                        FAQEntry(
+                            id: Self.freeID(Self.consoleOutOfScopeID, taken: Set(indexByID.keys)), questions: [], answer: "",
+                            tags: [FAQEntry.outOfScopeTag], location: origin))
+                    indexByID[entries[target].id] = target
+                }
+                id = entries[target].id
+            } else if let named = edit.entry, let existing = indexByID[named] {
                 target = existing
-            } else if edit.kind == .entry, let answer = edit.answer {
+                id = named
+            } else if edit.kind == .entry, let named = edit.entry, let answer = edit.answer {
+                id = named
                 target = entries.count
                 indexByID[id] = target
                 entries.append(FAQEntry(id: id, questions: [], answer: answer, location: origin))
             } else {
-                warnings.append(CorpusIssue(.warning, origin, field: "entry", "'\(id)' is no longer in the corpus; edit skipped"))
+                warnings.append(CorpusIssue(.warning, origin, field: "entry", "'\(edit.entry ?? "")' is no longer in the corpus; edit skipped"))
                 continue
             }
             for question in edit.questions {
@@ -105,12 +127,24 @@ extension Corpus {
             }
             if entries[target].questions.isEmpty {
                 entries.remove(at: target)
-                indexByID[id] = nil
+                indexByID = Dictionary(entries.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
             }
         }
         var rules = self.rules.filter { !$0.id.hasPrefix("keywords:") }
         rules += RuleValidator.keywordRules(for: entries)
         return Corpus(entries: entries, rules: rules, warnings: warnings, source: source)
+    }
+
+    /// The entry the console's "out of scope" examples go to when the corpus has none tagged
+    /// out-of-scope (another id when this one is taken).
+    package static let consoleOutOfScopeID = "not_ours"
+
+    /// The entry that collects out-of-scope examples: the first one tagged so.
+    var outOfScopeEntry: FAQEntry? { entries.first(where: \.isOutOfScope) }
+
+    static func freeID(_ id: String, taken: Set<String>) -> String {
+        guard taken.contains(id) else { return id }
+        return (2...).lazy.map { "\(id)_\($0)" }.first { !taken.contains($0) }!
     }
 
     /// The entry of every paraphrase, by normalised text.

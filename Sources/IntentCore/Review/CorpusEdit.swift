@@ -5,8 +5,10 @@ package import Foundation
 /// restarts, and `export` writes corpus files that include it.
 ///
 /// Three kinds: `paraphrases` adds `questions` to the existing entry `entry`; `entry` creates
-/// entry `entry` with `questions` and `answer`; `out_of_scope` records `questions` as messages
-/// that must go unanswered (labeled negatives for `evaluate`; the corpus is unchanged).
+/// entry `entry` with `questions` and `answer`; `out_of_scope` adds `questions` as examples of
+/// the corpus's out-of-scope entry (`not_ours`, made when the corpus has none), so that they and
+/// their neighbours go unanswered; `export` also writes them as labeled negatives for `evaluate`,
+/// which leaves out any question that is an example.
 package struct CorpusEdit: Sendable, Equatable, Codable {
     package enum Kind: String, Sendable, Codable, CaseIterable {
         case paraphrases
