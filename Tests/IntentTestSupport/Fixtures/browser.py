@@ -4,13 +4,13 @@
 usage: browser.py CHROMIUM URL STEPS.json
 
 STEPS is a JSON list run in order on the page opened at URL; each step is one of
-  {"until": "<js expression>", "timeout": 15}   wait until the expression is truthy
+  {"until": "<js expression>", "timeout": 60}   wait until the expression is truthy
   {"eval": "<js expression>"}                    run it once (promises are awaited)
   {"screenshot": "<file.png>"}                   save the viewport
 Prints one JSON line per step ({"step": i, "value": ...}); exits 1 naming the step that timed
 out or threw. Standard library only: a WebSocket client of its own (RFC 6455 client frames).
 """
-import base64, json, os, re, shutil, socket, subprocess, sys, tempfile, time
+import base64, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
 
 
 class WebSocket:
@@ -107,7 +107,7 @@ def main():
     browser = subprocess.Popen(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--remote-debugging-port=0",
          "--remote-debugging-address=127.0.0.1", f"--user-data-dir={profile}", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.time() + 30
         socket_url = None
@@ -131,7 +131,7 @@ def main():
                     value = page.evaluate(step["eval"])
                 else:
                     # While the page loads the expression may throw: that counts as not yet.
-                    end = time.time() + step.get("timeout", 15)
+                    end = time.time() + step.get("timeout", 60)
                     value, last_error = None, ""
                     while not value:
                         if time.time() > end:
@@ -149,7 +149,12 @@ def main():
             print(json.dumps({"step": i, "value": value}), flush=True)
         return 0
     finally:
-        browser.kill()
+        # Chromium's helpers (zygote, crash handler) outlive the main process and keep writing
+        # into the profile: the whole process group goes before the profile does.
+        try:
+            os.killpg(browser.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         browser.wait()
         shutil.rmtree(profile, ignore_errors=True)
 
