@@ -16,7 +16,8 @@ struct ChannelWebhookRoutes {
         let path = RouterPath(Self.path(of: channel))
         router.get(path) { request, _ in
             var query: [String: String] = [:]
-            for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
+            // The first of repeated parameters counts, as `queryParameters.get` reads them.
+            for (name, value) in request.uri.queryParameters where query[String(name)] == nil { query[String(name)] = String(value) }
             switch channel.answerHandshake(query: query) {
             case .echo(let challenge):
                 return Response(

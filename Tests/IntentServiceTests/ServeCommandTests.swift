@@ -127,14 +127,15 @@ import FoundationNetworking
         // its answer; then the process exits 0.
         let body = Array(#"{"message": "where is my parcel?"}"#.utf8)
         let connection = try RawConnection(port: port)
+        let requestID = "sigterm-\(UUID().uuidString.prefix(8))"
         try connection.send(
             Array(
-                "POST /match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+                "POST /match HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: \(requestID)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
                     .utf8))
-        let received = { server.log.components(separatedBy: "request received").count }
-        let before = received()
         try connection.send(Array(body.prefix(10)))
-        try await eventually("the server has the request's head") { received() > before }
+        try await eventually("the server has the request's head") {
+            server.log.split(separator: "\n").contains { $0.contains("request received") && $0.contains(requestID) }
+        }
         server.process.terminate()
         #expect(try await server.waitFor("Server State: shuttingDown"))
         try connection.send(Array(body.dropFirst(10)))

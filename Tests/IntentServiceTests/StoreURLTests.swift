@@ -25,6 +25,10 @@ import Testing
         let url = try StoreURL(parsing: "postgres://intent:hunter2@db.internal:5433/intent")
         #expect("\(url)" == "postgres://intent@db.internal:5433/intent")
         #expect("\(try StoreURL(parsing: "sqlite:x.sqlite"))" == "sqlite:x.sqlite")
+        // Passwords URLComponents cannot read, and a password in the query.
+        #expect("\(try StoreURL(parsing: "postgres://u:p#ss/w?rd@db/intent"))" == "postgres://u@db/intent")
+        #expect("\(try StoreURL(parsing: "postgres://u@db/intent?password=hunter2"))" == "postgres://u@db/intent")
+        #expect(throws: ConfigurationError.self) { try StoreURL(parsing: "sqlite:") }
     }
 
     @Test func aBadStoreSettingNamesWhereItCameFrom() throws {

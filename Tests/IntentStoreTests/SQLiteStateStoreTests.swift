@@ -30,7 +30,6 @@ import Testing
     @Test func editsAreNumberedAndSurviveReopening() async throws {
         let path = NSTemporaryDirectory() + "intent-edits-\(UUID().uuidString).sqlite"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        #expect(!FileManager.default.fileExists(atPath: path))
         let store = try SQLiteStateStore(path: path)
         let at = Date(timeIntervalSince1970: 1_790_000_000)
         let first = try await store.append(CorpusEdit(kind: .paraphrases, entry: "refund", questions: ["我想把钱要回来", "money back"], by: "Lena", at: at))

@@ -17,6 +17,7 @@ extension Corpus {
         let limit = 2_000
         let given = edit.questions.count
         let owners = paraphraseOwners()
+        let outOfScopeIDs = Set(entries.filter(\.isOutOfScope).map(\.id))
         var kept: [String] = []
         let extended = edit.kind == .outOfScope ? outOfScopeEntry : edit.entry.flatMap { entry(id: $0) }
         var seen = Set(extended?.questions.map(TextNormalizer.normalize) ?? [])
@@ -27,11 +28,13 @@ extension Corpus {
             if key.isEmpty { throw CorpusEditError(field: field, "'\(question)' has no letters or digits") }
             if question.unicodeScalars.count > limit { throw CorpusEditError(field: field, "longer than \(limit) characters") }
             guard seen.insert(key).inserted else { continue }
+            // Already an example of an out-of-scope entry: nothing to add.
+            if edit.kind == .outOfScope, let owner = owners[key], outOfScopeIDs.contains(owner) { continue }
             if edit.kind != .outOfScope, let owner = owners[key], owner != edit.entry {
                 throw CorpusEditError(
                     field: field, "'\(question)' is already a paraphrase of '\(owner)'; a paraphrase belongs to one entry", conflicts: true)
             }
-            if edit.kind == .outOfScope, let owner = owners[key], owner != extended?.id {
+            if edit.kind == .outOfScope, let owner = owners[key] {
                 throw CorpusEditError(field: field, "'\(question)' is a paraphrase of '\(owner)': it cannot be out of scope", conflicts: true)
             }
             kept.append(question)

@@ -28,7 +28,10 @@ enum StoreURL: Sendable, Equatable, CustomStringConvertible {
     init(parsing text: String) throws(ConfigurationError) {
         switch Self.scheme(of: text) {
         case nil: self = .sqlite(path: text)
-        case "sqlite": self = .sqlite(path: String(text.dropFirst("sqlite:".count)))
+        case "sqlite":
+            let path = String(text.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw ConfigurationError("sqlite: needs a file path, as in sqlite:.intent/state.sqlite") }
+            self = .sqlite(path: path)
         case "postgres", "postgresql": self = .postgres(text)
         case let scheme?:
             throw ConfigurationError(
@@ -43,7 +46,7 @@ enum StoreURL: Sendable, Equatable, CustomStringConvertible {
         guard let first = scheme.first, first.isASCII, first.isLetter, scheme.count > 1,
             scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
         else { return nil }
-        return String(scheme).lowercased()
+        return String(scheme)
     }
 
     /// Whether several processes on several machines can share it (and so need `ReplicaWatcher`).
@@ -52,14 +55,20 @@ enum StoreURL: Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
-    /// The URL with any password left out.
+    /// The URL with any password left out: the user information keeps only the user name, and
+    /// the query (where `?password=` may be) is dropped. Written by hand rather than through
+    /// `URLComponents`, which gives up on a password with an unescaped `#`, `/` or `?`.
     var description: String {
         switch self {
         case .sqlite(let path): return "sqlite:" + path
         case .postgres(let url):
-            guard var components = URLComponents(string: url), components.password != nil else { return url }
-            components.password = nil
-            return components.string ?? "postgres://(password hidden)"
+            guard let separator = url.range(of: "://") else { return "postgres://(unreadable URL)" }
+            var rest = url[separator.upperBound...]
+            if let at = rest.lastIndex(of: "@") {
+                let user = rest[..<at].prefix { $0 != ":" }
+                rest = user + "@" + rest[rest.index(after: at)...]
+            }
+            return url[..<separator.upperBound] + String(rest.prefix { $0 != "?" })
         }
     }
 
