@@ -9,7 +9,9 @@ import IntentNeural
 /// multilingual model and the English one, each model's cosines calibrated by its baseline, as
 /// `EmbedderFactory` builds it). Purity: the share of messages whose cluster's most
 /// common label is their own (1.0: no cluster mixes questions); clusters per label: how far
-/// one question is split (1.0: never).
+/// one question is split (1.0: never); ARI: the adjusted Rand index of clusters against labels
+/// (1.0: the labels exactly; 0: no better than chance). With CORPUS=FILE the messages carry the
+/// candidates a matcher on that corpus gives them, as the queue's messages do.
 enum ReviewBenchmark {
     static func run(_ args: [String]) async throws {
         guard args.count >= 2, let count = Int(args[1]) else {
@@ -29,6 +31,7 @@ enum ReviewBenchmark {
                 message: text, at: start.addingTimeInterval(Double(i)), status: .unmatched, candidates: [], customer: "c\(i % 997)")
         }
         let labelOf = Dictionary(labeled.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+        let corpus = try ProcessInfo.processInfo.environment["CORPUS"].map { try CorpusLoader.load($0) }
         var embedders: [(String, any Embedder)] = [("lexical", LexicalEmbedder())]
         if args.count >= 4 {
             let multilingual = try NeuralEmbedder(directory: args[2])
@@ -44,10 +47,25 @@ enum ReviewBenchmark {
         let bars =
             ProcessInfo.processInfo.environment["BARS"].map { $0.split(separator: ",").compactMap { Float($0) } } ?? [ReviewClusters.sameQuestion]
         for (embedderName, embedder) in embedders {
+            var queue = messages
+            if let corpus {
+                let matcher = try await Matcher.build(corpus: corpus, embedder: embedder)
+                let distinct = Array(Set(messages.map(\.message)))
+                let decided = Dictionary(
+                    uniqueKeysWithValues: zip(distinct, try await matcher.match(distinct).map(\.candidates)))
+                queue = messages.map { message in
+                    var message = message
+                    message.candidates = decided[message.message] ?? []
+                    return message
+                }
+            }
             for bar in bars {
                 let name = "\(embedderName) @\(bar)"
                 let began = DispatchTime.now().uptimeNanoseconds
-                let clusters = try await ReviewClusters.build(messages, embedder: embedder, sameQuestion: bar)
+                // MERGE=none turns the second pass off; a number replaces its bar.
+                let mergeSetting = ProcessInfo.processInfo.environment["MERGE"]
+                let merge = mergeSetting == "none" ? nil : mergeSetting.flatMap(Float.init) ?? ReviewClusters.sameSuggestion
+                let clusters = try await ReviewClusters.build(queue, embedder: embedder, sameQuestion: bar, sameSuggestion: merge)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
                 var pure = 0
                 var clustersOfLabel: [String: Int] = [:]
@@ -58,11 +76,33 @@ enum ReviewBenchmark {
                     for label in votes.keys { clustersOfLabel[label, default: 0] += 1 }
                 }
                 let split = Double(clustersOfLabel.values.reduce(0, +)) / Double(max(1, clustersOfLabel.count))
+                let ari = adjustedRandIndex(clusters.map { $0.messages.map { labelOf[$0.message] ?? "?" } })
                 print(
                     String(
-                        format: "  %-24@ %8.2f s  %6d clusters  purity %.3f  clusters per question %.2f  largest %d", name as NSString, seconds,
-                        clusters.count, Double(pure) / Double(count), split, clusters.first?.messages.count ?? 0))
+                        format: "  %-24@ %8.2f s  %6d clusters  purity %.3f  clusters per question %.2f  ARI %.3f  largest %d", name as NSString,
+                        seconds, clusters.count, Double(pure) / Double(count), split, ari, clusters.first?.messages.count ?? 0))
             }
         }
+    }
+
+    /// The adjusted Rand index of a clustering (each cluster: its members' labels) against the labels.
+    static func adjustedRandIndex(_ clusters: [[String]]) -> Double {
+        func pairs(_ n: Int) -> Double { Double(n) * Double(n - 1) / 2 }
+        var byLabel: [String: Int] = [:]
+        var together = 0.0
+        for cluster in clusters {
+            var counts: [String: Int] = [:]
+            for label in cluster { counts[label, default: 0] += 1 }
+            for (label, n) in counts {
+                together += pairs(n)
+                byLabel[label, default: 0] += n
+            }
+        }
+        let n = clusters.reduce(0) { $0 + $1.count }
+        let sameCluster = clusters.reduce(0.0) { $0 + pairs($1.count) }
+        let sameLabel = byLabel.values.reduce(0.0) { $0 + pairs($1) }
+        let expected = sameCluster * sameLabel / max(1, pairs(n))
+        let best = (sameCluster + sameLabel) / 2
+        return best == expected ? 1 : (together - expected) / (best - expected)
     }
 }
