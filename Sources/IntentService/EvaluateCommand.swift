@@ -59,7 +59,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         let base = try await configuration.makeServiceOrExit(printWarnings: !json)
         let labeled = try await loadQuestions(questions, corpus: base.corpus)
         var tuning: [LabeledQuestion]?
-        if let tune { tuning = try await loadQuestions(tune, corpus: base.corpus) }
+        // A tuning question that is an example stays: the sweep replays every policy without the
+        // examples (`Calibration.sweep`), so it is an off-topic message the threshold must turn away.
+        if let tune { tuning = try await loadQuestions(tune, corpus: base.corpus, excludingExamples: false) }
         let names = options.provider.isEmpty ? [configuration.providers.provider.rawValue] : options.provider
 
         var reports: [(String, EvaluationReport)] = []
@@ -136,10 +138,10 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
     }
 
-    private func loadQuestions(_ path: String, corpus: Corpus) async throws -> [LabeledQuestion] {
+    private func loadQuestions(_ path: String, corpus: Corpus, excludingExamples: Bool = true) async throws -> [LabeledQuestion] {
         do {
             let loaded = try await BlockingIO.run { try LabeledQuestions.load(path, corpus: corpus) }
-            let (questions, excluded) = LabeledQuestions.excludingExamples(loaded, of: corpus)
+            let (questions, excluded) = excludingExamples ? LabeledQuestions.excludingExamples(loaded, of: corpus) : (loaded, 0)
             if excluded > 0 {
                 printError(
                     "\(path): \(excluded) out-of-scope question\(excluded == 1 ? " is an example" : "s are examples") of an out-of-scope entry and not counted (an example is turned away by construction)"

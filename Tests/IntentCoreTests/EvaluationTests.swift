@@ -62,6 +62,24 @@ import Testing
         if let precise = sweep.recommendation.bestCoverageAtPrecision95 { #expect(precise.precision >= 0.95) }
     }
 
+    /// Tuning replays every policy without the out-of-scope examples: an off-topic question the
+    /// examples cover still counts as accepted where the threshold alone lets it through.
+    @Test func tuningHoldsTheThresholdWithoutTheExamples() async throws {
+        let corpus = Corpus(
+            entries: Self.corpus.entries + [
+                FAQEntry(id: "not_ours", questions: ["where is my parcel joke"], answer: "", tags: [FAQEntry.outOfScopeTag])
+            ])
+        let matcher = try await Matcher.build(corpus: corpus, embedder: LexicalEmbedder(), policy: MatchPolicy(threshold: 0, margin: 0))
+        let questions = [question("refund please", "refund", line: 1), question("where is my parcel joke", nil, line: 2)]
+        let results = try await Evaluator.run(matcher, questions: questions)
+        #expect(results[1].decision.status == .unmatched && results[1].decision.outOfScope == "not_ours", "served: the example turns it away")
+        let sweep = Calibration.sweep(results, matcher: matcher)
+        let lowest = try #require(sweep.points.first { $0.threshold == 0 && $0.margin == 0 })
+        #expect(lowest.falseAcceptRate == 1, "without the example, threshold 0 answers it with 'track'")
+        #expect(sweep.recommendation.bestAccuracy.falseAcceptRate == 0)
+        #expect(sweep.recommendation.bestAccuracy.threshold > 0)
+    }
+
     @Test func questionFilesAreValidatedWithLines() throws {
         let dir = try ScratchDirectory([
             "q.jsonl": #"{"question": "refund please", "expected": "refund"}"# + "\n"

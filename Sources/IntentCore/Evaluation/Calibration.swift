@@ -32,16 +32,23 @@ public enum Calibration {
         public var recommendation: Recommendation
     }
 
+    /// The policies are replayed as if the corpus had no out-of-scope examples (their entries
+    /// taken out of every ranking): an example turns away the messages near it whatever the
+    /// threshold, so a sweep that counted them would lower the threshold for the off-topic
+    /// messages the examples happen to cover and lose the ones unlike any example. The threshold
+    /// must hold on its own; the examples only add to it when serving.
     public static func sweep(_ results: [QuestionResult], matcher: Matcher) -> Result {
         let entryThresholds = matcher.entryThresholds
         let ids = matcher.corpus.entries.map(\.id)
+        let examples = matcher.outOfScope
+        let results = examples.contains(true) ? results.map { withoutExamples($0, examples) } : results
         var points: [CalibrationPoint] = []
         for threshold in thresholds {
             for margin in margins {
                 var policy = matcher.policy
                 policy.threshold = threshold
                 policy.margin = margin
-                points.append(point(results, policy: policy, entryThresholds: entryThresholds, outOfScope: matcher.outOfScope, ids: ids))
+                points.append(point(results, policy: policy, entryThresholds: entryThresholds, ids: ids))
             }
         }
         // Ties go to the higher threshold, then the larger margin: the more cautious policy.
@@ -81,6 +88,13 @@ public enum Calibration {
             accuracy: EvaluationReport.round(Double(correct) / n), coverage: EvaluationReport.round(Double(answered) / n),
             precision: answered == 0 ? 0 : EvaluationReport.round(Double(answeredRight) / Double(answered)),
             falseAcceptRate: outOfScopeQuestions == 0 ? 0 : EvaluationReport.round(Double(falseAccepts) / Double(outOfScopeQuestions)))
+    }
+
+    /// The result with the out-of-scope entries left out of its ranking.
+    static func withoutExamples(_ result: QuestionResult, _ outOfScope: [Bool]) -> QuestionResult {
+        var result = result
+        result.trace.hits = result.trace.hits?.filter { !outOfScope[$0.entry] }
+        return result
     }
 
     /// The FAQ id an outcome answers with, as `MatchDecision.answeredID` would give it.
