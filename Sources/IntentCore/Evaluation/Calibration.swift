@@ -32,32 +32,42 @@ public enum Calibration {
         public var recommendation: Recommendation
     }
 
-    /// The policies are replayed as if the corpus had no out-of-scope examples (their entries
-    /// taken out of every ranking): an example turns away the messages near it whatever the
-    /// threshold, so a sweep that counted them would lower the threshold for the off-topic
-    /// messages the examples happen to cover and lose the ones unlike any example. The threshold
-    /// must hold on its own; the examples only add to it when serving.
+    /// `points` replay every policy as served. The recommendation is chosen on a second replay
+    /// without the out-of-scope examples (their entries taken out of every ranking), then given
+    /// with its served figures: an example turns away the messages near it whatever the
+    /// threshold, so choosing with them would lower the threshold for the off-topic messages the
+    /// examples happen to cover and lose the ones unlike any example. The threshold has to hold
+    /// on its own; the examples only add to it when serving.
     public static func sweep(_ results: [QuestionResult], matcher: Matcher) -> Result {
+        let examples = matcher.outOfScope
+        let points = replay(results, matcher: matcher, outOfScope: examples)
+        let held = examples.contains(true) ? replay(results.map { withoutExamples($0, examples) }, matcher: matcher, outOfScope: []) : points
+        // Ties go to the higher threshold, then the larger margin: the more cautious policy.
+        let best = held.indices.max { a, b in
+            (held[a].accuracy, held[a].threshold, held[a].margin) < (held[b].accuracy, held[b].threshold, held[b].margin)
+        }!
+        let precise = held.indices.filter { held[$0].precision >= 0.95 && held[$0].coverage > 0 }
+            .max { a, b in (held[a].coverage, held[a].accuracy, held[a].threshold) < (held[b].coverage, held[b].accuracy, held[b].threshold) }
+        let snippet = "threshold: \(points[best].threshold)\nmargin: \(points[best].margin)\n"
+        return Result(
+            points: points,
+            recommendation: Recommendation(bestAccuracy: points[best], bestCoverageAtPrecision95: precise.map { points[$0] }, configSnippet: snippet))
+    }
+
+    /// Every policy of the grid, in the same order whatever the results.
+    private static func replay(_ results: [QuestionResult], matcher: Matcher, outOfScope: [Bool]) -> [CalibrationPoint] {
         let entryThresholds = matcher.entryThresholds
         let ids = matcher.corpus.entries.map(\.id)
-        let examples = matcher.outOfScope
-        let results = examples.contains(true) ? results.map { withoutExamples($0, examples) } : results
         var points: [CalibrationPoint] = []
         for threshold in thresholds {
             for margin in margins {
                 var policy = matcher.policy
                 policy.threshold = threshold
                 policy.margin = margin
-                points.append(point(results, policy: policy, entryThresholds: entryThresholds, ids: ids))
+                points.append(point(results, policy: policy, entryThresholds: entryThresholds, outOfScope: outOfScope, ids: ids))
             }
         }
-        // Ties go to the higher threshold, then the larger margin: the more cautious policy.
-        let best = points.max { ($0.accuracy, $0.threshold, $0.margin) < ($1.accuracy, $1.threshold, $1.margin) }!
-        let precise = points.filter { $0.precision >= 0.95 && $0.coverage > 0 }
-            .max { ($0.coverage, $0.accuracy, $0.threshold) < ($1.coverage, $1.accuracy, $1.threshold) }
-        let snippet = "threshold: \(best.threshold)\nmargin: \(best.margin)\n"
-        return Result(
-            points: points, recommendation: Recommendation(bestAccuracy: best, bestCoverageAtPrecision95: precise, configSnippet: snippet))
+        return points
     }
 
     static func point(
