@@ -126,6 +126,20 @@ package final class PostgresServer: Sendable {
     }
 
     static let quiet = Logger(label: "intent-service.postgres.query")
+
+    /// `url` as given, for logs and errors, whether or not it parses: the user information keeps
+    /// only the user name, and the query (where `?password=` may be) is dropped. Written by hand
+    /// rather than through `URLComponents`, which gives up on a password with an unescaped `#`,
+    /// `/` or `?` (the URL is then unusable, and still must not be printed whole).
+    package static func redacted(_ url: String) -> String {
+        guard let separator = url.range(of: "://") else { return "postgres://(unreadable URL)" }
+        var rest = url[separator.upperBound...]
+        if let at = rest.lastIndex(of: "@") {
+            let user = rest[..<at].prefix { $0 != ":" }
+            rest = user + "@" + rest[rest.index(after: at)...]
+        }
+        return url[..<separator.upperBound] + String(rest.prefix { $0 != "?" })
+    }
 }
 
 /// `postgres://user[:password]@host[:port]/database` (or `postgresql://`).

@@ -57,9 +57,7 @@ import FoundationNetworking
         /// The port from the "listening" log line.
         func port() async throws -> Int {
             #expect(try await waitFor("address="))
-            let line = try #require(log.split(separator: "\n").first { $0.contains("address=") })
-            let address = try #require(line.split(separator: " ").first { $0.hasPrefix("address=") })
-            return try #require(Int(address.split(separator: ":").last ?? ""))
+            return try #require(ServedInProcess.listeningPort(in: log))
         }
 
         /// Waits (on a thread of its own) for the process to exit and for its last output.

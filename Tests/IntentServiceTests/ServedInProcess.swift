@@ -52,12 +52,17 @@ enum ServedInProcess {
     private static func port(in log: LogBuffer) async throws -> Int {
         var port: Int?
         try await eventually("the listener opens") {
-            port = log.current.split(separator: "\n").first { $0.contains(" listening") && $0.contains("address=") }
-                .flatMap { $0.split(separator: " ").first { $0.hasPrefix("address=") } }
-                .flatMap { Int($0.split(separator: ":").last ?? "") }
+            port = listeningPort(in: log.current)
             return port != nil
         }
         return try #require(port, "no listening line in:\n\(log.current)")
+    }
+
+    /// The port of the `address=HOST:PORT ... listening` line in a log, the binary's or this process's.
+    static func listeningPort(in log: String) -> Int? {
+        log.split(separator: "\n").first { $0.contains(" listening") && $0.contains("address=") }
+            .flatMap { $0.split(separator: " ").first { $0.hasPrefix("address=") } }
+            .flatMap { Int($0.split(separator: ":").last ?? "") }
     }
 }
 

@@ -98,16 +98,16 @@ package enum ReviewClusters {
                     if let top = messages[m].candidates.first?.id { votes[leader[t], default: [:]][top, default: 0] += 1 }
                 }
             }
-            let suggestion = votes.mapValues { $0.max { a, b in a.value == b.value ? a.key > b.key : a.value < b.value }?.key }
+            let suggestion = votes.compactMapValues { $0.max { a, b in a.value == b.value ? a.key > b.key : a.value < b.value }?.key }
             let roots = size.keys.sorted { size[$0]! != size[$1]! ? size[$0]! > size[$1]! : $0 < $1 }
             var merged: [Int: Int] = [:]
             for r in roots {
-                guard let entry = suggestion[r] ?? nil else {
+                guard let entry = suggestion[r] else {
                     merged[r] = r
                     continue
                 }
                 let closest = matcher.index.search(vectors.row(r), limit: 50).first { hit in
-                    hit.entry != r && hit.score >= sameSuggestion && merged[hit.entry] == hit.entry && (suggestion[hit.entry] ?? nil) == entry
+                    hit.entry != r && hit.score >= sameSuggestion && merged[hit.entry] == hit.entry && suggestion[hit.entry] == entry
                 }
                 merged[r] = closest?.entry ?? r
             }

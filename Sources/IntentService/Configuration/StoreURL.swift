@@ -55,20 +55,11 @@ enum StoreURL: Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
-    /// The URL with any password left out: the user information keeps only the user name, and
-    /// the query (where `?password=` may be) is dropped. Written by hand rather than through
-    /// `URLComponents`, which gives up on a password with an unescaped `#`, `/` or `?`.
+    /// The URL with any password left out.
     var description: String {
         switch self {
         case .sqlite(let path): return "sqlite:" + path
-        case .postgres(let url):
-            guard let separator = url.range(of: "://") else { return "postgres://(unreadable URL)" }
-            var rest = url[separator.upperBound...]
-            if let at = rest.lastIndex(of: "@") {
-                let user = rest[..<at].prefix { $0 != ":" }
-                rest = user + "@" + rest[rest.index(after: at)...]
-            }
-            return url[..<separator.upperBound] + String(rest.prefix { $0 != "?" })
+        case .postgres(let url): return PostgresServer.redacted(url)
         }
     }
 
