@@ -56,7 +56,8 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
                 "CREATE INDEX stat_recent_by_status ON stat_recent (status, id)",
                 "CREATE TABLE stat_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             ]
-        )
+        ),
+        ("index-v2-answers-by-language", ["ALTER TABLE entries ADD COLUMN answers TEXT NOT NULL DEFAULT '{}'"]),
     ]
 
     /// The versions of imports as they commit, from any process (see `PostgresServer.notifications`).
@@ -114,12 +115,14 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
             questions[entry, default: []].append(text)
         }
         var entries: [FAQEntry] = []
-        for try await (id, answer, keywords, tags, threshold, handover, file, line) in try await db.query(
-            "SELECT id, answer, keywords, tags, threshold, handover, file, line FROM entries ORDER BY position", logger: PostgresServer.quiet
-        ).decode((String, String, String, String, Double?, Bool, String?, Int?).self) {
+        for try await (id, answer, answers, keywords, tags, threshold, handover, file, line) in try await db.query(
+            "SELECT id, answer, answers, keywords, tags, threshold, handover, file, line FROM entries ORDER BY position",
+            logger: PostgresServer.quiet
+        ).decode((String, String, String, String, String, Double?, Bool, String?, Int?).self) {
             entries.append(
                 FAQEntry(
-                    id: id, questions: questions[id] ?? [], answer: answer, keywords: strings(keywords), tags: strings(tags),
+                    id: id, questions: questions[id] ?? [], answer: answer, answers: AnswersCoding.decode(answers),
+                    keywords: strings(keywords), tags: strings(tags),
                     threshold: threshold.map(Float.init), handover: handover, location: file.map { SourceLocation(file: $0, line: line ?? 0) }))
         }
         var rules: [KeywordRule] = []
@@ -183,7 +186,8 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
         var row = 0
         for (position, entry) in index.corpus.entries.enumerated() {
             entryRows.append([
-                .text(entry.id), .int(position), .text(entry.answer), .text(Self.json(entry.keywords)), .text(Self.json(entry.tags)),
+                .text(entry.id), .int(position), .text(entry.answer), .text(AnswersCoding.encode(entry.answers)),
+                .text(Self.json(entry.keywords)), .text(Self.json(entry.tags)),
                 .double(entry.threshold.map { Double($0) }), .bool(entry.handover), .optionalText(entry.location?.file),
                 .optionalInt(entry.location?.line),
             ])
@@ -216,7 +220,8 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
                 try await db.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table)"), logger: PostgresServer.quiet)
             }
             try await Self.insert(
-                db, "INSERT INTO entries (id, position, answer, keywords, tags, threshold, handover, file, line) VALUES", entries)
+                db, "INSERT INTO entries (id, position, answer, answers, keywords, tags, threshold, handover, file, line) VALUES",
+                entries)
             try await Self.insert(db, "INSERT INTO paraphrases (entry_id, position, text, hash, vector, entry_position) VALUES", paraphrases)
             try await Self.insert(db, "INSERT INTO rules (id, position, definition) VALUES", ruleRows)
             try await Self.insert(db, "INSERT INTO meta (key, value) VALUES", metaRows)

@@ -56,6 +56,9 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
         migrator.registerMigration("v4-recent-customer") { db in
             try db.execute(sql: "ALTER TABLE stat_recent ADD COLUMN customer TEXT")
         }
+        migrator.registerMigration("v5-answers-by-language") { db in
+            try db.execute(sql: "ALTER TABLE entries ADD COLUMN answers TEXT NOT NULL DEFAULT '{}'")
+        }
         return migrator
     }
 
@@ -99,7 +102,8 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
             let line: Int? = row["line"]
             entries.append(
                 FAQEntry(
-                    id: id, questions: questions[id] ?? [], answer: row["answer"], keywords: Self.strings(row["keywords"]),
+                    id: id, questions: questions[id] ?? [], answer: row["answer"],
+                    answers: AnswersCoding.decode(row["answers"]), keywords: Self.strings(row["keywords"]),
                     tags: Self.strings(row["tags"]), threshold: (row["threshold"] as Double?).map(Float.init),
                     handover: row["handover"] as Bool,
                     location: file.map { SourceLocation(file: $0, line: line ?? 0) }))
@@ -172,9 +176,9 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
             for (position, entry) in index.corpus.entries.enumerated() {
                 try db.execute(
                     sql:
-                        "INSERT INTO entries (id, position, answer, keywords, tags, threshold, handover, file, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO entries (id, position, answer, answers, keywords, tags, threshold, handover, file, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
-                        entry.id, position, entry.answer, Self.json(entry.keywords), Self.json(entry.tags),
+                        entry.id, position, entry.answer, AnswersCoding.encode(entry.answers), Self.json(entry.keywords), Self.json(entry.tags),
                         entry.threshold.map { Double($0) }, entry.handover, entry.location?.file, entry.location?.line,
                     ])
                 for (p, question) in entry.questions.enumerated() {

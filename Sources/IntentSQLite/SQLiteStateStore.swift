@@ -68,6 +68,9 @@ package final class SQLiteStateStore: ConversationStore {
                         answer TEXT, made_by TEXT NOT NULL, made_at REAL NOT NULL);
                     """)
         }
+        migrator.registerMigration("v3-edit-language") { db in
+            try db.execute(sql: "ALTER TABLE corpus_edits ADD COLUMN language TEXT")
+        }
         return migrator
     }
 

@@ -84,6 +84,8 @@ struct CorpusResponse: Encodable {
         var id: String
         var questions: [String]
         var answer: String
+        /// By ISO 639-1 code; `answer` is for every other language.
+        var answers: [String: String]
         var hits: Int
         var handover: Bool
         /// Numbers of the edits that changed or created it.
@@ -104,7 +106,9 @@ struct CorpusResponse: Encodable {
         version = corpus.version
         source = corpus.source
         entries = corpus.entries.map {
-            Entry(id: $0.id, questions: $0.questions, answer: $0.answer, hits: hits[$0.id] ?? 0, handover: $0.handover, edits: editsOf[$0.id] ?? [])
+            Entry(
+                id: $0.id, questions: $0.questions, answer: $0.answer, answers: $0.answers, hits: hits[$0.id] ?? 0, handover: $0.handover,
+                edits: editsOf[$0.id] ?? [])
         }
         rules = corpus.rules.count
         warnings = corpus.warnings.map(\.description)

@@ -28,12 +28,14 @@ enum MatchResponseJSON {
         return out
     }
 
-    /// Keys in sorted order: answer, candidates, degraded, degraded_reason, id, latency_ms, margin,
-    /// matched_question, method, out_of_scope, reason, request_id, rule, score, status.
+    /// Keys in sorted order: answer, answer_language, candidates, degraded, degraded_reason, id, language, latency_ms,
+    /// margin, matched_question, method, out_of_scope, reason, request_id, rule, score, status.
     private static func write(_ response: MatchResponse, to out: inout [UInt8]) {
         let d = response.decision.decision
         out.append(contentsOf: #"{"answer":"#.utf8)
         optional(d.answer, to: &out)
+        out.append(contentsOf: #","answer_language":"#.utf8)
+        optional(d.answerLanguage, to: &out)
         out.append(contentsOf: #","candidates":["#.utf8)
         for (i, c) in d.candidates.enumerated() {
             out.append(contentsOf: (i > 0 ? #",{"id":"# : #"{"id":"#).utf8)
@@ -50,6 +52,8 @@ enum MatchResponseJSON {
         optional(response.decision.degradedReason, to: &out)
         out.append(contentsOf: #","id":"#.utf8)
         optional(d.id, to: &out)
+        out.append(contentsOf: #","language":"#.utf8)
+        optional(d.language, to: &out)
         out.append(contentsOf: #","latency_ms":"#.utf8)
         number(response.latencyMilliseconds, to: &out)
         out.append(contentsOf: #","margin":"#.utf8)

@@ -52,6 +52,15 @@ struct ReviewRoutes {
             let edit = CorpusEdit(kind: .entry, entry: body.id, questions: body.questions, answer: body.answer, by: body.by ?? by)
             return try await applied(edit, status: .created)
         }
+        group.put("/v1/entries/:id/answers/:language") { request, context in
+            let by = Self.signer(context)
+            let body = try await reader.decode(AnswerRequest.self, from: request)
+            let language = context.parameters.get("language") ?? ""
+            let edit = CorpusEdit(
+                kind: .answer, entry: context.parameters.get("id") ?? "", questions: [], answer: body.answer,
+                language: language == "default" ? nil : language, by: body.by ?? by)
+            return try await applied(edit)
+        }
         group.get("/v1/edits") { _, _ in
             return try JSONResponse.make(EditList(edits: try await editor.history().reversed().map(EditJSON.init)))
         }
@@ -115,6 +124,12 @@ struct NewEntryRequest: Decodable {
     var by: String?
 }
 
+/// `PUT /v1/entries/{id}/answers/{language}`: the entry's answer in a language (`default`: for every other).
+struct AnswerRequest: Decodable {
+    var answer: String
+    var by: String?
+}
+
 /// `GET /v1/review`: the review queue's clusters, largest first.
 struct ReviewResponse: Encodable, Sendable {
     struct Cluster: Encodable, Sendable {
@@ -156,6 +171,7 @@ struct EditJSON: Encodable {
     var entry: String?
     var questions: [String]
     var answer: String?
+    var language: String?
     var by: String
     var at: String
 
@@ -165,6 +181,7 @@ struct EditJSON: Encodable {
         entry = edit.entry
         questions = edit.questions
         answer = edit.answer
+        language = edit.language
         by = edit.by
         at = ISO8601DateFormatter().string(from: edit.at)
     }

@@ -90,7 +90,7 @@ struct ExportCommand: AsyncParsableCommand {
 enum CorpusWriter {
     static func jsonLines(_ corpus: Corpus) -> String {
         corpus.entries.map { entry in
-            var object: [String: Any] = ["id": entry.id, "questions": entry.questions, "answer": entry.answer]
+            var object: [String: Any] = ["id": entry.id, "questions": entry.questions, "answer": answerValue(entry)]
             if !entry.keywords.isEmpty { object["keywords"] = entry.keywords }
             if !entry.tags.isEmpty { object["tags"] = entry.tags }
             if let threshold = entry.threshold { object["threshold"] = Double(threshold) }
@@ -99,17 +99,33 @@ enum CorpusWriter {
         }.joined(separator: "\n") + "\n"
     }
 
+    /// An entry's `answer` field: its text, or with answers by language a mapping of them, with
+    /// `default` unless the English answer is the default (as the loader reads it).
+    static func answerValue(_ entry: FAQEntry) -> Any {
+        guard !entry.answers.isEmpty else { return entry.answer }
+        var texts = entry.answers
+        if texts["en"] != entry.answer { texts["default"] = entry.answer }
+        return texts
+    }
+
+    /// One `answer_<code>` column per language any entry answers in, after `answer` (the default).
     static func csv(_ corpus: Corpus) -> String {
-        var lines = ["id,question,answer,keywords,tags,threshold,handover"]
+        let languages = Set(corpus.entries.flatMap(\.answers.keys)).sorted()
+        var lines = [
+            (["id", "question", "answer"] + languages.map { "answer_\($0)" } + ["keywords", "tags", "threshold", "handover"]).joined(separator: ",")
+        ]
         for entry in corpus.entries {
             for (i, question) in entry.questions.enumerated() {
-                let first = i == 0
-                lines.append(
-                    [
-                        entry.id, question, first ? entry.answer : "", first ? entry.keywords.joined(separator: "|") : "",
-                        first ? entry.tags.joined(separator: "|") : "", first ? entry.threshold.map { "\($0)" } ?? "" : "",
-                        first && entry.handover ? "true" : "",
-                    ].map(field).joined(separator: ","))
+                var row = [entry.id, question]
+                if i == 0 {
+                    row.append(entry.answer)
+                    row += languages.map { entry.answers[$0] ?? "" }
+                    row += [entry.keywords.joined(separator: "|"), entry.tags.joined(separator: "|")]
+                    row += [entry.threshold.map { "\($0)" } ?? "", entry.handover ? "true" : ""]
+                } else {
+                    row += [String](repeating: "", count: languages.count + 5)
+                }
+                lines.append(row.map(field).joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"

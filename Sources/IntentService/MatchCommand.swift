@@ -70,14 +70,14 @@ enum DecisionText {
         let d = served.decision
         var lines: [String] = []
         let target = d.id.map { " -> \($0)" } ?? ""
-        lines.append("message:   \(message)")
+        lines.append("message:   \(message)\(d.language.map { " (\($0))" } ?? "")")
         lines.append("decision:  \(d.status.rawValue)\(target) (method: \(d.method.rawValue))")
         if let score = d.score, let margin = d.margin {
             lines.append("score:     \(format(score))  margin \(format(margin))")
         }
         if let rule = d.rule { lines.append("rule:      \(rule)") }
         if let question = d.matchedQuestion { lines.append("matched:   \(question)") }
-        if let answer = d.answer { lines.append("answer:    \(answer)") }
+        if let answer = d.answer { lines.append("answer:    \(answer)\(d.answerLanguage.map { " (\($0))" } ?? "")") }
         lines.append("why:       \(d.reason)")
         if let reason = served.degradedReason { lines.append("degraded:  \(reason)") }
         if !d.candidates.isEmpty {

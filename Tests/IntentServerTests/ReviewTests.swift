@@ -141,6 +141,41 @@ final class MemoryEditStore: CorpusEditStore {
         }
     }
 
+    @Test func anEntryLearnsAnAnswerInTheCustomersLanguage() async throws {
+        let store = MemoryEditStore()
+        try await Application(router: try await app(store: store).router()).test(.router) { client in
+            let before = try await match(client, "hola, ¿dónde está mi paquete? where is my parcel")
+            #expect(before["language"] as? String == "es" && before["answer"] as? String == "Track it online.")
+            #expect(before["answer_language"] is NSNull)
+
+            let (status, result) = try await call(
+                client, "/v1/entries/track/answers/es", method: .put, body: ["answer": "Síguelo en línea.", "by": "Lena"])
+            #expect(status == .ok)
+            let edit = try #require(result["edit"] as? [String: Any])
+            #expect(edit["kind"] as? String == "answer" && edit["language"] as? String == "es" && edit["by"] as? String == "Lena")
+            let after = try await match(client, "hola, ¿dónde está mi paquete? where is my parcel")
+            #expect(after["answer"] as? String == "Síguelo en línea." && after["answer_language"] as? String == "es")
+            #expect(try await match(client, "where is my parcel")["answer"] as? String == "Track it online.")
+            let entries = try #require(try await call(client, "/v1/corpus").1["entries"] as? [[String: Any]])
+            #expect(entries.first?["answers"] as? [String: String] == ["es": "Síguelo en línea."])
+
+            // `default` replaces the answer for every other language.
+            let (replaced, _) = try await call(
+                client, "/v1/entries/track/answers/default", method: .put, body: ["answer": "See lumen.example/track."])
+            #expect(replaced == .ok)
+            #expect(try await match(client, "where is my parcel")["answer"] as? String == "See lumen.example/track.")
+
+            let (badLanguage, bad) = try await call(client, "/v1/entries/track/answers/spanish", method: .put, body: ["answer": "x"])
+            #expect(badLanguage == .badRequest)
+            #expect(((bad["error"] as? [String: Any])?["message"] as? String)?.contains("language") == true)
+            let (unknown, _) = try await call(client, "/v1/entries/nope/answers/es", method: .put, body: ["answer": "x"])
+            #expect(unknown == .conflict)
+            let (same, _) = try await call(client, "/v1/entries/track/answers/es", method: .put, body: ["answer": "Síguelo en línea."])
+            #expect(same == .conflict)
+            #expect(try store.edits().count == 2, "refused edits store nothing")
+        }
+    }
+
     @Test func theCorpusRouteListsEntriesHitsEditsAndLint() async throws {
         let store = MemoryEditStore()
         try await Application(router: try await app(store: store).router()).test(.router) { client in

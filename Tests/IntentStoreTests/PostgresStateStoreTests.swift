@@ -66,8 +66,12 @@ struct PostgresStateStoreTests {
         let store = try await PostgresStateStore.open(url: url)
         let edit = try await store.append(
             CorpusEdit(kind: .paraphrases, entry: "refund", questions: ["我想把钱要回来"], by: "Lena", at: Date(timeIntervalSince1970: 1_790_000_000)))
-        #expect(edit.number == 1)
-        #expect(try await PostgresStateStore.open(url: url).edits() == [edit])
+        let answer = try await store.append(
+            CorpusEdit(
+                kind: .answer, entry: "refund", questions: [], answer: "Reembolso en 5 días.", language: "es", by: "Lena",
+                at: Date(timeIntervalSince1970: 1_790_000_000)))
+        #expect(edit.number == 1 && answer.number == 2)
+        #expect(try await PostgresStateStore.open(url: url).edits() == [edit, answer])
     }
 }
 

@@ -14,7 +14,8 @@ import Testing
     static let corpus = Corpus(
         entries: [
             FAQEntry(
-                id: "refund", questions: ["how do i get a refund", "我想退款"], answer: "Refunds take 5 days.", keywords: ["money back"],
+                id: "refund", questions: ["how do i get a refund", "我想退款"], answer: "Refunds take 5 days.",
+                answers: ["es": "Los reembolsos tardan 5 días.", "zh": "退款需要 5 天。"], keywords: ["money back"],
                 tags: ["returns"], threshold: 0.4),
             FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it online.", handover: true),
         ],

@@ -34,8 +34,10 @@ import Testing
         let at = Date(timeIntervalSince1970: 1_790_000_000)
         let first = try await store.append(CorpusEdit(kind: .paraphrases, entry: "refund", questions: ["我想把钱要回来", "money back"], by: "Lena", at: at))
         let second = try await store.append(CorpusEdit(kind: .outOfScope, entry: nil, questions: ["meaning of life"], by: "console token", at: at))
-        #expect(first.number == 1 && second.number == 2)
+        let third = try await store.append(
+            CorpusEdit(kind: .answer, entry: "refund", questions: [], answer: "Reembolso en 5 días.", language: "es", by: "Lena", at: at))
+        #expect(first.number == 1 && second.number == 2 && third.number == 3)
         let reopened = try SQLiteStateStore(path: path)
-        #expect(try await reopened.edits() == [first, second])
+        #expect(try await reopened.edits() == [first, second, third])
     }
 }

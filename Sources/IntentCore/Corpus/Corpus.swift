@@ -27,6 +27,9 @@ public struct Corpus: Sendable {
             feed(entry.id)
             entry.questions.forEach(feed)
             feed(entry.answer)
+            // Fed only when present, so that corpora without them keep their versions.
+            for (language, text) in entry.answers.sorted(by: { $0.key < $1.key }) { feed("answer:\(language)=\(text)") }
+            for tag in entry.tags { feed("tag:\(tag)") }
             feed(entry.threshold.map { "\($0)" } ?? "-")
             if entry.handover { feed("handover") }
             entry.keywords.forEach(feed)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns parsed records into FAQ entries, and checks what no single record can
 /// see: ids and paraphrases shared across entries and files.
 enum EntryValidator {
@@ -13,9 +15,9 @@ enum EntryValidator {
         let tags = reader.strings("tags", required: false)
         let outOfScope = tags.contains(FAQEntry.outOfScopeTag)
         // An out-of-scope entry is never sent: its answer may be left out (export writes it empty).
-        let answer =
+        let (answer, answers) =
             outOfScope && (record.field("answer").map { $0.value == .string("") || $0.value == .null } ?? true)
-            ? "" : reader.string("answer", required: true)
+            ? ("", [:]) : Self.answers(&reader)
         let keywords = reader.strings("keywords", required: false)
         let threshold = reader.number("threshold", in: 0...1)
         let handover = reader.bool("handover")
@@ -37,9 +39,47 @@ enum EntryValidator {
             return (nil, reader.issues)
         }
         let entry = FAQEntry(
-            id: id, questions: questions, answer: answer, keywords: keywords, tags: tags,
+            id: id, questions: questions, answer: answer, answers: answers, keywords: keywords, tags: tags,
             threshold: threshold.map(Float.init), handover: handover, location: record.location)
         return (entry, reader.issues)
+    }
+
+    /// `answer`: one text, or a mapping from ISO 639-1 codes (and `default`) to texts. The
+    /// default answer, for customers writing in a language the mapping lacks, is `default`,
+    /// else `en`; a mapping with neither is an error rather than a guess.
+    static func answers(_ reader: inout FieldReader) -> (String?, [String: String]) {
+        guard case (.object(let texts), let line)? = reader.record.field("answer") else {
+            return (reader.string("answer", required: true), [:])
+        }
+        var answers: [String: String] = [:]
+        var fallback: String?
+        for (key, value) in texts.sorted(by: { $0.key < $1.key }) {
+            let code = key.lowercased()
+            guard code == "default" || LanguageDetector.isLanguageCode(code) else {
+                reader.error(
+                    "answer", "'\(key)' is not a language: name each answer by an ISO 639-1 code (en, zh, es) or 'default'",
+                    line: line)
+                continue
+            }
+            guard case .string(let raw) = value, !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                reader.error("answer", "the '\(key)' answer is \(value == .string("") ? "empty" : value.typeName); give a text", line: line)
+                continue
+            }
+            let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if code == "default" { fallback = text } else { answers[code] = text }
+        }
+        guard let fallback = fallback ?? answers["en"] else {
+            if !texts.isEmpty {
+                reader.error(
+                    "answer",
+                    "no answer for other languages: add 'default' (or 'en'), sent to customers writing in a language without its own answer",
+                    line: line)
+            } else {
+                reader.error("answer", "empty; give a text, or texts by language code ({en: ..., zh: ...})", line: line)
+            }
+            return (nil, [:])
+        }
+        return (fallback, answers)
     }
 
     /// Duplicate ids, and one paraphrase under two ids, are errors (paraphrases

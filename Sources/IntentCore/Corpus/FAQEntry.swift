@@ -4,8 +4,12 @@ public struct FAQEntry: Sendable, Equatable {
     public var id: String
     /// Paraphrases of the question, as written in the corpus (at least one).
     public var questions: [String]
-    /// Empty for an out-of-scope entry, which is never sent.
+    /// The answer for customers whose language has none of its own in `answers`
+    /// (empty for an out-of-scope entry, which is never sent).
     public var answer: String
+    /// The answer in other languages, by ISO 639-1 code (`es`, `zh`): a customer writing in
+    /// one of them gets it instead of `answer` (see `answer(in:)`). Empty: one answer for all.
+    public var answers: [String: String]
     /// Words that answer this entry through a fallback keyword rule when
     /// semantic matching is not confident (see `KeywordRule`).
     public var keywords: [String]
@@ -18,12 +22,13 @@ public struct FAQEntry: Sendable, Equatable {
     public var location: SourceLocation?
 
     public init(
-        id: String, questions: [String], answer: String, keywords: [String] = [], tags: [String] = [],
-        threshold: Float? = nil, handover: Bool = false, location: SourceLocation? = nil
+        id: String, questions: [String], answer: String, answers: [String: String] = [:], keywords: [String] = [],
+        tags: [String] = [], threshold: Float? = nil, handover: Bool = false, location: SourceLocation? = nil
     ) {
         self.id = id
         self.questions = questions
         self.answer = answer
+        self.answers = answers
         self.keywords = keywords
         self.tags = tags
         self.threshold = threshold
@@ -39,6 +44,14 @@ public struct FAQEntry: Sendable, Equatable {
 
     /// Tagged `out-of-scope`: never answered (see `outOfScopeTag`).
     public var isOutOfScope: Bool { tags.contains(Self.outOfScopeTag) }
+
+    /// The answer for a customer writing in `language` (an ISO 639-1 code, nil when it is
+    /// not known), and the language it is written in: nil for the default answer (whose
+    /// language the corpus does not say, unless it is also given under a code).
+    public func answer(in language: String?) -> (text: String, language: String?) {
+        if let language, let text = answers[language] { return (text, language) }
+        return (answer, answers.filter { $0.value == answer }.keys.min())
+    }
 }
 
 /// A file and a 1-based line number, printed as `file:line`.

@@ -15,7 +15,8 @@ enum RawValue: Equatable {
     case number(Double)
     case bool(Bool)
     case list([RawValue])
-    case object
+    /// A mapping's keys and values (only string keys are kept; order is not).
+    case object([String: RawValue])
     case null
 
     var typeName: String {

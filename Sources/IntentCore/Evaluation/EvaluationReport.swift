@@ -44,6 +44,11 @@ public struct EvaluationReport: Codable, Sendable {
         public var top1: Double
         /// Share of its out-of-scope questions left unanswered (nil: it has none).
         public var oosRecall: Double?
+        /// Share of its questions whose language `LanguageDetector` told right (as `/match` reports it).
+        public var detected: Double?
+        /// Share of its answered questions answered in its own language (an entry's answer in
+        /// it, or a default answer given in it too); nil when none was answered.
+        public var answeredInLanguage: Double?
     }
 
     public struct Latency: Codable, Sendable {
@@ -212,6 +217,7 @@ extension EvaluationReport {
         scoreHistogram = Histogram(
             bins: (0..<20).map { Self.round(Double($0) * width) }, binWidth: width, correct: correctBins, wrong: wrongBins)
         self.lint = lint
+        func answered(_ group: [QuestionResult]) -> [QuestionResult] { group.filter { $0.decision.answeredID != nil } }
         let languages = Dictionary(grouping: results.filter { $0.question.language != nil }) { $0.question.language! }
             .sorted { $0.key < $1.key }
             .map { language, group in
@@ -220,7 +226,10 @@ extension EvaluationReport {
                 return LanguageMetrics(
                     language: language, questions: group.count, accuracy: share(group.filter(\.isCorrect).count, of: group.count),
                     top1: share(inScope.filter { $0.rankOfExpected == 1 }.count, of: inScope.count),
-                    oosRecall: outOfScope.isEmpty ? nil : share(outOfScope.filter(\.isCorrect).count, of: outOfScope.count))
+                    oosRecall: outOfScope.isEmpty ? nil : share(outOfScope.filter(\.isCorrect).count, of: outOfScope.count),
+                    detected: share(group.filter { $0.decision.language == language }.count, of: group.count),
+                    answeredInLanguage: answered(group).isEmpty
+                        ? nil : share(answered(group).filter { $0.decision.answerLanguage == language }.count, of: answered(group).count))
             }
         perLanguage = languages.isEmpty ? nil : languages
         errors = results.filter { !$0.isCorrect }.map {

@@ -43,12 +43,19 @@ public struct MatchDecision: Sendable, Equatable, Codable {
     /// The out-of-scope entry whose example turned the message away (see `FAQEntry.outOfScopeTag`),
     /// or nil. Such a decision is final: the chat model is not asked to find an answer after all.
     public var outOfScope: String? = nil
+    /// The message's language (ISO 639-1), or nil when `LanguageDetector` cannot tell.
+    public var language: String? = nil
+    /// The language `answer` is written in when the entry gives it per language (see
+    /// `FAQEntry.answer(in:)`); nil for a default answer that names no language.
+    public var answerLanguage: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case status, id, answer, score, margin, method
         case matchedQuestion = "matched_question"
         case rule, candidates, reason
         case outOfScope = "out_of_scope"
+        case language
+        case answerLanguage = "answer_language"
     }
 
     /// Encodes absent values as explicit nulls so every field is always present.
@@ -65,6 +72,15 @@ public struct MatchDecision: Sendable, Equatable, Codable {
         try c.encode(candidates, forKey: .candidates)
         try c.encode(reason, forKey: .reason)
         try c.encode(outOfScope, forKey: .outOfScope)
+        try c.encode(language, forKey: .language)
+        try c.encode(answerLanguage, forKey: .answerLanguage)
+    }
+
+    /// Answers with `entry` in the message's language, when the entry has an answer in it.
+    mutating func answer(with entry: FAQEntry) {
+        let (text, language) = entry.answer(in: self.language)
+        answer = text
+        answerLanguage = language
     }
 
     /// The entry this decision answers with, for evaluation: the id of a

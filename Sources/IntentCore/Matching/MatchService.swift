@@ -166,7 +166,7 @@ public struct MatchService: Sendable {
                     var decision = d
                     decision.status = .matched
                     decision.id = entry.id
-                    decision.answer = entry.answer
+                    decision.answer(with: entry)
                     decision.method = .llm
                     decision.matchedQuestion = candidates.first { $0.id == chosen }?.question
                     decision.reason =

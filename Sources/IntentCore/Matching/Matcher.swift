@@ -109,7 +109,9 @@ public struct Matcher: Sendable {
         var pending: [Int] = []
         for (i, text) in normalized.enumerated() {
             if let rule = rules.firstMatch(normalized: text, stage: .before) {
-                decisions[i] = decision(for: DecisionTrace(beforeRule: rule, hits: nil, fallbackRule: nil), limit: 1)
+                decisions[i] = decision(
+                    for: DecisionTrace(beforeRule: rule, hits: nil, fallbackRule: nil), limit: 1,
+                    language: LanguageDetector.language(ofNormalized: text))
             } else {
                 pending.append(i)
             }
@@ -152,7 +154,7 @@ public struct Matcher: Sendable {
     public func decide(normalized text: String, vector: ArraySlice<Float>?, topK: Int? = nil) -> MatchDecision {
         let limit = max(topK ?? policy.topK, 1)
         let trace = trace(normalized: text, vector: vector, limit: limit)
-        return decision(for: trace, limit: limit)
+        return decision(for: trace, limit: limit, language: LanguageDetector.language(ofNormalized: text))
     }
 
     /// The same matcher under another policy (the index is shared, not rebuilt).
@@ -163,7 +165,14 @@ public struct Matcher: Sendable {
     }
 
     /// Formats the policy's outcome of a trace as a decision, with its reason.
-    package func decision(for trace: DecisionTrace, limit: Int) -> MatchDecision {
+    /// An answer is given in `language` when its entry has one in it.
+    package func decision(for trace: DecisionTrace, limit: Int, language: String? = nil) -> MatchDecision {
+        var decision = undecoratedDecision(for: trace, limit: limit, language: language)
+        decision.language = language
+        return decision
+    }
+
+    private func undecoratedDecision(for trace: DecisionTrace, limit: Int, language: String?) -> MatchDecision {
         let candidates = (trace.hits ?? []).filter { $0.score > 0 && !isOutOfScope($0) }.prefix(limit).map {
             MatchDecision.Candidate(
                 id: corpus.entries[$0.entry].id, score: Double(rounding: $0.score), question: paraphrases[$0.paraphrase])
@@ -175,16 +184,17 @@ public struct Matcher: Sendable {
         }
         switch policy.outcome(of: trace, entryThresholds: entryThresholds, outOfScope: outOfScope) {
         case .beforeRule(let rule):
-            return keywordDecision(rule, semantic: nil, reason: "before-rule '\(rule.id)' matched", candidates: [])
+            return keywordDecision(rule, semantic: nil, reason: "before-rule '\(rule.id)' matched", candidates: [], language: language)
         case .matched(let hit, let margin, let threshold):
             let entry = corpus.entries[hit.entry]
+            let answer = entry.answer(in: language)
             return MatchDecision(
-                status: .matched, id: entry.id, answer: entry.answer, score: Double(rounding: hit.score),
+                status: .matched, id: entry.id, answer: answer.text, score: Double(rounding: hit.score),
                 margin: Double(rounding: margin), method: .embedding, matchedQuestion: paraphrases[hit.paraphrase],
                 rule: nil, candidates: candidates,
                 reason:
-                    "'\(entry.id)' score \(fmt(hit.score)) >= threshold \(fmt(threshold)), margin \(fmt(margin)) >= \(fmt(policy.margin))"
-            )
+                    "'\(entry.id)' score \(fmt(hit.score)) >= threshold \(fmt(threshold)), margin \(fmt(margin)) >= \(fmt(policy.margin))",
+                answerLanguage: answer.language)
         case .ambiguous(let hit, let runnerUp, let margin, let threshold):
             let entry = corpus.entries[hit.entry]
             return MatchDecision(
@@ -196,7 +206,8 @@ public struct Matcher: Sendable {
             )
         case .fallbackRule(let rule, let best, let threshold, let turnedAway):
             var decision = keywordDecision(
-                rule, semantic: semantic, reason: "\(notAnsweredReason(best, threshold, turnedAway)); fallback rule '\(rule.id)' matched")
+                rule, semantic: semantic, reason: "\(notAnsweredReason(best, threshold, turnedAway)); fallback rule '\(rule.id)' matched",
+                language: language)
             decision.outOfScope = turnedAway.map { corpus.entries[$0.entry].id }
             return decision
         case .unmatched(let best, let threshold, let turnedAway):
@@ -231,17 +242,18 @@ public struct Matcher: Sendable {
     }
 
     private func keywordDecision(
-        _ rule: KeywordRule, semantic: Semantic?, reason: String, candidates: [MatchDecision.Candidate]? = nil
+        _ rule: KeywordRule, semantic: Semantic?, reason: String, candidates: [MatchDecision.Candidate]? = nil,
+        language: String?
     ) -> MatchDecision {
-        let (id, answer): (String?, String)
+        let (id, answer): (String?, (text: String, language: String?))
         switch rule.reply {
-        case .faq(let faq): (id, answer) = (faq, corpus.entry(id: faq)?.answer ?? policy.fallbackReply)
-        case .answer(let text): (id, answer) = (nil, text)
+        case .faq(let faq): (id, answer) = (faq, corpus.entry(id: faq)?.answer(in: language) ?? (policy.fallbackReply, nil))
+        case .answer(let text): (id, answer) = (nil, (text, nil))
         }
         return MatchDecision(
-            status: .keyword, id: id, answer: answer, score: semantic.map { Double(rounding: $0.score) },
+            status: .keyword, id: id, answer: answer.text, score: semantic.map { Double(rounding: $0.score) },
             margin: semantic.map { Double(rounding: $0.margin) }, method: .keyword, matchedQuestion: nil, rule: rule.id,
-            candidates: candidates ?? semantic?.candidates ?? [], reason: reason)
+            candidates: candidates ?? semantic?.candidates ?? [], reason: reason, answerLanguage: answer.language)
     }
 
     private func fmt(_ value: Float) -> String {

@@ -62,6 +62,22 @@ extension Corpus {
             if kept.isEmpty { throw CorpusEditError(field: "questions", "empty: the new entry needs at least one question") }
             edit.entry = id
             edit.answer = answer
+        case .answer:
+            guard let id = edit.entry, let entry = entry(id: id) else {
+                throw CorpusEditError(field: "entry", "'\(edit.entry ?? "")' is not an entry of the corpus; pick one of its ids", conflicts: true)
+            }
+            if entry.isOutOfScope { throw CorpusEditError(field: "entry", "'\(id)' is out of scope: it is never answered", conflicts: true) }
+            if let language = edit.language, !LanguageDetector.isLanguageCode(language) {
+                throw CorpusEditError(field: "language", "'\(language)' is not an ISO 639-1 code (en, zh, es), or 'default'")
+            }
+            let answer = edit.answer?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            if answer.isEmpty { throw CorpusEditError(field: "answer", "empty: give the answer's text") }
+            if answer.unicodeScalars.count > 10_000 { throw CorpusEditError(field: "answer", "longer than 10,000 characters") }
+            if answer == (edit.language.map { entry.answers[$0] } ?? entry.answer) {
+                throw CorpusEditError(field: "answer", "nothing new: '\(id)' already answers this", conflicts: true)
+            }
+            edit.answer = answer
+            edit.questions = []
         case .outOfScope:
             edit.entry = nil
             edit.answer = nil
@@ -103,6 +119,9 @@ extension Corpus {
                     indexByID[entries[target].id] = target
                 }
                 id = entries[target].id
+            } else if edit.kind == .answer, let named = edit.entry, let existing = indexByID[named], let answer = edit.answer {
+                if let language = edit.language { entries[existing].answers[language] = answer } else { entries[existing].answer = answer }
+                continue
             } else if let named = edit.entry, let existing = indexByID[named] {
                 target = existing
                 id = named

@@ -4,8 +4,9 @@ package import Foundation
 /// service lays the stored edits over the corpus it loads, so an edit survives reloads and
 /// restarts, and `export` writes corpus files that include it.
 ///
-/// Three kinds: `paraphrases` adds `questions` to the existing entry `entry`; `entry` creates
-/// entry `entry` with `questions` and `answer`; `out_of_scope` adds `questions` as examples of
+/// Four kinds: `paraphrases` adds `questions` to the existing entry `entry`; `entry` creates
+/// entry `entry` with `questions` and `answer`; `answer` sets the answer of entry `entry` in
+/// `language` (nil: its default answer); `out_of_scope` adds `questions` as examples of
 /// the corpus's out-of-scope entry (`not_ours`, made when the corpus has none), so that they and
 /// their neighbours go unanswered; `export` also writes them as labeled negatives for `evaluate`,
 /// which leaves out any question that is an example.
@@ -13,6 +14,7 @@ package struct CorpusEdit: Sendable, Equatable, Codable {
     package enum Kind: String, Sendable, Codable, CaseIterable {
         case paraphrases
         case entry
+        case answer
         case outOfScope = "out_of_scope"
     }
 
@@ -23,18 +25,24 @@ package struct CorpusEdit: Sendable, Equatable, Codable {
     package var entry: String?
     /// The paraphrases added, or the out-of-scope messages.
     package var questions: [String]
-    /// The new entry's answer.
+    /// The new entry's answer, or an `answer` edit's text.
     package var answer: String?
+    /// An `answer` edit's language (ISO 639-1), nil for the default answer.
+    package var language: String?
     /// Who made it (the name given, else which token signed the request).
     package var by: String
     package var at: Date
 
-    package init(number: Int = 0, kind: Kind, entry: String?, questions: [String], answer: String? = nil, by: String, at: Date = Date()) {
+    package init(
+        number: Int = 0, kind: Kind, entry: String?, questions: [String], answer: String? = nil, language: String? = nil, by: String,
+        at: Date = Date()
+    ) {
         self.number = number
         self.kind = kind
         self.entry = entry
         self.questions = questions
         self.answer = answer
+        self.language = language
         self.by = by
         self.at = at
     }

@@ -100,3 +100,19 @@ package struct StoreCorruption: Error, CustomStringConvertible {
     package var description: String
     package init(_ description: String) { self.description = "the index store is inconsistent: " + description + "; re-import the corpus" }
 }
+
+/// How every store writes an entry's answers by language (`FAQEntry.answers`): a JSON object
+/// from ISO 639-1 code to text, `{}` for none.
+package enum AnswersCoding {
+    package static func encode(_ answers: [String: String]) -> String {
+        guard !answers.isEmpty, let data = try? JSONSerialization.data(withJSONObject: answers, options: [.sortedKeys]) else {
+            return "{}"
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    package static func decode(_ text: String?) -> [String: String] {
+        guard let text, text != "{}" else { return [:] }
+        return (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]) ?? [:]
+    }
+}

@@ -14,11 +14,16 @@ enum EvaluationSummary {
         for (name, value) in rows { lines.append("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
         if let languages = r.perLanguage {
             lines.append("")
-            lines.append("  language  questions  accuracy  top-1   out-of-scope recall")
+            lines.append("  language  questions  accuracy  top-1   out-of-scope recall  detected  answered in it")
             for l in languages {
-                lines.append(
-                    "  \(l.language.padding(toLength: 8, withPad: " ", startingAt: 0))  \(String(l.questions).padding(toLength: 9, withPad: " ", startingAt: 0))  \(pct(l.accuracy).padding(toLength: 8, withPad: " ", startingAt: 0))  \(pct(l.top1).padding(toLength: 6, withPad: " ", startingAt: 0))  \(pct(l.oosRecall))"
-                )
+                let cells = [
+                    l.language.padding(toLength: 8, withPad: " ", startingAt: 0),
+                    String(l.questions).padding(toLength: 9, withPad: " ", startingAt: 0),
+                    pct(l.accuracy).padding(toLength: 8, withPad: " ", startingAt: 0), pct(l.top1).padding(toLength: 6, withPad: " ", startingAt: 0),
+                    pct(l.oosRecall).padding(toLength: 19, withPad: " ", startingAt: 0),
+                    pct(l.detected).padding(toLength: 8, withPad: " ", startingAt: 0), pct(l.answeredInLanguage),
+                ]
+                lines.append("  " + cells.joined(separator: "  "))
             }
         }
         lines.append("")

@@ -1,7 +1,8 @@
 import Foundation
 
 /// `.csv`: a header row naming the columns (`id,question,answer`, optionally
-/// `keywords`, `tags`, `threshold`, `handover`), then one row per paraphrase. Rows with the
+/// `keywords`, `tags`, `threshold`, `handover`, and `answer_es`, `answer_zh`... for the answer in
+/// a language), then one row per paraphrase. Rows with the
 /// same id merge into one entry. Fields follow RFC 4180: double quotes around a
 /// field allow commas, quotes (doubled) and line breaks inside it. A header
 /// with semicolons and no commas switches the separator to `;`.
@@ -84,12 +85,16 @@ enum CSVFormat {
         let header = rows.removeFirst()
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let headerLocation = SourceLocation(file: file, line: header.line)
-        let missing = ["id", "question", "answer"].filter { !names.contains($0) }
+        let missing = ["id", "question", "answer"].filter {
+            !names.contains($0) && !($0 == "answer" && names.contains { $0.hasPrefix("answer_") })
+        }
         for required in missing {
             issues.append(
                 CorpusIssue(.error, headerLocation, field: required, "missing column; the header must name id,question,answer"))
         }
-        for name in names where !columns.contains(name) {
+        // `answer_es`, `answer_zh`: the answer in that language (`answer` is the default).
+        let languageColumns = names.filter { $0.hasPrefix("answer_") && LanguageDetector.isLanguageCode(String($0.dropFirst(7))) }
+        for name in names where !columns.contains(name) && !languageColumns.contains(name) {
             issues.append(CorpusIssue(.warning, headerLocation, field: name, "unknown column, ignored"))
         }
         guard missing.isEmpty else { return ([], issues) }
@@ -111,25 +116,25 @@ enum CSVFormat {
                 continue
             }
             let question = values["question", default: ""]
-            let answer = values["answer", default: ""]
+            let answer = answerValue(values, languageColumns: languageColumns)
             if var record = merged[id] {
                 if !question.trimmingCharacters(in: .whitespaces).isEmpty {
                     append(question, to: "questions", in: &record, line: row.line)
                 }
-                if case .string(let first)? = record.field("answer")?.value, !answer.isEmpty, answer != first {
+                if let first = record.field("answer"), let answer, answer != first.value {
                     issues.append(
                         CorpusIssue(
                             .error, location, field: "answer",
-                            "differs from the answer given for '\(id)' at line \(record.field("answer")!.line); give it once or repeat it exactly"
+                            "differs from the answer given for '\(id)' at line \(first.line); give it once or repeat it exactly"
                         ))
-                } else if record.field("answer") == nil && !answer.isEmpty {
-                    record.fields.append(("answer", .string(answer), row.line))
+                } else if record.field("answer") == nil, let answer {
+                    record.fields.append(("answer", answer, row.line))
                 }
                 merged[id] = record
             } else {
                 var fields: [(String, RawValue, Int)] = [("id", .string(id), row.line)]
                 fields.append(("questions", .list(question.isEmpty ? [] : [.string(question)]), row.line))
-                if !answer.isEmpty { fields.append(("answer", .string(answer), row.line)) }
+                if let answer { fields.append(("answer", answer, row.line)) }
                 for list in ["keywords", "tags"] {
                     if let value = values[list], !value.isEmpty {
                         let items = value.split(separator: "|").map { RawValue.string($0.trimmingCharacters(in: .whitespaces)) }
@@ -147,6 +152,19 @@ enum CSVFormat {
             }
         }
         return (order.compactMap { merged[$0] }, issues)
+    }
+
+    /// A row's answer: the `answer` text, or with language columns a mapping as the other
+    /// formats write it (`default` and codes); nil when the row gives none.
+    private static func answerValue(_ values: [String: String], languageColumns: [String]) -> RawValue? {
+        let answer = values["answer", default: ""]
+        guard !languageColumns.isEmpty else { return answer.isEmpty ? nil : .string(answer) }
+        var texts: [String: RawValue] = [:]
+        if !answer.isEmpty { texts["default"] = .string(answer) }
+        for column in languageColumns {
+            if let text = values[column], !text.isEmpty { texts[String(column.dropFirst(7))] = .string(text) }
+        }
+        return texts.isEmpty ? nil : .object(texts)
     }
 
     private static func append(_ question: String, to name: String, in record: inout RawRecord, line: Int) {

@@ -155,7 +155,7 @@ enum JSONValue: Decodable {
         case .bool(let b): return .bool(b)
         case .null: return .null
         case .array(let items): return .list(items.map(\.raw))
-        case .object: return .object
+        case .object(let fields): return .object(Dictionary(fields.map { ($0.key, $0.value.raw) }, uniquingKeysWith: { a, _ in a }))
         }
     }
 }

@@ -57,8 +57,10 @@ enum YAMLFormat {
             return .string(scalar.string)
         case .sequence(let sequence):
             return .list(sequence.map(raw))
-        case .mapping:
-            return .object
+        case .mapping(let mapping):
+            var fields: [String: RawValue] = [:]
+            for (key, value) in mapping { if let name = key.string, fields[name] == nil { fields[name] = raw(value) } }
+            return .object(fields)
         case .alias:
             return .null
         }
