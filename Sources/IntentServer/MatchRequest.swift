@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import IntentCore
 
 /// The body of `POST /match`.
 package struct MatchRequest: Decodable {
@@ -87,6 +88,14 @@ package struct JSONBodyReader {
             throw APIError(
                 .badRequest, "message_too_long",
                 "'\(field)' has \(length) characters (Unicode scalars); the limit is \(limits.maxMessageCharacters)")
+        }
+    }
+
+    /// A language the caller knows (a web widget's page language, Telegram's `language_code`).
+    package func validate(language: String?) throws {
+        if let language, !LanguageDetector.isLanguageCode(language) {
+            throw APIError(
+                .badRequest, "invalid_language", "'language' must be an ISO 639-1 code in lower case, such as es or zh; got '\(language)'")
         }
     }
 

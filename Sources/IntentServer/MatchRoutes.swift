@@ -16,8 +16,10 @@ struct MatchRoutes {
             let body = try await reader.decode(MatchRequest.self, from: request)
             try reader.validate(message: body.message, field: "message")
             try reader.validate(topK: body.topK)
+            try reader.validate(language: body.language)
             let service = try ready()
-            let decision = await service.match(body.message, topK: body.topK)
+            var decision = await service.match(body.message, topK: body.topK)
+            if let language = body.language { decision.decision.answer(in: language, from: service.corpus) }
             observe(body.message, decision, customer: body.customerID, context: context)
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
             metrics.matchDuration(nanoseconds: Int64(elapsed))

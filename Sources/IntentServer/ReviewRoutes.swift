@@ -56,8 +56,13 @@ struct ReviewRoutes {
             let by = Self.signer(context)
             let body = try await reader.decode(AnswerRequest.self, from: request)
             let language = context.parameters.get("language") ?? ""
+            let id = context.parameters.get("id") ?? ""
+            // The entry is the resource named by the path: a missing one is 404, not a conflict.
+            if let corpus = holder.service?.corpus, corpus.entry(id: id) == nil {
+                throw APIError(.notFound, "unknown_entry", "'\(id)' is not an entry of the corpus; GET /v1/corpus lists them")
+            }
             let edit = CorpusEdit(
-                kind: .answer, entry: context.parameters.get("id") ?? "", questions: [], answer: body.answer,
+                kind: .answer, entry: id, questions: [], answer: body.answer,
                 language: language == "default" ? nil : language, by: body.by ?? by)
             return try await applied(edit)
         }

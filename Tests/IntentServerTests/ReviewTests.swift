@@ -156,6 +156,12 @@ final class MemoryEditStore: CorpusEditStore {
             let after = try await match(client, "hola, ¿dónde está mi paquete? where is my parcel")
             #expect(after["answer"] as? String == "Síguelo en línea." && after["answer_language"] as? String == "es")
             #expect(try await match(client, "where is my parcel")["answer"] as? String == "Track it online.")
+            // A caller that knows the customer's language says so; a code that is none is refused.
+            let hinted = try await call(client, "/match", method: .post, token: nil, body: ["message": "where is my parcel", "language": "es"])
+            #expect(hinted.1["answer"] as? String == "Síguelo en línea." && hinted.1["language"] as? String == "es")
+            let (badHint, _) = try await call(
+                client, "/match", method: .post, token: nil, body: ["message": "where is my parcel", "language": "es-MX"])
+            #expect(badHint == .badRequest)
             let entries = try #require(try await call(client, "/v1/corpus").1["entries"] as? [[String: Any]])
             #expect(entries.first?["answers"] as? [String: String] == ["es": "Síguelo en línea."])
 
@@ -169,7 +175,7 @@ final class MemoryEditStore: CorpusEditStore {
             #expect(badLanguage == .badRequest)
             #expect(((bad["error"] as? [String: Any])?["message"] as? String)?.contains("language") == true)
             let (unknown, _) = try await call(client, "/v1/entries/nope/answers/es", method: .put, body: ["answer": "x"])
-            #expect(unknown == .conflict)
+            #expect(unknown == .notFound)
             let (same, _) = try await call(client, "/v1/entries/track/answers/es", method: .put, body: ["answer": "Síguelo en línea."])
             #expect(same == .conflict)
             #expect(try store.edits().count == 2, "refused edits store nothing")

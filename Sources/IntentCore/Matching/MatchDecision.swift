@@ -76,6 +76,13 @@ public struct MatchDecision: Sendable, Equatable, Codable {
         try c.encode(answerLanguage, forKey: .answerLanguage)
     }
 
+    /// The decision for a message whose language the caller knows better than detection (a
+    /// web page's language): the same entry, answered in `language` when it has an answer in it.
+    public mutating func answer(in language: String, from corpus: Corpus) {
+        self.language = language
+        if let id = answeredID, let entry = corpus.entry(id: id) { answer(with: entry) }
+    }
+
     /// Answers with `entry` in the message's language, when the entry has an answer in it.
     mutating func answer(with entry: FAQEntry) {
         let (text, language) = entry.answer(in: self.language)
