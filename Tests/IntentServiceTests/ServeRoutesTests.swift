@@ -115,6 +115,13 @@ import FoundationNetworking
                     "until":
                         "document.querySelector('article.cluster[data-done]') && document.querySelector('article.cluster [role=status]').textContent"
                 ],
+                ["eval": "document.getElementById('tab-corpus').click(); true"],
+                ["until": "document.querySelector('[data-answer-save=shipping_countries]') !== null"],
+                [
+                    "eval":
+                        "document.querySelector('[data-answer-language=shipping_countries]').value = 'es'; document.querySelector('[data-answer-text=shipping_countries]').value = 'Enviamos a más de 50 países.'; document.querySelector('[data-answer-save=shipping_countries]').click(); true"
+                ],
+                ["until": "[...document.querySelectorAll('#corpus-entries [role=status]')].map(x => x.textContent).find(t => t.startsWith('Done'))"],
             ]
             let stepsFile = dir + "/steps.json"
             try JSONSerialization.data(withJSONObject: steps).write(to: URL(fileURLWithPath: stepsFile))
@@ -123,7 +130,11 @@ import FoundationNetworking
                 ["python3", FakeProviderProcess.browserScript.path, chromium, "http://127.0.0.1:\(port)/console#token=\(token)", stepsFile])
             #expect(run.status == 0, "\(run.output)")
             let lines = run.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            #expect((lines.last?["value"] as? String)?.hasPrefix("Done: edit 1") == true, "\(run.output)")
+            #expect((lines.first(where: { $0["step"] as? Int == 6 })?["value"] as? String)?.hasPrefix("Done: edit 1") == true, "\(run.output)")
+            #expect((lines.last?["value"] as? String)?.hasPrefix("Done: edit 2") == true, "\(run.output)")
+            let (_, spanish) = try await client.request(
+                port, "/match", method: "POST", body: ["message": "which countries do you ship to", "language": "es"])
+            #expect(spanish["answer"] as? String == "Enviamos a más de 50 países." && spanish["answer_language"] as? String == "es")
             #expect((lines.first(where: { $0["step"] as? Int == 2 })?["value"] as? String)?.contains("track_order") == true)
             let (_, decision) = try await client.request(port, "/match", method: "POST", body: ["message": "is bitcoin accepted"])
             #expect(decision["status"] as? String == "matched" && decision["id"] as? String == "payment_methods")
@@ -154,12 +165,17 @@ import FoundationNetworking
             let (_, review) = try await client.request(port, "/v1/review", token: "edit-admin")
             let cluster = try #require((review["clusters"] as? [[String: Any]])?.first?["id"] as? String)
             #expect(try await client.request(port, "/v1/review/\(cluster)/dismiss", method: "POST", token: "edit-admin").0 == 200)
+            let (answered, _) = try await client.request(
+                port, "/v1/entries/crypto/answers/es", method: "PUT", body: ["answer": "Todavía no."], token: "edit-admin")
+            #expect(answered == 200)
         }
 
         try await ServedInProcess.run(["--store", store], environment: environment) { port, log in
             try await log.waitFor("corpus loaded")
             let (_, decision) = try await client.request(port, "/match", method: "POST", body: ["message": "do you take bitcoin?"])
             #expect(decision["id"] as? String == "crypto")
+            let (_, spanish) = try await client.request(port, "/match", method: "POST", body: ["message": "do you take bitcoin?", "language": "es"])
+            #expect(spanish["answer"] as? String == "Todavía no.", "the answer edit is replayed after a restart")
             // The dismissed message is now an example of the out-of-scope entry made for it.
             let (_, dismissed) = try await client.request(port, "/match", method: "POST", body: ["message": "qwzx vbnm plork!"])
             #expect(dismissed["status"] as? String == "unmatched" && dismissed["out_of_scope"] as? String == "not_ours")
@@ -170,7 +186,9 @@ import FoundationNetworking
         let out = dir + "/out"
         #expect(try await cli.run(["export", "--store", store, "--state", state, "--output", out]).status == 0)
         let faq = try String(contentsOfFile: out + "/faq.jsonl", encoding: .utf8)
-        #expect(faq.contains(#""id":"crypto""#))
+        #expect(faq.contains(#""answer":{"default":"Not yet.","es":"Todavía no."},"id":"crypto""#), "\(faq)")
+        // The sample corpus's answers by language are written back as the loader reads them.
+        #expect(faq.contains(#""answer":{"en":"Send us your order number"#))
         #expect(faq.contains(#""id":"not_ours""#) && faq.contains("qwzx vbnm plork"))
         let negatives = try String(contentsOfFile: out + "/eval/out-of-scope.jsonl", encoding: .utf8)
         #expect(negatives == #"{"expected":null,"question":"qwzx vbnm plork"}"# + "\n")

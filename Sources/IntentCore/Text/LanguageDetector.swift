@@ -197,7 +197,7 @@ private struct LatinLanguage {
             con sin del al hola gracias favor buenos buenas días dias tengo tiene tienen hay ya todavía todavia aún aun muy también \
             tambien no si sí lo le les me se nos hasta cuánto cuanto cuál cual necesito \
             dos vez veces mismo misma otro otra cosa algo nada todo todos bien mal ahora hoy ayer mañana aquí aqui allí hacer tener pedir comprar llegó llego de en
-            """, letters: "ñ¿¡", spellings: "ción$ cion$ ado$ ada$ ados$ adas$ ando$ iendo$ aron$ ieron$ amos$ emos$ imos$ ñ"),
+            """, letters: "ñ", spellings: "ción$ cion$ ado$ ada$ ados$ adas$ ando$ iendo$ aron$ ieron$ amos$ emos$ imos$ ñ"),
         LatinLanguage(
             "pt",
             """
