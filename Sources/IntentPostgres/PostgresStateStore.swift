@@ -79,6 +79,16 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
             ]
         ),
         ("state-v2-edit-language", ["ALTER TABLE corpus_edits ADD COLUMN language TEXT"]),
+        (
+            "state-v3-answer-suggestions",
+            [
+                """
+                CREATE TABLE answer_suggestions (
+                    entry TEXT NOT NULL, language TEXT NOT NULL, source TEXT NOT NULL, text TEXT NOT NULL, made_by TEXT NOT NULL,
+                    made_at DOUBLE PRECISION NOT NULL, rejected BOOLEAN NOT NULL DEFAULT FALSE, PRIMARY KEY (entry, language))
+                """
+            ]
+        ),
     ]
 
     // MARK: Receiving
@@ -417,6 +427,44 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
             var stored = edit
             for try await number in rows.decode(Int.self) { stored.number = number }
             return stored
+        }
+    }
+
+    package func suggestions() async throws -> [AnswerSuggestion] {
+        try await server.run { client in
+            let rows = try await client.query(
+                "SELECT entry, language, source, text, made_by, made_at, rejected FROM answer_suggestions ORDER BY made_at, entry, language",
+                logger: PostgresServer.quiet)
+            var suggestions: [AnswerSuggestion] = []
+            for try await (entry, language, source, text, by, at, rejected) in rows.decode(
+                (String, String, String, String, String, Double, Bool).self)
+            {
+                suggestions.append(
+                    AnswerSuggestion(
+                        entry: entry, language: language, source: source, text: text, by: by, at: Date(timeIntervalSince1970: at),
+                        rejected: rejected))
+            }
+            return suggestions
+        }
+    }
+
+    package func suggest(_ suggestion: AnswerSuggestion) async throws {
+        _ = try await server.run { client in
+            try await client.query(
+                """
+                INSERT INTO answer_suggestions (entry, language, source, text, made_by, made_at, rejected)
+                VALUES (\(suggestion.entry), \(suggestion.language), \(suggestion.source), \(suggestion.text), \(suggestion.by),
+                        \(suggestion.at.timeIntervalSince1970), \(suggestion.rejected))
+                ON CONFLICT (entry, language) DO UPDATE SET source = excluded.source, text = excluded.text, made_by = excluded.made_by,
+                    made_at = excluded.made_at, rejected = excluded.rejected
+                """, logger: PostgresServer.quiet)
+        }
+    }
+
+    package func removeSuggestion(entry: String, language: String) async throws {
+        _ = try await server.run { client in
+            try await client.query(
+                "DELETE FROM answer_suggestions WHERE entry = \(entry) AND language = \(language)", logger: PostgresServer.quiet)
         }
     }
 

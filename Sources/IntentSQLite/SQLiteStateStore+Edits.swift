@@ -28,4 +28,35 @@ extension SQLiteStateStore: CorpusEditStore {
             return stored
         }
     }
+
+    package func suggestions() async throws -> [AnswerSuggestion] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM answer_suggestions ORDER BY made_at, entry, language").map { row in
+                AnswerSuggestion(
+                    entry: row["entry"], language: row["language"], source: row["source"], text: row["text"], by: row["made_by"],
+                    at: Date(timeIntervalSince1970: row["made_at"]), rejected: row["rejected"])
+            }
+        }
+    }
+
+    package func suggest(_ suggestion: AnswerSuggestion) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO answer_suggestions (entry, language, source, text, made_by, made_at, rejected) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (entry, language) DO UPDATE SET source = excluded.source, text = excluded.text,
+                        made_by = excluded.made_by, made_at = excluded.made_at, rejected = excluded.rejected
+                    """,
+                arguments: [
+                    suggestion.entry, suggestion.language, suggestion.source, suggestion.text, suggestion.by,
+                    suggestion.at.timeIntervalSince1970, suggestion.rejected,
+                ])
+        }
+    }
+
+    package func removeSuggestion(entry: String, language: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM answer_suggestions WHERE entry = ? AND language = ?", arguments: [entry, language])
+        }
+    }
 }

@@ -7,7 +7,7 @@ package import IntentChannels
 ///
 /// Tables: `inbound` (message id as primary key: the deduplication), `conversations`,
 /// `outbox` (queued replies with attempts and delivery statuses), `delivery_statuses`,
-/// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`.
+/// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`, `answer_suggestions`.
 /// SQLite serialises writers, so each protocol method's transaction sees no interleaving.
 package final class SQLiteStateStore: ConversationStore {
     package let path: String
@@ -70,6 +70,14 @@ package final class SQLiteStateStore: ConversationStore {
         }
         migrator.registerMigration("v3-edit-language") { db in
             try db.execute(sql: "ALTER TABLE corpus_edits ADD COLUMN language TEXT")
+        }
+        migrator.registerMigration("v4-answer-suggestions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE answer_suggestions (
+                        entry TEXT NOT NULL, language TEXT NOT NULL, source TEXT NOT NULL, text TEXT NOT NULL, made_by TEXT NOT NULL,
+                        made_at REAL NOT NULL, rejected INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (entry, language));
+                    """)
         }
         return migrator
     }

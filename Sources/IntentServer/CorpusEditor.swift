@@ -51,6 +51,22 @@ package actor CorpusEditor {
         Set(try await history().flatMap(\.questions).map(TextNormalizer.normalize))
     }
 
+    /// Translations waiting for review (and rejected ones); none while nothing was ever stored.
+    package func suggestions() async throws -> [AnswerSuggestion] {
+        try await open(false)?.suggestions() ?? []
+    }
+
+    package func suggest(_ suggestion: AnswerSuggestion) async throws {
+        guard let store = try await open(true) else {
+            throw APIError(.serviceUnavailable, "no_state_store", "no state store to keep the translation in")
+        }
+        try await store.suggest(suggestion)
+    }
+
+    package func removeSuggestion(entry: String, language: String) async throws {
+        try await open(false)?.removeSuggestion(entry: entry, language: language)
+    }
+
     private func validateStoreAndReload(_ edit: CorpusEdit) async throws -> Applied {
         guard let service = holder.service else {
             throw APIError(.serviceUnavailable, "not_ready", "the corpus is still loading; retry shortly")
@@ -77,6 +93,11 @@ package actor CorpusEditor {
             }
             stored = try await store.append(valid)
             health?.succeeded()
+            // The answer is set: a translation waiting for review has nothing left to do. Leaving
+            // it behind would be harmless (the list shows only what still applies).
+            if stored.kind == .answer, let entry = stored.entry, let language = stored.language {
+                try? await store.removeSuggestion(entry: entry, language: language)
+            }
         } catch let error as APIError {
             throw error
         } catch {

@@ -1,6 +1,6 @@
 package import Hummingbird
 package import IntentChannels
-import IntentCore
+package import IntentCore
 package import Logging
 package import ServiceLifecycle
 
@@ -36,8 +36,10 @@ package struct IntentServerApp: Sendable {
     package let logger: Logger
     /// Whether the state store (edits, conversations, outbox) takes writes: `/readyz` says.
     package let storeHealth: StoreHealth
+    /// Translates answers into customers' languages in the background (`translate`), or nil.
+    package let translations: AnswerTranslations?
     /// Counts every decision, from `/match` or a channel.
-    package var recorder: DecisionRecorder { DecisionRecorder(stats: stats, metrics: metrics) }
+    package var recorder: DecisionRecorder { DecisionRecorder(stats: stats, metrics: metrics, translations: translations) }
     /// What a channel asks for a customer's message.
     package var answerer: BotAnswerer { BotAnswerer(holder: holder, recorder: recorder, limits: settings.limits) }
 
@@ -45,9 +47,10 @@ package struct IntentServerApp: Sendable {
     ///   start-up and on every reload.
     ///   - stats: where decisions are counted (pass one restored from a store to continue its analytics).
     ///   - edits: opens the store of corpus edits (none: the review actions answer 503).
+    ///   - translate: how answers are translated into customers' languages, and by which model (nil: they are not).
     package init(
         settings: Settings, logger: Logger, stats: StatsRecorder = StatsRecorder(), edits: @escaping CorpusEditor.OpenStore = { _ in nil },
-        load: @escaping CorpusReloader.Load
+        translate: (mode: TranslateMode, translator: AnswerTranslator)? = nil, load: @escaping CorpusReloader.Load
     ) {
         self.settings = settings
         self.logger = logger
@@ -57,6 +60,12 @@ package struct IntentServerApp: Sendable {
         reloader = CorpusReloader(holder: holder, metrics: metrics, logger: logger, load: load)
         storeHealth = StoreHealth(logger: logger)
         editor = CorpusEditor(open: edits, holder: holder, reloader: reloader, health: storeHealth)
+        if let translate, translate.mode != .off {
+            translations = AnswerTranslations(
+                mode: translate.mode, translator: translate.translator, editor: editor, holder: holder, metrics: metrics, logger: logger)
+        } else {
+            translations = nil
+        }
         FreedMemory.mapLargeBlocksSeparately()
     }
 
@@ -65,6 +74,7 @@ package struct IntentServerApp: Sendable {
         "/metrics": [.get, .head], "/v1/stats": [.get, .head], "/admin/reload": [.post],
         "/console": [.get, .head], "/v1/conversations": [.get, .head],
         "/v1/review": [.get, .head], "/v1/entries": [.post], "/v1/edits": [.get, .head], "/v1/corpus": [.get, .head],
+        "/v1/translations": [.get, .head],
         "/": [.get, .head],
     ]
 
@@ -91,6 +101,7 @@ package struct IntentServerApp: Sendable {
         ConsoleRoutes(holder: holder, stats: stats, channel: channel).register(on: router, api: console)
         ReviewRoutes(holder: holder, stats: stats, editor: editor, reader: reader).register(on: console)
         CorpusRoutes(holder: holder, stats: stats, editor: editor).register(on: console)
+        TranslationRoutes(holder: holder, editor: editor, mode: translations?.mode ?? .off).register(on: console)
         if tokens.grant(.admin) {
             let admin = router.group().add(middleware: RequireRole(minimum: .admin, tokens: tokens, unconfigured: .refuse(.noConsoleToken)))
             AdminRoutes(reloader: reloader).register(on: admin)

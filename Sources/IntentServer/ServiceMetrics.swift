@@ -115,6 +115,11 @@ package final class ServiceMetrics: Sendable {
         Gauge(label: "intent_corpus_paraphrases", factory: factory).record(corpus.paraphraseCount)
     }
 
+    /// A translation asked of the chat model: `applied` (served), `suggested` (for review) or `failed`.
+    func translation(outcome: String) {
+        Counter(label: "intent_translations_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
     func reload(succeeded: Bool) {
         Counter(label: "intent_reloads_total", dimensions: [("result", succeeded ? "ok" : "failed")], factory: factory)
             .increment()

@@ -147,3 +147,33 @@ import Testing
         #expect(Corpus(entries: []).applying([numbered]).warnings.count == 1)
     }
 }
+
+/// The translator's contract with the chat model: the answer quoted as data, a JSON reply, and
+/// nothing half-done accepted.
+@Suite struct AnswerTranslatorTests {
+    struct ScriptedModel: ChatModel {
+        let reply: String
+        let prompts = Locked<[String]>([])
+        var name: String { "scripted" }
+        func complete(system: String, user: String) async throws -> String {
+            prompts.withLock { $0.append(user) }
+            return reply
+        }
+    }
+
+    @Test func asksForTheLanguageByNameAndReadsTheJSONReply() async throws {
+        let model = ScriptedModel(reply: "```json\n{\"translation\": \" Síguelo en lumen.example/track. \"}\n```")
+        let text = try await AnswerTranslator(model: model).translate("Track it at lumen.example/track.", into: "es")
+        #expect(text == "Síguelo en lumen.example/track.")
+        let prompt = try #require(model.prompts.current.first)
+        #expect(prompt.contains("Spanish") && prompt.contains(#""Track it at lumen.example/track.""#))
+    }
+
+    @Test func refusesWhatIsNotATranslation() async {
+        for reply in ["Sure! Here it is: Síguelo.", #"{"text": "Síguelo."}"#, #"{"translation": "  "}"#, #"{"translation": "Track it."}"#] {
+            await #expect(throws: AnswerTranslator.Refused.self, "\(reply)") {
+                try await AnswerTranslator(model: ScriptedModel(reply: reply)).translate("Track it.", into: "es")
+            }
+        }
+    }
+}

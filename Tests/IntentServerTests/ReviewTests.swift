@@ -18,6 +18,17 @@ final class MemoryEditStore: CorpusEditStore {
     }
 
     private let stored = Locked<[CorpusEdit]>([])
+    private let suggested = Locked<[AnswerSuggestion]>([])
+    func suggestions() throws -> [AnswerSuggestion] { suggested.current }
+    func suggest(_ suggestion: AnswerSuggestion) throws {
+        suggested.withLock { list in
+            list.removeAll { $0.entry == suggestion.entry && $0.language == suggestion.language }
+            list.append(suggestion)
+        }
+    }
+    func removeSuggestion(entry: String, language: String) throws {
+        suggested.withLock { $0.removeAll { $0.entry == entry && $0.language == language } }
+    }
     /// While set, writes fail as a full disk's would.
     let failing = Locked(false)
     func edits() throws -> [CorpusEdit] { stored.current }

@@ -72,6 +72,16 @@ struct PostgresStateStoreTests {
                 at: Date(timeIntervalSince1970: 1_790_000_000)))
         #expect(edit.number == 1 && answer.number == 2)
         #expect(try await PostgresStateStore.open(url: url).edits() == [edit, answer])
+        let at = Date(timeIntervalSince1970: 1_790_000_000)
+        let french = AnswerSuggestion(entry: "refund", language: "fr", source: "Refunds take 5 days.", text: "5 jours.", by: "translator (m)", at: at)
+        try await store.suggest(french)
+        try await store.suggest(AnswerSuggestion(entry: "refund", language: "de", source: "Refunds take 5 days.", text: "5 Tage.", by: "t", at: at))
+        var rejected = french
+        rejected.rejected = true
+        try await store.suggest(rejected)
+        try await store.removeSuggestion(entry: "refund", language: "de")
+        try await store.removeSuggestion(entry: "nothing", language: "es")
+        #expect(try await PostgresStateStore.open(url: url).suggestions() == [rejected])
     }
 }
 

@@ -39,5 +39,16 @@ import Testing
         #expect(first.number == 1 && second.number == 2 && third.number == 3)
         let reopened = try SQLiteStateStore(path: path)
         #expect(try await reopened.edits() == [first, second, third])
+        // Translations for review: one per entry and language, replaced, rejected, removed.
+        let french = AnswerSuggestion(entry: "refund", language: "fr", source: "Refunds take 5 days.", text: "5 jours.", by: "translator (m)", at: at)
+        try await reopened.suggest(french)
+        try await reopened.suggest(
+            AnswerSuggestion(entry: "refund", language: "de", source: "Refunds take 5 days.", text: "5 Tage.", by: "t", at: at))
+        var rejected = french
+        rejected.rejected = true
+        try await reopened.suggest(rejected)
+        try await reopened.removeSuggestion(entry: "refund", language: "de")
+        try await reopened.removeSuggestion(entry: "nothing", language: "es")
+        #expect(try await SQLiteStateStore(path: path).suggestions() == [rejected])
     }
 }

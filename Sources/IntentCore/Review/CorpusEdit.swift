@@ -54,6 +54,12 @@ package protocol CorpusEditStore: Sendable {
     func edits() async throws -> [CorpusEdit]
     /// Stores an edit and returns it with its number.
     func append(_ edit: CorpusEdit) async throws -> CorpusEdit
+    /// Translations waiting for review, and rejected ones, oldest first.
+    func suggestions() async throws -> [AnswerSuggestion]
+    /// Stores a suggestion, replacing the one for the same entry and language.
+    func suggest(_ suggestion: AnswerSuggestion) async throws
+    /// Forgets the suggestion for an entry and language (its answer was set); nothing when there is none.
+    func removeSuggestion(entry: String, language: String) async throws
 }
 
 /// An edit that cannot apply: which field, and what to do.

@@ -2,6 +2,7 @@ import Foundation
 import IntentCore
 import IntentHTTP
 import IntentProviders
+import IntentServer
 
 /// Which provider embeds, which one settles close calls, and how they are reached.
 /// Keys come from the environment (`OPENAI_API_KEY`, `DEEPSEEK_API_KEY`,
@@ -48,6 +49,8 @@ struct ProviderSettings {
     var llmDeadline: Duration
     /// The most close calls of one request sent to the chat model.
     var llmMaxCalls: Int
+    /// Whether the chat model translates answers into customers' languages, and who accepts them.
+    var translate: TranslateMode
     var fallback: Fallback
     var caBundle: String?
     /// Size of the embedding cache, and of the decision memory `serve` keeps.
@@ -105,6 +108,11 @@ struct ProviderSettings {
         deadline = .milliseconds(try layers.int(.deadlineMs, default: 1_500, in: 50...120_000))
         llmDeadline = .milliseconds(try layers.int(.llmDeadlineMs, default: 5_000, in: 100...120_000))
         llmMaxCalls = try layers.int(.llmMaxCalls, default: 4, in: 0...100)
+        translate = try layers.choice(.translate, default: .off)
+        if translate != .off && llm == .none {
+            throw ConfigurationError(
+                "translate \(translate.rawValue): answers are translated by a chat model; set llm (openai, deepseek or coze) or translate: off")
+        }
         fallback = try layers.choice(.fallback, default: .local)
         caBundle = layers.optionalString(.caBundle)
         cacheEntries = try layers.int(.cacheEntries, default: 10_000, in: 1...10_000_000)

@@ -248,15 +248,19 @@ final class ServiceFactory: Sendable {
 
     private func disambiguator() -> LLMDisambiguator? {
         let settings = configuration.providers
+        return chatModel().map { LLMDisambiguator(model: $0, budget: settings.llmDeadline, maxCallsPerRequest: settings.llmMaxCalls) }
+    }
+
+    /// The configured chat model (`llm`), sharing one circuit breaker with every other user of it; nil without one.
+    func chatModel() -> (any ChatModel)? {
+        let settings = configuration.providers
         guard settings.llm != .none, let transport = chatTransport else { return nil }
         let endpoint = ProviderEndpoint(
             name: settings.llm.rawValue, baseURL: settings.llmBaseURL, key: settings.llmKey, timeout: settings.timeout,
             breaker: chatBreaker, transport: transport, logger: logger, observe: observe)
-        let model: any ChatModel =
-            settings.llm == .coze
+        return settings.llm == .coze
             ? CozeChatModel(endpoint: endpoint, botID: settings.cozeBotID ?? "", stream: settings.cozeStream)
             : OpenAIChatModel(endpoint: endpoint, model: settings.llmModel)
-        return LLMDisambiguator(model: model, budget: settings.llmDeadline, maxCallsPerRequest: settings.llmMaxCalls)
     }
 }
 

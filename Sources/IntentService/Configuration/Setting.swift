@@ -27,6 +27,7 @@ enum Setting: String, CaseIterable {
     case deadlineMs = "deadline_ms"
     case llmDeadlineMs = "llm_deadline_ms"
     case llmMaxCalls = "llm_max_calls"
+    case translate
     case fallback
     case caBundle = "ca_bundle"
     case cacheEntries = "cache_entries"

@@ -36,8 +36,10 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
             throw loadFailure(StoreError("\(url): \(error)"))
         }
     }
+    let translate = factory.chatModel().map { (mode: configuration.providers.translate, translator: AnswerTranslator(model: $0)) }
     let app = IntentServerApp(
-        settings: configuration.server, logger: logger, stats: stats, edits: { creating in try await factory.openState(creating: creating) }
+        settings: configuration.server, logger: logger, stats: stats, edits: { creating in try await factory.openState(creating: creating) },
+        translate: translate
     ) {
         // Repeated questions are answered from memory; each reload starts an empty one.
         try await factory.loadService().remembering(decisions: configuration.providers.cacheEntries)
@@ -45,6 +47,7 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
     metricsBox.withLock { $0 = app.metrics }
 
     var services: [any Service] = [InitialLoad(reloader: app.reloader), HangupReload(reloader: app.reloader, logger: logger)]
+    if let translations = app.translations { services.append(translations) }
     if let store = statsStore {
         // Replicas sharing a PostgreSQL store show every replica's figures: the totals are read back.
         let shared = factory.storeURL?.isShared ?? false
