@@ -78,7 +78,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                 """,
             ]
         ),
-        ("state-v2-edit-language", ["ALTER TABLE corpus_edits ADD COLUMN language TEXT"]),
+        ("state-v2-answer-edits", ["ALTER TABLE corpus_edits ADD COLUMN language TEXT", "ALTER TABLE corpus_edits ADD COLUMN basis TEXT"]),
         (
             "state-v3-answer-suggestions",
             [
@@ -397,17 +397,17 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
     package func edits() async throws -> [CorpusEdit] {
         try await server.run { client in
             let rows = try await client.query(
-                "SELECT number, kind, entry, questions, answer, language, made_by, made_at FROM corpus_edits ORDER BY number",
+                "SELECT number, kind, entry, questions, answer, language, basis, made_by, made_at FROM corpus_edits ORDER BY number",
                 logger: PostgresServer.quiet)
             var edits: [CorpusEdit] = []
-            for try await (number, kind, entry, questions, answer, language, by, at) in rows.decode(
-                (Int, String, String?, String, String?, String?, String, Double).self)
+            for try await (number, kind, entry, questions, answer, language, basis, by, at) in rows.decode(
+                (Int, String, String?, String, String?, String?, String?, String, Double).self)
             {
                 edits.append(
                     CorpusEdit(
                         number: number, kind: CorpusEdit.Kind(rawValue: kind) ?? .outOfScope, entry: entry,
                         questions: try JSONDecoder().decode([String].self, from: Data(questions.utf8)), answer: answer,
-                        language: language, by: by,
+                        language: language, basis: basis, by: by,
                         at: Date(timeIntervalSince1970: at)))
             }
             return edits
@@ -419,9 +419,9 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
         return try await server.run { client in
             let rows = try await client.query(
                 """
-                INSERT INTO corpus_edits (kind, entry, questions, answer, language, made_by, made_at)
-                VALUES (\(edit.kind.rawValue), \(edit.entry), \(questions), \(edit.answer), \(edit.language), \(edit.by),
-                        \(edit.at.timeIntervalSince1970))
+                INSERT INTO corpus_edits (kind, entry, questions, answer, language, basis, made_by, made_at)
+                VALUES (\(edit.kind.rawValue), \(edit.entry), \(questions), \(edit.answer), \(edit.language), \(edit.basis),
+                        \(edit.by), \(edit.at.timeIntervalSince1970))
                 RETURNING number
                 """, logger: PostgresServer.quiet)
             var stored = edit

@@ -9,7 +9,8 @@ extension SQLiteStateStore: CorpusEditStore {
                 let questions = try JSONDecoder().decode([String].self, from: Data((row["questions"] as String).utf8))
                 return CorpusEdit(
                     number: row["number"], kind: CorpusEdit.Kind(rawValue: row["kind"]) ?? .outOfScope, entry: row["entry"],
-                    questions: questions, answer: row["answer"], language: row["language"], by: row["made_by"],
+                    questions: questions, answer: row["answer"], language: row["language"],
+                    basis: row["basis"], by: row["made_by"],
                     at: Date(timeIntervalSince1970: row["made_at"]))
             }
         }
@@ -19,9 +20,9 @@ extension SQLiteStateStore: CorpusEditStore {
         let questions = String(decoding: try JSONEncoder().encode(edit.questions), as: UTF8.self)
         return try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO corpus_edits (kind, entry, questions, answer, language, made_by, made_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO corpus_edits (kind, entry, questions, answer, language, basis, made_by, made_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
-                    edit.kind.rawValue, edit.entry, questions, edit.answer, edit.language, edit.by, edit.at.timeIntervalSince1970,
+                    edit.kind.rawValue, edit.entry, questions, edit.answer, edit.language, edit.basis, edit.by, edit.at.timeIntervalSince1970,
                 ])
             var stored = edit
             stored.number = Int(db.lastInsertedRowID)

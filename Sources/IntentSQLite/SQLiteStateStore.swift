@@ -68,8 +68,8 @@ package final class SQLiteStateStore: ConversationStore {
                         answer TEXT, made_by TEXT NOT NULL, made_at REAL NOT NULL);
                     """)
         }
-        migrator.registerMigration("v3-edit-language") { db in
-            try db.execute(sql: "ALTER TABLE corpus_edits ADD COLUMN language TEXT")
+        migrator.registerMigration("v3-answer-edits") { db in
+            try db.execute(sql: "ALTER TABLE corpus_edits ADD COLUMN language TEXT; ALTER TABLE corpus_edits ADD COLUMN basis TEXT")
         }
         migrator.registerMigration("v4-answer-suggestions") { db in
             try db.execute(

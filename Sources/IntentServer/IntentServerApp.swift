@@ -47,10 +47,10 @@ package struct IntentServerApp: Sendable {
     ///   start-up and on every reload.
     ///   - stats: where decisions are counted (pass one restored from a store to continue its analytics).
     ///   - edits: opens the store of corpus edits (none: the review actions answer 503).
-    ///   - translate: how answers are translated into customers' languages, and by which model (nil: they are not).
+    ///   - translate: how answers are translated into customers' languages, by which model, and at most how many an hour (nil: they are not).
     package init(
         settings: Settings, logger: Logger, stats: StatsRecorder = StatsRecorder(), edits: @escaping CorpusEditor.OpenStore = { _ in nil },
-        translate: (mode: TranslateMode, translator: AnswerTranslator)? = nil, load: @escaping CorpusReloader.Load
+        translate: (mode: TranslateMode, translator: AnswerTranslator, perHour: Int)? = nil, load: @escaping CorpusReloader.Load
     ) {
         self.settings = settings
         self.logger = logger
@@ -62,7 +62,8 @@ package struct IntentServerApp: Sendable {
         editor = CorpusEditor(open: edits, holder: holder, reloader: reloader, health: storeHealth)
         if let translate, translate.mode != .off {
             translations = AnswerTranslations(
-                mode: translate.mode, translator: translate.translator, editor: editor, holder: holder, metrics: metrics, logger: logger)
+                mode: translate.mode, translator: translate.translator, editor: editor, holder: holder, metrics: metrics, logger: logger,
+                perHour: translate.perHour)
         } else {
             translations = nil
         }

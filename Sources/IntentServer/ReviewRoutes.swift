@@ -177,6 +177,8 @@ struct EditJSON: Encodable {
     var questions: [String]
     var answer: String?
     var language: String?
+    /// What an answer edit replaced, or the answer a translation translates.
+    var basis: String?
     var by: String
     var at: String
 
@@ -187,6 +189,7 @@ struct EditJSON: Encodable {
         questions = edit.questions
         answer = edit.answer
         language = edit.language
+        basis = edit.basis
         by = edit.by
         at = ISO8601DateFormatter().string(from: edit.at)
     }

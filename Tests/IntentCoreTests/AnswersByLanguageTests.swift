@@ -138,13 +138,92 @@ import Testing
         #expect(spanish.answer == "Síguelo.")
         var numbered = spanish
         numbered.number = 1
-        let fallback = CorpusEdit(number: 2, kind: .answer, entry: "track", questions: [], answer: "Track it online.", by: "a")
+        var fallback = try corpus.validate(CorpusEdit(kind: .answer, entry: "track", questions: [], answer: "Track it online.", by: "a"))
+        fallback.number = 2
+        #expect(fallback.basis == "Track it.")
         let edited = corpus.applying([numbered, fallback])
         #expect(edited.entry(id: "track")?.answers == ["es": "Síguelo."])
         #expect(edited.entry(id: "track")?.answer == "Track it online.")
         #expect(edited.version != corpus.version && edited.warnings.isEmpty)
         // The entry gone: skipped with a warning.
         #expect(Corpus(entries: []).applying([numbered]).warnings.count == 1)
+    }
+
+    /// Replayed over a file that changed the text since, an edit gives way to the newer text, and
+    /// a translation of an older default answer is dropped (to be translated afresh).
+    @Test func editsGiveWayToATextThatChangedSince() throws {
+        let corpus = Corpus(entries: [
+            FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it.", answers: ["en": "Track it."])
+        ])
+        var person = try corpus.validate(CorpusEdit(kind: .answer, entry: "track", questions: [], answer: "Síguelo.", language: "es", by: "a"))
+        person.number = 1
+        #expect(person.basis == nil)
+        var model = try corpus.validate(
+            CorpusEdit(kind: .translation, entry: "track", questions: [], answer: "Suivez-le.", language: "fr", basis: "Track it.", by: "t"))
+        model.number = 2
+        let edited = corpus.applying([person, model])
+        #expect(edited.entry(id: "track")?.answers == ["en": "Track it.", "es": "Síguelo.", "fr": "Suivez-le."] && edited.warnings.isEmpty)
+
+        // The file now has its own Spanish answer and a new default answer.
+        let moved = Corpus(entries: [
+            FAQEntry(
+                id: "track", questions: ["where is my parcel"], answer: "Track it online.", answers: ["en": "Track it online.", "es": "Rastréalo."])
+        ])
+        let replayed = moved.applying([person, model])
+        #expect(replayed.entry(id: "track")?.answers == ["en": "Track it online.", "es": "Rastréalo."])
+        #expect(
+            replayed.warnings.map(\.message).sorted() == [
+                "the es answer of 'track' changed since this edit; edit skipped",
+                "the translation of 'track' into fr is of an earlier answer; skipped (it is translated again when asked)",
+            ])
+        // A translation is refused when made against another answer, or when the language is answered.
+        #expect(throws: CorpusEditError.self) {
+            try corpus.validate(CorpusEdit(kind: .translation, entry: "track", questions: [], answer: "x", language: "fr", basis: "Old.", by: "t"))
+        }
+        #expect(throws: CorpusEditError.self) {
+            try edited.validate(
+                CorpusEdit(kind: .translation, entry: "track", questions: [], answer: "x", language: "fr", basis: "Track it.", by: "t"))
+        }
+    }
+
+    /// Without `default`, the default answer is the English one: editing either changes both.
+    @Test func theEnglishAnswerAndTheDefaultChangeTogether() throws {
+        let corpus = Corpus(entries: [
+            FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it.", answers: ["en": "Track it.", "zh": "查询。"])
+        ])
+        var english = try corpus.validate(
+            CorpusEdit(kind: .answer, entry: "track", questions: [], answer: "Track it online.", language: "en", by: "a"))
+        english.number = 1
+        let afterEnglish = try #require(corpus.applying([english]).entry(id: "track"))
+        #expect(afterEnglish.answer == "Track it online." && afterEnglish.answers["en"] == "Track it online.")
+        var fallback = try corpus.validate(CorpusEdit(kind: .answer, entry: "track", questions: [], answer: "See the site.", by: "a"))
+        fallback.number = 1
+        let afterDefault = try #require(corpus.applying([fallback]).entry(id: "track"))
+        #expect(afterDefault.answer == "See the site." && afterDefault.answers["en"] == "See the site." && afterDefault.answers["zh"] == "查询。")
+    }
+
+    @Test func csvRowsMergeTheirAnswersByLanguage() throws {
+        let dir = try ScratchDirectory([
+            "faq.csv": "id,question,answer,answer_es,answer_zh\n"
+                + "a,first question,One.,Uno.,\n"
+                + "a,second question,One.,,一。\n"
+        ])
+        let corpus = try CorpusLoader.load(dir.path)
+        #expect(corpus.entry(id: "a")?.answer == "One." && corpus.entry(id: "a")?.answers == ["es": "Uno.", "zh": "一。"])
+        #expect(corpus.entry(id: "a")?.questions == ["first question", "second question"])
+        // Only a Spanish answer: no default for other languages, refused with its line.
+        let bad = try ScratchDirectory(["faq.csv": "id,question,answer,answer_es\nb,third question,,Tres.\nb,again,,Cuatro.\n"])
+        do {
+            _ = try CorpusLoader.load(bad.path)
+            Issue.record("a corpus without a default answer was accepted")
+        } catch {
+            let problems = error.issues.map(\.description)
+            #expect(
+                problems.contains {
+                    $0.hasSuffix("faq.csv:3: answer_es: differs from the answer_es given for 'b' at line 2; give it once or repeat it exactly")
+                }, "\(problems)")
+            #expect(problems.contains { $0.contains("faq.csv:2: answer: no answer for other languages") }, "\(problems)")
+        }
     }
 }
 

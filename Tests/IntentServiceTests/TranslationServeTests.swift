@@ -53,11 +53,35 @@ import FoundationNetworking
             }
             let (_, edits) = try await client.request(port, "/v1/edits", token: "translate-admin")
             let edit = try #require((edits["edits"] as? [[String: Any]])?.first)
-            #expect(edit["kind"] as? String == "answer" && edit["language"] as? String == "fr")
+            #expect(edit["kind"] as? String == "translation" && edit["language"] as? String == "fr")
+            #expect((edit["basis"] as? String)?.hasPrefix("We ship to") == true, "\(edit)")
             #expect(edit["by"] as? String == "translator (openai/fake-chat)", "\(edit)")
             #expect(!log.current.contains(Self.key), "the key is never logged")
         }
         #expect(try await chatRequests(port) == 1, "one translation, however many customers asked")
+    }
+
+    /// Anyone may send `/match` a language: the model is asked at most `translate_per_hour` times an hour.
+    @Test func translationsAreCappedPerHour() async throws {
+        let (provider, port) = try FakeProviderProcess.launch(key: Self.key)
+        defer { provider.terminate() }
+        let folder = try TemporaryDirectory("translate-cap")
+        defer { withExtendedLifetime(folder) {} }
+        try await script(port, [["mode": "reply", "content": #"{"translation": "Nous livrons dans plus de 50 pays."}"#]])
+        var environment = environment("review", provider: port, state: "sqlite:" + folder.file("state.sqlite"))
+        environment["INTENT_TRANSLATE_PER_HOUR"] = "1"
+        try await ServedInProcess.run(["--corpus", corpus, "--embedder", "lexical"], environment: environment) { port, log in
+            try await log.waitFor("corpus loaded")
+            for language in ["fr", "de", "it"] {
+                _ = try await client.request(
+                    port, "/match", method: "POST", body: ["message": "which countries do you ship to", "language": language])
+            }
+            try await log.waitFor("translations paused")
+            // A language the detector never tells (Afar) is not translated at all, however often asked.
+            _ = try await client.request(port, "/match", method: "POST", body: ["message": "which countries do you ship to", "language": "aa"])
+            #expect(log.current.components(separatedBy: "translations paused").count == 2, "logged once")
+        }
+        #expect(try await chatRequests(port) == 1)
     }
 
     @Test func reviewKeepsItForAPersonAndAFailingModelIsNotAskedAgainAtOnce() async throws {

@@ -62,7 +62,7 @@ extension Corpus {
             if kept.isEmpty { throw CorpusEditError(field: "questions", "empty: the new entry needs at least one question") }
             edit.entry = id
             edit.answer = answer
-        case .answer:
+        case .answer, .translation:
             guard let id = edit.entry, let entry = entry(id: id) else {
                 throw CorpusEditError(field: "entry", "'\(edit.entry ?? "")' is not an entry of the corpus; pick one of its ids", conflicts: true)
             }
@@ -73,8 +73,16 @@ extension Corpus {
             let answer = edit.answer?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             if answer.isEmpty { throw CorpusEditError(field: "answer", "empty: give the answer's text") }
             if answer.unicodeScalars.count > 10_000 { throw CorpusEditError(field: "answer", "longer than 10,000 characters") }
-            if answer == (edit.language.map { entry.answers[$0] } ?? entry.answer) {
-                throw CorpusEditError(field: "answer", "nothing new: '\(id)' already answers this", conflicts: true)
+            let current = edit.language.map { entry.answers[$0] } ?? entry.answer
+            if answer == current { throw CorpusEditError(field: "answer", "nothing new: '\(id)' already answers this", conflicts: true) }
+            if edit.kind == .answer {
+                edit.basis = current
+            } else {
+                guard let language = edit.language else { throw CorpusEditError(field: "language", "a translation is into a language") }
+                if current != nil { throw CorpusEditError(field: "language", "'\(id)' already answers in \(language)", conflicts: true) }
+                if edit.basis != entry.answer {
+                    throw CorpusEditError(field: "basis", "'\(id)' has another answer than the one translated", conflicts: true)
+                }
             }
             edit.answer = answer
             edit.questions = []
@@ -119,8 +127,12 @@ extension Corpus {
                     indexByID[entries[target].id] = target
                 }
                 id = entries[target].id
-            } else if edit.kind == .answer, let named = edit.entry, let existing = indexByID[named], let answer = edit.answer {
-                if let language = edit.language { entries[existing].answers[language] = answer } else { entries[existing].answer = answer }
+            } else if edit.kind == .answer || edit.kind == .translation, let named = edit.entry, let existing = indexByID[named],
+                let answer = edit.answer
+            {
+                if let skipped = Self.replay(edit, answer, on: &entries[existing]) {
+                    warnings.append(CorpusIssue(.warning, origin, field: "answer", skipped))
+                }
                 continue
             } else if let named = edit.entry, let existing = indexByID[named] {
                 target = existing
@@ -155,6 +167,37 @@ extension Corpus {
         var rules = self.rules.filter { !$0.id.hasPrefix("keywords:") }
         rules += RuleValidator.keywordRules(for: entries)
         return Corpus(entries: entries, rules: rules, warnings: warnings, source: source)
+    }
+
+    /// Lays an answer or translation edit over its entry, unless the entry moved on since the edit
+    /// was made (the file changed the text, or the answer translated): the newer text wins and
+    /// the edit is skipped, with the reason returned. What is already there is skipped silently.
+    static func replay(_ edit: CorpusEdit, _ text: String, on entry: inout FAQEntry) -> String? {
+        if entry.isOutOfScope { return "'\(entry.id)' is out of scope now; edit skipped" }
+        let current = edit.language.map { entry.answers[$0] } ?? entry.answer
+        if current == text { return nil }
+        if edit.kind == .translation {
+            // An answer given since (the file's, a person's) wins over the model's.
+            guard let language = edit.language, current == nil else { return nil }
+            guard entry.answer == edit.basis else {
+                return "the translation of '\(entry.id)' into \(language) is of an earlier answer; skipped (it is translated again when asked)"
+            }
+            entry.answers[language] = text
+            return nil
+        }
+        guard current == edit.basis else {
+            return "the \(edit.language ?? "default") answer of '\(entry.id)' changed since this edit; edit skipped"
+        }
+        // Without a `default`, the default answer is the English one: the two change together.
+        let coupled = entry.answers["en"] == entry.answer
+        if let language = edit.language {
+            entry.answers[language] = text
+            if language == "en" && coupled { entry.answer = text }
+        } else {
+            entry.answer = text
+            if coupled { entry.answers["en"] = text }
+        }
+        return nil
     }
 
     /// The entry the console's "out of scope" examples go to when the corpus has none tagged

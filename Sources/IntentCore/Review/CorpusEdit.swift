@@ -4,9 +4,10 @@ package import Foundation
 /// service lays the stored edits over the corpus it loads, so an edit survives reloads and
 /// restarts, and `export` writes corpus files that include it.
 ///
-/// Four kinds: `paraphrases` adds `questions` to the existing entry `entry`; `entry` creates
+/// Five kinds: `paraphrases` adds `questions` to the existing entry `entry`; `entry` creates
 /// entry `entry` with `questions` and `answer`; `answer` sets the answer of entry `entry` in
-/// `language` (nil: its default answer); `out_of_scope` adds `questions` as examples of
+/// `language` (nil: its default answer) in place of `basis`; `translation` is a chat model's
+/// answer in `language`, translated from the default answer `basis`; `out_of_scope` adds `questions` as examples of
 /// the corpus's out-of-scope entry (`not_ours`, made when the corpus has none), so that they and
 /// their neighbours go unanswered; `export` also writes them as labeled negatives for `evaluate`,
 /// which leaves out any question that is an example.
@@ -15,6 +16,7 @@ package struct CorpusEdit: Sendable, Equatable, Codable {
         case paraphrases
         case entry
         case answer
+        case translation
         case outOfScope = "out_of_scope"
     }
 
@@ -27,15 +29,19 @@ package struct CorpusEdit: Sendable, Equatable, Codable {
     package var questions: [String]
     /// The new entry's answer, or an `answer` edit's text.
     package var answer: String?
-    /// An `answer` edit's language (ISO 639-1), nil for the default answer.
+    /// An `answer` or `translation` edit's language (ISO 639-1), nil for the default answer.
     package var language: String?
+    /// What the edit was made against, so that replaying it over a corpus that moved on skips it
+    /// instead of undoing the newer text: an `answer` edit's previous text in its language (nil:
+    /// none), a `translation`'s source (the default answer it translates). Set by validation.
+    package var basis: String?
     /// Who made it (the name given, else which token signed the request).
     package var by: String
     package var at: Date
 
     package init(
-        number: Int = 0, kind: Kind, entry: String?, questions: [String], answer: String? = nil, language: String? = nil, by: String,
-        at: Date = Date()
+        number: Int = 0, kind: Kind, entry: String?, questions: [String], answer: String? = nil, language: String? = nil,
+        basis: String? = nil, by: String, at: Date = Date()
     ) {
         self.number = number
         self.kind = kind
@@ -43,6 +49,7 @@ package struct CorpusEdit: Sendable, Equatable, Codable {
         self.questions = questions
         self.answer = answer
         self.language = language
+        self.basis = basis
         self.by = by
         self.at = at
     }

@@ -29,6 +29,14 @@ public enum LanguageDetector {
         return latinLanguage(text)
     }
 
+    /// Every language `language(of:)` can answer.
+    public static let detectable: Set<String> = Set(
+        [
+            "zh", "ja", "ko", "ar", "fa", "ur", "ru", "uk", "el", "he", "hi", "bn", "pa", "gu", "ta", "te", "kn", "ml", "si", "th", "lo", "my", "ka",
+            "hy", "am", "km",
+        ]
+            + LatinLanguage.all.map(\.code))
+
     /// True for the 184 two-letter codes of ISO 639-1.
     public static func isLanguageCode(_ code: String) -> Bool { isoCodes.contains(code) }
 

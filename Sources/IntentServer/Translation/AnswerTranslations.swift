@@ -29,10 +29,23 @@ package final class AnswerTranslations: Service, Sendable {
     private let metrics: ServiceMetrics
     private let logger: Logger
     private let retryAfter: Duration
+    /// The most translations asked of the model in an hour: `/match` takes a caller's language,
+    /// so without a cap anyone could have every entry translated into every language at the
+    /// shop's expense.
+    private let perHour: Int
     private let requests: AsyncStream<Request>
     private let continuation: AsyncStream<Request>.Continuation
-    /// When each (entry, language, source) was last asked for, and whether the model is failing.
-    private let state = Locked<(asked: [String: ContinuousClock.Instant], failing: Bool)>(([:], false))
+    /// When each (entry, language, source) was last asked for, whether the model is failing, and
+    /// this hour's count (the hour starting at `hour`).
+    private let state = Locked<State>(State())
+
+    private struct State {
+        var asked: [String: ContinuousClock.Instant] = [:]
+        var failing = false
+        var hour = ContinuousClock.now
+        var thisHour = 0
+        var capped = false
+    }
 
     private struct Request: Sendable {
         var entry: String
@@ -41,7 +54,7 @@ package final class AnswerTranslations: Service, Sendable {
 
     package init(
         mode: TranslateMode, translator: AnswerTranslator, editor: CorpusEditor, holder: ServiceHolder, metrics: ServiceMetrics,
-        logger: Logger, retryAfter: Duration = .seconds(600)
+        logger: Logger, retryAfter: Duration = .seconds(600), perHour: Int = 100
     ) {
         self.mode = mode
         self.translator = translator
@@ -50,6 +63,7 @@ package final class AnswerTranslations: Service, Sendable {
         self.metrics = metrics
         self.logger = logger
         self.retryAfter = retryAfter
+        self.perHour = perHour
         // A burst of traffic keeps the newest requests; dropped ones come back with their customers.
         (requests, continuation) = AsyncStream.makeStream(of: Request.self, bufferingPolicy: .bufferingNewest(256))
     }
@@ -68,16 +82,26 @@ package final class AnswerTranslations: Service, Sendable {
     }
 
     private func handle(_ request: Request) async {
-        guard let entry = holder.service?.corpus.entry(id: request.entry), !entry.isOutOfScope, entry.answers[request.language] == nil,
-            // An answer already written in the customer's language needs no translation.
-            LanguageDetector.language(of: entry.answer) != request.language
+        guard LanguageDetector.detectable.contains(request.language),
+            let entry = holder.service?.corpus.entry(id: request.entry), !entry.isOutOfScope, entry.answers[request.language] == nil,
+            // The default answer's language must be known (its code, else what it reads as) and another one.
+            let source = entry.answer(in: nil).language ?? LanguageDetector.language(of: entry.answer), source != request.language
         else { return }
         let key = "\(entry.id)\u{1}\(request.language)\u{1}\(entry.answer)"
         let now = ContinuousClock.now
-        let due = state.withLock { state -> Bool in
-            if let asked = state.asked[key], now < asked + retryAfter { return false }
+        let (due, capped) = state.withLock { state -> (Bool, Bool) in
+            if let asked = state.asked[key], now < asked + retryAfter { return (false, false) }
+            if now >= state.hour + .seconds(3_600) { (state.hour, state.thisHour, state.capped) = (now, 0, false) }
+            guard state.thisHour < perHour else {
+                defer { state.capped = true }
+                return (false, !state.capped)
+            }
+            state.thisHour += 1
             state.asked[key] = now
-            return true
+            return (true, false)
+        }
+        if capped {
+            logger.warning("translations paused: \(perHour) asked this hour (translate_per_hour); more are asked in the next hour")
         }
         guard due else { return }
         do {
@@ -92,7 +116,8 @@ package final class AnswerTranslations: Service, Sendable {
             let by = "translator (\(translator.model.name))"
             if mode == .auto {
                 _ = try await editor.apply(
-                    CorpusEdit(kind: .answer, entry: entry.id, questions: [], answer: text, language: request.language, by: by))
+                    CorpusEdit(
+                        kind: .translation, entry: entry.id, questions: [], answer: text, language: request.language, basis: entry.answer, by: by))
             } else {
                 try await editor.suggest(AnswerSuggestion(entry: entry.id, language: request.language, source: entry.answer, text: text, by: by))
             }
@@ -103,6 +128,8 @@ package final class AnswerTranslations: Service, Sendable {
             }) {
                 logger.notice("translations work again", metadata: ["model": "\(translator.model.name)"])
             }
+        } catch is CancellationError {
+            return  // shutting down: not the model's failure
         } catch {
             metrics.translation(outcome: "failed")
             if !state.withLock({ state in
@@ -111,8 +138,13 @@ package final class AnswerTranslations: Service, Sendable {
             }) {
                 logger.warning(
                     "translation failed; customers get the default answer, and each translation is asked again after \(retryAfter)",
-                    metadata: ["entry": "\(entry.id)", "language": "\(request.language)", "error": "\(clientDescription(of: error))"])
+                    metadata: ["entry": "\(entry.id)", "language": "\(request.language)", "error": "\(Self.loggable(error))"])
             }
         }
+    }
+
+    /// A provider's error in its redacted form (its body may echo part of a key); the service's own errors as they are.
+    private static func loggable(_ error: any Error) -> String {
+        (error as? any ClientSafeError)?.clientDescription ?? "\(error)"
     }
 }

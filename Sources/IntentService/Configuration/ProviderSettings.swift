@@ -51,6 +51,8 @@ struct ProviderSettings {
     var llmMaxCalls: Int
     /// Whether the chat model translates answers into customers' languages, and who accepts them.
     var translate: TranslateMode
+    /// The most translations asked of the chat model in an hour.
+    var translatePerHour: Int
     var fallback: Fallback
     var caBundle: String?
     /// Size of the embedding cache, and of the decision memory `serve` keeps.
@@ -109,6 +111,7 @@ struct ProviderSettings {
         llmDeadline = .milliseconds(try layers.int(.llmDeadlineMs, default: 5_000, in: 100...120_000))
         llmMaxCalls = try layers.int(.llmMaxCalls, default: 4, in: 0...100)
         translate = try layers.choice(.translate, default: .off)
+        translatePerHour = try layers.int(.translatePerHour, default: 100, in: 1...100_000)
         if translate != .off && llm == .none {
             throw ConfigurationError(
                 "translate \(translate.rawValue): answers are translated by a chat model; set llm (openai, deepseek or coze) or translate: off")

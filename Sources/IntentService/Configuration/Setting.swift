@@ -28,6 +28,7 @@ enum Setting: String, CaseIterable {
     case llmDeadlineMs = "llm_deadline_ms"
     case llmMaxCalls = "llm_max_calls"
     case translate
+    case translatePerHour = "translate_per_hour"
     case fallback
     case caBundle = "ca_bundle"
     case cacheEntries = "cache_entries"

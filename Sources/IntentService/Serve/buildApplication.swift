@@ -36,7 +36,9 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
             throw loadFailure(StoreError("\(url): \(error)"))
         }
     }
-    let translate = factory.chatModel().map { (mode: configuration.providers.translate, translator: AnswerTranslator(model: $0)) }
+    let translate = factory.chatModel().map {
+        (mode: configuration.providers.translate, translator: AnswerTranslator(model: $0), perHour: configuration.providers.translatePerHour)
+    }
     let app = IntentServerApp(
         settings: configuration.server, logger: logger, stats: stats, edits: { creating in try await factory.openState(creating: creating) },
         translate: translate

@@ -85,15 +85,13 @@ enum CSVFormat {
         let header = rows.removeFirst()
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let headerLocation = SourceLocation(file: file, line: header.line)
-        let missing = ["id", "question", "answer"].filter {
-            !names.contains($0) && !($0 == "answer" && names.contains { $0.hasPrefix("answer_") })
-        }
+        // `answer_es`, `answer_zh`: the answer in that language (`answer` is the default).
+        let languageColumns = names.filter { $0.hasPrefix("answer_") && LanguageDetector.isLanguageCode(String($0.dropFirst(7))) }
+        let missing = ["id", "question", "answer"].filter { !names.contains($0) && !($0 == "answer" && !languageColumns.isEmpty) }
         for required in missing {
             issues.append(
                 CorpusIssue(.error, headerLocation, field: required, "missing column; the header must name id,question,answer"))
         }
-        // `answer_es`, `answer_zh`: the answer in that language (`answer` is the default).
-        let languageColumns = names.filter { $0.hasPrefix("answer_") && LanguageDetector.isLanguageCode(String($0.dropFirst(7))) }
         for name in names where !columns.contains(name) && !languageColumns.contains(name) {
             issues.append(CorpusIssue(.warning, headerLocation, field: name, "unknown column, ignored"))
         }
@@ -101,6 +99,9 @@ enum CSVFormat {
 
         var order: [String] = []
         var merged: [String: RawRecord] = [:]
+        // Per entry, its answer texts by column as the rows give them: a later row may repeat one
+        // or add another, never contradict one.
+        var answers: [String: [(column: String, text: String, line: Int)]] = [:]
         for row in rows {
             let location = SourceLocation(file: file, line: row.line)
             guard row.fields.count == names.count else {
@@ -116,25 +117,27 @@ enum CSVFormat {
                 continue
             }
             let question = values["question", default: ""]
-            let answer = answerValue(values, languageColumns: languageColumns)
+            for column in ["answer"] + languageColumns {
+                guard let text = values[column], !text.isEmpty else { continue }
+                if let first = answers[id, default: []].first(where: { $0.column == column }) {
+                    if first.text != text {
+                        issues.append(
+                            CorpusIssue(
+                                .error, location, field: column,
+                                "differs from the \(column) given for '\(id)' at line \(first.line); give it once or repeat it exactly"))
+                    }
+                } else {
+                    answers[id, default: []].append((column, text, row.line))
+                }
+            }
             if var record = merged[id] {
                 if !question.trimmingCharacters(in: .whitespaces).isEmpty {
                     append(question, to: "questions", in: &record, line: row.line)
-                }
-                if let first = record.field("answer"), let answer, answer != first.value {
-                    issues.append(
-                        CorpusIssue(
-                            .error, location, field: "answer",
-                            "differs from the answer given for '\(id)' at line \(first.line); give it once or repeat it exactly"
-                        ))
-                } else if record.field("answer") == nil, let answer {
-                    record.fields.append(("answer", answer, row.line))
                 }
                 merged[id] = record
             } else {
                 var fields: [(String, RawValue, Int)] = [("id", .string(id), row.line)]
                 fields.append(("questions", .list(question.isEmpty ? [] : [.string(question)]), row.line))
-                if let answer { fields.append(("answer", answer, row.line)) }
                 for list in ["keywords", "tags"] {
                     if let value = values[list], !value.isEmpty {
                         let items = value.split(separator: "|").map { RawValue.string($0.trimmingCharacters(in: .whitespaces)) }
@@ -151,20 +154,18 @@ enum CSVFormat {
                 order.append(id)
             }
         }
-        return (order.compactMap { merged[$0] }, issues)
-    }
-
-    /// A row's answer: the `answer` text, or with language columns a mapping as the other
-    /// formats write it (`default` and codes); nil when the row gives none.
-    private static func answerValue(_ values: [String: String], languageColumns: [String]) -> RawValue? {
-        let answer = values["answer", default: ""]
-        guard !languageColumns.isEmpty else { return answer.isEmpty ? nil : .string(answer) }
-        var texts: [String: RawValue] = [:]
-        if !answer.isEmpty { texts["default"] = .string(answer) }
-        for column in languageColumns {
-            if let text = values[column], !text.isEmpty { texts[String(column.dropFirst(7))] = .string(text) }
+        for id in order {
+            guard let texts = answers[id], let line = texts.map(\.line).min() else { continue }
+            // Without language columns, as the other formats write one answer; with them, the mapping.
+            let value: RawValue =
+                languageColumns.isEmpty
+                ? .string(texts[0].text)
+                : .object(
+                    Dictionary(
+                        uniqueKeysWithValues: texts.map { ($0.column == "answer" ? "default" : String($0.column.dropFirst(7)), .string($0.text)) }))
+            merged[id]?.fields.append(("answer", value, line))
         }
-        return texts.isEmpty ? nil : .object(texts)
+        return (order.compactMap { merged[$0] }, issues)
     }
 
     private static func append(_ question: String, to name: String, in record: inout RawRecord, line: Int) {
