@@ -27,7 +27,8 @@ public struct Corpus: Sendable {
             feed(entry.id)
             entry.questions.forEach(feed)
             feed(entry.answer)
-            // Fed only when present, so that corpora without them keep their versions.
+            // Fed only when present: corpora without answers by language or tags keep their versions
+            // (tags change matching, so a tagged corpus got a new version once, when they were added here).
             for (language, text) in entry.answers.sorted(by: { $0.key < $1.key }) { feed("answer:\(language)=\(text)") }
             for tag in entry.tags { feed("tag:\(tag)") }
             feed(entry.threshold.map { "\($0)" } ?? "-")

@@ -1,0 +1,437 @@
+import Foundation
+package import IntentCore
+import Yams
+
+/// Reads and checks the flow file (`flows.yaml` in the corpus directory, or the `flows` setting):
+///
+/// ```yaml
+/// flows:
+///   wholesale:
+///     name: Wholesale enquiry
+///     trigger: {keyword: ["wholesale", "批发"]}     # or {entry: <faq id>} | {first_message: true} | {api: true}
+///     start: ask_name
+///     steps:
+///       ask_name: {ask: "May I have your name?", save: name, next: done}
+///       done:     {say: "Thank you {{name}}!", end: true}
+/// ```
+///
+/// Every problem is reported at once, each as `file:line: field: what to do`: unknown step
+/// targets, unreachable steps, loops that never wait for the customer, variables used before any
+/// step saves them, Meta's limits on interactive messages, and (with `rules`) trigger keywords an
+/// FAQ rule already claims.
+package enum FlowFile {
+    package typealias Invalid = AutomationFile.Invalid
+
+    /// WhatsApp's limits for interactive messages.
+    package static let maxButtons = 3
+    package static let maxButtonTitle = 20
+    package static let maxListRows = 10
+    package static let maxRowTitle = 24
+    package static let maxInteractiveBody = 1_024
+    package static let maxOptionID = 256
+
+    package static func load(path: String, rules: [KeywordRule] = []) throws -> [Flow] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Invalid(problems: ["\(path): cannot be read; check the flows setting"])
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw Invalid(problems: ["\(path): not UTF-8 text"]) }
+        return try parse(text, file: path, rules: rules)
+    }
+
+    package static func parse(_ text: String, file: String, rules: [KeywordRule] = []) throws -> [Flow] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw Invalid(problems: ["\(file): malformed YAML: \(error)"])
+        }
+        guard let root else { return [] }
+        var reader = AutomationFile.Reader(file: file)
+        let top = reader.mapping(root, "flows file", known: ["flows"])
+        guard let flowsNode = top["flows"] else { return [] }
+        guard let mapping = flowsNode.mapping else {
+            reader.problem(flowsNode, "flows", "expected a mapping of flow ids to flows")
+            throw Invalid(problems: reader.problems)
+        }
+        var flows: [Flow] = []
+        for (key, node) in mapping {
+            guard let id = key.string, !id.isEmpty else {
+                reader.problem(key, "flows", "a flow id must be a text")
+                continue
+            }
+            if let flow = readFlow(id, key: key, node, &reader) { flows.append(flow) }
+        }
+        let ids = Set(flows.map(\.id))
+        for flow in flows { check(flow, flowIDs: ids, rules: rules, &reader) }
+        if !reader.problems.isEmpty { throw Invalid(problems: reader.problems) }
+        return flows
+    }
+
+    private static let stepKinds = ["say", "ask", "buttons", "list", "branch", "tag", "untag", "set", "webhook", "handover", "goto", "wait", "end"]
+
+    private static func readFlow(_ id: String, key: Node, _ node: Node, _ reader: inout AutomationFile.Reader) -> Flow? {
+        let field = "flows.\(id)"
+        let fields = reader.mapping(node, field, known: ["name", "trigger", "start", "steps", "interrupts"])
+        let name = fields["name"].flatMap { reader.string($0, "\(field).name") } ?? id
+        let interrupts = fields["interrupts"].flatMap { reader.bool($0, "\(field).interrupts") } ?? false
+        var trigger: Flow.Trigger?
+        if let node = fields["trigger"] {
+            let kinds = reader.mapping(node, "\(field).trigger", known: ["keyword", "entry", "first_message", "api"])
+            if kinds.count != 1 {
+                reader.problem(node, "\(field).trigger", "give exactly one of keyword, entry, first_message, api")
+            } else if let words = kinds["keyword"] {
+                let list = reader.strings(words, "\(field).trigger.keyword")
+                if list.contains(where: { TextNormalizer.normalize($0).isEmpty }) {
+                    reader.problem(words, "\(field).trigger.keyword", "every keyword needs a letter or digit")
+                }
+                trigger = .keywords(list)
+            } else if let entry = kinds["entry"] {
+                trigger = reader.string(entry, "\(field).trigger.entry").map { .entry($0) }
+            } else if let flag = kinds["first_message"] {
+                if reader.bool(flag, "\(field).trigger.first_message") == true { trigger = .firstMessage }
+            } else if let flag = kinds["api"] {
+                if reader.bool(flag, "\(field).trigger.api") == true { trigger = .api }
+            }
+        } else {
+            reader.problem(
+                node, "\(field).trigger",
+                "missing; say what starts the flow: {keyword: [...]}, {entry: <faq id>}, {first_message: true} or {api: true}")
+        }
+        let start = fields["start"].flatMap { reader.string($0, "\(field).start") }
+        if fields["start"] == nil { reader.problem(node, "\(field).start", "missing; name the first step") }
+        var steps: [String: Flow.Step] = [:]
+        var order: [String] = []
+        if let stepsNode = fields["steps"] {
+            if let mapping = stepsNode.mapping {
+                for (key, value) in mapping {
+                    guard let stepID = key.string, !stepID.isEmpty else {
+                        reader.problem(key, "\(field).steps", "a step id must be a text")
+                        continue
+                    }
+                    if let step = readStep(stepID, value, field: "\(field).steps.\(stepID)", &reader) {
+                        steps[stepID] = step
+                        order.append(stepID)
+                    }
+                }
+            } else {
+                reader.problem(stepsNode, "\(field).steps", "expected a mapping of step ids to steps")
+            }
+        } else {
+            reader.problem(node, "\(field).steps", "missing; give the flow its steps")
+        }
+        guard let trigger, let start else { return nil }
+        return Flow(
+            id: id, name: name, trigger: trigger, interrupts: interrupts, start: start, steps: steps, order: order, line: key.mark?.line ?? 1)
+    }
+
+    private static func readStep(_ id: String, _ node: Node, field: String, _ reader: inout AutomationFile.Reader) -> Flow.Step? {
+        let known =
+            stepKinds + [
+                "next", "save", "expect", "invalid", "retries", "else", "timeout_minutes", "timeout", "options", "branches", "error", "minutes",
+            ]
+        let fields = reader.mapping(node, field, known: known)
+        // `end: true` beside another kind ends the run after it; alone it is the kind.
+        var kinds = stepKinds.filter { fields[$0] != nil }
+        if kinds.count > 1 { kinds.removeAll { $0 == "end" } }
+        guard kinds.count == 1, let kind = kinds.first else {
+            reader.problem(
+                node, field,
+                "a step is exactly one of \(stepKinds.joined(separator: ", ")); found \(kinds.isEmpty ? "none" : kinds.joined(separator: ", "))")
+            return nil
+        }
+        let line = node.mark?.line ?? 1
+        func text(_ key: String) -> String? { fields[key].flatMap { reader.string($0, "\(field).\(key)") } }
+        func required(_ key: String) -> String? {
+            if fields[key] == nil { reader.problem(node, "\(field).\(key)", "missing") }
+            return text(key)
+        }
+        func minutes(_ key: String, in range: ClosedRange<Double> = 1...10_080) -> Int? {
+            fields[key].flatMap { reader.number($0, "\(field).\(key)", in: range) }.map { Int($0) }
+        }
+        let next = text("next")
+        let ends = fields["end"].flatMap { reader.bool($0, "\(field).end") } ?? false
+        // `say`, `tag`, `untag`, `set` go on to `next`, or end the run with `end: true`.
+        func onward() -> String? {
+            if next == nil && !ends && kind != "end" {
+                reader.problem(node, "\(field).next", "missing; name the next step, or end the run with end: true")
+            }
+            return next
+        }
+        let result: Flow.Kind
+        switch kind {
+        case "say":
+            guard let say = text("say") else { return nil }
+            result = .say(say, next: onward())
+        case "ask":
+            guard let question = text("ask"), let save = required("save"), let next = required("next") else { return nil }
+            var expectation = Flow.Expectation.text
+            if let node = fields["expect"] {
+                if let pattern = node.mapping?["pattern"] {
+                    if let regex = reader.string(pattern, "\(field).expect.pattern") {
+                        if (try? NSRegularExpression(pattern: regex)) == nil {
+                            reader.problem(pattern, "\(field).expect.pattern", "'\(regex)' is not a regular expression")
+                        }
+                        expectation = .pattern(regex)
+                    }
+                } else if let name = reader.string(node, "\(field).expect") {
+                    switch name {
+                    case "text": expectation = .text
+                    case "email": expectation = .email
+                    case "phone": expectation = .phone
+                    case "number": expectation = .number
+                    case "date": expectation = .date
+                    default: reader.problem(node, "\(field).expect", "'\(name)' is not one of text, email, phone, number, date, {pattern: REGEX}")
+                    }
+                }
+            }
+            let retries = fields["retries"].flatMap { reader.number($0, "\(field).retries", in: 0...10) }.map { Int($0) } ?? 2
+            result = .ask(
+                Flow.Ask(
+                    text: question, save: save, expect: expectation, invalid: text("invalid"), retries: retries, otherwise: text("else"),
+                    timeoutMinutes: minutes("timeout_minutes"), timeout: text("timeout"), next: next))
+        case "buttons", "list":
+            guard let body = text(kind) else { return nil }
+            let style: Flow.Choice.Style = kind == "buttons" ? .buttons : .list
+            var options: [Flow.Option] = []
+            if let node = fields["options"], let mapping = node.mapping {
+                for (key, value) in mapping {
+                    guard let id = key.string, let title = reader.string(value, "\(field).options.\(key.string ?? "?")") else { continue }
+                    options.append(Flow.Option(id: id, title: title))
+                }
+            } else {
+                reader.problem(node, "\(field).options", "missing; give the options as {id: title, ...}")
+            }
+            var branches: [String: String] = [:]
+            if let node = fields["branches"] {
+                for (key, value) in reader.mapping(node, "\(field).branches", known: options.map(\.id)) {
+                    if let target = reader.string(value, "\(field).branches.\(key)") { branches[key] = target }
+                }
+            }
+            if next == nil && options.contains(where: { branches[$0.id] == nil }) {
+                reader.problem(node, "\(field).next", "missing; options without a branch go to next")
+            }
+            result = .choice(
+                Flow.Choice(
+                    style: style, text: body, options: options, save: text("save"), branches: branches, next: next,
+                    timeoutMinutes: minutes("timeout_minutes"), timeout: text("timeout")))
+        case "branch":
+            var cases: [Flow.BranchCase] = []
+            if let list = fields["branch"]?.sequence {
+                for item in list {
+                    let parts = reader.mapping(item, "\(field).branch", known: ["if", "next"])
+                    guard let condition = parts["if"].flatMap({ reader.string($0, "\(field).branch.if") }),
+                        let target = parts["next"].flatMap({ reader.string($0, "\(field).branch.next") })
+                    else {
+                        if parts["if"] == nil || parts["next"] == nil { reader.problem(item, "\(field).branch", "each case needs if and next") }
+                        continue
+                    }
+                    do {
+                        cases.append(Flow.BranchCase(condition: try FlowCondition.parse(condition), next: target))
+                    } catch {
+                        reader.problem(parts["if"]!, "\(field).branch.if", "'\(condition)': \(error)")
+                    }
+                }
+            } else {
+                reader.problem(node, "\(field).branch", "expected a list of {if: CONDITION, next: STEP}")
+            }
+            guard let otherwise = required("else") else { return nil }
+            result = .branch(cases, otherwise: otherwise)
+        case "tag", "untag":
+            let tags = reader.strings(fields[kind]!, "\(field).\(kind)")
+            result = kind == "tag" ? .tag(tags, next: onward()) : .untag(tags, next: onward())
+        case "set":
+            var values: [String: String] = [:]
+            if let mapping = fields["set"]?.mapping {
+                for (key, value) in mapping {
+                    if let name = key.string, let text = reader.string(value, "\(field).set.\(name)") { values[name] = text }
+                }
+            } else {
+                reader.problem(node, "\(field).set", "expected a mapping of contact attributes to values")
+            }
+            result = .set(values, next: onward())
+        case "webhook":
+            guard let url = text("webhook"), let next = required("next"), let error = required("error") else { return nil }
+            if URL(string: url)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+                reader.problem(node, "\(field).webhook", "'\(url)' is not an http(s) URL")
+            }
+            result = .webhook(url: url, next: next, error: error)
+        case "handover":
+            guard let say = text("handover") else { return nil }
+            result = .handover(say)
+        case "goto":
+            guard let flow = text("goto") else { return nil }
+            result = .goto(flow: flow)
+        case "wait":
+            guard let minutes = minutes("wait") ?? minutes("minutes"), let next = required("next") else {
+                reader.problem(node, "\(field).wait", "give the minutes to wait (1-10080)")
+                return nil
+            }
+            result = .wait(minutes: minutes, next: next)
+        default:
+            result = .end
+        }
+        return Flow.Step(id: id, kind: result, line: line)
+    }
+
+    /// What no single step can see: targets, reachability, loops, variables, limits, keywords.
+    private static func check(_ flow: Flow, flowIDs: Set<String>, rules: [KeywordRule], _ reader: inout AutomationFile.Reader) {
+        func problem(_ line: Int, _ field: String, _ message: String) {
+            reader.problems.append("\(reader.file):\(line): flows.\(flow.id).\(field): \(message)")
+        }
+        guard flow.steps[flow.start] != nil else {
+            problem(flow.line, "start", "'\(flow.start)' is not a step of the flow; steps: \(flow.order.joined(separator: ", "))")
+            return
+        }
+        for id in flow.order {
+            let step = flow.steps[id]!
+            for target in step.kind.targets where flow.steps[target] == nil {
+                problem(step.line, "steps.\(id)", "'\(target)' is not a step of the flow; steps: \(flow.order.joined(separator: ", "))")
+            }
+            if case .goto(let other) = step.kind, !flowIDs.contains(other) {
+                problem(step.line, "steps.\(id).goto", "'\(other)' is not a flow of the file")
+            }
+            checkLimits(step, problem)
+        }
+        // Reachable from the start.
+        var reached: Set<String> = [flow.start]
+        var frontier = [flow.start]
+        while let id = frontier.popLast() {
+            for target in flow.steps[id]?.kind.targets ?? [] where flow.steps[target] != nil && reached.insert(target).inserted {
+                frontier.append(target)
+            }
+        }
+        for id in flow.order where !reached.contains(id) {
+            problem(flow.steps[id]!.line, "steps.\(id)", "unreachable: no step leads here from '\(flow.start)'; link it or remove it")
+        }
+        // A cycle through steps that never wait would run forever without the customer.
+        var state: [String: Int] = [:]  // 1 visiting, 2 done
+        func visit(_ id: String) -> [String]? {
+            guard let step = flow.steps[id], !step.kind.waits else { return nil }
+            if state[id] == 2 { return nil }
+            if state[id] == 1 { return [id] }
+            state[id] = 1
+            defer { state[id] = 2 }
+            for target in step.kind.targets {
+                if let cycle = visit(target) { return cycle.count > 1 && cycle.first == cycle.last ? cycle : [id] + cycle }
+            }
+            return nil
+        }
+        for id in flow.order where state[id] == nil {
+            if let cycle = visit(id) {
+                problem(
+                    flow.steps[cycle.last!]!.line, "steps.\(cycle.last!)",
+                    "a loop (\(cycle.joined(separator: " → "))) never waits for the customer; put an ask, buttons, list or wait in it")
+                break
+            }
+        }
+        checkVariables(flow, reached: reached, problem)
+        if case .keywords(let words) = flow.trigger {
+            for word in words {
+                if let rule = rules.first(where: { $0.stage == .before && $0.matches(normalized: TextNormalizer.normalize(word)) }) {
+                    problem(
+                        flow.line, "trigger.keyword",
+                        "'\(word)' is already claimed by the rule '\(rule.id)', which answers first; use another keyword")
+                }
+            }
+        }
+    }
+
+    private static func checkLimits(_ step: Flow.Step, _ problem: (Int, String, String) -> Void) {
+        guard case .choice(let choice) = step.kind else { return }
+        let field = "steps.\(step.id)"
+        let (most, title) = choice.style == .buttons ? (maxButtons, maxButtonTitle) : (maxListRows, maxRowTitle)
+        if choice.options.isEmpty || choice.options.count > most {
+            problem(
+                step.line, "\(field).options",
+                "\(choice.options.count) options; WhatsApp \(choice.style.rawValue) take 1 to \(most)\(choice.style == .buttons ? " (use a list for up to 10)" : "")"
+            )
+        }
+        for option in choice.options where option.title.count > title {
+            problem(step.line, "\(field).options.\(option.id)", "'\(option.title)' is \(option.title.count) characters; WhatsApp allows \(title)")
+        }
+        for option in choice.options where option.id.count > maxOptionID {
+            problem(step.line, "\(field).options", "an option id is longer than \(maxOptionID) characters")
+        }
+        if choice.text.count > maxInteractiveBody {
+            problem(
+                step.line, "\(field).\(choice.style.rawValue)",
+                "\(choice.text.count) characters; an interactive message's text takes at most \(maxInteractiveBody)")
+        }
+    }
+
+    /// Every `{{variable}}` and condition name must be saved on every path that reaches it
+    /// (`contact.*` and `webhook.*` come from the contact and the last webhook).
+    private static func checkVariables(_ flow: Flow, reached: Set<String>, _ problem: (Int, String, String) -> Void) {
+        func saves(_ kind: Flow.Kind) -> Set<String> {
+            switch kind {
+            case .ask(let ask): [ask.save]
+            case .choice(let choice): choice.save.map { [$0] } ?? []
+            default: []
+            }
+        }
+        // Must-analysis: what is saved on every path into a step (the start: nothing).
+        var into: [String: Set<String>] = [:]
+        let all = Set(flow.order.flatMap { saves(flow.steps[$0]!.kind) })
+        for id in flow.order { into[id] = all }
+        into[flow.start] = []
+        var changed = true
+        while changed {
+            changed = false
+            for id in flow.order where reached.contains(id) {
+                let out = into[id, default: []].union(saves(flow.steps[id]!.kind))
+                for target in flow.steps[id]!.kind.targets where flow.steps[target] != nil && target != flow.start {
+                    let narrowed = into[target, default: all].intersection(out)
+                    if narrowed != into[target] {
+                        into[target] = narrowed
+                        changed = true
+                    }
+                }
+            }
+        }
+        for id in flow.order where reached.contains(id) {
+            let step = flow.steps[id]!
+            let available = into[id] ?? []
+            for name in used(step.kind) where !name.hasPrefix("contact.") && !name.hasPrefix("webhook.") && !available.contains(name) {
+                problem(
+                    step.line, "steps.\(id)", "uses '\(name)' before a step saves it on every way here; save it earlier (ask or buttons with save:)")
+            }
+        }
+    }
+
+    /// The names a step reads: `{{name}}` in its texts, and its conditions' variables.
+    static func used(_ kind: Flow.Kind) -> Set<String> {
+        switch kind {
+        case .say(let text, _), .handover(let text): FlowTemplate.names(in: text)
+        case .ask(let ask): FlowTemplate.names(in: ask.text).union(ask.invalid.map(FlowTemplate.names(in:)) ?? [])
+        case .choice(let choice): FlowTemplate.names(in: choice.text)
+        case .branch(let cases, _): cases.reduce(into: Set<String>()) { $0.formUnion($1.condition.variables) }
+        case .set(let values, _): values.values.reduce(into: Set<String>()) { $0.formUnion(FlowTemplate.names(in: $1)) }
+        default: []
+        }
+    }
+}
+
+/// `{{name}}` placeholders in a flow's texts.
+package enum FlowTemplate {
+    package static func names(in text: String) -> Set<String> {
+        var names: Set<String> = []
+        var rest = text[...]
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            names.insert(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[close.upperBound...]
+        }
+        return names
+    }
+
+    /// The text with each `{{name}}` replaced by its value (empty when it has none).
+    package static func render(_ text: String, _ values: [String: String]) -> String {
+        var out = ""
+        var rest = text[...]
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            out += rest[..<open.lowerBound]
+            out += values[rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)] ?? ""
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+}
