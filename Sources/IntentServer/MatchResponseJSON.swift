@@ -28,7 +28,7 @@ enum MatchResponseJSON {
         return out
     }
 
-    /// Keys in sorted order: answer, answer_language, candidates, degraded, degraded_reason, id, language, latency_ms,
+    /// Keys in sorted order: answer, answer_language, candidates, choices, degraded, degraded_reason, id, language, latency_ms,
     /// margin, matched_question, method, out_of_scope, reason, request_id, rule, score, status.
     private static func write(_ response: MatchResponse, to out: inout [UInt8]) {
         let d = response.decision.decision
@@ -44,6 +44,14 @@ enum MatchResponseJSON {
             string(c.question, to: &out)
             out.append(contentsOf: #","score":"#.utf8)
             number(c.score, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: #"],"choices":["#.utf8)
+        for (i, c) in d.choices.enumerated() {
+            out.append(contentsOf: (i > 0 ? #",{"id":"# : #"{"id":"#).utf8)
+            string(c.id, to: &out)
+            out.append(contentsOf: #","question":"#.utf8)
+            string(c.question, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         out.append(contentsOf: #"],"degraded":"#.utf8)

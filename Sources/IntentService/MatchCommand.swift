@@ -80,6 +80,10 @@ enum DecisionText {
         if let answer = d.answer { lines.append("answer:    \(answer)\(d.answerLanguage.map { " (\($0))" } ?? "")") }
         lines.append("why:       \(d.reason)")
         if let reason = served.degradedReason { lines.append("degraded:  \(reason)") }
+        if !d.choices.isEmpty {
+            lines.append("did you mean:")
+            for (i, c) in d.choices.enumerated() { lines.append("  \(i + 1). \(c.question)  (\(c.id))") }
+        }
         if !d.candidates.isEmpty {
             lines.append("candidates:")
             let width = d.candidates.map(\.id.count).max() ?? 0

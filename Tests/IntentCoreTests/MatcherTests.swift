@@ -46,6 +46,25 @@ import Testing
         #expect(d.answer == nil)
         #expect(Set(d.candidates.prefix(2).map(\.id)) == ["track", "track_express"])
         #expect(d.margin! < 0.5)
+        // Offered as a choice: within the margin of the best, at most three, best first.
+        #expect(d.choices.map(\.id) == d.candidates.filter { $0.score >= d.candidates[0].score - 0.5 }.prefix(3).map(\.id))
+        #expect(d.choices.count >= 2 && d.choices.count <= 3)
+        #expect(try await matcher().match("how can I get a refund?").choices.isEmpty, "only ambiguous decisions offer a choice")
+    }
+
+    /// A choice is worded in the customer's language where the entry has a paraphrase in it.
+    @Test func choicesSpeakTheCustomersLanguage() async throws {
+        let corpus = Corpus(entries: [
+            FAQEntry(id: "track", questions: ["where is my order", "我的订单在哪里"], answer: "Track it."),
+            FAQEntry(id: "status", questions: ["what is my order status", "订单状态是什么"], answer: "Status."),
+        ])
+        let matcher = try await Matcher.build(corpus: corpus, embedder: LexicalEmbedder(), policy: MatchPolicy(threshold: 0.05, margin: 0.9))
+        let d = try await matcher.match("我的订单")
+        #expect(d.status == .ambiguous && d.language == "zh")
+        #expect(Set(d.choices.map(\.question)) == ["我的订单在哪里", "订单状态是什么"])
+        var hinted = try await matcher.match("my order")
+        hinted.answer(in: "zh", from: corpus)
+        #expect(Set(hinted.choices.map(\.question)) == ["我的订单在哪里", "订单状态是什么"], "a caller's language rewords the choices")
     }
 
     @Test func belowThresholdIsUnmatchedWithFallbackReply() async throws {

@@ -27,7 +27,14 @@ import Testing
         let unmatched = MatchDecision(
             status: .unmatched, id: nil, answer: "Sorry", score: 0.0001, margin: 1e-07, method: .none, matchedQuestion: nil, rule: nil,
             candidates: [candidates[1]], reason: "below", outOfScope: "not_ours")
+        var ambiguous = MatchDecision(
+            status: .ambiguous, id: nil, answer: nil, score: 0.5, margin: 0.01, method: .embedding, matchedQuestion: nil, rule: nil,
+            candidates: candidates, reason: "close", language: "es", answerLanguage: nil)
+        ambiguous.choices = [
+            MatchDecision.Choice(id: "track_order", question: "¿Dónde está mi \"pedido\"?"), MatchDecision.Choice(id: "x", question: "tab\there"),
+        ]
         return [
+            MatchResponse(decision: ServiceDecision(decision: ambiguous), requestID: "amb", latencyMilliseconds: 1),
             MatchResponse(decision: ServiceDecision(decision: matched), requestID: "abc-123", latencyMilliseconds: 0.91),
             MatchResponse(
                 decision: ServiceDecision(decision: keyword, degraded: true, degradedReason: "provider \"down\""), requestID: "r",

@@ -45,6 +45,12 @@ public struct FAQEntry: Sendable, Equatable {
     /// Tagged `out-of-scope`: never answered (see `outOfScopeTag`).
     public var isOutOfScope: Bool { tags.contains(Self.outOfScopeTag) }
 
+    /// The entry's first paraphrase written in `language`, or nil when it has none.
+    public func question(in language: String?) -> String? {
+        guard let language else { return nil }
+        return questions.first { LanguageDetector.language(of: $0) == language }
+    }
+
     /// The answer for a customer writing in `language` (an ISO 639-1 code, nil when it is
     /// not known), and the language it is written in: nil for the default answer (whose
     /// language the corpus does not say, unless it is also given under a code).

@@ -25,6 +25,13 @@ public struct MatchDecision: Sendable, Equatable, Codable {
         public var question: String
     }
 
+    /// An entry a customer may be asked to choose when the decision is ambiguous ("did you mean").
+    public struct Choice: Sendable, Equatable, Codable {
+        public var id: String
+        /// One of the entry's paraphrases, in the customer's language when the entry has one in it.
+        public var question: String
+    }
+
     public var status: Status
     /// The FAQ entry that answers, or nil.
     public var id: String?
@@ -48,6 +55,9 @@ public struct MatchDecision: Sendable, Equatable, Codable {
     /// The language `answer` is written in when the entry gives it per language (see
     /// `FAQEntry.answer(in:)`); nil for a default answer that names no language.
     public var answerLanguage: String? = nil
+    /// For an ambiguous decision, the entries to offer the customer as a choice (two or three,
+    /// best first); empty otherwise.
+    public var choices: [Choice] = []
 
     enum CodingKeys: String, CodingKey {
         case status, id, answer, score, margin, method
@@ -56,6 +66,7 @@ public struct MatchDecision: Sendable, Equatable, Codable {
         case outOfScope = "out_of_scope"
         case language
         case answerLanguage = "answer_language"
+        case choices
     }
 
     /// Encodes absent values as explicit nulls so every field is always present.
@@ -74,6 +85,7 @@ public struct MatchDecision: Sendable, Equatable, Codable {
         try c.encode(outOfScope, forKey: .outOfScope)
         try c.encode(language, forKey: .language)
         try c.encode(answerLanguage, forKey: .answerLanguage)
+        try c.encode(choices, forKey: .choices)
     }
 
     /// The decision for a message whose language the caller knows better than detection (a
@@ -81,6 +93,9 @@ public struct MatchDecision: Sendable, Equatable, Codable {
     public mutating func answer(in language: String, from corpus: Corpus) {
         self.language = language
         if let id = answeredID, let entry = corpus.entry(id: id) { answer(with: entry) }
+        for i in choices.indices {
+            if let entry = corpus.entry(id: choices[i].id), let worded = entry.question(in: language) { choices[i].question = worded }
+        }
     }
 
     /// Answers with `entry` in the message's language, when the entry has an answer in it.

@@ -167,6 +167,7 @@ public struct MatchService: Sendable {
                     decision.status = .matched
                     decision.id = entry.id
                     decision.answer(with: entry)
+                    decision.choices = []
                     decision.method = .llm
                     decision.matchedQuestion = candidates.first { $0.id == chosen }?.question
                     decision.reason =

@@ -202,8 +202,8 @@ public struct Matcher: Sendable {
                 margin: Double(rounding: margin), method: .embedding, matchedQuestion: nil, rule: nil,
                 candidates: candidates,
                 reason:
-                    "'\(entry.id)' score \(fmt(hit.score)) >= threshold \(fmt(threshold)) but only \(fmt(margin)) ahead of '\(corpus.entries[runnerUp.entry].id)' (margin \(fmt(policy.margin)))"
-            )
+                    "'\(entry.id)' score \(fmt(hit.score)) >= threshold \(fmt(threshold)) but only \(fmt(margin)) ahead of '\(corpus.entries[runnerUp.entry].id)' (margin \(fmt(policy.margin)))",
+                choices: choices(trace.hits ?? [], best: hit.score, language: language))
         case .fallbackRule(let rule, let best, let threshold, let turnedAway):
             var decision = keywordDecision(
                 rule, semantic: semantic, reason: "\(notAnsweredReason(best, threshold, turnedAway)); fallback rule '\(rule.id)' matched",
@@ -216,6 +216,21 @@ public struct Matcher: Sendable {
                 margin: semantic.map { Double(rounding: $0.margin) }, method: .none, matchedQuestion: nil, rule: nil,
                 candidates: candidates, reason: "\(notAnsweredReason(best, threshold, turnedAway)); no keyword rule matched",
                 outOfScope: turnedAway.map { corpus.entries[$0.entry].id })
+        }
+    }
+
+    /// How far below the best entry another may score and still be offered as a choice (at
+    /// least the policy's margin, so that the runner-up that made the decision ambiguous is one).
+    package static let choiceWindow: Float = 0.05
+    package static let maxChoices = 3
+
+    /// The entries to offer when the decision is ambiguous: those within the window of the best,
+    /// at most three, each worded in the customer's language when the entry has a paraphrase in it.
+    private func choices(_ hits: [EntryHit], best: Float, language: String?) -> [MatchDecision.Choice] {
+        let floor = best - max(Self.choiceWindow, policy.margin)
+        return hits.filter { !isOutOfScope($0) && $0.score >= floor }.prefix(Self.maxChoices).map { hit in
+            let entry = corpus.entries[hit.entry]
+            return MatchDecision.Choice(id: entry.id, question: entry.question(in: language) ?? paraphrases[hit.paraphrase])
         }
     }
 
