@@ -1,4 +1,5 @@
 import Foundation
+import IntentTestSupport
 import Testing
 
 @testable import IntentCore
@@ -118,6 +119,29 @@ import Testing
         #expect(chinese.answer == "在线查询。" && chinese.language == "zh" && chinese.answerLanguage == "zh")
         let german = try await matcher.match("Hallo, wo ist mein Paket?")
         #expect(german.language == "de" && german.answer == "Track it online." && german.answerLanguage == nil)
+    }
+
+    /// `evaluate` tells per language how often the language was told and the answer was in it.
+    @Test func evaluationCountsAnswersInTheQuestionsLanguage() async throws {
+        let corpus = Corpus(entries: [
+            FAQEntry(
+                id: "track", questions: ["where is my parcel", "dónde está mi paquete", "wo ist mein paket"], answer: "Track it.",
+                answers: ["en": "Track it.", "es": "Síguelo."])
+        ])
+        let matcher = try await Matcher.build(corpus: corpus, embedder: LexicalEmbedder(), policy: MatchPolicy(threshold: 0.2, margin: 0))
+        let location = SourceLocation(file: "q.jsonl", line: 1)
+        let questions = [
+            LabeledQuestion(question: "hola, ¿dónde está mi paquete?", expected: "track", location: location, language: "es"),
+            LabeledQuestion(question: "¿dónde está mi paquete, por favor?", expected: "track", location: location, language: "es"),
+            LabeledQuestion(question: "Hallo, wo ist mein Paket?", expected: "track", location: location, language: "de"),
+            LabeledQuestion(question: "paket", expected: "track", location: location, language: "de"),
+        ]
+        let report = try await EvaluationFixture.report(questions, matcher: matcher)
+        let spanish = try #require(report.perLanguage?.first { $0.language == "es" })
+        #expect(spanish.detected == 1 && spanish.answeredInLanguage == 1)
+        let german = try #require(report.perLanguage?.first { $0.language == "de" })
+        #expect(german.detected == 0.5, "'paket' alone names no language")
+        #expect(german.answeredInLanguage == 0, "the entry has no German answer")
     }
 
     @Test func anAnswerEditSetsOneLanguageAndReplays() throws {

@@ -12,18 +12,13 @@ enum EvaluationSummary {
         let rows = SummaryRows.rows(r)
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { lines.append("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
-        if let languages = r.perLanguage {
+        if r.perLanguage != nil {
             lines.append("")
-            lines.append("  language  questions  accuracy  top-1   out-of-scope recall  detected  answered in it")
-            for l in languages {
-                let cells = [
-                    l.language.padding(toLength: 8, withPad: " ", startingAt: 0),
-                    String(l.questions).padding(toLength: 9, withPad: " ", startingAt: 0),
-                    pct(l.accuracy).padding(toLength: 8, withPad: " ", startingAt: 0), pct(l.top1).padding(toLength: 6, withPad: " ", startingAt: 0),
-                    pct(l.oosRecall).padding(toLength: 19, withPad: " ", startingAt: 0),
-                    pct(l.detected).padding(toLength: 8, withPad: " ", startingAt: 0), pct(l.answeredInLanguage),
-                ]
-                lines.append("  " + cells.joined(separator: "  "))
+            let table = [LanguageRows.header] + LanguageRows.rows(r)
+            let widths = LanguageRows.header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
+            for row in table {
+                let cells = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                lines.append(("  " + cells).replacingOccurrences(of: " +$", with: "", options: .regularExpression))
             }
         }
         lines.append("")

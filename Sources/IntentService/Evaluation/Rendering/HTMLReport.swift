@@ -34,6 +34,14 @@ enum HTMLReport {
             "<section id=\"scores\"><h2>Score distribution</h2><p>Best-entry score of each question whose top entry was right (green) or wrong (red).</p>"
         body += histogramChart(r.scoreHistogram) + "</section>\n"
 
+        if r.perLanguage != nil {
+            body +=
+                "<section id=\"languages\"><h2>Per language</h2><p>Questions that carry <code>lang</code>: whether their language was told, and whether the answer was in it.</p><table><tr>"
+            body += LanguageRows.header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>"
+            for row in LanguageRows.rows(r) { body += "<tr>" + row.map { "<td>\(esc($0))</td>" }.joined() + "</tr>" }
+            body += "</table></section>\n"
+        }
+
         body += "<section id=\"confusion\"><h2>Most confused entries</h2><p>Rows: expected entry; columns: the answer given ((none): no answer).</p>"
         body += confusionHeatMap(r) + "</section>\n"
 

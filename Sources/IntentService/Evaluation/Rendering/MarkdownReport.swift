@@ -18,6 +18,11 @@ enum MarkdownReport {
             md += "| \(goal) | \(values.joined(separator: " | ")) |\n"
         }
         md += "\n```yaml\n\(r.recommended.configSnippet)```\n"
+        if r.perLanguage != nil {
+            md += "\n## Per language\n\n| \(LanguageRows.header.joined(separator: " | ")) |\n"
+            md += "|" + String(repeating: " --- |", count: LanguageRows.header.count) + "\n"
+            for row in LanguageRows.rows(r) { md += "| \(row.joined(separator: " | ")) |\n" }
+        }
         md +=
             "\n## Per entry (lowest F1 first)\n\n| entry | support | precision | recall | F1 | confused with |\n| --- | --- | --- | --- | --- | --- |\n"
         for e in r.perEntry.sorted(by: { ($0.f1, $0.id) < ($1.f1, $1.id) }) {

@@ -42,3 +42,15 @@ enum RecommendationRows {
         ]
     }
 }
+
+/// The per-language table (questions that carry `"lang"`), the same in every form of the report.
+enum LanguageRows {
+    static let header = ["language", "questions", "accuracy", "top-1", "out-of-scope recall", "language told", "answered in it"]
+
+    static func rows(_ r: EvaluationReport) -> [[String]] {
+        func pct(_ v: Double?) -> String { v.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a" }
+        return (r.perLanguage ?? []).map {
+            [$0.language, "\($0.questions)", pct($0.accuracy), pct($0.top1), pct($0.oosRecall), pct($0.detected), pct($0.answeredInLanguage)]
+        }
+    }
+}
