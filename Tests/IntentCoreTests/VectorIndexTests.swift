@@ -158,3 +158,123 @@ import Testing
         #expect(abs(hits.first!.score - 1) < 1e-6)
     }
 }
+
+/// The pruned search of large indexes with dense (model) blocks: Int8 first pass, bounds,
+/// Float rescoring. A low `quantizationThreshold` puts small synthetic indexes above it.
+@Suite struct PrunedVectorIndexTests {
+    /// Sentence-model-like rows: a direction every text shares, one per entry, and noise, so
+    /// unrelated rows have a cosine of about 0.6 and an entry's paraphrases about 0.85.
+    static func clustered(
+        entries: Int, paraphrases: Int, dimension: Int, lexical: Int, generator: inout SplitMix64
+    ) -> (rows: [[Float]], owner: [Int]) {
+        func gaussian() -> Float {
+            let u = Float.random(in: Float.ulpOfOne..<1, using: &generator)
+            let v = Float.random(in: 0..<1, using: &generator)
+            return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+        }
+        func unit(_ v: [Float]) -> [Float] {
+            let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / n }
+        }
+        let shared = unit((0..<dimension).map { _ in gaussian() })
+        var rows: [[Float]] = []
+        var owner: [Int] = []
+        for e in 0..<entries {
+            let topic = unit((0..<dimension).map { _ in gaussian() })
+            for _ in 0..<paraphrases {
+                let noise = unit((0..<dimension).map { _ in gaussian() })
+                let model = (0..<dimension).map { 0.77 * shared[$0] + 0.5 * topic[$0] + 0.39 * noise[$0] }
+                let words = (0..<lexical).map { _ in
+                    Int.random(in: 0..<6, using: &generator) == 0 ? Float(1 + Int.random(in: 0..<2, using: &generator)) : 0
+                }
+                rows.append(words + model)
+                owner.append(e)
+            }
+        }
+        return (rows, owner)
+    }
+
+    static func query(near row: [Float], generator: inout SplitMix64) -> [Float] {
+        row.map { $0 == 0 ? (Int.random(in: 0..<20, using: &generator) == 0 ? 1 : 0) : $0 + Float.random(in: -0.08...0.08, using: &generator) }
+    }
+
+    enum Shape: CaseIterable { case modelOnly, hybrid, hybridNearestOnly, hybridBestOnly }
+
+    func indexes(_ shape: Shape) -> (pruned: VectorIndex, columns: VectorIndex, rows: [[Float]]) {
+        var generator = SplitMix64(seed: 5)
+        let lexical = shape == .modelOnly ? 0 : 20
+        let dimension = 40  // not a multiple of the 16-component step, on purpose
+        let entries = 160
+        let (rows, owner) = Self.clustered(entries: entries, paraphrases: 4, dimension: dimension, lexical: lexical, generator: &generator)
+        let blocks =
+            shape == .modelOnly
+            ? [EmbeddingBlock(dimension: dimension, weighting: .none, share: 1)]
+            : [
+                EmbeddingBlock(dimension: lexical, weighting: .inverseDocumentFrequency, share: 0.2),
+                EmbeddingBlock(dimension: dimension / 2, weighting: .none, share: 0.4, carriesConfidence: true, baseline: 0.6),
+                EmbeddingBlock(dimension: dimension / 2, weighting: .none, share: 0.4, carriesConfidence: true, baseline: 0.5),
+            ]
+        let nearestOnly = shape == .hybridNearestOnly ? (0..<entries).map { $0 % 7 == 0 } : []
+        let centroidWeight: Float = shape == .hybridBestOnly ? 0 : VectorIndex.defaultCentroidWeight
+        let matrix = EmbeddingMatrix(dimension: lexical + dimension, storage: rows.flatMap { $0 })
+        func build(_ threshold: Int) -> VectorIndex {
+            VectorIndex(
+                vectors: matrix, owner: owner, entryCount: entries, blocks: blocks, centroidWeight: centroidWeight,
+                nearestOnly: nearestOnly, quantizationThreshold: threshold)
+        }
+        return (build(100), build(.max), rows)
+    }
+
+    /// The pruned search returns the full scan's top entries, and their scores are exact: the
+    /// same Floats as the full scan of the same index, and within rounding of the column layout's.
+    @Test(arguments: Shape.allCases)
+    func prunedSearchReturnsTheExactTopEntries(shape: Shape) {
+        let (pruned, columns, rows) = indexes(shape)
+        #expect(pruned.denseRows != nil)
+        #expect(columns.denseRows == nil)
+        var generator = SplitMix64(seed: 9)
+        var rescored = 0
+        for q in 0..<40 {
+            let query = Self.query(near: rows[(q * 37) % rows.count], generator: &generator)
+            let (hits, candidates) = pruned.prunedSearch(query[...], limit: 10)
+            let full = pruned.exactSearch(query[...], limit: 10)
+            let reference = columns.search(query[...], limit: 10)
+            #expect(hits == full)
+            #expect(hits.map(\.entry) == reference.map(\.entry))
+            for (hit, want) in zip(hits, reference) { #expect(abs(hit.score - want.score) < 1e-5) }
+            #expect(pruned.search(query[...], limit: 10) == hits)
+            rescored += candidates
+        }
+        // The bounds prune: on average far fewer entries than the 160 are rescored.
+        #expect(rescored / 40 < 80)
+    }
+
+    /// The full scan of a large index (lint, leave-one-out) scores as the column layout does.
+    @Test func rowMajorSimilaritiesMatchColumns() {
+        let (pruned, columns, rows) = indexes(.hybrid)
+        var generator = SplitMix64(seed: 2)
+        let query = Self.query(near: rows[3], generator: &generator)
+        let a = pruned.blockScores(query[...])
+        let b = columns.blockScores(query[...])
+        #expect(a.perBlock.count == b.perBlock.count)
+        for (x, y) in zip(a.joint, b.joint) { #expect(abs(x - y) < 1e-5) }
+        #expect(a.offset == b.offset)
+    }
+
+    /// Small indexes keep the column layout and the full scan; lexical-only ones never quantise.
+    @Test func smallAndLexicalIndexesTakeTheExactPath() {
+        var generator = SplitMix64(seed: 1)
+        let (rows, owner) = Self.clustered(entries: 30, paraphrases: 3, dimension: 16, lexical: 8, generator: &generator)
+        let matrix = EmbeddingMatrix(dimension: 24, storage: rows.flatMap { $0 })
+        let blocks = [
+            EmbeddingBlock(dimension: 8, weighting: .inverseDocumentFrequency, share: 0.2),
+            EmbeddingBlock(dimension: 16, weighting: .none, share: 0.8, carriesConfidence: true),
+        ]
+        #expect(VectorIndex(vectors: matrix, owner: owner, entryCount: 30, blocks: blocks).denseRows == nil)
+        let lexical = rows.map { Array($0.prefix(8)) }
+        let sparse = VectorIndex(
+            vectors: EmbeddingMatrix(dimension: 8, storage: lexical.flatMap { $0 }), owner: owner, entryCount: 30,
+            weighting: .inverseDocumentFrequency, quantizationThreshold: 10)
+        #expect(sparse.denseRows == nil)
+    }
+}

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Exact (brute-force) cosine search over the paraphrase vectors of a corpus,
-/// with scores aggregated per FAQ entry.
+/// Cosine search over the paraphrase vectors of a corpus, with scores aggregated per FAQ
+/// entry: an exact scan, or above `quantizationThreshold` rows a pruned search whose results
+/// are the exact scan's (see `search`).
 ///
 /// Layout: vectors are stored feature-major (a column per vector component). A
 /// query is scored by adding `q[f] * column[f]` for each component `f` where the
@@ -11,9 +12,16 @@ import Foundation
 /// lexical query touches only the postings of its own few hundred features,
 /// and a dense neural query streams the whole matrix once. Both are exact.
 ///
+/// Above `quantizationThreshold` rows, the blocks whose vectors are dense (sentence models)
+/// are stored row-major instead (`DenseRows`: Float32 rows and an Int8 copy); `search` scans
+/// the Int8 copy, bounds each entry's score within a proven error, and rescores in Float only
+/// the entries that can reach the top (see `search`). Below it nothing changes: small indexes
+/// score bit-for-bit as they always did.
+///
 /// Memory: dense columns cost 4 bytes per paraphrase each; sparse ones 8 bytes
 /// per non-zero value. Lexical vectors (~100 non-zeros in 2,048) come to about
-/// 1 KB per paraphrase; a 384-dimension neural model to 1.5 KB.
+/// 1 KB per paraphrase; a 384-dimension neural model to 1.5 KB, and above the
+/// threshold 1.9 KB (Float32 and Int8 rows, 12 bytes of bounds).
 ///
 /// Invariants: stored vectors are weighted (see `FeatureWeighting`) and
 /// L2-normalised at build time, block by block (see `EmbeddingBlock`), so a dot
@@ -29,15 +37,16 @@ package struct VectorIndex: Sendable {
     package let owner: [Int32]
     /// When each entry's paraphrases are contiguous (as `Matcher` lays them out), entry `e`
     /// owns rows `entryStart[e]..<entryStart[e + 1]` and ranking runs without scattered
-    /// writes; nil otherwise.
-    private let entryStart: [Int32]?
+    /// writes; nil otherwise. (Internal, like the other members the pruned search in
+    /// VectorIndex+Pruned.swift reads.)
+    let entryStart: [Int32]?
     /// How much an entry's score leans on its centroid (all its paraphrases
     /// together) rather than its single best paraphrase: 0 = best paraphrase only.
     package let centroidWeight: Float
     /// Entries scored by their nearest paraphrase alone, whatever `centroidWeight` (empty:
     /// none). Out-of-scope examples are a loose collection of unrelated messages: their
     /// centroid means nothing, while the nearest one says what kind of message this is.
-    private let nearestOnly: [Bool]
+    let nearestOnly: [Bool]
     /// Dense columns, `count` floats each, in slot order.
     private let denseColumns: [Float]
     /// Slot of component `f` in `denseColumns`, or -1 when the column is sparse.
@@ -48,37 +57,49 @@ package struct VectorIndex: Sendable {
     private let postingValues: [Float]
     private let componentWeights: [Float]?
     /// Each block's components and the scale (√share) its unit vector gets.
-    private let blockRanges: [(Range<Int>, Float)]
-    private let blocks: [EmbeddingBlock]
+    let blockRanges: [(Range<Int>, Float)]
+    let blocks: [EmbeddingBlock]
     /// Per entry and block (`e * blockCount + b`): |sum of the entry's unit paraphrase
     /// vectors in that block|. A query's centroid cosine in a block is then (sum of its
     /// paraphrase cosines in that block) / this, with no extra vectors; each block has its own
     /// centroid, so a block the query cannot read does not bend the others'.
-    private let centroidNorms: [Float]
+    let centroidNorms: [Float]
     /// Per paraphrase and block: its unit vector's dot product with its own entry's sum
     /// (leave-one-out centroids for the corpus lint).
     private let ownCentroidDots: [Float]
-    private var blockCount: Int { blockRanges.count }
+    var blockCount: Int { blockRanges.count }
+    /// Above `quantizationThreshold` rows, the dense blocks (nil: none, or a small index). Their
+    /// components have neither a dense column nor postings: the column scan skips them.
+    let denseRows: DenseRows?
+
+    /// Rows above which dense blocks are stored row-major with an Int8 copy and searched with
+    /// pruning. Below it a full scan is fast (5,000 paraphrases of a 384-dimension model:
+    /// about 1 ms) and small indexes keep the exact scan bit-for-bit.
+    package static let quantizationThreshold = 20_000
 
     /// - Parameters:
     ///   - vectors: one row per paraphrase.
     ///   - owner: the entry index (0..<entryCount) of each row.
     package init(
         vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, weighting: FeatureWeighting,
-        centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = []
+        centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = [],
+        quantizationThreshold: Int = VectorIndex.quantizationThreshold
     ) {
         self.init(
             vectors: vectors, owner: owner, entryCount: entryCount,
             blocks: [EmbeddingBlock(dimension: vectors.dimension, weighting: weighting, share: 1)], centroidWeight: centroidWeight,
-            nearestOnly: nearestOnly)
+            nearestOnly: nearestOnly, quantizationThreshold: quantizationThreshold)
     }
 
     /// - Parameters:
     ///   - blocks: the parts of each vector, weighted and normalised separately (see `EmbeddingBlock`).
     ///   - nearestOnly: per entry, whether it is scored by its nearest paraphrase alone (or empty).
+    ///   - quantizationThreshold: rows above which dense blocks are stored row-major and
+    ///     searched with pruning (`Int.max`: never; benchmarks and tests compare both).
     package init(
         vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, blocks: [EmbeddingBlock],
-        centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = []
+        centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = [],
+        quantizationThreshold: Int = VectorIndex.quantizationThreshold
     ) {
         precondition(nearestOnly.isEmpty || nearestOnly.count == entryCount, "one nearestOnly flag per entry")
         precondition(blocks.reduce(0) { $0 + $1.dimension } == vectors.dimension, "blocks must cover the vector")
@@ -122,6 +143,15 @@ package struct VectorIndex: Sendable {
         var rowStart = [Int](repeating: 0, count: count + 1)
         var blockOf = [Int](repeating: 0, count: dimension)
         for (b, (range, _)) in ranges.enumerated() { for f in range { blockOf[f] = b } }
+        // Above the threshold, the dense blocks go row-major: `rowSlot[b]` is block b's place in
+        // `denseRows` (-1: columns).
+        var rowSlot = [Int](repeating: -1, count: ranges.count)
+        var denseRows: DenseRows?
+        if count > quantizationThreshold {
+            let rowBlocks = Self.denseBlocks(vectors, ranges: ranges, blockOf: blockOf)
+            for (k, b) in rowBlocks.enumerated() { rowSlot[b] = k }
+            if !rowBlocks.isEmpty { denseRows = DenseRows(count: count, blocks: rowBlocks.map { ($0, ranges[$0].0) }) }
+        }
         var scratch: [(component: Int, value: Float)] = []
         var norms = [Float](repeating: 0, count: ranges.count)
         for i in 0..<count {
@@ -134,8 +164,13 @@ package struct VectorIndex: Sendable {
             }
             for (f, x) in scratch {
                 let b = blockOf[f]
-                nonZeros.append((Int32(i), Int32(f), x * ranges[b].1 / norms[b].squareRoot()))
-                columnCounts[f] += 1
+                let value = x * ranges[b].1 / norms[b].squareRoot()
+                nonZeros.append((Int32(i), Int32(f), value))
+                if rowSlot[b] >= 0 {
+                    denseRows!.set(row: i, block: rowSlot[b], component: f, value: value)
+                } else {
+                    columnCounts[f] += 1
+                }
             }
             rowStart[i + 1] = nonZeros.count
         }
@@ -158,7 +193,7 @@ package struct VectorIndex: Sendable {
         var postingRows = [Int32](repeating: 0, count: postings)
         var postingValues = [Float](repeating: 0, count: postings)
         var fill = postingStart
-        for (row, component, value) in nonZeros {
+        for (row, component, value) in nonZeros where rowSlot[blockOf[Int(component)]] < 0 {
             let f = Int(component)
             if denseSlot[f] >= 0 {
                 denseColumns[Int(denseSlot[f]) * count + Int(row)] = value
@@ -174,6 +209,8 @@ package struct VectorIndex: Sendable {
         self.postingStart = postingStart
         self.postingRows = postingRows
         self.postingValues = postingValues
+        denseRows?.quantize()
+        self.denseRows = denseRows
         if centroidWeight > 0 {
             (centroidNorms, ownCentroidDots) = Self.centroids(
                 nonZeros, rowStart: rowStart, owner: owner, entryCount: entryCount, blockOf: blockOf,
@@ -220,6 +257,16 @@ package struct VectorIndex: Sendable {
             for b in 0..<blocks { norms[e * blocks + b] = norms[e * blocks + b].squareRoot() }
         }
         return (norms, ownDots)
+    }
+
+    /// The blocks stored row-major in a large index: those whose rows are (almost) all
+    /// non-zero, as a sentence model's are, and that count in scores (share > 0).
+    private static func denseBlocks(_ vectors: EmbeddingMatrix, ranges: [(Range<Int>, Float)], blockOf: [Int]) -> [Int] {
+        var nonZeros = [Int](repeating: 0, count: ranges.count)
+        for i in 0..<vectors.count { vectors.forEachNonZero(row: i) { f, _ in nonZeros[blockOf[f]] += 1 } }
+        return ranges.indices.filter { b in
+            ranges[b].1 > 0 && !ranges[b].0.isEmpty && nonZeros[b] * 8 > vectors.count * ranges[b].0.count * 7
+        }
     }
 
     private static func contiguousRanges(_ owner: [Int], entryCount: Int) -> [Int32]? {
@@ -357,7 +404,29 @@ package struct VectorIndex: Sendable {
 
     /// One score array per block when entries blend in their centroids (each block has its
     /// own); else one array for all blocks.
-    private func blockSimilarities(prepared components: [(Int, Float)]) -> [[Float]] {
+    ///
+    /// With `denseRows`, the column scan leaves their blocks out and `DenseRows` adds them exactly:
+    /// per block, or after the column part in block order (the order `rescore` repeats).
+    func blockSimilarities(prepared components: [(Int, Float)]) -> [[Float]] {
+        if let denseRows {
+            let query = denseRows.query(components)
+            var rowBlock = [Int: Int]()
+            for (k, block) in denseRows.blocks.enumerated() { rowBlock[block.index] = k }
+            guard blockCount > 1, !centroidNorms.isEmpty else {
+                var joint = similarities(prepared: components)
+                for k in denseRows.blocks.indices { denseRows.addExactScores(block: k, query: query, to: &joint) }
+                return [joint]
+            }
+            var start = 0
+            return blockRanges.enumerated().map { b, block in
+                let end = components[start...].firstIndex { !block.0.contains($0.0) } ?? components.count
+                defer { start = end }
+                guard let k = rowBlock[b] else { return similarities(prepared: Array(components[start..<end])) }
+                var scores = [Float](repeating: 0, count: count)
+                denseRows.addExactScores(block: k, query: query, to: &scores)
+                return scores
+            }
+        }
         guard blockCount > 1, !centroidNorms.isEmpty else { return [similarities(prepared: components)] }
         var start = 0
         return blockRanges.map { range, _ in
@@ -367,7 +436,7 @@ package struct VectorIndex: Sendable {
         }
     }
 
-    private func similarities(prepared components: [(Int, Float)]) -> [Float] {
+    func similarities(prepared components: [(Int, Float)]) -> [Float] {
         var scores = [Float](repeating: 0, count: count)
         guard count > 0, !components.isEmpty else { return scores }
         denseColumns.withUnsafeBufferPointer { dense in
@@ -403,12 +472,12 @@ package struct VectorIndex: Sendable {
     }
 
     @inline(__always)
-    private func isNearestOnly(_ e: Int) -> Bool { !nearestOnly.isEmpty && nearestOnly[e] }
+    func isNearestOnly(_ e: Int) -> Bool { !nearestOnly.isEmpty && nearestOnly[e] }
 
     /// An entry's score: its best paraphrase blended with its centroid, from the sums of its
     /// paraphrases' scores in each block (`sums[b]`).
     @inline(__always)
-    private func blended(best: Float, entry e: Int, sums: (Int) -> Float) -> Float {
+    func blended(best: Float, entry e: Int, sums: (Int) -> Float) -> Float {
         if isNearestOnly(e) { return best }
         var centroid: Float = 0
         for b in 0..<blockCount {
@@ -463,10 +532,11 @@ package struct VectorIndex: Sendable {
         return (other, own)
     }
 
-    /// Bytes held by the stored vectors (dense columns and postings).
+    /// Bytes held by the stored vectors (dense columns, postings and dense rows).
     package var vectorBytes: Int {
-        denseColumns.count * 4 + postingRows.count * 4 + postingValues.count * 4 + postingStart.count * 4
-            + denseSlot.count * 4
+        let columns = denseColumns.count * 4 + postingRows.count * 4 + postingValues.count * 4
+        let rows: Int = denseRows?.bytes ?? 0
+        return columns + postingStart.count * 4 + denseSlot.count * 4 + rows
     }
 
     @inline(__always)
@@ -517,7 +587,16 @@ package struct VectorIndex: Sendable {
     /// best paraphrase, blended with its centroid by `centroidWeight`; ties keep corpus order.
     /// Blocks with a baseline score (cosine − baseline) / (1 − baseline), applied here to the
     /// entry's blended score (the blend is linear, so this equals blending calibrated cosines).
+    ///
+    /// With `denseRows` (a large index with model blocks) and contiguous entries, the pruned
+    /// search (`prunedSearch`); else the full scan (`exactSearch`). Both return the same hits.
     package func search(_ query: ArraySlice<Float>, limit: Int) -> [EntryHit] {
+        if denseRows != nil, entryStart != nil { return prunedSearch(query, limit: limit).hits }
+        return exactSearch(query, limit: limit)
+    }
+
+    /// `search` by a full scan of every paraphrase, whatever the index's size.
+    package func exactSearch(_ query: ArraySlice<Float>, limit: Int) -> [EntryHit] {
         let (components, offset) = prepared(query)
         var hits = rank(BlockScores(blocks: blockSimilarities(prepared: components)), limit: limit)
         if offset != 0 { for i in hits.indices { hits[i].score -= offset } }

@@ -1,0 +1,296 @@
+/// The dense blocks of a large `VectorIndex` (sentence-model vectors: every component
+/// non-zero), stored row-major twice: in Float32 for exact scores, and as Int8 codes for a
+/// first pass that reads a quarter of the bytes and knows how far off it can be.
+///
+/// Codes: each block of a row is stored as an offset from the block's mean row (sentence
+/// models put every text in one narrow cone, e.g. multilingual-e5-small's unrelated texts
+/// share a cosine of about 0.8; the offsets are much shorter than the vectors, so their codes
+/// lose less), in steps of `step` = the offset's largest magnitude / 127, codes in -127...127.
+/// A query block is coded in Int16 steps (finer than Int8 at no extra cost: x86 without
+/// extensions multiplies 16-bit lanes either way), and a first-pass score is
+///
+///     q·m + stepQ · step · (qCodes · codes)       (integer dot product, Int32)
+///
+/// Error bound (per row and block; the bound the candidate set of `VectorIndex.search` rests
+/// on): with q = stepQ · qCodes + rq and x = m + step · codes + r,
+///
+///     |q·x − first-pass score| = |step · (rq · codes) + q · r| ≤ |rq| · |step · codes| + |q| · |r|
+///
+/// (Cauchy–Schwarz), where |r| (`residualNorms`) and |step · codes| (`codeNorms`) are stored per
+/// row and block, and |q|, |rq| are computed per query. `allowance` adds what Float rounding can
+/// move either score by.
+///
+/// Invariants: every block's width is padded to a multiple of 16 with zeros (floats and codes),
+/// so the kernels run whole SIMD steps; blocks sit at multiples of 16 in a row.
+struct DenseRows: Sendable {
+    struct Block: Sendable {
+        /// The block's index in `VectorIndex.blocks`.
+        var index: Int
+        /// Its components in the index's vectors.
+        var components: Range<Int>
+        /// Where it starts in a stored row, and its padded width.
+        var offset: Int
+        var width: Int
+        /// The mean of its stored rows (padded), which codes are offsets from.
+        var mean: [Float]
+        /// The largest norm of a stored row (√share: rows are unit vectors scaled by it).
+        var normBound: Float
+        var meanNorm: Float
+    }
+
+    private(set) var blocks: [Block]
+    let count: Int
+    /// Σ of the blocks' padded widths.
+    let rowWidth: Int
+    /// `count × rowWidth`, row-major.
+    private(set) var floats: [Float]
+    private(set) var codes: [Int8] = []
+    /// Per row and block (`i * blocks.count + k`): code step, |r|, |step · codes|.
+    private(set) var steps: [Float] = []
+    private(set) var residualNorms: [Float] = []
+    private(set) var codeNorms: [Float] = []
+
+    /// Zeros, to be filled with `set` and finished with `quantize`.
+    init(count: Int, blocks: [(index: Int, components: Range<Int>)]) {
+        var offset = 0
+        var list: [Block] = []
+        for (index, components) in blocks {
+            let width = (components.count + 15) / 16 * 16
+            list.append(
+                Block(index: index, components: components, offset: offset, width: width, mean: [], normBound: 0, meanNorm: 0))
+            offset += width
+        }
+        self.blocks = list
+        self.count = count
+        self.rowWidth = offset
+        self.floats = [Float](repeating: 0, count: count * offset)
+    }
+
+    /// Where component `component` of block `k` sits in row `row` of `floats`.
+    @inline(__always)
+    func position(row: Int, block k: Int, component: Int) -> Int {
+        row * rowWidth + blocks[k].offset + component - blocks[k].components.lowerBound
+    }
+
+    mutating func set(row: Int, block k: Int, component: Int, value: Float) {
+        floats[position(row: row, block: k, component: component)] = value
+    }
+
+    /// Computes the means, codes and per-row bounds from `floats`.
+    mutating func quantize() {
+        let blockCount = blocks.count
+        codes = [Int8](repeating: 0, count: count * rowWidth)
+        steps = [Float](repeating: 0, count: count * blockCount)
+        residualNorms = [Float](repeating: 0, count: count * blockCount)
+        codeNorms = [Float](repeating: 0, count: count * blockCount)
+        var finished = blocks
+        for (k, block) in blocks.enumerated() {
+            var mean = [Double](repeating: 0, count: block.width)
+            var normBound: Float = 0
+            for i in 0..<count {
+                let base = i * rowWidth + block.offset
+                var norm: Double = 0
+                for c in 0..<block.width {
+                    let x = Double(floats[base + c])
+                    mean[c] += x
+                    norm += x * x
+                }
+                normBound = max(normBound, Float(norm.squareRoot()).nextUp)
+            }
+            let m = mean.map { Float($0 / Double(max(count, 1))) }
+            finished[k].mean = m
+            finished[k].normBound = normBound
+            finished[k].meanNorm = Float(m.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()).nextUp
+            for i in 0..<count {
+                let base = i * rowWidth + block.offset
+                var largest: Float = 0
+                for c in 0..<block.width { largest = max(largest, abs(floats[base + c] - m[c])) }
+                let step = largest / 127
+                var residual: Double = 0
+                var coded: Double = 0
+                if step > 0 {
+                    for c in 0..<block.width {
+                        let y = Double(floats[base + c]) - Double(m[c])
+                        let code = Int8(max(-127, min(127, (y / Double(step)).rounded())))
+                        codes[base + c] = code
+                        let approximation = Double(step) * Double(code)
+                        residual += (y - approximation) * (y - approximation)
+                        coded += approximation * approximation
+                    }
+                } else {
+                    for c in 0..<block.width {
+                        let y = Double(floats[base + c]) - Double(m[c])
+                        residual += y * y
+                    }
+                }
+                // Rounded up: they bound errors.
+                steps[i * blockCount + k] = step
+                residualNorms[i * blockCount + k] = Float(residual.squareRoot()).nextUp
+                codeNorms[i * blockCount + k] = Float(coded.squareRoot()).nextUp
+            }
+        }
+        blocks = finished
+    }
+
+    var bytes: Int { floats.count * 4 + codes.count + (steps.count + residualNorms.count + codeNorms.count) * 4 }
+
+    // MARK: - Queries
+
+    /// A query's dense blocks: floats for exact scores, Int16 codes (split into the even and
+    /// odd lanes of each 16-component step, as the kernel reads codes) for the first pass,
+    /// and per block what the error bound needs.
+    struct Query {
+        var floats: [Float]
+        var evenCodes: [Int16]
+        var oddCodes: [Int16]
+        /// Per block: code step, q·mean, |q|, |rq|, and the Float rounding allowance.
+        var step: [Float]
+        var meanDot: [Float]
+        var norm: [Float]
+        var residualNorm: [Float]
+        var allowance: [Float]
+    }
+
+    /// `components` are a prepared query's (component, value) pairs, ascending.
+    func query(_ components: [(Int, Float)]) -> Query {
+        var floats = [Float](repeating: 0, count: rowWidth)
+        var k = 0
+        for (f, value) in components {
+            while k < blocks.count && f >= blocks[k].components.upperBound { k += 1 }
+            guard k < blocks.count else { break }
+            guard blocks[k].components.contains(f) else { continue }
+            floats[blocks[k].offset + f - blocks[k].components.lowerBound] = value
+        }
+        var query = Query(
+            floats: floats, evenCodes: [Int16](repeating: 0, count: rowWidth / 2),
+            oddCodes: [Int16](repeating: 0, count: rowWidth / 2), step: [], meanDot: [], norm: [], residualNorm: [],
+            allowance: [])
+        for block in blocks {
+            let range = block.offset..<(block.offset + block.width)
+            // Σ |qCode| × 127 over the block must fit the Int32 accumulator.
+            let largestCode = Float(min(32_767, Int(Int32.max) / (127 * block.width) - 1))
+            var largest: Float = 0
+            var norm: Double = 0
+            var meanDot: Float = 0
+            for c in range {
+                largest = max(largest, abs(floats[c]))
+                norm += Double(floats[c]) * Double(floats[c])
+                meanDot += floats[c] * block.mean[c - block.offset]
+            }
+            let step = largest / largestCode
+            var residual: Double = 0
+            for c in range {
+                let code = step > 0 ? Int16(max(-largestCode, min(largestCode, (floats[c] / step).rounded()))) : 0
+                let r = Double(floats[c]) - Double(step) * Double(code)
+                residual += r * r
+                // Lane j of a 16-component step holds bytes 2j and 2j + 1 of the codes: on a
+                // little-endian machine the low byte is the even component.
+                let chunk = c / 16
+                let lane = (c % 16) / 2
+                #if _endian(little)
+                let even = c % 2 == 0
+                #else
+                let even = c % 2 == 1
+                #endif
+                if even { query.evenCodes[chunk * 8 + lane] = code } else { query.oddCodes[chunk * 8 + lane] = code }
+            }
+            let queryNorm = Float(norm.squareRoot()).nextUp
+            query.step.append(step)
+            query.meanDot.append(meanDot)
+            query.norm.append(queryNorm)
+            query.residualNorm.append(Float(residual.squareRoot()).nextUp)
+            // Float rounding in both dot products (n terms, 16 lanes and a reduction), the mean's
+            // dot product and the scaling: a generous multiple of n × ε × |q| × (|x| + |m|).
+            query.allowance.append(
+                (Float(block.width) + 64) * Float.ulpOfOne * queryNorm * (block.normBound + block.meanNorm))
+        }
+        return query
+    }
+
+    // MARK: - Kernels
+
+    /// The exact score of row `row` in block `k` (Float, two 8-lane accumulators: the same
+    /// order for every row, so a full scan and a rescore agree to the bit).
+    @inline(__always)
+    func exactScore(row: Int, block k: Int, query: UnsafePointer<Float>, floats: UnsafePointer<Float>) -> Float {
+        let block = blocks[k]
+        let x = floats + row * rowWidth + block.offset
+        let q = query + block.offset
+        var a0 = SIMD8<Float>()
+        var a1 = SIMD8<Float>()
+        var c = 0
+        while c < block.width {
+            a0 += UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(q + c).loadUnaligned(as: SIMD8<Float>.self)
+            a1 +=
+                UnsafeRawPointer(x + c + 8).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(q + c + 8).loadUnaligned(as: SIMD8<Float>.self)
+            c += 16
+        }
+        return (a0 + a1).sum()
+    }
+
+    /// Exact scores of every row in block `k`, added to `out`.
+    func addExactScores(block k: Int, query: Query, to out: inout [Float]) {
+        floats.withUnsafeBufferPointer { floats in
+            query.floats.withUnsafeBufferPointer { q in
+                out.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<count { out[i] += exactScore(row: i, block: k, query: q.baseAddress!, floats: floats.baseAddress!) }
+                }
+            }
+        }
+    }
+
+    /// First-pass scores of every row in block `k`, added to `out` (see the type's bound).
+    func addFirstPassScores(block k: Int, query: Query, to out: inout [Float]) {
+        let block = blocks[k]
+        let blockCount = blocks.count
+        let meanDot = query.meanDot[k]
+        let queryStep = query.step[k]
+        codes.withUnsafeBufferPointer { codes in
+            query.evenCodes.withUnsafeBufferPointer { even in
+                query.oddCodes.withUnsafeBufferPointer { odd in
+                    steps.withUnsafeBufferPointer { steps in
+                        out.withUnsafeMutableBufferPointer { out in
+                            let e = even.baseAddress! + block.offset / 2
+                            let o = odd.baseAddress! + block.offset / 2
+                            for i in 0..<count {
+                                let dot = Self.codeDot(codes.baseAddress! + i * rowWidth + block.offset, e, o, block.width)
+                                out[i] += meanDot + queryStep * steps[i * blockCount + k] * Float(dot)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Σ codes[c] × qCodes[c] over `width` components (a multiple of 16), in Int32.
+    ///
+    /// Sixteen Int8 codes are read as eight Int16 lanes and sign-extended in place (the even
+    /// byte by shifting left then right, the odd by shifting right), so no widening conversion
+    /// is needed; the compiler turns the widening multiply-adds into `pmaddwd` on x86.
+    @inline(__always)
+    static func codeDot(_ row: UnsafePointer<Int8>, _ even: UnsafePointer<Int16>, _ odd: UnsafePointer<Int16>, _ width: Int) -> Int32 {
+        var a0 = SIMD8<Int32>()
+        var a1 = SIMD8<Int32>()
+        var c = 0
+        while c < width {
+            let w = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD8<Int16>.self)
+            let low = (w &<< 8) &>> 8
+            let high = w &>> 8
+            let e = UnsafeRawPointer(even + c / 2).loadUnaligned(as: SIMD8<Int16>.self)
+            let o = UnsafeRawPointer(odd + c / 2).loadUnaligned(as: SIMD8<Int16>.self)
+            a0 &+= SIMD8<Int32>(truncatingIfNeeded: low) &* SIMD8<Int32>(truncatingIfNeeded: e)
+            a1 &+= SIMD8<Int32>(truncatingIfNeeded: high) &* SIMD8<Int32>(truncatingIfNeeded: o)
+            c += 16
+        }
+        return (a0 &+ a1).wrappedSum()
+    }
+
+    /// The first-pass error bound of row `row` in block `k`.
+    @inline(__always)
+    func errorBound(row: Int, block k: Int, query: Query) -> Float {
+        let at = row * blocks.count + k
+        return query.norm[k] * residualNorms[at] + query.residualNorm[k] * codeNorms[at] + query.allowance[k]
+    }
+}

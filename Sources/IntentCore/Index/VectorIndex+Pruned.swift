@@ -1,0 +1,209 @@
+extension VectorIndex {
+    /// At least this many entries are rescored, whatever the bounds say: a margin against a
+    /// bound that is wrong, at the cost of a few hundred rows.
+    static func minimumCandidates(limit: Int) -> Int { max(limit * 4, 32) }
+
+    /// `search` for a large index with dense blocks (`denseRows`) and contiguous entries.
+    ///
+    /// 1. First pass: the column blocks (lexical) are scored exactly as in the full scan; the
+    ///    dense blocks from their Int8 codes, each paraphrase score `s̃` within a proven `ε` of
+    ///    the exact one (`DenseRows`).
+    /// 2. Entry bounds: an entry's blended score is linear in its paraphrases' block scores
+    ///    except for the max, and |max s − max s̃| ≤ max ε; so its score is within
+    ///    δ = (1 − w) × max ε + w × Σ_b (Σ ε_b) / |centroid_b| of the first-pass one Ã (δ = max ε
+    ///    for nearest-only entries), padded for Float rounding.
+    /// 3. Candidates: L = the `limit`-th largest Ã − δ. An entry of the exact top `limit` scores
+    ///    at least the exact `limit`-th score ≥ L, so its Ã + δ ≥ L: every entry with Ã + δ ≥ L
+    ///    is a candidate, and so are the `minimumCandidates` best by Ã.
+    /// 4. Rescore: the candidates' paraphrases are scored in Float by the full scan's own
+    ///    kernels, in its order, and ranked by the same arithmetic.
+    ///
+    /// So the hits are the exact scan's, entries and scores bit for bit, ties included, as long
+    /// as the bounds hold; they are proven (Cauchy–Schwarz on the quantisation residuals) up to
+    /// Float rounding, which the allowance covers generously. What is approximate is only the
+    /// first pass, which never reaches the caller. `candidates` (entries rescored) is for
+    /// benchmarks and tests.
+    package func prunedSearch(_ query: ArraySlice<Float>, limit: Int) -> (hits: [EntryHit], candidates: Int) {
+        guard let denseRows, let entryStart else { return (exactSearch(query, limit: limit), entryCount) }
+        guard limit > 0, entryCount > 0 else { return ([], 0) }
+        let (components, offset) = prepared(query)
+        let dense = denseRows.query(components)
+        let perBlock = blockCount > 1 && !centroidNorms.isEmpty
+        let blend = !centroidNorms.isEmpty
+        var slotOfBlock = [Int](repeating: -1, count: blockCount)
+        for (k, block) in denseRows.blocks.enumerated() { slotOfBlock[block.index] = k }
+
+        // 1. Per block when blending per block (column blocks exact, dense ones first-pass), else
+        // one array: the exact column part, and `firstPass` adds the dense blocks to a copy.
+        var exact: [[Float]] = []
+        var firstPass: [[Float]] = []
+        if perBlock {
+            var start = 0
+            for (b, block) in blockRanges.enumerated() {
+                let end = components[start...].firstIndex { !block.0.contains($0.0) } ?? components.count
+                if slotOfBlock[b] < 0 {
+                    exact.append(similarities(prepared: Array(components[start..<end])))
+                    firstPass.append(exact[b])
+                } else {
+                    exact.append([])
+                    var scores = [Float](repeating: 0, count: count)
+                    denseRows.addFirstPassScores(block: slotOfBlock[b], query: dense, to: &scores)
+                    firstPass.append(scores)
+                }
+                start = end
+            }
+        } else {
+            exact = [similarities(prepared: components)]
+            var scores = exact[0]
+            for k in denseRows.blocks.indices { denseRows.addFirstPassScores(block: k, query: dense, to: &scores) }
+            firstPass = [scores]
+        }
+        let joint = BlockScores(blocks: firstPass).joint
+
+        // 2. Each entry's first-pass score and bound.
+        var approximate = [Float](repeating: -.infinity, count: entryCount)
+        var bound = [Float](repeating: 0, count: entryCount)
+        var sums = [Float](repeating: 0, count: blockCount)
+        var errorSums = [Float](repeating: 0, count: blockCount)
+        let blocks = perBlock ? blockCount : 1
+        for e in 0..<entryCount {
+            let start = Int(entryStart[e])
+            let end = Int(entryStart[e + 1])
+            guard start < end else { continue }
+            var top = -Float.infinity
+            var largestError: Float = 0
+            for b in 0..<blocks {
+                sums[b] = 0
+                errorSums[b] = 0
+            }
+            for i in start..<end {
+                top = max(top, joint[i])
+                var error: Float = 0
+                for k in denseRows.blocks.indices {
+                    let rowError = denseRows.errorBound(row: i, block: k, query: dense)
+                    error += rowError
+                    if perBlock { errorSums[denseRows.blocks[k].index] += rowError }
+                }
+                largestError = max(largestError, error)
+                guard blend else { continue }
+                if perBlock {
+                    for b in 0..<blocks { sums[b] += firstPass[b][i] }
+                } else {
+                    sums[0] += joint[i]
+                    errorSums[0] += error
+                }
+            }
+            var score = top
+            var delta = largestError
+            var magnitude = abs(top)
+            if blend && !isNearestOnly(e) {
+                score = blended(best: top, entry: e) { sums[$0] }
+                var centroidError: Float = 0
+                for b in 0..<blocks {
+                    let norm = centroidNorms[e * blockCount + b]
+                    guard norm > 0 else { continue }
+                    centroidError += errorSums[b] / norm
+                    magnitude += abs(sums[b]) / norm
+                }
+                delta = (1 - centroidWeight) * largestError + centroidWeight * centroidError
+            }
+            // Rounding of the sums and the blend, in both passes (the row scores' own is in ε).
+            approximate[e] = score
+            bound[e] = delta + 8 * Float.ulpOfOne * Float(end - start + 8) * (magnitude + delta)
+        }
+
+        // 3. L, and the `minimumCandidates`-th best first-pass score.
+        let floor = Self.largest(limit, of: entryCount, where: { approximate[$0] > -.infinity }) { approximate[$0] - bound[$0] }
+        let generous = Self.largest(Self.minimumCandidates(limit: limit), of: entryCount, where: { approximate[$0] > -.infinity }) {
+            approximate[$0]
+        }
+        var candidates: [Int] = []
+        for e in 0..<entryCount where approximate[e] > -.infinity {
+            if approximate[e] + bound[e] >= floor || approximate[e] >= generous { candidates.append(e) }
+        }
+
+        // 4. Exact scores of the candidates' rows, summed as the full scan sums them.
+        var hits = rescore(candidates, exact: exact, dense: dense, perBlock: perBlock, limit: limit)
+        if offset != 0 { for i in hits.indices { hits[i].score -= offset } }
+        return (hits, candidates.count)
+    }
+
+    /// The `n`-th largest `value(e)` over the entries `included` (-infinity when fewer).
+    private static func largest(_ n: Int, of entries: Int, where included: (Int) -> Bool, _ value: (Int) -> Float) -> Float {
+        var top: [Float] = []
+        top.reserveCapacity(n + 1)
+        for e in 0..<entries where included(e) {
+            let v = value(e)
+            if top.count == n && v <= top[n - 1] { continue }
+            var position = top.count
+            while position > 0 && top[position - 1] < v { position -= 1 }
+            top.insert(v, at: position)
+            if top.count > n { top.removeLast() }
+        }
+        return top.count == n ? top[n - 1] : -.infinity
+    }
+
+    /// `rank` restricted to `candidates` (ascending), with the dense blocks scored exactly:
+    /// the same kernels and the same order of additions as `blockSimilarities` and `rank`, so
+    /// the same Floats.
+    private func rescore(_ candidates: [Int], exact: [[Float]], dense: DenseRows.Query, perBlock: Bool, limit: Int) -> [EntryHit] {
+        guard let denseRows, let entryStart else { return [] }
+        let blend = !centroidNorms.isEmpty
+        let blocks = blend ? (perBlock ? blockCount : 1) : 0
+        var slotOfBlock = [Int](repeating: -1, count: blockCount)
+        for (k, block) in denseRows.blocks.enumerated() { slotOfBlock[block.index] = k }
+        var sums = [Float](repeating: 0, count: max(blocks, 1))
+        var blockScores = [Float](repeating: 0, count: blockCount)
+        var top: [EntryHit] = []
+        top.reserveCapacity(limit + 1)
+        var floor = -Float.infinity
+        denseRows.floats.withUnsafeBufferPointer { floats in
+            dense.floats.withUnsafeBufferPointer { query in
+                for e in candidates {
+                    let start = Int(entryStart[e])
+                    let end = Int(entryStart[e + 1])
+                    var best = -Float.infinity
+                    var at = start
+                    for b in sums.indices { sums[b] = 0 }
+                    for i in start..<end {
+                        var joint: Float
+                        if perBlock {
+                            // `BlockScores`: block 0, then each further block added in order.
+                            for b in 0..<blockCount {
+                                blockScores[b] =
+                                    slotOfBlock[b] < 0
+                                    ? exact[b][i]
+                                    : denseRows.exactScore(row: i, block: slotOfBlock[b], query: query.baseAddress!, floats: floats.baseAddress!)
+                            }
+                            joint = blockScores[0]
+                            for b in 1..<blockCount { joint += blockScores[b] }
+                        } else {
+                            // The column part, then each dense block in order (`blockSimilarities`).
+                            joint = exact[0][i]
+                            for k in denseRows.blocks.indices {
+                                joint += denseRows.exactScore(row: i, block: k, query: query.baseAddress!, floats: floats.baseAddress!)
+                            }
+                        }
+                        if i == start || joint > best {
+                            best = joint
+                            at = i
+                        }
+                        if blocks == 1 && !perBlock {
+                            sums[0] += joint
+                        } else if blocks > 0 {
+                            for b in 0..<blocks { sums[b] += blockScores[b] }
+                        }
+                    }
+                    let score = blend ? blended(best: best, entry: e) { sums[$0] } : best
+                    if top.count == limit && score <= floor { continue }
+                    var position = top.count
+                    while position > 0 && top[position - 1].score < score { position -= 1 }
+                    top.insert(EntryHit(entry: e, paraphrase: at, score: score), at: position)
+                    if top.count > limit { top.removeLast() }
+                    if top.count == limit { floor = top[limit - 1].score }
+                }
+            }
+        }
+        return top
+    }
+}
