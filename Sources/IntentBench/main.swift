@@ -14,6 +14,10 @@
 //                                                      this CPU runs side by side (default models/all-MiniLM-L6-v2)
 //   swift run -c release intent-bench review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR]
 //                                                      the review queue's clustering: time, purity, splits
+//   swift run -c release intent-bench index [ROWS [DIMENSION]]
+//                                                      the vector index at 5,000 and 100,000 paraphrases (or ROWS):
+//                                                      exact column scan against the pruned search, side by side
+//                                                      (time per query, recall@10, bytes per paraphrase)
 //   swift run -c release intent-bench messages COUNT   print synthetic messages, one per line
 //   swift run -c release intent-bench labeled CORPUS COUNT
 //                                                      print labeled questions for a synthetic corpus
@@ -27,6 +31,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "speed":
     try await SpeedBenchmark.run(dimension: arguments.count > 1 ? Int(arguments[1]) : nil)
+case "index":
+    IndexBenchmark.run(rows: arguments.count > 1 ? Int(arguments[1]) : nil, dimension: arguments.count > 2 ? Int(arguments[2]) : nil)
 case "neural":
     try NeuralBenchmark.run(
         directory: arguments.count > 1 ? arguments[1] : NeuralEmbedder.defaultDirectory,
@@ -65,7 +71,7 @@ case "messages" where arguments.count == 2:
     for _ in 0..<Int(arguments[1])! { print(SpeedBenchmark.sentence(words: 4 + Int(random.next() % 12), random: &random)) }
 default:
     print(
-        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR [KERNEL]] | encode CORPUS [COUNT] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT"
+        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR [KERNEL]] | encode CORPUS [COUNT] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | index [ROWS [DIMENSION]] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT"
     )
     exit(64)
 }

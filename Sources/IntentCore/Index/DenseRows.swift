@@ -21,7 +21,8 @@
 /// move either score by.
 ///
 /// Invariants: every block's width is padded to a multiple of 16 with zeros (floats and codes),
-/// so the kernels run whole SIMD steps; blocks sit at multiples of 16 in a row.
+/// so the kernels run whole SIMD steps; blocks sit at multiples of 16 in a row. `Block` holds
+/// no reference (copying one in a loop costs no reference counting).
 struct DenseRows: Sendable {
     struct Block: Sendable {
         /// The block's index in `VectorIndex.blocks`.
@@ -31,8 +32,6 @@ struct DenseRows: Sendable {
         /// Where it starts in a stored row, and its padded width.
         var offset: Int
         var width: Int
-        /// The mean of its stored rows (padded), which codes are offsets from.
-        var mean: [Float]
         /// The largest norm of a stored row (√share: rows are unit vectors scaled by it).
         var normBound: Float
         var meanNorm: Float
@@ -44,6 +43,8 @@ struct DenseRows: Sendable {
     let rowWidth: Int
     /// `count × rowWidth`, row-major.
     private(set) var floats: [Float]
+    /// The mean stored row (`rowWidth`, each block's part its own mean), which codes are offsets from.
+    private(set) var means: [Float] = []
     private(set) var codes: [Int8] = []
     /// Per row and block (`i * blocks.count + k`): code step, |r|, |step · codes|.
     private(set) var steps: [Float] = []
@@ -57,7 +58,7 @@ struct DenseRows: Sendable {
         for (index, components) in blocks {
             let width = (components.count + 15) / 16 * 16
             list.append(
-                Block(index: index, components: components, offset: offset, width: width, mean: [], normBound: 0, meanNorm: 0))
+                Block(index: index, components: components, offset: offset, width: width, normBound: 0, meanNorm: 0))
             offset += width
         }
         self.blocks = list
@@ -84,6 +85,7 @@ struct DenseRows: Sendable {
         residualNorms = [Float](repeating: 0, count: count * blockCount)
         codeNorms = [Float](repeating: 0, count: count * blockCount)
         var finished = blocks
+        means = [Float](repeating: 0, count: rowWidth)
         for (k, block) in blocks.enumerated() {
             var mean = [Double](repeating: 0, count: block.width)
             var normBound: Float = 0
@@ -98,7 +100,7 @@ struct DenseRows: Sendable {
                 normBound = max(normBound, Float(norm.squareRoot()).nextUp)
             }
             let m = mean.map { Float($0 / Double(max(count, 1))) }
-            finished[k].mean = m
+            for c in 0..<block.width { means[block.offset + c] = m[c] }
             finished[k].normBound = normBound
             finished[k].meanNorm = Float(m.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()).nextUp
             for i in 0..<count {
@@ -175,7 +177,7 @@ struct DenseRows: Sendable {
             for c in range {
                 largest = max(largest, abs(floats[c]))
                 norm += Double(floats[c]) * Double(floats[c])
-                meanDot += floats[c] * block.mean[c - block.offset]
+                meanDot += floats[c] * means[c]
             }
             let step = largest / largestCode
             var residual: Double = 0
@@ -214,12 +216,15 @@ struct DenseRows: Sendable {
     @inline(__always)
     func exactScore(row: Int, block k: Int, query: UnsafePointer<Float>, floats: UnsafePointer<Float>) -> Float {
         let block = blocks[k]
-        let x = floats + row * rowWidth + block.offset
-        let q = query + block.offset
+        return Self.dot(floats + row * rowWidth + block.offset, query + block.offset, block.width)
+    }
+
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ width: Int) -> Float {
         var a0 = SIMD8<Float>()
         var a1 = SIMD8<Float>()
         var c = 0
-        while c < block.width {
+        while c < width {
             a0 += UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(q + c).loadUnaligned(as: SIMD8<Float>.self)
             a1 +=
                 UnsafeRawPointer(x + c + 8).loadUnaligned(as: SIMD8<Float>.self)
@@ -231,21 +236,28 @@ struct DenseRows: Sendable {
 
     /// Exact scores of every row in block `k`, added to `out`.
     func addExactScores(block k: Int, query: Query, to out: inout [Float]) {
+        let block = blocks[k]
         floats.withUnsafeBufferPointer { floats in
             query.floats.withUnsafeBufferPointer { q in
                 out.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<count { out[i] += exactScore(row: i, block: k, query: q.baseAddress!, floats: floats.baseAddress!) }
+                    let x = floats.baseAddress! + block.offset
+                    let q = q.baseAddress! + block.offset
+                    for i in 0..<count { out[i] += Self.dot(x + i * rowWidth, q, block.width) }
                 }
             }
         }
     }
 
-    /// First-pass scores of every row in block `k`, added to `out` (see the type's bound).
-    func addFirstPassScores(block k: Int, query: Query, to out: inout [Float]) {
+    /// First-pass scores of every row in block `k`, added to `out`, and their error bounds
+    /// (see the type's), added to `errors`.
+    func addFirstPassScores(block k: Int, query: Query, to out: inout [Float], errors: inout [Float]) {
         let block = blocks[k]
         let blockCount = blocks.count
         let meanDot = query.meanDot[k]
         let queryStep = query.step[k]
+        let queryNorm = query.norm[k]
+        let queryResidual = query.residualNorm[k]
+        let allowance = query.allowance[k]
         codes.withUnsafeBufferPointer { codes in
             query.evenCodes.withUnsafeBufferPointer { even in
                 query.oddCodes.withUnsafeBufferPointer { odd in
@@ -258,6 +270,16 @@ struct DenseRows: Sendable {
                                 out[i] += meanDot + queryStep * steps[i * blockCount + k] * Float(dot)
                             }
                         }
+                    }
+                }
+            }
+        }
+        residualNorms.withUnsafeBufferPointer { residuals in
+            codeNorms.withUnsafeBufferPointer { coded in
+                errors.withUnsafeMutableBufferPointer { errors in
+                    for i in 0..<count {
+                        let at = i * blockCount + k
+                        errors[i] += queryNorm * residuals[at] + queryResidual * coded[at] + allowance
                     }
                 }
             }
@@ -285,12 +307,5 @@ struct DenseRows: Sendable {
             c += 16
         }
         return (a0 &+ a1).wrappedSum()
-    }
-
-    /// The first-pass error bound of row `row` in block `k`.
-    @inline(__always)
-    func errorBound(row: Int, block k: Int, query: Query) -> Float {
-        let at = row * blocks.count + k
-        return query.norm[k] * residualNorms[at] + query.residualNorm[k] * codeNorms[at] + query.allowance[k]
     }
 }

@@ -37,6 +37,9 @@ extension VectorIndex {
         // one array: the exact column part, and `firstPass` adds the dense blocks to a copy.
         var exact: [[Float]] = []
         var firstPass: [[Float]] = []
+        // Per row, the bound of its first-pass score in each block (zeros for column blocks), and in all.
+        var errors = [[Float]](repeating: [], count: perBlock ? blockCount : 1)
+        var jointErrors = [Float](repeating: 0, count: count)
         if perBlock {
             var start = 0
             for (b, block) in blockRanges.enumerated() {
@@ -47,69 +50,73 @@ extension VectorIndex {
                 } else {
                     exact.append([])
                     var scores = [Float](repeating: 0, count: count)
-                    denseRows.addFirstPassScores(block: slotOfBlock[b], query: dense, to: &scores)
+                    var blockErrors = [Float](repeating: 0, count: count)
+                    denseRows.addFirstPassScores(block: slotOfBlock[b], query: dense, to: &scores, errors: &blockErrors)
+                    for i in 0..<count { jointErrors[i] += blockErrors[i] }
                     firstPass.append(scores)
+                    errors[b] = blockErrors
                 }
                 start = end
             }
         } else {
             exact = [similarities(prepared: components)]
             var scores = exact[0]
-            for k in denseRows.blocks.indices { denseRows.addFirstPassScores(block: k, query: dense, to: &scores) }
+            for k in denseRows.blocks.indices {
+                denseRows.addFirstPassScores(block: k, query: dense, to: &scores, errors: &jointErrors)
+            }
             firstPass = [scores]
+            errors[0] = jointErrors
         }
         let joint = BlockScores(blocks: firstPass).joint
 
         // 2. Each entry's first-pass score and bound.
         var approximate = [Float](repeating: -.infinity, count: entryCount)
         var bound = [Float](repeating: 0, count: entryCount)
-        var sums = [Float](repeating: 0, count: blockCount)
-        var errorSums = [Float](repeating: 0, count: blockCount)
         let blocks = perBlock ? blockCount : 1
-        for e in 0..<entryCount {
-            let start = Int(entryStart[e])
-            let end = Int(entryStart[e + 1])
-            guard start < end else { continue }
-            var top = -Float.infinity
-            var largestError: Float = 0
-            for b in 0..<blocks {
-                sums[b] = 0
-                errorSums[b] = 0
-            }
-            for i in start..<end {
-                top = max(top, joint[i])
-                var error: Float = 0
-                for k in denseRows.blocks.indices {
-                    let rowError = denseRows.errorBound(row: i, block: k, query: dense)
-                    error += rowError
-                    if perBlock { errorSums[denseRows.blocks[k].index] += rowError }
+        var sums = [Float](repeating: 0, count: blocks)
+        var errorSums = [Float](repeating: 0, count: blocks)
+        joint.withUnsafeBufferPointer { joint in
+            jointErrors.withUnsafeBufferPointer { jointErrors in
+                for e in 0..<entryCount {
+                    let start = Int(entryStart[e])
+                    let end = Int(entryStart[e + 1])
+                    guard start < end else { continue }
+                    var top = -Float.infinity
+                    var largestError: Float = 0
+                    for i in start..<end {
+                        top = max(top, joint[i])
+                        largestError = max(largestError, jointErrors[i])
+                    }
+                    var score = top
+                    var delta = largestError
+                    var magnitude = abs(top)
+                    if blend && !isNearestOnly(e) {
+                        // Block by block, each row's first-pass score and bound, summed in row order.
+                        for b in 0..<blocks {
+                            var total: Float = 0
+                            var error: Float = 0
+                            firstPass[b].withUnsafeBufferPointer { scores in for i in start..<end { total += scores[i] } }
+                            errors[b].withUnsafeBufferPointer { bounds in
+                                if !bounds.isEmpty { for i in start..<end { error += bounds[i] } }
+                            }
+                            sums[b] = total
+                            errorSums[b] = error
+                        }
+                        score = blended(best: top, entry: e) { sums[$0] }
+                        var centroidError: Float = 0
+                        for b in 0..<blocks {
+                            let norm = centroidNorms[e * blockCount + b]
+                            guard norm > 0 else { continue }
+                            centroidError += errorSums[b] / norm
+                            magnitude += abs(sums[b]) / norm
+                        }
+                        delta = (1 - centroidWeight) * largestError + centroidWeight * centroidError
+                    }
+                    // Rounding of the sums and the blend, in both passes (the row scores' own is in ε).
+                    approximate[e] = score
+                    bound[e] = delta + 8 * Float.ulpOfOne * Float(end - start + 8) * (magnitude + delta)
                 }
-                largestError = max(largestError, error)
-                guard blend else { continue }
-                if perBlock {
-                    for b in 0..<blocks { sums[b] += firstPass[b][i] }
-                } else {
-                    sums[0] += joint[i]
-                    errorSums[0] += error
-                }
             }
-            var score = top
-            var delta = largestError
-            var magnitude = abs(top)
-            if blend && !isNearestOnly(e) {
-                score = blended(best: top, entry: e) { sums[$0] }
-                var centroidError: Float = 0
-                for b in 0..<blocks {
-                    let norm = centroidNorms[e * blockCount + b]
-                    guard norm > 0 else { continue }
-                    centroidError += errorSums[b] / norm
-                    magnitude += abs(sums[b]) / norm
-                }
-                delta = (1 - centroidWeight) * largestError + centroidWeight * centroidError
-            }
-            // Rounding of the sums and the blend, in both passes (the row scores' own is in ε).
-            approximate[e] = score
-            bound[e] = delta + 8 * Float.ulpOfOne * Float(end - start + 8) * (magnitude + delta)
         }
 
         // 3. L, and the `minimumCandidates`-th best first-pass score.

@@ -591,9 +591,12 @@ package struct VectorIndex: Sendable {
     /// With `denseRows` (a large index with model blocks) and contiguous entries, the pruned
     /// search (`prunedSearch`); else the full scan (`exactSearch`). Both return the same hits.
     package func search(_ query: ArraySlice<Float>, limit: Int) -> [EntryHit] {
-        if denseRows != nil, entryStart != nil { return prunedSearch(query, limit: limit).hits }
+        if searchesPruned { return prunedSearch(query, limit: limit).hits }
         return exactSearch(query, limit: limit)
     }
+
+    /// Whether `search` takes the pruned search (a large index with dense blocks, entries contiguous).
+    package var searchesPruned: Bool { denseRows != nil && entryStart != nil }
 
     /// `search` by a full scan of every paraphrase, whatever the index's size.
     package func exactSearch(_ query: ArraySlice<Float>, limit: Int) -> [EntryHit] {
