@@ -234,40 +234,45 @@ struct DenseRows: Sendable {
         return (a0 + a1).sum()
     }
 
-    /// Exact scores of every row in block `k`, added to `out`.
-    func addExactScores(block k: Int, query: Query, to out: inout [Float]) {
-        let block = blocks[k]
+    /// Exact scores of every row, per block (`[k][i]`). One pass over the rows, all blocks of a
+    /// row at once: a block at a time would read rows with gaps, which streams worse.
+    func exactScores(query: Query) -> [[Float]] {
+        let blockList = blocks
+        var flat = [Float](repeating: 0, count: blockList.count * count)
         floats.withUnsafeBufferPointer { floats in
             query.floats.withUnsafeBufferPointer { q in
-                out.withUnsafeMutableBufferPointer { out in
-                    let x = floats.baseAddress! + block.offset
-                    let q = q.baseAddress! + block.offset
-                    for i in 0..<count { out[i] += Self.dot(x + i * rowWidth, q, block.width) }
+                flat.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<count {
+                        let x = floats.baseAddress! + i * rowWidth
+                        for (k, block) in blockList.enumerated() {
+                            out[k * count + i] = Self.dot(x + block.offset, q.baseAddress! + block.offset, block.width)
+                        }
+                    }
                 }
             }
         }
+        return blockList.indices.map { Array(flat[($0 * count)..<(($0 + 1) * count)]) }
     }
 
-    /// First-pass scores of every row in block `k`, added to `out`, and their error bounds
-    /// (see the type's), added to `errors`.
-    func addFirstPassScores(block k: Int, query: Query, to out: inout [Float], errors: inout [Float]) {
-        let block = blocks[k]
-        let blockCount = blocks.count
-        let meanDot = query.meanDot[k]
-        let queryStep = query.step[k]
-        let queryNorm = query.norm[k]
-        let queryResidual = query.residualNorm[k]
-        let allowance = query.allowance[k]
+    /// First-pass scores of every row per block (`scores[k][i]`), and their error bounds (see the
+    /// type's) per block; one pass over the codes, like `exactScores`.
+    func firstPassScores(query: Query) -> (scores: [[Float]], errors: [[Float]]) {
+        let blockList = blocks
+        let blockCount = blockList.count
+        var flat = [Float](repeating: 0, count: blockCount * count)
+        var flatErrors = [Float](repeating: 0, count: blockCount * count)
         codes.withUnsafeBufferPointer { codes in
             query.evenCodes.withUnsafeBufferPointer { even in
                 query.oddCodes.withUnsafeBufferPointer { odd in
                     steps.withUnsafeBufferPointer { steps in
-                        out.withUnsafeMutableBufferPointer { out in
-                            let e = even.baseAddress! + block.offset / 2
-                            let o = odd.baseAddress! + block.offset / 2
+                        flat.withUnsafeMutableBufferPointer { out in
                             for i in 0..<count {
-                                let dot = Self.codeDot(codes.baseAddress! + i * rowWidth + block.offset, e, o, block.width)
-                                out[i] += meanDot + queryStep * steps[i * blockCount + k] * Float(dot)
+                                let row = codes.baseAddress! + i * rowWidth
+                                for (k, block) in blockList.enumerated() {
+                                    let dot = Self.codeDot(
+                                        row + block.offset, even.baseAddress! + block.offset / 2, odd.baseAddress! + block.offset / 2, block.width)
+                                    out[k * count + i] = query.meanDot[k] + query.step[k] * steps[i * blockCount + k] * Float(dot)
+                                }
                             }
                         }
                     }
@@ -276,14 +281,21 @@ struct DenseRows: Sendable {
         }
         residualNorms.withUnsafeBufferPointer { residuals in
             codeNorms.withUnsafeBufferPointer { coded in
-                errors.withUnsafeMutableBufferPointer { errors in
-                    for i in 0..<count {
-                        let at = i * blockCount + k
-                        errors[i] += queryNorm * residuals[at] + queryResidual * coded[at] + allowance
+                flatErrors.withUnsafeMutableBufferPointer { errors in
+                    for k in 0..<blockCount {
+                        let queryNorm = query.norm[k]
+                        let queryResidual = query.residualNorm[k]
+                        let allowance = query.allowance[k]
+                        for i in 0..<count {
+                            let at = i * blockCount + k
+                            errors[k * count + i] = queryNorm * residuals[at] + queryResidual * coded[at] + allowance
+                        }
                     }
                 }
             }
         }
+        let split = { (flat: [Float]) in (0..<blockCount).map { Array(flat[($0 * self.count)..<(($0 + 1) * self.count)]) } }
+        return (split(flat), split(flatErrors))
     }
 
     /// Σ codes[c] × qCodes[c] over `width` components (a multiple of 16), in Int32.

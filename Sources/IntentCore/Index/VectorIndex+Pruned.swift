@@ -37,9 +37,11 @@ extension VectorIndex {
         // one array: the exact column part, and `firstPass` adds the dense blocks to a copy.
         var exact: [[Float]] = []
         var firstPass: [[Float]] = []
-        // Per row, the bound of its first-pass score in each block (zeros for column blocks), and in all.
+        // Per row, the bound of its first-pass score in each block (empty for column blocks), and in all.
         var errors = [[Float]](repeating: [], count: perBlock ? blockCount : 1)
         var jointErrors = [Float](repeating: 0, count: count)
+        let (denseScores, denseErrors) = denseRows.firstPassScores(query: dense)
+        for blockErrors in denseErrors { for i in 0..<count { jointErrors[i] += blockErrors[i] } }
         if perBlock {
             var start = 0
             for (b, block) in blockRanges.enumerated() {
@@ -49,21 +51,15 @@ extension VectorIndex {
                     firstPass.append(exact[b])
                 } else {
                     exact.append([])
-                    var scores = [Float](repeating: 0, count: count)
-                    var blockErrors = [Float](repeating: 0, count: count)
-                    denseRows.addFirstPassScores(block: slotOfBlock[b], query: dense, to: &scores, errors: &blockErrors)
-                    for i in 0..<count { jointErrors[i] += blockErrors[i] }
-                    firstPass.append(scores)
-                    errors[b] = blockErrors
+                    firstPass.append(denseScores[slotOfBlock[b]])
+                    errors[b] = denseErrors[slotOfBlock[b]]
                 }
                 start = end
             }
         } else {
             exact = [similarities(prepared: components)]
             var scores = exact[0]
-            for k in denseRows.blocks.indices {
-                denseRows.addFirstPassScores(block: k, query: dense, to: &scores, errors: &jointErrors)
-            }
+            for blockScores in denseScores { for i in 0..<count { scores[i] += blockScores[i] } }
             firstPass = [scores]
             errors[0] = jointErrors
         }

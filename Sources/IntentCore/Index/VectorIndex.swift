@@ -412,9 +412,10 @@ package struct VectorIndex: Sendable {
             let query = denseRows.query(components)
             var rowBlock = [Int: Int]()
             for (k, block) in denseRows.blocks.enumerated() { rowBlock[block.index] = k }
+            let dense = denseRows.exactScores(query: query)
             guard blockCount > 1, !centroidNorms.isEmpty else {
                 var joint = similarities(prepared: components)
-                for k in denseRows.blocks.indices { denseRows.addExactScores(block: k, query: query, to: &joint) }
+                for scores in dense { for i in joint.indices { joint[i] += scores[i] } }
                 return [joint]
             }
             var start = 0
@@ -422,9 +423,7 @@ package struct VectorIndex: Sendable {
                 let end = components[start...].firstIndex { !block.0.contains($0.0) } ?? components.count
                 defer { start = end }
                 guard let k = rowBlock[b] else { return similarities(prepared: Array(components[start..<end])) }
-                var scores = [Float](repeating: 0, count: count)
-                denseRows.addExactScores(block: k, query: query, to: &scores)
-                return scores
+                return dense[k]
             }
         }
         guard blockCount > 1, !centroidNorms.isEmpty else { return [similarities(prepared: components)] }
