@@ -208,6 +208,39 @@ import Testing
         #expect(Flow.Expectation.date.accept("31/02/2026") == nil)
         #expect(Flow.Expectation.pattern("LM[0-9]{6}").accept("xLM123456") == nil)
         #expect(Flow.Expectation.text.accept("   ") == nil)
+        // Full-width digits (a Chinese keyboard's) are no crash, and no date either.
+        #expect(Flow.Expectation.date.accept("２０２６-０１-０１") == nil)
+        // Numbers whose grouping means different things in different countries are refused.
+        #expect(Flow.Expectation.number.accept("1,5") == nil && Flow.Expectation.number.accept("1.000") == "1")
+        #expect(Flow.Expectation.number.accept("1,000") == "1000" && Flow.Expectation.number.accept("-3") == "-3")
+        // The whole answer must match, whichever branch of an alternation does.
+        #expect(Flow.Expectation.pattern(#"\d{3}|\d{3}-\d{4}"#).accept("555-1234") == "555-1234")
+    }
+
+    @Test func aRetriesRunOutPathSavesNothingAndAWebhookLoopIsALoop() {
+        let text = """
+            flows:
+              f:
+                trigger: {api: true}
+                start: ask
+                steps:
+                  ask:   {ask: "E-mail?", save: email, expect: email, else: sorry, next: done}
+                  sorry: {say: "We could not read {{email}}.", end: true}
+                  done:  {webhook: "http://127.0.0.1:9/x", next: fin, error: done}
+                  fin:   {say: "Done.", end: true}
+            """
+        #expect(
+            problems(text) == [
+                "flows.yaml:8: flows.f.steps.done: a loop (done → done) never waits for the customer; put an ask, buttons, list or wait in it",
+                "flows.yaml:7: flows.f.steps.sorry: uses 'email' before a step saves it on every way here; save it earlier (ask or buttons with save:)",
+            ])
+    }
+
+    @Test func aRunWhoseStepIsGoneEnds() throws {
+        let engine = FlowEngine(try parse(Self.wholesale))
+        let stale = FlowRun(flow: "wholesale", step: "removed_step", since: Date(timeIntervalSince1970: 0))
+        #expect(engine.answer(.text("hi"), run: stale, context: FlowContext(), now: Date()).run.status == .abandoned)
+        #expect(engine.due(stale, context: FlowContext(), now: Date())?.run.status == .abandoned)
     }
 
     @Test func conditionsParseAndSayWhatIsWrong() throws {

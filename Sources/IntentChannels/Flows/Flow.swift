@@ -95,10 +95,11 @@ package struct Flow: Sendable, Equatable {
 }
 
 extension Flow.Kind {
-    /// Steps that wait for the customer (or a clock, or a webhook) before the run goes on.
+    /// Steps that wait for the customer or the clock before the run goes on: a loop needs one,
+    /// or it would run (or call a webhook) without end.
     package var waits: Bool {
         switch self {
-        case .ask, .choice, .webhook, .wait: true
+        case .ask, .choice, .wait: true
         default: false
         }
     }

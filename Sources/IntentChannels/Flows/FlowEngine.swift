@@ -107,7 +107,12 @@ package struct FlowEngine: Sendable {
     package func answer(_ input: FlowInput, run: FlowRun, context: FlowContext, now: Date) -> Result {
         var run = run
         var actions: [FlowAction] = []
-        guard run.status == .waiting, let step = flows[run.flow]?.steps[run.step] else { return Result(run: run, actions: [], consumed: false) }
+        guard run.status == .waiting else { return Result(run: run, actions: [], consumed: false) }
+        // The flow or step is gone (a reload changed the file): the run ends rather than wait for ever.
+        guard let step = flows[run.flow]?.steps[run.step] else {
+            run.status = .abandoned
+            return Result(run: run, actions: [], consumed: false)
+        }
         switch step.kind {
         case .ask(let ask):
             let text: String
@@ -172,8 +177,12 @@ package struct FlowEngine: Sendable {
 
     /// When the waiting step's time is up: a `wait` goes on, an unanswered question times out. Nil while nothing is due.
     package func due(_ run: FlowRun, context: FlowContext, now: Date) -> Result? {
-        guard run.status == .waiting, let step = flows[run.flow]?.steps[run.step] else { return nil }
+        guard run.status == .waiting else { return nil }
         var run = run
+        guard let step = flows[run.flow]?.steps[run.step] else {
+            run.status = .abandoned
+            return Result(run: run, actions: [])
+        }
         var actions: [FlowAction] = []
         let minutes: Int?
         let target: String?

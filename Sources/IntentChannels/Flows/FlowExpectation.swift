@@ -17,27 +17,32 @@ extension Flow.Expectation {
             guard (7...15).contains(digits.count) else { return nil }
             return (text.hasPrefix("+") ? "+" : "") + digits
         case .number:
-            // "1,000", "1 000" and "12.5" are numbers; "12 pieces" is not.
-            let plain = text.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: " ", with: "")
+            // "1,000", "1 000" and "12.5" are numbers; "12 pieces", "1,5" and "1.000" (which mean
+            // different things in different countries) are not.
+            let grouped = text.wholeMatch(of: /[0-9]{1,3}([, ][0-9]{3})+(\.[0-9]+)?/) != nil
+            guard grouped || text.wholeMatch(of: /-?[0-9]+(\.[0-9]+)?/) != nil else { return nil }
+            let plain = grouped ? text.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: " ", with: "") : text
             guard let value = Double(plain), value.isFinite else { return nil }
             return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
         case .date:
             return Self.date(text)
         case .pattern(let pattern):
-            guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
-            let range = NSRange(text.startIndex..., in: text)
-            guard let match = regex.firstMatch(in: text, range: range), match.range == range else { return nil }
-            return text
+            // Anchored, so that the whole answer must match (an alternation's first branch alone would not do).
+            guard let regex = try? NSRegularExpression(pattern: "\\A(?:\(pattern))\\z") else { return nil }
+            return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil ? nil : text
         }
     }
 
     /// YYYY-MM-DD, DD/MM/YYYY or DD.MM.YYYY (day first, as most of the world writes it), as YYYY-MM-DD.
     private static func date(_ text: String) -> String? {
         let parts: [Int]
-        if let m = text.wholeMatch(of: /(\d{4})-(\d{1,2})-(\d{1,2})/) {
-            parts = [Int(m.1)!, Int(m.2)!, Int(m.3)!]
-        } else if let m = text.wholeMatch(of: /(\d{1,2})[\/.](\d{1,2})[\/.](\d{4})/) {
-            parts = [Int(m.3)!, Int(m.2)!, Int(m.1)!]
+        // ASCII digits only: `\d` also matches full-width and Arabic-Indic digits, which Int does not read.
+        if let m = text.wholeMatch(of: /([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})/), let y = Int(m.1), let mo = Int(m.2), let d = Int(m.3) {
+            parts = [y, mo, d]
+        } else if let m = text.wholeMatch(of: /([0-9]{1,2})[\/.]([0-9]{1,2})[\/.]([0-9]{4})/), let d = Int(m.1), let mo = Int(m.2),
+            let y = Int(m.3)
+        {
+            parts = [y, mo, d]
         } else {
             return nil
         }

@@ -48,7 +48,13 @@ package enum FlowFile {
         guard let root else { return [] }
         var reader = AutomationFile.Reader(file: file)
         let top = reader.mapping(root, "flows file", known: ["flows"])
-        guard let flowsNode = top["flows"] else { return [] }
+        guard let flowsNode = top["flows"] else {
+            if root.mapping == nil || !reader.problems.isEmpty {
+                reader.problem(root, "flows", "expected a mapping with a 'flows' mapping of flow ids to flows")
+                throw Invalid(problems: reader.problems)
+            }
+            return []
+        }
         guard let mapping = flowsNode.mapping else {
             reader.problem(flowsNode, "flows", "expected a mapping of flow ids to flows")
             throw Invalid(problems: reader.problems)
@@ -88,9 +94,13 @@ package enum FlowFile {
             } else if let entry = kinds["entry"] {
                 trigger = reader.string(entry, "\(field).trigger.entry").map { .entry($0) }
             } else if let flag = kinds["first_message"] {
-                if reader.bool(flag, "\(field).trigger.first_message") == true { trigger = .firstMessage }
+                if let on = reader.bool(flag, "\(field).trigger.first_message") {
+                    if on { trigger = .firstMessage } else { reader.problem(flag, "\(field).trigger.first_message", "use true, or another trigger") }
+                }
             } else if let flag = kinds["api"] {
-                if reader.bool(flag, "\(field).trigger.api") == true { trigger = .api }
+                if let on = reader.bool(flag, "\(field).trigger.api") {
+                    if on { trigger = .api } else { reader.problem(flag, "\(field).trigger.api", "use true, or another trigger") }
+                }
             }
         } else {
             reader.problem(
@@ -362,13 +372,16 @@ package enum FlowFile {
     /// Every `{{variable}}` and condition name must be saved on every path that reaches it
     /// (`contact.*` and `webhook.*` come from the contact and the last webhook).
     private static func checkVariables(_ flow: Flow, reached: Set<String>, _ problem: (Int, String, String) -> Void) {
-        func saves(_ kind: Flow.Kind) -> Set<String> {
+        // A step saves on the ways its answer leads (not `else` after the last retry, nor `timeout`).
+        func saves(_ kind: Flow.Kind, toward target: String) -> Set<String> {
             switch kind {
-            case .ask(let ask): [ask.save]
-            case .choice(let choice): choice.save.map { [$0] } ?? []
+            case .ask(let ask): target == ask.next ? [ask.save] : []
+            case .choice(let choice):
+                (target == choice.next || choice.branches.values.contains(target)) ? choice.save.map { [$0] } ?? [] : []
             default: []
             }
         }
+        func saves(_ kind: Flow.Kind) -> Set<String> { Set(kind.targets.flatMap { saves(kind, toward: $0) }) }
         // Must-analysis: what is saved on every path into a step (the start: nothing).
         var into: [String: Set<String>] = [:]
         let all = Set(flow.order.flatMap { saves(flow.steps[$0]!.kind) })
@@ -378,8 +391,9 @@ package enum FlowFile {
         while changed {
             changed = false
             for id in flow.order where reached.contains(id) {
-                let out = into[id, default: []].union(saves(flow.steps[id]!.kind))
-                for target in flow.steps[id]!.kind.targets where flow.steps[target] != nil && target != flow.start {
+                let kind = flow.steps[id]!.kind
+                for target in kind.targets where flow.steps[target] != nil && target != flow.start {
+                    let out = into[id, default: []].union(saves(kind, toward: target))
                     let narrowed = into[target, default: all].intersection(out)
                     if narrowed != into[target] {
                         into[target] = narrowed

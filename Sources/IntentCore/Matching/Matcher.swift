@@ -17,6 +17,10 @@ public struct Matcher: Sendable {
     public private(set) var policy: MatchPolicy
     package let index: VectorIndex
     private let paraphrases: [String]
+    /// Each paraphrase's language (`LanguageDetector`), and where each entry's paraphrases start:
+    /// a choice is worded in the customer's language without detecting anything per request.
+    private let paraphraseLanguages: [String?]
+    private let firstParaphrase: [Int]
     private let rules: RuleSet
     /// Thresholds set by entries, by entry index (nil: the policy's).
     public let entryThresholds: [Float?]
@@ -41,7 +45,9 @@ public struct Matcher: Sendable {
     {
         var owner: [Int] = []
         var paraphrases: [String] = []
+        var firstParaphrase: [Int] = []
         for (entryIndex, entry) in corpus.entries.enumerated() {
+            firstParaphrase.append(paraphrases.count)
             for question in entry.questions {
                 owner.append(entryIndex)
                 paraphrases.append(question)
@@ -54,6 +60,8 @@ public struct Matcher: Sendable {
         self.embedder = embedder
         self.policy = policy
         self.paraphrases = paraphrases
+        self.paraphraseLanguages = paraphrases.map(LanguageDetector.language(of:))
+        self.firstParaphrase = firstParaphrase
         self.rules = RuleSet(corpus.rules)
         self.entryThresholds = corpus.entries.map(\.threshold)
         let outOfScope = corpus.entries.map(\.isOutOfScope)
@@ -228,10 +236,18 @@ public struct Matcher: Sendable {
     /// at most three, each worded in the customer's language when the entry has a paraphrase in it.
     private func choices(_ hits: [EntryHit], best: Float, language: String?) -> [MatchDecision.Choice] {
         let floor = best - max(Self.choiceWindow, policy.margin)
-        return hits.filter { !isOutOfScope($0) && $0.score >= floor }.prefix(Self.maxChoices).map { hit in
-            let entry = corpus.entries[hit.entry]
-            return MatchDecision.Choice(id: entry.id, question: entry.question(in: language) ?? paraphrases[hit.paraphrase])
+        return hits.filter { !isOutOfScope($0) && $0.score > 0 && $0.score >= floor }.prefix(Self.maxChoices).map { hit in
+            MatchDecision.Choice(id: corpus.entries[hit.entry].id, question: paraphrases[wording(of: hit, in: language)])
         }
+    }
+
+    /// The paraphrase to show for an entry: the one that matched when it is in the customer's
+    /// language (or the language is not known), else the entry's first one in that language.
+    private func wording(of hit: EntryHit, in language: String?) -> Int {
+        guard let language, paraphraseLanguages[hit.paraphrase] != language else { return hit.paraphrase }
+        let start = firstParaphrase[hit.entry]
+        let end = start + corpus.entries[hit.entry].questions.count
+        return (start..<end).first { paraphraseLanguages[$0] == language } ?? hit.paraphrase
     }
 
     private func isOutOfScope(_ hit: EntryHit) -> Bool { !outOfScope.isEmpty && outOfScope[hit.entry] }

@@ -49,21 +49,32 @@ public enum LanguageDetector {
         sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
         """.split(separator: " ").map(String.init))
 
+    /// Every decision asks, so the evidence is looked up in tables made once: a word costs one
+    /// lookup, and a word no list holds a lookup per ending and per letter group it contains.
+    private static let tables = LatinTables(LatinLanguage.all)
+    private static let mostFromSpellingAndLetters = 3.5
+
     private static func latinLanguage(_ text: String) -> String? {
+        let tables = Self.tables
         var scores = [Double](repeating: 0, count: LatinLanguage.all.count)
         var spelling = [Double](repeating: 0, count: LatinLanguage.all.count)
-        for word in text.split(separator: " ") {
-            let word = String(word)
-            for (i, language) in LatinLanguage.all.enumerated() {
-                if language.words.contains(word) { scores[i] += 1 } else { spelling[i] += language.spellingScore(word) }
-            }
+        var letters = [Int](repeating: 0, count: LatinLanguage.all.count)
+        var scratch: [UInt32] = []
+        var unlisted: [Substring] = []
+        for word in text.split(separator: " ") where !tables.vote(word, scores: &scores, scratch: &scratch) { unlisted.append(word) }
+        // Spelling and letters add at most 3.5: a lead of words larger than that is settled (most
+        // long messages), and the rest is not worth its cost on every decision.
+        let top = scores.max() ?? 0
+        if scores.filter({ $0 > top - Self.mostFromSpellingAndLetters }).count > 1 || top < 1 {
+            for word in unlisted { tables.spell(word, into: &spelling, scratch: &scratch) }
         }
-        // Spelling hints at a language; it does not outvote its words.
-        for i in scores.indices { scores[i] += min(spelling[i], 1.5) }
-        for (i, language) in LatinLanguage.all.enumerated() {
-            // A few letters settle a short message; more of them say no more than words do.
-            let letters = text.unicodeScalars.reduce(0) { $0 + (language.letters.contains($1) ? 1 : 0) }
-            scores[i] += min(Double(letters) * 0.75, 2)
+        for scalar in text.unicodeScalars where scalar.value >= 0x80 {
+            for i in tables.letters[scalar] ?? [] { letters[i] += 1 }
+        }
+        for i in scores.indices {
+            // Spelling hints at a language; it does not outvote its words. A few letters settle
+            // a short message; more of them say no more than words do.
+            scores[i] += min(spelling[i], 1.5) + min(Double(letters[i]) * 0.75, 2)
         }
         let ranked = scores.indices.sorted { scores[$0] > scores[$1] }
         let best = ranked[0]
@@ -176,15 +187,6 @@ private struct LatinLanguage {
         self.endings = pieces.filter { $0.hasSuffix("$") }.map { String($0.dropLast()) }
         self.groups = pieces.filter { !$0.hasSuffix("$") }
         self.tieGoesTo = tieGoesTo
-    }
-
-    /// How much a word's spelling says for this language: a quarter per typical piece.
-    func spellingScore(_ word: String) -> Double {
-        guard word.count > 3 else { return 0 }
-        var score = 0.0
-        for ending in endings where word.hasSuffix(ending) && word.count > ending.count + 1 { score += 0.25 }
-        for group in groups where word.contains(group) { score += 0.25 }
-        return score
     }
 
     static let all: [LatinLanguage] = [
@@ -305,4 +307,67 @@ private struct LatinLanguage {
             magkano
             """, spellings: "ng mag nag um"),
     ]
+}
+
+/// The Latin-script evidence of every language, indexed by a 64-bit hash of each piece's
+/// scalars (a collision with an unrelated word, about one in 10^17, would add one vote): what
+/// each word, ending, letter group and letter says for which languages.
+private struct LatinTables: Sendable {
+    var words: [UInt64: [Int]] = [:]
+    var endings: [UInt64: [Int]] = [:]
+    var groups: [UInt64: [Int]] = [:]
+    var letters: [Unicode.Scalar: [Int]] = [:]
+    var endingLengths: [Int] = []
+    var groupLengths: [Int] = []
+
+    init(_ languages: [LatinLanguage]) {
+        func key(_ text: String) -> UInt64 { Self.hash(text.unicodeScalars.map(\.value)[...]) }
+        for (i, language) in languages.enumerated() {
+            for word in language.words { words[key(word), default: []].append(i) }
+            for ending in language.endings { endings[key(ending), default: []].append(i) }
+            for group in language.groups { groups[key(group), default: []].append(i) }
+            for letter in language.letters { letters[letter, default: []].append(i) }
+        }
+        endingLengths = Set(languages.flatMap(\.endings).map(\.unicodeScalars.count)).sorted()
+        groupLengths = Set(languages.flatMap(\.groups).map(\.unicodeScalars.count)).sorted()
+    }
+
+    /// FNV-1a over the scalars.
+    static func hash(_ scalars: ArraySlice<UInt32>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for value in scalars {
+            h = (h ^ UInt64(value)) &* 0x100_0000_01b3
+        }
+        return h
+    }
+
+    /// Adds a vote for each language listing the word; false when none does. `scalars` is scratch space.
+    func vote(_ word: Substring, scores: inout [Double], scratch scalars: inout [UInt32]) -> Bool {
+        scalars.removeAll(keepingCapacity: true)
+        for scalar in word.unicodeScalars { scalars.append(scalar.value) }
+        guard let languages = words[Self.hash(scalars[...])] else { return false }
+        for i in languages { scores[i] += 1 }
+        return true
+    }
+
+    /// A quarter per typical ending (the word longer than it by two letters or more) and per
+    /// letter group the word holds (each counted once), for words of four letters or more.
+    func spell(_ word: Substring, into spelling: inout [Double], scratch scalars: inout [UInt32]) {
+        scalars.removeAll(keepingCapacity: true)
+        for scalar in word.unicodeScalars { scalars.append(scalar.value) }
+        let count = scalars.count
+        guard count > 3 else { return }
+        for length in endingLengths where count > length + 1 {
+            for i in endings[Self.hash(scalars[(count - length)...])] ?? [] { spelling[i] += 0.25 }
+        }
+        var seen: [UInt64] = []
+        for length in groupLengths where length <= count {
+            for start in 0...(count - length) {
+                let piece = Self.hash(scalars[start..<(start + length)])
+                guard let languages = groups[piece], !seen.contains(piece) else { continue }
+                seen.append(piece)
+                for i in languages { spelling[i] += 0.25 }
+            }
+        }
+    }
 }
