@@ -37,6 +37,28 @@ import Testing
         }
     }
 
+    /// Questions that carry `"lang"` get the per-language table in every form of the report, alike.
+    @Test func theLanguageTableIsTheSameInEveryForm() async throws {
+        let matcher = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
+        let location = SourceLocation(file: "q.jsonl", line: 1)
+        var r = try await report(
+            [
+                LabeledQuestion(question: "refund please, I want my money back", expected: "refund", location: location, language: "en"),
+                LabeledQuestion(question: "<i>reembolso</i> por favor", expected: "refund", location: location, language: "es"),
+            ], matcher: matcher)
+        let rows = LanguageRows.rows(r)
+        #expect(rows.map(\.first) == ["en", "es"])
+        #expect(rows[0][5] == "100.0%", "English told right")
+        let (markdown, html, summary) = (MarkdownReport.render(r), HTMLReport.render(r), EvaluationSummary.render(r))
+        #expect(markdown.contains("| \(LanguageRows.header.joined(separator: " | ")) |"))
+        #expect(markdown.contains("| \(rows[0].joined(separator: " | ")) |"))
+        #expect(html.contains("<section id=\"languages\">") && html.contains("<td>\(rows[1][5])</td>"))
+        #expect(summary.contains("language told") && !summary.split(separator: "\n").contains { $0.hasSuffix(" ") })
+        // Without languages, no table.
+        r.perLanguage = nil
+        #expect(!MarkdownReport.render(r).contains("## Per language") && !HTMLReport.render(r).contains("id=\"languages\""))
+    }
+
     @Test func htmlReportIsSelfContainedWithItsCharts() async throws {
         let matcher = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
         let r = try await report(
