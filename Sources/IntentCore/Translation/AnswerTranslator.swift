@@ -28,7 +28,7 @@ public struct AnswerTranslator: Sendable {
         """
 
     public func prompt(_ answer: String, into language: String) -> String {
-        "Language: \(Self.name(of: language)) (ISO 639-1 code \(language))\n\nAnswer (JSON string): \(Self.quoted(answer))"
+        "Language: \(Self.name(of: language)) (ISO 639-1 code \(language))\n\nAnswer (JSON string): \(LLMDisambiguator.quoted(answer))"
     }
 
     /// The answer in `language`, or an error (the provider's, or `Refused`).
@@ -50,11 +50,6 @@ public struct AnswerTranslator: Sendable {
             throw Refused(description: "the translation is the answer unchanged")
         }
         return text
-    }
-
-    static func quoted(_ text: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: text, options: [.fragmentsAllowed, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
     }
 
     /// The English name of a language the detector tells (the model reads names more surely than codes).
