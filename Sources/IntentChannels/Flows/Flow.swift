@@ -86,6 +86,11 @@ package struct Flow: Sendable, Equatable {
     package struct Option: Sendable, Equatable {
         package var id: String
         package var title: String
+
+        package init(id: String, title: String) {
+            self.id = id
+            self.title = title
+        }
     }
 
     package struct BranchCase: Sendable, Equatable {

@@ -19,14 +19,23 @@ package struct FlowRun: Sendable, Equatable, Codable {
     /// When the current step began waiting (timeouts and `wait` count from it).
     package var since: Date
     package var status: Status
+    /// When the run began: with the customer, it names the run (the webhook's delivery id).
+    package var startedAt: Date
+    /// The customer answered at least one step.
+    package var engaged: Bool
 
-    package init(flow: String, step: String, variables: [String: String] = [:], retries: Int = 0, since: Date, status: Status = .waiting) {
+    package init(
+        flow: String, step: String, variables: [String: String] = [:], retries: Int = 0, since: Date, status: Status = .waiting,
+        startedAt: Date? = nil, engaged: Bool = false
+    ) {
         self.flow = flow
         self.step = step
         self.variables = variables
         self.retries = retries
         self.since = since
         self.status = status
+        self.startedAt = startedAt ?? since
+        self.engaged = engaged
     }
 }
 

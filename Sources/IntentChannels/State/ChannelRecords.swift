@@ -13,11 +13,15 @@ package struct InboundMessage: Sendable, Equatable {
     package var type: String
     /// The words to answer: a text message's body, or a button's or list row's title.
     package var text: String?
+    /// The id of the reply button or list row the customer picked (WhatsApp: `button_reply.id`,
+    /// `list_reply.id`, a template button's `payload`); nil for typed messages.
+    package var choice: String?
     /// When the customer sent it (the channel's timestamp).
     package var sentAt: Date
 
     package init(
-        id: String, customer: String, customerName: String? = nil, phoneNumberID: String, type: String, text: String?, sentAt: Date
+        id: String, customer: String, customerName: String? = nil, phoneNumberID: String, type: String, text: String?,
+        choice: String? = nil, sentAt: Date
     ) {
         self.id = id
         self.customer = customer
@@ -25,6 +29,7 @@ package struct InboundMessage: Sendable, Equatable {
         self.phoneNumberID = phoneNumberID
         self.type = type
         self.text = text
+        self.choice = choice
         self.sentAt = sentAt
     }
 }
@@ -60,9 +65,22 @@ package struct Conversation: Sendable, Equatable {
     package var mutedUntil: Date?
     /// The local day (`yyyy-MM-dd` in the automation's time zone) the away message was last sent.
     package var lastAwayDay: String?
+    /// The business number the customer last wrote to: messages not caused by an inbound one
+    /// (a flow's webhook result, a timeout, a flow started through the API) go out from it.
+    package var phoneNumberID: String?
+    /// The contact's tags (flows' `tag`/`untag`), sorted.
+    package var tags: [String]
+    /// The contact's attributes (flows' `set`), kept after the flow.
+    package var attributes: [String: String]
+    /// The customer's place in a flow, while one runs.
+    package var flowRun: FlowRun?
+    /// When the run's waiting step times out or its `wait` ends (stored so that the store can
+    /// find due runs without reading every conversation).
+    package var flowDueAt: Date?
 
     package init(
-        customer: String, name: String? = nil, firstInboundAt: Date, lastInboundAt: Date, mutedUntil: Date? = nil, lastAwayDay: String? = nil
+        customer: String, name: String? = nil, firstInboundAt: Date, lastInboundAt: Date, mutedUntil: Date? = nil, lastAwayDay: String? = nil,
+        phoneNumberID: String? = nil, tags: [String] = [], attributes: [String: String] = [:], flowRun: FlowRun? = nil, flowDueAt: Date? = nil
     ) {
         self.customer = customer
         self.name = name
@@ -70,6 +88,11 @@ package struct Conversation: Sendable, Equatable {
         self.lastInboundAt = lastInboundAt
         self.mutedUntil = mutedUntil
         self.lastAwayDay = lastAwayDay
+        self.phoneNumberID = phoneNumberID
+        self.tags = tags
+        self.attributes = attributes
+        self.flowRun = flowRun
+        self.flowDueAt = flowDueAt
     }
 }
 
@@ -80,18 +103,32 @@ package struct OutboundDraft: Sendable, Equatable {
         case text
         /// A read receipt for the customer's message (`context` is that message).
         case read
+        /// `body` with up to 3 reply buttons (`options`).
+        case buttons
+        /// `body` with a list of up to 10 rows (`options`).
+        case list
+        /// A flow step's POST to the business's system: `body` is the JSON, `context` the URL.
+        /// Not a message to the customer; its result advances the customer's flow run.
+        case webhook
     }
 
     package var kind: Kind
     package var body: String
-    /// The customer message this replies to (quoted), or the one a read receipt marks.
+    /// The customer message this replies to (quoted), or the one a read receipt marks; for
+    /// `webhook`, the URL.
     package var context: String?
+    /// The buttons or list rows, for `buttons` and `list`.
+    package var options: [Flow.Option]
 
-    package init(kind: Kind, body: String = "", context: String? = nil) {
+    package init(kind: Kind, body: String = "", context: String? = nil, options: [Flow.Option] = []) {
         self.kind = kind
         self.body = body
         self.context = context
+        self.options = options
     }
+
+    /// Whether the customer sees it (counted as sent or failed in the statistics).
+    package var isMessage: Bool { kind != .read && kind != .webhook }
 
     package static func text(_ body: String, quoting context: String? = nil) -> OutboundDraft {
         OutboundDraft(kind: .text, body: body, context: context)
@@ -99,6 +136,25 @@ package struct OutboundDraft: Sendable, Equatable {
 
     package static func read(_ messageID: String) -> OutboundDraft {
         OutboundDraft(kind: .read, context: messageID)
+    }
+
+    package static func choice(_ style: Flow.Choice.Style, _ body: String, options: [Flow.Option]) -> OutboundDraft {
+        OutboundDraft(kind: style == .buttons ? .buttons : .list, body: body, options: options)
+    }
+
+    /// The options as stored in the outbox (`[{"id", "title"}]`), nil when there are none.
+    package var optionsJSON: String? {
+        guard !options.isEmpty else { return nil }
+        let list = options.map { ["id": $0.id, "title": $0.title] }
+        return (try? JSONSerialization.data(withJSONObject: list, options: [.sortedKeys])).flatMap { String(data: $0, encoding: .utf8) }
+    }
+
+    /// Reads `optionsJSON` back.
+    package static func options(fromJSON text: String?) -> [Flow.Option] {
+        guard let data = text?.data(using: .utf8), let list = (try? JSONSerialization.jsonObject(with: data)) as? [[String: String]] else {
+            return []
+        }
+        return list.compactMap { row in row["id"].map { Flow.Option(id: $0, title: row["title"] ?? $0) } }
     }
 }
 
@@ -130,6 +186,9 @@ package enum Trigger: Sendable, Hashable {
     case entry(String)
     /// A reply by this keyword rule.
     case rule(String)
+    /// A flow's figure (`triggered`, `engaged`, `completed`, `abandoned`, `handed_over`), or
+    /// one of its steps' (`step:<id>:entered`, `step:<id>:left`, `step:<id>:option:<option>`).
+    case flow(String, String)
 
     /// The stored key: `automation:greeting`, `faq:refund_request`, `rule:human_handover`.
     package var key: String {
@@ -140,6 +199,7 @@ package enum Trigger: Sendable, Hashable {
         case .fallback: return "automation:fallback"
         case .entry(let id): return "faq:" + id
         case .rule(let id): return "rule:" + id
+        case .flow(let id, let figure): return "flow:\(id):\(figure)"
         }
     }
 }

@@ -23,7 +23,7 @@ package struct GraphAPI: Sendable {
         case .read:
             object["status"] = "read"
             object["message_id"] = item.draft.context ?? ""
-        case .text:
+        case .text, .buttons, .list, .webhook:
             object["recipient_type"] = "individual"
             object["to"] = item.customer
             object["type"] = "text"

@@ -1,0 +1,33 @@
+import IntentCore
+
+/// The flows in service and the words that end a run, as read from the flow file.
+package struct FlowSet: Sendable, Equatable {
+    package var flows: [Flow]
+    /// A message that is one of these (normalised) ends the customer's run instead of answering it.
+    package var stopWords: [String]
+
+    package static let defaultStopWords = ["stop", "cancel", "quit", "exit", "停止", "取消", "退出"]
+    package static let none = FlowSet(flows: [], stopWords: defaultStopWords)
+
+    package init(flows: [Flow], stopWords: [String] = FlowSet.defaultStopWords) {
+        self.flows = flows
+        self.stopWords = stopWords
+    }
+}
+
+/// The flow set in service, replaced whole when the flow file is read again (with the corpus, on
+/// a reload): a message is handled with the set it started with.
+package final class FlowLibrary: Sendable {
+    private let state: Locked<(set: FlowSet, engine: FlowEngine)>
+
+    package init(_ set: FlowSet = .none) {
+        state = Locked((set, FlowEngine(set.flows)))
+    }
+
+    package var current: (set: FlowSet, engine: FlowEngine) { state.current }
+
+    package func replace(with set: FlowSet) {
+        let engine = FlowEngine(set.flows)
+        state.withLock { $0 = (set, engine) }
+    }
+}
