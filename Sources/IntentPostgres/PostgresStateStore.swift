@@ -89,6 +89,16 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                 """
             ]
         ),
+        (
+            "state-v4-flows",
+            [
+                "ALTER TABLE conversations ADD COLUMN phone_number_id TEXT", "ALTER TABLE conversations ADD COLUMN tags TEXT",
+                "ALTER TABLE conversations ADD COLUMN attributes TEXT", "ALTER TABLE conversations ADD COLUMN flow_run TEXT",
+                "ALTER TABLE conversations ADD COLUMN flow_due_at DOUBLE PRECISION",
+                "CREATE INDEX conversations_flow_due ON conversations (flow_due_at) WHERE flow_due_at IS NOT NULL",
+                "ALTER TABLE inbound ADD COLUMN choice TEXT", "ALTER TABLE outbox ADD COLUMN options TEXT",
+            ]
+        ),
     ]
 
     // MARK: Receiving
@@ -100,8 +110,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
             for m in messages {
                 let rows = try await db.query(
                     """
-                    INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, sent_at, received_at)
-                    VALUES (\(m.id), \(m.customer), \(m.customerName), \(m.phoneNumberID), \(m.type), \(m.text), \(m.sentAt.timeIntervalSince1970), \(received))
+                    INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, choice, sent_at, received_at)
+                    VALUES (\(m.id), \(m.customer), \(m.customerName), \(m.phoneNumberID), \(m.type), \(m.text), \(m.choice), \(m.sentAt.timeIntervalSince1970), \(received))
                     ON CONFLICT (id) DO NOTHING RETURNING id
                     """, logger: PostgresServer.quiet)
                 if try await Self.count(rows) > 0 { fresh.append(m) }
@@ -132,16 +142,16 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
         try await server.run { client in
             let rows = try await client.query(
                 """
-                SELECT id, customer, customer_name, phone_number_id, type, text, sent_at FROM inbound
+                SELECT id, customer, customer_name, phone_number_id, type, text, choice, sent_at FROM inbound
                 WHERE processed_at IS NULL ORDER BY received_at, seq LIMIT \(limit)
                 """, logger: PostgresServer.quiet)
             var messages: [InboundMessage] = []
-            for try await (id, customer, name, phone, type, text, sentAt) in rows.decode(
-                (String, String, String?, String, String, String?, Double).self)
+            for try await (id, customer, name, phone, type, text, choice, sentAt) in rows.decode(
+                (String, String, String?, String, String, String?, String?, Double).self)
             {
                 messages.append(
                     InboundMessage(
-                        id: id, customer: customer, customerName: name, phoneNumberID: phone, type: type, text: text,
+                        id: id, customer: customer, customerName: name, phoneNumberID: phone, type: type, text: text, choice: choice,
                         sentAt: Date(timeIntervalSince1970: sentAt)))
             }
             return messages
@@ -161,52 +171,107 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
             // Already processed (a redelivery, another replica): nothing was written, the commit is empty.
             guard try await Self.count(claimed) > 0 else { return false }
             let decided = plan(try await Self.conversation(db, customer: message.customer))
-            try await Self.write(decided, for: message, now: now, db)
+            try await Self.write(
+                decided, customer: message.customer, phoneNumberID: message.phoneNumberID, inboundID: message.id, now: now, db)
             return true
         }
     }
 
-    private static func write(_ decided: ConversationPlan, for message: InboundMessage, now: Double, _ db: PostgresConnection) async throws {
+    package func advance(
+        customer: String, at: Date, finishing: FinishedItem?, plan: @escaping @Sendable (Conversation) -> ConversationPlan?
+    ) async throws -> Bool {
+        let now = at.timeIntervalSince1970
+        return try await server.transaction { db in
+            try await db.query("SELECT pg_advisory_xact_lock(hashtext(\(customer)))", logger: PostgresServer.quiet)
+            if let finishing {
+                let state = finishing.failure == nil ? "sent" : "failed"
+                let finished = try await db.query(
+                    """
+                    UPDATE outbox SET state = \(state), attempts = attempts + \(finishing.failure == nil ? 0 : 1), sent_at = \(now),
+                        last_error = COALESCE(\(finishing.failure), last_error), lease_until = NULL
+                    WHERE id = \(finishing.id) AND state = 'pending' RETURNING id
+                    """, logger: PostgresServer.quiet)
+                guard try await Self.count(finished) > 0 else { return false }
+            }
+            guard let conversation = try await Self.conversation(db, customer: customer) else { return false }
+            guard let decided = plan(conversation) else { return true }
+            var number = conversation.phoneNumberID
+            if number == nil {
+                let rows = try await db.query(
+                    "SELECT phone_number_id FROM inbound WHERE customer = \(customer) ORDER BY sent_at DESC LIMIT 1", logger: PostgresServer.quiet)
+                for try await (phone) in rows.decode(String.self) { number = phone }
+            }
+            try await Self.write(decided, customer: customer, phoneNumberID: number ?? "", inboundID: nil, now: now, db)
+            return true
+        }
+    }
+
+    package func dueFlowRuns(now: Date, limit: Int) async throws -> [String] {
+        try await server.run { client in
+            let rows = try await client.query(
+                "SELECT customer FROM conversations WHERE flow_due_at <= \(now.timeIntervalSince1970) ORDER BY flow_due_at LIMIT \(limit)",
+                logger: PostgresServer.quiet)
+            var customers: [String] = []
+            for try await (customer) in rows.decode(String.self) { customers.append(customer) }
+            return customers
+        }
+    }
+
+    private static func write(
+        _ decided: ConversationPlan, customer: String, phoneNumberID: String, inboundID: String?, now: Double, _ db: PostgresConnection
+    ) async throws {
         if let c = decided.conversation {
             try await db.query(
                 """
-                INSERT INTO conversations (customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day)
+                INSERT INTO conversations (
+                    customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day, phone_number_id, tags, attributes,
+                    flow_run, flow_due_at)
                 VALUES (\(c.customer), \(c.name), \(c.firstInboundAt.timeIntervalSince1970), \(c.lastInboundAt.timeIntervalSince1970),
-                    \(c.mutedUntil?.timeIntervalSince1970), \(c.lastAwayDay))
+                    \(c.mutedUntil?.timeIntervalSince1970), \(c.lastAwayDay), \(c.phoneNumberID), \(StateRows.json(tags: c.tags)),
+                    \(StateRows.json(attributes: c.attributes)), \(StateRows.json(run: c.flowRun)), \(c.flowDueAt?.timeIntervalSince1970))
                 ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
-                    muted_until = excluded.muted_until, last_away_day = excluded.last_away_day
+                    muted_until = excluded.muted_until, last_away_day = excluded.last_away_day,
+                    phone_number_id = excluded.phone_number_id, tags = excluded.tags, attributes = excluded.attributes,
+                    flow_run = excluded.flow_run, flow_due_at = excluded.flow_due_at
                 """, logger: PostgresServer.quiet)
         }
         for reply in decided.replies {
             try await db.query(
                 """
-                INSERT INTO outbox (customer, phone_number_id, kind, body, context, inbound_id, next_at, created_at)
-                VALUES (\(message.customer), \(message.phoneNumberID), \(reply.kind.rawValue), \(reply.body), \(reply.context), \(message.id), \(now), \(now))
+                INSERT INTO outbox (customer, phone_number_id, kind, body, context, options, inbound_id, next_at, created_at)
+                VALUES (\(customer), \(phoneNumberID), \(reply.kind.rawValue), \(reply.body), \(reply.context), \(reply.optionsJSON), \(inboundID), \(now), \(now))
                 """, logger: PostgresServer.quiet)
         }
         for trigger in decided.triggers {
             try await count(db, trigger.key, by: 1)
             try await db.query(
-                "INSERT INTO trigger_customers (trigger, customer) VALUES (\(trigger.key), \(message.customer)) ON CONFLICT DO NOTHING",
+                "INSERT INTO trigger_customers (trigger, customer) VALUES (\(trigger.key), \(customer)) ON CONFLICT DO NOTHING",
                 logger: PostgresServer.quiet)
         }
     }
 
+    /// The columns `conversations(_:)` reads, in its order.
+    static let conversationColumns = """
+        customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day, phone_number_id, tags, attributes, flow_run, flow_due_at
+        """
+
     static func conversation(_ db: PostgresConnection, customer: String) async throws -> Conversation? {
         let rows = try await db.query(
-            "SELECT customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day FROM conversations WHERE customer = \(customer)",
-            logger: PostgresServer.quiet)
+            "SELECT \(unescaped: conversationColumns) FROM conversations WHERE customer = \(customer)", logger: PostgresServer.quiet)
         return try await conversations(rows).first
     }
 
     static func conversations(_ rows: PostgresRowSequence) async throws -> [Conversation] {
         var out: [Conversation] = []
-        for try await (customer, name, first, last, muted, away) in rows.decode((String, String?, Double, Double, Double?, String?).self) {
+        for try await (customer, name, first, last, muted, away, phone, tags, attributes, run, due) in rows.decode(
+            (String, String?, Double, Double, Double?, String?, String?, String?, String?, String?, Double?).self)
+        {
             out.append(
                 Conversation(
                     customer: customer, name: name, firstInboundAt: Date(timeIntervalSince1970: first),
                     lastInboundAt: Date(timeIntervalSince1970: last), mutedUntil: muted.map(Date.init(timeIntervalSince1970:)),
-                    lastAwayDay: away))
+                    lastAwayDay: away, phoneNumberID: phone, tags: StateRows.tags(json: tags), attributes: StateRows.attributes(json: attributes),
+                    flowRun: StateRows.run(json: run), flowDueAt: due.map(Date.init(timeIntervalSince1970:))))
         }
         return out
     }
@@ -224,18 +289,20 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
         return try await server.transaction { db in
             let rows = try await db.query(
                 """
-                SELECT o.id, o.customer, o.phone_number_id, o.kind, o.body, o.context, o.attempts, o.created_at FROM outbox o
+                SELECT o.id, o.customer, o.phone_number_id, o.kind, o.body, o.context, o.options, o.attempts, o.created_at FROM outbox o
                 WHERE o.id IN (SELECT id FROM (\(unescaped: Self.headsSQL)) heads WHERE next_at <= \(t) AND (lease_until IS NULL OR lease_until <= \(t)))
                 ORDER BY o.id LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 """, logger: PostgresServer.quiet)
             var items: [OutboxItem] = []
-            for try await (id, customer, phone, kind, body, context, attempts, created) in rows.decode(
-                (Int64, String, String, String, String, String?, Int, Double).self)
+            for try await (id, customer, phone, kind, body, context, options, attempts, created) in rows.decode(
+                (Int64, String, String, String, String, String?, String?, Int, Double).self)
             {
                 items.append(
                     OutboxItem(
                         id: id, customer: customer, phoneNumberID: phone,
-                        draft: OutboundDraft(kind: OutboundDraft.Kind(rawValue: kind) ?? .text, body: body, context: context), attempts: attempts,
+                        draft: OutboundDraft(
+                            kind: OutboundDraft.Kind(rawValue: kind) ?? .text, body: body, context: context,
+                            options: OutboundDraft.options(fromJSON: options)), attempts: attempts,
                         createdAt: Date(timeIntervalSince1970: created)))
             }
             if !items.isEmpty {
@@ -266,7 +333,9 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
             var kind: String?
             for try await k in updated.decode(String.self) { kind = k }
             guard let kind else { return }
-            if kind == OutboundDraft.Kind.text.rawValue { try await Self.count(db, StateRows.Counter.sent, by: 1) }
+            if OutboundDraft.Kind(rawValue: kind).map({ OutboundDraft(kind: $0).isMessage }) == true {
+                try await Self.count(db, StateRows.Counter.sent, by: 1)
+            }
             // A status that raced ahead of this bookkeeping.
             if let channelMessageID {
                 try await db.query(
@@ -299,7 +368,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                 UPDATE outbox SET state = 'failed', attempts = attempts + 1, sent_at = \(t), last_error = \(error), lease_until = NULL
                 WHERE id = \(item) AND state = 'pending' RETURNING kind
                 """, logger: PostgresServer.quiet)
-            for try await kind in updated.decode(String.self) where kind == OutboundDraft.Kind.text.rawValue {
+            for try await kind in updated.decode(String.self)
+            where OutboundDraft.Kind(rawValue: kind).map({ OutboundDraft(kind: $0).isMessage }) == true {
                 try await Self.count(db, StateRows.Counter.failed, by: 1)
             }
         }
@@ -316,8 +386,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
             try await Self.conversations(
                 client.query(
                     """
-                    SELECT customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day FROM conversations
-                    ORDER BY last_inbound_at DESC LIMIT \(limit)
+                    SELECT \(unescaped: Self.conversationColumns) FROM conversations ORDER BY last_inbound_at DESC LIMIT \(limit)
                     """, logger: PostgresServer.quiet))
         }
     }
@@ -347,7 +416,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
             var (pending, conversations) = (0, 0)
             for try await row in try await client.query(
                 """
-                SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind = 'text'), (SELECT COUNT(*) FROM conversations)
+                SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind NOT IN \(unescaped: StateRows.unseenKindsSQL)), (SELECT COUNT(*) FROM conversations)
                 """, logger: PostgresServer.quiet
             ).decode((Int, Int).self) {
                 (pending, conversations) = row

@@ -79,6 +79,19 @@ package final class SQLiteStateStore: ConversationStore {
                         made_at REAL NOT NULL, rejected INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (entry, language));
                     """)
         }
+        migrator.registerMigration("v5-flows") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE conversations ADD COLUMN phone_number_id TEXT;
+                    ALTER TABLE conversations ADD COLUMN tags TEXT;
+                    ALTER TABLE conversations ADD COLUMN attributes TEXT;
+                    ALTER TABLE conversations ADD COLUMN flow_run TEXT;
+                    ALTER TABLE conversations ADD COLUMN flow_due_at REAL;
+                    CREATE INDEX conversations_flow_due ON conversations (flow_due_at) WHERE flow_due_at IS NOT NULL;
+                    ALTER TABLE inbound ADD COLUMN choice TEXT;
+                    ALTER TABLE outbox ADD COLUMN options TEXT;
+                    """)
+        }
         return migrator
     }
 
@@ -88,12 +101,12 @@ package final class SQLiteStateStore: ConversationStore {
             for message in messages {
                 try db.execute(
                     sql: """
-                        INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, sent_at, received_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                        INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, choice, sent_at, received_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
                         """,
                     arguments: [
                         message.id, message.customer, message.customerName, message.phoneNumberID, message.type, message.text,
-                        message.sentAt.timeIntervalSince1970, at.timeIntervalSince1970,
+                        message.choice, message.sentAt.timeIntervalSince1970, at.timeIntervalSince1970,
                     ])
                 if db.changesCount > 0 { fresh.append(message) }
             }
@@ -137,7 +150,7 @@ package final class SQLiteStateStore: ConversationStore {
     static func message(_ row: Row) -> InboundMessage {
         InboundMessage(
             id: row["id"], customer: row["customer"], customerName: row["customer_name"], phoneNumberID: row["phone_number_id"],
-            type: row["type"], text: row["text"], sentAt: Date(timeIntervalSince1970: row["sent_at"]))
+            type: row["type"], text: row["text"], choice: row["choice"], sentAt: Date(timeIntervalSince1970: row["sent_at"]))
     }
 
     package func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
@@ -147,38 +160,82 @@ package final class SQLiteStateStore: ConversationStore {
             else { return false }
             let existing = try Self.conversation(db, customer: message.customer)
             let decided = plan(existing)
-            if let c = decided.conversation {
-                try db.execute(
-                    sql: """
-                        INSERT INTO conversations (customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
-                            muted_until = excluded.muted_until, last_away_day = excluded.last_away_day
-                        """,
-                    arguments: [
-                        c.customer, c.name, c.firstInboundAt.timeIntervalSince1970, c.lastInboundAt.timeIntervalSince1970,
-                        c.mutedUntil?.timeIntervalSince1970, c.lastAwayDay,
-                    ])
-            }
-            for reply in decided.replies {
-                try db.execute(
-                    sql: """
-                        INSERT INTO outbox (customer, phone_number_id, kind, body, context, inbound_id, next_at, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        message.customer, message.phoneNumberID, reply.kind.rawValue, reply.body, reply.context, message.id,
-                        at.timeIntervalSince1970, at.timeIntervalSince1970,
-                    ])
-            }
-            for trigger in decided.triggers {
-                try Self.count(db, trigger.key, by: 1)
-                try db.execute(
-                    sql: "INSERT INTO trigger_customers (trigger, customer) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    arguments: [trigger.key, message.customer])
-            }
+            try Self.apply(decided, db, customer: message.customer, phoneNumberID: message.phoneNumberID, inboundID: message.id, at: at)
             try db.execute(sql: "UPDATE inbound SET processed_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, message.id])
             return true
+        }
+    }
+
+    package func advance(
+        customer: String, at: Date, finishing: FinishedItem?, plan: @escaping @Sendable (Conversation) -> ConversationPlan?
+    ) async throws -> Bool {
+        try await pool.write { db in
+            if let finishing {
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET state = ?, attempts = attempts + ?, sent_at = ?, last_error = COALESCE(?, last_error)
+                        WHERE id = ? AND state = 'pending'
+                        """,
+                    arguments: [
+                        finishing.failure == nil ? "sent" : "failed", finishing.failure == nil ? 0 : 1, at.timeIntervalSince1970,
+                        finishing.failure, finishing.id,
+                    ])
+                guard db.changesCount > 0 else { return false }
+            }
+            guard let conversation = try Self.conversation(db, customer: customer) else { return false }
+            guard let decided = plan(conversation) else { return true }
+            let number =
+                try conversation.phoneNumberID
+                ?? String.fetchOne(
+                    db, sql: "SELECT phone_number_id FROM inbound WHERE customer = ? ORDER BY sent_at DESC LIMIT 1", arguments: [customer])
+            try Self.apply(decided, db, customer: customer, phoneNumberID: number ?? "", inboundID: nil, at: at)
+            return true
+        }
+    }
+
+    package func dueFlowRuns(now: Date, limit: Int) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT customer FROM conversations WHERE flow_due_at <= ? ORDER BY flow_due_at LIMIT ?",
+                arguments: [now.timeIntervalSince1970, limit])
+        }
+    }
+
+    /// Stores a plan: the conversation, its replies in the outbox, its counters.
+    static func apply(_ decided: ConversationPlan, _ db: Database, customer: String, phoneNumberID: String, inboundID: String?, at: Date) throws {
+        if let c = decided.conversation {
+            try db.execute(
+                sql: """
+                    INSERT INTO conversations (
+                        customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day, phone_number_id, tags, attributes,
+                        flow_run, flow_due_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
+                        muted_until = excluded.muted_until, last_away_day = excluded.last_away_day,
+                        phone_number_id = excluded.phone_number_id, tags = excluded.tags, attributes = excluded.attributes,
+                        flow_run = excluded.flow_run, flow_due_at = excluded.flow_due_at
+                    """,
+                arguments: [
+                    c.customer, c.name, c.firstInboundAt.timeIntervalSince1970, c.lastInboundAt.timeIntervalSince1970,
+                    c.mutedUntil?.timeIntervalSince1970, c.lastAwayDay, c.phoneNumberID, StateRows.json(tags: c.tags),
+                    StateRows.json(attributes: c.attributes), StateRows.json(run: c.flowRun), c.flowDueAt?.timeIntervalSince1970,
+                ])
+        }
+        for reply in decided.replies {
+            try db.execute(
+                sql: """
+                    INSERT INTO outbox (customer, phone_number_id, kind, body, context, options, inbound_id, next_at, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    customer, phoneNumberID, reply.kind.rawValue, reply.body, reply.context, reply.optionsJSON, inboundID,
+                    at.timeIntervalSince1970, at.timeIntervalSince1970,
+                ])
+        }
+        for trigger in decided.triggers {
+            try count(db, trigger.key, by: 1)
+            try db.execute(
+                sql: "INSERT INTO trigger_customers (trigger, customer) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [trigger.key, customer])
         }
     }
 
@@ -190,7 +247,9 @@ package final class SQLiteStateStore: ConversationStore {
         Conversation(
             customer: row["customer"], name: row["name"], firstInboundAt: Date(timeIntervalSince1970: row["first_inbound_at"]),
             lastInboundAt: Date(timeIntervalSince1970: row["last_inbound_at"]),
-            mutedUntil: (row["muted_until"] as Double?).map(Date.init(timeIntervalSince1970:)), lastAwayDay: row["last_away_day"])
+            mutedUntil: (row["muted_until"] as Double?).map(Date.init(timeIntervalSince1970:)), lastAwayDay: row["last_away_day"],
+            phoneNumberID: row["phone_number_id"], tags: StateRows.tags(json: row["tags"]), attributes: StateRows.attributes(json: row["attributes"]),
+            flowRun: StateRows.run(json: row["flow_run"]), flowDueAt: (row["flow_due_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 
     /// The oldest pending item of each customer.
@@ -207,7 +266,9 @@ package final class SQLiteStateStore: ConversationStore {
             .map { row in
                 OutboxItem(
                     id: row["id"], customer: row["customer"], phoneNumberID: row["phone_number_id"],
-                    draft: OutboundDraft(kind: OutboundDraft.Kind(rawValue: row["kind"]) ?? .text, body: row["body"], context: row["context"]),
+                    draft: OutboundDraft(
+                        kind: OutboundDraft.Kind(rawValue: row["kind"]) ?? .text, body: row["body"], context: row["context"],
+                        options: OutboundDraft.options(fromJSON: row["options"])),
                     attempts: row["attempts"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
             }
         }
@@ -225,9 +286,7 @@ package final class SQLiteStateStore: ConversationStore {
                 sql: "UPDATE outbox SET state = 'sent', sent_at = ?, channel_message_id = ? WHERE id = ? AND state = 'pending'",
                 arguments: [at.timeIntervalSince1970, channelMessageID, item])
             guard db.changesCount > 0 else { return }
-            if try String.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [item]) == OutboundDraft.Kind.text.rawValue {
-                try Self.count(db, StateRows.Counter.sent, by: 1)
-            }
+            if try Self.isMessage(db, item) { try Self.count(db, StateRows.Counter.sent, by: 1) }
             // A status that raced ahead of this bookkeeping.
             if let channelMessageID,
                 let status = try Row.fetchOne(
@@ -254,11 +313,7 @@ package final class SQLiteStateStore: ConversationStore {
             try db.execute(
                 sql: "UPDATE outbox SET state = 'failed', attempts = attempts + 1, sent_at = ?, last_error = ? WHERE id = ? AND state = 'pending'",
                 arguments: [at.timeIntervalSince1970, error, item])
-            if db.changesCount > 0,
-                try String.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [item]) == OutboundDraft.Kind.text.rawValue
-            {
-                try Self.count(db, StateRows.Counter.failed, by: 1)
-            }
+            if db.changesCount > 0, try Self.isMessage(db, item) { try Self.count(db, StateRows.Counter.failed, by: 1) }
         }
     }
 
@@ -295,7 +350,7 @@ package final class SQLiteStateStore: ConversationStore {
             }
             return StateRows.statistics(
                 counters: counters, customers: customers,
-                pending: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind = 'text'") ?? 0,
+                pending: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind NOT IN \(StateRows.unseenKindsSQL)") ?? 0,
                 conversations: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations") ?? 0)
         }
     }
@@ -334,6 +389,12 @@ package final class SQLiteStateStore: ConversationStore {
             }
             return deleted
         }
+    }
+
+    /// Whether the item is one the customer sees (counted as sent or failed).
+    static func isMessage(_ db: Database, _ item: Int64) throws -> Bool {
+        try String.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [item])
+            .flatMap(OutboundDraft.Kind.init(rawValue:)).map { OutboundDraft(kind: $0).isMessage } ?? false
     }
 
     static func count(_ db: Database, _ name: String, by amount: Int) throws {

@@ -16,8 +16,9 @@ package struct BotAnswerer: Sendable {
     }
 
     /// Waits while the corpus is loading. A message longer than `max_message_chars` is decided
-    /// (and kept for review) on its start.
-    package func answer(to message: String, from customer: String) async -> BotAnswer {
+    /// (and kept for review) on its start. With `rulesOnly` (a flow takes the message), only the
+    /// `before` keyword rules are checked: nothing is embedded, recorded or counted.
+    package func answer(to message: String, from customer: String, rulesOnly: Bool = false) async -> BotAnswer {
         let text = limits.truncated(message)
         var service = holder.service
         while service == nil, !Task.isCancelled {
@@ -25,6 +26,10 @@ package struct BotAnswerer: Sendable {
             service = holder.service
         }
         guard let service else { return .unanswered }
+        if rulesOnly {
+            guard let decision = service.beforeRuleDecision(text) else { return .unanswered }
+            return BotAnswer(answer: decision.answer, entry: decision.id, rule: decision.rule, handover: service.corpus.handsOver(decision))
+        }
         let served = await service.match(text)
         recorder.record(text, customer: customer, served)
         let decision = served.decision

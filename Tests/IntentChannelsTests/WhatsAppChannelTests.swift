@@ -13,7 +13,7 @@ import Testing
     static let secret = "app-secret-\(UUID().uuidString.prefix(8))"
 
     /// A stand-in matcher: "refund" answers, "human" hands over, anything else is unanswered.
-    static let decide: ChannelRuntime.Decide = { text, _ in
+    static let decide: ChannelRuntime.Decide = { text, _, _ in
         if text.contains("human") { return BotAnswer(answer: "Passing you on.", entry: "contact_human", handover: true) }
         if text.contains("refund") { return BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") }
         if text.contains("long") { return BotAnswer(answer: String(repeating: "This sentence is long enough. ", count: 300), entry: "long") }
@@ -333,6 +333,12 @@ final class FailingOutcomes: Sendable {
         func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
             try await base.process(message, at: at, plan: plan)
         }
+        func advance(
+            customer: String, at: Date, finishing: FinishedItem?, plan: @escaping @Sendable (Conversation) -> ConversationPlan?
+        ) async throws -> Bool {
+            try await base.advance(customer: customer, at: at, finishing: finishing, plan: plan)
+        }
+        func dueFlowRuns(now: Date, limit: Int) async throws -> [String] { try await base.dueFlowRuns(now: now, limit: limit) }
         func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem] { try await base.dueOutbox(now: now, limit: limit) }
         func nextOutboxDue() async throws -> Date? { try await base.nextOutboxDue() }
         func markSent(_ item: Int64, channelMessageID: String?, at: Date) async throws {

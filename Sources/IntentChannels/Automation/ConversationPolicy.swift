@@ -1,4 +1,5 @@
 package import Foundation
+import IntentCore
 
 /// Decides, for one inbound message, what the bot sends and remembers: the automation rules in
 /// one pure function, so that every store applies them identically inside its transaction.
@@ -26,7 +27,10 @@ package struct ConversationPolicy: Sendable {
     /// Types the matcher is never asked about.
     package static let unansweredTypes = silentTypes.union(noticeTypes)
 
-    package func plan(_ message: InboundMessage, answer: BotAnswer?, conversation existing: Conversation?, now: Date) -> ConversationPlan {
+    /// - Parameter flows: the flows in service; nil or empty: none.
+    package func plan(
+        _ message: InboundMessage, answer: BotAnswer?, conversation existing: Conversation?, now: Date, flows: FlowRunner? = nil
+    ) -> ConversationPlan {
         if Self.noticeTypes.contains(message.type) {
             // Kept with the customer's messages; the conversation is left as it was, so that a
             // customer's first real message is still greeted as the first.
@@ -35,6 +39,7 @@ package struct ConversationPolicy: Sendable {
         var conversation =
             existing ?? Conversation(customer: message.customer, firstInboundAt: message.sentAt, lastInboundAt: message.sentAt)
         if let name = message.customerName { conversation.name = name }
+        conversation.phoneNumberID = message.phoneNumberID
         let previous = existing?.lastInboundAt
         conversation.lastInboundAt = max(previous ?? message.sentAt, message.sentAt)
 
@@ -76,6 +81,12 @@ package struct ConversationPolicy: Sendable {
             conversation.mutedUntil = now.addingTimeInterval(Double(automation.handover.muteMinutes) * 60)
         }
 
+        if let flows, !flows.isEmpty,
+            takeFlows(flows, message, answer: answer, &conversation, first: existing == nil, closed: closed, now: now, &replies, &triggers)
+        {
+            return ConversationPlan(conversation: conversation, replies: replies, triggers: triggers)
+        }
+
         guard let answer, message.text != nil else {
             // Not text (an image, a voice note, a location...): a person or the configured reply.
             let nonText = automation.nonText
@@ -97,5 +108,60 @@ package struct ConversationPolicy: Sendable {
             triggers.append(.fallback)
         }
         return ConversationPlan(conversation: conversation, replies: replies, triggers: triggers)
+    }
+
+    /// The flows' part of a message, in order: a running flow takes the customer's answer (a
+    /// hand-over rule or a stop word ends it instead; a keyword of a flow that `interrupts`
+    /// replaces it); then a keyword, the first message or the matcher's entry may start a flow.
+    /// Returns true when a flow answered the message, so the matcher's answer is not sent.
+    private func takeFlows(
+        _ flows: FlowRunner, _ message: InboundMessage, answer: BotAnswer?, _ conversation: inout Conversation, first: Bool, closed: Bool,
+        now: Date, _ replies: inout [OutboundDraft], _ triggers: inout [Trigger]
+    ) -> Bool {
+        let text = message.text ?? ""
+        let context = flows.context(conversation, language: LanguageDetector.language(of: text), open: !closed)
+        let handover = answer?.handover == true
+        let keywordFlow = handover ? nil : flows.keywordFlow(for: text)
+        func start(_ flow: Flow) -> Bool {
+            guard let result = flows.engine.start(flow.id, context: context, now: now) else { return false }
+            flows.apply(result, previous: nil, to: &conversation, now: now, quoting: message.id, replies: &replies, triggers: &triggers)
+            return true
+        }
+        if let run = conversation.flowRun {
+            if handover || flows.isStop(text) {
+                flows.finish(run, status: .abandoned, conversation: &conversation, triggers: &triggers)
+                if !handover {
+                    replies.append(.text(flows.stopReply, quoting: message.id))
+                    return true
+                }
+                return false
+            }
+            if let keywordFlow, keywordFlow.interrupts {
+                flows.finish(run, status: .abandoned, conversation: &conversation, triggers: &triggers)
+                return start(keywordFlow)
+            }
+            let input: FlowInput? = message.choice.map { .choice(id: $0) } ?? message.text.map { .text($0) }
+            if let input {
+                let result = flows.engine.answer(input, run: run, context: context, now: now)
+                if result.consumed {
+                    flows.apply(result, previous: run, to: &conversation, now: now, quoting: message.id, replies: &replies, triggers: &triggers)
+                    return true
+                }
+                if result.run.status != FlowRun.Status.waiting {
+                    // Its flow or step is gone from the file: the run ends, the matcher answers.
+                    flows.finish(run, status: .abandoned, conversation: &conversation, triggers: &triggers)
+                }
+            }
+            // Waiting for a webhook or a clock: the matcher answers meanwhile.
+            if conversation.flowRun != nil { return false }
+        }
+        if handover { return false }
+        if let keywordFlow { return start(keywordFlow) }
+        if first, let flow = flows.firstMessageFlow { return start(flow) }
+        if let entry = answer?.entry, let flow = flows.entryFlow(entry) {
+            triggers.append(.entry(entry))
+            return start(flow)
+        }
+        return false
     }
 }

@@ -53,6 +53,8 @@ package enum FlowAction: Sendable, Equatable {
     case setAttribute(String, String)
     /// The run entered a step (per-step analytics).
     case entered(flow: String, step: String)
+    /// The customer picked this option at a choice step (per-option analytics).
+    case chose(flow: String, step: String, option: String)
 }
 
 /// What the conversation tells a flow that the run does not hold.
@@ -123,6 +125,10 @@ package struct FlowEngine: Sendable {
             return Result(run: run, actions: [], consumed: false)
         }
         switch step.kind {
+        case .ask, .choice: run.engaged = true  // an answer, right or wrong, is engagement
+        default: break
+        }
+        switch step.kind {
         case .ask(let ask):
             let text: String
             switch input {
@@ -156,6 +162,7 @@ package struct FlowEngine: Sendable {
                 }
                 return Result(run: run, actions: actions)
             }
+            actions.append(.chose(flow: run.flow, step: run.step, option: option.id))
             if let save = choice.save { run.variables[save] = option.id }
             guard let next = choice.branches[option.id] ?? choice.next else {
                 run.status = .completed

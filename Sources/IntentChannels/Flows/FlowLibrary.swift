@@ -6,12 +6,17 @@ package struct FlowSet: Sendable, Equatable {
     /// A message that is one of these (normalised) ends the customer's run instead of answering it.
     package var stopWords: [String]
 
-    package static let defaultStopWords = ["stop", "cancel", "quit", "exit", "停止", "取消", "退出"]
-    package static let none = FlowSet(flows: [], stopWords: defaultStopWords)
+    /// Said when a stop word ends a run.
+    package var stopReply: String
 
-    package init(flows: [Flow], stopWords: [String] = FlowSet.defaultStopWords) {
+    package static let defaultStopWords = ["stop", "cancel", "quit", "exit", "停止", "取消", "退出"]
+    package static let defaultStopReply = "OK, stopped. Ask me anything. 好的，已停止，请问还有什么可以帮您？"
+    package static let none = FlowSet(flows: [])
+
+    package init(flows: [Flow], stopWords: [String] = FlowSet.defaultStopWords, stopReply: String = FlowSet.defaultStopReply) {
         self.flows = flows
         self.stopWords = stopWords
+        self.stopReply = stopReply
     }
 }
 

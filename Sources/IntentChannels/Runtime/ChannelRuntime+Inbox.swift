@@ -63,9 +63,10 @@ extension ChannelRuntime {
             let answer = await answer(to: message)
             let now = clock()
             let policy = self.policy
+            let flows = flowRunner
             do {
                 _ = try await store.process(message, at: now) { conversation in
-                    policy.plan(message, answer: answer, conversation: conversation, now: now)
+                    policy.plan(message, answer: answer, conversation: conversation, now: now, flows: flows)
                 }
                 storeHealth.succeeded()
                 decided.withLock { $0[message.id] = nil }
@@ -82,12 +83,31 @@ extension ChannelRuntime {
         if let earlier = decided.withLock({ $0[message.id] }) { return earlier }
         var answer: BotAnswer?
         if let text = message.text, !ConversationPolicy.unansweredTypes.contains(message.type) {
-            // A conversation a person has is not worth a (possibly paid) decision.
             let store = self.store
-            let muted = (try? await store.conversation(customer: message.customer))??.mutedUntil
-            answer = muted.map { $0 > clock().addingTimeInterval(5) } == true ? .unanswered : await decide(text, message.customer)
+            let conversation = (try? await store.conversation(customer: message.customer)) ?? nil
+            if conversation?.mutedUntil.map({ $0 > clock().addingTimeInterval(5) }) == true {
+                // A conversation a person has is not worth a (possibly paid) decision.
+                answer = .unanswered
+            } else {
+                answer = await decide(text, message.customer, flowTakes(message, conversation))
+            }
         }
         decided.withLock { $0[message.id] = .some(answer) }
         return answer
+    }
+
+    /// Whether a flow will take the message (a keyword trigger, or a run waiting for the
+    /// customer's answer), so that only the hand-over rules need checking. Read before the
+    /// message's transaction: should the run move on meanwhile (its webhook answered), the
+    /// message gets the rules' answer or the fallback, not the matcher's.
+    private func flowTakes(_ message: InboundMessage, _ conversation: Conversation?) -> Bool {
+        let runner = flowRunner
+        guard !runner.isEmpty, let text = message.text else { return false }
+        guard let run = conversation?.flowRun else { return runner.keywordFlow(for: text) != nil }
+        if runner.isStop(text) || runner.keywordFlow(for: text)?.interrupts == true { return true }
+        switch runner.engine.flows[run.flow]?.steps[run.step]?.kind {
+        case .ask?, .choice?: return true
+        default: return false
+        }
     }
 }

@@ -46,7 +46,7 @@ extension ChannelRuntime {
             var ready: [OutboxItem] = []
             var wake = nextDue ?? now.addingTimeInterval(5)
             for item in due {
-                if let later = pacer.admit(customer: item.customer, isMessage: item.draft.kind == .text, now: now) {
+                if let later = pacer.admit(customer: item.customer, isMessage: item.draft.isMessage, now: now) {
                     wake = min(wake, later)
                 } else {
                     ready.append(item)
@@ -72,6 +72,10 @@ extension ChannelRuntime {
     }
 
     private func send(_ item: OutboxItem) async {
+        if item.draft.kind == .webhook {
+            await callWebhook(item)
+            return
+        }
         let outcome = await channel.send(item)
         let recorded: UnrecordedOutcome
         let now = clock()

@@ -1,5 +1,6 @@
 package import Foundation
 import IntentCore
+package import IntentHTTP
 package import Logging
 import ServiceLifecycle
 
@@ -19,7 +20,9 @@ import ServiceLifecycle
 /// Store calls are async (their I/O on the store's own threads); sends run on the channel's
 /// transport (libcurl's threads).
 package final class ChannelRuntime: Service {
-    package typealias Decide = @Sendable (_ text: String, _ customer: String) async -> BotAnswer
+    /// The matcher's answer; with `rulesOnly`, only the `before` keyword rules are checked (a
+    /// running flow takes the message unless a hand-over rule claims it: no embedding is spent).
+    package typealias Decide = @Sendable (_ text: String, _ customer: String, _ rulesOnly: Bool) async -> BotAnswer
     package typealias Clock = @Sendable () -> Date
 
     /// Pacing, retries and retention: the runtime's part of a channel's settings.
@@ -45,6 +48,12 @@ package final class ChannelRuntime: Service {
     let logger: Logger
     let clock: Clock
     let decide: Decide
+    /// The flows in service (replaced on reload) and how their webhook steps are called.
+    package let flows: FlowLibrary
+    let flowWebhook: FlowWebhook
+    let webhookTransport: (any HTTPTransport)?
+    /// The runner built for the flow set in service, rebuilt when the set changes.
+    private let runnerCache = Locked<(set: FlowSet, runner: FlowRunner)?>(nil)
     let inboxWakeup = Wakeup()
     let outboxWakeup = Wakeup()
     /// Whether the state store takes writes; `/readyz` reads it.
@@ -62,8 +71,12 @@ package final class ChannelRuntime: Service {
     ///   console's edits); a new one when nil.
     package init(
         channel: any ChatChannel, settings: Settings, store: any ConversationStore, policy: ConversationPolicy, logger: Logger,
-        storeHealth: StoreHealth? = nil, clock: @escaping Clock = { Date() }, decide: @escaping Decide
+        storeHealth: StoreHealth? = nil, flows: FlowLibrary = FlowLibrary(), flowWebhook: FlowWebhook = FlowWebhook(secret: nil),
+        webhookTransport: (any HTTPTransport)? = nil, clock: @escaping Clock = { Date() }, decide: @escaping Decide
     ) {
+        self.flows = flows
+        self.flowWebhook = flowWebhook
+        self.webhookTransport = webhookTransport
         self.channel = channel
         self.settings = settings
         self.store = store
@@ -72,6 +85,15 @@ package final class ChannelRuntime: Service {
         self.clock = clock
         self.decide = decide
         self.storeHealth = storeHealth ?? StoreHealth(logger: logger)
+    }
+
+    /// The flows in service, with this channel's hand-over mute and name.
+    var flowRunner: FlowRunner {
+        let (set, engine) = flows.current
+        if let cached = runnerCache.current, cached.set == set { return cached.runner }
+        let runner = FlowRunner(set, engine: engine, muteMinutes: policy.automation.handover.muteMinutes, channel: channel.name)
+        runnerCache.withLock { $0 = (set, runner) }
+        return runner
     }
 
     /// Back-off of the loops while the store fails: 2 s, doubling to a minute.
@@ -170,6 +192,7 @@ package final class ChannelRuntime: Service {
             await refreshStatistics()
             let store = self.store
             if let lost = try? await store.lostReason() { storeHealth.lost(lost) }
+            if !storeHealth.refusesWork { await advanceDueRuns() }
             let now = clock()
             if now.timeIntervalSince(lastPurge) >= 3_600 {
                 lastPurge = now

@@ -27,6 +27,19 @@ package protocol ConversationStore: Sendable {
     /// Returns false when the message was already processed (nothing is written then).
     func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool
 
+    /// Changes one customer's conversation outside an inbound message (a flow's webhook answered
+    /// or failed, a run's time came, a flow started through the API), atomically: `plan` gets the
+    /// stored conversation and returns what to store, queue and count (nil: nothing), and
+    /// `finishing` is marked sent or failed in the same transaction. Replies go out from the
+    /// conversation's business number. Returns false, writing nothing, when there is no such
+    /// conversation or `finishing` is no longer pending (another replica finished it).
+    func advance(
+        customer: String, at: Date, finishing: FinishedItem?, plan: @escaping @Sendable (Conversation) -> ConversationPlan?
+    ) async throws -> Bool
+
+    /// Customers whose flow run is due (a question timed out, a `wait` ended), earliest first.
+    func dueFlowRuns(now: Date, limit: Int) async throws -> [String]
+
     /// Unsent items whose time has come: per customer only the oldest, oldest customers first.
     func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem]
 
@@ -60,6 +73,18 @@ package protocol ConversationStore: Sendable {
 
 extension ConversationStore {
     package func lostReason() async throws -> String? { nil }
+}
+
+/// An outbox item whose work is over, marked in the same transaction as what it caused.
+package struct FinishedItem: Sendable, Equatable {
+    package var id: Int64
+    /// Nil: it succeeded (marked sent); else why it failed for good.
+    package var failure: String?
+
+    package init(id: Int64, failure: String? = nil) {
+        self.id = id
+        self.failure = failure
+    }
 }
 
 /// What handling one message changes: the conversation as it should be stored, the replies to

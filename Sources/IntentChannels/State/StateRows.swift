@@ -1,5 +1,8 @@
-/// What the state stores share beyond their SQL: the order of delivery stages and the names and
-/// folding of the counters. Only the SQL dialect is written once per database.
+import Foundation
+
+/// What the state stores share beyond their SQL: the order of delivery stages, the names and
+/// folding of the counters, and the JSON of a contact's tags, attributes and flow run. Only the
+/// SQL dialect is written once per database.
 package enum StateRows {
     /// Delivery stages in order: a later status never goes back ("read" after "delivered" stays).
     static let stages = ["sent", "delivered", "read", "failed"]
@@ -39,5 +42,49 @@ package enum StateRows {
             figures.triggers[name] = ChannelStatistics.Usage(count: count, customers: customers[name] ?? 0)
         }
         return figures
+    }
+
+    /// Kinds of outbox items the customer does not see: not counted as sent, failed or pending.
+    package static let unseenKindsSQL = "('read', 'webhook')"
+
+    // MARK: The contact's columns, as JSON text
+
+    package static func json(tags: [String]) -> String? {
+        tags.isEmpty ? nil : encode(tags)
+    }
+
+    package static func tags(json text: String?) -> [String] {
+        decode([String].self, text) ?? []
+    }
+
+    package static func json(attributes: [String: String]) -> String? {
+        attributes.isEmpty ? nil : encode(attributes)
+    }
+
+    package static func attributes(json text: String?) -> [String: String] {
+        decode([String: String].self, text) ?? [:]
+    }
+
+    package static func json(run: FlowRun?) -> String? {
+        run.flatMap(encode)
+    }
+
+    /// A run that no longer decodes (written by a later version) is dropped rather than stuck.
+    package static func run(json text: String?) -> FlowRun? {
+        decode(FlowRun.self, text)
+    }
+
+    private static func encode<Value: Encodable>(_ value: Value) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) }
+    }
+
+    private static func decode<Value: Decodable>(_ type: Value.Type, _ text: String?) -> Value? {
+        guard let data = text?.data(using: .utf8) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return try? decoder.decode(type, from: data)
     }
 }

@@ -66,6 +66,12 @@ public struct MatchService: Sendable {
 
     public var corpus: Corpus { (primary ?? fallback).corpus }
 
+    /// The decision of a `before` keyword rule that claims the message, or nil; nothing is
+    /// embedded (a channel's flow takes the message unless such a rule hands it over).
+    package func beforeRuleDecision(_ message: String) -> MatchDecision? {
+        (primary ?? fallback).beforeRuleDecision(message)
+    }
+
     /// The same service under another policy (indexes are shared, not rebuilt).
     public func with(policy: MatchPolicy) -> MatchService {
         MatchService(

@@ -111,6 +111,14 @@ public struct Matcher: Sendable {
         return decisions.map { $0! }
     }
 
+    /// The decision of a `before` keyword rule that claims the message, or nil; nothing is embedded.
+    package func beforeRuleDecision(_ message: String) -> MatchDecision? {
+        let text = TextNormalizer.normalize(message)
+        guard let rule = rules.firstMatch(normalized: text, stage: .before) else { return nil }
+        return decision(
+            for: DecisionTrace(beforeRule: rule, hits: nil, fallbackRule: nil), limit: 1, language: LanguageDetector.language(ofNormalized: text))
+    }
+
     private func decideAfresh(_ messages: [String], topK: Int?) async throws -> [MatchDecision] {
         let normalized = messages.map(TextNormalizer.normalize)
         var decisions = [MatchDecision?](repeating: nil, count: messages.count)

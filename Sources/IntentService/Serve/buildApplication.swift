@@ -115,7 +115,8 @@ private func whatsAppChannel(
     let whatsapp = WhatsAppChannel(settings: settings, transport: CurlHTTPClient(configuration: http))
     return ChannelRuntime(
         channel: whatsapp, settings: whatsapp.runtimeSettings, store: store, policy: policy, logger: logger, storeHealth: app.storeHealth,
-        decide: answerer.answer(to:from:))
+        flows: FlowLibrary(), flowWebhook: FlowWebhook(secret: nil),  // MERGE: factory.flows, configuration.flows.webhookSecret
+        webhookTransport: CurlHTTPClient(configuration: http), decide: answerer.answer(to:from:rulesOnly:))
 }
 
 extension Optional {
