@@ -1,5 +1,6 @@
 import Foundation
 import IntentChannels
+import IntentCore
 import Testing
 
 /// What every `ConversationStore` must do, whatever the database: run against SQLite here, and
@@ -29,6 +30,7 @@ enum ConversationStoreContract {
         try await sendsEachCustomersRepliesInOrder(makeStore())
         try await recordsStatusesAndCounts(makeStore())
         try await purgesACustomerAndOldData(makeStore())
+        try await keepsFlowRunsAndAdvancesThemOnce(makeStore())
     }
 
     static func deduplicatesDurablyAndUnderConcurrency(_ store: any ConversationStore) async throws {
@@ -127,5 +129,79 @@ enum ConversationStoreContract {
         #expect(try await store.conversation(customer: "new") == nil)
         #expect(try await store.dueOutbox(now: .distantFuture, limit: 10).allSatisfy { $0.customer != "new" })
         #expect(try await store.purge(customer: "new") == 0)
+    }
+
+    /// A run, the contact's tags and attributes, a choice and interactive options survive the
+    /// store; `advance` applies a plan once per finished item, and due runs are found by time.
+    static func keepsFlowRunsAndAdvancesThemOnce(_ store: any ConversationStore) async throws {
+        var m = message("f1", customer: "flow")
+        m.choice = "bags"
+        _ = try await store.receive([m], statuses: [], at: t0)
+        #expect(try await store.unprocessed(limit: 10).first?.choice == "bags")
+        let run = FlowRun(flow: "wholesale", step: "crm", variables: ["name": "Ana", "qty": "120"], since: t0, engaged: true)
+        let options = [Flow.Option(id: "bags", title: "Bags"), Flow.Option(id: "shoes", title: "Shoes 鞋")]
+        _ = try await store.process(m, at: t0) { _ in
+            var conversation = Conversation(
+                customer: "flow", firstInboundAt: t0, lastInboundAt: t0, phoneNumberID: "106", tags: ["lead", "vip"],
+                attributes: ["company": "Acme"], flowRun: run, flowDueAt: t0.addingTimeInterval(600))
+            conversation.name = "Ana"
+            return ConversationPlan(
+                conversation: conversation,
+                replies: [
+                    .choice(.buttons, "Which products?", options: options),
+                    OutboundDraft(kind: .webhook, body: #"{"flow":"wholesale","step":"crm"}"#, context: "http://127.0.0.1:9/leads"),
+                ],
+                triggers: [.flow("wholesale", "triggered")])
+        }
+        let stored = try await store.conversation(customer: "flow")
+        #expect(stored?.flowRun == run)
+        #expect(stored?.tags == ["lead", "vip"])
+        #expect(stored?.attributes == ["company": "Acme"])
+        #expect(stored?.phoneNumberID == "106")
+        #expect(stored?.flowDueAt == t0.addingTimeInterval(600))
+        let head = try #require(try await store.dueOutbox(now: t0, limit: 10).first { $0.customer == "flow" })
+        #expect(head.draft.kind == .buttons)
+        #expect(head.draft.options == options)
+        try await store.markSent(head.id, channelMessageID: "wamid.buttons", at: t0)
+        let webhook = try #require(try await store.dueOutbox(now: t0.addingTimeInterval(1), limit: 10).first { $0.customer == "flow" })
+        #expect(webhook.draft.kind == .webhook)
+        #expect(webhook.draft.context == "http://127.0.0.1:9/leads")
+        #expect(try await store.statistics().pending == 0)  // a webhook is not a message waiting for the customer
+
+        // Due runs, by time.
+        #expect(try await store.dueFlowRuns(now: t0.addingTimeInterval(599), limit: 10).isEmpty)
+        #expect(try await store.dueFlowRuns(now: t0.addingTimeInterval(600), limit: 10) == ["flow"])
+
+        // The webhook's answer advances the run once, however often it is reported.
+        let advanced = Locked(0)
+        let plan: @Sendable (Conversation) -> ConversationPlan? = { conversation in
+            advanced.withLock { $0 += 1 }
+            var next = conversation
+            next.flowRun = nil
+            next.flowDueAt = nil
+            return ConversationPlan(conversation: next, replies: [.text("Thank you Ana!")], triggers: [.flow("wholesale", "completed")])
+        }
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    (try? await store.advance(customer: "flow", at: t0.addingTimeInterval(2), finishing: FinishedItem(id: webhook.id), plan: plan)) ?? false
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == 1)
+        #expect(advanced.current == 1)
+        #expect(try await store.conversation(customer: "flow")?.flowRun == nil)
+        #expect(try await store.dueFlowRuns(now: t0.addingTimeInterval(10_000), limit: 10).isEmpty)
+        let thanks = try #require(try await store.dueOutbox(now: t0.addingTimeInterval(3), limit: 10).first { $0.customer == "flow" })
+        #expect(thanks.draft.body == "Thank you Ana!")
+        #expect(thanks.phoneNumberID == "106")
+        let figures = try await store.statistics()
+        #expect(figures.triggers["flow:wholesale:triggered"]?.customers == 1)
+        #expect(figures.triggers["flow:wholesale:completed"]?.count == 1)
+        #expect(figures.sent == 1)  // the buttons; the webhook is not counted as a message
+
+        // No conversation: nothing happens.
+        #expect(try await store.advance(customer: "nobody", at: t0, finishing: nil, plan: plan) == false)
     }
 }
