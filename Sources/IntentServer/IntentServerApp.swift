@@ -103,6 +103,7 @@ package struct IntentServerApp: Sendable {
         ReviewRoutes(holder: holder, stats: stats, editor: editor, reader: reader).register(on: console)
         CorpusRoutes(holder: holder, stats: stats, editor: editor).register(on: console)
         TranslationRoutes(holder: holder, editor: editor, mode: translations?.mode ?? .off).register(on: console)
+        FlowRoutes(channel: channel, reader: reader).register(readers: statsReaders, console: console)
         if tokens.grant(.admin) {
             let admin = router.group().add(middleware: RequireRole(minimum: .admin, tokens: tokens, unconfigured: .refuse(.noConsoleToken)))
             AdminRoutes(reloader: reloader).register(on: admin)

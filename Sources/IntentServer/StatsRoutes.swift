@@ -23,7 +23,10 @@ struct StatsRoutes {
             let signed = context.role != nil
             var response = StatsResponse(stats.snapshot, corpusVersion: holder.service?.corpus.version, recent: signed ? limit : 0)
             response.messagesHidden = !signed
-            if let channel { response.add(channel.statistics) }
+            if let channel {
+                response.add(channel.statistics)
+                response.flows = FlowFigures.of(channel.flows.current.set.flows, in: channel.statistics)
+            }
             return try JSONResponse.make(response)
         }
     }
@@ -57,6 +60,8 @@ struct StatsResponse: Encodable {
     var customersByRule: [String: Int]?
     var automation: [String: Usage]?
     var whatsapp: WhatsAppFigures?
+    /// Each flow's figures, as `GET /v1/flows` gives them.
+    var flows: [FlowFigures]?
 
     struct Bucket: Encodable {
         /// `2026-11-29T05:00:00Z` or `2026-11-29`.
@@ -154,6 +159,6 @@ struct StatsResponse: Encodable {
         case byDay = "by_day"
         case customersByFAQ = "customers_by_faq"
         case customersByRule = "customers_by_rule"
-        case automation, whatsapp
+        case automation, whatsapp, flows
     }
 }

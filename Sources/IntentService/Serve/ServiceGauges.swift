@@ -37,6 +37,14 @@ struct ServiceGauges {
                     metrics.gauge("intent_automation_customers", dimensions: [("trigger", name)], value: Double(usage.customers))
                 }
                 metrics.gauge("intent_whatsapp_token_invalid", value: channel.unhealthyReason == nil ? 0 : 1)
+                for flow in FlowFigures.of(channel.flows.current.set.flows, in: figures) {
+                    for (figure, value) in [
+                        ("triggered", flow.triggered), ("engaged", flow.engaged), ("completed", flow.completed),
+                        ("abandoned", flow.abandoned), ("handed_over", flow.handedOver),
+                    ] {
+                        metrics.gauge("intent_flow_runs", dimensions: [("flow", flow.id), ("figure", figure)], value: Double(value))
+                    }
+                }
             }
             // 0 takes writes, 1 writes fail (retried), 2 the state file is gone.
             let state: Double
