@@ -350,7 +350,8 @@ package final class SQLiteStateStore: ConversationStore {
             }
             return StateRows.statistics(
                 counters: counters, customers: customers,
-                pending: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind NOT IN \(StateRows.unseenKindsSQL)") ?? 0,
+                pending: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind NOT IN \(StateRows.unseenKindsSQL)")
+                    ?? 0,
                 conversations: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations") ?? 0)
         }
     }

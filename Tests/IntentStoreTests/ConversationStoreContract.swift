@@ -184,7 +184,8 @@ enum ConversationStoreContract {
         let results = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    (try? await store.advance(customer: "flow", at: t0.addingTimeInterval(2), finishing: FinishedItem(id: webhook.id), plan: plan)) ?? false
+                    (try? await store.advance(customer: "flow", at: t0.addingTimeInterval(2), finishing: FinishedItem(id: webhook.id), plan: plan))
+                        ?? false
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }

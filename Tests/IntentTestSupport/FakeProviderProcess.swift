@@ -28,6 +28,16 @@ public enum FakeProviderProcess {
         Bundle.module.url(forResource: "browser", withExtension: "py", subdirectory: "Fixtures")!
     }
 
+    /// The fake shop system that flow webhooks call (Fixtures/fake_crm.py).
+    public static var crmScript: URL {
+        Bundle.module.url(forResource: "fake_crm", withExtension: "py", subdirectory: "Fixtures")!
+    }
+
+    /// Starts the fake shop system; with `secret`, it refuses unsigned or wrongly signed calls.
+    public static func launchCRM(secret: String?) throws -> (process: Process, port: Int) {
+        try launch(script: crmScript, arguments: secret.map { ["--secret", $0] } ?? [])
+    }
+
     /// Starts the fake Graph API, accepting `token`.
     public static func launchGraph(token: String) throws -> (process: Process, port: Int) {
         try launch(script: graphScript, arguments: ["--token", token])
