@@ -36,6 +36,18 @@ package struct BotAnswerer: Sendable {
         let answers = decision.status == .matched || decision.status == .keyword
         return BotAnswer(
             answer: answers ? decision.answer : nil, entry: answers ? decision.id : nil, rule: decision.rule,
-            handover: answers && service.corpus.handsOver(decision))
+            handover: answers && service.corpus.handsOver(decision),
+            choices: decision.status == .ambiguous ? decision.choices.map { Flow.Option(id: $0.id, title: $0.question) } : [])
+    }
+
+    /// The customer picked an entry offered as "did you mean" (`entry` empty: "something else"):
+    /// its answer, in the language of the picked question's words. An entry gone from the corpus
+    /// since (a reload) is unanswered.
+    package func answer(picking entry: String, words: String?) async -> BotAnswer {
+        guard !entry.isEmpty, let service = holder.service, let picked = service.corpus.entry(id: entry) else {
+            return BotAnswer(answer: nil, chosen: false)
+        }
+        let answer = picked.answer(in: words.flatMap(LanguageDetector.language(of:)))
+        return BotAnswer(answer: answer.text, entry: entry, handover: picked.handover, chosen: true)
     }
 }

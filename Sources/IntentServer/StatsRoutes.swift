@@ -60,6 +60,8 @@ struct StatsResponse: Encodable {
     var customersByRule: [String: Int]?
     var automation: [String: Usage]?
     var whatsapp: WhatsAppFigures?
+    /// "Did you mean" choices the channel offered, and what customers picked (`chosen`, `none`).
+    var choices: [String: Int]?
     /// Each flow's figures, as `GET /v1/flows` gives them.
     var flows: [FlowFigures]?
 
@@ -116,6 +118,7 @@ struct StatsResponse: Encodable {
         }
         customersByFAQ = faq
         customersByRule = rule
+        choices = Dictionary(uniqueKeysWithValues: ["offered", "chosen", "none"].map { ($0, channel.triggers[Trigger.choice($0).key]?.count ?? 0) })
         whatsapp = WhatsAppFigures(
             received: channel.received, duplicates: channel.duplicates, sent: channel.sent, failed: channel.failed,
             pending: channel.pending, conversations: channel.conversations)
@@ -159,6 +162,6 @@ struct StatsResponse: Encodable {
         case byDay = "by_day"
         case customersByFAQ = "customers_by_faq"
         case customersByRule = "customers_by_rule"
-        case automation, whatsapp, flows
+        case automation, whatsapp, flows, choices
     }
 }

@@ -21,7 +21,18 @@ import Testing
         if rulesOnly { return .unanswered }
         if text.contains("refund") { return BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") }
         if text.contains("order") { return BotAnswer(answer: "Orders ship in 2 days.", entry: "order_status") }
+        if text.contains("parcel") {
+            return BotAnswer(
+                answer: nil,
+                choices: [
+                    Flow.Option(id: "shipping_time", title: "How long does shipping take?"), Flow.Option(id: "track", title: "Where is my parcel?"),
+                ])
+        }
         return .unanswered
+    }
+
+    static let pick: ChannelRuntime.Pick = { entry, _ in
+        entry == "track" ? BotAnswer(answer: "Track it at example.com/track.", entry: "track", chosen: true) : BotAnswer(answer: nil, chosen: false)
     }
 
     static func flowFile(crm: Int) -> String {
@@ -141,7 +152,7 @@ import Testing
             channel: whatsapp, settings: runtime, store: store,
             policy: ConversationPolicy(automation: .none, fallbackReply: "Sorry, I did not get that."), logger: Logger(label: "test"),
             flows: flows, flowWebhook: FlowWebhook(secret: webhookSecret, retryFor: 60), webhookTransport: CurlHTTPClient(),
-            clock: { Date().addingTimeInterval(offset.current) }, decide: decide)
+            clock: { Date().addingTimeInterval(offset.current) }, pick: pick, decide: decide)
         return Harness(channel: channel, store: store, graph: graph, crm: crm, offset: offset, directory: directory)
     }
 
@@ -334,5 +345,37 @@ import Testing
             Issue.record("a start after 24 hours must be refused")
             return
         }
+    }
+
+    @Test func anAmbiguousQuestionIsOfferedAsAChoiceAndThePickAnswers() async throws {
+        let h = try await Self.harness()
+        let run = Task { await h.channel.run() }
+        defer { run.cancel() }
+        let ho = "15551239008"
+        _ = await h.post(Self.text("c1", "my parcel?", from: ho))
+        try await h.settle()
+        let offer = try #require(try await h.graph.sent().last { $0["to"] as? String == ho })
+        let interactive = try #require(offer["interactive"] as? [String: Any])
+        #expect(interactive["type"] as? String == "button")
+        let buttons = ((interactive["action"] as? [String: Any])?["buttons"] as? [[String: Any]] ?? []).compactMap {
+            $0["reply"] as? [String: String]
+        }
+        #expect(buttons.map { $0["id"] } == ["faq:shipping_time", "faq:track", "faq:"])
+        #expect(buttons.last?["title"] == "Something else")
+        _ = await h.post(Self.buttonReply("c2", option: "faq:track", title: "Where is my parcel?", from: ho))
+        try await h.settle()
+        _ = await h.post(Self.text("c3", "parcel again", from: ho))
+        try await h.settle()
+        _ = await h.post(Self.buttonReply("c4", option: "faq:", title: "Something else", from: ho))
+        try await h.settle()
+        #expect(
+            try await h.seen(by: ho) == [
+                "Did you mean one of these?", "Track it at example.com/track.", "Did you mean one of these?", "Sorry, I did not get that.",
+            ])
+        let figures = try await h.store.statistics()
+        #expect(figures.triggers["choices:offered"]?.count == 2)
+        #expect(figures.triggers["choices:chosen"]?.count == 1)
+        #expect(figures.triggers["choices:none"]?.count == 1)
+        #expect(figures.triggers["faq:track"]?.count == 1)
     }
 }

@@ -7,12 +7,22 @@ package struct BotAnswer: Sendable, Equatable {
     package var entry: String?
     package var rule: String?
     package var handover: Bool
+    /// When the matcher was torn between entries: each entry (id) with a question of it in the
+    /// customer's language, offered as "did you mean" instead of the fallback reply.
+    package var choices: [Flow.Option]
+    /// The message picked one of the offered entries (true) or "something else" (false); nil
+    /// when it was no such pick.
+    package var chosen: Bool?
 
-    package init(answer: String?, entry: String? = nil, rule: String? = nil, handover: Bool = false) {
+    package init(
+        answer: String?, entry: String? = nil, rule: String? = nil, handover: Bool = false, choices: [Flow.Option] = [], chosen: Bool? = nil
+    ) {
         self.answer = answer
         self.entry = entry
         self.rule = rule
         self.handover = handover
+        self.choices = choices
+        self.chosen = chosen
     }
 
     package static let unanswered = BotAnswer(answer: nil)

@@ -99,10 +99,14 @@ package struct ConversationPolicy: Sendable {
         }
         if let entry = answer.entry { triggers.append(.entry(entry)) }
         if let rule = answer.rule { triggers.append(.rule(rule)) }
+        if let chosen = answer.chosen { triggers.append(.choice(chosen ? "chosen" : "none")) }
         if answer.handover, let text = automation.handover.text ?? answer.answer {
             handOver(text)
         } else if let text = answer.answer {
             say(text, quoting: message.id)
+        } else if answer.choices.count >= 2 {
+            replies.append(ChoicePrompt.draft(answer.choices, language: LanguageDetector.language(of: message.text ?? ""), quoting: message.id))
+            triggers.append(.choice("offered"))
         } else if !closed {
             say(fallbackReply, quoting: message.id)
             triggers.append(.fallback)

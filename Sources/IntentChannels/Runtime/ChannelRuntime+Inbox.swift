@@ -88,6 +88,8 @@ extension ChannelRuntime {
             if conversation?.mutedUntil.map({ $0 > clock().addingTimeInterval(5) }) == true {
                 // A conversation a person has is not worth a (possibly paid) decision.
                 answer = .unanswered
+            } else if conversation?.flowRun == nil, let entry = ChoicePrompt.pick(message.choice) {
+                answer = await pick(entry, message.text)
             } else {
                 answer = await decide(text, message.customer, flowTakes(message, conversation))
             }

@@ -24,6 +24,9 @@ package final class ChannelRuntime: Service {
     /// running flow takes the message unless a hand-over rule claims it: no embedding is spent).
     package typealias Decide = @Sendable (_ text: String, _ customer: String, _ rulesOnly: Bool) async -> BotAnswer
     package typealias Clock = @Sendable () -> Date
+    /// The answer of the entry a customer picked from a "did you mean" choice ("" for
+    /// "something else"), with the picked option's words.
+    package typealias Pick = @Sendable (_ entry: String, _ words: String?) async -> BotAnswer
 
     /// Pacing, retries and retention: the runtime's part of a channel's settings.
     package struct Settings: Sendable {
@@ -48,6 +51,7 @@ package final class ChannelRuntime: Service {
     let logger: Logger
     let clock: Clock
     let decide: Decide
+    let pick: Pick
     /// The flows in service (replaced on reload) and how their webhook steps are called.
     package let flows: FlowLibrary
     let flowWebhook: FlowWebhook
@@ -72,8 +76,10 @@ package final class ChannelRuntime: Service {
     package init(
         channel: any ChatChannel, settings: Settings, store: any ConversationStore, policy: ConversationPolicy, logger: Logger,
         storeHealth: StoreHealth? = nil, flows: FlowLibrary = FlowLibrary(), flowWebhook: FlowWebhook = FlowWebhook(secret: nil),
-        webhookTransport: (any HTTPTransport)? = nil, clock: @escaping Clock = { Date() }, decide: @escaping Decide
+        webhookTransport: (any HTTPTransport)? = nil, clock: @escaping Clock = { Date() },
+        pick: @escaping Pick = { _, _ in BotAnswer(answer: nil, chosen: false) }, decide: @escaping Decide
     ) {
+        self.pick = pick
         self.flows = flows
         self.flowWebhook = flowWebhook
         self.webhookTransport = webhookTransport

@@ -189,6 +189,8 @@ package enum Trigger: Sendable, Hashable {
     /// A flow's figure (`triggered`, `engaged`, `completed`, `abandoned`, `handed_over`), or
     /// one of its steps' (`step:<id>:entered`, `step:<id>:left`, `step:<id>:option:<option>`).
     case flow(String, String)
+    /// A "did you mean" choice: `offered`, `chosen` or `none` (something else).
+    case choice(String)
 
     /// The stored key: `automation:greeting`, `faq:refund_request`, `rule:human_handover`.
     package var key: String {
@@ -200,6 +202,7 @@ package enum Trigger: Sendable, Hashable {
         case .entry(let id): return "faq:" + id
         case .rule(let id): return "rule:" + id
         case .flow(let id, let figure): return "flow:\(id):\(figure)"
+        case .choice(let figure): return "choices:" + figure
         }
     }
 }

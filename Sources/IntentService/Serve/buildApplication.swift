@@ -116,7 +116,8 @@ private func whatsAppChannel(
     return ChannelRuntime(
         channel: whatsapp, settings: whatsapp.runtimeSettings, store: store, policy: policy, logger: logger, storeHealth: app.storeHealth,
         flows: FlowLibrary(), flowWebhook: FlowWebhook(secret: nil),  // MERGE: factory.flows, configuration.flows.webhookSecret
-        webhookTransport: CurlHTTPClient(configuration: http), decide: answerer.answer(to:from:rulesOnly:))
+        webhookTransport: CurlHTTPClient(configuration: http), pick: answerer.answer(picking:words:),
+        decide: answerer.answer(to:from:rulesOnly:))
 }
 
 extension Optional {
