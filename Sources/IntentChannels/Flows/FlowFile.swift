@@ -22,14 +22,6 @@ import Yams
 package enum FlowFile {
     package typealias Invalid = AutomationFile.Invalid
 
-    /// WhatsApp's limits for interactive messages.
-    package static let maxButtons = 3
-    package static let maxButtonTitle = 20
-    package static let maxListRows = 10
-    package static let maxRowTitle = 24
-    package static let maxInteractiveBody = 1_024
-    package static let maxOptionID = 256
-
     package static func load(path: String, rules: [KeywordRule] = []) throws -> [Flow] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Invalid(problems: ["\(path): cannot be read; check the flows setting"])
@@ -346,26 +338,31 @@ package enum FlowFile {
         }
     }
 
+    /// WhatsApp's limits on interactive messages (`InteractiveLimits`, lengths in Unicode scalars).
     private static func checkLimits(_ step: Flow.Step, _ problem: (Int, String, String) -> Void) {
         guard case .choice(let choice) = step.kind else { return }
+        typealias Limits = InteractiveLimits
         let field = "steps.\(step.id)"
-        let (most, title) = choice.style == .buttons ? (maxButtons, maxButtonTitle) : (maxListRows, maxRowTitle)
+        let buttons = choice.style == .buttons
+        let (most, title, idLimit) =
+            buttons ? (Limits.maxButtons, Limits.maxButtonTitle, Limits.maxButtonID) : (Limits.maxListRows, Limits.maxRowTitle, Limits.maxRowID)
         if choice.options.isEmpty || choice.options.count > most {
             problem(
                 step.line, "\(field).options",
-                "\(choice.options.count) options; WhatsApp \(choice.style.rawValue) take 1 to \(most)\(choice.style == .buttons ? " (use a list for up to 10)" : "")"
-            )
+                "\(choice.options.count) options; WhatsApp \(choice.style.rawValue) take 1 to \(most)\(buttons ? " (use a list for up to 10)" : "")")
         }
-        for option in choice.options where option.title.count > title {
-            problem(step.line, "\(field).options.\(option.id)", "'\(option.title)' is \(option.title.count) characters; WhatsApp allows \(title)")
+        for option in choice.options where Limits.length(of: option.title) > title {
+            problem(
+                step.line, "\(field).options.\(option.id)",
+                "'\(option.title)' is \(Limits.length(of: option.title)) characters; WhatsApp allows \(title)")
         }
-        for option in choice.options where option.id.count > maxOptionID {
-            problem(step.line, "\(field).options", "an option id is longer than \(maxOptionID) characters")
+        for option in choice.options where Limits.length(of: option.id) > idLimit {
+            problem(step.line, "\(field).options", "an option id is longer than \(idLimit) characters")
         }
-        if choice.text.count > maxInteractiveBody {
+        if Limits.length(of: choice.text) > Limits.maxInteractiveBody {
             problem(
                 step.line, "\(field).\(choice.style.rawValue)",
-                "\(choice.text.count) characters; an interactive message's text takes at most \(maxInteractiveBody)")
+                "\(Limits.length(of: choice.text)) characters; an interactive message's text takes at most \(Limits.maxInteractiveBody)")
         }
     }
 
