@@ -6,12 +6,17 @@ package struct FlowSet: Sendable, Equatable {
     /// A message that is one of these (normalised) ends the customer's run instead of answering it.
     package var stopWords: [String]
 
+    /// What the operator should know but that does not stop the file from loading (a webhook
+    /// step whose URL setting is not set), one text each, naming the file and line.
+    package var warnings: [String]
+
     package static let defaultStopWords = ["stop", "cancel", "quit", "exit", "停止", "取消", "退出"]
     package static let none = FlowSet(flows: [], stopWords: defaultStopWords)
 
-    package init(flows: [Flow], stopWords: [String] = FlowSet.defaultStopWords) {
+    package init(flows: [Flow], stopWords: [String] = FlowSet.defaultStopWords, warnings: [String] = []) {
         self.flows = flows
         self.stopWords = stopWords
+        self.warnings = warnings
     }
 }
 
