@@ -151,6 +151,30 @@ import Testing
                 == ["flows.yaml:7: flows.order.steps.lookup.webhook: 'ftp://erp.example' is not an http(s) URL"])
     }
 
+    @Test func theSampleFlowsLoadAgainstTheSampleCorpus() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let corpus = try CorpusLoader.load(root + "/corpus")
+        let urls = ["order_lookup_url": "https://erp.example/orders", "lead_capture_url": "https://crm.example/leads"]
+        let set = try FlowFile.load(path: root + "/corpus/flows.yaml", rules: corpus.rules, urls: urls)
+        #expect(set.warnings.isEmpty)
+        #expect(set.stopWords == FlowSet.defaultStopWords)
+        #expect(set.flows.map(\.id) == ["order_status", "wholesale_lead", "recommend"])
+        let ids = Set(corpus.entries.map(\.id))
+        for flow in set.flows {
+            if case .entry(let entry) = flow.trigger { #expect(ids.contains(entry), "\(flow.id) names \(entry)") }
+        }
+        let kinds = set.flows.flatMap { $0.steps.values.map(\.kind) }
+        #expect(kinds.contains { if case .choice(let c) = $0 { c.style == .list && (4...6).contains(c.options.count) } else { false } })
+        #expect(kinds.contains { if case .choice(let c) = $0 { c.style == .buttons } else { false } })
+        #expect(kinds.contains { if case .branch = $0 { true } else { false } })
+        #expect(kinds.filter { if case .webhook = $0 { true } else { false } }.count == 2)
+        // Without the URL settings the file still loads; each webhook step is a warning.
+        let unset = try FlowFile.load(path: root + "/corpus/flows.yaml", rules: corpus.rules)
+        #expect(unset.warnings.count == 2)
+        #expect(unset.warnings.contains { $0.contains("order_lookup_url is not set") })
+        #expect(unset.warnings.contains { $0.contains("lead_capture_url is not set") })
+    }
+
     @Test func aVariableSavedOnOnlyOneBranchIsNotSavedForTheJoin() {
         let text = """
             flows:
