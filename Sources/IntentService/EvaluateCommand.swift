@@ -17,8 +17,8 @@ struct EvaluateCommand: AsyncParsableCommand {
             figures, the most confused pairs, a threshold/margin calibration sweep with \
             recommendations, and a corpus lint.
 
-            Exit status: 0; 1 when --min-accuracy is not reached; 2 when the corpus, the \
-            questions or the configuration are invalid.
+            Exit status: 0; 1 when --min-accuracy is not reached; 2 when the corpus, its flow \
+            file (flows.yaml), the questions or the configuration are invalid.
             """
     )
 

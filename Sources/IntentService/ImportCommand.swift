@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IntentChannels
 import IntentCore
 import IntentHTTP
 import IntentProviders
@@ -11,12 +12,13 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Validate a corpus, embed what changed, and store the index for serve, match and evaluate.",
         discussion: """
-            Everything is validated first (every problem as file:line: field: what, exit 2, nothing \
-            written). A paraphrase is embedded only when its normalised text or the embedder changed \
-            since the last import; vectors already paid for are reused, also after an interrupted \
-            run (they are kept in the store's embedding cache as soon as each batch returns). The \
-            new index becomes visible in one transaction: an import that fails or is killed leaves \
-            the previous index as it was.
+            Everything is validated first, the flow file beside the corpus (flows.yaml) included \
+            (every problem as file:line: field: what, exit 2, nothing written). A paraphrase is \
+            embedded only when its normalised text or the embedder changed since the last import; \
+            vectors already paid for are reused, also after an interrupted run (they are kept in \
+            the store's embedding cache as soon as each batch returns). The new index becomes \
+            visible in one transaction: an import that fails or is killed leaves the previous index \
+            as it was.
 
             A corpus directory is the whole corpus: entries missing from it are removed. Single \
             files update their entries and keep the stored others, unless --prune is given.
@@ -47,6 +49,7 @@ struct ImportCommand: AsyncParsableCommand {
         let sources = paths.isEmpty ? [configuration.corpus] : paths
         let rules = configuration.rules
         let imported = try await loadAll(sources, rules: rules)
+        try await checkFlows(configuration.flows, importing: sources, rules: imported.rules)
         let store = try await storeURL.openIndex()
         let factory = ServiceFactory(
             configuration, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) }))
@@ -158,6 +161,20 @@ struct ImportCommand: AsyncParsableCommand {
         } catch let error as CorpusValidationError {
             printError(error.description)
             throw ExitCode(2)
+        }
+    }
+
+    /// The flow file of the imported corpus (the `flows` setting, else `flows.yaml` beside each
+    /// source), checked against its keyword rules as `serve` will read it: a problem is exit 2.
+    private func checkFlows(_ settings: FlowSettings, importing sources: [String], rules: [KeywordRule]) async throws {
+        for path in settings.paths(importing: sources) {
+            do {
+                let set = try await settings.read(path, rules: rules)
+                if !quiet && !json { for warning in set.warnings { printError("warning: \(warning)") } }
+            } catch let error as FlowsError {
+                printError(error.description)
+                throw ExitCode(2)
+            }
         }
     }
 

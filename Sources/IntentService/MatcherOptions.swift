@@ -164,7 +164,7 @@ extension ServiceConfiguration {
     }
 }
 
-/// An invalid corpus or an unusable store prints what is wrong and becomes exit status 2;
+/// An invalid corpus or flow file, or an unusable store, prints what is wrong and becomes exit status 2;
 /// other errors pass through.
 func loadFailure(_ error: Error) -> Error {
     switch error {
@@ -173,6 +173,9 @@ func loadFailure(_ error: Error) -> Error {
         return ExitCode(2)
     case let error as StoreError:
         printError("store: \(error.description)")
+        return ExitCode(2)
+    case let error as FlowsError:
+        printError(error.description)
         return ExitCode(2)
     case let error as NeuralModelError:
         printError("model: \(error.description)")

@@ -47,6 +47,23 @@ final class FakeGraphServer: @unchecked Sendable {
         try await sent().filter { $0["to"] as? String == customer }.compactMap { ($0["text"] as? [String: Any])?["body"] as? String }
     }
 
+    /// The interactive messages (reply buttons, lists) sent to one customer, in order: each
+    /// message's `interactive` object.
+    func interactives(to customer: String) async throws -> [[String: Any]] {
+        try await sent().filter { $0["to"] as? String == customer && $0["type"] as? String == "interactive" }
+            .compactMap { $0["interactive"] as? [String: Any] }
+    }
+
+    /// Posts a body to the fake's send endpoint as the service would, with its token, and
+    /// returns the answer: for sends built by hand, valid or not.
+    func post(_ object: [String: Any], phoneNumberID: String = "106540352242922") async throws -> HTTPResponseData {
+        try await control.send(
+            HTTPRequestSpec(
+                method: "POST", url: "\(base)/\(phoneNumberID)/messages",
+                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
+                body: Array(try JSONSerialization.data(withJSONObject: object)), timeout: .seconds(5)))
+    }
+
     /// Waits until `condition` holds for the sends, then returns them; the timeout guards against
     /// a hang (a busy machine may take long), it is no timing.
     func waitForSends(timeout: Duration = .seconds(180), until condition: ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
@@ -71,6 +88,35 @@ enum WebhookBody {
         return envelope(
             phoneNumberID: phoneNumberID,
             value: ["contacts": [["profile": ["name": name], "wa_id": customer]], "messages": [message]])
+    }
+
+    /// A customer's pick in an interactive message: `kind` `button_reply` or `list_reply`,
+    /// replying to (quoting) the business's message `to`.
+    static func reply(
+        id: String, from customer: String, choice: String, title: String, kind: String = "button_reply", description: String? = nil,
+        to context: String? = nil, name: String = "Kerry", phoneNumberID: String = "106540352242922", timestamp: Date = Date()
+    ) -> [UInt8] {
+        var reply: [String: Any] = ["id": choice, "title": title]
+        if let description { reply["description"] = description }
+        var message: [String: Any] = [
+            "from": customer, "id": id, "timestamp": "\(Int(timestamp.timeIntervalSince1970))", "type": "interactive",
+            "interactive": ["type": kind, kind: reply],
+        ]
+        if let context { message["context"] = ["from": "15550783881", "id": context] }
+        return envelope(
+            phoneNumberID: phoneNumberID, value: ["contacts": [["profile": ["name": name], "wa_id": customer]], "messages": [message]])
+    }
+
+    /// A tap on a template's quick-reply button (the older `type: button` message).
+    static func templateButton(
+        id: String, from customer: String, payload: String, text: String, phoneNumberID: String = "106540352242922", timestamp: Date = Date()
+    ) -> [UInt8] {
+        let message: [String: Any] = [
+            "from": customer, "id": id, "timestamp": "\(Int(timestamp.timeIntervalSince1970))", "type": "button",
+            "button": ["payload": payload, "text": text],
+        ]
+        return envelope(
+            phoneNumberID: phoneNumberID, value: ["contacts": [["profile": ["name": "Kerry"], "wa_id": customer]], "messages": [message]])
     }
 
     static func status(_ messageID: String, _ status: String, to customer: String, errorCode: Int? = nil) -> [UInt8] {

@@ -144,7 +144,7 @@ import Testing
         var settings = WhatsAppSettings(verifyToken: "verify-me", appSecret: secret, accessToken: graph.token, graphURL: graph.base)
         settings.firstRetryDelay = 0.05
         let whatsapp = WhatsAppChannel(settings: settings, transport: CurlHTTPClient())
-        let flows = FlowLibrary(FlowSet(flows: try FlowFile.parse(flowFile(crm: crm.port), file: "flows.yaml")))
+        let flows = FlowLibrary(try FlowFile.parse(flowFile(crm: crm.port), file: "flows.yaml"))
         let offset = Locked<TimeInterval>(0)
         var runtime = whatsapp.runtimeSettings
         runtime.firstRetryDelay = 0.05

@@ -30,12 +30,12 @@ import Testing
         """
 
     func parse(_ text: String, rules: [KeywordRule] = []) throws -> [Flow] {
-        try FlowFile.parse(text, file: "flows.yaml", rules: rules)
+        try FlowFile.parse(text, file: "flows.yaml", rules: rules).flows
     }
 
-    func problems(_ text: String, rules: [KeywordRule] = []) -> [String] {
+    func problems(_ text: String, rules: [KeywordRule] = [], urls: [String: String] = [:]) -> [String] {
         do {
-            _ = try parse(text, rules: rules)
+            _ = try FlowFile.parse(text, file: "flows.yaml", rules: rules, urls: urls)
             return []
         } catch {
             return (error as? FlowFile.Invalid)?.problems ?? ["\(error)"]
@@ -91,6 +91,88 @@ import Testing
         ]
         for problem in expected { #expect(found.contains(problem), "missing: \(problem)\nfound:\n\(found.joined(separator: "\n"))") }
         #expect(found.count == expected.count, "\(found.joined(separator: "\n"))")
+    }
+
+    @Test func stopWordsComeFromTheFileOrTheDefault() throws {
+        let flow = "flows:\n  f:\n    trigger: {api: true}\n    start: s\n    steps:\n      s: {say: Hi, end: true}\n"
+        #expect(try FlowFile.parse(flow, file: "flows.yaml").stopWords == FlowSet.defaultStopWords)
+        let own = try FlowFile.parse("stop: [\"enough\", \"够了\"]\n" + flow, file: "flows.yaml")
+        #expect(own.stopWords == ["enough", "够了"] && own.flows.count == 1 && own.warnings.isEmpty)
+        #expect(try FlowFile.parse("stop: []\n" + flow, file: "flows.yaml").stopWords == [])
+        #expect(try FlowFile.parse("stop: []\n", file: "flows.yaml") == FlowSet(flows: [], stopWords: []))
+        #expect(problems("stop: [\"!!\"]\n" + flow) == ["flows.yaml:1: stop: every stop word needs a letter or digit"])
+        #expect(problems("stop: {a: b}\n" + flow) == ["flows.yaml:1: stop: expected a list of texts"])
+    }
+
+    static let lookup = """
+        flows:
+          order:
+            trigger: {entry: order_status}
+            start: ask
+            steps:
+              ask:    {ask: "Order number?", save: order, next: lookup}
+              lookup: {webhook: {setting: order_lookup_url}, next: status, error: sorry}
+              status: {say: "Your order is {{webhook.status}}.", end: true}
+              sorry:  {handover: "Let me pass you to a colleague."}
+        """
+
+    @Test func aWebhookStepTakesAURLSetting() throws {
+        let set = try FlowFile.parse(Self.lookup, file: "flows.yaml", urls: ["order_lookup_url": "https://erp.example/orders"])
+        #expect(set.flows.first?.steps["lookup"]?.kind == .webhook(url: "https://erp.example/orders", next: "status", error: "sorry"))
+        #expect(set.warnings.isEmpty)
+        // Known but unset (missing or empty): no problem; the URL stays empty and a warning names the setting.
+        for urls in [[:], ["order_lookup_url": ""], ["lead_capture_url": "https://crm.example/leads"]] {
+            let unset = try FlowFile.parse(Self.lookup, file: "flows.yaml", urls: urls)
+            #expect(unset.flows.first?.steps["lookup"]?.kind == .webhook(url: "", next: "status", error: "sorry"))
+            #expect(
+                unset.warnings == [
+                    "flows.yaml:7: flows.order.steps.lookup.webhook: order_lookup_url is not set, so this step goes to its error step; set order_lookup_url (INTENT_ORDER_LOOKUP_URL) to the URL to call"
+                ])
+        }
+        // Unknown setting, a setting that is not a URL, a mapping without a setting, a bad literal URL.
+        #expect(
+            problems(Self.lookup.replacingOccurrences(of: "order_lookup_url", with: "order_url"))
+                == [
+                    "flows.yaml:7: flows.order.steps.lookup.webhook.setting: 'order_url' is not a URL setting; use one of order_lookup_url, lead_capture_url"
+                ])
+        #expect(
+            problems(Self.lookup, urls: ["order_lookup_url": "erp.example/orders"])
+                == [
+                    "flows.yaml:7: flows.order.steps.lookup.webhook.setting: order_lookup_url is 'erp.example/orders', not an http(s) URL; correct the setting"
+                ])
+        #expect(
+            problems(Self.lookup.replacingOccurrences(of: "{setting: order_lookup_url}", with: "{url: x}"))
+                == [
+                    "flows.yaml:7: flows.order.steps.lookup.webhook.url: unknown key; known: setting",
+                    "flows.yaml:7: flows.order.steps.lookup.webhook: give a URL, or {setting: NAME} with NAME one of order_lookup_url, lead_capture_url",
+                ])
+        #expect(
+            problems(Self.lookup.replacingOccurrences(of: "{setting: order_lookup_url}", with: "\"ftp://erp.example\""))
+                == ["flows.yaml:7: flows.order.steps.lookup.webhook: 'ftp://erp.example' is not an http(s) URL"])
+    }
+
+    @Test func theSampleFlowsLoadAgainstTheSampleCorpus() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let corpus = try CorpusLoader.load(root + "/corpus")
+        let urls = ["order_lookup_url": "https://erp.example/orders", "lead_capture_url": "https://crm.example/leads"]
+        let set = try FlowFile.load(path: root + "/corpus/flows.yaml", rules: corpus.rules, urls: urls)
+        #expect(set.warnings.isEmpty)
+        #expect(set.stopWords == FlowSet.defaultStopWords)
+        #expect(set.flows.map(\.id) == ["order_status", "wholesale_lead", "recommend"])
+        let ids = Set(corpus.entries.map(\.id))
+        for flow in set.flows {
+            if case .entry(let entry) = flow.trigger { #expect(ids.contains(entry), "\(flow.id) names \(entry)") }
+        }
+        let kinds = set.flows.flatMap { $0.steps.values.map(\.kind) }
+        #expect(kinds.contains { if case .choice(let c) = $0 { c.style == .list && (4...6).contains(c.options.count) } else { false } })
+        #expect(kinds.contains { if case .choice(let c) = $0 { c.style == .buttons } else { false } })
+        #expect(kinds.contains { if case .branch = $0 { true } else { false } })
+        #expect(kinds.filter { if case .webhook = $0 { true } else { false } }.count == 2)
+        // Without the URL settings the file still loads; each webhook step is a warning.
+        let unset = try FlowFile.load(path: root + "/corpus/flows.yaml", rules: corpus.rules)
+        #expect(unset.warnings.count == 2)
+        #expect(unset.warnings.contains { $0.contains("order_lookup_url is not set") })
+        #expect(unset.warnings.contains { $0.contains("lead_capture_url is not set") })
     }
 
     @Test func aVariableSavedOnOnlyOneBranchIsNotSavedForTheJoin() {

@@ -312,6 +312,222 @@ import Testing
             return
         }
     }
+
+    // MARK: Interactive messages
+
+    @Test func interactiveRepliesAndTemplateButtonsAreReadAsChoices() throws {
+        func decoded(_ body: [UInt8]) throws -> InboundMessage {
+            try #require(try WebhookPayload.decode(body).messages.first)
+        }
+        let button = try decoded(WebhookBody.reply(id: "wamid.C1", from: "15551230040", choice: "human", title: "Talk to a person"))
+        #expect(button.type == "interactive")
+        #expect(button.choice == "human")
+        #expect(button.text == "Talk to a person")
+        let row = try decoded(
+            WebhookBody.reply(
+                id: "wamid.C2", from: "15551230040", choice: "cat_tea", title: "茶叶 Tea", kind: "list_reply", description: "Green and oolong",
+                to: "wamid.OUT1"))
+        #expect(row.choice == "cat_tea")
+        #expect(row.text == "茶叶 Tea")
+        let template = try decoded(WebhookBody.templateButton(id: "wamid.C3", from: "15551230040", payload: "stop-promos", text: "Stop promotions"))
+        #expect(template.type == "button")
+        #expect(template.choice == "stop-promos")
+        #expect(template.text == "Stop promotions")
+        // A typed message and a call-permission reply carry no choice.
+        let typed = try decoded(WebhookBody.message(id: "wamid.C4", from: "15551230040", text: "hello"))
+        #expect(typed.choice == nil)
+        let permission = WebhookBody.envelope(
+            phoneNumberID: "106540352242922",
+            value: [
+                "messages": [
+                    [
+                        "from": "15551230040", "id": "wamid.C5", "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": "interactive",
+                        "interactive": ["type": "call_permission_reply", "call_permission_reply": ["response": "accept"]],
+                    ]
+                ]
+            ])
+        let notice = try decoded(permission)
+        #expect(notice.type == "call_permission_reply")
+        #expect(notice.choice == nil)
+        #expect(notice.text == nil)
+    }
+
+    static func item(_ draft: OutboundDraft, customer: String = "15551230041") -> OutboxItem {
+        OutboxItem(id: 1, customer: customer, phoneNumberID: "106540352242922", draft: draft, attempts: 0, createdAt: Date())
+    }
+
+    static func json(_ draft: OutboundDraft) throws -> String {
+        let graph = GraphAPI(baseURL: "https://graph.example/v21.0", accessToken: "EAAG-test")
+        let request = try #require(graph.request(for: item(draft)))
+        #expect(request.url == "https://graph.example/v21.0/106540352242922/messages")
+        return String(decoding: request.body ?? [], as: UTF8.self)
+    }
+
+    @Test func buttonsAndListsGoAsMetasInteractiveMessages() throws {
+        let buttons = OutboundDraft(
+            kind: .buttons, body: "Anything else?", context: "wamid.Q1",
+            options: [Flow.Option(id: "more", title: "Anything else"), Flow.Option(id: "human", title: "Talk to a person")])
+        #expect(
+            try Self.json(buttons)
+                == #"{"context":{"message_id":"wamid.Q1"},"interactive":{"action":{"buttons":[{"reply":{"id":"more","title":"Anything else"},"type":"reply"},{"reply":{"id":"human","title":"Talk to a person"},"type":"reply"}]},"body":{"text":"Anything else?"},"type":"button"},"messaging_product":"whatsapp","recipient_type":"individual","to":"15551230041","type":"interactive"}"#
+        )
+        let list = OutboundDraft(
+            kind: .list, body: "Which products?", options: [Flow.Option(id: "tea", title: "Tea"), Flow.Option(id: "cups", title: "Cups")])
+        #expect(
+            try Self.json(list)
+                == #"{"interactive":{"action":{"button":"Choose","sections":[{"rows":[{"id":"tea","title":"Tea"},{"id":"cups","title":"Cups"}],"title":"Options"}]},"body":{"text":"Which products?"},"type":"list"},"messaging_product":"whatsapp","recipient_type":"individual","to":"15551230041","type":"interactive"}"#
+        )
+        // A Chinese body gets Chinese labels.
+        let chinese = OutboundDraft(kind: .list, body: "您想看哪类产品？", options: [Flow.Option(id: "tea", title: "茶叶")])
+        #expect(
+            try Self.json(chinese)
+                == #"{"interactive":{"action":{"button":"选择","sections":[{"rows":[{"id":"tea","title":"茶叶"}],"title":"选项"}]},"body":{"text":"您想看哪类产品？"},"type":"list"},"messaging_product":"whatsapp","recipient_type":"individual","to":"15551230041","type":"interactive"}"#
+        )
+        // Text stays text.
+        #expect(
+            try Self.json(.text("Hi", quoting: "wamid.Q2"))
+                == #"{"context":{"message_id":"wamid.Q2"},"messaging_product":"whatsapp","recipient_type":"individual","text":{"body":"Hi","preview_url":false},"to":"15551230041","type":"text"}"#
+        )
+    }
+
+    @Test func draftsBeyondMetasLimitsAreCutToThem() throws {
+        func interactive(_ draft: OutboundDraft) throws -> [String: Any] {
+            let object = try JSONSerialization.jsonObject(with: Data(try Self.json(draft).utf8)) as? [String: Any]
+            return try #require(object?["interactive"] as? [String: Any])
+        }
+        // Five FAQ questions as buttons: the first three, titles cut at a character with "…".
+        let questions = [
+            "Where is my order right now?", "如何申请退款以及需要多长时间才能到账呢请告诉我", "Short", "Fourth question", "Fifth question",
+        ]
+        let options = questions.enumerated().map { Flow.Option(id: "entry_\($0.offset)", title: $0.element) }
+        let long = String(repeating: "Did you mean one of these? ", count: 60)
+        let buttons = try interactive(OutboundDraft(kind: .buttons, body: long, options: options))
+        let action = try #require(buttons["action"] as? [String: Any])
+        let replies = try #require(action["buttons"] as? [[String: Any]]).compactMap { $0["reply"] as? [String: String] }
+        #expect(replies.map { $0["id"] } == ["entry_0", "entry_1", "entry_2"])
+        #expect(replies.map { $0["title"] } == ["Where is my order r…", "如何申请退款以及需要多长时间才能到账呢…", "Short"])
+        #expect(replies.allSatisfy { ($0["title"] ?? "").unicodeScalars.count <= 20 })
+        let body = try #require((buttons["body"] as? [String: String])?["text"])
+        #expect(body.unicodeScalars.count == 1_024)
+        #expect(body.hasSuffix("…"))
+        #expect(long.hasPrefix(String(body.dropLast())))
+
+        // A character of several scalars (👍🏽: two) is kept whole or left out, never split.
+        #expect(InteractiveLimits.cut("Great choice!! 👍🏽👍🏽👍🏽", to: 20) == "Great choice!! 👍🏽👍🏽…")
+        #expect(InteractiveLimits.cut("Great choice!!! 👍🏽👍🏽👍🏽", to: 20) == "Great choice!!! 👍🏽…")
+        #expect(InteractiveLimits.cut("Fits exactly 👍🏽👍🏽👍🏽", to: 20) == "Fits exactly 👍🏽👍🏽👍🏽")
+
+        // Twelve rows: the first ten, titles cut to 24.
+        let rows = (1...12).map { Flow.Option(id: "row\($0)", title: "Row number \($0) with a long 👍🏽 title") }
+        let list = try interactive(OutboundDraft(kind: .list, body: "Pick one", options: rows))
+        let section = try #require(((list["action"] as? [String: Any])?["sections"] as? [[String: Any]])?.first)
+        let listed = try #require(section["rows"] as? [[String: String]])
+        #expect(listed.count == 10)
+        #expect(listed.first?["title"] == "Row number 1 with a lon…")
+        #expect(listed.allSatisfy { ($0["title"] ?? "").unicodeScalars.count <= 24 })
+
+        // Ids Meta would refuse are left out (a cut id would not come back as the option's);
+        // with no option left, the body goes as text.
+        let badIDs = [Flow.Option(id: "", title: "Empty"), Flow.Option(id: String(repeating: "x", count: 257), title: "Too long")]
+        let asText = try JSONSerialization.jsonObject(with: Data(try Self.json(OutboundDraft(kind: .buttons, body: "Hello", options: badIDs)).utf8))
+        #expect((asText as? [String: Any])?["type"] as? String == "text")
+        let repeated = [Flow.Option(id: "a", title: "One"), Flow.Option(id: "a", title: "Two"), Flow.Option(id: "b", title: "Three")]
+        let kept = try interactive(OutboundDraft(kind: .buttons, body: "Hello", options: repeated))
+        let keptIDs = ((kept["action"] as? [String: Any])?["buttons"] as? [[String: Any]])?.compactMap { ($0["reply"] as? [String: String])?["id"] }
+        #expect(keptIDs == ["a", "b"])
+        // Titles a cut made equal get a number, within the limit.
+        let alike = (1...3).map { Flow.Option(id: "o\($0)", title: "An option title far too long \($0)") }
+        let numbered = try interactive(OutboundDraft(kind: .buttons, body: "Hello", options: alike))
+        let titles = ((numbered["action"] as? [String: Any])?["buttons"] as? [[String: Any]])?.compactMap {
+            ($0["reply"] as? [String: String])?["title"]
+        }
+        #expect(titles == ["An option title far…", "An option title f… 2", "An option title f… 3"])
+    }
+
+    @Test func theFakeGraphAPIRefusesWhatMetaRefusesAndTakesWhatTheBuilderMakes() async throws {
+        let graph = try await FakeGraphServer.start()
+        func send(_ interactive: [String: Any]) async throws -> (status: Int, code: Int?, details: String?) {
+            let response = try await graph.post([
+                "messaging_product": "whatsapp", "recipient_type": "individual", "to": "15551230042", "type": "interactive",
+                "interactive": interactive,
+            ])
+            let error = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["error"] as? [String: Any]
+            #expect(response.status == 200 || error?["type"] as? String == "OAuthException")
+            #expect(response.status == 200 || (error?["error_data"] as? [String: Any])?["messaging_product"] as? String == "whatsapp")
+            return (response.status, error?["code"] as? Int, (error?["error_data"] as? [String: Any])?["details"] as? String)
+        }
+        func buttons(_ titles: [String], body: String = "Pick") -> [String: Any] {
+            [
+                "type": "button", "body": ["text": body],
+                "action": ["buttons": titles.enumerated().map { ["type": "reply", "reply": ["id": "b\($0.offset)", "title": $0.element]] }],
+            ]
+        }
+        func list(_ titles: [String], label: String = "Choose") -> [String: Any] {
+            [
+                "type": "list", "body": ["text": "Pick"],
+                "action": [
+                    "button": label,
+                    "sections": [["title": "Options", "rows": titles.enumerated().map { ["id": "r\($0.offset)", "title": $0.element] }]],
+                ],
+            ]
+        }
+        #expect(try await send(buttons(["Yes", "No"])).status == 200)
+        #expect(try await send(list((1...10).map { "Row \($0)" })).status == 200)
+        let tooMany = try await send(buttons(["A", "B", "C", "D"]))
+        #expect(tooMany.status == 400 && tooMany.code == 131_009)
+        #expect(try await send(buttons([String(repeating: "t", count: 21)])).code == 131_009)
+        #expect(try await send(buttons(["A"], body: String(repeating: "b", count: 1_025))).code == 131_009)
+        #expect(try await send(buttons(["Same", "Same"])).code == 131_009)
+        #expect(try await send(list((1...11).map { "Row \($0)" })).code == 131_009)
+        #expect(try await send(list([String(repeating: "r", count: 25)])).code == 131_009)
+        #expect(try await send(list(["Row"], label: String(repeating: "l", count: 21))).code == 131_009)
+        let noBody = try await send(["type": "button", "action": ["buttons": [["type": "reply", "reply": ["id": "a", "title": "A"]]]]])
+        #expect(noBody.status == 400 && noBody.code == 131_008)
+        #expect(noBody.details == "The parameter interactive['body']['text'] is required.")
+        #expect(try await send(["type": "button", "body": ["text": "Pick"]]).code == 131_008)
+        #expect(try await send(["type": "list", "body": ["text": "Pick"], "action": ["sections": []]]).code == 131_008)
+        #expect(try await graph.interactives(to: "15551230042").count == 2, "only the accepted sends are recorded")
+
+        // What the builder makes of over-limit drafts, the fake (as Meta) accepts, quoting included.
+        let channel = WhatsAppChannel(
+            settings: WhatsAppSettings(verifyToken: "v", appSecret: "s", accessToken: graph.token, graphURL: graph.base), transport: CurlHTTPClient())
+        let many = (1...12).map { Flow.Option(id: "o\($0)", title: "An option title far too long \($0)") }
+        for kind in [OutboundDraft.Kind.buttons, .list] {
+            let draft = OutboundDraft(kind: kind, body: String(repeating: "很长的正文。", count: 300), context: "wamid.Q3", options: many)
+            guard case .sent(let id) = await channel.send(Self.item(draft, customer: "15551230043")) else {
+                Issue.record("the fake refused the builder's \(kind) message")
+                continue
+            }
+            #expect(id?.hasPrefix("wamid.") == true)
+        }
+        let sent = try await graph.sent().filter { $0["to"] as? String == "15551230043" }
+        #expect(sent.map { $0["type"] as? String } == ["interactive", "interactive"])
+        #expect(sent.allSatisfy { ($0["context"] as? [String: Any])?["message_id"] as? String == "wamid.Q3" })
+    }
+
+    @Test func aWebhookItemIsNeverSentToMeta() async throws {
+        let transport = CountingTransport()
+        let channel = WhatsAppChannel(
+            settings: WhatsAppSettings(verifyToken: "v", appSecret: "s", accessToken: "t", graphURL: "http://127.0.0.1:9/v21.0"), transport: transport
+        )
+        let draft = OutboundDraft(kind: .webhook, body: #"{"flow":"order_status"}"#, context: "https://orders.example/lookup")
+        guard case .failed(let reason) = await channel.send(Self.item(draft)) else {
+            Issue.record("a webhook item must fail on the WhatsApp channel")
+            return
+        }
+        #expect(reason.contains("webhook"))
+        #expect(transport.calls.current == 0)
+        #expect(GraphAPI(baseURL: "http://x", accessToken: "t").request(for: Self.item(draft)) == nil)
+    }
+}
+
+/// A transport that counts its calls and answers 500.
+final class CountingTransport: HTTPTransport {
+    let calls = Locked(0)
+    func send(_ request: HTTPRequestSpec) async throws -> HTTPResponseData {
+        calls.withLock { $0 += 1 }
+        return HTTPResponseData(status: 500)
+    }
 }
 
 /// A state store whose `markSent` fails while `on` is set, as a full disk's would.

@@ -32,6 +32,20 @@ import Testing
         #expect(corpus.entry(id: "refund")?.location == SourceLocation(file: dir.file("a.jsonl"), line: 1))
     }
 
+    @Test func theAutomationAndFlowFilesAreNotCorpusFiles() throws {
+        let flows = "flows:\n  hello:\n    trigger: {keyword: [hello]}\n    start: hi\n    steps:\n      hi: {say: Hi, end: true}\n"
+        for names in [["automation.yaml", "flows.yaml"], ["automation.yml", "flows.yml"]] {
+            let dir = try ScratchDirectory([
+                "a.jsonl": #"{"id": "track", "questions": ["where is my parcel"], "answer": "Here."}"# + "\n",
+                names[0]: "timezone: UTC\ngreeting:\n  text: Welcome!\n",
+                names[1]: flows,
+            ])
+            let corpus = try CorpusLoader.load(dir.path)
+            #expect(corpus.entries.map(\.id) == ["track"], "\(names)")
+            #expect(corpus.warnings.isEmpty, "\(names): \(corpus.warnings)")
+        }
+    }
+
     @Test func handoverIsReadFromEveryFormatAndTheAutomationFileIsNotACorpusFile() throws {
         let dir = try ScratchDirectory([
             "a.jsonl": #"{"id": "human", "questions": ["talk to a person"], "answer": "Passing you on.", "handover": true}"# + "\n",

@@ -80,6 +80,21 @@ import Testing
         #expect(config.contains("margin: "))
     }
 
+    @Test func anInvalidFlowFileStopsBeforeAnythingRuns() async throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let corpus = "\(dir)/corpus"
+        try FileManager.default.createDirectory(atPath: corpus, withIntermediateDirectories: true)
+        try #"{"id": "hours", "questions": ["when are you open"], "answer": "9-18"}"#.write(
+            toFile: "\(corpus)/faq.jsonl", atomically: true, encoding: .utf8)
+        try "flows:\n  f:\n    trigger: {api: true}\n    start: nowhere\n    steps:\n      s: {say: Hi, end: true}\n".write(
+            toFile: "\(corpus)/flows.yaml", atomically: true, encoding: .utf8)
+        try #"{"question": "open?", "expected": "hours"}"#.write(toFile: "\(dir)/q.jsonl", atomically: true, encoding: .utf8)
+        let r = try await cli.run(["evaluate", "--questions", "\(dir)/q.jsonl", "--corpus", corpus, "--embedder", "lexical"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("flows.yaml:2: flows.f.start: 'nowhere' is not a step of the flow; steps: s"), "\(r.stderr)")
+    }
+
     @Test func unknownExpectedIDsStopBeforeAnythingRuns() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -138,6 +138,41 @@ import Testing
         #expect(empty.stderr.contains("holds no index yet"))
     }
 
+    @Test func anInvalidFlowFileWritesNothingAndAnUnsetURLIsAWarning() async throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"{"id": "order_status", "questions": ["where is my order"], "answer": "x"}"#.write(
+            toFile: "\(dir)/faq.jsonl", atomically: true, encoding: .utf8)
+        let flows = """
+            flows:
+              order:
+                trigger: {entry: order_status}
+                start: ask
+                steps:
+                  ask:    {ask: "Order number?", save: order, next: lookup}
+                  lookup: {webhook: {setting: order_lookup_url}, next: done, error: done}
+                  done:   {say: "Thanks.", end: true}
+            """
+        try flows.replacingOccurrences(of: "next: done, error", with: "next: gone, error").write(
+            toFile: "\(dir)/flows.yaml", atomically: true, encoding: .utf8)
+        let bad = try await cli.run(["import", dir, "--store", "sqlite:\(dir)/index.sqlite", "--embedder", "lexical"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("flows.yaml:7: flows.order.steps.lookup: 'gone' is not a step of the flow"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/index.sqlite"), "nothing is written")
+        try flows.write(toFile: "\(dir)/flows.yaml", atomically: true, encoding: .utf8)
+        let good = try await cli.run(["import", dir, "--store", "sqlite:\(dir)/index.sqlite", "--embedder", "lexical"])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stderr.contains("order_lookup_url is not set"), "\(good.stderr)")
+        // The named flow file is the one checked.
+        try FileManager.default.createDirectory(atPath: "\(dir)/flows", withIntermediateDirectories: true)
+        try "flows: [1]\n".write(toFile: "\(dir)/flows/other.yaml", atomically: true, encoding: .utf8)
+        let named = try await cli.run(
+            ["import", dir, "--store", "sqlite:\(dir)/index.sqlite", "--embedder", "lexical"],
+            environment: ["INTENT_FLOWS": "\(dir)/flows/other.yaml"])
+        #expect(named.status == 2)
+        #expect(named.stderr.contains("other.yaml:1: flows: expected a mapping of flow ids to flows"), "\(named.stderr)")
+    }
+
     @Test func vectorsOfAnotherEmbedderAreRefused() async throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -186,10 +186,28 @@ import FoundationNetworking
         #expect(try await server.waitFor("faq.jsonl:1: questions: empty list", seconds: 5))
     }
 
+    @Test func anInvalidFlowFileExitsTwo() async throws {
+        let dir = NSTemporaryDirectory() + "intent-serve-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"{"id": "a", "questions": ["hello there"], "answer": "x"}"#.write(toFile: dir + "/faq.jsonl", atomically: true, encoding: .utf8)
+        try "flows:\n  f:\n    trigger: {api: true}\n    start: s\n    steps:\n      s: {webhook: {setting: crm_url}, next: s, error: s}\n".write(
+            toFile: dir + "/flows.yaml", atomically: true, encoding: .utf8)
+        let server = try ServerProcess(arguments: ["--corpus", dir, "--embedder", "lexical"])
+        #expect(try await server.exitStatus() == 2)
+        #expect(
+            try await server.waitFor(
+                "flows.yaml:6: flows.f.steps.s.webhook.setting: 'crm_url' is not a URL setting; use one of order_lookup_url, lead_capture_url",
+                seconds: 5))
+    }
+
     @Test func badConfigurationNamesItsSource() async throws {
         let server = try ServerProcess(arguments: [], environment: ["INTENT_THRESHOLD": "high"])
         #expect(try await server.exitStatus() == 2)
         #expect(try await server.waitFor("INTENT_THRESHOLD: 'high' is not a number in 0.0...1.0", seconds: 5))
+        let url = try ServerProcess(arguments: [], environment: ["INTENT_ORDER_LOOKUP_URL": "erp.example/orders"])
+        #expect(try await url.exitStatus() == 2)
+        #expect(try await url.waitFor("INTENT_ORDER_LOOKUP_URL: 'erp.example/orders' is not an http(s) URL", seconds: 5))
     }
 }
 

@@ -5,77 +5,101 @@ import Yams
 /// Reads and checks the flow file (`flows.yaml` in the corpus directory, or the `flows` setting):
 ///
 /// ```yaml
+/// stop: ["stop", "cancel", "停止"]                # optional: the words that end a run
 /// flows:
 ///   wholesale:
 ///     name: Wholesale enquiry
 ///     trigger: {keyword: ["wholesale", "批发"]}     # or {entry: <faq id>} | {first_message: true} | {api: true}
 ///     start: ask_name
 ///     steps:
-///       ask_name: {ask: "May I have your name?", save: name, next: done}
+///       ask_name: {ask: "May I have your name?", save: name, next: send}
+///       send:     {webhook: {setting: lead_capture_url}, next: done, error: done}
 ///       done:     {say: "Thank you {{name}}!", end: true}
 /// ```
 ///
 /// Every problem is reported at once, each as `file:line: field: what to do`: unknown step
 /// targets, unreachable steps, loops that never wait for the customer, variables used before any
-/// step saves them, Meta's limits on interactive messages, and (with `rules`) trigger keywords an
-/// FAQ rule already claims.
+/// step saves them, Meta's limits on interactive messages, unknown URL settings, and (with
+/// `rules`) trigger keywords an FAQ rule already claims. A webhook step naming a URL setting that
+/// is not set is no problem: the step keeps an empty URL (a run reaching it goes to its `error`
+/// step) and the set carries a warning naming the setting.
+///
+/// This does blocking file I/O: from Swift concurrency, call `load` through `BlockingIO.run`.
 package enum FlowFile {
     package typealias Invalid = AutomationFile.Invalid
 
-    /// WhatsApp's limits for interactive messages.
-    package static let maxButtons = 3
-    package static let maxButtonTitle = 20
-    package static let maxListRows = 10
-    package static let maxRowTitle = 24
-    package static let maxInteractiveBody = 1_024
-    package static let maxOptionID = 256
+    /// The settings a webhook step can name with `{setting: NAME}` instead of a URL.
+    package static let urlSettings = ["order_lookup_url", "lead_capture_url"]
 
-    package static func load(path: String, rules: [KeywordRule] = []) throws -> [Flow] {
+    /// - Parameters:
+    ///   - rules: the corpus's keyword rules; a trigger keyword a `before` rule claims is a problem.
+    ///   - urls: the URL settings' values by name (`order_lookup_url`); a missing or empty one is unset.
+    package static func load(path: String, rules: [KeywordRule] = [], urls: [String: String] = [:]) throws -> FlowSet {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Invalid(problems: ["\(path): cannot be read; check the flows setting"])
         }
         guard let text = String(data: data, encoding: .utf8) else { throw Invalid(problems: ["\(path): not UTF-8 text"]) }
-        return try parse(text, file: path, rules: rules)
+        return try parse(text, file: path, rules: rules, urls: urls)
     }
 
-    package static func parse(_ text: String, file: String, rules: [KeywordRule] = []) throws -> [Flow] {
+    package static func parse(_ text: String, file: String, rules: [KeywordRule] = [], urls: [String: String] = [:]) throws -> FlowSet {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
             throw Invalid(problems: ["\(file): malformed YAML: \(error)"])
         }
-        guard let root else { return [] }
+        guard let root else { return FlowSet(flows: []) }
         var reader = AutomationFile.Reader(file: file)
-        let top = reader.mapping(root, "flows file", known: ["flows"])
+        let top = reader.mapping(root, "flows file", known: ["flows", "stop"])
+        var stopWords = FlowSet.defaultStopWords
+        if let node = top["stop"] {
+            if let list = node.sequence, list.isEmpty {
+                stopWords = []
+            } else {
+                stopWords = reader.strings(node, "stop")
+                if stopWords.contains(where: { TextNormalizer.normalize($0).isEmpty }) {
+                    reader.problem(node, "stop", "every stop word needs a letter or digit")
+                }
+            }
+        }
         guard let flowsNode = top["flows"] else {
             if root.mapping == nil || !reader.problems.isEmpty {
                 reader.problem(root, "flows", "expected a mapping with a 'flows' mapping of flow ids to flows")
                 throw Invalid(problems: reader.problems)
             }
-            return []
+            return FlowSet(flows: [], stopWords: stopWords)
         }
         guard let mapping = flowsNode.mapping else {
             reader.problem(flowsNode, "flows", "expected a mapping of flow ids to flows")
             throw Invalid(problems: reader.problems)
         }
+        var context = StepContext(urls: urls)
         var flows: [Flow] = []
         for (key, node) in mapping {
             guard let id = key.string, !id.isEmpty else {
                 reader.problem(key, "flows", "a flow id must be a text")
                 continue
             }
-            if let flow = readFlow(id, key: key, node, &reader) { flows.append(flow) }
+            if let flow = readFlow(id, key: key, node, &reader, &context) { flows.append(flow) }
         }
         let ids = Set(flows.map(\.id))
         for flow in flows { check(flow, flowIDs: ids, rules: rules, &reader) }
         if !reader.problems.isEmpty { throw Invalid(problems: reader.problems) }
-        return flows
+        return FlowSet(flows: flows, stopWords: stopWords, warnings: context.warnings)
+    }
+
+    /// What reading steps needs beyond the YAML: the URL settings, and the warnings it finds.
+    private struct StepContext {
+        var urls: [String: String]
+        var warnings: [String] = []
     }
 
     private static let stepKinds = ["say", "ask", "buttons", "list", "branch", "tag", "untag", "set", "webhook", "handover", "goto", "wait", "end"]
 
-    private static func readFlow(_ id: String, key: Node, _ node: Node, _ reader: inout AutomationFile.Reader) -> Flow? {
+    private static func readFlow(
+        _ id: String, key: Node, _ node: Node, _ reader: inout AutomationFile.Reader, _ context: inout StepContext
+    ) -> Flow? {
         let field = "flows.\(id)"
         let fields = reader.mapping(node, field, known: ["name", "trigger", "start", "steps", "interrupts"])
         let name = fields["name"].flatMap { reader.string($0, "\(field).name") } ?? id
@@ -118,7 +142,7 @@ package enum FlowFile {
                         reader.problem(key, "\(field).steps", "a step id must be a text")
                         continue
                     }
-                    if let step = readStep(stepID, value, field: "\(field).steps.\(stepID)", &reader) {
+                    if let step = readStep(stepID, value, field: "\(field).steps.\(stepID)", &reader, &context) {
                         steps[stepID] = step
                         order.append(stepID)
                     }
@@ -134,7 +158,9 @@ package enum FlowFile {
             id: id, name: name, trigger: trigger, interrupts: interrupts, start: start, steps: steps, order: order, line: key.mark?.line ?? 1)
     }
 
-    private static func readStep(_ id: String, _ node: Node, field: String, _ reader: inout AutomationFile.Reader) -> Flow.Step? {
+    private static func readStep(
+        _ id: String, _ node: Node, field: String, _ reader: inout AutomationFile.Reader, _ context: inout StepContext
+    ) -> Flow.Step? {
         let known =
             stepKinds + [
                 "next", "save", "expect", "invalid", "retries", "else", "timeout_minutes", "timeout", "options", "branches", "error", "minutes",
@@ -260,10 +286,15 @@ package enum FlowFile {
             }
             result = .set(values, next: onward())
         case "webhook":
-            guard let url = text("webhook"), let next = required("next"), let error = required("error") else { return nil }
-            if URL(string: url)?.scheme.map({ ["http", "https"].contains($0) }) != true {
-                reader.problem(node, "\(field).webhook", "'\(url)' is not an http(s) URL")
+            let target = fields["webhook"]!
+            let url: String?
+            if target.mapping != nil {
+                url = settingURL(target, field: "\(field).webhook", &reader, &context)
+            } else {
+                url = text("webhook")
+                if let url, !isHTTPURL(url) { reader.problem(target, "\(field).webhook", "'\(url)' is not an http(s) URL") }
             }
+            guard let url, let next = required("next"), let error = required("error") else { return nil }
             result = .webhook(url: url, next: next, error: error)
         case "handover":
             guard let say = text("handover") else { return nil }
@@ -281,6 +312,38 @@ package enum FlowFile {
             result = .end
         }
         return Flow.Step(id: id, kind: result, line: line)
+    }
+
+    /// An absolute `http` or `https` URL with a host.
+    package static func isHTTPURL(_ text: String) -> Bool {
+        URL(string: text).map { ["http", "https"].contains($0.scheme?.lowercased() ?? "") && $0.host?.isEmpty == false } == true
+    }
+
+    /// `{setting: NAME}`: the URL setting's value; "" when the setting is not set (with a
+    /// warning), or when the step names no known setting (with a problem: the step is kept, so
+    /// that its targets are checked as usual).
+    private static func settingURL(_ node: Node, field: String, _ reader: inout AutomationFile.Reader, _ context: inout StepContext) -> String {
+        let fields = reader.mapping(node, field, known: ["setting"])
+        guard let nameNode = fields["setting"] else {
+            reader.problem(node, field, "give a URL, or {setting: NAME} with NAME one of \(urlSettings.joined(separator: ", "))")
+            return ""
+        }
+        guard let name = reader.string(nameNode, "\(field).setting") else { return "" }
+        guard urlSettings.contains(name) else {
+            reader.problem(nameNode, "\(field).setting", "'\(name)' is not a URL setting; use one of \(urlSettings.joined(separator: ", "))")
+            return ""
+        }
+        guard let url = context.urls[name], !url.isEmpty else {
+            context.warnings.append(
+                "\(reader.file):\(nameNode.mark?.line ?? 1): \(field): \(name) is not set, so this step goes to its error step; set \(name) (INTENT_\(name.uppercased())) to the URL to call"
+            )
+            return ""
+        }
+        if !isHTTPURL(url) {
+            reader.problem(nameNode, "\(field).setting", "\(name) is '\(url)', not an http(s) URL; correct the setting")
+            return ""
+        }
+        return url
     }
 
     /// What no single step can see: targets, reachability, loops, variables, limits, keywords.
@@ -346,26 +409,31 @@ package enum FlowFile {
         }
     }
 
+    /// WhatsApp's limits on interactive messages (`InteractiveLimits`, lengths in Unicode scalars).
     private static func checkLimits(_ step: Flow.Step, _ problem: (Int, String, String) -> Void) {
         guard case .choice(let choice) = step.kind else { return }
+        typealias Limits = InteractiveLimits
         let field = "steps.\(step.id)"
-        let (most, title) = choice.style == .buttons ? (maxButtons, maxButtonTitle) : (maxListRows, maxRowTitle)
+        let buttons = choice.style == .buttons
+        let (most, title, idLimit) =
+            buttons ? (Limits.maxButtons, Limits.maxButtonTitle, Limits.maxButtonID) : (Limits.maxListRows, Limits.maxRowTitle, Limits.maxRowID)
         if choice.options.isEmpty || choice.options.count > most {
             problem(
                 step.line, "\(field).options",
-                "\(choice.options.count) options; WhatsApp \(choice.style.rawValue) take 1 to \(most)\(choice.style == .buttons ? " (use a list for up to 10)" : "")"
-            )
+                "\(choice.options.count) options; WhatsApp \(choice.style.rawValue) take 1 to \(most)\(buttons ? " (use a list for up to 10)" : "")")
         }
-        for option in choice.options where option.title.count > title {
-            problem(step.line, "\(field).options.\(option.id)", "'\(option.title)' is \(option.title.count) characters; WhatsApp allows \(title)")
+        for option in choice.options where Limits.length(of: option.title) > title {
+            problem(
+                step.line, "\(field).options.\(option.id)",
+                "'\(option.title)' is \(Limits.length(of: option.title)) characters; WhatsApp allows \(title)")
         }
-        for option in choice.options where option.id.count > maxOptionID {
-            problem(step.line, "\(field).options", "an option id is longer than \(maxOptionID) characters")
+        for option in choice.options where Limits.length(of: option.id) > idLimit {
+            problem(step.line, "\(field).options", "an option id is longer than \(idLimit) characters")
         }
-        if choice.text.count > maxInteractiveBody {
+        if Limits.length(of: choice.text) > Limits.maxInteractiveBody {
             problem(
                 step.line, "\(field).\(choice.style.rawValue)",
-                "\(choice.text.count) characters; an interactive message's text takes at most \(maxInteractiveBody)")
+                "\(Limits.length(of: choice.text)) characters; an interactive message's text takes at most \(Limits.maxInteractiveBody)")
         }
     }
 

@@ -8,15 +8,21 @@ package struct FlowSet: Sendable, Equatable {
 
     /// Said when a stop word ends a run.
     package var stopReply: String
+    /// What the operator should know but that does not stop the file from loading (a webhook
+    /// step whose URL setting is not set), one text each, naming the file and line.
+    package var warnings: [String]
 
     package static let defaultStopWords = ["stop", "cancel", "quit", "exit", "停止", "取消", "退出"]
     package static let defaultStopReply = "OK, stopped. Ask me anything. 好的，已停止，请问还有什么可以帮您？"
     package static let none = FlowSet(flows: [])
 
-    package init(flows: [Flow], stopWords: [String] = FlowSet.defaultStopWords, stopReply: String = FlowSet.defaultStopReply) {
+    package init(
+        flows: [Flow], stopWords: [String] = FlowSet.defaultStopWords, stopReply: String = FlowSet.defaultStopReply, warnings: [String] = []
+    ) {
         self.flows = flows
         self.stopWords = stopWords
         self.stopReply = stopReply
+        self.warnings = warnings
     }
 }
 

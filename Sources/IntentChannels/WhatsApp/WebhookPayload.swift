@@ -58,7 +58,7 @@ package struct WebhookPayload: Sendable {
                     payload.messages.append(
                         InboundMessage(
                             id: id, customer: from, customerName: names[from], phoneNumberID: number, type: message.kind,
-                            text: message.words, sentAt: sentAt))
+                            text: message.words, choice: message.choice, sentAt: sentAt))
                 }
                 for status in value.statuses ?? [] {
                     guard let id = status.id, let state = status.status else {
@@ -129,9 +129,18 @@ package struct WebhookPayload: Sendable {
     }
     struct Message: Decodable {
         struct Text: Decodable { var body: String? }
-        struct Button: Decodable { var text: String? }
+        /// A quick-reply button of a template: `payload` is the id the business gave it.
+        struct Button: Decodable {
+            var payload: String?
+            var text: String?
+        }
         struct Interactive: Decodable {
-            struct Reply: Decodable { var title: String? }
+            /// `button_reply {id, title}` or `list_reply {id, title, description}`.
+            struct Reply: Decodable {
+                var id: String?
+                var title: String?
+                var description: String?
+            }
             var type: String?
             var button_reply: Reply?
             var list_reply: Reply?
@@ -161,13 +170,37 @@ package struct WebhookPayload: Sendable {
             switch type {
             case "text": words = text?.body
             case "button": words = button?.text
-            case "interactive": words = interactive?.button_reply?.title ?? interactive?.list_reply?.title
+            case "interactive": words = reply?.title
             // A notice's own words ("User A changed from ... to ..."): recorded, never answered.
             case "system": words = system?.body
             default: words = nil
             }
             guard let words, !words.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
             return words
+        }
+
+        /// The reply an interactive message carries: the one its `interactive.type` names
+        /// (`button_reply` or `list_reply`), else whichever is present.
+        private var reply: Interactive.Reply? {
+            guard let interactive else { return nil }
+            switch interactive.type {
+            case "button_reply": return interactive.button_reply
+            case "list_reply": return interactive.list_reply
+            default: return interactive.button_reply ?? interactive.list_reply
+            }
+        }
+
+        /// The id of what the customer picked: an interactive reply's button or list row id, a
+        /// template quick-reply button's payload. Nil for typed messages (and for an empty id).
+        var choice: String? {
+            let id: String?
+            switch type {
+            case "button": id = button?.payload
+            case "interactive": id = reply?.id
+            default: id = nil
+            }
+            guard let id, !id.isEmpty else { return nil }
+            return id
         }
     }
     struct Status: Decodable {

@@ -60,9 +60,13 @@ package struct WhatsAppChannel: ChatChannel {
         var item = item
         // A webhook without metadata names no business number: answer from the configured one.
         if item.phoneNumberID.isEmpty, let configured = settings.phoneNumberID { item.phoneNumberID = configured }
+        // A flow's webhook call is the runtime's to make: nothing goes to Meta for it.
+        guard let request = graph.request(for: item) else {
+            return .failed("a \(item.draft.kind.rawValue) item is not a WhatsApp message; the channel sends none")
+        }
         let outcome: GraphAPI.Outcome
         do {
-            outcome = GraphAPI.outcome(of: try await transport.send(graph.request(for: item)))
+            outcome = GraphAPI.outcome(of: try await transport.send(request))
         } catch {
             outcome = .failed(GraphError(status: nil, code: nil, detail: "\(error)", trace: nil))
         }

@@ -6,15 +6,16 @@ import Foundation
 /// A directory contributes the files directly inside it with a known extension
 /// (`.jsonl`, `.json`, `.yaml`, `.yml`, `.csv`), in name order, plus its rules
 /// file (`rules.yaml` or `rules.yml`). Subdirectories such as `eval/`, the channels'
-/// automation file (`automation.yaml`) and other files (READMEs) are not read.
+/// automation file (`automation.yaml`), the flow file (`flows.yaml`) and other files (READMEs)
+/// are not read.
 ///
 /// This does blocking file I/O: from Swift concurrency, call `load(_:)` through
 /// `BlockingIO.run`, which runs it on its own thread.
 public enum CorpusLoader {
     public static let extensions = ["jsonl", "json", "yaml", "yml", "csv"]
     public static let rulesFileNames = ["rules.yaml", "rules.yml"]
-    /// Files beside the corpus that are not FAQ entries.
-    public static let otherFileNames = ["automation.yaml", "automation.yml"]
+    /// Files beside the corpus that are not FAQ entries: the automation file and the flow file.
+    public static let otherFileNames = ["automation.yaml", "automation.yml", "flows.yaml", "flows.yml"]
 
     public static func load(_ path: String, rulesFile: String? = nil) throws(CorpusValidationError) -> Corpus {
         var issues: [CorpusIssue] = []

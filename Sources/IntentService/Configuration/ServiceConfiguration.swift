@@ -39,6 +39,7 @@ struct ServiceConfiguration {
     var server: IntentServerApp.Settings
     var providers: ProviderSettings
     var channel: ChannelSettings
+    var flows: FlowSettings
 
     static let logLevels = Logger.Level.allCases.map(\.rawValue)
 
@@ -87,6 +88,7 @@ struct ServiceConfiguration {
         server.limits.maxMessageCharacters = try layers.int(
             .maxMessageChars, default: server.limits.maxMessageCharacters, in: 1...100_000)
         channel = try ChannelSettings(layers, corpus: corpus, allowInsecureHTTP: providers.allowInsecureHTTP)
+        flows = try FlowSettings(layers, corpus: corpus)
         server.limits.bodyTimeout = .milliseconds(try layers.int(.bodyTimeoutMs, default: 10_000, in: 100...600_000))
         server.limits.idleTimeout = .milliseconds(try layers.int(.idleTimeoutMs, default: 30_000, in: 100...3_600_000))
         server.limits.maxBatchMessages = try layers.int(.maxBatchMessages, default: server.limits.maxBatchMessages, in: 1...10_000)

@@ -1,4 +1,5 @@
 import Foundation
+import IntentChannels
 import IntentCore
 import IntentHTTP
 import IntentProviders
@@ -22,12 +23,15 @@ final class ServiceFactory: Sendable {
     private let observe: @Sendable (ProviderEvent) -> Void
     private let cache = Locked<CachingEmbedder?>(nil)
     private let neuralModels: NeuralModelCache
+    /// The flows in service: replaced by each successful load, with the corpus.
+    let flows: FlowLibrary
 
     init(_ configuration: ServiceConfiguration, logger: Logger, observe: @escaping @Sendable (ProviderEvent) -> Void = { _ in }) {
         self.configuration = configuration
         self.logger = logger
         self.observe = observe
         neuralModels = NeuralModelCache(kernel: configuration.neuralKernel)
+        flows = FlowLibrary()
         let settings = configuration.providers
         var http = CurlHTTPClient.Configuration()
         http.caBundle = settings.caBundle
@@ -64,19 +68,42 @@ final class ServiceFactory: Sendable {
     /// Loads and validates the corpus (off the cooperative threads), then builds the service.
     /// Throws `CorpusValidationError`; a provider failure only degrades the service.
     /// The console's corpus edits (in the state store) are laid over the corpus, files or store.
+    /// The flow file, when there is one, is read and checked against the corpus's keyword rules
+    /// too: a problem fails the load (`FlowsError`: the corpus and flows in service stay), and
+    /// on success it replaces `flows`, its warnings logged once.
     func loadService() async throws -> MatchService {
         let edits = try await openState(creating: false)?.edits() ?? []
         if let url = storeURL {
             let (service, version) = try await serviceFromStore(url, edits: edits)
+            try await loadFlows(rules: service.corpus.rules)
             loaded.withLock { $0 = (version, edits.count) }
             return service
         }
         let path = configuration.corpus
         let rules = configuration.rules
         let corpus = try await BlockingIO.run { try CorpusLoader.load(path, rulesFile: rules) }
+        // Before the (costly) service: a flow file with problems fails the load at once.
+        let set = try await readFlows(rules: corpus.rules)
         let service = try await makeService(corpus: corpus.applying(edits))
+        replaceFlows(with: set)
         loaded.withLock { $0 = (nil, edits.count) }
         return service
+    }
+
+    /// The configured flow file, read and checked against `rules`; nil when there is none.
+    private func readFlows(rules: [KeywordRule]) async throws -> FlowSet? {
+        guard let path = configuration.flows.path else { return nil }
+        return try await configuration.flows.read(path, rules: rules)
+    }
+
+    private func loadFlows(rules: [KeywordRule]) async throws {
+        replaceFlows(with: try await readFlows(rules: rules))
+    }
+
+    private func replaceFlows(with set: FlowSet?) {
+        let set = set ?? .none
+        for warning in set.warnings { logger.warning("\(warning)") }
+        flows.replace(with: set)
     }
 
     private let state = OpenedOnce<any StateStore>()

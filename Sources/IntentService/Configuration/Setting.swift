@@ -48,6 +48,10 @@ enum Setting: String, CaseIterable {
     case whatsappGraphURL = "whatsapp_graph_url"
     case whatsappRate = "whatsapp_rate"
     case automation
+    case flows
+    case flowWebhookSecret = "flow_webhook_secret"
+    case orderLookupURL = "order_lookup_url"
+    case leadCaptureURL = "lead_capture_url"
     case state
     case stateRetentionDays = "state_retention_days"
 
@@ -59,7 +63,7 @@ enum Setting: String, CaseIterable {
 
     /// Secret values are never echoed in errors or logs.
     var isSecret: Bool {
-        [.adminToken, .statsToken, .consoleToken, .whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken].contains(self)
+        [.adminToken, .statsToken, .consoleToken, .whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken, .flowWebhookSecret].contains(self)
     }
 }
 

@@ -115,7 +115,7 @@ private func whatsAppChannel(
     let whatsapp = WhatsAppChannel(settings: settings, transport: CurlHTTPClient(configuration: http))
     return ChannelRuntime(
         channel: whatsapp, settings: whatsapp.runtimeSettings, store: store, policy: policy, logger: logger, storeHealth: app.storeHealth,
-        flows: FlowLibrary(), flowWebhook: FlowWebhook(secret: nil),  // MERGE: factory.flows, configuration.flows.webhookSecret
+        flows: factory.flows, flowWebhook: FlowWebhook(secret: configuration.flows.webhookSecret),
         webhookTransport: CurlHTTPClient(configuration: http), pick: answerer.answer(picking:words:),
         decide: answerer.answer(to:from:rulesOnly:))
 }

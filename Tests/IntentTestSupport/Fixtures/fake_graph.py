@@ -6,7 +6,10 @@ Run: fake_graph.py [--port 0] [--token TOKEN]; it prints "listening PORT" on std
 POST /{version}/{phone_number_id}/messages answers like Meta: a text message gets
 {"messaging_product": "whatsapp", "contacts": [...], "messages": [{"id": "wamid..."}]}, a read
 receipt {"success": true}; a wrong token 401 with code 190; a body over 4,096 characters 400
-with code 100. Tests script failures through POST /_control {"script": [behaviour, ...]}: each
+with code 100. Interactive messages (type interactive: reply buttons, lists) are checked as Meta
+checks them: a missing field is 400 with code 131008, a value out of Meta's limits (more than 3
+buttons or 10 rows, a title over 20 or 24 characters, a body over 1,024, repeated ids) 400 with
+code 131009; accepted ones are recorded like text sends. Tests script failures through POST /_control {"script": [behaviour, ...]}: each
 send consumes the next one. Behaviours: {"mode": "ok"}, {"mode": "error", "code": 131000}
 (Meta's envelope with that code and its usual HTTP status), {"mode": "hang", "seconds": 5},
 {"mode": "drop"} (closes the connection without an answer). {"delay": 0.05} in /_control slows
@@ -32,6 +35,8 @@ ERRORS = {
     2: (503, "Service temporarily unavailable"),
     4: (400, "Application request limit reached"),
     100: (400, "Invalid parameter"),
+    131008: (400, "Required parameter is missing"),
+    131009: (400, "Parameter value is not valid"),
     130429: (400, "Cloud API message throughput has been reached."),
     131000: (500, "Something went wrong"),
     131016: (503, "A service is temporarily unavailable."),
@@ -68,11 +73,11 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def graph_error(self, code, message=None):
-        status, details = ERRORS.get(code, (400, "Error"))
+    def graph_error(self, code, message=None, details=None):
+        status, title = ERRORS.get(code, (400, "Error"))
         self.send_json(status, {"error": {
-            "message": "(#%d) %s" % (code, message or details), "type": "OAuthException", "code": code,
-            "error_data": {"messaging_product": "whatsapp", "details": details}, "fbtrace_id": trace()}})
+            "message": "(#%d) %s" % (code, message or title), "type": "OAuthException", "code": code,
+            "error_data": {"messaging_product": "whatsapp", "details": details or title}, "fbtrace_id": trace()}})
 
     def read_body(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -136,16 +141,126 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["sent"].append({"phone_number_id": parts[1], "body": body, "at": time.time()})
             return self.send_json(200, {"success": True})
-        text = (body.get("text") or {}).get("body")
-        if body.get("type") != "text" or not body.get("to") or not isinstance(text, str) or not text:
-            return self.graph_error(100, "The parameter text['body'] is required.")
-        if len(text) > 4096:
-            return self.graph_error(100, "Param text['body'] must be at most 4096 characters long.")
+        if not body.get("to"):
+            return self.graph_error(131008, details="The parameter to is required.")
+        context = body.get("context")
+        if context is not None and not (isinstance(context, dict) and context.get("message_id")):
+            return self.graph_error(131008, details="The parameter context['message_id'] is required.")
+        if body.get("type") == "interactive":
+            problem = interactive_problem(body.get("interactive"))
+            if problem:
+                return self.graph_error(problem[0], details=problem[1])
+        else:
+            text = (body.get("text") or {}).get("body")
+            if body.get("type") != "text" or not isinstance(text, str) or not text:
+                return self.graph_error(100, "The parameter text['body'] is required.")
+            if len(text) > 4096:
+                return self.graph_error(100, "Param text['body'] must be at most 4096 characters long.")
         wamid = "wamid.HBgL" + uuid.uuid4().hex.upper()
         with LOCK:
             STATE["sent"].append({"phone_number_id": parts[1], "body": body, "id": wamid, "at": time.time()})
         self.send_json(200, {"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}],
                              "messages": [{"id": wamid}]})
+
+
+def missing(path):
+    return (131008, "The parameter %s is required." % path)
+
+
+def invalid(details):
+    return (131009, details)
+
+
+def text_of(value):
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def interactive_problem(interactive):
+    """What Meta refuses in an interactive reply-buttons or list message, as (code, details); None
+    when it is valid. Lengths are in characters (Unicode code points)."""
+    if not isinstance(interactive, dict):
+        return missing("interactive")
+    kind = interactive.get("type")
+    if not kind:
+        return missing("interactive['type']")
+    if kind not in ("button", "list"):
+        return invalid("Interactive message type '%s' is not supported here; use button or list." % kind)
+    body = text_of((interactive.get("body") or {}).get("text"))
+    if body is None:
+        return missing("interactive['body']['text']")
+    if len(body) > 1024:
+        return invalid("Param interactive['body']['text'] must be at most 1024 characters long.")
+    action = interactive.get("action")
+    if not isinstance(action, dict):
+        return missing("interactive['action']")
+    if kind == "button":
+        buttons = action.get("buttons")
+        if not isinstance(buttons, list) or not buttons:
+            return missing("interactive['action']['buttons']")
+        if len(buttons) > 3:
+            return invalid("Number of buttons is invalid. Expected at least 1 and at most 3 buttons, got %d." % len(buttons))
+        ids, titles = set(), set()
+        for button in buttons:
+            reply = button.get("reply") if isinstance(button, dict) else None
+            if not isinstance(button, dict) or button.get("type") != "reply" or not isinstance(reply, dict):
+                return missing("interactive['action']['buttons'][]['reply']")
+            button_id, title = text_of(reply.get("id")), text_of(reply.get("title"))
+            if button_id is None:
+                return missing("interactive['action']['buttons'][]['reply']['id']")
+            if title is None:
+                return missing("interactive['action']['buttons'][]['reply']['title']")
+            if len(title) > 20:
+                return invalid("Button title length invalid. Min length: 1, Max length: 20")
+            if len(button_id) > 256:
+                return invalid("Button ID length invalid. Min length: 1, Max length: 256")
+            if button_id in ids or title in titles:
+                return invalid("Button title and ID must be unique.")
+            ids.add(button_id)
+            titles.add(title)
+        return None
+    label = text_of(action.get("button"))
+    if label is None:
+        return missing("interactive['action']['button']")
+    if len(label) > 20:
+        return invalid("Button title length invalid. Min length: 1, Max length: 20")
+    sections = action.get("sections")
+    if not isinstance(sections, list) or not sections:
+        return missing("interactive['action']['sections']")
+    if len(sections) > 10:
+        return invalid("Number of sections is invalid. Expected at most 10 sections.")
+    ids, count = set(), 0
+    for section in sections:
+        if not isinstance(section, dict):
+            return missing("interactive['action']['sections'][]")
+        title = section.get("title")
+        if title is None and len(sections) > 1:
+            return missing("interactive['action']['sections'][]['title']")
+        if title is not None and (not isinstance(title, str) or len(title) > 24):
+            return invalid("Section title length invalid. Max length: 24")
+        rows = section.get("rows")
+        if not isinstance(rows, list) or not rows:
+            return missing("interactive['action']['sections'][]['rows']")
+        for row in rows:
+            count += 1
+            row_id = text_of(row.get("id")) if isinstance(row, dict) else None
+            row_title = text_of(row.get("title")) if isinstance(row, dict) else None
+            if row_id is None:
+                return missing("interactive['action']['sections'][]['rows'][]['id']")
+            if row_title is None:
+                return missing("interactive['action']['sections'][]['rows'][]['title']")
+            if len(row_title) > 24:
+                return invalid("Row title length invalid. Min length: 1, Max length: 24")
+            if len(row_id) > 200:
+                return invalid("Row ID length invalid. Min length: 1, Max length: 200")
+            description = row.get("description")
+            if description is not None and (not isinstance(description, str) or len(description) > 72):
+                return invalid("Row description length invalid. Max length: 72")
+            if row_id in ids:
+                return invalid("Row IDs must be unique.")
+            ids.add(row_id)
+    if count > 10:
+        return invalid("Total row count exceed max allowed count: 10")
+    return None
 
 
 def main():
