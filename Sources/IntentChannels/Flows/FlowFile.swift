@@ -6,6 +6,7 @@ import Yams
 ///
 /// ```yaml
 /// stop: ["stop", "cancel", "停止"]                # optional: the words that end a run
+/// stop_reply: "OK, stopped."                    # optional: what the bot says then
 /// flows:
 ///   wholesale:
 ///     name: Wholesale enquiry
@@ -51,7 +52,8 @@ package enum FlowFile {
         }
         guard let root else { return FlowSet(flows: []) }
         var reader = AutomationFile.Reader(file: file)
-        let top = reader.mapping(root, "flows file", known: ["flows", "stop"])
+        let top = reader.mapping(root, "flows file", known: ["flows", "stop", "stop_reply"])
+        let stopReply = top["stop_reply"].flatMap { reader.string($0, "stop_reply") } ?? FlowSet.defaultStopReply
         var stopWords = FlowSet.defaultStopWords
         if let node = top["stop"] {
             if let list = node.sequence, list.isEmpty {
@@ -68,7 +70,7 @@ package enum FlowFile {
                 reader.problem(root, "flows", "expected a mapping with a 'flows' mapping of flow ids to flows")
                 throw Invalid(problems: reader.problems)
             }
-            return FlowSet(flows: [], stopWords: stopWords)
+            return FlowSet(flows: [], stopWords: stopWords, stopReply: stopReply)
         }
         guard let mapping = flowsNode.mapping else {
             reader.problem(flowsNode, "flows", "expected a mapping of flow ids to flows")
@@ -86,7 +88,7 @@ package enum FlowFile {
         let ids = Set(flows.map(\.id))
         for flow in flows { check(flow, flowIDs: ids, rules: rules, &reader) }
         if !reader.problems.isEmpty { throw Invalid(problems: reader.problems) }
-        return FlowSet(flows: flows, stopWords: stopWords, warnings: context.warnings)
+        return FlowSet(flows: flows, stopWords: stopWords, stopReply: stopReply, warnings: context.warnings)
     }
 
     /// What reading steps needs beyond the YAML: the URL settings, and the warnings it finds.

@@ -3,8 +3,9 @@
 lead inbox, receiving IntentService's flow webhooks as a real receiver would.
 
 Run: fake_crm.py [--port 0] [--secret SECRET]; it prints "listening PORT" on stdout.
-POST /orders/lookup reads variables.order from the body and answers 200 with the order's
-{"order", "status", "eta"} (404 {"error": "unknown order"} for one it does not know);
+POST /orders/lookup reads variables.order_number (or variables.order) from the body and answers
+200 with the order's {"order", "status", "eta"} (404 {"error": "unknown order"} for one it does
+not know);
 POST /leads answers 201 {"id": "lead-N"}. With --secret, a request without
 X-Intent-Signature-256, or with one that is not "sha256=" + the hex HMAC-SHA256 of the raw body
 under the secret, gets 401. A repeated X-Intent-Delivery is answered like the first and not
@@ -32,6 +33,7 @@ STATE = {"script": [], "calls": [], "leads": [], "deliveries": {}}
 ORDERS = {
     "A1001": {"status": "shipped", "eta": "2026-12-09"},
     "A1002": {"status": "processing", "eta": "2026-12-12"},
+    "LM123456": {"status": "shipped, arriving 2026-12-09", "eta": "2026-12-09"},
 }
 
 
@@ -101,7 +103,8 @@ class Handler(BaseHTTPRequestHandler):
                 status, answer = STATE["deliveries"][delivery]
                 return self.send_json(status, answer)
         if self.path == "/orders/lookup":
-            order = str(body["variables"].get("order", "")).upper()
+            variables = body["variables"]
+            order = str(variables.get("order_number") or variables.get("order") or "").upper().replace(" ", "")
             if order not in ORDERS:
                 status, answer = 404, {"error": "unknown order"}
             else:
