@@ -251,6 +251,34 @@ import Testing
         #expect(try run(qty: "5", category: "other", tags: ["vip"]).run.step == "crm")
     }
 
+    @Test func contactAttributesSetByAFlowAreReadByTheStepsAfterAndByLaterFlows() throws {
+        let text = """
+            flows:
+              profile:
+                trigger: {api: true}
+                start: ask_city
+                steps:
+                  ask_city: {ask: "Which city?", save: city, next: keep}
+                  keep: {set: {city: "{{city}}"}, next: route}
+                  route:
+                    branch:
+                      - {if: "contact.city == 'Paris'", next: paris}
+                    else: other
+                  paris: {say: "Bonjour {{contact.name}} in {{contact.city}}!", end: true}
+                  other: {say: "Hello from {{contact.city}}.", end: true}
+            """
+        let engine = FlowEngine(try parse(text))
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let started = try #require(engine.start("profile", context: FlowContext(contactName: "Ana"), now: t0))
+        let paris = engine.answer(.text("Paris"), run: started.run, context: FlowContext(contactName: "Ana"), now: t0)
+        #expect(paris.actions.contains(.setAttribute("city", "Paris")))
+        #expect(paris.actions.last == .say("Bonjour Ana in Paris!"))
+        // A later run reads what the contact keeps.
+        let later = try #require(engine.start("profile", context: FlowContext(attributes: ["city": "Lyon"]), now: t0))
+        let lyon = engine.answer(.text("Lyon"), run: later.run, context: FlowContext(attributes: ["city": "Lyon"]), now: t0)
+        #expect(lyon.actions.last == .say("Hello from Lyon."))
+    }
+
     @Test func retriesRunOutIntoAHandoverAndSilenceTimesOut() throws {
         let text = """
             flows:

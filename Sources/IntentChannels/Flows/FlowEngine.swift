@@ -60,14 +60,20 @@ package enum FlowAction: Sendable, Equatable {
 /// What the conversation tells a flow that the run does not hold.
 package struct FlowContext: Sendable {
     package var contactName: String?
+    /// The contact's attributes (earlier flows' `set`), as `{{contact.<key>}}`.
+    package var attributes: [String: String]
     package var tags: Set<String>
     package var channel: String
     package var language: String?
     /// The business is open (the automation file's hours).
     package var open: Bool
 
-    package init(contactName: String? = nil, tags: Set<String> = [], channel: String = "whatsapp", language: String? = nil, open: Bool = true) {
+    package init(
+        contactName: String? = nil, attributes: [String: String] = [:], tags: Set<String> = [], channel: String = "whatsapp",
+        language: String? = nil, open: Bool = true
+    ) {
         self.contactName = contactName
+        self.attributes = attributes
         self.tags = tags
         self.channel = channel
         self.language = language
@@ -233,7 +239,8 @@ package struct FlowEngine: Sendable {
     /// Passes through steps that do not wait, from `id`, until one waits or the run ends.
     private func advance(_ run: inout FlowRun, to id: String, context: FlowContext, now: Date, actions: inout [FlowAction]) {
         var next: String? = id
-        var tags = context.tags
+        // Tags and attributes a step sets count for the steps after it in the same pass.
+        var context = context
         var visited = 0
         while let id = next {
             visited += 1
@@ -259,23 +266,28 @@ package struct FlowEngine: Sendable {
                 return
             case .branch(let cases, let otherwise):
                 var condition = FlowCondition.Context(
-                    variables: run.variables, tags: tags, channel: context.channel, language: context.language, open: context.open)
+                    variables: run.variables, tags: context.tags, channel: context.channel, language: context.language, open: context.open)
+                for (key, value) in context.attributes { condition.variables["contact.\(key)"] = value }
                 condition.variables["contact.name"] = context.contactName
                 next = cases.first { $0.condition.holds(in: condition) }?.next ?? otherwise
             case .tag(let list, let after):
                 for tag in list {
                     actions.append(.tag(tag))
-                    tags.insert(tag)
+                    context.tags.insert(tag)
                 }
                 next = after
             case .untag(let list, let after):
                 for tag in list {
                     actions.append(.untag(tag))
-                    tags.remove(tag)
+                    context.tags.remove(tag)
                 }
                 next = after
             case .set(let values, let after):
-                for (key, value) in values.sorted(by: { $0.key < $1.key }) { actions.append(.setAttribute(key, render(value, run, context))) }
+                for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                    let rendered = render(value, run, context)
+                    actions.append(.setAttribute(key, rendered))
+                    context.attributes[key] = rendered
+                }
                 next = after
             case .webhook(let url, _, _):
                 actions.append(.callWebhook(url: url, flow: run.flow, step: id, variables: run.variables))
@@ -303,6 +315,7 @@ package struct FlowEngine: Sendable {
 
     private func render(_ text: String, _ run: FlowRun, _ context: FlowContext) -> String {
         var values = run.variables
+        for (key, value) in context.attributes { values["contact.\(key)"] = value }
         values["contact.name"] = context.contactName ?? ""
         return FlowTemplate.render(text, values)
     }

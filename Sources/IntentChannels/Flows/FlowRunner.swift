@@ -61,7 +61,9 @@ package struct FlowRunner: Sendable {
 
     /// What the flow's steps know of the conversation.
     package func context(_ conversation: Conversation, language: String?, open: Bool) -> FlowContext {
-        FlowContext(contactName: conversation.name, tags: Set(conversation.tags), channel: channel, language: language, open: open)
+        FlowContext(
+            contactName: conversation.name, attributes: conversation.attributes, tags: Set(conversation.tags), channel: channel, language: language,
+            open: open)
     }
 
     /// Applies one engine result. `previous` is the run before the event (nil when `result`
