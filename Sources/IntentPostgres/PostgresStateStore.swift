@@ -165,6 +165,13 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
         let now = at.timeIntervalSince1970
         return try await server.transaction { db in
             try await db.query("SELECT pg_advisory_xact_lock(hashtext(\(message.customer)))", logger: PostgresServer.quiet)
+            // The customer's earlier message first, whichever replica decides it: a flow's answers arrive in order.
+            let earlier = try await db.query(
+                """
+                SELECT o.id FROM inbound o, inbound m WHERE m.id = \(message.id) AND o.customer = m.customer AND o.processed_at IS NULL
+                AND (o.received_at, o.seq) < (m.received_at, m.seq) LIMIT 1
+                """, logger: PostgresServer.quiet)
+            guard try await Self.count(earlier) == 0 else { return false }
             let claimed = try await db.query(
                 "UPDATE inbound SET processed_at = \(now) WHERE id = \(message.id) AND processed_at IS NULL RETURNING id",
                 logger: PostgresServer.quiet)

@@ -158,6 +158,14 @@ package final class SQLiteStateStore: ConversationStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT processed_at FROM inbound WHERE id = ?", arguments: [message.id]),
                 row["processed_at"] as Double? == nil
             else { return false }
+            // The customer's earlier message first, whoever decides it: a flow's answers arrive in order.
+            let earlier = try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM inbound o, inbound m WHERE m.id = ? AND o.customer = m.customer AND o.processed_at IS NULL
+                        AND (o.received_at < m.received_at OR (o.received_at = m.received_at AND o.rowid < m.rowid)))
+                    """, arguments: [message.id])
+            if earlier == true { return false }
             let existing = try Self.conversation(db, customer: message.customer)
             let decided = plan(existing)
             try Self.apply(decided, db, customer: message.customer, phoneNumberID: message.phoneNumberID, inboundID: message.id, at: at)

@@ -58,6 +58,15 @@ enum ConversationStoreContract {
         #expect(due.count == 1)  // the read receipt first; "hello" waits behind it
         #expect(due.first?.draft == .read("p1"))
         #expect(try await store.conversation(customer: "c1")?.firstInboundAt == t0)
+        // A customer's later message waits for the earlier one (another replica may be deciding it).
+        let first = message("p2", at: 1)
+        let second = message("p3", at: 2)
+        _ = try await store.receive([first], statuses: [], at: t0)
+        _ = try await store.receive([second], statuses: [], at: t0.addingTimeInterval(1))
+        #expect(try await store.process(second, at: t0, plan: plan(second, replies: ["second"])) == false)
+        #expect(try await store.unprocessed(limit: 10).map(\.id) == ["p2", "p3"])
+        #expect(try await store.process(first, at: t0, plan: plan(first, replies: ["first"])))
+        #expect(try await store.process(second, at: t0, plan: plan(second, replies: ["second"])))
         // A message the store never received is not processed.
         #expect(try await store.process(message("ghost"), at: t0, plan: plan(message("ghost"), replies: ["x"])) == false)
     }

@@ -31,6 +31,9 @@ extension ChannelRuntime {
                 await inboxWakeup.wait(timeout: .seconds(5))
                 continue
             }
+            // Answers kept for messages that have left the inbox (another replica decided them) go.
+            let waiting = Set(pending.map(\.id))
+            decided.withLock { kept in kept = kept.filter { waiting.contains($0.key) } }
             var order: [String] = []
             var byCustomer: [String: [InboundMessage]] = [:]
             for message in pending {
@@ -38,44 +41,65 @@ extension ChannelRuntime {
                 byCustomer[message.customer, default: []].append(message)
             }
             var failed = false
-            await withTaskGroup(of: Bool.self) { group in
+            var progressed = false
+            await withTaskGroup(of: Handled.self) { group in
                 var running = 0
+                func collect(_ handled: Handled?) {
+                    if handled?.ok == false { failed = true }
+                    if handled?.progressed == true { progressed = true }
+                }
                 for customer in order {
                     if running == Self.customersInParallel {
-                        failed = await group.next() == false || failed
+                        collect(await group.next())
                         running -= 1
                     }
                     let messages = byCustomer[customer] ?? []
                     group.addTask { await self.handle(messages) }
                     running += 1
                 }
-                for await ok in group where !ok { failed = true }
+                for await handled in group { collect(handled) }
             }
             outboxWakeup.signal()
             failures = failed ? failures + 1 : 0
+            if !failed, !progressed {
+                // Every message waits for an earlier one another replica is deciding: not a busy loop.
+                await inboxWakeup.wait(timeout: .milliseconds(100))
+            }
         }
     }
 
-    /// One customer's messages, in order; false when the store failed (they are tried again).
-    private func handle(_ messages: [InboundMessage]) async -> Bool {
+    struct Handled: Sendable {
+        /// False when the store failed (the messages are tried again).
+        var ok: Bool
+        /// Some message was processed here.
+        var progressed: Bool
+    }
+
+    /// One customer's messages, in order.
+    private func handle(_ messages: [InboundMessage]) async -> Handled {
         let store = self.store
+        var progressed = false
         for message in messages {
             let answer = await answer(to: message)
             let now = clock()
             let policy = self.policy
             let flows = flowRunner
             do {
-                _ = try await store.process(message, at: now) { conversation in
+                let processed = try await store.process(message, at: now) { conversation in
                     policy.plan(message, answer: answer, conversation: conversation, now: now, flows: flows)
                 }
                 storeHealth.succeeded()
+                // Not processed: done elsewhere, or waiting for the customer's earlier message
+                // (another replica's); its answer is kept for then, and the later ones wait too.
+                guard processed else { return Handled(ok: true, progressed: progressed) }
+                progressed = true
                 decided.withLock { $0[message.id] = nil }
             } catch {
                 storeHealth.failed("storing the replies to a message", error: error)
-                return false
+                return Handled(ok: false, progressed: progressed)
             }
         }
-        return true
+        return Handled(ok: true, progressed: progressed)
     }
 
     /// The matcher's answer to a message, decided once: a retry after a store failure reuses it.

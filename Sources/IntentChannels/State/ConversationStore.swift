@@ -8,7 +8,8 @@ package import Foundation
 /// - `receive` is one transaction, and a message id is stored at most once (a unique key, not
 ///   check-then-insert): concurrent and repeated deliveries of a message count it once.
 /// - `process` reads the conversation, applies the plan, queues its replies and marks the
-///   message processed in one transaction: a message's replies are queued exactly once.
+///   message processed in one transaction: a message's replies are queued exactly once. One
+///   customer's messages are processed in the order received, whichever process decides them.
 /// - `dueOutbox` returns, per customer, only the oldest unsent item, so one customer's replies
 ///   go out in the order they were decided, whatever retries happen.
 ///
@@ -24,7 +25,9 @@ package protocol ConversationStore: Sendable {
 
     /// Decides one received message against its conversation, atomically: `plan` gets the
     /// conversation as it stands (nil for a new customer) and returns what to store and send.
-    /// Returns false when the message was already processed (nothing is written then).
+    /// Returns false, writing nothing, when the message was already processed, or when an earlier
+    /// message of the customer is not processed yet (another replica has it): it stays in the
+    /// inbox and comes again after that one.
     func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool
 
     /// Changes one customer's conversation outside an inbound message (a flow's webhook answered
