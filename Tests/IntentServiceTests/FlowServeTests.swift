@@ -46,25 +46,7 @@ import Testing
             "from": customer, "id": id, "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": "interactive",
             "interactive": ["type": kind, kind: ["id": option, "title": title]],
         ]
-        let root: [String: Any] = [
-            "object": "whatsapp_business_account",
-            "entry": [
-                [
-                    "id": "102290129340398",
-                    "changes": [
-                        [
-                            "field": "messages",
-                            "value": [
-                                "messaging_product": "whatsapp",
-                                "metadata": ["display_phone_number": "15550783881", "phone_number_id": "106540352242922"],
-                                "contacts": [["profile": ["name": "Li Lei"], "wa_id": customer]], "messages": [message],
-                            ],
-                        ]
-                    ],
-                ]
-            ],
-        ]
-        return Array(try! JSONSerialization.data(withJSONObject: root))
+        return WhatsAppServeTests.body(from: customer, message: message)
     }
 
     /// What one customer was sent, in order: texts as their body, interactive messages as

@@ -279,6 +279,15 @@ import FoundationNetworking
     }
 
     static func body(id: String, from customer: String, text: String) -> [UInt8] {
+        body(
+            from: customer,
+            message: [
+                "from": customer, "id": id, "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": "text", "text": ["body": text],
+            ])
+    }
+
+    /// One customer message (any type) in Meta's webhook envelope.
+    static func body(from customer: String, message: [String: Any]) -> [UInt8] {
         let root: [String: Any] = [
             "object": "whatsapp_business_account",
             "entry": [
@@ -290,13 +299,7 @@ import FoundationNetworking
                             "value": [
                                 "messaging_product": "whatsapp",
                                 "metadata": ["display_phone_number": "15550783881", "phone_number_id": "106540352242922"],
-                                "contacts": [["profile": ["name": "Li Lei"], "wa_id": customer]],
-                                "messages": [
-                                    [
-                                        "from": customer, "id": id, "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": "text",
-                                        "text": ["body": text],
-                                    ]
-                                ],
+                                "contacts": [["profile": ["name": "Li Lei"], "wa_id": customer]], "messages": [message],
                             ],
                         ]
                     ],
