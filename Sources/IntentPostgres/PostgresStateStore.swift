@@ -99,6 +99,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                 "ALTER TABLE inbound ADD COLUMN choice TEXT", "ALTER TABLE outbox ADD COLUMN options TEXT",
             ]
         ),
+        ("state-v5-reply-to", ["ALTER TABLE inbound ADD COLUMN reply_to TEXT"]),
     ]
 
     // MARK: Receiving
@@ -110,8 +111,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
             for m in messages {
                 let rows = try await db.query(
                     """
-                    INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, choice, sent_at, received_at)
-                    VALUES (\(m.id), \(m.customer), \(m.customerName), \(m.phoneNumberID), \(m.type), \(m.text), \(m.choice), \(m.sentAt.timeIntervalSince1970), \(received))
+                    INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, choice, reply_to, sent_at, received_at)
+                    VALUES (\(m.id), \(m.customer), \(m.customerName), \(m.phoneNumberID), \(m.type), \(m.text), \(m.choice), \(m.replyTo), \(m.sentAt.timeIntervalSince1970), \(received))
                     ON CONFLICT (id) DO NOTHING RETURNING id
                     """, logger: PostgresServer.quiet)
                 if try await Self.count(rows) > 0 { fresh.append(m) }
@@ -142,17 +143,17 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
         try await server.run { client in
             let rows = try await client.query(
                 """
-                SELECT id, customer, customer_name, phone_number_id, type, text, choice, sent_at FROM inbound
+                SELECT id, customer, customer_name, phone_number_id, type, text, choice, reply_to, sent_at FROM inbound
                 WHERE processed_at IS NULL ORDER BY received_at, seq LIMIT \(limit)
                 """, logger: PostgresServer.quiet)
             var messages: [InboundMessage] = []
-            for try await (id, customer, name, phone, type, text, choice, sentAt) in rows.decode(
-                (String, String, String?, String, String, String?, String?, Double).self)
+            for try await (id, customer, name, phone, type, text, choice, replyTo, sentAt) in rows.decode(
+                (String, String, String?, String, String, String?, String?, String?, Double).self)
             {
                 messages.append(
                     InboundMessage(
                         id: id, customer: customer, customerName: name, phoneNumberID: phone, type: type, text: text, choice: choice,
-                        sentAt: Date(timeIntervalSince1970: sentAt)))
+                        replyTo: replyTo, sentAt: Date(timeIntervalSince1970: sentAt)))
             }
             return messages
         }
@@ -210,6 +211,18 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
             }
             try await Self.write(decided, customer: customer, phoneNumberID: number ?? "", inboundID: nil, now: now, db)
             return true
+        }
+    }
+
+    package func offeredQuestion(choiceMessage channelMessageID: String) async throws -> String? {
+        try await server.run { client in
+            let rows = try await client.query(
+                """
+                SELECT i.text FROM outbox o JOIN inbound i ON i.id = o.inbound_id
+                WHERE o.channel_message_id = \(channelMessageID) AND o.kind IN ('buttons', 'list') LIMIT 1
+                """, logger: PostgresServer.quiet)
+            for try await (text) in rows.decode(String?.self) { return text }
+            return nil
         }
     }
 

@@ -92,6 +92,9 @@ package final class SQLiteStateStore: ConversationStore {
                     ALTER TABLE outbox ADD COLUMN options TEXT;
                     """)
         }
+        migrator.registerMigration("v6-reply-to") { db in
+            try db.execute(sql: "ALTER TABLE inbound ADD COLUMN reply_to TEXT")
+        }
         return migrator
     }
 
@@ -101,12 +104,12 @@ package final class SQLiteStateStore: ConversationStore {
             for message in messages {
                 try db.execute(
                     sql: """
-                        INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, choice, sent_at, received_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                        INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, choice, reply_to, sent_at, received_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
                         """,
                     arguments: [
                         message.id, message.customer, message.customerName, message.phoneNumberID, message.type, message.text,
-                        message.choice, message.sentAt.timeIntervalSince1970, at.timeIntervalSince1970,
+                        message.choice, message.replyTo, message.sentAt.timeIntervalSince1970, at.timeIntervalSince1970,
                     ])
                 if db.changesCount > 0 { fresh.append(message) }
             }
@@ -150,7 +153,8 @@ package final class SQLiteStateStore: ConversationStore {
     static func message(_ row: Row) -> InboundMessage {
         InboundMessage(
             id: row["id"], customer: row["customer"], customerName: row["customer_name"], phoneNumberID: row["phone_number_id"],
-            type: row["type"], text: row["text"], choice: row["choice"], sentAt: Date(timeIntervalSince1970: row["sent_at"]))
+            type: row["type"], text: row["text"], choice: row["choice"], replyTo: row["reply_to"], sentAt: Date(timeIntervalSince1970: row["sent_at"])
+        )
     }
 
     package func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
@@ -198,6 +202,17 @@ package final class SQLiteStateStore: ConversationStore {
                     db, sql: "SELECT phone_number_id FROM inbound WHERE customer = ? ORDER BY sent_at DESC LIMIT 1", arguments: [customer])
             try Self.apply(decided, db, customer: customer, phoneNumberID: number ?? "", inboundID: nil, at: at)
             return true
+        }
+    }
+
+    package func offeredQuestion(choiceMessage channelMessageID: String) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT i.text FROM outbox o JOIN inbound i ON i.id = o.inbound_id
+                    WHERE o.channel_message_id = ? AND o.kind IN ('buttons', 'list') LIMIT 1
+                    """, arguments: [channelMessageID])
         }
     }
 

@@ -42,11 +42,13 @@ package struct BotAnswerer: Sendable {
 
     /// The customer picked an entry offered as "did you mean" (`entry` empty: "something else"):
     /// its answer, in the language of the picked question's words. An entry gone from the corpus
-    /// since (a reload) is unanswered.
-    package func answer(picking entry: String, words: String?) async -> BotAnswer {
+    /// since (a reload) is unanswered. The customer's `question` and their pick go to the review
+    /// queue as a confirmed suggestion.
+    package func answer(picking entry: String, words: String?, question: String? = nil) async -> BotAnswer {
         guard !entry.isEmpty, let service = holder.service, let picked = service.corpus.entry(id: entry) else {
             return BotAnswer(answer: nil, chosen: false)
         }
+        if let question { recorder.stats.confirm(question, entry: entry) }
         let answer = picked.answer(in: words.flatMap(LanguageDetector.language(of:)))
         return BotAnswer(answer: answer.text, entry: entry, handover: picked.handover, chosen: true)
     }

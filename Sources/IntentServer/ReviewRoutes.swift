@@ -29,7 +29,15 @@ struct ReviewRoutes {
     func register(on group: some RouterMethods<IntentRequestContext>) {
         group.get("/v1/review") { _, _ in
             let (clusters, messages) = try await currentClusters()
-            return try JSONResponse.make(ReviewResponse(clusters: clusters, messages: messages))
+            var response = ReviewResponse(clusters: clusters, messages: messages)
+            for (i, cluster) in clusters.enumerated() {
+                // What customers picked when offered "did you mean" for these very questions.
+                let picks = stats.confirmations(of: cluster.distinctTexts)
+                if let best = picks.max(by: { $0.value == $1.value ? $0.key > $1.key : $0.value < $1.value }) {
+                    response.clusters[i].confirmed = ReviewResponse.Confirmed(entry: best.key, picks: best.value)
+                }
+            }
+            return try JSONResponse.make(response)
         }
         group.post("/v1/review/:id/assign") { request, context in
             let by = Self.signer(context)
@@ -147,12 +155,19 @@ struct ReviewResponse: Encodable, Sendable {
         /// The most frequent distinct wordings (at most ten).
         var examples: [String]
         var suggestion: MatchDecision.Candidate?
+        /// The entry customers picked most often when these questions were offered as "did you mean".
+        var confirmed: Confirmed?
 
         enum CodingKeys: String, CodingKey {
             case id, size, customers, unmatched, ambiguous
             case lastAt = "last_at"
-            case examples, suggestion
+            case examples, suggestion, confirmed
         }
+    }
+
+    struct Confirmed: Encodable, Sendable {
+        var entry: String
+        var picks: Int
     }
 
     var messages: Int

@@ -10,7 +10,13 @@ package final class StatsRecorder: Sendable {
         var pending = StatisticsBatch()
         /// Why the last write to the store failed; nil once one succeeds.
         var storeProblem: String?
+        /// Customers' picks of "did you mean" choices: normalised question → entry → picks.
+        var confirmations: [String: [String: Int]] = [:]
     }
+
+    /// Confirmations kept (distinct questions); the oldest half goes when full. In memory: they
+    /// help the review queue, whose messages are the recent ones anyway.
+    static let confirmationsKept = 2_000
 
     private let state: Locked<State>
     /// Whether decisions are also kept for a `StatisticsWriter` (only when one drains them).
@@ -30,6 +36,28 @@ package final class StatsRecorder: Sendable {
     }
 
     package var snapshot: MatchStatistics { state.current.stats }
+
+    /// A customer answered "did you mean" for `question` by picking `entry`.
+    func confirm(_ question: String, entry: String) {
+        let key = TextNormalizer.normalize(question)
+        guard !key.isEmpty else { return }
+        state.withLock { s in
+            if s.confirmations[key] == nil, s.confirmations.count >= Self.confirmationsKept {
+                for stale in s.confirmations.keys.prefix(Self.confirmationsKept / 2) { s.confirmations[stale] = nil }
+            }
+            s.confirmations[key, default: [:]][entry, default: 0] += 1
+        }
+    }
+
+    /// The picks customers made for these questions, by entry.
+    func confirmations(of questions: [String]) -> [String: Int] {
+        let current = state.current.confirmations
+        var picks: [String: Int] = [:]
+        for question in Set(questions.map(TextNormalizer.normalize)) {
+            for (entry, count) in current[question] ?? [:] { picks[entry, default: 0] += count }
+        }
+        return picks
+    }
 
     /// Hands over the decisions recorded since the last call.
     package func takePending() -> StatisticsBatch {

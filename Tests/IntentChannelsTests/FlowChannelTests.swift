@@ -31,8 +31,13 @@ import Testing
         return .unanswered
     }
 
-    static let pick: ChannelRuntime.Pick = { entry, _ in
-        entry == "track" ? BotAnswer(answer: "Track it at example.com/track.", entry: "track", chosen: true) : BotAnswer(answer: nil, chosen: false)
+    /// The questions picks were made for, as the runtime found them.
+    static let pickedFor = Locked<[String?]>([])
+
+    static let pick: ChannelRuntime.Pick = { entry, _, question in
+        pickedFor.withLock { $0.append(question) }
+        return entry == "track"
+            ? BotAnswer(answer: "Track it at example.com/track.", entry: "track", chosen: true) : BotAnswer(answer: nil, chosen: false)
     }
 
     static func flowFile(crm: Int) -> String {
@@ -161,11 +166,12 @@ import Testing
     }
 
     /// A reply-button choice, as WhatsApp delivers it.
-    static func buttonReply(_ id: String, option: String, title: String, from customer: String) -> [UInt8] {
-        let message: [String: Any] = [
+    static func buttonReply(_ id: String, option: String, title: String, from customer: String, replyingTo context: String? = nil) -> [UInt8] {
+        var message: [String: Any] = [
             "from": customer, "id": id, "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": "interactive",
             "interactive": ["type": "button_reply", "button_reply": ["id": option, "title": title]],
         ]
+        if let context { message["context"] = ["from": "15550783881", "id": context] }
         return WebhookBody.envelope(
             phoneNumberID: "106540352242922", value: ["contacts": [["profile": ["name": "Ana"], "wa_id": customer]], "messages": [message]])
     }
@@ -362,7 +368,9 @@ import Testing
         }
         #expect(buttons.map { $0["id"] } == ["faq:shipping_time", "faq:track", "faq:"])
         #expect(buttons.last?["title"] == "Something else")
-        _ = await h.post(Self.buttonReply("c2", option: "faq:track", title: "Where is my parcel?", from: ho))
+        // The tap replies to the offer: the question it was offered for goes with the pick.
+        let offerID = try #require(try await FakeGraphSentIDs.ids(h.graph).last)
+        _ = await h.post(Self.buttonReply("c2", option: "faq:track", title: "Where is my parcel?", from: ho, replyingTo: offerID))
         try await h.settle()
         _ = await h.post(Self.text("c3", "parcel again", from: ho))
         try await h.settle()
@@ -372,6 +380,8 @@ import Testing
             try await h.seen(by: ho) == [
                 "Did you mean one of these?", "Track it at example.com/track.", "Did you mean one of these?", "Sorry, I did not get that.",
             ])
+        #expect(try await h.store.offeredQuestion(choiceMessage: offerID) == "my parcel?")
+        #expect(Self.pickedFor.current.contains("my parcel?"))
         let figures = try await h.store.statistics()
         #expect(figures.triggers["choices:offered"]?.count == 2)
         #expect(figures.triggers["choices:chosen"]?.count == 1)

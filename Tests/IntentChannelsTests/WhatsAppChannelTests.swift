@@ -555,6 +555,9 @@ final class FailingOutcomes: Sendable {
             try await base.advance(customer: customer, at: at, finishing: finishing, plan: plan)
         }
         func dueFlowRuns(now: Date, limit: Int) async throws -> [String] { try await base.dueFlowRuns(now: now, limit: limit) }
+        func offeredQuestion(choiceMessage channelMessageID: String) async throws -> String? {
+            try await base.offeredQuestion(choiceMessage: channelMessageID)
+        }
         func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem] { try await base.dueOutbox(now: now, limit: limit) }
         func nextOutboxDue() async throws -> Date? { try await base.nextOutboxDue() }
         func markSent(_ item: Int64, channelMessageID: String?, at: Date) async throws {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import IntentChannels
 import IntentCore
 import IntentSQLite
 import IntentTestSupport
@@ -83,6 +84,23 @@ final class MemoryEditStore: CorpusEditStore {
 
     func clusters(_ client: some TestClientProtocol) async throws -> [[String: Any]] {
         try #require(try await call(client, "/v1/review").1["clusters"] as? [[String: Any]])
+    }
+
+    @Test func aCustomersPickOfDidYouMeanIsAConfirmedSuggestion() async throws {
+        let store = MemoryEditStore()
+        let app = try await app(store: store)
+        try await Application(router: app.router()).test(.router) { client in
+            #expect(try await match(client, "bitcoin accepted?")["status"] as? String == "unmatched")
+            #expect(try await clusters(client).first?["confirmed"] == nil)
+            // On a channel the customer was offered entries for that question and picked one.
+            let picked = await app.answerer.answer(picking: "payment_methods", words: "can I pay by card", question: "Bitcoin accepted??")
+            #expect(picked.answer == "Cards and PayPal." && picked.chosen == true)
+            _ = await app.answerer.answer(picking: "", words: "Something else", question: "bitcoin accepted?")
+            let cluster = try #require(try await clusters(client).first)
+            let confirmed = try #require(cluster["confirmed"] as? [String: Any])
+            #expect(confirmed["entry"] as? String == "payment_methods")
+            #expect(confirmed["picks"] as? Int == 1)
+        }
     }
 
     @Test func assigningAClusterTeachesTheMatcherAndEmptiesTheQueue() async throws {

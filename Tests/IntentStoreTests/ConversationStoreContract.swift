@@ -172,6 +172,9 @@ enum ConversationStoreContract {
         #expect(head.draft.kind == .buttons)
         #expect(head.draft.options == options)
         try await store.markSent(head.id, channelMessageID: "wamid.buttons", at: t0)
+        // A tap on those buttons replies to them: the question they were offered for.
+        #expect(try await store.offeredQuestion(choiceMessage: "wamid.buttons") == "hi")
+        #expect(try await store.offeredQuestion(choiceMessage: "wamid.unknown") == nil)
         let webhook = try #require(try await store.dueOutbox(now: t0.addingTimeInterval(1), limit: 10).first { $0.customer == "flow" })
         #expect(webhook.draft.kind == .webhook)
         #expect(webhook.draft.context == "http://127.0.0.1:9/leads")

@@ -113,7 +113,9 @@ extension ChannelRuntime {
                 // A conversation a person has is not worth a (possibly paid) decision.
                 answer = .unanswered
             } else if conversation?.flowRun == nil, let entry = ChoicePrompt.pick(message.choice) {
-                answer = await pick(entry, message.text)
+                var question: String?
+                if let offer = message.replyTo { question = (try? await store.offeredQuestion(choiceMessage: offer)) ?? nil }
+                answer = await pick(entry, message.text, question)
             } else {
                 answer = await decide(text, message.customer, flowTakes(message, conversation))
             }

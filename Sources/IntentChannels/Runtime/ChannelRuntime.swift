@@ -25,8 +25,9 @@ package final class ChannelRuntime: Service {
     package typealias Decide = @Sendable (_ text: String, _ customer: String, _ rulesOnly: Bool) async -> BotAnswer
     package typealias Clock = @Sendable () -> Date
     /// The answer of the entry a customer picked from a "did you mean" choice ("" for
-    /// "something else"), with the picked option's words.
-    package typealias Pick = @Sendable (_ entry: String, _ words: String?) async -> BotAnswer
+    /// "something else"), with the picked option's words and the question the choice was
+    /// offered for (when the store still has it).
+    package typealias Pick = @Sendable (_ entry: String, _ words: String?, _ question: String?) async -> BotAnswer
 
     /// Pacing, retries and retention: the runtime's part of a channel's settings.
     package struct Settings: Sendable {
@@ -77,7 +78,7 @@ package final class ChannelRuntime: Service {
         channel: any ChatChannel, settings: Settings, store: any ConversationStore, policy: ConversationPolicy, logger: Logger,
         storeHealth: StoreHealth? = nil, flows: FlowLibrary = FlowLibrary(), flowWebhook: FlowWebhook = FlowWebhook(secret: nil),
         webhookTransport: (any HTTPTransport)? = nil, clock: @escaping Clock = { Date() },
-        pick: @escaping Pick = { _, _ in BotAnswer(answer: nil, chosen: false) }, decide: @escaping Decide
+        pick: @escaping Pick = { _, _, _ in BotAnswer(answer: nil, chosen: false) }, decide: @escaping Decide
     ) {
         self.pick = pick
         self.flows = flows

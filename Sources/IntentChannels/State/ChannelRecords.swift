@@ -16,13 +16,17 @@ package struct InboundMessage: Sendable, Equatable {
     /// The id of the reply button or list row the customer picked (WhatsApp: `button_reply.id`,
     /// `list_reply.id`, a template button's `payload`); nil for typed messages.
     package var choice: String?
+    /// The channel's id of the business message this one replies to (WhatsApp: `context.id`,
+    /// set when the customer taps a button of ours); nil otherwise.
+    package var replyTo: String?
     /// When the customer sent it (the channel's timestamp).
     package var sentAt: Date
 
     package init(
         id: String, customer: String, customerName: String? = nil, phoneNumberID: String, type: String, text: String?,
-        choice: String? = nil, sentAt: Date
+        choice: String? = nil, replyTo: String? = nil, sentAt: Date
     ) {
+        self.replyTo = replyTo
         self.id = id
         self.customer = customer
         self.customerName = customerName

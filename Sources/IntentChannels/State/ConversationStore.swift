@@ -40,6 +40,10 @@ package protocol ConversationStore: Sendable {
         customer: String, at: Date, finishing: FinishedItem?, plan: @escaping @Sendable (Conversation) -> ConversationPlan?
     ) async throws -> Bool
 
+    /// The customer's question a "did you mean" choice offered (buttons or a list) answered: the
+    /// text of the inbound message the choice, sent as `channelMessageID`, replied to.
+    func offeredQuestion(choiceMessage channelMessageID: String) async throws -> String?
+
     /// Customers whose flow run is due (a question timed out, a `wait` ended), earliest first.
     func dueFlowRuns(now: Date, limit: Int) async throws -> [String]
 

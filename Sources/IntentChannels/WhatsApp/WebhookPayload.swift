@@ -58,7 +58,7 @@ package struct WebhookPayload: Sendable {
                     payload.messages.append(
                         InboundMessage(
                             id: id, customer: from, customerName: names[from], phoneNumberID: number, type: message.kind,
-                            text: message.words, choice: message.choice, sentAt: sentAt))
+                            text: message.words, choice: message.choice, replyTo: message.context?.id, sentAt: sentAt))
                 }
                 for status in value.statuses ?? [] {
                     guard let id = status.id, let state = status.status else {
@@ -146,7 +146,10 @@ package struct WebhookPayload: Sendable {
             var list_reply: Reply?
         }
         struct System: Decodable { var body: String? }
+        /// The business message this one replies to.
+        struct Context: Decodable { var id: String? }
         var id: String?
+        var context: Context?
         var from: String?
         var timestamp: String?
         var type: String?

@@ -116,7 +116,7 @@ private func whatsAppChannel(
     return ChannelRuntime(
         channel: whatsapp, settings: whatsapp.runtimeSettings, store: store, policy: policy, logger: logger, storeHealth: app.storeHealth,
         flows: factory.flows, flowWebhook: FlowWebhook(secret: configuration.flows.webhookSecret),
-        webhookTransport: CurlHTTPClient(configuration: http), pick: answerer.answer(picking:words:),
+        webhookTransport: CurlHTTPClient(configuration: http), pick: answerer.answer(picking:words:question:),
         decide: answerer.answer(to:from:rulesOnly:))
 }
 
