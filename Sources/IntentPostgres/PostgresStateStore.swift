@@ -99,7 +99,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                 "ALTER TABLE inbound ADD COLUMN choice TEXT", "ALTER TABLE outbox ADD COLUMN options TEXT",
             ]
         ),
-        ("state-v5-reply-to", ["ALTER TABLE inbound ADD COLUMN reply_to TEXT"]),
+        ("state-v5-timeline", ["ALTER TABLE inbound ADD COLUMN reply_to TEXT", "ALTER TABLE outbox ADD COLUMN origin TEXT"]),
     ]
 
     // MARK: Receiving
@@ -187,7 +187,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
 
     package func advance(
         customer: String, at: Date, finishing: FinishedItem?, plan: @escaping @Sendable (Conversation) -> ConversationPlan?
-    ) async throws -> Bool {
+    ) async throws -> [Int64]? {
         let now = at.timeIntervalSince1970
         return try await server.transaction { db in
             try await db.query("SELECT pg_advisory_xact_lock(hashtext(\(customer)))", logger: PostgresServer.quiet)
@@ -199,18 +199,17 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                         last_error = COALESCE(\(finishing.failure), last_error), lease_until = NULL
                     WHERE id = \(finishing.id) AND state = 'pending' RETURNING id
                     """, logger: PostgresServer.quiet)
-                guard try await Self.count(finished) > 0 else { return false }
+                guard try await Self.count(finished) > 0 else { return nil }
             }
-            guard let conversation = try await Self.conversation(db, customer: customer) else { return false }
-            guard let decided = plan(conversation) else { return true }
+            guard let conversation = try await Self.conversation(db, customer: customer) else { return nil }
+            guard let decided = plan(conversation) else { return [] }
             var number = conversation.phoneNumberID
             if number == nil {
                 let rows = try await db.query(
                     "SELECT phone_number_id FROM inbound WHERE customer = \(customer) ORDER BY sent_at DESC LIMIT 1", logger: PostgresServer.quiet)
                 for try await (phone) in rows.decode(String.self) { number = phone }
             }
-            try await Self.write(decided, customer: customer, phoneNumberID: number ?? "", inboundID: nil, now: now, db)
-            return true
+            return try await Self.write(decided, customer: customer, phoneNumberID: number ?? "", inboundID: nil, now: now, db)
         }
     }
 
@@ -226,6 +225,39 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
+    package func timeline(customer: String, before: Date?, limit: Int) async throws -> [TimelineItem] {
+        let before = before?.timeIntervalSince1970 ?? Double(Int64.max)
+        return try await server.run { client in
+            var items: [TimelineItem] = []
+            let inbound = try await client.query(
+                """
+                SELECT id, type, text, choice, received_at FROM inbound WHERE customer = \(customer) AND received_at < \(before)
+                ORDER BY received_at DESC, seq DESC LIMIT \(limit)
+                """, logger: PostgresServer.quiet)
+            for try await (id, type, text, choice, at) in inbound.decode((String, String, String?, String?, Double).self) {
+                items.append(
+                    TimelineItem(
+                        id: "in:" + id, direction: .inbound, kind: "customer", type: type, text: text, choice: choice,
+                        at: Date(timeIntervalSince1970: at)))
+            }
+            let outbound = try await client.query(
+                """
+                SELECT id, kind, body, options, origin, state, delivery, last_error, delivery_error, created_at FROM outbox
+                WHERE customer = \(customer) AND \(unescaped: TimelineItem.shownKindsSQL) AND created_at < \(before)
+                ORDER BY created_at DESC, id DESC LIMIT \(limit)
+                """, logger: PostgresServer.quiet)
+            for try await (id, kind, body, options, origin, state, delivery, lastError, deliveryError, at) in outbound.decode(
+                (Int64, String, String, String?, String?, String, String?, String?, String?, Double).self)
+            {
+                items.append(
+                    TimelineItem.outbound(
+                        id: id, kind: kind, body: body, options: options, origin: origin, state: state, delivery: delivery, lastError: lastError,
+                        deliveryError: deliveryError, at: at))
+            }
+            return TimelineItem.newestFirst(items, limit: limit)
+        }
+    }
+
     package func dueFlowRuns(now: Date, limit: Int) async throws -> [String] {
         try await server.run { client in
             let rows = try await client.query(
@@ -237,9 +269,12 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
         }
     }
 
+    /// Stores a plan: the conversation, its replies in the outbox, its counters. Returns the
+    /// outbox items queued.
+    @discardableResult
     private static func write(
         _ decided: ConversationPlan, customer: String, phoneNumberID: String, inboundID: String?, now: Double, _ db: PostgresConnection
-    ) async throws {
+    ) async throws -> [Int64] {
         if let c = decided.conversation {
             try await db.query(
                 """
@@ -255,12 +290,15 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                     flow_run = excluded.flow_run, flow_due_at = excluded.flow_due_at
                 """, logger: PostgresServer.quiet)
         }
+        var queued: [Int64] = []
         for reply in decided.replies {
-            try await db.query(
+            let rows = try await db.query(
                 """
-                INSERT INTO outbox (customer, phone_number_id, kind, body, context, options, inbound_id, next_at, created_at)
-                VALUES (\(customer), \(phoneNumberID), \(reply.kind.rawValue), \(reply.body), \(reply.context), \(reply.optionsJSON), \(inboundID), \(now), \(now))
+                INSERT INTO outbox (customer, phone_number_id, kind, body, context, options, origin, inbound_id, next_at, created_at)
+                VALUES (\(customer), \(phoneNumberID), \(reply.kind.rawValue), \(reply.body), \(reply.context), \(reply.optionsJSON), \(reply.origin.stored), \(inboundID), \(now), \(now))
+                RETURNING id
                 """, logger: PostgresServer.quiet)
+            for try await (id) in rows.decode(Int64.self) { queued.append(id) }
         }
         for trigger in decided.triggers {
             try await count(db, trigger.key, by: 1)
@@ -268,6 +306,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                 "INSERT INTO trigger_customers (trigger, customer) VALUES (\(trigger.key), \(customer)) ON CONFLICT DO NOTHING",
                 logger: PostgresServer.quiet)
         }
+        return queued
     }
 
     /// The columns `conversations(_:)` reads, in its order.
@@ -309,20 +348,20 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
         return try await server.transaction { db in
             let rows = try await db.query(
                 """
-                SELECT o.id, o.customer, o.phone_number_id, o.kind, o.body, o.context, o.options, o.attempts, o.created_at FROM outbox o
+                SELECT o.id, o.customer, o.phone_number_id, o.kind, o.body, o.context, o.options, o.origin, o.attempts, o.created_at FROM outbox o
                 WHERE o.id IN (SELECT id FROM (\(unescaped: Self.headsSQL)) heads WHERE next_at <= \(t) AND (lease_until IS NULL OR lease_until <= \(t)))
                 ORDER BY o.id LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 """, logger: PostgresServer.quiet)
             var items: [OutboxItem] = []
-            for try await (id, customer, phone, kind, body, context, options, attempts, created) in rows.decode(
-                (Int64, String, String, String, String, String?, String?, Int, Double).self)
+            for try await (id, customer, phone, kind, body, context, options, origin, attempts, created) in rows.decode(
+                (Int64, String, String, String, String, String?, String?, String?, Int, Double).self)
             {
                 items.append(
                     OutboxItem(
                         id: id, customer: customer, phoneNumberID: phone,
                         draft: OutboundDraft(
                             kind: OutboundDraft.Kind(rawValue: kind) ?? .text, body: body, context: context,
-                            options: OutboundDraft.options(fromJSON: options)), attempts: attempts,
+                            options: OutboundDraft.options(fromJSON: options), origin: OutboundDraft.Origin(stored: origin)), attempts: attempts,
                         createdAt: Date(timeIntervalSince1970: created)))
             }
             if !items.isEmpty {

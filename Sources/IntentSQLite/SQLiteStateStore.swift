@@ -92,8 +92,8 @@ package final class SQLiteStateStore: ConversationStore {
                     ALTER TABLE outbox ADD COLUMN options TEXT;
                     """)
         }
-        migrator.registerMigration("v6-reply-to") { db in
-            try db.execute(sql: "ALTER TABLE inbound ADD COLUMN reply_to TEXT")
+        migrator.registerMigration("v6-timeline") { db in
+            try db.execute(sql: "ALTER TABLE inbound ADD COLUMN reply_to TEXT; ALTER TABLE outbox ADD COLUMN origin TEXT")
         }
         return migrator
     }
@@ -180,7 +180,7 @@ package final class SQLiteStateStore: ConversationStore {
 
     package func advance(
         customer: String, at: Date, finishing: FinishedItem?, plan: @escaping @Sendable (Conversation) -> ConversationPlan?
-    ) async throws -> Bool {
+    ) async throws -> [Int64]? {
         try await pool.write { db in
             if let finishing {
                 try db.execute(
@@ -192,16 +192,15 @@ package final class SQLiteStateStore: ConversationStore {
                         finishing.failure == nil ? "sent" : "failed", finishing.failure == nil ? 0 : 1, at.timeIntervalSince1970,
                         finishing.failure, finishing.id,
                     ])
-                guard db.changesCount > 0 else { return false }
+                guard db.changesCount > 0 else { return nil }
             }
-            guard let conversation = try Self.conversation(db, customer: customer) else { return false }
-            guard let decided = plan(conversation) else { return true }
+            guard let conversation = try Self.conversation(db, customer: customer) else { return nil }
+            guard let decided = plan(conversation) else { return [] }
             let number =
                 try conversation.phoneNumberID
                 ?? String.fetchOne(
                     db, sql: "SELECT phone_number_id FROM inbound WHERE customer = ? ORDER BY sent_at DESC LIMIT 1", arguments: [customer])
-            try Self.apply(decided, db, customer: customer, phoneNumberID: number ?? "", inboundID: nil, at: at)
-            return true
+            return try Self.apply(decided, db, customer: customer, phoneNumberID: number ?? "", inboundID: nil, at: at)
         }
     }
 
@@ -216,6 +215,35 @@ package final class SQLiteStateStore: ConversationStore {
         }
     }
 
+    package func timeline(customer: String, before: Date?, limit: Int) async throws -> [TimelineItem] {
+        let before = before?.timeIntervalSince1970 ?? .greatestFiniteMagnitude
+        return try await pool.read { db in
+            var items: [TimelineItem] = []
+            for row in try Row.fetchAll(
+                db, sql: "SELECT * FROM inbound WHERE customer = ? AND received_at < ? ORDER BY received_at DESC, rowid DESC LIMIT ?",
+                arguments: [customer, before, limit])
+            {
+                items.append(
+                    TimelineItem(
+                        id: "in:" + (row["id"] as String), direction: .inbound, kind: "customer", type: row["type"], text: row["text"],
+                        choice: row["choice"], at: Date(timeIntervalSince1970: row["received_at"])))
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM outbox WHERE customer = ? AND \(TimelineItem.shownKindsSQL) AND created_at < ?
+                    ORDER BY created_at DESC, id DESC LIMIT ?
+                    """, arguments: [customer, before, limit])
+            {
+                items.append(
+                    TimelineItem.outbound(
+                        id: row["id"], kind: row["kind"], body: row["body"], options: row["options"], origin: row["origin"], state: row["state"],
+                        delivery: row["delivery"], lastError: row["last_error"], deliveryError: row["delivery_error"], at: row["created_at"]))
+            }
+            return TimelineItem.newestFirst(items, limit: limit)
+        }
+    }
+
     package func dueFlowRuns(now: Date, limit: Int) async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(
@@ -224,8 +252,14 @@ package final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    /// Stores a plan: the conversation, its replies in the outbox, its counters.
-    static func apply(_ decided: ConversationPlan, _ db: Database, customer: String, phoneNumberID: String, inboundID: String?, at: Date) throws {
+    /// Stores a plan: the conversation, its replies in the outbox, its counters. Returns the
+    /// outbox items queued.
+    @discardableResult
+    static func apply(
+        _ decided: ConversationPlan, _ db: Database, customer: String, phoneNumberID: String, inboundID: String?, at: Date
+    ) throws
+        -> [Int64]
+    {
         if let c = decided.conversation {
             try db.execute(
                 sql: """
@@ -244,22 +278,25 @@ package final class SQLiteStateStore: ConversationStore {
                     StateRows.json(attributes: c.attributes), StateRows.json(run: c.flowRun), c.flowDueAt?.timeIntervalSince1970,
                 ])
         }
+        var queued: [Int64] = []
         for reply in decided.replies {
             try db.execute(
                 sql: """
-                    INSERT INTO outbox (customer, phone_number_id, kind, body, context, options, inbound_id, next_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO outbox (customer, phone_number_id, kind, body, context, options, origin, inbound_id, next_at, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    customer, phoneNumberID, reply.kind.rawValue, reply.body, reply.context, reply.optionsJSON, inboundID,
+                    customer, phoneNumberID, reply.kind.rawValue, reply.body, reply.context, reply.optionsJSON, reply.origin.stored, inboundID,
                     at.timeIntervalSince1970, at.timeIntervalSince1970,
                 ])
+            queued.append(db.lastInsertedRowID)
         }
         for trigger in decided.triggers {
             try count(db, trigger.key, by: 1)
             try db.execute(
                 sql: "INSERT INTO trigger_customers (trigger, customer) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [trigger.key, customer])
         }
+        return queued
     }
 
     static func conversation(_ db: Database, customer: String) throws -> Conversation? {
@@ -291,7 +328,7 @@ package final class SQLiteStateStore: ConversationStore {
                     id: row["id"], customer: row["customer"], phoneNumberID: row["phone_number_id"],
                     draft: OutboundDraft(
                         kind: OutboundDraft.Kind(rawValue: row["kind"]) ?? .text, body: row["body"], context: row["context"],
-                        options: OutboundDraft.options(fromJSON: row["options"])),
+                        options: OutboundDraft.options(fromJSON: row["options"]), origin: OutboundDraft.Origin(stored: row["origin"])),
                     attempts: row["attempts"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
             }
         }

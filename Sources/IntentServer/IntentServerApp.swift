@@ -104,6 +104,7 @@ package struct IntentServerApp: Sendable {
         CorpusRoutes(holder: holder, stats: stats, editor: editor).register(on: console)
         TranslationRoutes(holder: holder, editor: editor, mode: translations?.mode ?? .off).register(on: console)
         FlowRoutes(channel: channel, reader: reader).register(readers: statsReaders, console: console)
+        InboxRoutes(channel: channel, reader: reader).register(on: console)
         if tokens.grant(.admin) {
             let admin = router.group().add(middleware: RequireRole(minimum: .admin, tokens: tokens, unconfigured: .refuse(.noConsoleToken)))
             AdminRoutes(reloader: reloader).register(on: admin)

@@ -551,10 +551,13 @@ final class FailingOutcomes: Sendable {
         }
         func advance(
             customer: String, at: Date, finishing: FinishedItem?, plan: @escaping @Sendable (Conversation) -> ConversationPlan?
-        ) async throws -> Bool {
+        ) async throws -> [Int64]? {
             try await base.advance(customer: customer, at: at, finishing: finishing, plan: plan)
         }
         func dueFlowRuns(now: Date, limit: Int) async throws -> [String] { try await base.dueFlowRuns(now: now, limit: limit) }
+        func timeline(customer: String, before: Date?, limit: Int) async throws -> [TimelineItem] {
+            try await base.timeline(customer: customer, before: before, limit: limit)
+        }
         func offeredQuestion(choiceMessage channelMessageID: String) async throws -> String? {
             try await base.offeredQuestion(choiceMessage: channelMessageID)
         }

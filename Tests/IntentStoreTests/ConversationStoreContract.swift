@@ -193,28 +193,37 @@ enum ConversationStoreContract {
             next.flowDueAt = nil
             return ConversationPlan(conversation: next, replies: [.text("Thank you Ana!")], triggers: [.flow("wholesale", "completed")])
         }
-        let results = await withTaskGroup(of: Bool.self) { group in
+        let results = await withTaskGroup(of: [Int64]?.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     (try? await store.advance(customer: "flow", at: t0.addingTimeInterval(2), finishing: FinishedItem(id: webhook.id), plan: plan))
-                        ?? false
+                        ?? nil
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(results.filter { $0 }.count == 1)
+        #expect(results.compactMap { $0 }.count == 1)
+        #expect(results.compactMap { $0 }.first?.count == 1, "the thanks, queued once")
         #expect(advanced.current == 1)
         #expect(try await store.conversation(customer: "flow")?.flowRun == nil)
         #expect(try await store.dueFlowRuns(now: t0.addingTimeInterval(10_000), limit: 10).isEmpty)
         let thanks = try #require(try await store.dueOutbox(now: t0.addingTimeInterval(3), limit: 10).first { $0.customer == "flow" })
         #expect(thanks.draft.body == "Thank you Ana!")
         #expect(thanks.phoneNumberID == "106")
+        // The timeline: both ways, newest first; webhook calls are not messages.
+        let timeline = try await store.timeline(customer: "flow", before: nil, limit: 10)
+        #expect(timeline.map(\.kind) == ["bot", "bot", "customer"])
+        #expect(timeline.map(\.type) == ["text", "buttons", "text"])
+        #expect(timeline.map(\.status) == ["queued", "sent", nil])
+        #expect(timeline[1].options == options)
+        #expect(timeline[2].choice == "bags")
+        #expect(try await store.timeline(customer: "flow", before: timeline[0].at, limit: 10).map(\.kind) == ["bot", "customer"])
         let figures = try await store.statistics()
         #expect(figures.triggers["flow:wholesale:triggered"]?.customers == 1)
         #expect(figures.triggers["flow:wholesale:completed"]?.count == 1)
         #expect(figures.sent == 1)  // the buttons; the webhook is not counted as a message
 
         // No conversation: nothing happens.
-        #expect(try await store.advance(customer: "nobody", at: t0, finishing: nil, plan: plan) == false)
+        #expect(try await store.advance(customer: "nobody", at: t0, finishing: nil, plan: plan) == nil)
     }
 }

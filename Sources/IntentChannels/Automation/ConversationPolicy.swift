@@ -54,29 +54,29 @@ package struct ConversationPolicy: Sendable {
         var replies: [OutboundDraft] = [.read(message.id)]
         var triggers: [Trigger] = []
         /// A reply over the API's limit goes out as several messages; the first quotes.
-        func say(_ text: String, quoting context: String? = nil) {
+        func say(_ text: String, quoting context: String? = nil, origin: OutboundDraft.Origin = .bot) {
             for (index, part) in MessageSplitter.split(text).enumerated() {
-                replies.append(.text(part, quoting: index == 0 ? context : nil))
+                replies.append(.text(part, quoting: index == 0 ? context : nil, origin: origin))
             }
         }
         if let greeting = automation.greeting,
             previous.map({ message.sentAt.timeIntervalSince($0) >= greeting.afterDays * 86_400 }) ?? true
         {
-            say(greeting.text)
+            say(greeting.text, origin: .automation)
             triggers.append(.greeting)
         }
         let closed = automation.isClosed(at: now)
         if closed, let away = automation.away {
             let today = automation.day(of: now)
             if conversation.lastAwayDay != today {
-                say(away.text)
+                say(away.text, origin: .automation)
                 triggers.append(.away)
                 conversation.lastAwayDay = today
             }
         }
 
         func handOver(_ text: String) {
-            say(text, quoting: message.id)
+            say(text, quoting: message.id, origin: .automation)
             triggers.append(.handover)
             conversation.mutedUntil = now.addingTimeInterval(Double(automation.handover.muteMinutes) * 60)
         }
@@ -135,7 +135,7 @@ package struct ConversationPolicy: Sendable {
             if handover || flows.isStop(text) {
                 flows.finish(run, status: .abandoned, conversation: &conversation, triggers: &triggers)
                 if !handover {
-                    replies.append(.text(flows.stopReply, quoting: message.id))
+                    replies.append(.text(flows.stopReply, quoting: message.id, origin: .flow))
                     return true
                 }
                 return false

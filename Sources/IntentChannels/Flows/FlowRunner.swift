@@ -80,6 +80,8 @@ package struct FlowRunner: Sendable {
                 quote = nil
             }
         }
+        let first = replies.count
+        defer { for i in first..<replies.count { replies[i].origin = .flow } }
         if previous == nil { triggers.append(.flow(run.flow, "triggered")) }
         if previous?.engaged == false, run.engaged { triggers.append(.flow(run.flow, "engaged")) }
         for action in result.actions {

@@ -76,20 +76,20 @@ extension ChannelRuntime {
         var advanced = false
         for customer in customers {
             do {
-                advanced =
-                    try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
-                        guard let run = conversation.flowRun else { return nil }
-                        var conversation = conversation
-                        var replies: [OutboundDraft] = []
-                        var triggers: [Trigger] = []
-                        if let result = runner.engine.due(run, context: runner.context(conversation, language: nil, open: open), now: now) {
-                            runner.apply(result, previous: run, to: &conversation, now: now, replies: &replies, triggers: &triggers)
-                        } else {
-                            // Not due after all (a reload changed the step's minutes): when it is now.
-                            conversation.flowDueAt = runner.engine.deadline(of: run)
-                        }
-                        return ConversationPlan(conversation: conversation, replies: replies, triggers: triggers)
-                    } || advanced
+                let queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
+                    guard let run = conversation.flowRun else { return nil }
+                    var conversation = conversation
+                    var replies: [OutboundDraft] = []
+                    var triggers: [Trigger] = []
+                    if let result = runner.engine.due(run, context: runner.context(conversation, language: nil, open: open), now: now) {
+                        runner.apply(result, previous: run, to: &conversation, now: now, replies: &replies, triggers: &triggers)
+                    } else {
+                        // Not due after all (a reload changed the step's minutes): when it is now.
+                        conversation.flowDueAt = runner.engine.deadline(of: run)
+                    }
+                    return ConversationPlan(conversation: conversation, replies: replies, triggers: triggers)
+                }
+                advanced = advanced || queued?.isEmpty == false
                 storeHealth.succeeded()
             } catch {
                 storeHealth.failed("advancing a flow run", error: error)

@@ -123,19 +123,53 @@ package struct OutboundDraft: Sendable, Equatable {
     package var context: String?
     /// The buttons or list rows, for `buttons` and `list`.
     package var options: [Flow.Option]
+    /// Who sent it, for the conversation's timeline.
+    package var origin: Origin
 
-    package init(kind: Kind, body: String = "", context: String? = nil, options: [Flow.Option] = []) {
+    /// Who a message to the customer is from.
+    package enum Origin: Sendable, Equatable {
+        /// The matcher's answer, a "did you mean" choice or the fallback reply.
+        case bot
+        /// The greeting, the away message, a hand-over's text.
+        case automation
+        /// A flow's step.
+        case flow
+        /// A person, by name.
+        case agent(String)
+
+        /// As stored: `bot`, `automation`, `flow`, `agent:<name>`.
+        package var stored: String {
+            switch self {
+            case .bot: "bot"
+            case .automation: "automation"
+            case .flow: "flow"
+            case .agent(let name): "agent:" + name
+            }
+        }
+
+        package init(stored: String?) {
+            switch stored {
+            case "automation": self = .automation
+            case "flow": self = .flow
+            case let value? where value.hasPrefix("agent:"): self = .agent(String(value.dropFirst("agent:".count)))
+            default: self = .bot
+            }
+        }
+    }
+
+    package init(kind: Kind, body: String = "", context: String? = nil, options: [Flow.Option] = [], origin: Origin = .bot) {
         self.kind = kind
         self.body = body
         self.context = context
         self.options = options
+        self.origin = origin
     }
 
     /// Whether the customer sees it (counted as sent or failed in the statistics).
     package var isMessage: Bool { kind != .read && kind != .webhook }
 
-    package static func text(_ body: String, quoting context: String? = nil) -> OutboundDraft {
-        OutboundDraft(kind: .text, body: body, context: context)
+    package static func text(_ body: String, quoting context: String? = nil, origin: Origin = .bot) -> OutboundDraft {
+        OutboundDraft(kind: .text, body: body, context: context, origin: origin)
     }
 
     package static func read(_ messageID: String) -> OutboundDraft {

@@ -34,15 +34,21 @@ package protocol ConversationStore: Sendable {
     /// or failed, a run's time came, a flow started through the API), atomically: `plan` gets the
     /// stored conversation and returns what to store, queue and count (nil: nothing), and
     /// `finishing` is marked sent or failed in the same transaction. Replies go out from the
-    /// conversation's business number. Returns false, writing nothing, when there is no such
-    /// conversation or `finishing` is no longer pending (another replica finished it).
+    /// conversation's business number. Returns the outbox items queued, in order; nil, writing
+    /// nothing, when there is no such conversation or `finishing` is no longer pending (another
+    /// replica finished it).
+    @discardableResult
     func advance(
         customer: String, at: Date, finishing: FinishedItem?, plan: @escaping @Sendable (Conversation) -> ConversationPlan?
-    ) async throws -> Bool
+    ) async throws -> [Int64]?
 
     /// The customer's question a "did you mean" choice offered (buttons or a list) answered: the
     /// text of the inbound message the choice, sent as `channelMessageID`, replied to.
     func offeredQuestion(choiceMessage channelMessageID: String) async throws -> String?
+
+    /// One customer's messages both ways, newest first: at most `limit`, older than `before`
+    /// when given (the next page).
+    func timeline(customer: String, before: Date?, limit: Int) async throws -> [TimelineItem]
 
     /// Customers whose flow run is due (a question timed out, a `wait` ended), earliest first.
     func dueFlowRuns(now: Date, limit: Int) async throws -> [String]
