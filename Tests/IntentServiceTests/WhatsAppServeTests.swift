@@ -166,6 +166,19 @@ import FoundationNetworking
             #expect((stats["customers_by_faq"] as? [String: Int])?["refund_request"] == 1)
             try await Self.settle(setup)
             #expect(try await texts(setup.graph.port, to: customer).count == 3)  // muted: nothing for E3
+            // A person answers from the inbox's API: sent once, and in the timeline with their name.
+            let reply = try await ServeCommandTests().request(
+                port, "/v1/conversations/\(customer)/messages", method: "POST", body: ["text": "Lena here, I will check.", "by": "Lena"],
+                token: Self.consoleToken)
+            #expect(reply.0 == 202)
+            #expect(try await waitForTexts(setup.graph.port, to: customer, count: 4).last == "Lena here, I will check.")
+            let timeline = try await ServeCommandTests().request(port, "/v1/conversations/\(customer)/messages", token: Self.consoleToken).1
+            let newest = try #require((timeline["messages"] as? [[String: Any]])?.first)
+            #expect(newest["kind"] as? String == "agent" && newest["agent"] as? String == "Lena")
+            #expect(newest["id"] as? String == reply.1["id"] as? String)
+            let (noOne, _) = try await ServeCommandTests().request(
+                port, "/v1/conversations/nobody/messages", method: "POST", body: ["text": "hi"], token: Self.consoleToken)
+            #expect(noOne == 404)
             let ready = try await ServeCommandTests().request(port, "/readyz").1
             #expect((ready["whatsapp"] as? [String: Any])?["enabled"] as? Bool == true)
             // The console's conversation list: a person has this customer until given back to the bot.
@@ -181,7 +194,7 @@ import FoundationNetworking
             #expect((after["conversations"] as? [[String: Any]])?.first?["handled_by"] as? String == "bot")
             let back = Self.body(id: "wamid.E4", from: customer, text: "我想把钱要回来")
             #expect(try await post(port, back, signature: Self.signed(back)) == 200)
-            #expect(try await waitForTexts(setup.graph.port, to: customer, count: 4).last == match["answer"] as? String)
+            #expect(try await waitForTexts(setup.graph.port, to: customer, count: 5).last == match["answer"] as? String)
             let (_, metrics) = try await get(port, "/metrics")
             #expect(metrics.contains(#"intent_automation_triggers{trigger="greeting"} 1.0"#))
         }
