@@ -208,6 +208,30 @@ import Testing
                 let elapsed = ContinuousClock.now - started
                 timings.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             }
+            // A customer who stops at the question leaves there: the diagram marks the step.
+            let stop = WhatsAppServeTests.body(id: "wamid.S1", from: "86139000006" + "00", text: "stop")
+            #expect(try await WhatsAppServeTests().post(port, stop, signature: WhatsAppServeTests.signed(stop)) == 200)
+            try await WhatsAppServeTests.settle(setup)
+            let look: [[String: Any]] = [
+                ["until": "document.getElementById('signin').hidden"],
+                ["eval": "document.getElementById('tab-flows').click(); true"],
+                ["until": "flowDoc !== null && Object.keys(flowFigures).includes('greet')"],
+                [
+                    "eval":
+                        "flowPick = 'greet'; drawBuilder(); drawFlow(); const marked = document.querySelector('#flow-diagram g[data-most-left]'); (marked ? marked.dataset.step : 'none') + '|' + document.getElementById('flow-diagram').textContent"
+                ],
+            ]
+            try JSONSerialization.data(withJSONObject: look).write(to: URL(fileURLWithPath: stepsFile))
+            let second = try await ChildProcess.run(
+                URL(fileURLWithPath: "/usr/bin/env"),
+                ["python3", FakeProviderProcess.browserScript.path, chromium, "http://127.0.0.1:\(port)/console#token=\(token)", stepsFile])
+            #expect(second.status == 0, "\(second.output)")
+            let drawn =
+                second.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .first { $0["step"] as? Int == 3 }?["value"] as? String ?? ""
+            #expect(drawn.hasPrefix("ask_name|"), "\(second.output)")
+            // Four runs entered the question, one answered it: 25% took the arrow to the thanks (which completes, so it is not marked).
+            #expect(drawn.contains("entered 4 · customers 4 · left 1 · most leave here") && drawn.contains("next 25.0%"), "\(drawn)")
             print("flows save-to-run seconds: \(timings.map { String(format: "%.3f", $0) }.joined(separator: ", "))")
             #expect(timings.allSatisfy { $0 < 10 }, "\(timings)")
         }
