@@ -149,6 +149,12 @@ import Testing
                     "eval":
                         "document.getElementById('editor-name').value = 'Lena'; document.getElementById('flow-new-id').value = 'greet'; document.getElementById('flow-new').click(); put('#flow-trigger-value', 'flowtest'); document.getElementById('step-new-id').value = 'ask_name'; document.getElementById('step-new-kind').value = 'ask'; document.getElementById('step-add').click(); document.getElementById('step-new-id').value = 'thanks'; document.getElementById('step-new-kind').value = 'say'; document.getElementById('step-add').click(); document.querySelectorAll('#flow-steps fieldset.step').length"
                 ],
+                // Saved before the question has a next step: refused, with the problem shown, nothing stored.
+                ["eval": "document.getElementById('flows-save').click(); true"],
+                [
+                    "until":
+                        "document.getElementById('flows-status').textContent.startsWith('Not saved') && [...document.querySelectorAll('#flows-problems li')].map(li => li.textContent).join(' | ')"
+                ],
                 [
                     "eval":
                         "put('[data-step=ask_name][data-field=ask]', 'What is your name?'); put('[data-step=ask_name][data-field=save]', 'name'); put('[data-step=ask_name][data-field=next]', 'thanks'); put('[data-step=thanks][data-field=say]', 'Thanks {{name}}!'); document.getElementById('flows-validate').click(); [...document.querySelectorAll('#flow-diagram g[data-step]')].map(g => g.dataset.step).join(',') + '|' + document.querySelectorAll('#flow-diagram [data-edge=next]').length"
@@ -172,11 +178,13 @@ import Testing
             let run = try await ChildProcess.run(
                 URL(fileURLWithPath: "/usr/bin/env"),
                 ["python3", FakeProviderProcess.browserScript.path, chromium, "http://127.0.0.1:\(port)/console#token=\(token)", stepsFile])
-            #expect(run.status == 0, "\(run.output)")
+            // Without the page's save nothing below can pass: stop here rather than wait for it.
+            try #require(run.status == 0, "\(run.output)")
             let lines = run.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             func value(_ step: Int) -> String? { lines.first { $0["step"] as? Int == step }?["value"] as? String }
-            #expect(value(5) == "ask_name,thanks|1", "the diagram redrew with both steps and the arrow between them: \(run.output)")
-            #expect(value(8)?.hasPrefix("Saved: edit 1; serving 4 flows") == true, "\(run.output)")
+            #expect(value(6)?.contains("flows.greet.steps.ask_name.next: missing") == true, "\(run.output)")
+            #expect(value(7) == "ask_name,thanks|1", "the diagram redrew with both steps and the arrow between them: \(run.output)")
+            try #require(value(10)?.hasPrefix("Saved: edit 1; serving 4 flows") == true, "\(run.output)")
 
             // A signed webhook with the keyword runs the new flow.
             let customer = "8613900000501"
