@@ -117,6 +117,26 @@ import Testing
             try String(contentsOfFile: plain + "/flows.yaml", encoding: .utf8) == String(contentsOfFile: Self.corpus + "/flows.yaml", encoding: .utf8)
         )
     }
+
+    /// A state file deleted while serving would take a save with it: 503, and the flows in service stay.
+    @Test func aSaveToALostStateStoreIsRefused() async throws {
+        let folder = try TemporaryDirectory("flow-edits-lost")
+        defer { withExtendedLifetime(folder) {} }
+        let dir = folder.path
+        let environment = ["INTENT_CONSOLE_TOKEN": Self.token, "INTENT_STATE": "sqlite:\(dir)/state.sqlite"]
+        let token = Self.token
+        try await ServedInProcess.run(["--corpus", Self.corpus, "--embedder", "lexical"], environment: environment) { port, log in
+            try await log.waitFor("corpus loaded")
+            let (saved, _) = try await client.request(port, "/v1/flows/document", method: "PUT", body: ["text": Self.twoSteps], token: token)
+            #expect(saved == 200)
+            try FileManager.default.removeItem(atPath: dir + "/state.sqlite")
+            let other = Self.twoSteps.replacingOccurrences(of: "flowtest", with: "othertest")
+            let (refused, error) = try await client.request(port, "/v1/flows/document", method: "PUT", body: ["text": other], token: token)
+            #expect(refused == 503 && (error["error"] as? [String: Any])?["code"] as? String == "store_unavailable", "\(error)")
+            let (_, served) = try await client.request(port, "/v1/flows/document", token: token)
+            #expect(served["text"] as? String == Self.twoSteps)
+        }
+    }
 }
 
 /// The Flows tab driven in headless Chromium: a two-step flow built in the page from blocks,
