@@ -4,7 +4,7 @@ package import IntentCore
 import PostgresNIO
 
 /// The service's state on a PostgreSQL server that several replicas share: the channel's
-/// `ConversationStore` and the console's `CorpusEditStore`, with the same tables as
+/// `ConversationStore` and the console's `CorpusEditStore` and `FlowEditStore`, with the same tables as
 /// `SQLiteStateStore` (times are seconds since 1970, as there).
 ///
 /// What several writers add to SQLite's invariants:
@@ -16,7 +16,7 @@ import PostgresNIO
 ///   `leaseSeconds`): another replica skips those items, and takes them over when the lease
 ///   runs out (the claimer died); a customer whose oldest item is leased is skipped whole, so
 ///   replies still go out in order.
-package final class PostgresStateStore: ConversationStore, CorpusEditStore {
+package final class PostgresStateStore: ConversationStore, CorpusEditStore, FlowEditStore {
     package let server: PostgresServer
     /// How long a claimed outbox item is another replica's (default 30 s).
     package let leaseSeconds: Double
@@ -99,7 +99,16 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
                 "ALTER TABLE inbound ADD COLUMN choice TEXT", "ALTER TABLE outbox ADD COLUMN options TEXT",
             ]
         ),
-        ("state-v5-timeline", ["ALTER TABLE inbound ADD COLUMN reply_to TEXT", "ALTER TABLE outbox ADD COLUMN origin TEXT"]),
+        (
+            "state-v5-flow-edits",
+            [
+                """
+                CREATE TABLE flow_edits (
+                    number BIGSERIAL PRIMARY KEY, text TEXT NOT NULL, made_by TEXT NOT NULL, made_at DOUBLE PRECISION NOT NULL)
+                """
+            ]
+        ),
+        ("state-v6-timeline", ["ALTER TABLE inbound ADD COLUMN reply_to TEXT", "ALTER TABLE outbox ADD COLUMN origin TEXT"]),
     ]
 
     // MARK: Receiving
@@ -593,6 +602,31 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore {
         _ = try await server.run { client in
             try await client.query(
                 "DELETE FROM answer_suggestions WHERE entry = \(entry) AND language = \(language)", logger: PostgresServer.quiet)
+        }
+    }
+
+    // MARK: Flow edits
+
+    package func saveFlows(text: String, by: String, at: Date) async throws -> StoredFlows {
+        try await server.run { client in
+            let rows = try await client.query(
+                "INSERT INTO flow_edits (text, made_by, made_at) VALUES (\(text), \(by), \(at.timeIntervalSince1970)) RETURNING number",
+                logger: PostgresServer.quiet)
+            var number = 0
+            for try await stored in rows.decode(Int.self) { number = stored }
+            return StoredFlows(number: number, text: text, by: by, at: at)
+        }
+    }
+
+    package func latestFlows() async throws -> StoredFlows? {
+        try await server.run { client in
+            let rows = try await client.query(
+                "SELECT number, text, made_by, made_at FROM flow_edits ORDER BY number DESC LIMIT 1", logger: PostgresServer.quiet)
+            var latest: StoredFlows?
+            for try await (number, text, by, at) in rows.decode((Int, String, String, Double).self) {
+                latest = StoredFlows(number: number, text: text, by: by, at: Date(timeIntervalSince1970: at))
+            }
+            return latest
         }
     }
 

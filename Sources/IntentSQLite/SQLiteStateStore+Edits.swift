@@ -1,5 +1,6 @@
-import Foundation
+package import Foundation
 import GRDB
+package import IntentChannels
 package import IntentCore
 
 extension SQLiteStateStore: CorpusEditStore {
@@ -58,6 +59,24 @@ extension SQLiteStateStore: CorpusEditStore {
     package func removeSuggestion(entry: String, language: String) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM answer_suggestions WHERE entry = ? AND language = ?", arguments: [entry, language])
+        }
+    }
+}
+
+extension SQLiteStateStore: FlowEditStore {
+    package func saveFlows(text: String, by: String, at: Date) async throws -> StoredFlows {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO flow_edits (text, made_by, made_at) VALUES (?, ?, ?)", arguments: [text, by, at.timeIntervalSince1970])
+            return StoredFlows(number: Int(db.lastInsertedRowID), text: text, by: by, at: at)
+        }
+    }
+
+    package func latestFlows() async throws -> StoredFlows? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM flow_edits ORDER BY number DESC LIMIT 1").map { row in
+                StoredFlows(number: row["number"], text: row["text"], by: row["made_by"], at: Date(timeIntervalSince1970: row["made_at"]))
+            }
         }
     }
 }

@@ -7,7 +7,8 @@ package import IntentChannels
 ///
 /// Tables: `inbound` (message id as primary key: the deduplication), `conversations`,
 /// `outbox` (queued replies with attempts and delivery statuses), `delivery_statuses`,
-/// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`, `answer_suggestions`.
+/// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`, `answer_suggestions`,
+/// `flow_edits` (the console's flow documents).
 /// SQLite serialises writers, so each protocol method's transaction sees no interleaving.
 package final class SQLiteStateStore: ConversationStore {
     package let path: String
@@ -92,7 +93,14 @@ package final class SQLiteStateStore: ConversationStore {
                     ALTER TABLE outbox ADD COLUMN options TEXT;
                     """)
         }
-        migrator.registerMigration("v6-timeline") { db in
+        migrator.registerMigration("v6-flow-edits") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE flow_edits (
+                        number INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, made_by TEXT NOT NULL, made_at REAL NOT NULL);
+                    """)
+        }
+        migrator.registerMigration("v7-timeline") { db in
             try db.execute(sql: "ALTER TABLE inbound ADD COLUMN reply_to TEXT; ALTER TABLE outbox ADD COLUMN origin TEXT")
         }
         return migrator

@@ -38,6 +38,8 @@ package struct IntentServerApp: Sendable {
     package let storeHealth: StoreHealth
     /// Translates answers into customers' languages in the background (`translate`), or nil.
     package let translations: AnswerTranslations?
+    /// The console's flow builder's access to the flow document (nil: its routes are absent).
+    package let flowDocuments: FlowDocuments?
     /// Counts every decision, from `/match` or a channel.
     package var recorder: DecisionRecorder { DecisionRecorder(stats: stats, metrics: metrics, translations: translations) }
     /// What a channel asks for a customer's message.
@@ -48,11 +50,14 @@ package struct IntentServerApp: Sendable {
     ///   - stats: where decisions are counted (pass one restored from a store to continue its analytics).
     ///   - edits: opens the store of corpus edits (none: the review actions answer 503).
     ///   - translate: how answers are translated into customers' languages, by which model, and at most how many an hour (nil: they are not).
+    ///   - flows: the flow document in service, its check and its store, for the console's flow builder (nil: no such routes).
     package init(
         settings: Settings, logger: Logger, stats: StatsRecorder = StatsRecorder(), edits: @escaping CorpusEditor.OpenStore = { _ in nil },
-        translate: (mode: TranslateMode, translator: AnswerTranslator, perHour: Int)? = nil, load: @escaping CorpusReloader.Load
+        translate: (mode: TranslateMode, translator: AnswerTranslator, perHour: Int)? = nil, flows: FlowDocuments? = nil,
+        load: @escaping CorpusReloader.Load
     ) {
         self.settings = settings
+        flowDocuments = flows
         self.logger = logger
         holder = ServiceHolder()
         metrics = ServiceMetrics()
@@ -75,7 +80,7 @@ package struct IntentServerApp: Sendable {
         "/metrics": [.get, .head], "/v1/stats": [.get, .head], "/admin/reload": [.post],
         "/console": [.get, .head], "/v1/conversations": [.get, .head],
         "/v1/review": [.get, .head], "/v1/entries": [.post], "/v1/edits": [.get, .head], "/v1/corpus": [.get, .head],
-        "/v1/translations": [.get, .head],
+        "/v1/translations": [.get, .head], "/v1/flows": [.get, .head], "/v1/flows/document": [.get, .head, .put], "/v1/flows/validate": [.post],
         "/": [.get, .head],
     ]
 
@@ -105,6 +110,12 @@ package struct IntentServerApp: Sendable {
         TranslationRoutes(holder: holder, editor: editor, mode: translations?.mode ?? .off).register(on: console)
         FlowRoutes(channel: channel, reader: reader).register(readers: statsReaders, console: console)
         InboxRoutes(channel: channel, reader: reader).register(on: console)
+        if let flowDocuments {
+            var limits = settings.limits
+            limits.maxBodyBytes = max(limits.maxBodyBytes, 1 << 20)
+            FlowEditRoutes(documents: flowDocuments, holder: holder, reloader: reloader, health: storeHealth, reader: JSONBodyReader(limits: limits))
+                .register(on: console)
+        }
         if tokens.grant(.admin) {
             let admin = router.group().add(middleware: RequireRole(minimum: .admin, tokens: tokens, unconfigured: .refuse(.noConsoleToken)))
             AdminRoutes(reloader: reloader).register(on: admin)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IntentChannels
 import IntentCore
 import IntentSQLite
 
@@ -15,7 +16,9 @@ struct ExportCommand: AsyncParsableCommand {
             service serves them: commit the files and the corpus in git stays the source of truth \
             (importing them again changes nothing: an edit already in the corpus is skipped). \
             Messages marked out of scope go to OUTPUT/eval/out-of-scope.jsonl as labeled \
-            questions ("expected": null) that evaluate reads.
+            questions ("expected": null) that evaluate reads. The flow document in service goes to \
+            OUTPUT/flows.yaml: the console's newest saved flows, else the flow file (--flows, or \
+            the one beside --corpus).
             """
     )
 
@@ -29,6 +32,11 @@ struct ExportCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("State store holding the console's edits (default: \(StoreURL.defaultState)).", valueName: "url"))
     var state: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Flow file to export when the console saved no flows (default: the one beside --corpus).", valueName: "path"))
+    var flows: String?
 
     @Option(name: .long, help: ArgumentHelp("jsonl (default) or csv.", valueName: "format"))
     var format = "jsonl"
@@ -44,8 +52,11 @@ struct ExportCommand: AsyncParsableCommand {
         let base = try await baseCorpus()
         let stateURL = try StoreURL.option(state, name: "--state") ?? .defaultState
         let edits: [CorpusEdit]
+        let storedFlows: StoredFlows?
         do {
-            edits = stateURL.exists ? try await stateURL.openState().edits() : []
+            let state = stateURL.exists ? try await stateURL.openState() : nil
+            edits = try await state?.edits() ?? []
+            storedFlows = try await state?.latestFlows()
         } catch {
             printError("state: \(stateURL): \(error)")
             throw ExitCode(2)
@@ -61,10 +72,31 @@ struct ExportCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: "\(output)/eval", withIntermediateDirectories: true)
             try CorpusWriter.outOfScopeQuestions(outOfScope).write(toFile: "\(output)/eval/out-of-scope.jsonl", atomically: true, encoding: .utf8)
         }
+        let flowsNote = try exportFlows(storedFlows)
         let applied = edits.count - edits.filter { $0.kind == .outOfScope }.count
         printError(
             "exported \(corpus.entries.count) entries (\(applied) console edit\(applied == 1 ? "" : "s") included) to \(output)/faq.\(format) and rules to \(output)/rules.yaml"
-                + (outOfScope.isEmpty ? "" : "; \(outOfScope.count) out-of-scope messages to \(output)/eval/out-of-scope.jsonl"))
+                + (outOfScope.isEmpty ? "" : "; \(outOfScope.count) out-of-scope messages to \(output)/eval/out-of-scope.jsonl") + flowsNote)
+    }
+
+    /// Writes OUTPUT/flows.yaml: the console's newest flow document (checked when it was saved),
+    /// else the flow file's text as it is; what was written, for the summary line.
+    private func exportFlows(_ stored: StoredFlows?) throws -> String {
+        let target = "\(output)/flows.yaml"
+        if let stored {
+            try stored.text.write(toFile: target, atomically: true, encoding: .utf8)
+            return "; flows (console edit #\(stored.number) by \(stored.by)) to \(target)"
+        }
+        guard let path = flows ?? corpus.flatMap({ FlowSettings.defaultPath(corpus: $0) }) else { return "" }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            printError("flows: \(path): cannot be read")
+            throw ExitCode(2)
+        }
+        // The same file may be the target (exporting into the corpus directory): nothing to copy.
+        if URL(fileURLWithPath: path).standardizedFileURL != URL(fileURLWithPath: target).standardizedFileURL {
+            try data.write(to: URL(fileURLWithPath: target), options: .atomic)
+        }
+        return "; flows (\(path)) to \(target)"
     }
 
     /// The corpus under the edits: the files named, else the store.

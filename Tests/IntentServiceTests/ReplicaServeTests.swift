@@ -119,4 +119,31 @@ struct ReplicaServeTests {
             return true
         }
     }
+
+    /// Flows saved in the console of one replica are served by the other within seconds.
+    @Test func savedFlowsReachEveryReplica() async throws {
+        let database = try await PostgresTestDatabase.fresh()
+        let token = "replica-console"
+        let environment = ["INTENT_STATE": database, "INTENT_CONSOLE_TOKEN": token]
+        let a = try ServeCommandTests.ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: environment)
+        defer { a.stop() }
+        let b = try ServeCommandTests.ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: environment)
+        defer { b.stop() }
+        let (portA, portB) = (try await a.port(), try await b.port())
+        #expect(try await a.waitFor("corpus loaded"))
+        #expect(try await b.waitFor("corpus loaded"))
+        let serve = ServeCommandTests()
+        #expect(try await serve.request(portB, "/v1/flows/document", token: token).1["source"] as? String == "file")
+        let started = Date()
+        let (saved, _) = try await serve.request(
+            portA, "/v1/flows/document", method: "PUT", body: ["text": FlowEditTests.twoSteps, "by": "lena"], token: token)
+        #expect(saved == 200)
+        try await eventually("replica B serving the flows saved on A", limit: .seconds(30)) {
+            let document = try await serve.request(portB, "/v1/flows/document", token: token).1
+            return document["source"] as? String == "edit" && (document["edit"] as? [String: Any])?["by"] as? String == "lena"
+        }
+        print(
+            "ReplicaServeTests: flows saved on one replica served by the other after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        #expect(try await b.waitFor("flows: serving the console's edit #1"))
+    }
 }

@@ -61,6 +61,10 @@ struct PostgresStateStoreTests {
         #expect(try await a.statistics().sent == 1)
     }
 
+    @Test func keepsTheFlowEditStoreContract() async throws {
+        try await FlowEditStoreContract.check { try await PostgresStateStore.open(url: try await PostgresTestDatabase.fresh()) }
+    }
+
     @Test func keepsCorpusEdits() async throws {
         let url = try await PostgresTestDatabase.fresh()
         let store = try await PostgresStateStore.open(url: url)

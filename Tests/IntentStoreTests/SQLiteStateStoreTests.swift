@@ -12,6 +12,12 @@ import Testing
         try await ConversationStoreContract.check { try SQLiteStateStore(path: folder.file("\(UUID().uuidString).sqlite")) }
     }
 
+    @Test func keepsTheFlowEditStoreContract() async throws {
+        let folder = try TemporaryDirectory("flow-edits")
+        defer { withExtendedLifetime(folder) {} }
+        try await FlowEditStoreContract.check { try SQLiteStateStore(path: folder.file("\(UUID().uuidString).sqlite")) }
+    }
+
     @Test func stateSurvivesReopening() async throws {
         let folder = try TemporaryDirectory("state")
         defer { withExtendedLifetime(folder) {} }

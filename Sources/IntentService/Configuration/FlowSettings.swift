@@ -80,6 +80,31 @@ struct FlowSettings {
     }
 }
 
+extension FlowSettings {
+    /// The flow file at `path` and its text, read and checked as `read` does.
+    func readDocument(_ path: String, rules: [KeywordRule]) async throws -> (set: FlowSet, text: String) {
+        let text = try await BlockingIO.run {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw FlowsError(problems: ["\(path): cannot be read; check the flows setting"])
+            }
+            guard let text = String(data: data, encoding: .utf8) else { throw FlowsError(problems: ["\(path): not UTF-8 text"]) }
+            return text
+        }
+        return (try await check(text, file: path, rules: rules), text)
+    }
+
+    /// A flow document's text (the console's, or a file's), checked as the flow file is:
+    /// against the corpus's keyword rules and these URL settings. Throws `FlowsError`.
+    func check(_ text: String, file: String, rules: [KeywordRule]) async throws -> FlowSet {
+        let urls = urls
+        do {
+            return try await BlockingIO.run { try FlowFile.parse(text, file: file, rules: rules, urls: urls) }
+        } catch let error as FlowFile.Invalid {
+            throw FlowsError(problems: error.problems)
+        }
+    }
+}
+
 /// A flow file that cannot be served: every problem, as `file:line: field: what to do`.
 struct FlowsError: Error, CustomStringConvertible {
     var problems: [String]

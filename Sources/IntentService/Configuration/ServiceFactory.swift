@@ -68,49 +68,72 @@ final class ServiceFactory: Sendable {
     /// Loads and validates the corpus (off the cooperative threads), then builds the service.
     /// Throws `CorpusValidationError`; a provider failure only degrades the service.
     /// The console's corpus edits (in the state store) are laid over the corpus, files or store.
-    /// The flow file, when there is one, is read and checked against the corpus's keyword rules
-    /// too: a problem fails the load (`FlowsError`: the corpus and flows in service stay), and
-    /// on success it replaces `flows`, its warnings logged once.
+    /// The flow document, when there is one, is read and checked against the corpus's keyword
+    /// rules too: the console's newest saved document (in the state store), else the flow file.
+    /// A problem fails the load (`FlowsError`: the corpus and flows in service stay), and on
+    /// success it replaces `flows`, its warnings logged once.
     func loadService() async throws -> MatchService {
-        let edits = try await openState(creating: false)?.edits() ?? []
+        let state = try await openState(creating: false)
+        let edits = try await state?.edits() ?? []
+        let storedFlows = try await state?.latestFlows()
         if let url = storeURL {
             let (service, version) = try await serviceFromStore(url, edits: edits)
-            try await loadFlows(rules: service.corpus.rules)
-            loaded.withLock { $0 = (version, edits.count) }
+            let flows = try await readFlows(rules: service.corpus.rules, stored: storedFlows)
+            replaceFlows(with: flows, rules: service.corpus.rules)
+            loaded.withLock { $0 = (version, edits.count, storedFlows?.number) }
             return service
         }
         let path = configuration.corpus
         let rules = configuration.rules
         let corpus = try await BlockingIO.run { try CorpusLoader.load(path, rulesFile: rules) }
-        // Before the (costly) service: a flow file with problems fails the load at once.
-        let set = try await readFlows(rules: corpus.rules)
+        // Before the (costly) service: a flow document with problems fails the load at once.
+        let flows = try await readFlows(rules: corpus.rules, stored: storedFlows)
         let service = try await makeService(corpus: corpus.applying(edits))
-        replaceFlows(with: set)
-        loaded.withLock { $0 = (nil, edits.count) }
+        replaceFlows(with: flows, rules: service.corpus.rules)
+        loaded.withLock { $0 = (nil, edits.count, storedFlows?.number) }
         return service
     }
 
-    /// The configured flow file, read and checked against `rules`; nil when there is none.
-    private func readFlows(rules: [KeywordRule]) async throws -> FlowSet? {
-        guard let path = configuration.flows.path else { return nil }
-        return try await configuration.flows.read(path, rules: rules)
+    /// The flow document to serve, read and checked against `rules`: the console's stored
+    /// document when there is one, else the configured flow file; none without either.
+    private func readFlows(rules: [KeywordRule], stored: StoredFlows?) async throws -> (set: FlowSet, document: FlowDocument) {
+        if let stored {
+            let set = try await configuration.flows.check(stored.text, file: "flows edit #\(stored.number)", rules: rules)
+            return (set, FlowDocument(text: stored.text, source: .edit, edit: stored))
+        }
+        guard let path = configuration.flows.path else { return (.none, .none) }
+        let (set, text) = try await configuration.flows.readDocument(path, rules: rules)
+        return (set, FlowDocument(text: text, source: .file, path: path))
     }
 
-    private func loadFlows(rules: [KeywordRule]) async throws {
-        replaceFlows(with: try await readFlows(rules: rules))
+    private func replaceFlows(with flows: (set: FlowSet, document: FlowDocument), rules: [KeywordRule]) {
+        if let edit = flows.document.edit {
+            let at = ISO8601DateFormatter().string(from: edit.at)
+            logger.notice("flows: serving the console's edit #\(edit.number) of \(at) by \(edit.by)")
+        }
+        for warning in flows.set.warnings { logger.warning("\(warning)") }
+        self.flows.replace(with: flows.set)
+        served.withLock { $0 = (flows.document, rules) }
     }
 
-    private func replaceFlows(with set: FlowSet?) {
-        let set = set ?? .none
-        for warning in set.warnings { logger.warning("\(warning)") }
-        flows.replace(with: set)
+    /// The flow document in service, and the keyword rules of the corpus it was checked against.
+    private let served = Locked<(document: FlowDocument, rules: [KeywordRule])>((.none, []))
+
+    /// The flow document in service: the console's stored edit, the flow file's text, or none.
+    var flowDocument: FlowDocument { served.current.document }
+
+    /// Checks a flow document exactly as a load checks the flow file: against the keyword rules
+    /// of the corpus in service and the URL settings. Throws `FlowFile.Invalid` with every problem.
+    func checkFlows(_ text: String) throws -> FlowSet {
+        try FlowFile.parse(text, file: "flows.yaml", rules: served.current.rules, urls: configuration.flows.urls)
     }
+
+    /// What the last successful load was built from: the stored index's version, the number
+    /// of corpus edits and the flow edit served. `ReplicaWatcher` compares them with the shared
+    /// stores to reload on changes.
+    let loaded = Locked<(storeVersion: String?, edits: Int, flowEdit: Int?)>((nil, 0, nil))
 
     private let state = OpenedOnce<any StateStore>()
-
-    /// What the last successful load was built from: the stored index's version and the number
-    /// of edits. `ReplicaWatcher` compares them with the shared stores to reload on changes.
-    let loaded = Locked<(storeVersion: String?, edits: Int)>((nil, 0))
 
     /// The state store (conversations, outbox, corpus edits), opened and migrated once per
     /// process. Without `creating`, nil while its file does not exist yet: a service nobody

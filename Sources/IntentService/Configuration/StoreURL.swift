@@ -6,7 +6,7 @@ import IntentPostgres
 import IntentSQLite
 
 /// The channel's conversations and the console's edits, in one store.
-typealias StateStore = ConversationStore & CorpusEditStore
+typealias StateStore = ConversationStore & CorpusEditStore & FlowEditStore
 
 /// The index `import` writes and serving reads, with its analytics.
 typealias AnalyticsIndexStore = IndexStore & StatisticsStore

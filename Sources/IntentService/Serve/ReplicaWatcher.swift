@@ -1,4 +1,5 @@
 import Foundation
+import IntentChannels
 import IntentCore
 import IntentPostgres
 import IntentServer
@@ -6,8 +7,8 @@ import Logging
 import ServiceLifecycle
 
 /// Keeps a replica in step with the stores it shares with others: when the stored index has a
-/// new version (an `import` from anywhere) or the state store holds edits this replica has not
-/// loaded (the console on another replica), it reloads. The service in use keeps answering
+/// new version (an `import` from anywhere) or the state store holds corpus edits or a flow
+/// document this replica has not loaded (the console on another replica), it reloads. The service in use keeps answering
 /// until the new one is built (`CorpusReloader`).
 ///
 /// An import on PostgreSQL is announced (`LISTEN intent_index`) and checked at once; every
@@ -56,13 +57,20 @@ struct ReplicaWatcher: Service {
     private func check() async {
         do {
             let version = try await factory.openStore()?.storedVersion()?.corpusVersion
-            let edits = try await factory.openState(creating: false)?.edits().count
+            let state = try await factory.openState(creating: false)
+            let edits = try await state?.edits().count
+            let flowEdit = try await state?.latestFlows()?.number
             let loaded = factory.loaded.current
             let newIndex = version != nil && version != loaded.storeVersion
             let newEdits = (edits ?? 0) != loaded.edits
-            guard newIndex || newEdits else { return }
+            let newFlows = flowEdit != loaded.flowEdit
+            guard newIndex || newEdits || newFlows else { return }
             logger.info(
-                "the shared store changed: reloading", metadata: ["index": "\(newIndex ? version ?? "-" : "unchanged")", "edits": "\(edits ?? 0)"])
+                "the shared store changed: reloading",
+                metadata: [
+                    "index": "\(newIndex ? version ?? "-" : "unchanged")", "edits": "\(edits ?? 0)",
+                    "flows": "\(flowEdit.map { "edit #\($0)" } ?? "file")",
+                ])
             try await reloader.reload()
         } catch {
             logger.warning("checking the shared store failed: \(error)")

@@ -41,7 +41,10 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
     }
     let app = IntentServerApp(
         settings: configuration.server, logger: logger, stats: stats, edits: { creating in try await factory.openState(creating: creating) },
-        translate: translate
+        translate: translate,
+        flows: FlowDocuments(
+            inService: { factory.flowDocument }, check: { text in try factory.checkFlows(text) },
+            open: { creating in try await factory.openState(creating: creating) })
     ) {
         // Repeated questions are answered from memory; each reload starts an empty one.
         try await factory.loadService().remembering(decisions: configuration.providers.cacheEntries)
