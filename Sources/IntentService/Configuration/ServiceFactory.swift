@@ -25,10 +25,17 @@ final class ServiceFactory: Sendable {
     private let neuralModels: NeuralModelCache
     /// The flows in service: replaced by each successful load, with the corpus.
     let flows: FlowLibrary
+    /// Whether the flows run here (`serve`): only then are their warnings (a webhook URL not
+    /// set) worth a log line; `match`, `evaluate` and `import` check the file and stay quiet.
+    let runsFlows: Bool
 
-    init(_ configuration: ServiceConfiguration, logger: Logger, observe: @escaping @Sendable (ProviderEvent) -> Void = { _ in }) {
+    init(
+        _ configuration: ServiceConfiguration, logger: Logger, runsFlows: Bool = false,
+        observe: @escaping @Sendable (ProviderEvent) -> Void = { _ in }
+    ) {
         self.configuration = configuration
         self.logger = logger
+        self.runsFlows = runsFlows
         self.observe = observe
         neuralModels = NeuralModelCache(kernel: configuration.neuralKernel)
         flows = FlowLibrary()
@@ -111,7 +118,9 @@ final class ServiceFactory: Sendable {
             let at = ISO8601DateFormatter().string(from: edit.at)
             logger.notice("flows: serving the console's edit #\(edit.number) of \(at) by \(edit.by)")
         }
-        for warning in flows.set.warnings { logger.warning("\(warning)") }
+        if runsFlows {
+            for warning in flows.set.warnings { logger.warning("\(warning)") }
+        }
         self.flows.replace(with: flows.set)
         served.withLock { $0 = (flows.document, rules) }
     }
