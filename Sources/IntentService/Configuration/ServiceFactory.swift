@@ -25,8 +25,9 @@ final class ServiceFactory: Sendable {
     private let neuralModels: NeuralModelCache
     /// The flows in service: replaced by each successful load, with the corpus.
     let flows: FlowLibrary
-    /// Whether the flows run here (`serve`): only then are their warnings (a webhook URL not
-    /// set) worth a log line; `match`, `evaluate` and `import` check the file and stay quiet.
+    /// Whether the flows run here (`serve` with a channel): only then are their warnings (a
+    /// webhook URL not set) worth a log line; `match`, `evaluate` and `import` check the file
+    /// and stay quiet.
     let runsFlows: Bool
 
     init(

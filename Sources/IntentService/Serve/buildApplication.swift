@@ -20,7 +20,8 @@ let recentMessagesKept = 1_000
 /// reverse order: requests in flight finish, then the channel, then the last statistics batch.
 func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let metricsBox = Locked<ServiceMetrics?>(nil)
-    let factory = ServiceFactory(configuration, logger: logger, runsFlows: true) { event in
+    // Flows run on a channel: without one, their warnings (a webhook URL not set) are noise.
+    let factory = ServiceFactory(configuration, logger: logger, runsFlows: configuration.channel.whatsapp != nil) { event in
         metricsBox.current?.providerCall(provider: event.provider, outcome: event.kind.rawValue, status: event.status, seconds: event.seconds)
     }
     // Serving from a store: /v1/stats continues the store's analytics and is written back to it.
