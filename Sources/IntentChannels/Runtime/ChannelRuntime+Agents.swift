@@ -23,7 +23,7 @@ extension ChannelRuntime {
         let queued: [Int64]?
         do {
             queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
-                let closes = conversation.lastInboundAt.addingTimeInterval(Self.serviceWindow)
+                let closes = conversation.windowClosesAt
                 guard closes > now else {
                     closed.withLock { $0 = closes }
                     return nil

@@ -4,9 +4,6 @@ import IntentHTTP
 import Logging
 
 extension ChannelRuntime {
-    /// The customer's 24-hour window, as Meta counts it: from the customer's last message.
-    package static let serviceWindow: TimeInterval = 24 * 3_600
-
     /// What `startFlow` came to.
     package enum FlowStart: Sendable, Equatable {
         case started
@@ -31,7 +28,7 @@ extension ChannelRuntime {
         let store = self.store
         do {
             _ = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
-                let closes = conversation.lastInboundAt.addingTimeInterval(Self.serviceWindow)
+                let closes = conversation.windowClosesAt
                 guard closes > now else {
                     outcome.withLock { $0 = .windowClosed(since: closes) }
                     return nil
