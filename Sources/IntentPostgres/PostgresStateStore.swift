@@ -109,6 +109,26 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             ]
         ),
         ("state-v6-timeline", ["ALTER TABLE inbound ADD COLUMN reply_to TEXT", "ALTER TABLE outbox ADD COLUMN origin TEXT"]),
+        (
+            "state-v8-inbox",
+            [
+                "ALTER TABLE conversations ADD COLUMN handling TEXT NOT NULL DEFAULT 'bot'", "ALTER TABLE conversations ADD COLUMN assignee TEXT",
+                "ALTER TABLE conversations ADD COLUMN unread BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE conversations ADD COLUMN last_activity_at DOUBLE PRECISION", "ALTER TABLE conversations ADD COLUMN last_message TEXT",
+                "ALTER TABLE conversations ADD COLUMN resolutions BIGINT NOT NULL DEFAULT 0",
+                """
+                UPDATE conversations SET last_activity_at = last_inbound_at,
+                    handling = CASE WHEN muted_until IS NULL THEN 'bot' ELSE 'waiting' END
+                """,
+                "CREATE INDEX conversations_activity ON conversations (last_activity_at, customer)",
+                "CREATE INDEX conversations_handling ON conversations (handling, last_activity_at, customer)",
+                """
+                CREATE TABLE notes (
+                    id BIGSERIAL PRIMARY KEY, customer TEXT NOT NULL, agent TEXT NOT NULL, text TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)
+                """,
+                "CREATE INDEX notes_by_customer ON notes (customer, at)",
+            ]
+        ),
     ]
 
     // MARK: Receiving
@@ -187,7 +207,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                 logger: PostgresServer.quiet)
             // Already processed (a redelivery, another replica): nothing was written, the commit is empty.
             guard try await Self.count(claimed) > 0 else { return false }
-            let decided = plan(try await Self.conversation(db, customer: message.customer))
+            let decided = plan(try await Self.conversation(db, customer: message.customer)).stamped(at: at, inbound: message)
             try await Self.write(
                 decided, customer: message.customer, phoneNumberID: message.phoneNumberID, inboundID: message.id, now: now, db)
             return true
@@ -211,7 +231,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                 guard try await Self.count(finished) > 0 else { return nil }
             }
             guard let conversation = try await Self.conversation(db, customer: customer) else { return nil }
-            guard let decided = plan(conversation) else { return [] }
+            guard let decided = plan(conversation)?.stamped(at: at, inbound: nil) else { return [] }
             var number = conversation.phoneNumberID
             if number == nil {
                 let rows = try await db.query(
@@ -263,6 +283,13 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                         id: id, kind: kind, body: body, options: options, origin: origin, state: state, delivery: delivery, lastError: lastError,
                         deliveryError: deliveryError, at: at))
             }
+            let notes = try await client.query(
+                """
+                SELECT id, customer, agent, text, at FROM notes WHERE customer = \(customer) AND at < \(before) ORDER BY at DESC, id DESC LIMIT \(limit)
+                """, logger: PostgresServer.quiet)
+            for try await (id, customer, agent, text, at) in notes.decode((Int64, String, String, String, Double).self) {
+                items.append(ConversationNote(id: id, customer: customer, agent: agent, text: text, at: Date(timeIntervalSince1970: at)).timelineItem)
+            }
             return TimelineItem.newestFirst(items, limit: limit)
         }
     }
@@ -289,14 +316,17 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                 """
                 INSERT INTO conversations (
                     customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day, phone_number_id, tags, attributes,
-                    flow_run, flow_due_at)
+                    flow_run, flow_due_at, handling, assignee, unread, last_activity_at, last_message, resolutions)
                 VALUES (\(c.customer), \(c.name), \(c.firstInboundAt.timeIntervalSince1970), \(c.lastInboundAt.timeIntervalSince1970),
                     \(c.mutedUntil?.timeIntervalSince1970), \(c.lastAwayDay), \(c.phoneNumberID), \(StateRows.json(tags: c.tags)),
-                    \(StateRows.json(attributes: c.attributes)), \(StateRows.json(run: c.flowRun)), \(c.flowDueAt?.timeIntervalSince1970))
+                    \(StateRows.json(attributes: c.attributes)), \(StateRows.json(run: c.flowRun)), \(c.flowDueAt?.timeIntervalSince1970),
+                    \(c.handling.rawValue), \(c.assignee), \(c.unread), \(c.lastActivityAt.timeIntervalSince1970), \(c.lastMessage), \(c.resolutions))
                 ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
                     muted_until = excluded.muted_until, last_away_day = excluded.last_away_day,
                     phone_number_id = excluded.phone_number_id, tags = excluded.tags, attributes = excluded.attributes,
-                    flow_run = excluded.flow_run, flow_due_at = excluded.flow_due_at
+                    flow_run = excluded.flow_run, flow_due_at = excluded.flow_due_at, handling = excluded.handling,
+                    assignee = excluded.assignee, unread = excluded.unread, last_activity_at = excluded.last_activity_at,
+                    last_message = excluded.last_message, resolutions = excluded.resolutions
                 """, logger: PostgresServer.quiet)
         }
         var queued: [Int64] = []
@@ -320,7 +350,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
 
     /// The columns `conversations(_:)` reads, in its order.
     static let conversationColumns = """
-        customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day, phone_number_id, tags, attributes, flow_run, flow_due_at
+        customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day, phone_number_id, tags, attributes, flow_run, flow_due_at,
+        handling, assignee, unread, last_activity_at, last_message, resolutions
         """
 
     static func conversation(_ db: PostgresConnection, customer: String) async throws -> Conversation? {
@@ -331,15 +362,23 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
 
     static func conversations(_ rows: PostgresRowSequence) async throws -> [Conversation] {
         var out: [Conversation] = []
-        for try await (customer, name, first, last, muted, away, phone, tags, attributes, run, due) in rows.decode(
-            (String, String?, Double, Double, Double?, String?, String?, String?, String?, String?, Double?).self)
+        for try await (
+            customer, name, first, last, muted, away, phone, tags, attributes, run, due, handling, assignee, unread, activity, preview, resolutions
+        )
+            in rows.decode(
+                (
+                    String, String?, Double, Double, Double?, String?, String?, String?, String?, String?, Double?, String, String?, Int, Double?,
+                    String?, Int
+                ).self)
         {
             out.append(
                 Conversation(
                     customer: customer, name: name, firstInboundAt: Date(timeIntervalSince1970: first),
                     lastInboundAt: Date(timeIntervalSince1970: last), mutedUntil: muted.map(Date.init(timeIntervalSince1970:)),
                     lastAwayDay: away, phoneNumberID: phone, tags: StateRows.tags(json: tags), attributes: StateRows.attributes(json: attributes),
-                    flowRun: StateRows.run(json: run), flowDueAt: due.map(Date.init(timeIntervalSince1970:))))
+                    flowRun: StateRows.run(json: run), flowDueAt: due.map(Date.init(timeIntervalSince1970:)),
+                    handling: Conversation.Handling(rawValue: handling) ?? .bot, assignee: assignee, unread: unread,
+                    lastActivityAt: activity.map(Date.init(timeIntervalSince1970:)), lastMessage: preview, resolutions: resolutions))
         }
         return out
     }
@@ -449,6 +488,58 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         try await server.run { client in try await client.withConnection { try await Self.conversation($0, customer: customer) } }
     }
 
+    package func conversations(_ query: ConversationQuery) async throws -> [Conversation] {
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresNonThrowingEncodable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        var conditions: [String] = []
+        let now = query.now.timeIntervalSince1970
+        switch query.status {
+        case .waiting, .assigned:
+            conditions.append("handling = \(bind(query.status.rawValue)) AND muted_until > \(bind(now))")
+        case .mine:
+            conditions.append("handling = 'assigned' AND muted_until > \(bind(now)) AND assignee = \(bind(query.agent ?? ""))")
+        case .bot:
+            conditions.append("(handling = 'bot' OR (handling IN ('waiting', 'assigned') AND (muted_until IS NULL OR muted_until <= \(bind(now)))))")
+        case .resolved:
+            conditions.append("handling = 'resolved'")
+        case .all:
+            break
+        }
+        if let pattern = query.likePattern {
+            let p = bind(pattern)
+            conditions.append(
+                "(customer ILIKE \(p) ESCAPE '\\' OR name ILIKE \(p) ESCAPE '\\' OR tags ILIKE \(p) ESCAPE '\\' OR last_message ILIKE \(p) ESCAPE '\\')"
+            )
+        }
+        if let after = query.after {
+            conditions.append("(last_activity_at, customer) < (\(bind(after.activity.timeIntervalSince1970)), \(bind(after.customer)))")
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT \(Self.conversationColumns) FROM conversations \(filter)
+            ORDER BY last_activity_at DESC, customer DESC LIMIT \(bind(query.limit))
+            """
+        let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
+        return try await server.run { client in
+            try await Self.conversations(client.query(statement, logger: PostgresServer.quiet))
+        }
+    }
+
+    package func addNote(customer: String, agent: String, text: String, at: Date) async throws -> ConversationNote? {
+        try await server.run { client in
+            let rows = try await client.query(
+                """
+                INSERT INTO notes (customer, agent, text, at) SELECT \(customer), \(agent), \(text), \(at.timeIntervalSince1970)
+                WHERE EXISTS (SELECT 1 FROM conversations WHERE customer = \(customer)) RETURNING id
+                """, logger: PostgresServer.quiet)
+            for try await (id) in rows.decode(Int64.self) { return ConversationNote(id: id, customer: customer, agent: agent, text: text, at: at) }
+            return nil
+        }
+    }
+
     package func recentConversations(limit: Int) async throws -> [Conversation] {
         try await server.run { client in
             try await Self.conversations(
@@ -502,7 +593,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                     OR message_id IN (SELECT channel_message_id FROM outbox WHERE customer = \(customer) AND channel_message_id IS NOT NULL)
                     RETURNING 1
                     """, logger: PostgresServer.quiet))
-            for table in ["inbound", "outbox", "conversations", "trigger_customers"] {
+            for table in ["inbound", "outbox", "conversations", "notes", "trigger_customers"] {
                 deleted += try await Self.count(
                     db.query("DELETE FROM \(unescaped: table) WHERE customer = \(customer) RETURNING 1", logger: PostgresServer.quiet))
             }
@@ -525,6 +616,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                 db.query(
                     "DELETE FROM trigger_customers WHERE customer NOT IN (SELECT customer FROM conversations) RETURNING 1",
                     logger: PostgresServer.quiet))
+            deleted += try await Self.count(
+                db.query("DELETE FROM notes WHERE customer NOT IN (SELECT customer FROM conversations) RETURNING 1", logger: PostgresServer.quiet))
             return deleted
         }
     }

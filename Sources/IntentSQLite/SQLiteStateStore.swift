@@ -103,6 +103,24 @@ package final class SQLiteStateStore: ConversationStore {
         migrator.registerMigration("v7-timeline") { db in
             try db.execute(sql: "ALTER TABLE inbound ADD COLUMN reply_to TEXT; ALTER TABLE outbox ADD COLUMN origin TEXT")
         }
+        migrator.registerMigration("v9-inbox") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE conversations ADD COLUMN handling TEXT NOT NULL DEFAULT 'bot';
+                    ALTER TABLE conversations ADD COLUMN assignee TEXT;
+                    ALTER TABLE conversations ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE conversations ADD COLUMN last_activity_at REAL;
+                    ALTER TABLE conversations ADD COLUMN last_message TEXT;
+                    ALTER TABLE conversations ADD COLUMN resolutions INTEGER NOT NULL DEFAULT 0;
+                    UPDATE conversations SET last_activity_at = last_inbound_at,
+                        handling = CASE WHEN muted_until IS NULL THEN 'bot' ELSE 'waiting' END;
+                    CREATE INDEX conversations_activity ON conversations (last_activity_at, customer);
+                    CREATE INDEX conversations_handling ON conversations (handling, last_activity_at, customer);
+                    CREATE TABLE notes (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, customer TEXT NOT NULL, agent TEXT NOT NULL, text TEXT NOT NULL, at REAL NOT NULL);
+                    CREATE INDEX notes_by_customer ON notes (customer, at);
+                    """)
+        }
         return migrator
     }
 
@@ -179,7 +197,7 @@ package final class SQLiteStateStore: ConversationStore {
                     """, arguments: [message.id])
             if earlier == true { return false }
             let existing = try Self.conversation(db, customer: message.customer)
-            let decided = plan(existing)
+            let decided = plan(existing).stamped(at: at, inbound: message)
             try Self.apply(decided, db, customer: message.customer, phoneNumberID: message.phoneNumberID, inboundID: message.id, at: at)
             try db.execute(sql: "UPDATE inbound SET processed_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, message.id])
             return true
@@ -203,7 +221,7 @@ package final class SQLiteStateStore: ConversationStore {
                 guard db.changesCount > 0 else { return nil }
             }
             guard let conversation = try Self.conversation(db, customer: customer) else { return nil }
-            guard let decided = plan(conversation) else { return [] }
+            guard let decided = plan(conversation)?.stamped(at: at, inbound: nil) else { return [] }
             let number =
                 try conversation.phoneNumberID
                 ?? String.fetchOne(
@@ -248,6 +266,11 @@ package final class SQLiteStateStore: ConversationStore {
                         id: row["id"], kind: row["kind"], body: row["body"], options: row["options"], origin: row["origin"], state: row["state"],
                         delivery: row["delivery"], lastError: row["last_error"], deliveryError: row["delivery_error"], at: row["created_at"]))
             }
+            for row in try Row.fetchAll(
+                db, sql: "SELECT * FROM notes WHERE customer = ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?", arguments: [customer, before, limit])
+            {
+                items.append(Self.note(row).timelineItem)
+            }
             return TimelineItem.newestFirst(items, limit: limit)
         }
     }
@@ -273,17 +296,20 @@ package final class SQLiteStateStore: ConversationStore {
                 sql: """
                     INSERT INTO conversations (
                         customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day, phone_number_id, tags, attributes,
-                        flow_run, flow_due_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        flow_run, flow_due_at, handling, assignee, unread, last_activity_at, last_message, resolutions)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
                         muted_until = excluded.muted_until, last_away_day = excluded.last_away_day,
                         phone_number_id = excluded.phone_number_id, tags = excluded.tags, attributes = excluded.attributes,
-                        flow_run = excluded.flow_run, flow_due_at = excluded.flow_due_at
+                        flow_run = excluded.flow_run, flow_due_at = excluded.flow_due_at, handling = excluded.handling,
+                        assignee = excluded.assignee, unread = excluded.unread, last_activity_at = excluded.last_activity_at,
+                        last_message = excluded.last_message, resolutions = excluded.resolutions
                     """,
                 arguments: [
                     c.customer, c.name, c.firstInboundAt.timeIntervalSince1970, c.lastInboundAt.timeIntervalSince1970,
                     c.mutedUntil?.timeIntervalSince1970, c.lastAwayDay, c.phoneNumberID, StateRows.json(tags: c.tags),
                     StateRows.json(attributes: c.attributes), StateRows.json(run: c.flowRun), c.flowDueAt?.timeIntervalSince1970,
+                    c.handling.rawValue, c.assignee, c.unread, c.lastActivityAt.timeIntervalSince1970, c.lastMessage, c.resolutions,
                 ])
         }
         var queued: [Int64] = []
@@ -317,7 +343,10 @@ package final class SQLiteStateStore: ConversationStore {
             lastInboundAt: Date(timeIntervalSince1970: row["last_inbound_at"]),
             mutedUntil: (row["muted_until"] as Double?).map(Date.init(timeIntervalSince1970:)), lastAwayDay: row["last_away_day"],
             phoneNumberID: row["phone_number_id"], tags: StateRows.tags(json: row["tags"]), attributes: StateRows.attributes(json: row["attributes"]),
-            flowRun: StateRows.run(json: row["flow_run"]), flowDueAt: (row["flow_due_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+            flowRun: StateRows.run(json: row["flow_run"]), flowDueAt: (row["flow_due_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            handling: Conversation.Handling(rawValue: row["handling"] ?? "") ?? .bot, assignee: row["assignee"], unread: row["unread"] ?? 0,
+            lastActivityAt: (row["last_activity_at"] as Double?).map(Date.init(timeIntervalSince1970:)), lastMessage: row["last_message"],
+            resolutions: row["resolutions"] ?? 0)
     }
 
     /// The oldest pending item of each customer.
@@ -389,6 +418,60 @@ package final class SQLiteStateStore: ConversationStore {
         try await pool.read { db in try Self.conversation(db, customer: customer) }
     }
 
+    package func conversations(_ query: ConversationQuery) async throws -> [Conversation] {
+        let now = query.now.timeIntervalSince1970
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        switch query.status {
+        case .waiting, .assigned:
+            conditions.append("handling = ? AND muted_until > ?")
+            arguments += [query.status.rawValue, now]
+        case .mine:
+            conditions.append("handling = 'assigned' AND muted_until > ? AND assignee = ?")
+            arguments += [now, query.agent ?? ""]
+        case .bot:
+            conditions.append("(handling = 'bot' OR (handling IN ('waiting', 'assigned') AND (muted_until IS NULL OR muted_until <= ?)))")
+            arguments.append(now)
+        case .resolved:
+            conditions.append("handling = 'resolved'")
+        case .all:
+            break
+        }
+        if let pattern = query.likePattern {
+            conditions.append(
+                "(customer LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\' OR last_message LIKE ? ESCAPE '\\')")
+            arguments += [pattern, pattern, pattern, pattern]
+        }
+        if let after = query.after {
+            let t = after.activity.timeIntervalSince1970
+            conditions.append("(last_activity_at < ? OR (last_activity_at = ? AND customer < ?))")
+            arguments += [t, t, after.customer]
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(query.limit)
+        let statement = StatementArguments(arguments)
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM conversations \(filter) ORDER BY last_activity_at DESC, customer DESC LIMIT ?", arguments: statement
+            ).map(Self.conversation)
+        }
+    }
+
+    package func addNote(customer: String, agent: String, text: String, at: Date) async throws -> ConversationNote? {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM conversations WHERE customer = ?)", arguments: [customer]) == true
+            else { return nil }
+            try db.execute(
+                sql: "INSERT INTO notes (customer, agent, text, at) VALUES (?, ?, ?, ?)",
+                arguments: [customer, agent, text, at.timeIntervalSince1970])
+            return ConversationNote(id: db.lastInsertedRowID, customer: customer, agent: agent, text: text, at: at)
+        }
+    }
+
+    static func note(_ row: Row) -> ConversationNote {
+        ConversationNote(id: row["id"], customer: row["customer"], agent: row["agent"], text: row["text"], at: Date(timeIntervalSince1970: row["at"]))
+    }
+
     package func recentConversations(limit: Int) async throws -> [Conversation] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM conversations ORDER BY last_inbound_at DESC LIMIT ?", arguments: [limit])
@@ -434,7 +517,7 @@ package final class SQLiteStateStore: ConversationStore {
                     """,
                 arguments: [customer, customer])
             deleted += db.changesCount
-            for table in ["inbound", "outbox", "conversations", "trigger_customers"] {
+            for table in ["inbound", "outbox", "conversations", "notes", "trigger_customers"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE customer = ?", arguments: [customer])
                 deleted += db.changesCount
             }
@@ -452,6 +535,7 @@ package final class SQLiteStateStore: ConversationStore {
                 ("DELETE FROM delivery_statuses WHERE at < ?", [t]),
                 ("DELETE FROM conversations WHERE last_inbound_at < ? AND (muted_until IS NULL OR muted_until < ?)", [t, t]),
                 ("DELETE FROM trigger_customers WHERE customer NOT IN (SELECT customer FROM conversations)", []),
+                ("DELETE FROM notes WHERE customer NOT IN (SELECT customer FROM conversations)", []),
             ] as [(String, [Double])] {
                 try db.execute(sql: sql, arguments: StatementArguments(arguments))
                 deleted += db.changesCount

@@ -23,17 +23,6 @@ struct ConsoleRoutes {
             headers[.cacheControl] = "no-store"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: ConsolePage.html)))
         }
-        api.get("/v1/conversations") { request, _ in
-            let raw = request.uri.queryParameters.get("limit")
-            let limit = raw.map { Int($0) ?? -1 } ?? 50
-            guard (1...500).contains(limit) else {
-                throw APIError(.badRequest, "limit_out_of_range", "'limit' must be between 1 and 500")
-            }
-            guard let channel else { return try JSONResponse.make(ConversationList(enabled: false, conversations: [])) }
-            let now = Date()
-            let conversations = try await channel.recentConversations(limit: limit).map { ConversationList.Item($0, now: now) }
-            return try JSONResponse.make(ConversationList(enabled: true, conversations: conversations))
-        }
         api.post("/v1/conversations/:customer/unmute") { _, context in
             let customer = context.parameters.get("customer") ?? ""
             guard let channel else { throw APIError(.notFound, "no_channel", "the WhatsApp channel is not configured") }
@@ -43,38 +32,4 @@ struct ConsoleRoutes {
             return try JSONResponse.make(["status": "bot", "customer": customer])
         }
     }
-}
-
-struct ConversationList: Encodable {
-    struct Item: Encodable {
-        var customer: String
-        var name: String?
-        var firstMessageAt: String
-        var lastMessageAt: String
-        /// `bot`, or `human` while a hand-over mutes the bot.
-        var handledBy: String
-        var mutedUntil: String?
-
-        init(_ c: Conversation, now: Date) {
-            let format = ISO8601DateFormatter()
-            customer = c.customer
-            name = c.name
-            firstMessageAt = format.string(from: c.firstInboundAt)
-            lastMessageAt = format.string(from: c.lastInboundAt)
-            let muted = c.mutedUntil.flatMap { $0 > now ? $0 : nil }
-            handledBy = muted == nil ? "bot" : "human"
-            mutedUntil = muted.map(format.string(from:))
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case customer, name
-            case firstMessageAt = "first_message_at"
-            case lastMessageAt = "last_message_at"
-            case handledBy = "handled_by"
-            case mutedUntil = "muted_until"
-        }
-    }
-
-    var enabled: Bool
-    var conversations: [Item]
 }

@@ -2,110 +2,217 @@ import Foundation
 import Hummingbird
 import IntentChannels
 
-/// A conversation's timeline and a person's reply, for the console's inbox:
-/// `GET /v1/conversations/{customer}/messages` and `POST /v1/conversations/{customer}/messages`.
+/// The inbox: the conversations people answer, each one's timeline, and what a person does in
+/// one (reply, take it, resolve it, tag it, mark it read, leave a note). Conversations are
+/// named by their customer's id (`{customer}`).
 struct InboxRoutes {
     let channel: ChannelRuntime?
     let reader: JSONBodyReader
 
     /// The longest reply taken (it goes out as several WhatsApp messages past 4,096 characters).
     static let maxReplyLength = 16_384
+    static let maxNoteLength = 4_096
+    static let maxTagLength = 64
+    static let maxTags = 50
+    static let maxQueryLength = 200
 
-    /// `group` is guarded by `RequireRole(.console)`.
+    /// `group` is guarded by the console's role check.
     func register(on group: some RouterMethods<IntentRequestContext>) {
+        group.get("/v1/conversations") { request, context in
+            let query = try Self.listQuery(request, agent: Self.signature(context))
+            guard let channel else { return try JSONResponse.make(InboxJSON.Page(enabled: false, conversations: [])) }
+            var page = query
+            page.limit = query.limit + 1
+            let found = try await channel.conversations(page)
+            let now = Date()
+            let shown = found.prefix(query.limit)
+            let next = found.count > query.limit ? shown.last.map { ConversationQuery.Cursor(after: $0).token } : nil
+            return try JSONResponse.make(
+                InboxJSON.Page(
+                    enabled: true, conversations: shown.map { InboxJSON.Summary($0, channel: channel.channel.name, now: now) }, nextCursor: next))
+        }
+        group.get("/v1/conversations/:customer") { _, context in
+            let (channel, customer) = try target(context)
+            guard let conversation = try await channel.conversation(customer: customer) else { throw Self.unknown(customer) }
+            return try JSONResponse.make(InboxJSON.Detail(conversation, channel: channel.channel.name, now: Date()))
+        }
         group.get("/v1/conversations/:customer/messages") { request, context in
-            let customer = context.parameters.get("customer") ?? ""
-            let raw = request.uri.queryParameters.get("limit")
-            let limit = raw.map { Int($0) ?? -1 } ?? 50
-            guard (1...500).contains(limit) else {
-                throw APIError(.badRequest, "limit_out_of_range", "'limit' must be between 1 and 500")
-            }
+            let limit = try Self.limit(request)
             var before: Date?
             if let text = request.uri.queryParameters.get("before") {
-                guard let date = Timeline.time(String(text)) else {
+                guard let date = InboxJSON.time(String(text)) else {
                     throw APIError(
                         .badRequest, "invalid_before",
                         "'before' must be a time as ISO 8601, e.g. 2026-12-06T15:30:00Z (the `at` of the oldest message shown)")
                 }
                 before = date
             }
-            guard let channel else { throw APIError(.notFound, "no_channel", "the WhatsApp channel is not configured") }
+            let (channel, customer) = try target(context)
             let items = try await channel.timeline(customer: customer, before: before, limit: limit)
-            return try JSONResponse.make(Timeline(messages: items.map(Timeline.Message.init)))
+            return try JSONResponse.make(InboxJSON.Timeline(messages: items.map(InboxJSON.Timeline.Message.init)))
         }
         group.post("/v1/conversations/:customer/messages") { request, context in
-            let customer = context.parameters.get("customer") ?? ""
             let body = try await reader.decode(ReplyRequest.self, from: request)
-            let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !text.isEmpty else { throw APIError(.badRequest, "empty_message", "'text' must not be empty") }
-            guard text.unicodeScalars.count <= Self.maxReplyLength else {
-                throw APIError(.badRequest, "message_too_long", "'text' must be at most \(Self.maxReplyLength) characters")
-            }
-            guard let channel else { throw APIError(.notFound, "no_channel", "the WhatsApp channel is not configured") }
-            let agent = body.by ?? context.role?.signature ?? "console"
+            let text = try Self.text(body.text, field: "text", limit: Self.maxReplyLength)
+            let (channel, customer) = try target(context)
+            let agent = body.by ?? Self.signature(context)
             switch await channel.reply(to: customer, text: text, agent: agent) {
             case .queued(let id):
                 return try JSONResponse.make(["id": "out:\(id)", "status": "queued"], status: .accepted)
             case .unknownCustomer:
-                throw APIError(.notFound, "no_conversation", "no conversation with customer '\(customer)'")
+                throw Self.unknown(customer)
             case .windowClosed(let since):
                 throw APIError(
                     .conflict, "window_closed",
                     "the customer's 24-hour window closed at \(ISO8601DateFormatter().string(from: since)); only a template message can reach them now"
                 )
             case .storeUnavailable:
-                throw APIError(.serviceUnavailable, "store_unavailable", "the conversation store is unavailable; nothing was queued, try again")
+                throw APIError.storeUnavailable
             }
+        }
+        group.post("/v1/conversations/:customer/assign") { request, context in
+            let body = try await reader.decodeOptional(AssignRequest.self, from: request)
+            let named = body?.agent?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let agent = named.isEmpty ? Self.signature(context) : named
+            guard agent.count <= 64 else { throw APIError(.badRequest, "invalid_agent", "'agent' must be at most 64 characters") }
+            let (channel, customer) = try target(context)
+            return try Self.respond(await channel.assign(customer, to: agent), customer, channel)
+        }
+        group.post("/v1/conversations/:customer/resolve") { _, context in
+            let (channel, customer) = try target(context)
+            return try Self.respond(await channel.resolve(customer), customer, channel)
+        }
+        group.post("/v1/conversations/:customer/read") { _, context in
+            let (channel, customer) = try target(context)
+            return try Self.respond(await channel.markRead(customer), customer, channel)
+        }
+        group.post("/v1/conversations/:customer/tags") { request, context in
+            let body = try await reader.decode(TagsRequest.self, from: request)
+            let added = try Self.tags(body.add ?? [], field: "add")
+            let removed = try Self.tags(body.remove ?? [], field: "remove")
+            guard !added.isEmpty || !removed.isEmpty else {
+                throw APIError(.badRequest, "no_tags", "give 'add' or 'remove': lists of tags, e.g. {\"add\": [\"vip\"]}")
+            }
+            let (channel, customer) = try target(context)
+            let changed = await channel.tag(customer, adding: added, removing: removed)
+            if case .changed(let conversation) = changed, conversation.tags.count > Self.maxTags {
+                _ = await channel.tag(customer, adding: [], removing: added)
+                throw APIError(.badRequest, "too_many_tags", "a conversation has at most \(Self.maxTags) tags; remove some first")
+            }
+            return try Self.respond(changed, customer, channel)
+        }
+        group.post("/v1/conversations/:customer/notes") { request, context in
+            let body = try await reader.decode(NoteRequest.self, from: request)
+            let text = try Self.text(body.text, field: "text", limit: Self.maxNoteLength)
+            let (channel, customer) = try target(context)
+            let note: ConversationNote?
+            do {
+                note = try await channel.addNote(to: customer, text: text, agent: Self.signature(context))
+            } catch {
+                throw APIError.storeUnavailable
+            }
+            guard let note else { throw Self.unknown(customer) }
+            return try JSONResponse.make(InboxJSON.Timeline.Message(note.timelineItem), status: .created)
+        }
+    }
+
+    /// Who is acting: the agent's name, or the token's role.
+    static func signature(_ context: IntentRequestContext) -> String {
+        context.role?.signature ?? "console"
+    }
+
+    private func target(_ context: IntentRequestContext) throws -> (ChannelRuntime, String) {
+        guard let channel else { throw APIError(.notFound, "no_channel", "no chat channel is configured (see docs/whatsapp.md)") }
+        return (channel, context.parameters.get("customer") ?? "")
+    }
+
+    static func unknown(_ customer: String) -> APIError {
+        APIError(.notFound, "no_conversation", "no conversation with customer '\(customer)'")
+    }
+
+    static func respond(_ change: ChannelRuntime.InboxChange, _ customer: String, _ channel: ChannelRuntime) throws -> Response {
+        switch change {
+        case .changed(let conversation):
+            return try JSONResponse.make(InboxJSON.Detail(conversation, channel: channel.channel.name, now: Date()))
+        case .unknownCustomer: throw unknown(customer)
+        case .storeUnavailable: throw APIError.storeUnavailable
+        }
+    }
+
+    static func limit(_ request: Request) throws -> Int {
+        let raw = request.uri.queryParameters.get("limit")
+        let limit = raw.map { Int($0) ?? -1 } ?? 50
+        guard (1...500).contains(limit) else { throw APIError(.badRequest, "limit_out_of_range", "'limit' must be between 1 and 500") }
+        return limit
+    }
+
+    static func listQuery(_ request: Request, agent: String) throws -> ConversationQuery {
+        let parameters = request.uri.queryParameters
+        var query = ConversationQuery(limit: try limit(request), now: Date())
+        if let raw = parameters.get("status") {
+            guard let status = ConversationQuery.Status(rawValue: String(raw)) else {
+                let names = ConversationQuery.Status.allCases.map(\.rawValue).joined(separator: ", ")
+                throw APIError(.badRequest, "invalid_status", "'status' must be one of \(names)")
+            }
+            query.status = status
+        }
+        query.agent = agent
+        if let text = parameters.get("q").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }), !text.isEmpty {
+            guard text.count <= maxQueryLength else {
+                throw APIError(.badRequest, "query_too_long", "'q' must be at most \(maxQueryLength) characters")
+            }
+            query.text = text
+        }
+        if let token = parameters.get("cursor") {
+            guard let cursor = ConversationQuery.Cursor(token: String(token)) else {
+                throw APIError(.badRequest, "invalid_cursor", "'cursor' must be a `next_cursor` this API returned")
+            }
+            query.after = cursor
+        }
+        return query
+    }
+
+    static func text(_ raw: String, field: String, limit: Int) throws -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw APIError(.badRequest, "empty_message", "'\(field)' must not be empty") }
+        guard text.unicodeScalars.count <= limit else {
+            throw APIError(.badRequest, "message_too_long", "'\(field)' must be at most \(limit) characters")
+        }
+        return text
+    }
+
+    static func tags(_ raw: [String], field: String) throws -> [String] {
+        try raw.map { tag in
+            let tag = tag.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !tag.isEmpty, tag.count <= maxTagLength else {
+                throw APIError(.badRequest, "invalid_tag", "each tag in '\(field)' must be 1 to \(maxTagLength) characters")
+            }
+            return tag
         }
     }
 
     struct ReplyRequest: Decodable {
         var text: String
+        /// Who wrote it, when signed in with a role token rather than as a named agent.
         var by: String?
+    }
+
+    struct AssignRequest: Decodable {
+        /// Empty or absent: the person asking.
+        var agent: String?
+    }
+
+    struct TagsRequest: Decodable {
+        var add: [String]?
+        var remove: [String]?
+    }
+
+    struct NoteRequest: Decodable {
+        var text: String
     }
 }
 
-struct Timeline: Encodable {
-    struct Message: Encodable {
-        var id: String
-        var direction: String
-        var kind: String
-        var type: String
-        var text: String?
-        var choice: String?
-        var options: [String]?
-        var agent: String?
-        var status: String?
-        var error: String?
-        var at: String
-
-        init(_ item: TimelineItem) {
-            id = item.id
-            direction = item.direction.rawValue
-            kind = item.kind
-            type = item.type
-            text = item.text
-            choice = item.choice
-            options = item.options.isEmpty ? nil : item.options.map(\.title)
-            agent = item.agent
-            status = item.status
-            error = item.error
-            at = Timeline.format(item.at)
-        }
-    }
-
-    var messages: [Message]
-
-    /// With milliseconds, so that the oldest `at` shown is an exact cursor for the next page.
-    static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-
-    static func time(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
-    }
+extension APIError {
+    static let storeUnavailable = APIError(
+        .serviceUnavailable, "store_unavailable", "the conversation store is unavailable; nothing was changed, try again")
 }

@@ -48,6 +48,19 @@ package struct JSONBodyReader {
         return try decode(type, bytes: Array(buffer.readableBytesView))
     }
 
+    /// As `decode`, for a body that may be left out: an empty body is nil.
+    func decodeOptional<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
+        let buffer = try await BodyCollector.collect(request, limit: limits.maxBodyBytes, timeout: limits.bodyTimeout)
+        guard buffer.readableBytes > 0 else { return nil }
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw APIError(
+                .unsupportedMediaType, "unsupported_media_type",
+                "send the body as JSON with the header Content-Type: application/json, or no body")
+        }
+        return try decode(type, bytes: Array(buffer.readableBytesView))
+    }
+
     /// The body's bytes as `T`, or the `APIError` a client gets.
     package func decode<T: Decodable>(_ type: T.Type, bytes: [UInt8]) throws -> T {
         guard String(validating: bytes, as: UTF8.self) != nil else {

@@ -140,8 +140,9 @@ import Testing
         }
     }
 
-    static func harness(crmSecret: String? = FlowChannelTests.crmSecret, webhookSecret: String? = FlowChannelTests.crmSecret) async throws -> Harness
-    {
+    static func harness(
+        crmSecret: String? = FlowChannelTests.crmSecret, webhookSecret: String? = FlowChannelTests.crmSecret, automation: Automation = .none
+    ) async throws -> Harness {
         let graph = try await FakeGraphServer.start()
         let crm = try await BlockingIO.run { try FakeProviderProcess.launchCRM(secret: crmSecret) }
         let directory = NSTemporaryDirectory() + "intent-flows-\(UUID().uuidString)"
@@ -155,7 +156,7 @@ import Testing
         runtime.firstRetryDelay = 0.05
         let channel = ChannelRuntime(
             channel: whatsapp, settings: runtime, store: store,
-            policy: ConversationPolicy(automation: .none, fallbackReply: "Sorry, I did not get that."), logger: Logger(label: "test"),
+            policy: ConversationPolicy(automation: automation, fallbackReply: "Sorry, I did not get that."), logger: Logger(label: "test"),
             flows: flows, flowWebhook: FlowWebhook(secret: webhookSecret, retryFor: 60), webhookTransport: CurlHTTPClient(),
             clock: { Date().addingTimeInterval(offset.current) }, pick: pick, decide: decide)
         return Harness(channel: channel, store: store, graph: graph, crm: crm, offset: offset, directory: directory)

@@ -572,6 +572,10 @@ final class FailingOutcomes: Sendable {
         func markFailed(_ item: Int64, at: Date, error: String) async throws { try await base.markFailed(item, at: at, error: error) }
         func conversation(customer: String) async throws -> Conversation? { try await base.conversation(customer: customer) }
         func recentConversations(limit: Int) async throws -> [Conversation] { try await base.recentConversations(limit: limit) }
+        func conversations(_ query: ConversationQuery) async throws -> [Conversation] { try await base.conversations(query) }
+        func addNote(customer: String, agent: String, text: String, at: Date) async throws -> ConversationNote? {
+            try await base.addNote(customer: customer, agent: agent, text: text, at: at)
+        }
         func unmute(customer: String) async throws -> Bool { try await base.unmute(customer: customer) }
         func statistics() async throws -> ChannelStatistics { try await base.statistics() }
         func purge(customer: String) async throws -> Int { try await base.purge(customer: customer) }

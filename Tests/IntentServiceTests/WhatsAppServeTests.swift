@@ -181,17 +181,34 @@ import FoundationNetworking
             #expect(noOne == 404)
             let ready = try await ServeCommandTests().request(port, "/readyz").1
             #expect((ready["whatsapp"] as? [String: Any])?["enabled"] as? Bool == true)
-            // The console's conversation list: a person has this customer until given back to the bot.
+            // The inbox: the person who replied has the conversation until they resolve it.
             let client = ServeCommandTests()
-            let listed = try await client.request(port, "/v1/conversations", token: Self.consoleToken).1
-            let conversation = try #require((listed["conversations"] as? [[String: Any]])?.first)
-            #expect(conversation["customer"] as? String == customer)
-            #expect(conversation["name"] as? String == "Li Lei")
-            #expect(conversation["handled_by"] as? String == "human")
+            let listed = try await client.request(port, "/v1/conversations?status=mine", token: Self.consoleToken).1
+            #expect((listed["conversations"] as? [[String: Any]])?.isEmpty == true)  // "mine" is the console token's, not Lena's
+            let assigned = try await client.request(port, "/v1/conversations?status=assigned&q=li%20lei", token: Self.consoleToken).1
+            let conversation = try #require((assigned["conversations"] as? [[String: Any]])?.first)
+            #expect(conversation["id"] as? String == customer)
+            #expect((conversation["customer"] as? [String: Any])?["name"] as? String == "Li Lei")
+            #expect((conversation["customer"] as? [String: Any])?["channel"] as? String == "whatsapp")
+            #expect(conversation["agent"] as? String == "Lena")
+            #expect(conversation["window_open"] as? Bool == true)
+            #expect(conversation["unread"] as? Int == 3)
+            #expect(assigned.keys.contains("next_cursor"))
+            let noted = try await client.request(
+                port, "/v1/conversations/\(customer)/notes", method: "POST", body: ["text": "Refund asked twice"], token: Self.consoleToken)
+            #expect(noted.0 == 201 && noted.1["kind"] as? String == "note")
+            let tagged = try await client.request(
+                port, "/v1/conversations/\(customer)/tags", method: "POST", body: ["add": ["refund"]], token: Self.consoleToken)
+            #expect(tagged.1["tags"] as? [String] == ["refund"])
+            #expect(
+                try await client.request(port, "/v1/conversations/\(customer)/read", method: "POST", token: Self.consoleToken).1["unread"] as? Int
+                    == 0)
+            #expect(try await client.request(port, "/v1/conversations?status=bogus", token: Self.consoleToken).0 == 400)
+            #expect(try await client.request(port, "/v1/conversations?cursor=%21%21", token: Self.consoleToken).0 == 400)
+            let resolved = try await client.request(port, "/v1/conversations/\(customer)/resolve", method: "POST", token: Self.consoleToken)
+            #expect(resolved.0 == 200 && resolved.1["status"] as? String == "resolved")
+            #expect(try await client.request(port, "/v1/conversations/nobody/resolve", method: "POST", token: Self.consoleToken).0 == 404)
             #expect(try await client.request(port, "/v1/conversations/\(customer)/unmute", method: "POST", token: Self.consoleToken).0 == 200)
-            #expect(try await client.request(port, "/v1/conversations/nobody/unmute", method: "POST", token: Self.consoleToken).0 == 404)
-            let after = try await client.request(port, "/v1/conversations", token: Self.consoleToken).1
-            #expect((after["conversations"] as? [[String: Any]])?.first?["handled_by"] as? String == "bot")
             let back = Self.body(id: "wamid.E4", from: customer, text: "我想把钱要回来")
             #expect(try await post(port, back, signature: Self.signed(back)) == 200)
             #expect(try await waitForTexts(setup.graph.port, to: customer, count: 5).last == match["answer"] as? String)

@@ -31,6 +31,7 @@ enum ConversationStoreContract {
         try await recordsStatusesAndCounts(makeStore())
         try await purgesACustomerAndOldData(makeStore())
         try await keepsFlowRunsAndAdvancesThemOnce(makeStore())
+        try await listsTheInbox(makeStore())
     }
 
     static func deduplicatesDurablyAndUnderConcurrency(_ store: any ConversationStore) async throws {

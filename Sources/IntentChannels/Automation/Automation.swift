@@ -28,18 +28,33 @@ package struct Automation: Sendable, Equatable {
         package var handover: Bool
     }
 
+    /// The satisfaction question sent when a person resolves a conversation.
+    package struct Survey: Sendable, Equatable {
+        package var question: String
+        /// Sent when the customer answers; nil sends nothing.
+        package var thanks: String?
+
+        package init(question: String, thanks: String? = nil) {
+            self.question = question
+            self.thanks = thanks
+        }
+    }
+
     package var timeZone: TimeZone
     package var greeting: Greeting?
     package var away: Away?
     package var handover: Handover
     package var nonText: NonText
+    /// Nil: no satisfaction question.
+    package var csat: Survey?
 
     /// No greeting, never away, hand-overs mute for two hours, non-text messages hand over.
     package static let none = Automation(
         timeZone: TimeZone(identifier: "UTC")!, greeting: nil, away: nil, handover: Handover(text: nil, muteMinutes: 120),
         nonText: NonText(text: nil, handover: true))
 
-    package init(timeZone: TimeZone, greeting: Greeting?, away: Away?, handover: Handover, nonText: NonText) {
+    package init(timeZone: TimeZone, greeting: Greeting?, away: Away?, handover: Handover, nonText: NonText, csat: Survey? = nil) {
+        self.csat = csat
         self.timeZone = timeZone
         self.greeting = greeting
         self.away = away

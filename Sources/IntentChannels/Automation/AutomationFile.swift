@@ -12,6 +12,7 @@ import Yams
 ///   holidays: ["2026-10-01"]
 /// handover: {text: "...", mute_minutes: 120}
 /// non_text: {text: "...", handover: false}
+/// csat: {question: "...", thanks: "..."}
 /// ```
 ///
 /// Every problem is reported at once, each as `file:line: field: what to do`.
@@ -40,7 +41,7 @@ package enum AutomationFile {
         }
         var reader = Reader(file: file)
         guard let root else { return .none }
-        let top = reader.mapping(root, "automation file", known: ["timezone", "greeting", "away", "handover", "non_text"])
+        let top = reader.mapping(root, "automation file", known: ["timezone", "greeting", "away", "handover", "non_text", "csat"])
 
         var timeZone = TimeZone(identifier: "UTC")!
         if let node = top["timezone"], let name = reader.string(node, "timezone") {
@@ -113,8 +114,22 @@ package enum AutomationFile {
             nonText.handover = fields["handover"].flatMap { reader.bool($0, "non_text.handover") } ?? (nonText.text == nil)
         }
 
+        var csat: Automation.Survey?
+        if let node = top["csat"] {
+            let fields = reader.mapping(node, "csat", known: ["question", "thanks"])
+            let question = reader.requiredString(fields, node, "csat.question", key: "question")
+            let thanks = fields["thanks"].flatMap { reader.string($0, "csat.thanks") }
+            if let question {
+                if question.count > InteractiveLimits.maxInteractiveBody {
+                    reader.problem(
+                        node, "csat.question", "at most \(InteractiveLimits.maxInteractiveBody) characters (a WhatsApp list message's body)")
+                }
+                csat = Automation.Survey(question: question, thanks: thanks)
+            }
+        }
+
         if !reader.problems.isEmpty { throw Invalid(problems: reader.problems) }
-        return Automation(timeZone: timeZone, greeting: greeting, away: away, handover: handover, nonText: nonText)
+        return Automation(timeZone: timeZone, greeting: greeting, away: away, handover: handover, nonText: nonText, csat: csat)
     }
 
     static func isDate(_ text: String) -> Bool {

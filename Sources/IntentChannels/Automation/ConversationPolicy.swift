@@ -46,7 +46,7 @@ package struct ConversationPolicy: Sendable {
         if let muted = conversation.mutedUntil, muted > now {
             return ConversationPlan(conversation: conversation, replies: [], triggers: [])
         }
-        conversation.mutedUntil = nil
+        conversation.returnToBot()
         if Self.silentTypes.contains(message.type) {
             return ConversationPlan(conversation: conversation, replies: [], triggers: [])
         }
@@ -78,7 +78,14 @@ package struct ConversationPolicy: Sendable {
         func handOver(_ text: String) {
             say(text, quoting: message.id, origin: .automation)
             triggers.append(.handover)
-            conversation.mutedUntil = now.addingTimeInterval(Double(automation.handover.muteMinutes) * 60)
+            conversation.handOver(until: now.addingTimeInterval(Double(automation.handover.muteMinutes) * 60), now: now)
+        }
+
+        if let score = SatisfactionSurvey.score(message.choice) {
+            // An answer to the satisfaction question: counted, thanked, never matched.
+            triggers.append(.csat(String(score)))
+            if let thanks = automation.csat?.thanks { say(thanks, origin: .automation) }
+            return ConversationPlan(conversation: conversation, replies: replies, triggers: triggers)
         }
 
         if let flows, !flows.isEmpty,

@@ -95,7 +95,7 @@ package struct FlowRunner: Sendable {
             case .handover(let text):
                 say(text)
                 triggers.append(.handover)
-                conversation.mutedUntil = now.addingTimeInterval(Double(muteMinutes) * 60)
+                conversation.handOver(until: now.addingTimeInterval(Double(muteMinutes) * 60), now: now)
             case .tag(let tag):
                 if !conversation.tags.contains(tag) { conversation.tags = (conversation.tags + [tag]).sorted() }
             case .untag(let tag): conversation.tags.removeAll { $0 == tag }

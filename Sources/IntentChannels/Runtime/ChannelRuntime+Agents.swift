@@ -1,6 +1,9 @@
 package import Foundation
 import IntentCore
 
+/// What people do in the inbox: reply, take a conversation, resolve it, tag it, mark it read,
+/// leave notes. Each is one transaction of the state store on the customer's conversation, so
+/// that replicas and the inbound messages they decide see it whole.
 extension ChannelRuntime {
     /// What became of a person's reply.
     package enum AgentReply: Sendable, Equatable {
@@ -12,9 +15,18 @@ extension ChannelRuntime {
         case storeUnavailable
     }
 
+    /// What became of a change to a conversation.
+    package enum InboxChange: Sendable, Equatable {
+        /// The conversation as stored after the change.
+        case changed(Conversation)
+        case unknownCustomer
+        case storeUnavailable
+    }
+
     /// A person's reply to a customer (the console's inbox), queued in the same outbox as the
     /// bot's, in order with them and exactly once. The bot stays silent while a person talks:
-    /// the reply (re)starts the hand-over's mute.
+    /// the reply (re)starts the hand-over's mute, and a waiting conversation becomes the
+    /// replier's. `{{contact.name}}` and `{{contact.KEY}}` are filled from the conversation.
     package func reply(to customer: String, text: String, agent: String) async -> AgentReply {
         let now = clock()
         let muteMinutes = policy.automation.handover.muteMinutes
@@ -29,9 +41,13 @@ extension ChannelRuntime {
                     return nil
                 }
                 var conversation = conversation
-                let muted = now.addingTimeInterval(Double(muteMinutes) * 60)
-                conversation.mutedUntil = max(conversation.mutedUntil ?? muted, muted)
-                let replies = MessageSplitter.split(text).map { OutboundDraft.text($0, origin: .agent(agent)) }
+                let until = now.addingTimeInterval(Double(muteMinutes) * 60)
+                switch conversation.status(at: now) {
+                case .assigned: conversation.mutedUntil = max(conversation.mutedUntil ?? until, until)
+                case .waiting, .bot, .resolved: conversation.assign(to: conversation.assignee ?? agent, until: until)
+                }
+                let filled = ContactFields.fill(text, conversation: conversation)
+                let replies = MessageSplitter.split(filled).map { OutboundDraft.text($0, origin: .agent(agent)) }
                 return ConversationPlan(conversation: conversation, replies: replies, triggers: [])
             }
             storeHealth.succeeded()
@@ -45,9 +61,97 @@ extension ChannelRuntime {
         return .queued(first)
     }
 
-    /// One customer's messages both ways, newest first (the console's timeline).
+    /// A person takes the conversation (or gives it to `agent`): the bot stays silent for the
+    /// hand-over's mute, renewed by every reply of theirs.
+    package func assign(_ customer: String, to agent: String) async -> InboxChange {
+        let until = clock().addingTimeInterval(Double(policy.automation.handover.muteMinutes) * 60)
+        return await change(customer, "assigning a conversation") { conversation in
+            conversation.assign(to: agent, until: until)
+            return []
+        }
+    }
+
+    /// A person is done with the conversation: the bot answers again, and the satisfaction
+    /// question (the automation file's `csat`) goes out while the 24-hour window is open.
+    package func resolve(_ customer: String) async -> InboxChange {
+        let now = clock()
+        let survey = policy.automation.csat
+        return await change(customer, "resolving a conversation") { conversation in
+            conversation.resolve()
+            guard let survey, conversation.windowIsOpen(at: now) else { return [] }
+            return [SatisfactionSurvey.draft(survey)]
+        } triggers: { replies in
+            replies.isEmpty ? [] : [.csat("asked")]
+        }
+    }
+
+    /// Adds and removes the contact's tags.
+    package func tag(_ customer: String, adding added: [String], removing removed: [String]) async -> InboxChange {
+        await change(customer, "tagging a conversation") { conversation in
+            conversation.tags = Set(conversation.tags).union(added).subtracting(removed).sorted()
+            return []
+        }
+    }
+
+    /// A person has read the customer's messages.
+    package func markRead(_ customer: String) async -> InboxChange {
+        await change(customer, "marking a conversation read") { conversation in
+            conversation.unread = 0
+            return []
+        }
+    }
+
+    /// An internal note on the conversation: in its timeline, never sent. Nil when there is no
+    /// such conversation; throws when the store fails.
+    package func addNote(to customer: String, text: String, agent: String) async throws -> ConversationNote? {
+        let store = self.store
+        do {
+            let note = try await store.addNote(customer: customer, agent: agent, text: text, at: clock())
+            storeHealth.succeeded()
+            return note
+        } catch {
+            storeHealth.failed("leaving a note", error: error)
+            throw error
+        }
+    }
+
+    /// The inbox's list (see `ConversationQuery`), judged at the runtime's clock.
+    package func conversations(_ query: ConversationQuery) async throws -> [Conversation] {
+        var query = query
+        query.now = clock()
+        let store = self.store
+        return try await store.conversations(query)
+    }
+
+    /// One customer's messages both ways and the notes on them, newest first (the console's timeline).
     package func timeline(customer: String, before: Date?, limit: Int) async throws -> [TimelineItem] {
         let store = self.store
         return try await store.timeline(customer: customer, before: before, limit: limit)
+    }
+
+    /// Changes one conversation in one transaction: `body` edits it and returns the messages to
+    /// queue; `triggers` says what to count for them.
+    private func change(
+        _ customer: String, _ doing: String, _ body: @escaping @Sendable (inout Conversation) -> [OutboundDraft],
+        triggers: @escaping @Sendable ([OutboundDraft]) -> [Trigger] = { _ in [] }
+    ) async -> InboxChange {
+        let stored = Locked<Conversation?>(nil)
+        let store = self.store
+        let queued: [Int64]?
+        do {
+            queued = try await store.advance(customer: customer, at: clock(), finishing: nil) { conversation in
+                var conversation = conversation
+                let replies = body(&conversation)
+                stored.withLock { $0 = conversation }
+                return ConversationPlan(conversation: conversation, replies: replies, triggers: triggers(replies))
+            }
+            storeHealth.succeeded()
+        } catch {
+            storeHealth.failed(doing, error: error)
+            return .storeUnavailable
+        }
+        guard queued != nil, let conversation = stored.current else { return .unknownCustomer }
+        if queued?.isEmpty == false { outboxWakeup.signal() }
+        return .changed(conversation)
     }
 }

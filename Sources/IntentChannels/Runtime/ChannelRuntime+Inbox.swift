@@ -112,6 +112,8 @@ extension ChannelRuntime {
             if conversation?.mutedUntil.map({ $0 > clock().addingTimeInterval(5) }) == true {
                 // A conversation a person has is not worth a (possibly paid) decision.
                 answer = .unanswered
+            } else if SatisfactionSurvey.score(message.choice) != nil {
+                answer = .unanswered
             } else if conversation?.flowRun == nil, let entry = ChoicePrompt.pick(message.choice) {
                 var question: String?
                 if let offer = message.replyTo { question = (try? await store.offeredQuestion(choiceMessage: offer)) ?? nil }

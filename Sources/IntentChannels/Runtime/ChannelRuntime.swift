@@ -215,6 +215,11 @@ package final class ChannelRuntime: Service {
         }
     }
 
+    package func conversation(customer: String) async throws -> Conversation? {
+        let store = self.store
+        return try await store.conversation(customer: customer)
+    }
+
     /// The most recently active conversations (the console's list).
     package func recentConversations(limit: Int) async throws -> [Conversation] {
         let store = self.store

@@ -81,11 +81,30 @@ package struct Conversation: Sendable, Equatable {
     /// When the run's waiting step times out or its `wait` ends (stored so that the store can
     /// find due runs without reading every conversation).
     package var flowDueAt: Date?
+    /// Who has the conversation in the inbox, as stored (`status(at:)` says who has it now).
+    package var handling: Handling
+    /// The person it is assigned to, while `assigned`.
+    package var assignee: String?
+    /// Customer messages since a person last read the conversation.
+    package var unread: Int
+    /// The latest message either way (the inbox's order), and its text.
+    package var lastActivityAt: Date
+    package var lastMessage: String?
+    /// How many times a person resolved it: the contact's past conversations.
+    package var resolutions: Int
 
     package init(
         customer: String, name: String? = nil, firstInboundAt: Date, lastInboundAt: Date, mutedUntil: Date? = nil, lastAwayDay: String? = nil,
-        phoneNumberID: String? = nil, tags: [String] = [], attributes: [String: String] = [:], flowRun: FlowRun? = nil, flowDueAt: Date? = nil
+        phoneNumberID: String? = nil, tags: [String] = [], attributes: [String: String] = [:], flowRun: FlowRun? = nil, flowDueAt: Date? = nil,
+        handling: Handling = .bot, assignee: String? = nil, unread: Int = 0, lastActivityAt: Date? = nil, lastMessage: String? = nil,
+        resolutions: Int = 0
     ) {
+        self.handling = handling
+        self.assignee = assignee
+        self.unread = unread
+        self.lastActivityAt = lastActivityAt ?? lastInboundAt
+        self.lastMessage = lastMessage
+        self.resolutions = resolutions
         self.customer = customer
         self.name = name
         self.firstInboundAt = firstInboundAt
@@ -237,6 +256,8 @@ package enum Trigger: Sendable, Hashable {
     case flow(String, String)
     /// A "did you mean" choice: `offered`, `chosen` or `none` (something else).
     case choice(String)
+    /// The satisfaction question: `asked`, or the score answered (`1` to `5`).
+    case csat(String)
 
     /// The stored key: `automation:greeting`, `faq:refund_request`, `rule:human_handover`.
     package var key: String {
@@ -249,6 +270,7 @@ package enum Trigger: Sendable, Hashable {
         case .rule(let id): return "rule:" + id
         case .flow(let id, let figure): return "flow:\(id):\(figure)"
         case .choice(let figure): return "choices:" + figure
+        case .csat(let figure): return "csat:" + figure
         }
     }
 }

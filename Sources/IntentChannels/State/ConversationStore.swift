@@ -46,8 +46,8 @@ package protocol ConversationStore: Sendable {
     /// text of the inbound message the choice, sent as `channelMessageID`, replied to.
     func offeredQuestion(choiceMessage channelMessageID: String) async throws -> String?
 
-    /// One customer's messages both ways, newest first: at most `limit`, older than `before`
-    /// when given (the next page).
+    /// One customer's messages both ways and the notes left on them, newest first: at most
+    /// `limit`, older than `before` when given (the next page).
     func timeline(customer: String, before: Date?, limit: Int) async throws -> [TimelineItem]
 
     /// Customers whose flow run is due (a question timed out, a `wait` ended), earliest first.
@@ -67,12 +67,17 @@ package protocol ConversationStore: Sendable {
     func conversation(customer: String) async throws -> Conversation?
     /// Most recently active first.
     func recentConversations(limit: Int) async throws -> [Conversation]
+    /// The inbox's list: at most `query.limit` conversations, latest activity first (ties by
+    /// customer, descending), after `query.after`, of the status and text asked.
+    func conversations(_ query: ConversationQuery) async throws -> [Conversation]
+    /// Leaves an internal note in the conversation's timeline. Nil when there is no such conversation.
+    func addNote(customer: String, agent: String, text: String, at: Date) async throws -> ConversationNote?
     /// Ends a hand-over: the bot answers this customer again. Returns whether the conversation exists.
     func unmute(customer: String) async throws -> Bool
 
     func statistics() async throws -> ChannelStatistics
 
-    /// Deletes everything stored about one customer (messages, conversation, outbox, delivery
+    /// Deletes everything stored about one customer (messages, conversation, notes, outbox, delivery
     /// statuses and their distinct-customer marks); counters keep their totals. Returns the rows deleted.
     func purge(customer: String) async throws -> Int
     /// Deletes messages, outbox items and delivery statuses older than `date`, and

@@ -1,0 +1,162 @@
+import Foundation
+import IntentChannels
+
+/// The inbox's JSON: a conversation as the list and the customer's panel show it, and a
+/// timeline of messages. Times are ISO 8601 with milliseconds (a timeline's oldest `at` is the
+/// exact cursor of its next page).
+enum InboxJSON {
+    struct Customer: Encodable {
+        var id: String
+        var name: String?
+        var channel: String
+    }
+
+    struct LastMessage: Encodable {
+        var text: String?
+        var at: String
+    }
+
+    /// A conversation in the list.
+    struct Summary: Encodable {
+        var id: String
+        var customer: Customer
+        /// `bot`, `waiting`, `assigned`, `resolved`.
+        var status: String
+        var agent: String?
+        var unread: Int
+        var windowOpen: Bool
+        /// When the 24-hour window closes (or closed): 24 hours after the customer's last message.
+        var windowOpenUntil: String
+        var mutedUntil: String?
+        var tags: [String]
+        var lastMessage: LastMessage
+
+        init(_ c: Conversation, channel: String, now: Date) {
+            id = c.customer
+            customer = Customer(id: c.customer, name: c.name, channel: channel)
+            let status = c.status(at: now)
+            self.status = status.rawValue
+            agent = status == .assigned ? c.assignee : nil
+            unread = c.unread
+            windowOpen = c.windowIsOpen(at: now)
+            windowOpenUntil = InboxJSON.format(c.windowClosesAt)
+            mutedUntil = c.mutedUntil.flatMap { $0 > now ? InboxJSON.format($0) : nil }
+            tags = c.tags
+            lastMessage = LastMessage(text: c.lastMessage, at: InboxJSON.format(c.lastActivityAt))
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, customer, status, agent, unread, tags
+            case windowOpen = "window_open"
+            case windowOpenUntil = "window_open_until"
+            case mutedUntil = "muted_until"
+            case lastMessage = "last_message"
+        }
+    }
+
+    /// A conversation with the customer's panel: what the contact told flows, when they were
+    /// first and last seen, how many conversations they had.
+    struct Detail: Encodable {
+        var summary: Summary
+        var attributes: [String: String]
+        var flow: Flow?
+        var firstSeenAt: String
+        var lastSeenAt: String
+        var conversations: Int
+
+        struct Flow: Encodable {
+            var id: String
+            var step: String
+            var variables: [String: String]
+        }
+
+        init(_ c: Conversation, channel: String, now: Date) {
+            summary = Summary(c, channel: channel, now: now)
+            attributes = c.attributes
+            flow = c.flowRun.map { Flow(id: $0.flow, step: $0.step, variables: $0.variables) }
+            firstSeenAt = InboxJSON.format(c.firstInboundAt)
+            lastSeenAt = InboxJSON.format(c.lastInboundAt)
+            conversations = c.resolutions + (c.status(at: now) == .resolved ? 0 : 1)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try summary.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(attributes, forKey: .attributes)
+            try container.encodeIfPresent(flow, forKey: .flow)
+            try container.encode(firstSeenAt, forKey: .firstSeenAt)
+            try container.encode(lastSeenAt, forKey: .lastSeenAt)
+            try container.encode(conversations, forKey: .conversations)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case attributes, flow, conversations
+            case firstSeenAt = "first_seen_at"
+            case lastSeenAt = "last_seen_at"
+        }
+    }
+
+    struct Page: Encodable {
+        /// False when no channel is configured (the list is then always empty).
+        var enabled: Bool
+        var conversations: [Summary]
+        var nextCursor: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(enabled, forKey: .enabled)
+            try container.encode(conversations, forKey: .conversations)
+            // Present and null on the last page: a client tells "no more" from "not sent".
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case enabled, conversations
+            case nextCursor = "next_cursor"
+        }
+    }
+
+    struct Timeline: Encodable {
+        struct Message: Encodable {
+            var id: String
+            var direction: String
+            var kind: String
+            var type: String
+            var text: String?
+            var choice: String?
+            var options: [String]?
+            var agent: String?
+            var status: String?
+            var error: String?
+            var at: String
+
+            init(_ item: TimelineItem) {
+                id = item.id
+                direction = item.direction.rawValue
+                kind = item.kind
+                type = item.type
+                text = item.text
+                choice = item.choice
+                options = item.options.isEmpty ? nil : item.options.map(\.title)
+                agent = item.agent
+                status = item.status
+                error = item.error
+                at = InboxJSON.format(item.at)
+            }
+        }
+
+        var messages: [Message]
+    }
+
+    static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    static func time(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+    }
+}
