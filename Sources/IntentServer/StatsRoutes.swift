@@ -64,6 +64,8 @@ struct StatsResponse: Encodable {
     var choices: [String: Int]?
     /// Each flow's figures, as `GET /v1/flows` gives them.
     var flows: [FlowFigures]?
+    /// The satisfaction question sent when people resolve conversations, and its answers.
+    var csat: SatisfactionFigures?
 
     struct Bucket: Encodable {
         /// `2026-11-29T05:00:00Z` or `2026-11-29`.
@@ -119,6 +121,7 @@ struct StatsResponse: Encodable {
         customersByFAQ = faq
         customersByRule = rule
         choices = Dictionary(uniqueKeysWithValues: ["offered", "chosen", "none"].map { ($0, channel.triggers[Trigger.choice($0).key]?.count ?? 0) })
+        csat = SatisfactionFigures(channel)
         whatsapp = WhatsAppFigures(
             received: channel.received, duplicates: channel.duplicates, sent: channel.sent, failed: channel.failed,
             pending: channel.pending, conversations: channel.conversations)
@@ -162,6 +165,6 @@ struct StatsResponse: Encodable {
         case byDay = "by_day"
         case customersByFAQ = "customers_by_faq"
         case customersByRule = "customers_by_rule"
-        case automation, whatsapp, flows, choices
+        case automation, whatsapp, flows, choices, csat
     }
 }

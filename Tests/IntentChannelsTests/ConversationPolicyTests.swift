@@ -143,6 +143,7 @@ import Testing
               holidays: ["2026-13-01"]
             handover: {text: "hi", mute_minutes: 1.5}
             colour: blue
+            csat: {thanks: "merci"}
             """
         do {
             _ = try AutomationFile.parse(text, file: "automation.yaml")
@@ -156,7 +157,8 @@ import Testing
             #expect(lines.contains { $0.hasPrefix("automation.yaml:6: away.holidays: '2026-13-01'") })
             #expect(lines.contains { $0.hasPrefix("automation.yaml:7: handover.mute_minutes") })
             #expect(lines.contains { $0.hasPrefix("automation.yaml:8: colour: unknown key") })
-            #expect(lines.count == 7, "\(lines)")
+            #expect(lines.contains { $0.hasPrefix("automation.yaml:9: csat.question: missing") })
+            #expect(lines.count == 8, "\(lines)")
         }
     }
 
@@ -167,6 +169,7 @@ import Testing
         #expect(automation.greeting?.afterDays == 14)
         #expect(automation.handover.muteMinutes == 120)
         #expect(automation.nonText.handover == false)
+        #expect(automation.csat?.question.hasPrefix("How did we do") == true)
         #expect(automation.isClosed(at: Self.at("2026-10-01 10:00")))
         #expect(!automation.isClosed(at: Self.at("2026-11-30 10:00")))
         #expect(automation.isClosed(at: Self.at("2026-11-30 12:30")))  // lunch

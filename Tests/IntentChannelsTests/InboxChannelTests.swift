@@ -80,6 +80,9 @@ import Testing
         let figures = try await h.store.statistics()
         #expect(figures.triggers["csat:asked"]?.count == 1)
         #expect(figures.triggers["csat:4"]?.count == 1)
+        let satisfaction = SatisfactionFigures(figures)
+        #expect(satisfaction.asked == 1 && satisfaction.answered == 1 && satisfaction.average == 4)
+        #expect(satisfaction.scores == ["1": 0, "2": 0, "3": 0, "4": 1, "5": 0])
 
         let timeline = try await h.channel.timeline(customer: kim, before: nil, limit: 20)
         let note2 = try #require(timeline.first { $0.kind == "note" })

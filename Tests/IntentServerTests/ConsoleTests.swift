@@ -58,7 +58,7 @@ import Testing
             #expect(try await get(client, "/v1/conversations", token: "wrong").0 == .unauthorized)
             let (status, _, body) = try await get(client, "/v1/conversations", token: "console-secret")
             #expect(status == .ok)
-            #expect(body == #"{"conversations":[],"enabled":false}"#)
+            #expect(body == #"{"conversations":[],"enabled":false,"next_cursor":null}"#)
             #expect(try await get(client, "/v1/conversations", token: "admin-secret").0 == .ok)
             #expect(try await get(client, "/v1/conversations?limit=0", token: "admin-secret").0 == .badRequest)
             #expect(try await get(client, "/v1/stats", token: "console-secret").0 == .ok)
