@@ -444,8 +444,9 @@ package final class SQLiteStateStore: ConversationStore {
         }
         if let after = query.after {
             let t = after.activity.timeIntervalSince1970
-            conditions.append("(last_activity_at < ? OR (last_activity_at = ? AND customer < ?))")
-            arguments += [t, t, after.customer]
+            // A row value, not an OR: SQLite seeks the index to it instead of scanning from the top.
+            conditions.append("(last_activity_at, customer) < (?, ?)")
+            arguments += [t, after.customer]
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(query.limit)

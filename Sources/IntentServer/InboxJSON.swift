@@ -148,10 +148,12 @@ enum InboxJSON {
         var messages: [Message]
     }
 
+    /// One style for every response: making an `ISO8601DateFormatter` per date cost more than
+    /// the list's SQL (a page of 50 conversations formats 150 dates).
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        date.formatted(style)
     }
 
     static func time(_ text: String) -> Date? {

@@ -252,6 +252,45 @@ import FoundationNetworking
         #expect(try await sends(setup.graph.port).filter { $0["status"] as? String == "read" }.count == 1)
     }
 
+    @Test func aPersonsReplySurvivesKillNineAndGoesOutOnce() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.graph.process.terminate() }
+        // First run: the Graph API cannot be reached, so the hand-over and the reply stay queued.
+        let first = try ServeCommandTests.ServerProcess(
+            arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment(graphPort: 9))
+        defer { first.stop() }
+        let port = try await first.port()
+        let customer = "5511987650001"
+        let human = Self.body(id: "wamid.H1", from: customer, text: "转人工")
+        #expect(try await post(port, human, signature: Self.signed(human)) == 200)
+        #expect(try await first.waitFor("send failed, retrying"))
+        let client = ServeCommandTests()
+        let waiting = try await client.request(port, "/v1/conversations?status=waiting", token: Self.consoleToken).1
+        #expect((waiting["conversations"] as? [[String: Any]])?.first?["id"] as? String == customer)
+        let reply = try await client.request(
+            port, "/v1/conversations/\(customer)/messages", method: "POST", body: ["text": "Lena here, one moment."], token: Self.consoleToken)
+        #expect(reply.0 == 202)
+        kill(first.process.processIdentifier, SIGKILL)
+        _ = try await first.exitStatus()
+        #expect(try await sends(setup.graph.port).isEmpty)
+
+        // Second run: everything queued goes out once, in order; a redelivery changes nothing.
+        let second = try ServeCommandTests.ServerProcess(
+            arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment())
+        defer { second.stop() }
+        let port2 = try await second.port()
+        let sent = try await waitForTexts(setup.graph.port, to: customer, count: 3)
+        #expect(sent.last == "Lena here, one moment.")
+        #expect(try await post(port2, human, signature: Self.signed(human)) == 200)
+        _ = try await Self.settle(setup)
+        #expect(try await texts(setup.graph.port, to: customer) == sent)
+        let timeline = try await client.request(port2, "/v1/conversations/\(customer)/messages", token: Self.consoleToken).1
+        let newest = try #require((timeline["messages"] as? [[String: Any]])?.first)
+        #expect(newest["kind"] as? String == "agent" && newest["status"] as? String != "queued")
+        let assigned = try await client.request(port2, "/v1/conversations/\(customer)", token: Self.consoleToken).1
+        #expect(assigned["status"] as? String == "assigned")
+    }
+
     @Test func statePurgeDeletesOneCustomerAndUnmuteGivesTheChatBack() async throws {
         let folder = try TemporaryDirectory("state-cli")
         defer { withExtendedLifetime(folder) {} }
