@@ -122,6 +122,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                 """,
                 "CREATE INDEX conversations_activity ON conversations (last_activity_at, customer)",
                 "CREATE INDEX conversations_handling ON conversations (handling, last_activity_at, customer)",
+                "CREATE INDEX conversations_assignee ON conversations (assignee, last_activity_at, customer) WHERE assignee IS NOT NULL",
                 """
                 CREATE TABLE notes (
                     id BIGSERIAL PRIMARY KEY, customer TEXT NOT NULL, agent TEXT NOT NULL, text TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)

@@ -116,6 +116,7 @@ package final class SQLiteStateStore: ConversationStore {
                         handling = CASE WHEN muted_until IS NULL THEN 'bot' ELSE 'waiting' END;
                     CREATE INDEX conversations_activity ON conversations (last_activity_at, customer);
                     CREATE INDEX conversations_handling ON conversations (handling, last_activity_at, customer);
+                    CREATE INDEX conversations_assignee ON conversations (assignee, last_activity_at, customer) WHERE assignee IS NOT NULL;
                     CREATE TABLE notes (
                         id INTEGER PRIMARY KEY AUTOINCREMENT, customer TEXT NOT NULL, agent TEXT NOT NULL, text TEXT NOT NULL, at REAL NOT NULL);
                     CREATE INDEX notes_by_customer ON notes (customer, at);
