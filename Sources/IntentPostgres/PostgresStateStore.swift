@@ -4,7 +4,7 @@ package import IntentCore
 import PostgresNIO
 
 /// The service's state on a PostgreSQL server that several replicas share: the channel's
-/// `ConversationStore` and the console's `CorpusEditStore` and `FlowEditStore`, with the same tables as
+/// `ConversationStore`, the console's `CorpusEditStore` and `FlowEditStore`, and the `AgentStore`, with the same tables as
 /// `SQLiteStateStore` (times are seconds since 1970, as there).
 ///
 /// What several writers add to SQLite's invariants:
@@ -109,6 +109,17 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             ]
         ),
         ("state-v6-timeline", ["ALTER TABLE inbound ADD COLUMN reply_to TEXT", "ALTER TABLE outbox ADD COLUMN origin TEXT"]),
+        (
+            "state-v7-agents",
+            [
+                """
+                CREATE TABLE agents (
+                    name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('viewer', 'agent', 'admin')),
+                    token_hash TEXT NOT NULL UNIQUE, created_at DOUBLE PRECISION NOT NULL,
+                    token_rotated_at DOUBLE PRECISION NOT NULL, last_seen_at DOUBLE PRECISION)
+                """
+            ]
+        ),
         (
             "state-v8-inbox",
             [

@@ -8,7 +8,7 @@ package import IntentChannels
 /// Tables: `inbound` (message id as primary key: the deduplication), `conversations`,
 /// `outbox` (queued replies with attempts and delivery statuses), `delivery_statuses`,
 /// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`, `answer_suggestions`,
-/// `flow_edits` (the console's flow documents).
+/// `flow_edits` (the console's flow documents), `agents` (their tokens' hashes and roles).
 /// SQLite serialises writers, so each protocol method's transaction sees no interleaving.
 package final class SQLiteStateStore: ConversationStore {
     package let path: String
@@ -102,6 +102,14 @@ package final class SQLiteStateStore: ConversationStore {
         }
         migrator.registerMigration("v7-timeline") { db in
             try db.execute(sql: "ALTER TABLE inbound ADD COLUMN reply_to TEXT; ALTER TABLE outbox ADD COLUMN origin TEXT")
+        }
+        migrator.registerMigration("v8-agents") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE agents (
+                        name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('viewer', 'agent', 'admin')),
+                        token_hash TEXT NOT NULL UNIQUE, created_at REAL NOT NULL, token_rotated_at REAL NOT NULL, last_seen_at REAL);
+                    """)
         }
         migrator.registerMigration("v9-inbox") { db in
             try db.execute(

@@ -16,7 +16,7 @@ struct CorpusRoutes {
     /// The lint of one corpus version: nil findings while running.
     let lint = Locked<(version: String, state: LintState)?>(nil)
 
-    /// `group` is guarded by `RequireRole(.console)`.
+    /// `group` is the console's (`RequireRole`: viewers read).
     func register(on group: some RouterMethods<IntentRequestContext>) {
         group.get("/v1/corpus") { _, _ in
             guard let service = holder.service else {

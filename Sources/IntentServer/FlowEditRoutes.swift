@@ -37,14 +37,16 @@ struct FlowEditRoutes {
     /// The file name problems are reported under: the document is the flow file's text.
     static let fileName = "flows.yaml"
 
-    func register(on console: some RouterMethods<IntentRequestContext>) {
+    /// The document on `console` (viewers read it); validating and saving on `editors` (admins:
+    /// the flows are theirs to manage).
+    func register(on console: some RouterMethods<IntentRequestContext>, editors: some RouterMethods<IntentRequestContext>) {
         console.get("/v1/flows/document") { _, _ in
             let document = documents.inService()
             let json = (try? FlowFile.json(document.text)) ?? "{}"
             return try JSONResponse.make(
                 DocumentResponse(text: document.text, json: json, source: document.source.rawValue, edit: document.edit.map(EditJSON.init)))
         }
-        console.post("/v1/flows/validate") { request, _ in
+        editors.post("/v1/flows/validate") { request, _ in
             let body = try await reader.decode(ValidateRequest.self, from: request)
             do {
                 let set = try await documents.check(body.text)
@@ -53,9 +55,9 @@ struct FlowEditRoutes {
                 return try JSONResponse.make(ValidateResponse(valid: false, problems: error.problems, flows: [], warnings: []))
             }
         }
-        console.put("/v1/flows/document") { request, context in
+        editors.put("/v1/flows/document") { request, context in
             let body = try await reader.decode(SaveRequest.self, from: request)
-            let by = body.by?.trimmingCharacters(in: .whitespacesAndNewlines) ?? context.role?.signature ?? Role.console.signature
+            let by = context.signature(naming: body.by?.trimmingCharacters(in: .whitespacesAndNewlines))
             if by.isEmpty { throw APIError(.badRequest, "invalid_edit", "by: empty: name who makes the edit") }
             if by.unicodeScalars.count > 100 { throw APIError(.badRequest, "invalid_edit", "by: longer than 100 characters") }
             return try JSONResponse.make(try await save(body.text, by: by))

@@ -55,7 +55,7 @@ struct InboxRoutes {
             let body = try await reader.decode(ReplyRequest.self, from: request)
             let text = try Self.text(body.text, field: "text", limit: Self.maxReplyLength)
             let (channel, customer) = try target(context)
-            let agent = body.by ?? Self.signature(context)
+            let agent = context.signature(naming: body.by?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty)
             switch await channel.reply(to: customer, text: text, agent: agent) {
             case .queued(let id):
                 return try JSONResponse.make(["id": "out:\(id)", "status": "queued"], status: .accepted)
@@ -116,10 +116,8 @@ struct InboxRoutes {
         }
     }
 
-    /// Who is acting: the agent's name, or the token's role.
-    static func signature(_ context: IntentRequestContext) -> String {
-        context.role?.signature ?? "console"
-    }
+    /// Who is acting: the agent's name, or the configured token's.
+    static func signature(_ context: IntentRequestContext) -> String { context.signature }
 
     private func target(_ context: IntentRequestContext) throws -> (ChannelRuntime, String) {
         guard let channel else { throw APIError(.notFound, "no_channel", "no chat channel is configured (see docs/whatsapp.md)") }
@@ -210,6 +208,10 @@ struct InboxRoutes {
     struct NoteRequest: Decodable {
         var text: String
     }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }
 
 extension APIError {

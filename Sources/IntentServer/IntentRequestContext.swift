@@ -1,14 +1,26 @@
 package import Hummingbird
 
 /// The per-request context: Hummingbird's core storage, the request id that logs, responses
-/// and errors carry, and the role of the token that signed the request.
+/// and errors carry, and who signed the request (set by `RequireRole` on the routes it guards).
 package struct IntentRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     package var requestID = ""
-    /// The role of the request's token, set by `RequireRole` on the routes it guards.
+    /// The role of the request's token; nil on a route no token is configured for.
     package var role: Role?
+    /// The agent whose token signed the request; nil for a configured token.
+    package var agent: String?
+    /// The configured token that signed the request, by name ("console token"); nil for an agent's.
+    package var tokenName: String?
 
     package init(source: Source) {
         coreContext = .init(source: source)
     }
+
+    /// Who did what the request does: the agent's name, else the configured token's name.
+    package var signature: String { agent ?? tokenName ?? role?.signature ?? "unsigned" }
+
+    /// Who signs a write whose body may name someone (`by`): an agent always signs with their
+    /// own name, whatever the body says; a configured token is shared, so the body's name says
+    /// who used it (checked where the write is validated), and without one the token's name does.
+    package func signature(naming given: String?) -> String { agent ?? given ?? signature }
 }

@@ -20,8 +20,11 @@ package struct IntentServerApp: Sendable {
         /// Bearer token for `/v1/stats` (else the admin token); with neither, the recent customer messages are left out.
         package var statsToken: String?
         /// Bearer token of the console (`/console`'s data: stats, conversations, hand-over release);
-        /// the admin token works too.
+        /// the admin token works too, and so do agents' tokens (`agents`).
         package var consoleToken: String?
+        /// How long a server remembers an agent's token (found or not): a removed agent's token,
+        /// or a replaced one, works for at most this long on each server.
+        package var agentTokenCacheSeconds: Double = 5
 
         package init() {}
     }
@@ -40,6 +43,8 @@ package struct IntentServerApp: Sendable {
     package let translations: AnswerTranslations?
     /// The console's flow builder's access to the flow document (nil: its routes are absent).
     package let flowDocuments: FlowDocuments?
+    /// The agents whose tokens open the console and the `/v1/` API, each with a role.
+    package let agents: AgentDirectory
     /// Counts every decision, from `/match` or a channel.
     package var recorder: DecisionRecorder { DecisionRecorder(stats: stats, metrics: metrics, translations: translations) }
     /// What a channel asks for a customer's message.
@@ -51,13 +56,15 @@ package struct IntentServerApp: Sendable {
     ///   - edits: opens the store of corpus edits (none: the review actions answer 503).
     ///   - translate: how answers are translated into customers' languages, by which model, and at most how many an hour (nil: they are not).
     ///   - flows: the flow document in service, its check and its store, for the console's flow builder (nil: no such routes).
+    ///   - agents: opens the store of agents (none: only the configured tokens open the routes).
     package init(
         settings: Settings, logger: Logger, stats: StatsRecorder = StatsRecorder(), edits: @escaping CorpusEditor.OpenStore = { _ in nil },
         translate: (mode: TranslateMode, translator: AnswerTranslator, perHour: Int)? = nil, flows: FlowDocuments? = nil,
-        load: @escaping CorpusReloader.Load
+        agents: @escaping AgentDirectory.OpenStore = { _ in nil }, load: @escaping CorpusReloader.Load
     ) {
         self.settings = settings
         flowDocuments = flows
+        self.agents = AgentDirectory(open: agents, cacheSeconds: settings.agentTokenCacheSeconds)
         self.logger = logger
         holder = ServiceHolder()
         metrics = ServiceMetrics()
@@ -81,7 +88,7 @@ package struct IntentServerApp: Sendable {
         "/console": [.get, .head], "/v1/conversations": [.get, .head],
         "/v1/review": [.get, .head], "/v1/entries": [.post], "/v1/edits": [.get, .head], "/v1/corpus": [.get, .head],
         "/v1/translations": [.get, .head], "/v1/flows": [.get, .head], "/v1/flows/document": [.get, .head, .put], "/v1/flows/validate": [.post],
-        "/": [.get, .head],
+        "/v1/me": [.get, .head], "/v1/agents": [.get, .head, .post], "/": [.get, .head],
     ]
 
     /// - Parameter channel: the WhatsApp channel's runtime, when configured: its webhook routes,
@@ -99,26 +106,40 @@ package struct IntentServerApp: Sendable {
         OperationsRoutes(holder: holder, metrics: metrics, channel: channel, stats: stats, storeHealth: storeHealth).register(on: router)
         if let channel { ChannelWebhookRoutes(runtime: channel, limits: settings.limits).register(on: router) }
 
-        // The routes behind tokens, one group per role; the handlers see the role in the context.
+        // The routes behind tokens (configured ones, or agents'), one group per pair of roles:
+        // what reading needs (GET, HEAD), and what writing needs (any other method).
         let tokens = Tokens(stats: settings.statsToken, console: settings.consoleToken, admin: settings.adminToken)
-        let statsReaders = router.group().add(middleware: RequireRole(minimum: .stats, tokens: tokens, unconfigured: .open))
+        func group(read: Role, write: Role, _ unconfigured: RequireRole.Unconfigured = .refuse(.noConsoleToken)) -> RouterGroup<IntentRequestContext>
+        {
+            router.group().add(middleware: RequireRole(read: read, write: write, tokens: tokens, agents: agents, unconfigured: unconfigured))
+        }
+        let statsReaders = group(read: .stats, write: .stats, .open)
+        // Viewers read the console; agents answer customers and teach the bot (the review queue).
+        let console = group(read: .viewer, write: .agent)
+        // Admins also manage the corpus's answers, the flows and the agents.
+        let managers = group(read: .viewer, write: .admin)
+        let admins = group(read: .admin, write: .admin)
         StatsRoutes(holder: holder, stats: stats, channel: channel).register(on: statsReaders)
-        let console = router.group().add(middleware: RequireRole(minimum: .console, tokens: tokens, unconfigured: .refuse(.noConsoleToken)))
         ConsoleRoutes(holder: holder, stats: stats, channel: channel).register(on: router, api: console)
-        ReviewRoutes(holder: holder, stats: stats, editor: editor, reader: reader).register(on: console)
+        ReviewRoutes(holder: holder, stats: stats, editor: editor, reader: reader).register(on: console, answers: managers)
         CorpusRoutes(holder: holder, stats: stats, editor: editor).register(on: console)
-        TranslationRoutes(holder: holder, editor: editor, mode: translations?.mode ?? .off).register(on: console)
+        TranslationRoutes(holder: holder, editor: editor, mode: translations?.mode ?? .off).register(on: console, reviewers: managers)
         FlowRoutes(channel: channel, reader: reader).register(readers: statsReaders, console: console)
         InboxRoutes(channel: channel, reader: reader).register(on: console)
+        AgentRoutes(directory: agents, reader: reader).register(signedIn: console, admins: admins)
         if let flowDocuments {
             var limits = settings.limits
             limits.maxBodyBytes = max(limits.maxBodyBytes, 1 << 20)
             FlowEditRoutes(documents: flowDocuments, holder: holder, reloader: reloader, health: storeHealth, reader: JSONBodyReader(limits: limits))
-                .register(on: console)
+                .register(on: console, editors: managers)
         }
-        if tokens.grant(.admin) {
-            let admin = router.group().add(middleware: RequireRole(minimum: .admin, tokens: tokens, unconfigured: .refuse(.noConsoleToken)))
-            AdminRoutes(reloader: reloader).register(on: admin)
+        // Reloading is the operator's: the admin token alone (not the console token, not an agent).
+        if !(settings.adminToken ?? "").isEmpty {
+            let operators = router.group().add(
+                middleware: RequireRole(
+                    read: .admin, write: .admin, tokens: Tokens(admin: settings.adminToken), agents: nil, unconfigured: .refuse(.noConsoleToken),
+                    holders: "the admin token"))
+            AdminRoutes(reloader: reloader).register(on: operators)
         }
         return router
     }

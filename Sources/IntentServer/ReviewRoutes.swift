@@ -10,7 +10,11 @@ import IntentCore
 /// - `POST /v1/review/{id}/dismiss`: the cluster's wordings become examples of the out-of-scope
 ///   entry (`not_ours` when the corpus has none), so that they and their neighbours go unanswered;
 /// - `POST /v1/entries` `{"id", "questions", "answer"}`: a new entry;
+/// - `PUT /v1/entries/{id}/answers/{language}` `{"answer"}`: an entry's answer in a language (admins);
 /// - `GET /v1/edits`: every edit, with who made it and when.
+///
+/// An edit is signed by the agent whose token made it; with a configured token, by the body's
+/// `by` (else the token's name).
 ///
 /// Every edit goes through `CorpusEditor` (validated, stored, reloaded) before the reply.
 struct ReviewRoutes {
@@ -25,8 +29,9 @@ struct ReviewRoutes {
     /// Messages clustered per request: the newest of the queue.
     static let clusteredMessages = 500
 
-    /// `group` is guarded by `RequireRole(.console)`.
-    func register(on group: some RouterMethods<IntentRequestContext>) {
+    /// The review queue and its actions on `group` (viewers read, agents act); an entry's answers
+    /// on `answers` (viewers read, admins write: the answers are the corpus's).
+    func register(on group: some RouterMethods<IntentRequestContext>, answers: some RouterMethods<IntentRequestContext>) {
         group.get("/v1/review") { _, _ in
             let (clusters, messages) = try await currentClusters()
             var response = ReviewResponse(clusters: clusters, messages: messages)
@@ -40,28 +45,25 @@ struct ReviewRoutes {
             return try JSONResponse.make(response)
         }
         group.post("/v1/review/:id/assign") { request, context in
-            let by = Self.signer(context)
             let body = try await reader.decode(AssignRequest.self, from: request)
             let cluster = try await cluster(context.parameters.get("id") ?? "")
-            let edit = CorpusEdit(kind: .paraphrases, entry: body.entry, questions: cluster.distinctTexts, by: body.by ?? by)
+            let edit = CorpusEdit(kind: .paraphrases, entry: body.entry, questions: cluster.distinctTexts, by: context.signature(naming: body.by))
             return try await applied(edit)
         }
         group.post("/v1/review/:id/dismiss") { request, context in
-            let by = Self.signer(context)
             let body = try await optionalBody(DismissRequest.self, request)
             let cluster = try await cluster(context.parameters.get("id") ?? "")
-            let edit = CorpusEdit(kind: .outOfScope, entry: nil, questions: cluster.distinctTexts, by: body?.by ?? by)
+            let edit = CorpusEdit(kind: .outOfScope, entry: nil, questions: cluster.distinctTexts, by: context.signature(naming: body?.by))
             return try await applied(edit)
         }
         group.post("/v1/entries") { request, context in
-            let by = Self.signer(context)
             let body = try await reader.decode(NewEntryRequest.self, from: request)
             for (i, question) in body.questions.enumerated() { try reader.validate(message: question, field: "questions[\(i)]") }
-            let edit = CorpusEdit(kind: .entry, entry: body.id, questions: body.questions, answer: body.answer, by: body.by ?? by)
+            let edit = CorpusEdit(
+                kind: .entry, entry: body.id, questions: body.questions, answer: body.answer, by: context.signature(naming: body.by))
             return try await applied(edit, status: .created)
         }
-        group.put("/v1/entries/:id/answers/:language") { request, context in
-            let by = Self.signer(context)
+        answers.put("/v1/entries/:id/answers/:language") { request, context in
             let body = try await reader.decode(AnswerRequest.self, from: request)
             let language = context.parameters.get("language") ?? ""
             let id = context.parameters.get("id") ?? ""
@@ -71,7 +73,7 @@ struct ReviewRoutes {
             }
             let edit = CorpusEdit(
                 kind: .answer, entry: id, questions: [], answer: body.answer,
-                language: language == "default" ? nil : language, by: body.by ?? by)
+                language: language == "default" ? nil : language, by: context.signature(naming: body.by))
             return try await applied(edit)
         }
         group.get("/v1/edits") { _, _ in
@@ -113,11 +115,6 @@ struct ReviewRoutes {
     private func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T? {
         guard request.headers[.contentType] != nil || (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0 else { return nil }
         return try await reader.decode(type, from: request)
-    }
-
-    /// Who made an edit when the request names nobody: the token's role.
-    private static func signer(_ context: IntentRequestContext) -> String {
-        context.role?.signature ?? Role.console.signature
     }
 }
 

@@ -16,6 +16,8 @@ struct IntentServiceCommand: AsyncParsableCommand {
             embedder is offline and needs no network or API key.
             """,
         version: "intent-service \(version) (libcurl \(String(cString: ccurl_version())))",
-        subcommands: [MatchCommand.self, ServeCommand.self, EvaluateCommand.self, ImportCommand.self, ExportCommand.self, StateCommand.self]
+        subcommands: [
+            MatchCommand.self, ServeCommand.self, EvaluateCommand.self, ImportCommand.self, ExportCommand.self, StateCommand.self, AgentsCommand.self,
+        ]
     )
 }

@@ -10,20 +10,37 @@ struct StateCommand: AsyncParsableCommand {
         commandName: "state",
         abstract: "Manage the conversation state of the chat channels (WhatsApp).",
         discussion: """
-            The state store (--state, else INTENT_STATE, else sqlite:.intent/state.sqlite) holds \
-            customers' messages, conversations and the outbox. Customer messages are personal \
-            data: `purge` deletes them. A running serve keeps working while these commands run.
+            The state store (--state, else INTENT_STATE, else the --config file's state, else \
+            sqlite:.intent/state.sqlite) holds customers' messages, conversations and the outbox. \
+            Customer messages are personal data: `purge` deletes them. A running serve keeps \
+            working while these commands run.
             """,
         subcommands: [Purge.self, Unmute.self]
     )
 
     struct StateOption: ParsableArguments {
-        @Option(name: .long, help: ArgumentHelp("State store (default: $INTENT_STATE, else \(StoreURL.defaultState)).", valueName: "url"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("State store (default: $INTENT_STATE, else the config file's state, else \(StoreURL.defaultState)).", valueName: "url")
+        )
         var state: String?
 
+        @Option(name: .long, help: ArgumentHelp("YAML configuration file, for its state setting (default: $INTENT_CONFIG).", valueName: "file"))
+        var config: String?
+
+        /// The store `serve` would use with the same flags, environment and config file.
+        func url() throws -> StoreURL {
+            do {
+                let layers = try ConfigurationLayers(configFile: config, flags: state.map { [.state: $0] } ?? [:])
+                return try layers.storeURL(.state) ?? .defaultState
+            } catch {
+                printError("configuration: \(error)")
+                throw ExitCode(2)
+            }
+        }
+
         func open() async throws -> any StateStore {
-            let given = state.map { ($0, "--state") } ?? ProcessInfo.processInfo.environment["INTENT_STATE"].map { ($0, "INTENT_STATE") }
-            let url = try StoreURL.option(given?.0, name: given?.1 ?? "--state") ?? .defaultState
+            let url = try url()
             do {
                 return try await url.openState()
             } catch {

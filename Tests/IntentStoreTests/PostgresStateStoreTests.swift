@@ -65,6 +65,10 @@ struct PostgresStateStoreTests {
         try await FlowEditStoreContract.check { try await PostgresStateStore.open(url: try await PostgresTestDatabase.fresh()) }
     }
 
+    @Test func keepsTheAgentStoreContract() async throws {
+        try await AgentStoreContract.check { try await PostgresStateStore.open(url: try await PostgresTestDatabase.fresh()) }
+    }
+
     @Test func keepsCorpusEdits() async throws {
         let url = try await PostgresTestDatabase.fresh()
         let store = try await PostgresStateStore.open(url: url)

@@ -18,6 +18,12 @@ import Testing
         try await FlowEditStoreContract.check { try SQLiteStateStore(path: folder.file("\(UUID().uuidString).sqlite")) }
     }
 
+    @Test func keepsTheAgentStoreContract() async throws {
+        let folder = try TemporaryDirectory("agents")
+        defer { withExtendedLifetime(folder) {} }
+        try await AgentStoreContract.check { try SQLiteStateStore(path: folder.file("\(UUID().uuidString).sqlite")) }
+    }
+
     @Test func stateSurvivesReopening() async throws {
         let folder = try TemporaryDirectory("state")
         defer { withExtendedLifetime(folder) {} }

@@ -1,28 +1,36 @@
 import Hummingbird
 import IntentCore
 
-/// The configured bearer tokens and the role each carries (empty tokens are left out).
+/// The configured bearer tokens, the role each carries and the name it signs with (empty tokens
+/// are left out). The console and admin tokens are both admins; they differ in their signature,
+/// and only the admin token opens `/admin/*` (a group of its own: `Tokens(admin:)`).
 package struct Tokens: Sendable {
-    private let roles: [(token: [UInt8], role: Role)]
+    private let entries: [(token: [UInt8], role: Role, signature: String)]
 
     package init(stats: String? = nil, console: String? = nil, admin: String? = nil) {
-        let all: [(String?, Role)] = [(stats, .stats), (console, .console), (admin, .admin)]
-        roles = all.compactMap { token, role in token.flatMap { $0.isEmpty ? nil : (Array($0.utf8), role) } }
+        let all: [(String?, Role, String)] = [(stats, .stats, "stats token"), (console, .admin, "console token"), (admin, .admin, "admin token")]
+        entries = all.compactMap { token, role, signature in token.flatMap { $0.isEmpty ? nil : (Array($0.utf8), role, signature) } }
     }
 
     /// Whether any token grants `role` (or more).
-    package func grant(_ role: Role) -> Bool { roles.contains { $0.role >= role } }
+    package func grant(_ role: Role) -> Bool { entries.contains { $0.role >= role } }
 
-    /// The role of the request's `Authorization: Bearer` token, or nil (none, or not one of ours).
-    /// Every token is compared, whichever matches, in constant time: the time taken does not say which.
-    func role(of request: Request) -> Role? {
+    /// The `Authorization: Bearer` token of a request, if it sends one.
+    static func bearer(of request: Request) -> String? {
         let header = request.headers[.authorization] ?? ""
         let prefix = "Bearer "
         guard header.hasPrefix(prefix) else { return nil }
-        let given = Array(header.dropFirst(prefix.count).utf8)
-        var matched: Role?
-        for (token, role) in roles where ConstantTime.equal(given, token) {
-            matched = max(matched ?? role, role)
+        return String(header.dropFirst(prefix.count))
+    }
+
+    /// Who signs with `token`, when it is one of the configured tokens: its role, and its name.
+    /// Every token is compared, whichever matches, in constant time: the time taken does not say
+    /// which. A token configured twice counts as the later one (the admin token's name wins).
+    func signer(of token: String) -> (role: Role, signature: String)? {
+        let given = Array(token.utf8)
+        var matched: (role: Role, signature: String)?
+        for entry in entries where ConstantTime.equal(given, entry.token) {
+            if matched.map({ $0.role <= entry.role }) ?? true { matched = (entry.role, entry.signature) }
         }
         return matched
     }

@@ -14,8 +14,9 @@ struct TranslationRoutes {
     let editor: CorpusEditor
     let mode: TranslateMode
 
-    /// `group` is guarded by `RequireRole(.console)`.
-    func register(on group: some RouterMethods<IntentRequestContext>) {
+    /// The list on `group` (viewers read it); rejecting on `reviewers` (admins, who also accept
+    /// one by setting the answer: the answers are the corpus's).
+    func register(on group: some RouterMethods<IntentRequestContext>, reviewers: some RouterMethods<IntentRequestContext>) {
         group.get("/v1/translations") { _, _ in
             let corpus = holder.service?.corpus
             // Only what still applies: the entry there, without an answer in the language, and
@@ -26,7 +27,7 @@ struct TranslationRoutes {
             }
             return try JSONResponse.make(TranslationList(mode: mode.rawValue, translations: waiting.map(TranslationJSON.init)))
         }
-        group.delete("/v1/translations/:entry/:language") { _, context in
+        reviewers.delete("/v1/translations/:entry/:language") { _, context in
             let entry = context.parameters.get("entry") ?? ""
             let language = context.parameters.get("language") ?? ""
             guard

@@ -5,8 +5,8 @@ import IntentCore
 import IntentPostgres
 import IntentSQLite
 
-/// The channel's conversations and the console's edits, in one store.
-typealias StateStore = ConversationStore & CorpusEditStore & FlowEditStore
+/// The channel's conversations, the console's edits and the agents, in one store.
+typealias StateStore = ConversationStore & CorpusEditStore & FlowEditStore & AgentStore
 
 /// The index `import` writes and serving reads, with its analytics.
 typealias AnalyticsIndexStore = IndexStore & StatisticsStore

@@ -45,7 +45,8 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
         translate: translate,
         flows: FlowDocuments(
             inService: { factory.flowDocument }, check: { text in try factory.checkFlows(text) },
-            open: { creating in try await factory.openState(creating: creating) })
+            open: { creating in try await factory.openState(creating: creating) }),
+        agents: { creating in try await factory.openState(creating: creating) }
     ) {
         // Repeated questions are answered from memory; each reload starts an empty one.
         try await factory.loadService().remembering(decisions: configuration.providers.cacheEntries)
