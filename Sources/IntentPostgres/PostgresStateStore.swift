@@ -4,7 +4,8 @@ package import IntentCore
 import PostgresNIO
 
 /// The service's state on a PostgreSQL server that several replicas share: the channel's
-/// `ConversationStore` and the console's `CorpusEditStore` and `FlowEditStore`, with the same tables as
+/// `ConversationStore` and `QuickReplyStore` (in `PostgresStateStore+QuickReplies`) and the
+/// console's `CorpusEditStore` and `FlowEditStore`, with the same tables as
 /// `SQLiteStateStore` (times are seconds since 1970, as there).
 ///
 /// What several writers add to SQLite's invariants:
@@ -109,6 +110,15 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             ]
         ),
         ("state-v6-timeline", ["ALTER TABLE inbound ADD COLUMN reply_to TEXT", "ALTER TABLE outbox ADD COLUMN origin TEXT"]),
+        (
+            "state-v9-quick-replies",
+            [
+                """
+                CREATE TABLE quick_replies (
+                    shortcut TEXT PRIMARY KEY, text TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL)
+                """
+            ]
+        ),
     ]
 
     // MARK: Receiving

@@ -8,7 +8,7 @@ package import IntentChannels
 /// Tables: `inbound` (message id as primary key: the deduplication), `conversations`,
 /// `outbox` (queued replies with attempts and delivery statuses), `delivery_statuses`,
 /// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`, `answer_suggestions`,
-/// `flow_edits` (the console's flow documents).
+/// `flow_edits` (the console's flow documents), `quick_replies` (the inbox's canned answers).
 /// SQLite serialises writers, so each protocol method's transaction sees no interleaving.
 package final class SQLiteStateStore: ConversationStore {
     package let path: String
@@ -102,6 +102,10 @@ package final class SQLiteStateStore: ConversationStore {
         }
         migrator.registerMigration("v7-timeline") { db in
             try db.execute(sql: "ALTER TABLE inbound ADD COLUMN reply_to TEXT; ALTER TABLE outbox ADD COLUMN origin TEXT")
+        }
+        migrator.registerMigration("v10-quick-replies") { db in
+            try db.execute(
+                sql: "CREATE TABLE quick_replies (shortcut TEXT PRIMARY KEY, text TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at REAL NOT NULL)")
         }
         return migrator
     }
