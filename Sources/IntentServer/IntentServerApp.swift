@@ -81,6 +81,7 @@ package struct IntentServerApp: Sendable {
         "/console": [.get, .head], "/v1/conversations": [.get, .head],
         "/v1/review": [.get, .head], "/v1/entries": [.post], "/v1/edits": [.get, .head], "/v1/corpus": [.get, .head],
         "/v1/translations": [.get, .head], "/v1/flows": [.get, .head], "/v1/flows/document": [.get, .head, .put], "/v1/flows/validate": [.post],
+        "/v1/templates": [.get, .head], "/v1/quick-replies": [.get, .head, .post],
         "/": [.get, .head],
     ]
 
@@ -110,6 +111,9 @@ package struct IntentServerApp: Sendable {
         TranslationRoutes(holder: holder, editor: editor, mode: translations?.mode ?? .off).register(on: console)
         FlowRoutes(channel: channel, reader: reader).register(readers: statsReaders, console: console)
         InboxRoutes(channel: channel, reader: reader).register(on: console)
+        TemplateRoutes(channel: channel, reader: reader).register(on: console)
+        QuickReplyRoutes(channel: channel, reader: reader).register(on: console)
+        SuggestionRoutes(holder: holder, channel: channel, limits: settings.limits).register(on: console)
         if let flowDocuments {
             var limits = settings.limits
             limits.maxBodyBytes = max(limits.maxBodyBytes, 1 << 20)
