@@ -155,7 +155,7 @@ let package = Package(
         .testTarget(
             name: "IntentServerTests",
             dependencies: [
-                "IntentServer", "IntentChannels", "IntentSQLite", "IntentTestSupport",
+                "IntentServer", "IntentChannels", "IntentHTTP", "IntentSQLite", "IntentTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -4,7 +4,8 @@ package import IntentCore
 import PostgresNIO
 
 /// The service's state on a PostgreSQL server that several replicas share: the channel's
-/// `ConversationStore`, the console's `CorpusEditStore` and `FlowEditStore`, and the `AgentStore`, with the same tables as
+/// `ConversationStore` and `QuickReplyStore` (in `PostgresStateStore+QuickReplies`), the console's
+/// `CorpusEditStore` and `FlowEditStore`, and the `AgentStore`, with the same tables as
 /// `SQLiteStateStore` (times are seconds since 1970, as there).
 ///
 /// What several writers add to SQLite's invariants:
@@ -139,6 +140,15 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                     id BIGSERIAL PRIMARY KEY, customer TEXT NOT NULL, agent TEXT NOT NULL, text TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)
                 """,
                 "CREATE INDEX notes_by_customer ON notes (customer, at)",
+            ]
+        ),
+        (
+            "state-v9-quick-replies",
+            [
+                """
+                CREATE TABLE quick_replies (
+                    shortcut TEXT PRIMARY KEY, text TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL)
+                """
             ]
         ),
     ]

@@ -8,7 +8,8 @@ package import IntentChannels
 /// Tables: `inbound` (message id as primary key: the deduplication), `conversations`,
 /// `outbox` (queued replies with attempts and delivery statuses), `delivery_statuses`,
 /// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`, `answer_suggestions`,
-/// `flow_edits` (the console's flow documents), `agents` (their tokens' hashes and roles).
+/// `flow_edits` (the console's flow documents), `agents` (their tokens' hashes and roles),
+/// `quick_replies` (the inbox's canned answers).
 /// SQLite serialises writers, so each protocol method's transaction sees no interleaving.
 package final class SQLiteStateStore: ConversationStore {
     package let path: String
@@ -129,6 +130,10 @@ package final class SQLiteStateStore: ConversationStore {
                         id INTEGER PRIMARY KEY AUTOINCREMENT, customer TEXT NOT NULL, agent TEXT NOT NULL, text TEXT NOT NULL, at REAL NOT NULL);
                     CREATE INDEX notes_by_customer ON notes (customer, at);
                     """)
+        }
+        migrator.registerMigration("v10-quick-replies") { db in
+            try db.execute(
+                sql: "CREATE TABLE quick_replies (shortcut TEXT PRIMARY KEY, text TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at REAL NOT NULL)")
         }
         return migrator
     }

@@ -88,7 +88,8 @@ package struct IntentServerApp: Sendable {
         "/console": [.get, .head], "/v1/conversations": [.get, .head],
         "/v1/review": [.get, .head], "/v1/entries": [.post], "/v1/edits": [.get, .head], "/v1/corpus": [.get, .head],
         "/v1/translations": [.get, .head], "/v1/flows": [.get, .head], "/v1/flows/document": [.get, .head, .put], "/v1/flows/validate": [.post],
-        "/v1/me": [.get, .head], "/v1/agents": [.get, .head, .post], "/": [.get, .head],
+        "/v1/me": [.get, .head], "/v1/agents": [.get, .head, .post], "/v1/templates": [.get, .head], "/v1/quick-replies": [.get, .head, .post],
+        "/": [.get, .head],
     ]
 
     /// - Parameter channel: the WhatsApp channel's runtime, when configured: its webhook routes,
@@ -127,6 +128,9 @@ package struct IntentServerApp: Sendable {
         FlowRoutes(channel: channel, reader: reader).register(readers: statsReaders, console: console)
         InboxRoutes(channel: channel, reader: reader).register(on: console)
         AgentRoutes(directory: agents, reader: reader).register(signedIn: console, admins: admins)
+        TemplateRoutes(channel: channel, reader: reader).register(on: console)
+        QuickReplyRoutes(channel: channel, reader: reader).register(on: console)
+        SuggestionRoutes(holder: holder, channel: channel, limits: settings.limits).register(on: console)
         if let flowDocuments {
             var limits = settings.limits
             limits.maxBodyBytes = max(limits.maxBodyBytes, 1 << 20)

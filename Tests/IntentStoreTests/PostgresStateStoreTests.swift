@@ -69,6 +69,14 @@ struct PostgresStateStoreTests {
         try await AgentStoreContract.check { try await PostgresStateStore.open(url: try await PostgresTestDatabase.fresh()) }
     }
 
+    @Test func keepsTheQuickReplyStoreContract() async throws {
+        try await QuickReplyStoreContract.check { try await PostgresStateStore.open(url: try await PostgresTestDatabase.fresh()) }
+    }
+
+    @Test func queuesTemplatesLikeAnyMessage() async throws {
+        try await TemplateItemContract.check(try await PostgresStateStore.open(url: try await PostgresTestDatabase.fresh()))
+    }
+
     @Test func keepsCorpusEdits() async throws {
         let url = try await PostgresTestDatabase.fresh()
         let store = try await PostgresStateStore.open(url: url)

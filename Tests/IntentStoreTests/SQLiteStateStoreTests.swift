@@ -24,6 +24,18 @@ import Testing
         try await AgentStoreContract.check { try SQLiteStateStore(path: folder.file("\(UUID().uuidString).sqlite")) }
     }
 
+    @Test func keepsTheQuickReplyStoreContract() async throws {
+        let folder = try TemporaryDirectory("quick-replies")
+        defer { withExtendedLifetime(folder) {} }
+        try await QuickReplyStoreContract.check { try SQLiteStateStore(path: folder.file("\(UUID().uuidString).sqlite")) }
+    }
+
+    @Test func queuesTemplatesLikeAnyMessage() async throws {
+        let folder = try TemporaryDirectory("templates")
+        defer { withExtendedLifetime(folder) {} }
+        try await TemplateItemContract.check(try SQLiteStateStore(path: folder.file("state.sqlite")))
+    }
+
     @Test func stateSurvivesReopening() async throws {
         let folder = try TemporaryDirectory("state")
         defer { withExtendedLifetime(folder) {} }

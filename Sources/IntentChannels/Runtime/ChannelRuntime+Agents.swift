@@ -46,7 +46,7 @@ extension ChannelRuntime {
                 case .assigned: conversation.mutedUntil = max(conversation.mutedUntil ?? until, until)
                 case .waiting, .bot, .resolved: conversation.assign(to: conversation.assignee ?? agent, until: until)
                 }
-                let filled = ContactFields.fill(text, conversation: conversation)
+                let filled = QuickReplyText.fill(text, conversation: conversation)
                 let replies = MessageSplitter.split(filled).map { OutboundDraft.text($0, origin: .agent(agent)) }
                 return ConversationPlan(conversation: conversation, replies: replies, triggers: [])
             }

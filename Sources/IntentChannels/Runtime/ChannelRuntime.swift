@@ -63,6 +63,8 @@ package final class ChannelRuntime: Service {
     let outboxWakeup = Wakeup()
     /// Whether the state store takes writes; `/readyz` reads it.
     package let storeHealth: StoreHealth
+    /// The platform's approved templates, when the channel sends templates (`TemplateMessaging`).
+    package let templates: TemplateCatalog?
     /// Sends whose outcome the store could not record: never sent again, recorded first.
     let unrecorded = Locked<[Int64: UnrecordedOutcome]>([:])
     /// Answers decided for messages whose replies could not be stored yet: a retry does not
@@ -92,6 +94,7 @@ package final class ChannelRuntime: Service {
         self.clock = clock
         self.decide = decide
         self.storeHealth = storeHealth ?? StoreHealth(logger: logger)
+        templates = (channel as? any TemplateMessaging).map { TemplateCatalog(source: $0, clock: clock, logger: logger) }
     }
 
     /// The flows in service, with this channel's hand-over mute and name.

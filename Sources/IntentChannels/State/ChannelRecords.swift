@@ -141,6 +141,9 @@ package struct OutboundDraft: Sendable, Equatable {
         /// A flow step's POST to the business's system: `body` is the JSON, `context` the URL.
         /// Not a message to the customer; its result advances the customer's flow run.
         case webhook
+        /// An approved template, the only message that reaches a customer outside the 24-hour
+        /// window: `body` is a `TemplateMessage` as JSON.
+        case template
     }
 
     package var kind: Kind

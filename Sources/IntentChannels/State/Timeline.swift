@@ -10,7 +10,8 @@ package struct TimelineItem: Sendable, Equatable {
     package var direction: Direction
     /// `customer`, `bot`, `automation`, `flow`, `agent`.
     package var kind: String
-    /// The message type: `text`, `image`, `interactive`... inbound; `text`, `buttons`, `list` outbound.
+    /// The message type: `text`, `image`, `interactive`... inbound; `text`, `buttons`, `list`,
+    /// `template` outbound.
     package var type: String
     package var text: String?
     /// The option id a tap picked (inbound), or the options offered (outbound buttons and lists).
@@ -65,8 +66,10 @@ package struct TimelineItem: Sendable, Equatable {
             who = "agent"
             agent = name
         }
+        // A template's body is its JSON: the customer read the text it kept, or the template.
+        let text = kind == OutboundDraft.Kind.template.rawValue ? TemplateMessage(json: body)?.shownText ?? "template" : body
         return TimelineItem(
-            id: "out:\(id)", direction: .outbound, kind: who, type: kind, text: body, options: OutboundDraft.options(fromJSON: options),
+            id: "out:\(id)", direction: .outbound, kind: who, type: kind, text: text, options: OutboundDraft.options(fromJSON: options),
             agent: agent, status: status, error: status == "failed" ? (deliveryError ?? lastError) : nil, at: Date(timeIntervalSince1970: at))
     }
 

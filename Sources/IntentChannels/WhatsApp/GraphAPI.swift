@@ -2,7 +2,7 @@ import Foundation
 package import IntentHTTP
 
 /// The WhatsApp Cloud API's send endpoint, `POST {graph}/{phone_number_id}/messages`, for text
-/// replies and read receipts, and its error envelope.
+/// replies, interactive messages, templates and read receipts, and its error envelope.
 package struct GraphAPI: Sendable {
     package var baseURL: String
     let accessToken: String
@@ -18,7 +18,8 @@ package struct GraphAPI: Sendable {
     package static let maxTextLength = 4_096
 
     /// The request that sends the item, or nil for an item that is not a message of this channel
-    /// (a flow's `webhook` call, which the runtime makes itself).
+    /// (a flow's `webhook` call, which the runtime makes itself) or a template whose stored body
+    /// does not read.
     ///
     /// Text goes as `type: text`; `buttons` and `list` go as `type: interactive` reply buttons or
     /// a list, with the quoted message (`context`) as for text. Their options can come from a
@@ -30,6 +31,7 @@ package struct GraphAPI: Sendable {
     /// instead, " 2", " 3": Meta wants them distinct); options whose id is empty, repeated or too long (256 for a button,
     /// 200 for a row) are left out, since a cut id would not come back as the option's. Without
     /// any option left the body goes as a text message; a blank body becomes the list's label.
+    /// A `template` goes as `type: template`, with its body's parameters (`GraphAPI+Templates`).
     package func request(for item: OutboxItem) -> HTTPRequestSpec? {
         var object: [String: Any] = ["messaging_product": "whatsapp"]
         let draft = item.draft
@@ -50,6 +52,12 @@ package struct GraphAPI: Sendable {
                 object["text"] = ["body": draft.body, "preview_url": false]
             }
             if let context = draft.context { object["context"] = ["message_id": context] }
+        case .template:
+            guard let message = TemplateMessage(json: draft.body) else { return nil }
+            object["recipient_type"] = "individual"
+            object["to"] = item.customer
+            object["type"] = "template"
+            object["template"] = Self.template(message)
         }
         let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return HTTPRequestSpec(

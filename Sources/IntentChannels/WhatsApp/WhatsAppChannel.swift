@@ -62,6 +62,7 @@ package struct WhatsAppChannel: ChatChannel {
         if item.phoneNumberID.isEmpty, let configured = settings.phoneNumberID { item.phoneNumberID = configured }
         // A flow's webhook call is the runtime's to make: nothing goes to Meta for it.
         guard let request = graph.request(for: item) else {
+            if item.draft.kind == .template { return .failed("the template's stored body does not read as a template message; nothing was sent") }
             return .failed("a \(item.draft.kind.rawValue) item is not a WhatsApp message; the channel sends none")
         }
         let outcome: GraphAPI.Outcome

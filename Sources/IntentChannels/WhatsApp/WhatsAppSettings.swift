@@ -10,6 +10,8 @@ package struct WhatsAppSettings: Sendable {
     package var accessToken: String
     /// The business number to answer for; nil answers for every number of the app's webhooks.
     package var phoneNumberID: String?
+    /// The WhatsApp Business Account whose approved templates a person may send; nil: none.
+    package var businessAccountID: String?
     package var graphURL: String
     /// The most messages sent a second (Meta's default throughput per number is 80).
     package var messagesPerSecond: Double
@@ -21,9 +23,10 @@ package struct WhatsAppSettings: Sendable {
     package static let defaultGraphURL = "https://graph.facebook.com/v21.0"
 
     package init(
-        verifyToken: String, appSecret: String, accessToken: String, phoneNumberID: String? = nil,
+        verifyToken: String, appSecret: String, accessToken: String, phoneNumberID: String? = nil, businessAccountID: String? = nil,
         graphURL: String = Self.defaultGraphURL, messagesPerSecond: Double = 80, retentionDays: Int = 90
     ) {
+        self.businessAccountID = businessAccountID
         self.verifyToken = verifyToken
         self.appSecret = appSecret
         self.accessToken = accessToken

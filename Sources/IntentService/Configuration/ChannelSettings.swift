@@ -44,9 +44,16 @@ struct ChannelSettings {
                 "\(layers.raw(.whatsappPhoneNumberID)?.origin ?? "whatsapp_phone_number_id"): '\(phoneNumberID)' is not a phone number id (digits, from the app's WhatsApp > API setup page)"
             )
         }
+        let businessAccountID = layers.optionalString(.whatsappBusinessAccountID)
+        if let businessAccountID, !businessAccountID.allSatisfy(\.isASCII) || !businessAccountID.allSatisfy(\.isNumber) {
+            throw ConfigurationError(
+                "\(layers.raw(.whatsappBusinessAccountID)?.origin ?? "whatsapp_business_account_id"): '\(businessAccountID)' is not a WhatsApp Business Account id (digits, from Business Settings > Accounts > WhatsApp accounts, or the app's WhatsApp > API setup page)"
+            )
+        }
         whatsapp = WhatsAppSettings(
             verifyToken: layers.optionalString(.whatsappVerifyToken) ?? "", appSecret: layers.optionalString(.whatsappAppSecret) ?? "",
-            accessToken: layers.optionalString(.whatsappAccessToken) ?? "", phoneNumberID: phoneNumberID, graphURL: graphURL,
+            accessToken: layers.optionalString(.whatsappAccessToken) ?? "", phoneNumberID: phoneNumberID, businessAccountID: businessAccountID,
+            graphURL: graphURL,
             messagesPerSecond: Double(try layers.int(.whatsappRate, default: 80, in: 1...1_000)), retentionDays: retentionDays)
     }
 

@@ -45,6 +45,7 @@ enum Setting: String, CaseIterable {
     case whatsappAppSecret = "whatsapp_app_secret"
     case whatsappAccessToken = "whatsapp_access_token"
     case whatsappPhoneNumberID = "whatsapp_phone_number_id"
+    case whatsappBusinessAccountID = "whatsapp_business_account_id"
     case whatsappGraphURL = "whatsapp_graph_url"
     case whatsappRate = "whatsapp_rate"
     case automation

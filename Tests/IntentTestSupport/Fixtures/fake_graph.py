@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""A local stand-in for the WhatsApp Cloud API's send endpoint, with Meta's paths, bodies,
-status codes and error envelopes.
+"""A local stand-in for the WhatsApp Cloud API's send endpoint and the Business Management API's
+template list, with Meta's paths, bodies, status codes and error envelopes.
 
 Run: fake_graph.py [--port 0] [--token TOKEN]; it prints "listening PORT" on stdout.
 POST /{version}/{phone_number_id}/messages answers like Meta: a text message gets
@@ -9,25 +9,69 @@ receipt {"success": true}; a wrong token 401 with code 190; a body over 4,096 ch
 with code 100. Interactive messages (type interactive: reply buttons, lists) are checked as Meta
 checks them: a missing field is 400 with code 131008, a value out of Meta's limits (more than 3
 buttons or 10 rows, a title over 20 or 24 characters, a body over 1,024, repeated ids) 400 with
-code 131009; accepted ones are recorded like text sends. Tests script failures through POST /_control {"script": [behaviour, ...]}: each
+code 131009; accepted ones are recorded like text sends. Template messages (type template) are
+checked against the template list: a name not approved in that language is 404 with code 132001,
+a count of body parameters that is not the body's count of placeholders 400 with code 132000.
+GET /{version}/{waba_id}/message_templates?fields=...&limit=N&after=CURSOR lists the templates
+(APPROVED or not, as Meta does) a page at a time: {"data": [...], "paging": {"cursors":
+{"before", "after"}, "next"?}}, `next` only when there is more; only the asked `fields` (and
+`id`) are given. POST /_control {"templates": [...]} replaces the list (default: TEMPLATES) and
+{"list_script": [behaviour, ...]} scripts the list requests as "script" does the sends.
+Tests script failures through POST /_control {"script": [behaviour, ...]}: each
 send consumes the next one. Behaviours: {"mode": "ok"}, {"mode": "error", "code": 131000}
 (Meta's envelope with that code and its usual HTTP status), {"mode": "hang", "seconds": 5},
 {"mode": "drop"} (closes the connection without an answer). {"delay": 0.05} in /_control slows
-every send. GET /_sent lists the accepted sends in order; GET /_stats counts requests.
+every send. GET /_sent lists the accepted sends in order; GET /_stats counts requests (sends)
+and `template_lists` (pages of the template list asked for).
 """
 import argparse
+import base64
+import copy
 import json
+import re
 import socket
 import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from test_child import live_as_test_child
 
+# A WhatsApp Business Account's templates as the Graph API describes them: approved ones in two
+# languages, one with numbered and one with named placeholders, and some Meta would not send.
+TEMPLATES = [
+    {"id": "1051", "name": "order_update", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+     "parameter_format": "POSITIONAL",
+     "components": [{"type": "BODY", "text": "Hi {{1}}, your order {{2}} has shipped.",
+                     "example": {"body_text": [["Ana", "A1001"]]}},
+                    {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Thanks"}]}]},
+    {"id": "1052", "name": "order_update", "language": "zh_CN", "status": "APPROVED", "category": "UTILITY",
+     "parameter_format": "POSITIONAL",
+     "components": [{"type": "BODY", "text": "{{1}}\u60a8\u597d\uff0c\u60a8\u7684\u8ba2\u5355 {{2}} \u5df2\u53d1\u8d27\u3002",
+                     "example": {"body_text": [["Ana", "A1001"]]}}]},
+    {"id": "1053", "name": "hello_world", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+     "parameter_format": "POSITIONAL",
+     "components": [{"type": "HEADER", "format": "TEXT", "text": "Hello World"},
+                    {"type": "BODY", "text": "Welcome and congratulations!! This message demonstrates your ability to send a WhatsApp message notification from the Cloud API."},
+                    {"type": "FOOTER", "text": "WhatsApp Business Platform sample message"}]},
+    {"id": "1054", "name": "appointment_reminder", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+     "parameter_format": "NAMED",
+     "components": [{"type": "BODY", "text": "Hello {{first_name}}, see you on {{day}}.",
+                     "example": {"body_text_named_params": [{"param_name": "first_name", "example": "Ana"},
+                                                            {"param_name": "day", "example": "Monday"}]}}]},
+    {"id": "1055", "name": "spring_sale", "language": "en_US", "status": "PENDING", "category": "MARKETING",
+     "parameter_format": "POSITIONAL", "components": [{"type": "BODY", "text": "{{1}} off everything this week."}]},
+    {"id": "1056", "name": "old_promo", "language": "en_US", "status": "REJECTED", "category": "MARKETING",
+     "parameter_format": "POSITIONAL", "components": [{"type": "BODY", "text": "Buy now!"}]},
+    {"id": "1057", "name": "winter_sale", "language": "en_US", "status": "PAUSED", "category": "MARKETING",
+     "parameter_format": "POSITIONAL", "components": [{"type": "BODY", "text": "Winter sale: {{1}}."}]},
+]
+
 LOCK = threading.Lock()
-STATE = {"script": [], "sent": [], "requests": 0, "rejected": 0, "delay": 0.0}
+STATE = {"script": [], "sent": [], "requests": 0, "rejected": 0, "delay": 0.0,
+         "templates": copy.deepcopy(TEMPLATES), "list_script": [], "template_lists": 0}
 
 # Meta's codes with the HTTP status and the details it sends with them.
 ERRORS = {
@@ -37,6 +81,8 @@ ERRORS = {
     100: (400, "Invalid parameter"),
     131008: (400, "Required parameter is missing"),
     131009: (400, "Parameter value is not valid"),
+    132000: (400, "Number of parameters does not match the expected number of params"),
+    132001: (404, "Template name does not exist in the translation"),
     130429: (400, "Cloud API message throughput has been reached."),
     131000: (500, "Something went wrong"),
     131016: (503, "A service is temporarily unavailable."),
@@ -88,8 +134,53 @@ class Handler(BaseHTTPRequestHandler):
             if self.path == "/_sent":
                 return self.send_json(200, {"sent": STATE["sent"]})
             if self.path == "/_stats":
-                return self.send_json(200, {"requests": STATE["requests"], "rejected": STATE["rejected"]})
+                return self.send_json(200, {"requests": STATE["requests"], "rejected": STATE["rejected"],
+                                            "template_lists": STATE["template_lists"]})
+        url = urlsplit(self.path)
+        parts = url.path.strip("/").split("/")
+        if len(parts) == 3 and parts[2] == "message_templates":
+            return self.list_templates(parts[1], parse_qs(url.query))
         self.send_json(404, {"error": {"message": "Unknown path", "type": "GraphMethodException", "code": 100}})
+
+    def list_templates(self, account, query):
+        """GET /{version}/{waba_id}/message_templates, a page at a time, as Meta pages it."""
+        with LOCK:
+            STATE["template_lists"] += 1
+            behaviour = STATE["list_script"].pop(0) if STATE["list_script"] else {"mode": "ok"}
+            templates = copy.deepcopy(STATE["templates"])
+        if self.headers.get("Authorization") != "Bearer " + self.server.token:
+            return self.graph_error(190)
+        mode = behaviour.get("mode", "ok")
+        if mode == "hang":
+            time.sleep(float(behaviour.get("seconds", 5)))
+        elif mode == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        elif mode == "error":
+            return self.graph_error(int(behaviour["code"]))
+        if not account.isdigit():
+            return self.send_json(400, {"error": {
+                "message": "Unsupported get request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation." % account,
+                "type": "GraphMethodException", "code": 100, "error_subcode": 33, "fbtrace_id": trace()}})
+        try:
+            limit = int(query.get("limit", ["25"])[0])
+            start = cursor_index(query["after"][0]) if "after" in query else 0
+        except (ValueError, KeyError):
+            return self.graph_error(100, "Invalid parameter", "The cursor or limit is not valid.")
+        fields = query.get("fields", ["name,language,status,category,id"])[0].split(",")
+        page = [{key: value for key, value in template.items() if key in fields or key == "id"}
+                for template in templates[start:start + max(limit, 1)]]
+        answer = {"data": page}
+        if page:
+            end = start + len(page)
+            answer["paging"] = {"cursors": {"before": cursor(start), "after": cursor(end - 1)}}
+            if end < len(templates):
+                rest = {key: values[0] for key, values in query.items() if key != "after"}
+                rest["after"] = cursor(end - 1)
+                answer["paging"]["next"] = "http://%s:%d%s?%s" % (
+                    self.server.server_address[0], self.server.server_address[1], urlsplit(self.path).path, urlencode(rest))
+        self.send_json(200, answer)
 
     def do_POST(self):
         raw = self.read_body()
@@ -100,10 +191,15 @@ class Handler(BaseHTTPRequestHandler):
                     STATE["script"] = list(control["script"])
                 if "delay" in control:
                     STATE["delay"] = float(control["delay"])
+                if "templates" in control:
+                    STATE["templates"] = list(control["templates"])
+                if "list_script" in control:
+                    STATE["list_script"] = list(control["list_script"])
                 if control.get("reset"):
                     STATE["sent"] = []
                     STATE["requests"] = 0
                     STATE["rejected"] = 0
+                    STATE["template_lists"] = 0
             return self.send_json(200, {"ok": True})
         parts = self.path.strip("/").split("/")
         if len(parts) != 3 or parts[2] != "messages" or not parts[1].isdigit():
@@ -150,6 +246,12 @@ class Handler(BaseHTTPRequestHandler):
             problem = interactive_problem(body.get("interactive"))
             if problem:
                 return self.graph_error(problem[0], details=problem[1])
+        elif body.get("type") == "template":
+            with LOCK:
+                templates = copy.deepcopy(STATE["templates"])
+            problem = template_problem(body.get("template"), templates)
+            if problem:
+                return self.graph_error(problem[0], details=problem[1])
         else:
             text = (body.get("text") or {}).get("body")
             if body.get("type") != "text" or not isinstance(text, str) or not text:
@@ -161,6 +263,54 @@ class Handler(BaseHTTPRequestHandler):
             STATE["sent"].append({"phone_number_id": parts[1], "body": body, "id": wamid, "at": time.time()})
         self.send_json(200, {"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}],
                              "messages": [{"id": wamid}]})
+
+
+def cursor(index):
+    """An opaque cursor, as Meta's are (base64)."""
+    return base64.b64encode(("fake-graph:%d" % index).encode()).decode()
+
+
+def cursor_index(text):
+    """The index after the one a cursor marks; ValueError for one this server did not give."""
+    decoded = base64.b64decode(text.encode(), validate=True).decode()
+    if not decoded.startswith("fake-graph:"):
+        raise ValueError(text)
+    return int(decoded.split(":", 1)[1]) + 1
+
+
+def placeholders(text):
+    """The distinct {{...}} placeholders of a template text."""
+    return sorted(set(name.strip() for name in re.findall(r"\{\{(.*?)\}\}", text or "")))
+
+
+def template_problem(template, templates):
+    """What Meta refuses in a template message, as (code, details); None when it is valid."""
+    if not isinstance(template, dict) or not text_of(template.get("name")):
+        return missing("template['name']")
+    language = (template.get("language") or {}).get("code") if isinstance(template.get("language"), dict) else None
+    if not text_of(language):
+        return missing("template['language']['code']")
+    name = template["name"]
+    found = [t for t in templates if t.get("name") == name and t.get("language") == language and t.get("status") == "APPROVED"]
+    if not found:
+        return (132001, "template name (%s) does not exist in %s" % (name, language))
+    body = next((c for c in found[0].get("components", []) if c.get("type") == "BODY"), {})
+    expected = placeholders(body.get("text"))
+    given = []
+    for component in template.get("components") or []:
+        if not isinstance(component, dict):
+            return missing("template['components'][]")
+        if component.get("type") == "body":
+            given += component.get("parameters") or []
+    if len(given) != len(expected):
+        return (132000, "body: number of localizable_params (%d) does not match the expected number of params (%d)" % (len(given), len(expected)))
+    named = found[0].get("parameter_format") == "NAMED"
+    for parameter in given:
+        if not isinstance(parameter, dict) or parameter.get("type") != "text" or not text_of(parameter.get("text")):
+            return missing("template['components'][]['parameters'][]['text']")
+        if named and parameter.get("parameter_name") not in expected:
+            return invalid("Parameter name is missing or does not match a named parameter of the template.")
+    return None
 
 
 def missing(path):

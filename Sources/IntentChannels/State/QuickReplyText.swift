@@ -1,17 +1,17 @@
 import Foundation
 
-/// `{{contact.name}}` and `{{contact.KEY}}` (the attributes flows' `set` stored) in what a
-/// person sends: quick replies are written once for every customer.
-package enum ContactFields {
-    /// The text with each `{{contact.…}}` filled (empty when the contact has no such field);
-    /// other braces are the person's own words and stay.
+/// A quick reply's text as sent to one customer: `{{contact.name}}` and `{{contact.<key>}}`
+/// (the contact's attributes, which flows `set`) filled in from the conversation, as a flow's
+/// texts fill them. Other `{{...}}` stay as written: the person may mean them literally.
+package enum QuickReplyText {
+    /// The text with each `{{contact.name}}` (the customer's profile name, else "") and
+    /// `{{contact.<key>}}` (the attribute, else "") in place.
     package static func fill(_ text: String, conversation: Conversation) -> String {
-        guard text.contains("{{") else { return text }
         var out = ""
         var rest = text[...]
         while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             out += rest[..<open.lowerBound]
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             if name == "contact.name" {
                 out += conversation.name ?? ""
             } else if name.hasPrefix("contact.") {
