@@ -46,7 +46,7 @@ import Testing
             let urls = html.components(separatedBy: "http").dropFirst().map { "http" + $0.prefix(30) }
             #expect(urls.allSatisfy { $0.hasPrefix("http://www.w3.org/2000/svg") }, "\(urls)")
             #expect(!html.contains("console-secret"))
-            for id in ["overview", "try", "conversations", "timeline", "signin", "flows-panel", "flow-diagram"] {
+            for id in ["overview", "try", "inbox-panel", "timeline", "signin", "flows-panel", "flow-diagram"] {
                 #expect(html.contains("id=\"\(id)\""))
             }
         }

@@ -7,6 +7,9 @@ STEPS is a JSON list run in order on the page opened at URL; each step is one of
   {"until": "<js expression>", "timeout": 60}   wait until the expression is truthy
   {"eval": "<js expression>"}                    run it once (promises are awaited)
   {"screenshot": "<file.png>"}                   save the viewport
+  {"viewport": [390, 844]}                       resize it (narrower than 800: a phone)
+  {"type": "text"}                               type into the focused element, as a person does
+  {"key": "Enter", "shift": false}               press a key (Enter, Tab, Escape, ArrowDown, ...)
 Prints one JSON line per step ({"step": i, "value": ...}); exits 1 naming the step that timed
 out or threw. Standard library only: a WebSocket client of its own (RFC 6455 client frames).
 """
@@ -77,8 +80,20 @@ class Page:
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         self.call("Page.enable", session=True)
-        self.call("Emulation.setDeviceMetricsOverride", {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=True)
+        self.resize(1200, 900)
         self.call("Page.navigate", {"url": url}, session=True)
+
+    def resize(self, width, height):
+        self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800}, session=True)
+
+    # Trusted key events, as a keyboard sends them (a page's own dispatchEvent is not the same).
+    KEYS = {"Enter": (13, "\r"), "Tab": (9, ""), "Escape": (27, ""), "ArrowDown": (40, ""), "ArrowUp": (38, ""), "Home": (36, ""), "End": (35, "")}
+
+    def press(self, key, shift=False):
+        code, text = self.KEYS[key]
+        common = {"key": key, "code": key, "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code, "modifiers": 8 if shift else 0}
+        self.call("Input.dispatchKeyEvent", dict(common, type="keyDown" if text else "rawKeyDown", **({"text": text} if text else {})), session=True)
+        self.call("Input.dispatchKeyEvent", dict(common, type="keyUp"), session=True)
 
     def call(self, method, params=None, session=False):
         self.next_id += 1
@@ -129,6 +144,15 @@ def main():
                     value = step["screenshot"]
                 elif "eval" in step:
                     value = page.evaluate(step["eval"])
+                elif "viewport" in step:
+                    page.resize(*step["viewport"])
+                    value = step["viewport"]
+                elif "type" in step:
+                    page.call("Input.insertText", {"text": step["type"]}, session=True)
+                    value = step["type"]
+                elif "key" in step:
+                    page.press(step["key"], step.get("shift", False))
+                    value = step["key"]
                 else:
                     # While the page loads the expression may throw: that counts as not yet.
                     end = time.time() + step.get("timeout", 60)
