@@ -42,6 +42,7 @@ extension ChannelRuntime {
         if let since = closed.current { return .windowClosed(since: since) }
         guard let first = queued?.first else { return .unknownCustomer }
         outboxWakeup.signal()
+        publishQueued(customer: customer, items: queued, agent: agent, at: now)
         return .queued(first)
     }
 
