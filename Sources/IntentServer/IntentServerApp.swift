@@ -40,6 +40,8 @@ package struct IntentServerApp: Sendable {
     package let translations: AnswerTranslations?
     /// The console's flow builder's access to the flow document (nil: its routes are absent).
     package let flowDocuments: FlowDocuments?
+    /// What changes in conversations, for the consoles connected to this process (`GET /v1/events`).
+    package let events: EventHub
     /// Counts every decision, from `/match` or a channel.
     package var recorder: DecisionRecorder { DecisionRecorder(stats: stats, metrics: metrics, translations: translations) }
     /// What a channel asks for a customer's message.
@@ -64,6 +66,7 @@ package struct IntentServerApp: Sendable {
         self.stats = stats
         reloader = CorpusReloader(holder: holder, metrics: metrics, logger: logger, load: load)
         storeHealth = StoreHealth(logger: logger)
+        events = EventHub()
         editor = CorpusEditor(open: edits, holder: holder, reloader: reloader, health: storeHealth)
         if let translate, translate.mode != .off {
             translations = AnswerTranslations(
@@ -78,7 +81,7 @@ package struct IntentServerApp: Sendable {
     static let allowedMethods: [String: [HTTPRequest.Method]] = [
         "/match": [.post], "/match/batch": [.post], "/healthz": [.get, .head], "/readyz": [.get, .head],
         "/metrics": [.get, .head], "/v1/stats": [.get, .head], "/admin/reload": [.post],
-        "/console": [.get, .head], "/v1/conversations": [.get, .head],
+        "/console": [.get, .head], "/v1/conversations": [.get, .head], "/v1/events": [.get, .head],
         "/v1/review": [.get, .head], "/v1/entries": [.post], "/v1/edits": [.get, .head], "/v1/corpus": [.get, .head],
         "/v1/translations": [.get, .head], "/v1/flows": [.get, .head], "/v1/flows/document": [.get, .head, .put], "/v1/flows/validate": [.post],
         "/": [.get, .head],
@@ -110,6 +113,7 @@ package struct IntentServerApp: Sendable {
         TranslationRoutes(holder: holder, editor: editor, mode: translations?.mode ?? .off).register(on: console)
         FlowRoutes(channel: channel, reader: reader).register(readers: statsReaders, console: console)
         InboxRoutes(channel: channel, reader: reader).register(on: console)
+        EventRoutes(channel: channel, hub: events).register(on: console)
         if let flowDocuments {
             var limits = settings.limits
             limits.maxBodyBytes = max(limits.maxBodyBytes, 1 << 20)
@@ -124,7 +128,7 @@ package struct IntentServerApp: Sendable {
     }
 
     /// The application: the router, and `services` run beside the server in its service group
-    /// (started before it, shut down gracefully after it).
+    /// (started before it, shut down gracefully after it), after the events hub (its heartbeats).
     package func application(
         channel: ChannelRuntime? = nil, services: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
@@ -132,7 +136,7 @@ package struct IntentServerApp: Sendable {
             router: router(channel: channel),
             server: .http1(configuration: .init(idleTimeout: .nanoseconds(settings.limits.idleTimeout.nanoseconds))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "intent-service"),
-            services: services,
+            services: [events] + services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }
