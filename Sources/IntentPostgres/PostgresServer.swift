@@ -20,6 +20,8 @@ package final class PostgresServer: Sendable {
     /// The longest one call waits (a connection included): a server that is down or
     /// unreachable is an error after this, never a hang (the pool itself retries forever).
     package let timeout: Duration
+    /// For connections outside the pool (`listen`).
+    private let connection: PostgresConnection.Configuration
 
     /// Connects, and fails within 5 s when the server cannot be reached, whatever `timeout` is.
     package static func connect(url: String, timeout: Duration = .seconds(10), logger: Logger? = nil) async throws -> PostgresServer {
@@ -46,6 +48,11 @@ package final class PostgresServer: Sendable {
             password: parsed.password ?? ProcessInfo.processInfo.environment["PGPASSWORD"], database: parsed.database, tls: .disable)
         configuration.options.maximumConnections = 16
         configuration.options.connectTimeout = .seconds(5)
+        var connection = PostgresConnection.Configuration(
+            host: parsed.host, port: parsed.port, username: parsed.user, password: configuration.password, database: parsed.database,
+            tls: .disable)
+        connection.options.connectTimeout = .seconds(5)
+        self.connection = connection
         displayURL = parsed.display
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
@@ -92,6 +99,30 @@ package final class PostgresServer: Sendable {
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    /// Listens on `channel` on a connection of its own, outside the pool (it is held for as long
+    /// as the listener runs): `listening` once the server has confirmed `LISTEN`, then every
+    /// notification's payload to `receive`. Throws when the connection cannot be made or is
+    /// lost; returns when the task is cancelled.
+    package func listen(
+        on channel: String, listening: @Sendable () -> Void, receive: @Sendable (String) -> Void
+    ) async throws {
+        let configuration = self.connection
+        try await withTaskExecutorPreference(executor) {
+            let connection = try await PostgresConnection.connect(
+                configuration: configuration, id: Int.random(in: 1 ... .max), logger: Self.quiet)
+            do {
+                try await connection.listen(on: channel) { notifications in
+                    listening()
+                    for try await notification in notifications { receive(notification.payload) }
+                }
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        }
     }
 
     /// Runs one statement outside a transaction (`CREATE DATABASE` cannot run in one).

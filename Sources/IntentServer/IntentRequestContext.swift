@@ -1,4 +1,5 @@
 package import Hummingbird
+package import NIOCore
 
 /// The per-request context: Hummingbird's core storage, the request id that logs, responses
 /// and errors carry, and who signed the request (set by `RequireRole` on the routes it guards).
@@ -11,9 +12,13 @@ package struct IntentRequestContext: RequestContext {
     package var agent: String?
     /// The configured token that signed the request, by name ("console token"); nil for an agent's.
     package var tokenName: String?
+    /// The request's connection: a stream that must end (`GET /v1/events`) closes it when its
+    /// client stopped reading.
+    package let connection: any Channel
 
-    package init(source: Source) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        connection = source.channel
     }
 
     /// Who did what the request does: the agent's name, else the configured token's name.

@@ -45,6 +45,8 @@ package struct IntentServerApp: Sendable {
     package let flowDocuments: FlowDocuments?
     /// The agents whose tokens open the console and the `/v1/` API, each with a role.
     package let agents: AgentDirectory
+    /// What changes in conversations, for the consoles connected to this process (`GET /v1/events`).
+    package let events: EventHub
     /// Counts every decision, from `/match` or a channel.
     package var recorder: DecisionRecorder { DecisionRecorder(stats: stats, metrics: metrics, translations: translations) }
     /// What a channel asks for a customer's message.
@@ -71,6 +73,7 @@ package struct IntentServerApp: Sendable {
         self.stats = stats
         reloader = CorpusReloader(holder: holder, metrics: metrics, logger: logger, load: load)
         storeHealth = StoreHealth(logger: logger)
+        events = EventHub()
         editor = CorpusEditor(open: edits, holder: holder, reloader: reloader, health: storeHealth)
         if let translate, translate.mode != .off {
             translations = AnswerTranslations(
@@ -85,7 +88,7 @@ package struct IntentServerApp: Sendable {
     static let allowedMethods: [String: [HTTPRequest.Method]] = [
         "/match": [.post], "/match/batch": [.post], "/healthz": [.get, .head], "/readyz": [.get, .head],
         "/metrics": [.get, .head], "/v1/stats": [.get, .head], "/admin/reload": [.post],
-        "/console": [.get, .head], "/v1/conversations": [.get, .head],
+        "/console": [.get, .head], "/v1/conversations": [.get, .head], "/v1/events": [.get, .head],
         "/v1/review": [.get, .head], "/v1/entries": [.post], "/v1/edits": [.get, .head], "/v1/corpus": [.get, .head],
         "/v1/translations": [.get, .head], "/v1/flows": [.get, .head], "/v1/flows/document": [.get, .head, .put], "/v1/flows/validate": [.post],
         "/v1/me": [.get, .head], "/v1/agents": [.get, .head, .post], "/v1/templates": [.get, .head], "/v1/quick-replies": [.get, .head, .post],
@@ -131,6 +134,7 @@ package struct IntentServerApp: Sendable {
         TemplateRoutes(channel: channel, reader: reader).register(on: console)
         QuickReplyRoutes(channel: channel, reader: reader).register(on: console)
         SuggestionRoutes(holder: holder, channel: channel, limits: settings.limits).register(on: console)
+        EventRoutes(channel: channel, hub: events).register(on: console)
         if let flowDocuments {
             var limits = settings.limits
             limits.maxBodyBytes = max(limits.maxBodyBytes, 1 << 20)
@@ -149,7 +153,7 @@ package struct IntentServerApp: Sendable {
     }
 
     /// The application: the router, and `services` run beside the server in its service group
-    /// (started before it, shut down gracefully after it).
+    /// (started before it, shut down gracefully after it), after the events hub (its heartbeats).
     package func application(
         channel: ChannelRuntime? = nil, services: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
@@ -157,7 +161,7 @@ package struct IntentServerApp: Sendable {
             router: router(channel: channel),
             server: .http1(configuration: .init(idleTimeout: .nanoseconds(settings.limits.idleTimeout.nanoseconds))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "intent-service"),
-            services: services,
+            services: [events] + services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

@@ -42,10 +42,7 @@ extension ChannelRuntime {
                 }
                 var conversation = conversation
                 let until = now.addingTimeInterval(Double(muteMinutes) * 60)
-                switch conversation.status(at: now) {
-                case .assigned: conversation.mutedUntil = max(conversation.mutedUntil ?? until, until)
-                case .waiting, .bot, .resolved: conversation.assign(to: conversation.assignee ?? agent, until: until)
-                }
+                conversation.answered(by: agent, until: until, now: now)
                 let filled = QuickReplyText.fill(text, conversation: conversation)
                 let replies = MessageSplitter.split(filled).map { OutboundDraft.text($0, origin: .agent(agent)) }
                 return ConversationPlan(conversation: conversation, replies: replies, triggers: [])
@@ -58,6 +55,7 @@ extension ChannelRuntime {
         if let since = closed.current { return .windowClosed(since: since) }
         guard let first = queued?.first else { return .unknownCustomer }
         outboxWakeup.signal()
+        publishQueued(customer: customer, items: queued, agent: agent, at: now)
         return .queued(first)
     }
 
@@ -65,7 +63,7 @@ extension ChannelRuntime {
     /// hand-over's mute, renewed by every reply of theirs.
     package func assign(_ customer: String, to agent: String) async -> InboxChange {
         let until = clock().addingTimeInterval(Double(policy.automation.handover.muteMinutes) * 60)
-        return await change(customer, "assigning a conversation") { conversation in
+        return await change(customer, "assigning a conversation", announcing: .assignment, agent: agent) { conversation in
             conversation.assign(to: agent, until: until)
             return []
         }
@@ -76,7 +74,7 @@ extension ChannelRuntime {
     package func resolve(_ customer: String) async -> InboxChange {
         let now = clock()
         let survey = policy.automation.csat
-        return await change(customer, "resolving a conversation") { conversation in
+        return await change(customer, "resolving a conversation", announcing: .assignment) { conversation in
             conversation.resolve()
             guard let survey, conversation.windowIsOpen(at: now) else { return [] }
             return [SatisfactionSurvey.draft(survey)]
@@ -87,7 +85,7 @@ extension ChannelRuntime {
 
     /// Adds and removes the contact's tags.
     package func tag(_ customer: String, adding added: [String], removing removed: [String]) async -> InboxChange {
-        await change(customer, "tagging a conversation") { conversation in
+        await change(customer, "tagging a conversation", announcing: .conversation) { conversation in
             conversation.tags = Set(conversation.tags).union(added).subtracting(removed).sorted()
             return []
         }
@@ -95,7 +93,7 @@ extension ChannelRuntime {
 
     /// A person has read the customer's messages.
     package func markRead(_ customer: String) async -> InboxChange {
-        await change(customer, "marking a conversation read") { conversation in
+        await change(customer, "marking a conversation read", announcing: .conversation) { conversation in
             conversation.unread = 0
             return []
         }
@@ -108,6 +106,7 @@ extension ChannelRuntime {
         do {
             let note = try await store.addNote(customer: customer, agent: agent, text: text, at: clock())
             storeHealth.succeeded()
+            if let note { publish(ConversationEvent(.message, conversation: customer, message: "note:\(note.id)", agent: agent, at: note.at)) }
             return note
         } catch {
             storeHealth.failed("leaving a note", error: error)
@@ -132,14 +131,16 @@ extension ChannelRuntime {
     /// Changes one conversation in one transaction: `body` edits it and returns the messages to
     /// queue; `triggers` says what to count for them.
     private func change(
-        _ customer: String, _ doing: String, _ body: @escaping @Sendable (inout Conversation) -> [OutboundDraft],
+        _ customer: String, _ doing: String, announcing event: ConversationEvent.Kind, agent: String? = nil,
+        _ body: @escaping @Sendable (inout Conversation) -> [OutboundDraft],
         triggers: @escaping @Sendable ([OutboundDraft]) -> [Trigger] = { _ in [] }
     ) async -> InboxChange {
         let stored = Locked<Conversation?>(nil)
         let store = self.store
+        let now = clock()
         let queued: [Int64]?
         do {
-            queued = try await store.advance(customer: customer, at: clock(), finishing: nil) { conversation in
+            queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
                 var conversation = conversation
                 let replies = body(&conversation)
                 stored.withLock { $0 = conversation }
@@ -151,7 +152,11 @@ extension ChannelRuntime {
             return .storeUnavailable
         }
         guard queued != nil, let conversation = stored.current else { return .unknownCustomer }
-        if queued?.isEmpty == false { outboxWakeup.signal() }
+        if queued?.isEmpty == false {
+            outboxWakeup.signal()
+            publishQueued(customer: customer, items: queued, at: now)
+        }
+        publish(ConversationEvent(event, conversation: customer, agent: agent, at: now))
         return .changed(conversation)
     }
 }

@@ -27,7 +27,7 @@ extension ChannelRuntime {
         let outcome = Locked<FlowStart>(.unknownCustomer)
         let store = self.store
         do {
-            _ = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
+            let queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
                 let closes = conversation.windowClosesAt
                 guard closes > now else {
                     outcome.withLock { $0 = .windowClosed(since: closes) }
@@ -55,6 +55,7 @@ extension ChannelRuntime {
                 return ConversationPlan(conversation: conversation, replies: replies, triggers: triggers)
             }
             storeHealth.succeeded()
+            if let queued, !queued.isEmpty { publishQueued(customer: customer, items: queued, at: now) }
         } catch {
             storeHealth.failed("starting a flow", error: error)
             return .storeUnavailable
@@ -88,6 +89,7 @@ extension ChannelRuntime {
                 }
                 advanced = advanced || queued?.isEmpty == false
                 storeHealth.succeeded()
+                if let queued, !queued.isEmpty { publishQueued(customer: customer, items: queued, at: now) }
             } catch {
                 storeHealth.failed("advancing a flow run", error: error)
                 return
@@ -141,7 +143,8 @@ extension ChannelRuntime {
         let runner = flowRunner
         let open = !policy.automation.isClosed(at: now)
         do {
-            _ = try await store.advance(customer: item.customer, at: now, finishing: FinishedItem(id: item.id, failure: failure)) { conversation in
+            let finishing = FinishedItem(id: item.id, failure: failure)
+            let queued = try await store.advance(customer: item.customer, at: now, finishing: finishing) { conversation in
                 // The run may have ended or moved on meanwhile (a stop word): the answer is then nobody's.
                 guard let run = conversation.flowRun, run.flow == step.flow, run.step == step.step else { return nil }
                 var conversation = conversation
@@ -154,6 +157,7 @@ extension ChannelRuntime {
                 return ConversationPlan(conversation: conversation, replies: replies, triggers: triggers)
             }
             storeHealth.succeeded()
+            if let queued, !queued.isEmpty { publishQueued(customer: item.customer, items: queued, at: now) }
         } catch {
             storeHealth.failed("recording a flow webhook's answer", error: error)
         }

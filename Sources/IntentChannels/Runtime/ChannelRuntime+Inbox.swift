@@ -94,6 +94,7 @@ extension ChannelRuntime {
                 guard processed else { return Handled(ok: true, progressed: progressed) }
                 progressed = true
                 decided.withLock { $0[message.id] = nil }
+                publishQueued(customer: message.customer, items: nil, at: now)
             } catch {
                 storeHealth.failed("storing the replies to a message", error: error)
                 return Handled(ok: false, progressed: progressed)

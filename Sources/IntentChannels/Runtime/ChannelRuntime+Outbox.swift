@@ -97,7 +97,9 @@ extension ChannelRuntime {
             logger.critical("\(channel.name): \(reason)", metadata: ["error": "\(detail)"])
             recorded = .failed(at: now, error: detail)
         }
-        if !(await record(recorded, of: item.id)) {
+        if await record(recorded, of: item.id) {
+            publishOutcome(of: item, recorded)
+        } else {
             unrecorded.withLock { $0[item.id] = recorded }
         }
     }

@@ -46,8 +46,7 @@ extension ChannelRuntime {
         do {
             queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
                 var conversation = conversation
-                let muted = now.addingTimeInterval(Double(muteMinutes) * 60)
-                conversation.mutedUntil = max(conversation.mutedUntil ?? muted, muted)
+                conversation.answered(by: agent, until: now.addingTimeInterval(Double(muteMinutes) * 60), now: now)
                 return ConversationPlan(conversation: conversation, replies: [draft], triggers: [])
             }
             storeHealth.succeeded()
@@ -57,6 +56,7 @@ extension ChannelRuntime {
         }
         guard let id = queued?.first else { return .unknownCustomer }
         outboxWakeup.signal()
+        publishQueued(customer: customer, items: queued, agent: agent, at: now)
         return .queued(id)
     }
 }

@@ -65,6 +65,8 @@ package final class ChannelRuntime: Service {
     package let storeHealth: StoreHealth
     /// The platform's approved templates, when the channel sends templates (`TemplateMessaging`).
     package let templates: TemplateCatalog?
+    /// Where committed changes are announced (the consoles' live view), or nil.
+    let events: (any ConversationEvents)?
     /// Sends whose outcome the store could not record: never sent again, recorded first.
     let unrecorded = Locked<[Int64: UnrecordedOutcome]>([:])
     /// Answers decided for messages whose replies could not be stored yet: a retry does not
@@ -74,14 +76,17 @@ package final class ChannelRuntime: Service {
     private let problem = Locked<String?>(nil)
     private let timestampWarned = Locked(false)
 
-    /// - Parameter storeHealth: shared with the other users of the same state store (the
-    ///   console's edits); a new one when nil.
+    /// - Parameters:
+    ///   - storeHealth: shared with the other users of the same state store (the console's
+    ///     edits); a new one when nil.
+    ///   - events: where committed changes are announced (`GET /v1/events`); none when nil.
     package init(
         channel: any ChatChannel, settings: Settings, store: any ConversationStore, policy: ConversationPolicy, logger: Logger,
-        storeHealth: StoreHealth? = nil, flows: FlowLibrary = FlowLibrary(), flowWebhook: FlowWebhook = FlowWebhook(secret: nil),
-        webhookTransport: (any HTTPTransport)? = nil, clock: @escaping Clock = { Date() },
+        storeHealth: StoreHealth? = nil, events: (any ConversationEvents)? = nil, flows: FlowLibrary = FlowLibrary(),
+        flowWebhook: FlowWebhook = FlowWebhook(secret: nil), webhookTransport: (any HTTPTransport)? = nil, clock: @escaping Clock = { Date() },
         pick: @escaping Pick = { _, _, _ in BotAnswer(answer: nil, chosen: false) }, decide: @escaping Decide
     ) {
+        self.events = events
         self.pick = pick
         self.flows = flows
         self.flowWebhook = flowWebhook
@@ -154,6 +159,7 @@ package final class ChannelRuntime: Service {
             let fresh = try await store.receive(batch.messages, statuses: batch.statuses, at: now)
             storeHealth.succeeded()
             if !fresh.isEmpty { inboxWakeup.signal() }
+            publishReceived(fresh, statuses: batch.statuses, at: now)
             return .accepted(new: fresh.count, duplicates: batch.messages.count - fresh.count, statuses: batch.statuses.count)
         } catch {
             storeHealth.failed("storing a webhook", error: error)
@@ -232,6 +238,8 @@ package final class ChannelRuntime: Service {
     /// Gives a handed-over conversation back to the bot; false when there is no such conversation.
     package func unmute(customer: String) async throws -> Bool {
         let store = self.store
-        return try await store.unmute(customer: customer)
+        let found = try await store.unmute(customer: customer)
+        if found { publish(ConversationEvent(.conversation, conversation: customer, at: clock())) }
+        return found
     }
 }

@@ -34,6 +34,16 @@ extension Conversation {
         mutedUntil = max(mutedUntil ?? until, until)
     }
 
+    /// A person wrote to the customer (a reply, a template): the conversation is theirs unless
+    /// someone has it already, and the bot stays silent at least until `until`.
+    package mutating func answered(by agent: String, until: Date, now: Date) {
+        if status(at: now) == .assigned {
+            mutedUntil = max(mutedUntil ?? until, until)
+        } else {
+            assign(to: agent, until: until)
+        }
+    }
+
     /// A person is done: the bot answers again.
     package mutating func resolve() {
         handling = .resolved

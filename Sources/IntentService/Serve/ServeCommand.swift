@@ -17,7 +17,8 @@ struct ServeCommand: AsyncParsableCommand {
             Routes: POST /match, POST /match/batch, GET /healthz, GET /readyz, GET /metrics, \
             GET /v1/stats, the console (GET /console; its API, GET /v1/review, POST \
             /v1/review/ID/assign and /dismiss, POST /v1/entries, GET /v1/edits, GET /v1/corpus, \
-            GET /v1/conversations and POST /v1/conversations/ID/unmute, needs \
+            GET /v1/conversations, POST /v1/conversations/ID/unmute and GET /v1/events (live, \
+            as Server-Sent Events), needs \
             INTENT_CONSOLE_TOKEN or the admin token), and POST /admin/reload when an admin token is configured \
             (INTENT_ADMIN_TOKEN). See openapi.yaml for the contract.
 

@@ -1,18 +1,22 @@
 import IntentChannels
 import IntentCore
 import IntentHTTP
+import IntentPostgres
 import IntentServer
 
 /// The gauges `/metrics` reads at each scrape: caches, the channel's figures, the state store's
-/// health and the providers' circuit breakers.
+/// health, the consoles' event streams and the providers' circuit breakers.
 struct ServiceGauges {
     let factory: ServiceFactory
     let holder: ServiceHolder
     let channel: ChannelRuntime?
     let storeHealth: StoreHealth
+    let events: EventHub
+    /// The replicas' event relay, with a PostgreSQL state store.
+    let relay: PostgresEventRelay?
 
     func register(on metrics: ServiceMetrics) {
-        metrics.onCollect { [factory, holder, channel, storeHealth] metrics in
+        metrics.onCollect { [factory, holder, channel, storeHealth, events, relay] metrics in
             if let cache = factory.embeddingCache {
                 metrics.gauge("intent_embedding_cache_hits", value: Double(cache.hits))
                 metrics.gauge("intent_embedding_cache_misses", value: Double(cache.misses))
@@ -54,6 +58,10 @@ struct ServiceGauges {
             case .lost: state = 2
             }
             metrics.gauge("intent_state_store_degraded", value: state)
+            metrics.gauge("intent_events_consoles", value: Double(events.subscriberCount))
+            metrics.gauge("intent_events_consoles_dropped", value: Double(events.droppedCount))
+            // 1 while other replicas' events reach this one's consoles.
+            if let relay { metrics.gauge("intent_events_relay_up", value: relay.isListening ? 1 : 0) }
             for (name, breaker) in factory.breakers {
                 // 0 closed, 1 half open, 2 open.
                 let value: Double = breaker.current == .closed ? 0 : breaker.current == .halfOpen ? 1 : 2

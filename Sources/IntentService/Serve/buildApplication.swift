@@ -4,6 +4,7 @@ import Hummingbird
 import IntentChannels
 import IntentCore
 import IntentHTTP
+import IntentPostgres
 import IntentProviders
 import IntentSQLite
 import IntentServer
@@ -67,15 +68,20 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
     }
     // The channel picks up whatever a previous run left unprocessed or unsent; messages received
     // before the corpus is ready wait in the store.
-    let channel = try await configuration.channel.whatsapp.asyncMap { settings in
+    let whatsapp = try await configuration.channel.whatsapp.asyncMap { settings in
         try await whatsAppChannel(settings, configuration: configuration, factory: factory, app: app, logger: logger)
     }
+    // Stopped after the channel: the events of its last sends still reach the other replicas.
+    if let relay = whatsapp?.relay { services.append(relay) }
+    let channel = whatsapp?.runtime
     if let channel { services.append(channel) }
     // Replicas on one PostgreSQL pick up each other's imports and console edits.
     if factory.storeURL?.isShared == true || configuration.channel.state.isShared {
         services.append(ReplicaWatcher(factory: factory, reloader: app.reloader, logger: logger))
     }
-    ServiceGauges(factory: factory, holder: app.holder, channel: channel, storeHealth: app.storeHealth).register(on: app.metrics)
+    ServiceGauges(
+        factory: factory, holder: app.holder, channel: channel, storeHealth: app.storeHealth, events: app.events, relay: whatsapp?.relay
+    ).register(on: app.metrics)
 
     if let advice = EmbedderFactory.modelAdvice(configuration) { logger.notice("\(advice)") }
     if configuration.server.adminToken == nil {
@@ -87,10 +93,11 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
 }
 
 /// The WhatsApp channel: its automation file, its state store and a libcurl client of its own
-/// (replies never queue behind a provider's embedding batches).
+/// (replies never queue behind a provider's embedding batches). Its events go to this process's
+/// consoles, and on a PostgreSQL state store through the relay to every replica's.
 private func whatsAppChannel(
     _ settings: WhatsAppSettings, configuration: ServiceConfiguration, factory: ServiceFactory, app: IntentServerApp, logger: Logger
-) async throws -> ChannelRuntime {
+) async throws -> (runtime: ChannelRuntime, relay: PostgresEventRelay?) {
     var automation = Automation.none
     if let path = configuration.channel.automationPath {
         do {
@@ -118,11 +125,13 @@ private func whatsAppChannel(
         ])
     let answerer = app.answerer
     let whatsapp = WhatsAppChannel(settings: settings, transport: CurlHTTPClient(configuration: http))
-    return ChannelRuntime(
+    let relay = (store as? PostgresStateStore).map { PostgresEventRelay(server: $0.server, hub: app.events, logger: logger) }
+    let runtime = ChannelRuntime(
         channel: whatsapp, settings: whatsapp.runtimeSettings, store: store, policy: policy, logger: logger, storeHealth: app.storeHealth,
-        flows: factory.flows, flowWebhook: FlowWebhook(secret: configuration.flows.webhookSecret),
+        events: relay ?? app.events, flows: factory.flows, flowWebhook: FlowWebhook(secret: configuration.flows.webhookSecret),
         webhookTransport: CurlHTTPClient(configuration: http), pick: answerer.answer(picking:words:question:),
         decide: answerer.answer(to:from:rulesOnly:))
+    return (runtime, relay)
 }
 
 extension Optional {
