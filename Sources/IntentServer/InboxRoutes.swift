@@ -19,8 +19,10 @@ struct InboxRoutes {
     /// `group` is guarded by the console's role check.
     func register(on group: some RouterMethods<IntentRequestContext>) {
         group.get("/v1/conversations") { request, context in
-            let query = try Self.listQuery(request, agent: Self.signature(context))
+            var query = try Self.listQuery(request, agent: Self.signature(context))
             guard let channel else { return try JSONResponse.make(InboxJSON.Page(enabled: false, conversations: [])) }
+            // Read only with a channel: without one every cursor leads to the same empty page.
+            query.after = try Self.cursor(request)
             var page = query
             page.limit = query.limit + 1
             let found = try await channel.conversations(page)
@@ -161,13 +163,16 @@ struct InboxRoutes {
             }
             query.text = text
         }
-        if let token = parameters.get("cursor") {
-            guard let cursor = ConversationQuery.Cursor(token: String(token)) else {
-                throw APIError(.badRequest, "invalid_cursor", "'cursor' must be a `next_cursor` this API returned")
-            }
-            query.after = cursor
-        }
         return query
+    }
+
+    /// The page to continue after; an empty `cursor` is the first page.
+    static func cursor(_ request: Request) throws -> ConversationQuery.Cursor? {
+        guard let token = request.uri.queryParameters.get("cursor"), !token.isEmpty else { return nil }
+        guard let cursor = ConversationQuery.Cursor(token: String(token)) else {
+            throw APIError(.badRequest, "invalid_cursor", "'cursor' must be a `next_cursor` this API returned")
+        }
+        return cursor
     }
 
     static func text(_ raw: String, field: String, limit: Int) throws -> String {
