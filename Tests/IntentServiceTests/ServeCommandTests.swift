@@ -13,9 +13,11 @@ import FoundationNetworking
 @Suite(.serialized) struct ServeCommandTests {
     final class ServerProcess {
         let process: Process
-        let output = LogBuffer()
-        /// Set when the pipe is closed: the process has exited and everything it printed is in `output`.
-        let finished = Locked(false)
+        /// The child's standard output and error go to a file, not a pipe: a pipe's end of file
+        /// waits for every process holding its write end, and children that other tests start at
+        /// the same moment inherit it (Foundation's pipes are not close-on-exec). On a loaded
+        /// machine that kept "the output's end" away for minutes after the process had exited.
+        private let logPath: String
 
         init(arguments: [String], environment: [String: String] = [:]) throws {
             process = Process()
@@ -23,22 +25,20 @@ import FoundationNetworking
             process.arguments = ["serve", "--port", "0"] + arguments
             process.currentDirectoryURL = MatchCommandTests.root
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            pipe.fileHandleForReading.readabilityHandler = { [output, finished] handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                    finished.withLock { $0 = true }
-                } else {
-                    output.append(String(decoding: data, as: UTF8.self))
-                }
-            }
+            logPath = NSTemporaryDirectory() + "intent-serve-\(UUID().uuidString).log"
+            guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+            process.standardOutput = handle
+            process.standardError = handle
             try process.run()
+            // The child has its own descriptor; the file is complete once it has exited.
+            try? handle.close()
         }
 
-        var log: String { output.current }
+        deinit { try? FileManager.default.removeItem(atPath: logPath) }
+
+        /// Everything the process printed so far (all of it once it has exited).
+        var log: String { String(decoding: FileManager.default.contents(atPath: logPath) ?? Data(), as: UTF8.self) }
 
         /// Waits until the log contains `text`, or the process has exited without printing it.
         /// The deadline is only a safety net against a hang: start-up loads two sentence models
@@ -47,8 +47,9 @@ import FoundationNetworking
         func waitFor(_ text: String, seconds: Double = 180) async throws -> Bool {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
+                let exited = !process.isRunning
                 if log.contains(text) { return true }
-                if finished.current { return log.contains(text) }
+                if exited { return false }
                 try await Task.sleep(for: .milliseconds(50))
             }
             return false
@@ -60,15 +61,13 @@ import FoundationNetworking
             return try #require(ServedInProcess.listeningPort(in: log))
         }
 
-        /// Waits (on a thread of its own) for the process to exit and for its last output.
+        /// Waits (on a thread of its own) for the process to exit; its log is then complete.
         func exitStatus() async throws -> Int32 {
             let process = UncheckedSendable(process)
-            let status = try await BlockingIO.run {
+            return try await BlockingIO.run {
                 process.value.waitUntilExit()
                 return process.value.terminationStatus
             }
-            try await eventually("the output's end") { finished.current }
-            return status
         }
 
         func stop() {
