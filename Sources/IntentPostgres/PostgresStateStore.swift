@@ -562,16 +562,6 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         }
     }
 
-    package func recentConversations(limit: Int) async throws -> [Conversation] {
-        try await server.run { client in
-            try await Self.conversations(
-                client.query(
-                    """
-                    SELECT \(unescaped: Self.conversationColumns) FROM conversations ORDER BY last_inbound_at DESC LIMIT \(limit)
-                    """, logger: PostgresServer.quiet))
-        }
-    }
-
     package func unmute(customer: String) async throws -> Bool {
         try await server.run { client in
             try await Self.count(

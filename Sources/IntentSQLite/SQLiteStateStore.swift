@@ -487,13 +487,6 @@ package final class SQLiteStateStore: ConversationStore {
         ConversationNote(id: row["id"], customer: row["customer"], agent: row["agent"], text: row["text"], at: Date(timeIntervalSince1970: row["at"]))
     }
 
-    package func recentConversations(limit: Int) async throws -> [Conversation] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM conversations ORDER BY last_inbound_at DESC LIMIT ?", arguments: [limit])
-                .map(Self.conversation)
-        }
-    }
-
     /// The latest delivery status of a sent message (`sent`, `delivered`, `read`, `failed`).
     package func delivery(ofChannelMessage id: String) async throws -> String? {
         try await pool.read { db in try String.fetchOne(db, sql: "SELECT delivery FROM outbox WHERE channel_message_id = ?", arguments: [id]) }

@@ -259,7 +259,7 @@ import Testing
             #expect(await post(h.channel, body) == .accepted(new: 1, duplicates: 0, statuses: 0), "timestamp \(stamp)")
         }
         try await settle(h)
-        let conversations = try await h.store.recentConversations(limit: 10)
+        let conversations = try await h.store.conversations(ConversationQuery(limit: 10, now: Date()))
         #expect(conversations.count == 5)
         for conversation in conversations {
             #expect(abs(conversation.lastInboundAt.timeIntervalSinceNow) < 3_600, "\(conversation.customer): \(conversation.lastInboundAt)")
@@ -571,7 +571,6 @@ final class FailingOutcomes: Sendable {
         func retryLater(_ item: Int64, at: Date, error: String) async throws { try await base.retryLater(item, at: at, error: error) }
         func markFailed(_ item: Int64, at: Date, error: String) async throws { try await base.markFailed(item, at: at, error: error) }
         func conversation(customer: String) async throws -> Conversation? { try await base.conversation(customer: customer) }
-        func recentConversations(limit: Int) async throws -> [Conversation] { try await base.recentConversations(limit: limit) }
         func conversations(_ query: ConversationQuery) async throws -> [Conversation] { try await base.conversations(query) }
         func addNote(customer: String, agent: String, text: String, at: Date) async throws -> ConversationNote? {
             try await base.addNote(customer: customer, agent: agent, text: text, at: at)

@@ -118,7 +118,7 @@ enum ConversationStoreContract {
         _ = try await store.receive([], statuses: [status, status], at: t0)
         #expect(try await store.unmute(customer: "s"))
         #expect(try await store.unmute(customer: "nobody") == false)
-        #expect(try await store.recentConversations(limit: 1).count == 1)
+        #expect(try await store.conversations(ConversationQuery(limit: 1, now: t0)).count == 1)
     }
 
     static func purgesACustomerAndOldData(_ store: any ConversationStore) async throws {

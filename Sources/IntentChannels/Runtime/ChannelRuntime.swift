@@ -229,12 +229,6 @@ package final class ChannelRuntime: Service {
         return try await store.conversation(customer: customer)
     }
 
-    /// The most recently active conversations (the console's list).
-    package func recentConversations(limit: Int) async throws -> [Conversation] {
-        let store = self.store
-        return try await store.recentConversations(limit: limit)
-    }
-
     /// Gives a handed-over conversation back to the bot; false when there is no such conversation.
     package func unmute(customer: String) async throws -> Bool {
         let store = self.store

@@ -65,8 +65,6 @@ package protocol ConversationStore: Sendable {
     func markFailed(_ item: Int64, at: Date, error: String) async throws
 
     func conversation(customer: String) async throws -> Conversation?
-    /// Most recently active first.
-    func recentConversations(limit: Int) async throws -> [Conversation]
     /// The inbox's list: at most `query.limit` conversations, latest activity first (ties by
     /// customer, descending), after `query.after`, of the status and text asked.
     func conversations(_ query: ConversationQuery) async throws -> [Conversation]
