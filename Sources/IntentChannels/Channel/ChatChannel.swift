@@ -5,12 +5,25 @@ package import Foundation
 /// automation around the matcher, the outbox, pacing, statistics) is `ChannelRuntime`'s and
 /// the same for every channel, so a new channel is a folder with one type conforming to this.
 ///
-/// The normalised shapes: `InboundMessage` (message id, the customer's id on the channel, the
+/// The normalised shapes: `InboundMessage` (message id, the sender's `ChannelIdentity`, the
 /// account that received it, type, text or choice, sent time), `DeliveryStatus`, and
-/// `OutboxItem` (a text, quoting a message or not, or a read receipt).
+/// `OutboxItem` (a text, buttons or a list, quoting a message or not, a read receipt, a
+/// template; addressed to `recipient.id`).
 package protocol ChatChannel: Sendable {
     /// The channel's name in logs, statistics and metrics: `whatsapp`, `messenger`, `telegram`...
     var name: String { get }
+
+    /// The most messages a second the platform takes from the business, all customers together
+    /// (one customer gets at most one a second whatever this says).
+    var messagesPerSecond: Double { get }
+
+    /// How long after a customer's last message the business may still write to them: the bot,
+    /// flows and automation (nil: no limit, as on Telegram and the web chat).
+    var replyWindow: TimeInterval? { get }
+
+    /// The same for a person's reply from the inbox (Messenger and Instagram allow a person 7
+    /// days with the `HUMAN_AGENT` tag); the default is `replyWindow`.
+    var agentReplyWindow: TimeInterval? { get }
 
     /// The largest webhook delivery the platform sends: a larger body is refused (413). Generous:
     /// a refused delivery is redelivered for days.
@@ -31,6 +44,7 @@ package protocol ChatChannel: Sendable {
 
 extension ChatChannel {
     package func answerHandshake(query: [String: String]) -> Handshake { .unsupported }
+    package var agentReplyWindow: TimeInterval? { replyWindow }
 }
 
 /// The answer to a subscription handshake.

@@ -2,10 +2,16 @@ package import Foundation
 
 /// A customer's message as the channel received it.
 package struct InboundMessage: Sendable, Equatable {
-    /// The channel's message id (WhatsApp: the `wamid`), unique across redeliveries.
+    /// The channel's message id (WhatsApp: the `wamid`), unique across redeliveries. Channels
+    /// whose ids are not unique across the service's channels prefix them (`telegram:...`).
     package var id: String
-    /// Who wrote it (WhatsApp: the `wa_id`).
+    /// The conversation it belongs to: the sender's `ChannelIdentity.key` (WhatsApp: the `wa_id`).
     package var customer: String
+    /// The channel it came through (`ChatChannel.name`): replies go back through it.
+    package var channel: String
+    /// Who wrote it, as the channel names them (WhatsApp: the `wa_id`, Telegram: the chat id):
+    /// replies are addressed to it.
+    package var sender: String
     package var customerName: String?
     /// The business number it was sent to: replies go out from it.
     package var phoneNumberID: String
@@ -22,15 +28,29 @@ package struct InboundMessage: Sendable, Equatable {
     /// When the customer sent it (the channel's timestamp).
     package var sentAt: Date
 
+    /// A message from `customer`'s WhatsApp number (the channel's own id is the key).
     package init(
         id: String, customer: String, customerName: String? = nil, phoneNumberID: String, type: String, text: String?,
         choice: String? = nil, replyTo: String? = nil, sentAt: Date
     ) {
+        self.init(
+            id: id, from: ChannelIdentity(channel: ChannelIdentity.whatsapp, id: customer), customerName: customerName, account: phoneNumberID,
+            type: type, text: text, choice: choice, replyTo: replyTo, sentAt: sentAt)
+    }
+
+    /// A message from `sender` on its channel, to the business's `account` there (WhatsApp: the
+    /// phone number id, Messenger: the page id, Telegram: the bot).
+    package init(
+        id: String, from sender: ChannelIdentity, customerName: String? = nil, account: String, type: String, text: String?,
+        choice: String? = nil, replyTo: String? = nil, sentAt: Date
+    ) {
         self.replyTo = replyTo
         self.id = id
-        self.customer = customer
+        self.customer = sender.key
+        self.channel = sender.channel
+        self.sender = sender.id
         self.customerName = customerName
-        self.phoneNumberID = phoneNumberID
+        self.phoneNumberID = account
         self.type = type
         self.text = text
         self.choice = choice
@@ -92,13 +112,17 @@ package struct Conversation: Sendable, Equatable {
     package var lastMessage: String?
     /// How many times a person resolved it: the contact's past conversations.
     package var resolutions: Int
+    /// Where the customer last wrote from: the channel and their id there. Messages not caused
+    /// by an inbound one (a person's reply, a flow's timeout) go there.
+    package var identity: ChannelIdentity
 
     package init(
         customer: String, name: String? = nil, firstInboundAt: Date, lastInboundAt: Date, mutedUntil: Date? = nil, lastAwayDay: String? = nil,
         phoneNumberID: String? = nil, tags: [String] = [], attributes: [String: String] = [:], flowRun: FlowRun? = nil, flowDueAt: Date? = nil,
         handling: Handling = .bot, assignee: String? = nil, unread: Int = 0, lastActivityAt: Date? = nil, lastMessage: String? = nil,
-        resolutions: Int = 0
+        resolutions: Int = 0, identity: ChannelIdentity? = nil
     ) {
+        self.identity = identity ?? ChannelIdentity(channel: ChannelIdentity.whatsapp, id: customer)
         self.handling = handling
         self.assignee = assignee
         self.unread = unread
@@ -230,16 +254,23 @@ package struct OutboundDraft: Sendable, Equatable {
 package struct OutboxItem: Sendable, Equatable {
     /// Increasing in the order messages were decided: one customer's go out in this order.
     package var id: Int64
+    /// The conversation it belongs to.
     package var customer: String
+    /// Who it goes to: the channel that sends it and the customer's id there.
+    package var recipient: ChannelIdentity
+    /// The business's account on that channel it goes out from (WhatsApp: the phone number id).
     package var phoneNumberID: String
     package var draft: OutboundDraft
     /// Failed attempts so far.
     package var attempts: Int
     package var createdAt: Date
 
-    package init(id: Int64, customer: String, phoneNumberID: String, draft: OutboundDraft, attempts: Int, createdAt: Date) {
+    package init(
+        id: Int64, customer: String, recipient: ChannelIdentity? = nil, phoneNumberID: String, draft: OutboundDraft, attempts: Int, createdAt: Date
+    ) {
         self.id = id
         self.customer = customer
+        self.recipient = recipient ?? ChannelIdentity(channel: ChannelIdentity.whatsapp, id: customer)
         self.phoneNumberID = phoneNumberID
         self.draft = draft
         self.attempts = attempts

@@ -43,7 +43,7 @@ package struct GraphAPI: Sendable {
             object["message_id"] = draft.context ?? ""
         case .text, .buttons, .list:
             object["recipient_type"] = "individual"
-            object["to"] = item.customer
+            object["to"] = item.recipient.id
             if draft.kind != .text, let interactive = Self.interactive(draft) {
                 object["type"] = "interactive"
                 object["interactive"] = interactive
@@ -55,7 +55,7 @@ package struct GraphAPI: Sendable {
         case .template:
             guard let message = TemplateMessage(json: draft.body) else { return nil }
             object["recipient_type"] = "individual"
-            object["to"] = item.customer
+            object["to"] = item.recipient.id
             object["type"] = "template"
             object["template"] = Self.template(message)
         }

@@ -12,7 +12,10 @@ package struct WhatsAppChannel: ChatChannel {
     let transport: any HTTPTransport
     let signature: WebhookSignature
 
-    package var name: String { "whatsapp" }
+    package var name: String { ChannelIdentity.whatsapp }
+    package var messagesPerSecond: Double { settings.messagesPerSecond }
+    /// Meta's customer service window: free-form messages only within 24 hours of the customer's last.
+    package var replyWindow: TimeInterval? { 24 * 3_600 }
 
     package init(settings: WhatsAppSettings, transport: any HTTPTransport) {
         self.settings = settings
