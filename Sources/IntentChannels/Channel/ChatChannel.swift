@@ -90,8 +90,14 @@ package enum SendOutcome: Sendable, Equatable {
     case sent(channelMessageID: String?)
     /// Temporary (the network, a rate limit, a 5xx): worth trying again later.
     case retry(String)
+    /// Rate-limited with the platform's word on when to try again (Telegram's `retry_after`):
+    /// not before this many seconds.
+    case retryAfter(TimeInterval, String)
     /// Permanent for this message (outside the 24-hour window, an unknown recipient).
     case failed(String)
+    /// Permanent for every message to this customer: they blocked the business or left the
+    /// platform (Telegram's 403). Failed, and recorded on the conversation.
+    case unreachable(String)
     /// The channel refused the business's credentials: no send can succeed until an operator
     /// replaces them. The text names the setting, never the secret.
     case credentialsRejected(String, detail: String)

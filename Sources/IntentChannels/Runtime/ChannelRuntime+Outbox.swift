@@ -88,7 +88,12 @@ extension ChannelRuntime {
             let next = now.addingTimeInterval(Self.retryDelay(attempt: attempt, first: settings.firstRetryDelay))
             logger.warning("\(channel.name): send failed, retrying", metadata: ["item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error)"])
             recorded = .retry(at: next, error: error)
-        case .retry(let error), .failed(let error):
+        case .retryAfter(let seconds, let error) where attempt < Self.maxAttempts:
+            let next = now.addingTimeInterval(max(seconds, Self.retryDelay(attempt: attempt, first: settings.firstRetryDelay)))
+            logger.warning(
+                "\(channel.name): rate-limited, retrying", metadata: ["item": "\(item.id)", "after": "\(seconds)", "error": "\(error)"])
+            recorded = .retry(at: next, error: error)
+        case .retry(let error), .retryAfter(_, let error), .failed(let error), .unreachable(let error):
             logger.error("\(channel.name): send failed for good", metadata: ["item": "\(item.id)", "error": "\(error)"])
             recorded = .failed(at: now, error: error)
         case .credentialsRejected(let reason, let detail):
