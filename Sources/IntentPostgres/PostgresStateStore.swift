@@ -151,6 +151,18 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                 """
             ]
         ),
+        (
+            // NULL in the new columns: a row from before other channels, a WhatsApp number's.
+            "state-v11-channels",
+            [
+                "ALTER TABLE inbound ADD COLUMN channel TEXT", "ALTER TABLE inbound ADD COLUMN sender TEXT",
+                "ALTER TABLE outbox ADD COLUMN channel TEXT", "ALTER TABLE outbox ADD COLUMN recipient TEXT",
+                "ALTER TABLE conversations ADD COLUMN channel TEXT", "ALTER TABLE conversations ADD COLUMN recipient TEXT",
+            ]
+                + StateRows.seedChannelCountersSQL.split(separator: ";").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter {
+                    !$0.isEmpty
+                }
+        ),
     ]
 
     // MARK: Receiving
@@ -162,11 +174,16 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             for m in messages {
                 let rows = try await db.query(
                     """
-                    INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, choice, reply_to, sent_at, received_at)
-                    VALUES (\(m.id), \(m.customer), \(m.customerName), \(m.phoneNumberID), \(m.type), \(m.text), \(m.choice), \(m.replyTo), \(m.sentAt.timeIntervalSince1970), \(received))
+                    INSERT INTO inbound (id, customer, channel, sender, customer_name, phone_number_id, type, text, choice, reply_to, sent_at, received_at)
+                    VALUES (\(m.id), \(m.customer), \(m.channel), \(m.sender), \(m.customerName), \(m.phoneNumberID), \(m.type), \(m.text), \(m.choice), \(m.replyTo), \(m.sentAt.timeIntervalSince1970), \(received))
                     ON CONFLICT (id) DO NOTHING RETURNING id
                     """, logger: PostgresServer.quiet)
-                if try await Self.count(rows) > 0 { fresh.append(m) }
+                guard try await Self.count(rows) > 0 else { continue }
+                fresh.append(m)
+                try await Self.count(db, StateRows.Counter.received(on: m.channel), by: 1)
+                try await db.query(
+                    "INSERT INTO trigger_customers (trigger, customer) VALUES (\(StateRows.Counter.customers(on: m.channel)), \(m.customer)) ON CONFLICT DO NOTHING",
+                    logger: PostgresServer.quiet)
             }
             try await Self.count(db, StateRows.Counter.received, by: fresh.count)
             try await Self.count(db, StateRows.Counter.duplicates, by: messages.count - fresh.count)
@@ -194,17 +211,18 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         try await server.run { client in
             let rows = try await client.query(
                 """
-                SELECT id, customer, customer_name, phone_number_id, type, text, choice, reply_to, sent_at FROM inbound
+                SELECT id, customer, channel, sender, customer_name, phone_number_id, type, text, choice, reply_to, sent_at FROM inbound
                 WHERE processed_at IS NULL ORDER BY received_at, seq LIMIT \(limit)
                 """, logger: PostgresServer.quiet)
             var messages: [InboundMessage] = []
-            for try await (id, customer, name, phone, type, text, choice, replyTo, sentAt) in rows.decode(
-                (String, String, String?, String, String, String?, String?, String?, Double).self)
+            for try await (id, customer, channel, sender, name, phone, type, text, choice, replyTo, sentAt) in rows.decode(
+                (String, String, String?, String?, String?, String, String, String?, String?, String?, Double).self)
             {
-                messages.append(
-                    InboundMessage(
-                        id: id, customer: customer, customerName: name, phoneNumberID: phone, type: type, text: text, choice: choice,
-                        replyTo: replyTo, sentAt: Date(timeIntervalSince1970: sentAt)))
+                var message = InboundMessage(
+                    id: id, from: StateRows.identity(channel: channel, id: sender, customer: customer), customerName: name, account: phone,
+                    type: type, text: text, choice: choice, replyTo: replyTo, sentAt: Date(timeIntervalSince1970: sentAt))
+                message.customer = customer
+                messages.append(message)
             }
             return messages
         }
@@ -231,7 +249,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             guard try await Self.count(claimed) > 0 else { return false }
             let decided = plan(try await Self.conversation(db, customer: message.customer)).stamped(at: at, inbound: message)
             try await Self.write(
-                decided, customer: message.customer, phoneNumberID: message.phoneNumberID, inboundID: message.id, now: now, db)
+                decided, customer: message.customer, recipient: message.identity, phoneNumberID: message.phoneNumberID, inboundID: message.id,
+                now: now, db)
             return true
         }
     }
@@ -260,7 +279,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                     "SELECT phone_number_id FROM inbound WHERE customer = \(customer) ORDER BY sent_at DESC LIMIT 1", logger: PostgresServer.quiet)
                 for try await (phone) in rows.decode(String.self) { number = phone }
             }
-            return try await Self.write(decided, customer: customer, phoneNumberID: number ?? "", inboundID: nil, now: now, db)
+            return try await Self.write(
+                decided, customer: customer, recipient: conversation.identity, phoneNumberID: number ?? "", inboundID: nil, now: now, db)
         }
     }
 
@@ -331,32 +351,35 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
     /// outbox items queued.
     @discardableResult
     private static func write(
-        _ decided: ConversationPlan, customer: String, phoneNumberID: String, inboundID: String?, now: Double, _ db: PostgresConnection
+        _ decided: ConversationPlan, customer: String, recipient: ChannelIdentity, phoneNumberID: String, inboundID: String?, now: Double,
+        _ db: PostgresConnection
     ) async throws -> [Int64] {
         if let c = decided.conversation {
             try await db.query(
                 """
                 INSERT INTO conversations (
                     customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day, phone_number_id, tags, attributes,
-                    flow_run, flow_due_at, handling, assignee, unread, last_activity_at, last_message, resolutions)
+                    flow_run, flow_due_at, handling, assignee, unread, last_activity_at, last_message, resolutions, channel, recipient)
                 VALUES (\(c.customer), \(c.name), \(c.firstInboundAt.timeIntervalSince1970), \(c.lastInboundAt.timeIntervalSince1970),
                     \(c.mutedUntil?.timeIntervalSince1970), \(c.lastAwayDay), \(c.phoneNumberID), \(StateRows.json(tags: c.tags)),
                     \(StateRows.json(attributes: c.attributes)), \(StateRows.json(run: c.flowRun)), \(c.flowDueAt?.timeIntervalSince1970),
-                    \(c.handling.rawValue), \(c.assignee), \(c.unread), \(c.lastActivityAt.timeIntervalSince1970), \(c.lastMessage), \(c.resolutions))
+                    \(c.handling.rawValue), \(c.assignee), \(c.unread), \(c.lastActivityAt.timeIntervalSince1970), \(c.lastMessage), \(c.resolutions),
+                    \(c.identity.channel), \(c.identity.id))
                 ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
                     muted_until = excluded.muted_until, last_away_day = excluded.last_away_day,
                     phone_number_id = excluded.phone_number_id, tags = excluded.tags, attributes = excluded.attributes,
                     flow_run = excluded.flow_run, flow_due_at = excluded.flow_due_at, handling = excluded.handling,
                     assignee = excluded.assignee, unread = excluded.unread, last_activity_at = excluded.last_activity_at,
-                    last_message = excluded.last_message, resolutions = excluded.resolutions
+                    last_message = excluded.last_message, resolutions = excluded.resolutions, channel = excluded.channel,
+                    recipient = excluded.recipient
                 """, logger: PostgresServer.quiet)
         }
         var queued: [Int64] = []
         for reply in decided.replies {
             let rows = try await db.query(
                 """
-                INSERT INTO outbox (customer, phone_number_id, kind, body, context, options, origin, inbound_id, next_at, created_at)
-                VALUES (\(customer), \(phoneNumberID), \(reply.kind.rawValue), \(reply.body), \(reply.context), \(reply.optionsJSON), \(reply.origin.stored), \(inboundID), \(now), \(now))
+                INSERT INTO outbox (customer, channel, recipient, phone_number_id, kind, body, context, options, origin, inbound_id, next_at, created_at)
+                VALUES (\(customer), \(recipient.channel), \(recipient.id), \(phoneNumberID), \(reply.kind.rawValue), \(reply.body), \(reply.context), \(reply.optionsJSON), \(reply.origin.stored), \(inboundID), \(now), \(now))
                 RETURNING id
                 """, logger: PostgresServer.quiet)
             for try await (id) in rows.decode(Int64.self) { queued.append(id) }
@@ -373,7 +396,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
     /// The columns `conversations(_:)` reads, in its order.
     static let conversationColumns = """
         customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day, phone_number_id, tags, attributes, flow_run, flow_due_at,
-        handling, assignee, unread, last_activity_at, last_message, resolutions
+        handling, assignee, unread, last_activity_at, last_message, resolutions, channel, recipient
         """
 
     static func conversation(_ db: PostgresConnection, customer: String) async throws -> Conversation? {
@@ -385,12 +408,13 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
     static func conversations(_ rows: PostgresRowSequence) async throws -> [Conversation] {
         var out: [Conversation] = []
         for try await (
-            customer, name, first, last, muted, away, phone, tags, attributes, run, due, handling, assignee, unread, activity, preview, resolutions
+            customer, name, first, last, muted, away, phone, tags, attributes, run, due, handling, assignee, unread, activity, preview, resolutions,
+            channel, recipient
         )
             in rows.decode(
                 (
                     String, String?, Double, Double, Double?, String?, String?, String?, String?, String?, Double?, String, String?, Int, Double?,
-                    String?, Int
+                    String?, Int, String?, String?
                 ).self)
         {
             out.append(
@@ -400,7 +424,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                     lastAwayDay: away, phoneNumberID: phone, tags: StateRows.tags(json: tags), attributes: StateRows.attributes(json: attributes),
                     flowRun: StateRows.run(json: run), flowDueAt: due.map(Date.init(timeIntervalSince1970:)),
                     handling: Conversation.Handling(rawValue: handling) ?? .bot, assignee: assignee, unread: unread,
-                    lastActivityAt: activity.map(Date.init(timeIntervalSince1970:)), lastMessage: preview, resolutions: resolutions))
+                    lastActivityAt: activity.map(Date.init(timeIntervalSince1970:)), lastMessage: preview, resolutions: resolutions,
+                    identity: StateRows.identity(channel: channel, id: recipient, customer: customer)))
         }
         return out
     }
@@ -418,17 +443,19 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         return try await server.transaction { db in
             let rows = try await db.query(
                 """
-                SELECT o.id, o.customer, o.phone_number_id, o.kind, o.body, o.context, o.options, o.origin, o.attempts, o.created_at FROM outbox o
+                SELECT o.id, o.customer, o.channel, o.recipient, o.phone_number_id, o.kind, o.body, o.context, o.options, o.origin, o.attempts,
+                    o.created_at FROM outbox o
                 WHERE o.id IN (SELECT id FROM (\(unescaped: Self.headsSQL)) heads WHERE next_at <= \(t) AND (lease_until IS NULL OR lease_until <= \(t)))
                 ORDER BY o.id LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 """, logger: PostgresServer.quiet)
             var items: [OutboxItem] = []
-            for try await (id, customer, phone, kind, body, context, options, origin, attempts, created) in rows.decode(
-                (Int64, String, String, String, String, String?, String?, String?, Int, Double).self)
+            for try await (id, customer, channel, recipient, phone, kind, body, context, options, origin, attempts, created) in rows.decode(
+                (Int64, String, String?, String?, String, String, String, String?, String?, String?, Int, Double).self)
             {
                 items.append(
                     OutboxItem(
-                        id: id, customer: customer, phoneNumberID: phone,
+                        id: id, customer: customer, recipient: StateRows.identity(channel: channel, id: recipient, customer: customer),
+                        phoneNumberID: phone,
                         draft: OutboundDraft(
                             kind: OutboundDraft.Kind(rawValue: kind) ?? .text, body: body, context: context,
                             options: OutboundDraft.options(fromJSON: options), origin: OutboundDraft.Origin(stored: origin)), attempts: attempts,
@@ -457,13 +484,14 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             let updated = try await db.query(
                 """
                 UPDATE outbox SET state = 'sent', sent_at = \(t), channel_message_id = \(channelMessageID), lease_until = NULL
-                WHERE id = \(item) AND state = 'pending' RETURNING kind
+                WHERE id = \(item) AND state = 'pending' RETURNING kind, channel
                 """, logger: PostgresServer.quiet)
-            var kind: String?
-            for try await k in updated.decode(String.self) { kind = k }
-            guard let kind else { return }
-            if OutboundDraft.Kind(rawValue: kind).map({ OutboundDraft(kind: $0).isMessage }) == true {
+            var found: (kind: String, channel: String?)?
+            for try await row in updated.decode((String, String?).self) { found = row }
+            guard let found else { return }
+            if OutboundDraft.Kind(rawValue: found.kind).map({ OutboundDraft(kind: $0).isMessage }) == true {
                 try await Self.count(db, StateRows.Counter.sent, by: 1)
+                try await Self.count(db, StateRows.Counter.sent(on: found.channel ?? ChannelIdentity.whatsapp), by: 1)
             }
             // A status that raced ahead of this bookkeeping.
             if let channelMessageID {
@@ -495,11 +523,12 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             let updated = try await db.query(
                 """
                 UPDATE outbox SET state = 'failed', attempts = attempts + 1, sent_at = \(t), last_error = \(error), lease_until = NULL
-                WHERE id = \(item) AND state = 'pending' RETURNING kind
+                WHERE id = \(item) AND state = 'pending' RETURNING kind, channel
                 """, logger: PostgresServer.quiet)
-            for try await kind in updated.decode(String.self)
+            for try await (kind, channel) in updated.decode((String, String?).self)
             where OutboundDraft.Kind(rawValue: kind).map({ OutboundDraft(kind: $0).isMessage }) == true {
                 try await Self.count(db, StateRows.Counter.failed, by: 1)
+                try await Self.count(db, StateRows.Counter.failed(on: channel ?? ChannelIdentity.whatsapp), by: 1)
             }
         }
     }
@@ -584,13 +613,16 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             ).decode((String, Int).self) {
                 customers[trigger] = n
             }
-            var (pending, conversations) = (0, 0)
-            for try await row in try await client.query(
-                """
-                SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind NOT IN \(unescaped: StateRows.unseenKindsSQL)), (SELECT COUNT(*) FROM conversations)
-                """, logger: PostgresServer.quiet
-            ).decode((Int, Int).self) {
-                (pending, conversations) = row
+            var pending: [String: Int] = [:]
+            for try await (channel, n) in try await client.query(
+                PostgresQuery(unsafeSQL: StateRows.pendingByChannelSQL), logger: PostgresServer.quiet
+            )
+            .decode((String, Int).self) {
+                pending[channel] = n
+            }
+            var conversations = 0
+            for try await n in try await client.query("SELECT COUNT(*) FROM conversations", logger: PostgresServer.quiet).decode(Int.self) {
+                conversations = n
             }
             return StateRows.statistics(counters: counters, customers: customers, pending: pending, conversations: conversations)
         }

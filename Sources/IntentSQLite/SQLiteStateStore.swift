@@ -135,6 +135,19 @@ package final class SQLiteStateStore: ConversationStore {
             try db.execute(
                 sql: "CREATE TABLE quick_replies (shortcut TEXT PRIMARY KEY, text TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at REAL NOT NULL)")
         }
+        migrator.registerMigration("v12-channels") { db in
+            // NULL in the new columns: a row from before other channels, a WhatsApp number's.
+            try db.execute(
+                sql: """
+                    ALTER TABLE inbound ADD COLUMN channel TEXT;
+                    ALTER TABLE inbound ADD COLUMN sender TEXT;
+                    ALTER TABLE outbox ADD COLUMN channel TEXT;
+                    ALTER TABLE outbox ADD COLUMN recipient TEXT;
+                    ALTER TABLE conversations ADD COLUMN channel TEXT;
+                    ALTER TABLE conversations ADD COLUMN recipient TEXT;
+                    \(StateRows.seedChannelCountersSQL)
+                    """)
+        }
         return migrator
     }
 
@@ -144,14 +157,21 @@ package final class SQLiteStateStore: ConversationStore {
             for message in messages {
                 try db.execute(
                     sql: """
-                        INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, choice, reply_to, sent_at, received_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                        INSERT INTO inbound (
+                            id, customer, channel, sender, customer_name, phone_number_id, type, text, choice, reply_to, sent_at, received_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
                         """,
                     arguments: [
-                        message.id, message.customer, message.customerName, message.phoneNumberID, message.type, message.text,
-                        message.choice, message.replyTo, message.sentAt.timeIntervalSince1970, at.timeIntervalSince1970,
+                        message.id, message.customer, message.channel, message.sender, message.customerName, message.phoneNumberID,
+                        message.type, message.text, message.choice, message.replyTo, message.sentAt.timeIntervalSince1970,
+                        at.timeIntervalSince1970,
                     ])
-                if db.changesCount > 0 { fresh.append(message) }
+                guard db.changesCount > 0 else { continue }
+                fresh.append(message)
+                try Self.count(db, StateRows.Counter.received(on: message.channel), by: 1)
+                try db.execute(
+                    sql: "INSERT INTO trigger_customers (trigger, customer) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    arguments: [StateRows.Counter.customers(on: message.channel), message.customer])
             }
             try Self.count(db, StateRows.Counter.received, by: fresh.count)
             try Self.count(db, StateRows.Counter.duplicates, by: messages.count - fresh.count)
@@ -191,10 +211,12 @@ package final class SQLiteStateStore: ConversationStore {
     }
 
     static func message(_ row: Row) -> InboundMessage {
-        InboundMessage(
-            id: row["id"], customer: row["customer"], customerName: row["customer_name"], phoneNumberID: row["phone_number_id"],
-            type: row["type"], text: row["text"], choice: row["choice"], replyTo: row["reply_to"], sentAt: Date(timeIntervalSince1970: row["sent_at"])
-        )
+        var message = InboundMessage(
+            id: row["id"], from: StateRows.identity(channel: row["channel"], id: row["sender"], customer: row["customer"]),
+            customerName: row["customer_name"], account: row["phone_number_id"], type: row["type"], text: row["text"], choice: row["choice"],
+            replyTo: row["reply_to"], sentAt: Date(timeIntervalSince1970: row["sent_at"]))
+        message.customer = row["customer"]
+        return message
     }
 
     package func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
@@ -212,7 +234,9 @@ package final class SQLiteStateStore: ConversationStore {
             if earlier == true { return false }
             let existing = try Self.conversation(db, customer: message.customer)
             let decided = plan(existing).stamped(at: at, inbound: message)
-            try Self.apply(decided, db, customer: message.customer, phoneNumberID: message.phoneNumberID, inboundID: message.id, at: at)
+            try Self.apply(
+                decided, db, customer: message.customer, recipient: message.identity, phoneNumberID: message.phoneNumberID, inboundID: message.id,
+                at: at)
             try db.execute(sql: "UPDATE inbound SET processed_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, message.id])
             return true
         }
@@ -240,7 +264,8 @@ package final class SQLiteStateStore: ConversationStore {
                 try conversation.phoneNumberID
                 ?? String.fetchOne(
                     db, sql: "SELECT phone_number_id FROM inbound WHERE customer = ? ORDER BY sent_at DESC LIMIT 1", arguments: [customer])
-            return try Self.apply(decided, db, customer: customer, phoneNumberID: number ?? "", inboundID: nil, at: at)
+            return try Self.apply(
+                decided, db, customer: customer, recipient: conversation.identity, phoneNumberID: number ?? "", inboundID: nil, at: at)
         }
     }
 
@@ -301,7 +326,8 @@ package final class SQLiteStateStore: ConversationStore {
     /// outbox items queued.
     @discardableResult
     static func apply(
-        _ decided: ConversationPlan, _ db: Database, customer: String, phoneNumberID: String, inboundID: String?, at: Date
+        _ decided: ConversationPlan, _ db: Database, customer: String, recipient: ChannelIdentity, phoneNumberID: String, inboundID: String?,
+        at: Date
     ) throws
         -> [Int64]
     {
@@ -310,31 +336,35 @@ package final class SQLiteStateStore: ConversationStore {
                 sql: """
                     INSERT INTO conversations (
                         customer, name, first_inbound_at, last_inbound_at, muted_until, last_away_day, phone_number_id, tags, attributes,
-                        flow_run, flow_due_at, handling, assignee, unread, last_activity_at, last_message, resolutions)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        flow_run, flow_due_at, handling, assignee, unread, last_activity_at, last_message, resolutions, channel, recipient)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (customer) DO UPDATE SET name = excluded.name, last_inbound_at = excluded.last_inbound_at,
                         muted_until = excluded.muted_until, last_away_day = excluded.last_away_day,
                         phone_number_id = excluded.phone_number_id, tags = excluded.tags, attributes = excluded.attributes,
                         flow_run = excluded.flow_run, flow_due_at = excluded.flow_due_at, handling = excluded.handling,
                         assignee = excluded.assignee, unread = excluded.unread, last_activity_at = excluded.last_activity_at,
-                        last_message = excluded.last_message, resolutions = excluded.resolutions
+                        last_message = excluded.last_message, resolutions = excluded.resolutions, channel = excluded.channel,
+                        recipient = excluded.recipient
                     """,
                 arguments: [
                     c.customer, c.name, c.firstInboundAt.timeIntervalSince1970, c.lastInboundAt.timeIntervalSince1970,
                     c.mutedUntil?.timeIntervalSince1970, c.lastAwayDay, c.phoneNumberID, StateRows.json(tags: c.tags),
                     StateRows.json(attributes: c.attributes), StateRows.json(run: c.flowRun), c.flowDueAt?.timeIntervalSince1970,
                     c.handling.rawValue, c.assignee, c.unread, c.lastActivityAt.timeIntervalSince1970, c.lastMessage, c.resolutions,
+                    c.identity.channel, c.identity.id,
                 ])
         }
         var queued: [Int64] = []
         for reply in decided.replies {
             try db.execute(
                 sql: """
-                    INSERT INTO outbox (customer, phone_number_id, kind, body, context, options, origin, inbound_id, next_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO outbox (
+                        customer, channel, recipient, phone_number_id, kind, body, context, options, origin, inbound_id, next_at, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    customer, phoneNumberID, reply.kind.rawValue, reply.body, reply.context, reply.optionsJSON, reply.origin.stored, inboundID,
+                    customer, recipient.channel, recipient.id, phoneNumberID, reply.kind.rawValue, reply.body, reply.context, reply.optionsJSON,
+                    reply.origin.stored, inboundID,
                     at.timeIntervalSince1970, at.timeIntervalSince1970,
                 ])
             queued.append(db.lastInsertedRowID)
@@ -360,7 +390,8 @@ package final class SQLiteStateStore: ConversationStore {
             flowRun: StateRows.run(json: row["flow_run"]), flowDueAt: (row["flow_due_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             handling: Conversation.Handling(rawValue: row["handling"] ?? "") ?? .bot, assignee: row["assignee"], unread: row["unread"] ?? 0,
             lastActivityAt: (row["last_activity_at"] as Double?).map(Date.init(timeIntervalSince1970:)), lastMessage: row["last_message"],
-            resolutions: row["resolutions"] ?? 0)
+            resolutions: row["resolutions"] ?? 0,
+            identity: StateRows.identity(channel: row["channel"], id: row["recipient"], customer: row["customer"]))
     }
 
     /// The oldest pending item of each customer.
@@ -376,7 +407,9 @@ package final class SQLiteStateStore: ConversationStore {
             )
             .map { row in
                 OutboxItem(
-                    id: row["id"], customer: row["customer"], phoneNumberID: row["phone_number_id"],
+                    id: row["id"], customer: row["customer"],
+                    recipient: StateRows.identity(channel: row["channel"], id: row["recipient"], customer: row["customer"]),
+                    phoneNumberID: row["phone_number_id"],
                     draft: OutboundDraft(
                         kind: OutboundDraft.Kind(rawValue: row["kind"]) ?? .text, body: row["body"], context: row["context"],
                         options: OutboundDraft.options(fromJSON: row["options"]), origin: OutboundDraft.Origin(stored: row["origin"])),
@@ -397,7 +430,10 @@ package final class SQLiteStateStore: ConversationStore {
                 sql: "UPDATE outbox SET state = 'sent', sent_at = ?, channel_message_id = ? WHERE id = ? AND state = 'pending'",
                 arguments: [at.timeIntervalSince1970, channelMessageID, item])
             guard db.changesCount > 0 else { return }
-            if try Self.isMessage(db, item) { try Self.count(db, StateRows.Counter.sent, by: 1) }
+            if let channel = try Self.messageChannel(db, item) {
+                try Self.count(db, StateRows.Counter.sent, by: 1)
+                try Self.count(db, StateRows.Counter.sent(on: channel), by: 1)
+            }
             // A status that raced ahead of this bookkeeping.
             if let channelMessageID,
                 let status = try Row.fetchOne(
@@ -424,7 +460,10 @@ package final class SQLiteStateStore: ConversationStore {
             try db.execute(
                 sql: "UPDATE outbox SET state = 'failed', attempts = attempts + 1, sent_at = ?, last_error = ? WHERE id = ? AND state = 'pending'",
                 arguments: [at.timeIntervalSince1970, error, item])
-            if db.changesCount > 0, try Self.isMessage(db, item) { try Self.count(db, StateRows.Counter.failed, by: 1) }
+            if db.changesCount > 0, let channel = try Self.messageChannel(db, item) {
+                try Self.count(db, StateRows.Counter.failed, by: 1)
+                try Self.count(db, StateRows.Counter.failed(on: channel), by: 1)
+            }
         }
     }
 
@@ -507,10 +546,10 @@ package final class SQLiteStateStore: ConversationStore {
             for row in try Row.fetchAll(db, sql: "SELECT trigger, COUNT(*) AS n FROM trigger_customers GROUP BY trigger") {
                 customers[row["trigger"]] = row["n"]
             }
+            var pending: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: StateRows.pendingByChannelSQL) { pending[row["channel"]] = row["n"] }
             return StateRows.statistics(
-                counters: counters, customers: customers,
-                pending: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND kind NOT IN \(StateRows.unseenKindsSQL)")
-                    ?? 0,
+                counters: counters, customers: customers, pending: pending,
                 conversations: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations") ?? 0)
         }
     }
@@ -552,10 +591,12 @@ package final class SQLiteStateStore: ConversationStore {
         }
     }
 
-    /// Whether the item is one the customer sees (counted as sent or failed).
-    static func isMessage(_ db: Database, _ item: Int64) throws -> Bool {
-        try String.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [item])
-            .flatMap(OutboundDraft.Kind.init(rawValue:)).map { OutboundDraft(kind: $0).isMessage } ?? false
+    /// The channel of an item the customer sees (counted as sent or failed); nil for one they do not.
+    static func messageChannel(_ db: Database, _ item: Int64) throws -> String? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT kind, channel FROM outbox WHERE id = ?", arguments: [item]),
+            let kind = OutboundDraft.Kind(rawValue: row["kind"]), OutboundDraft(kind: kind).isMessage
+        else { return nil }
+        return row["channel"] ?? ChannelIdentity.whatsapp
     }
 
     static func count(_ db: Database, _ name: String, by amount: Int) throws {

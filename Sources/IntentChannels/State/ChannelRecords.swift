@@ -58,6 +58,11 @@ package struct InboundMessage: Sendable, Equatable {
     }
 }
 
+extension InboundMessage {
+    /// Who sent it, where: replies go back to them.
+    package var identity: ChannelIdentity { ChannelIdentity(channel: channel, id: sender) }
+}
+
 /// A delivery report for a message the service sent (`sent`, `delivered`, `read`, `failed`).
 package struct DeliveryStatus: Sendable, Equatable {
     /// The id the channel gave the outbound message.
@@ -328,6 +333,25 @@ package struct ChannelStatistics: Sendable, Equatable {
     package var failed = 0
     package var pending = 0
     package var conversations = 0
+    /// Each channel's own figures, by `ChatChannel.name`.
+    package var channels: [String: ChannelFigures] = [:]
+
+    /// What one channel received and sent, and the customers who wrote on it.
+    package struct ChannelFigures: Sendable, Equatable {
+        package var received = 0
+        package var sent = 0
+        package var failed = 0
+        package var pending = 0
+        package var customers = 0
+
+        package init(received: Int = 0, sent: Int = 0, failed: Int = 0, pending: Int = 0, customers: Int = 0) {
+            self.received = received
+            self.sent = sent
+            self.failed = failed
+            self.pending = pending
+            self.customers = customers
+        }
+    }
 
     package init() {}
 }

@@ -77,6 +77,7 @@ extension ConversationPlan {
         guard var conversation else { return self }
         var last: String?
         if let inbound {
+            conversation.identity = inbound.identity
             conversation.unread += 1
             last = inbound.text ?? "[\(inbound.type)]"
         }

@@ -26,20 +26,61 @@ package enum StateRows {
         package static let failed = "whatsapp:failed"
         package static let deliveryFailed = "whatsapp:delivery_failed"
         static let prefix = "whatsapp:"
+
+        /// One channel's figures (the totals above are all channels'); its distinct customers are
+        /// `trigger_customers` rows under `customers(on:)`.
+        package static func received(on channel: String) -> String { channelPrefix + channel + ":received" }
+        package static func sent(on channel: String) -> String { channelPrefix + channel + ":sent" }
+        package static func failed(on channel: String) -> String { channelPrefix + channel + ":failed" }
+        package static func customers(on channel: String) -> String { channelPrefix + channel }
+        static let channelPrefix = "channel:"
+    }
+
+    /// Starts WhatsApp's own figures at the totals counted before there were other channels.
+    package static let seedChannelCountersSQL = """
+        INSERT INTO counters (name, count) SELECT 'channel:whatsapp:' || substr(name, 10), count FROM counters
+            WHERE name IN ('whatsapp:received', 'whatsapp:sent', 'whatsapp:failed');
+        INSERT INTO trigger_customers (trigger, customer) SELECT DISTINCT 'channel:whatsapp', customer FROM inbound;
+        """
+
+    /// The texts waiting in the outbox per channel (`channel`, `n`).
+    package static let pendingByChannelSQL = """
+        SELECT COALESCE(channel, 'whatsapp') AS channel, COUNT(*) AS n FROM outbox
+        WHERE state = 'pending' AND kind NOT IN \(unseenKindsSQL) GROUP BY COALESCE(channel, 'whatsapp')
+        """
+
+    /// Who a stored row is from or to: rows from before other channels name only the customer,
+    /// a WhatsApp number.
+    package static func identity(channel: String?, id: String?, customer: String) -> ChannelIdentity {
+        ChannelIdentity(channel: channel ?? ChannelIdentity.whatsapp, id: id ?? customer)
     }
 
     /// The channel's figures from the stored rows: every counter by name, the distinct customers
-    /// per trigger, the texts waiting in the outbox and the conversations.
-    package static func statistics(counters: [String: Int], customers: [String: Int], pending: Int, conversations: Int) -> ChannelStatistics {
+    /// per trigger, the texts waiting in the outbox per channel and the conversations.
+    package static func statistics(
+        counters: [String: Int], customers: [String: Int], pending: [String: Int], conversations: Int
+    )
+        -> ChannelStatistics
+    {
         var figures = ChannelStatistics()
         figures.received = counters[Counter.received] ?? 0
         figures.duplicates = counters[Counter.duplicates] ?? 0
         figures.sent = counters[Counter.sent] ?? 0
         figures.failed = counters[Counter.failed] ?? 0
-        figures.pending = pending
+        figures.pending = pending.values.reduce(0, +)
         figures.conversations = conversations
-        for (name, count) in counters where !name.hasPrefix(Counter.prefix) {
+        for (name, count) in counters where !name.hasPrefix(Counter.prefix) && !name.hasPrefix(Counter.channelPrefix) {
             figures.triggers[name] = ChannelStatistics.Usage(count: count, customers: customers[name] ?? 0)
+        }
+        var channels = Set(pending.keys)
+        for name in customers.keys where name.hasPrefix(Counter.channelPrefix) {
+            channels.insert(String(name.dropFirst(Counter.channelPrefix.count)))
+        }
+        for channel in channels {
+            figures.channels[channel] = ChannelStatistics.ChannelFigures(
+                received: counters[Counter.received(on: channel)] ?? 0, sent: counters[Counter.sent(on: channel)] ?? 0,
+                failed: counters[Counter.failed(on: channel)] ?? 0, pending: pending[channel] ?? 0,
+                customers: customers[Counter.customers(on: channel)] ?? 0)
         }
         return figures
     }
