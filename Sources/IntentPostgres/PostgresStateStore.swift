@@ -658,7 +658,10 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             for query in deletions { deleted += try await Self.count(db.query(query, logger: PostgresServer.quiet)) }
             deleted += try await Self.count(
                 db.query(
-                    "DELETE FROM trigger_customers WHERE customer NOT IN (SELECT customer FROM conversations) RETURNING 1",
+                    """
+                    DELETE FROM trigger_customers WHERE customer NOT IN (SELECT customer FROM conversations)
+                    AND customer NOT IN (SELECT customer FROM inbound) RETURNING 1
+                    """,
                     logger: PostgresServer.quiet))
             deleted += try await Self.count(
                 db.query("DELETE FROM notes WHERE customer NOT IN (SELECT customer FROM conversations) RETURNING 1", logger: PostgresServer.quiet))

@@ -581,7 +581,13 @@ package final class SQLiteStateStore: ConversationStore {
                 ("DELETE FROM outbox WHERE created_at < ? AND state != 'pending'", [t]),
                 ("DELETE FROM delivery_statuses WHERE at < ?", [t]),
                 ("DELETE FROM conversations WHERE last_inbound_at < ? AND (muted_until IS NULL OR muted_until < ?)", [t, t]),
-                ("DELETE FROM trigger_customers WHERE customer NOT IN (SELECT customer FROM conversations)", []),
+                // A customer whose first message waits to be decided has no conversation yet, but counts.
+                (
+                    """
+                    DELETE FROM trigger_customers WHERE customer NOT IN (SELECT customer FROM conversations)
+                    AND customer NOT IN (SELECT customer FROM inbound)
+                    """, []
+                ),
                 ("DELETE FROM notes WHERE customer NOT IN (SELECT customer FROM conversations)", []),
             ] as [(String, [Double])] {
                 try db.execute(sql: sql, arguments: StatementArguments(arguments))

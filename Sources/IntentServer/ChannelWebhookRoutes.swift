@@ -3,8 +3,8 @@ import Hummingbird
 import IntentChannels
 
 /// `GET /webhooks/<channel>` (the platform's subscription handshake, where it has one) and
-/// `POST /webhooks/<channel>` (its signed deliveries), for whichever `ChatChannel` the runtime
-/// runs: the channel reads and checks, the runtime stores, these routes only speak HTTP.
+/// `POST /webhooks/<channel>` (its signed deliveries), for every `ChatChannel` the runtime runs:
+/// the channel reads and checks, the runtime stores, these routes only speak HTTP.
 struct ChannelWebhookRoutes {
     let runtime: ChannelRuntime
     let limits: ServerLimits
@@ -12,7 +12,11 @@ struct ChannelWebhookRoutes {
     static func path(of channel: any ChatChannel) -> String { "/webhooks/" + channel.name }
 
     func register(on router: Router<IntentRequestContext>) {
-        let channel = runtime.channel
+        for channel in runtime.channels { register(channel, on: router) }
+    }
+
+    private func register(_ channel: any ChatChannel, on router: Router<IntentRequestContext>) {
+        let runtime = self.runtime
         let path = RouterPath(Self.path(of: channel))
         router.get(path) { request, _ in
             var query: [String: String] = [:]
@@ -32,7 +36,7 @@ struct ChannelWebhookRoutes {
             let body = try await BodyCollector.collect(request, limit: channel.maxWebhookBytes, timeout: limits.bodyTimeout, what: "webhook body")
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
-            switch await runtime.receive(body: Array(buffer: body), headers: headers) {
+            switch await runtime.receive(on: channel, body: Array(buffer: body), headers: headers) {
             case .accepted:
                 return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
             case .unsigned(let reason):

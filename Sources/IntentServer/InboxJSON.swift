@@ -25,21 +25,22 @@ enum InboxJSON {
         var agent: String?
         var unread: Int
         var windowOpen: Bool
-        /// When the 24-hour window closes (or closed): 24 hours after the customer's last message.
-        var windowOpenUntil: String
+        /// When a person can no longer write freely (or since when): WhatsApp's 24 hours after the
+        /// customer's last message; nil on a channel without a window (Telegram, the web chat).
+        var windowOpenUntil: String?
         var mutedUntil: String?
         var tags: [String]
         var lastMessage: LastMessage
 
-        init(_ c: Conversation, channel: String, now: Date) {
+        init(_ c: Conversation, windows: ReplyWindows, now: Date) {
             id = c.customer
-            customer = Customer(id: c.customer, name: c.name, channel: channel)
+            customer = Customer(id: c.customer, name: c.name, channel: c.identity.channel)
             let status = c.status(at: now)
             self.status = status.rawValue
             agent = status == .assigned ? c.assignee : nil
             unread = c.unread
-            windowOpen = c.windowIsOpen(at: now)
-            windowOpenUntil = InboxJSON.format(c.windowClosesAt)
+            windowOpen = windows.isOpen(c, agent: true, at: now)
+            windowOpenUntil = windows.closes(c, agent: true).map(InboxJSON.format)
             mutedUntil = c.mutedUntil.flatMap { $0 > now ? InboxJSON.format($0) : nil }
             tags = c.tags
             lastMessage = LastMessage(text: c.lastMessage, at: InboxJSON.format(c.lastActivityAt))
@@ -51,6 +52,21 @@ enum InboxJSON {
             case windowOpenUntil = "window_open_until"
             case mutedUntil = "muted_until"
             case lastMessage = "last_message"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(customer, forKey: .customer)
+            try container.encode(status, forKey: .status)
+            try container.encodeIfPresent(agent, forKey: .agent)
+            try container.encode(unread, forKey: .unread)
+            try container.encode(windowOpen, forKey: .windowOpen)
+            // Always present: null says the channel has no window, absence would say nothing.
+            try container.encode(windowOpenUntil, forKey: .windowOpenUntil)
+            try container.encodeIfPresent(mutedUntil, forKey: .mutedUntil)
+            try container.encode(tags, forKey: .tags)
+            try container.encode(lastMessage, forKey: .lastMessage)
         }
     }
 
@@ -70,8 +86,8 @@ enum InboxJSON {
             var variables: [String: String]
         }
 
-        init(_ c: Conversation, channel: String, now: Date) {
-            summary = Summary(c, channel: channel, now: now)
+        init(_ c: Conversation, windows: ReplyWindows, now: Date) {
+            summary = Summary(c, windows: windows, now: now)
             attributes = c.attributes
             flow = c.flowRun.map { Flow(id: $0.flow, step: $0.step, variables: $0.variables) }
             firstSeenAt = InboxJSON.format(c.firstInboundAt)

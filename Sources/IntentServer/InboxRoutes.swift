@@ -31,12 +31,12 @@ struct InboxRoutes {
             let next = found.count > query.limit ? shown.last.map { ConversationQuery.Cursor(after: $0).token } : nil
             return try JSONResponse.make(
                 InboxJSON.Page(
-                    enabled: true, conversations: shown.map { InboxJSON.Summary($0, channel: channel.channel.name, now: now) }, nextCursor: next))
+                    enabled: true, conversations: shown.map { InboxJSON.Summary($0, windows: channel.replyWindows, now: now) }, nextCursor: next))
         }
         group.get("/v1/conversations/:customer") { _, context in
             let (channel, customer) = try target(context)
             guard let conversation = try await channel.conversation(customer: customer) else { throw Self.unknown(customer) }
-            return try JSONResponse.make(InboxJSON.Detail(conversation, channel: channel.channel.name, now: Date()))
+            return try JSONResponse.make(InboxJSON.Detail(conversation, windows: channel.replyWindows, now: Date()))
         }
         group.get("/v1/conversations/:customer/messages") { request, context in
             let limit = try Self.limit(request)
@@ -133,7 +133,7 @@ struct InboxRoutes {
     static func respond(_ change: ChannelRuntime.InboxChange, _ customer: String, _ channel: ChannelRuntime) throws -> Response {
         switch change {
         case .changed(let conversation):
-            return try JSONResponse.make(InboxJSON.Detail(conversation, channel: channel.channel.name, now: Date()))
+            return try JSONResponse.make(InboxJSON.Detail(conversation, windows: channel.replyWindows, now: Date()))
         case .unknownCustomer: throw unknown(customer)
         case .storeUnavailable: throw APIError.storeUnavailable
         }

@@ -103,7 +103,7 @@ package struct IntentServerApp: Sendable {
         router.add(middleware: RequestObserverMiddleware(metrics: metrics))
         var allowed = Self.allowedMethods
         if (settings.adminToken ?? "").isEmpty { allowed["/admin/reload"] = nil }
-        if let channel { allowed[ChannelWebhookRoutes.path(of: channel.channel)] = [.get, .head, .post] }
+        for configured in channel?.channels ?? [] { allowed[ChannelWebhookRoutes.path(of: configured)] = [.get, .head, .post] }
         router.add(middleware: APIErrorMiddleware(allowedMethods: allowed))
         let reader = JSONBodyReader(limits: settings.limits)
         MatchRoutes(holder: holder, reader: reader, recorder: recorder).register(on: router)

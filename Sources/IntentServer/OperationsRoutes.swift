@@ -23,7 +23,10 @@ struct OperationsRoutes {
                 return try JSONResponse.make(["status": "loading"], status: .serviceUnavailable)
             }
             var ready = ReadyResponse(service: service)
-            ready.whatsapp = ChannelReadiness(channel)
+            if let channel {
+                for configured in channel.channels { ready.channels[configured.name] = ChannelReadiness(channel, name: configured.name) }
+            }
+            ready.whatsapp = ready.channels[ChannelIdentity.whatsapp]
             ready.storeProblem = stats.storeProblem
             // The state store is the channel's when there is one (it reports its loops' writes).
             ready.stateStore = (channel?.storeHealth ?? storeHealth).problem
@@ -49,6 +52,8 @@ struct ReadyResponse: Encodable {
     var embedder: String
     /// Set when the configured embedder is not serving and a fallback answers.
     var degradedReason: String?
+    /// Every configured channel's state, by name (`whatsapp` repeats WhatsApp's, as before other channels).
+    var channels: [String: ChannelReadiness] = [:]
     var whatsapp: ChannelReadiness?
     /// Set while statistics cannot be written to the store (they are kept, bounded, and retried).
     var storeProblem: String?
@@ -98,19 +103,18 @@ struct ReadyResponse: Encodable {
     }
 }
 
-/// `/readyz`'s word on the WhatsApp channel: on or off, and whether its sends can succeed.
+/// `/readyz`'s word on one channel: whether its sends can succeed, and what waits to go out.
 struct ChannelReadiness: Encodable {
-    var enabled: Bool
-    /// ok, or token_invalid when Meta rejected the access token (code 190).
-    var status: String?
+    var enabled = true
+    /// ok, or token_invalid when the platform rejected the channel's credentials (Meta's code 190,
+    /// Telegram's 401).
+    var status: String
     var reason: String?
-    var pending: Int?
+    var pending: Int
 
-    init(_ channel: ChannelRuntime?) {
-        enabled = channel != nil
-        guard let channel else { return }
-        reason = channel.unhealthyReason
+    init(_ runtime: ChannelRuntime, name: String) {
+        reason = runtime.unhealthyReason(of: name)
         status = reason == nil ? "ok" : "token_invalid"
-        pending = channel.statistics.pending
+        pending = runtime.statistics.channels[name]?.pending ?? 0
     }
 }

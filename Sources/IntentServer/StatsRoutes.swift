@@ -25,6 +25,7 @@ struct StatsRoutes {
             response.messagesHidden = !signed
             if let channel {
                 response.add(channel.statistics)
+                response.add(channels: channel.channels.map(\.name), channel.statistics)
                 response.flows = FlowFigures.of(channel.flows.current.set.flows, in: channel.statistics)
             }
             return try JSONResponse.make(response)
@@ -59,7 +60,10 @@ struct StatsResponse: Encodable {
     var customersByFAQ: [String: Int]?
     var customersByRule: [String: Int]?
     var automation: [String: Usage]?
+    /// Every channel's messages together (the name is from before there were other channels).
     var whatsapp: WhatsAppFigures?
+    /// Each channel's own figures, by name; `customers` counts the contacts who wrote on it.
+    var channels: [String: ChannelFigures]?
     /// "Did you mean" choices the channel offered, and what customers picked (`chosen`, `none`).
     var choices: [String: Int]?
     /// Each flow's figures, as `GET /v1/flows` gives them.
@@ -105,6 +109,10 @@ struct StatsResponse: Encodable {
         var received, duplicates, sent, failed, pending, conversations: Int
     }
 
+    struct ChannelFigures: Encodable {
+        var received, sent, failed, pending, customers: Int
+    }
+
     mutating func add(_ channel: ChannelStatistics) {
         var automation: [String: Usage] = [:]
         for name in ["greeting", "away", "handover", "fallback"] {
@@ -125,6 +133,16 @@ struct StatsResponse: Encodable {
         whatsapp = WhatsAppFigures(
             received: channel.received, duplicates: channel.duplicates, sent: channel.sent, failed: channel.failed,
             pending: channel.pending, conversations: channel.conversations)
+    }
+
+    /// Each configured channel's figures (zeros for one that has seen nothing yet).
+    mutating func add(channels names: [String], _ figures: ChannelStatistics) {
+        var channels: [String: ChannelFigures] = [:]
+        for name in names {
+            let f = figures.channels[name] ?? ChannelStatistics.ChannelFigures()
+            channels[name] = ChannelFigures(received: f.received, sent: f.sent, failed: f.failed, pending: f.pending, customers: f.customers)
+        }
+        self.channels = channels
     }
 
     init(_ s: MatchStatistics, corpusVersion: String?, recent: Int) {
@@ -165,6 +183,6 @@ struct StatsResponse: Encodable {
         case byDay = "by_day"
         case customersByFAQ = "customers_by_faq"
         case customersByRule = "customers_by_rule"
-        case automation, whatsapp, flows, choices, csat
+        case automation, whatsapp, channels, flows, choices, csat
     }
 }

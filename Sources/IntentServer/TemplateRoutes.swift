@@ -85,7 +85,8 @@ struct TemplateRoutes {
 
     static func noBusinessAccount(_ channel: ChannelRuntime?) -> APIError {
         guard let channel else { return APIError(.notFound, "no_channel", "the WhatsApp channel is not configured") }
-        return APIError(.notFound, "no_business_account", "the \(channel.channel.name) channel sends no templates")
+        let names = channel.channels.map(\.name).joined(separator: ", ")
+        return APIError(.notFound, "no_business_account", "no configured channel (\(names)) sends templates")
     }
 
     static func unavailable(_ reason: String) -> APIError {

@@ -11,19 +11,16 @@ package struct FlowRunner: Sendable {
     package let stopReply: String
     /// How long a hand-over mutes the bot (the automation file's `handover.mute_minutes`).
     package let muteMinutes: Int
-    /// The channel's name, for conditions and the webhook's `customer.channel`.
-    package let channel: String
 
     /// Keyword triggers as keyword rules (the same matching), flows in id order, so that two
     /// flows claiming one message start the same one on every replica.
     private let keywordTriggers: [(flow: Flow, rule: KeywordRule)]
 
-    package init(_ set: FlowSet, engine: FlowEngine? = nil, muteMinutes: Int, channel: String) {
+    package init(_ set: FlowSet, engine: FlowEngine? = nil, muteMinutes: Int) {
         self.engine = engine ?? FlowEngine(set.flows)
         self.stopWords = Set(set.stopWords.map(TextNormalizer.normalize))
         self.stopReply = set.stopReply
         self.muteMinutes = muteMinutes
-        self.channel = channel
         keywordTriggers = set.flows.sorted { $0.id < $1.id }.compactMap { flow in
             guard case .keywords(let words) = flow.trigger,
                 let rule = try? KeywordRule(id: flow.id, mode: .containsAny, patterns: words, reply: .answer(""))
@@ -62,7 +59,8 @@ package struct FlowRunner: Sendable {
     /// What the flow's steps know of the conversation.
     package func context(_ conversation: Conversation, language: String?, open: Bool) -> FlowContext {
         FlowContext(
-            contactName: conversation.name, attributes: conversation.attributes, tags: Set(conversation.tags), channel: channel, language: language,
+            contactName: conversation.name, attributes: conversation.attributes, tags: Set(conversation.tags), channel: conversation.identity.channel,
+            language: language,
             open: open)
     }
 
@@ -122,7 +120,7 @@ package struct FlowRunner: Sendable {
 
     /// The webhook's JSON: `{"flow", "step", "customer": {"id", "channel", "name"}, "variables"}`.
     func webhookBody(flow: String, step: String, _ conversation: Conversation, _ variables: [String: String]) -> String {
-        var customer: [String: Any] = ["id": conversation.customer, "channel": channel]
+        var customer: [String: Any] = ["id": conversation.customer, "channel": conversation.identity.channel]
         customer["name"] = conversation.name ?? NSNull()
         let object: [String: Any] = ["flow": flow, "step": step, "customer": customer, "variables": variables]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()

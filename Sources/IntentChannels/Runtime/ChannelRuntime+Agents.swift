@@ -31,12 +31,12 @@ extension ChannelRuntime {
         let now = clock()
         let muteMinutes = policy.automation.handover.muteMinutes
         let closed = Locked<Date?>(nil)
+        let windows = replyWindows
         let store = self.store
         let queued: [Int64]?
         do {
             queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
-                let closes = conversation.windowClosesAt
-                guard closes > now else {
+                if let closes = windows.closes(conversation, agent: true), closes <= now {
                     closed.withLock { $0 = closes }
                     return nil
                 }
@@ -74,9 +74,10 @@ extension ChannelRuntime {
     package func resolve(_ customer: String) async -> InboxChange {
         let now = clock()
         let survey = policy.automation.csat
+        let windows = replyWindows
         return await change(customer, "resolving a conversation", announcing: .assignment) { conversation in
             conversation.resolve()
-            guard let survey, conversation.windowIsOpen(at: now) else { return [] }
+            guard let survey, windows.isOpen(conversation, at: now) else { return [] }
             return [SatisfactionSurvey.draft(survey)]
         } triggers: { replies in
             replies.isEmpty ? [] : [.csat("asked")]

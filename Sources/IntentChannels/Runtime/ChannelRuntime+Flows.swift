@@ -25,11 +25,11 @@ extension ChannelRuntime {
         let now = clock()
         let automation = policy.automation
         let outcome = Locked<FlowStart>(.unknownCustomer)
+        let windows = replyWindows
         let store = self.store
         do {
             let queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
-                let closes = conversation.windowClosesAt
-                guard closes > now else {
+                if let closes = windows.closes(conversation), closes <= now {
                     outcome.withLock { $0 = .windowClosed(since: closes) }
                     return nil
                 }

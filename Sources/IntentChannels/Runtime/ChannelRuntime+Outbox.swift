@@ -13,7 +13,7 @@ extension ChannelRuntime {
         Backoff(first: first, limit: 600).delay(attempt: attempt)
     }
 
-    /// Sends due outbox items, paced; per customer one at a time and in order.
+    /// Sends due outbox items, paced per channel; per customer one at a time and in order.
     ///
     /// Invariant: an item whose send the store could not record is never sent again by this
     /// process. Its outcome is kept in memory and written first, with back-off, and nothing new
@@ -21,7 +21,8 @@ extension ChannelRuntime {
     /// due again at once, and the customer would get it again and again.
     func sendOutbox() async {
         let store = self.store
-        var pacer = SendPacer(overallPerSecond: settings.messagesPerSecond)
+        var pacers: [String: SendPacer] = [:]
+        for channel in channels { pacers[channel.name] = SendPacer(overallPerSecond: channel.messagesPerSecond) }
         var failures = 0
         while !Task.isCancelled {
             if failures > 0 {
@@ -46,7 +47,9 @@ extension ChannelRuntime {
             var ready: [OutboxItem] = []
             var wake = nextDue ?? now.addingTimeInterval(5)
             for item in due {
-                if let later = pacer.admit(customer: item.customer, isMessage: item.draft.isMessage, now: now) {
+                // A flow's webhook call and an item of an unconfigured channel are no platform's to pace.
+                let paced = item.draft.kind == .webhook ? nil : item.recipient.channel
+                if let paced, let later = pacers[paced]?.admit(customer: item.customer, isMessage: item.draft.isMessage, now: now) {
                     wake = min(wake, later)
                 } else {
                     ready.append(item)
@@ -76,13 +79,21 @@ extension ChannelRuntime {
             await callWebhook(item)
             return
         }
+        guard let channel = channel(named: item.recipient.channel) else {
+            // Queued for a channel since unconfigured: nothing can send it.
+            let error = "no \(item.recipient.channel) channel is configured: its settings were removed after the message was queued"
+            logger.error("\(item.recipient.channel): send failed for good", metadata: ["item": "\(item.id)", "error": "\(error)"])
+            let recorded = UnrecordedOutcome.failed(at: clock(), error: error)
+            if await record(recorded, of: item.id) { publishOutcome(of: item, recorded) } else { unrecorded.withLock { $0[item.id] = recorded } }
+            return
+        }
         let outcome = await channel.send(item)
         let recorded: UnrecordedOutcome
         let now = clock()
         let attempt = item.attempts + 1
         switch outcome {
         case .sent(let id):
-            if unhealthyReason != nil { reportProblem(nil) }
+            if unhealthyReason(of: channel.name) != nil { reportProblem(nil, on: channel.name) }
             recorded = .sent(channelMessageID: id, at: now)
         case .retry(let error) where attempt < Self.maxAttempts:
             let next = now.addingTimeInterval(Self.retryDelay(attempt: attempt, first: settings.firstRetryDelay))
@@ -98,7 +109,7 @@ extension ChannelRuntime {
             recorded = .failed(at: now, error: error)
         case .credentialsRejected(let reason, let detail):
             // Loud, once per item, and never retried: no send can succeed until an operator acts.
-            reportProblem(reason)
+            reportProblem(reason, on: channel.name)
             logger.critical("\(channel.name): \(reason)", metadata: ["error": "\(detail)"])
             recorded = .failed(at: now, error: detail)
         }

@@ -24,8 +24,8 @@ extension ChannelRuntime {
     /// a template is what reaches a customer after it closed. Like a reply, it (re)starts the
     /// hand-over's mute: the customer's answer is the person's to take.
     package func sendTemplate(name: String, language: String, parameters: [String], to customer: String, agent: String) async -> TemplateSend {
-        guard let templates else {
-            return .notConfigured("the \(channel.name) channel sends no templates")
+        guard let templates, let templateChannel = channels.first(where: { $0 is any TemplateMessaging })?.name else {
+            return .notConfigured("no configured channel sends templates")
         }
         let approved: [MessageTemplate]
         switch await templates.listing() {
@@ -43,8 +43,14 @@ extension ChannelRuntime {
         let muteMinutes = policy.automation.handover.muteMinutes
         let store = self.store
         let queued: [Int64]?
+        let elsewhere = Locked<String?>(nil)
         do {
             queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
+                // A template is the platform's: it reaches the customer only where they wrote from.
+                guard conversation.identity.channel == templateChannel else {
+                    elsewhere.withLock { $0 = conversation.identity.channel }
+                    return nil
+                }
                 var conversation = conversation
                 conversation.answered(by: agent, until: now.addingTimeInterval(Double(muteMinutes) * 60), now: now)
                 return ConversationPlan(conversation: conversation, replies: [draft], triggers: [])
@@ -53,6 +59,10 @@ extension ChannelRuntime {
         } catch {
             storeHealth.failed("queuing a person's template message", error: error)
             return .storeUnavailable
+        }
+        if let channel = elsewhere.current {
+            return .notConfigured(
+                "templates go out on \(templateChannel); this customer last wrote on \(channel), where a person's reply needs no template")
         }
         guard let id = queued?.first else { return .unknownCustomer }
         outboxWakeup.signal()

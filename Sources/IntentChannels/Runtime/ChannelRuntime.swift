@@ -4,10 +4,11 @@ package import IntentHTTP
 package import Logging
 import ServiceLifecycle
 
-/// Runs a chat channel's conversations: stores what its webhooks deliver, decides replies with
-/// the automation around the matcher, and sends them from a durable outbox, paced. The same for
-/// every channel: what is the channel's own (reading a webhook, calling its API) is the
-/// `ChatChannel` it runs.
+/// Runs the conversations of every configured chat channel: stores what their webhooks deliver,
+/// decides replies with the automation around the matcher, and sends them from one durable
+/// outbox, paced per channel. The same for every channel: what is a channel's own (reading a
+/// webhook, calling its API) is its `ChatChannel`; a reply goes back through the channel the
+/// customer wrote on (`OutboxItem.recipient`).
 ///
 /// The path of a message: `receive` has the channel read and check the webhook and stores its
 /// messages (a duplicate message id is counted and dropped by the store's unique key), then the
@@ -29,23 +30,24 @@ package final class ChannelRuntime: Service {
     /// offered for (when the store still has it).
     package typealias Pick = @Sendable (_ entry: String, _ words: String?, _ question: String?) async -> BotAnswer
 
-    /// Pacing, retries and retention: the runtime's part of a channel's settings.
+    /// Retries and retention (pacing is each channel's: `ChatChannel.messagesPerSecond`).
     package struct Settings: Sendable {
-        /// Messages per second to all customers together (per customer: one a second at most).
-        package var messagesPerSecond: Double
         /// Messages, outbox items and statuses older than this are deleted (hourly).
         package var retentionDays: Int
         /// The first retry of a failed send comes after this; then doubling, to ten minutes.
         package var firstRetryDelay: TimeInterval
 
-        package init(messagesPerSecond: Double = 80, retentionDays: Int = 90, firstRetryDelay: TimeInterval = 2) {
-            self.messagesPerSecond = messagesPerSecond
+        package init(retentionDays: Int = 90, firstRetryDelay: TimeInterval = 2) {
             self.retentionDays = retentionDays
             self.firstRetryDelay = firstRetryDelay
         }
     }
 
-    package let channel: any ChatChannel
+    /// The channels served, each under its `name` (unique).
+    package let channels: [any ChatChannel]
+    private let channelsByName: [String: any ChatChannel]
+    /// How long each channel lets the business write after a customer's message.
+    package let replyWindows: ReplyWindows
     package let settings: Settings
     let store: any ConversationStore
     let policy: ConversationPolicy
@@ -73,7 +75,7 @@ package final class ChannelRuntime: Service {
     /// ask the matcher (or a paid chat model) again, nor count the message twice.
     let decided = Locked<[String: BotAnswer?]>([:])
     private let snapshot = Locked(ChannelStatistics())
-    private let problem = Locked<String?>(nil)
+    private let problems = Locked<[String: String]>([:])
     private let timestampWarned = Locked(false)
 
     /// - Parameters:
@@ -81,7 +83,7 @@ package final class ChannelRuntime: Service {
     ///     edits); a new one when nil.
     ///   - events: where committed changes are announced (`GET /v1/events`); none when nil.
     package init(
-        channel: any ChatChannel, settings: Settings, store: any ConversationStore, policy: ConversationPolicy, logger: Logger,
+        channels: [any ChatChannel], settings: Settings, store: any ConversationStore, policy: ConversationPolicy, logger: Logger,
         storeHealth: StoreHealth? = nil, events: (any ConversationEvents)? = nil, flows: FlowLibrary = FlowLibrary(),
         flowWebhook: FlowWebhook = FlowWebhook(secret: nil), webhookTransport: (any HTTPTransport)? = nil, clock: @escaping Clock = { Date() },
         pick: @escaping Pick = { _, _, _ in BotAnswer(answer: nil, chosen: false) }, decide: @escaping Decide
@@ -91,7 +93,11 @@ package final class ChannelRuntime: Service {
         self.flows = flows
         self.flowWebhook = flowWebhook
         self.webhookTransport = webhookTransport
-        self.channel = channel
+        precondition(!channels.isEmpty, "a channel runtime needs a channel")
+        self.channels = channels
+        channelsByName = Dictionary(channels.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        precondition(channelsByName.count == channels.count, "two channels of one name")
+        replyWindows = ReplyWindows(channels)
         self.settings = settings
         self.store = store
         self.policy = policy
@@ -99,14 +105,34 @@ package final class ChannelRuntime: Service {
         self.clock = clock
         self.decide = decide
         self.storeHealth = storeHealth ?? StoreHealth(logger: logger)
-        templates = (channel as? any TemplateMessaging).map { TemplateCatalog(source: $0, clock: clock, logger: logger) }
+        templates = channels.lazy.compactMap { $0 as? any TemplateMessaging }.first.map {
+            TemplateCatalog(source: $0, clock: clock, logger: logger)
+        }
     }
 
-    /// The flows in service, with this channel's hand-over mute and name.
+    /// One channel's runtime (the tests', and a service with one channel).
+    package convenience init(
+        channel: any ChatChannel, settings: Settings, store: any ConversationStore, policy: ConversationPolicy, logger: Logger,
+        storeHealth: StoreHealth? = nil, events: (any ConversationEvents)? = nil, flows: FlowLibrary = FlowLibrary(),
+        flowWebhook: FlowWebhook = FlowWebhook(secret: nil), webhookTransport: (any HTTPTransport)? = nil, clock: @escaping Clock = { Date() },
+        pick: @escaping Pick = { _, _, _ in BotAnswer(answer: nil, chosen: false) }, decide: @escaping Decide
+    ) {
+        self.init(
+            channels: [channel], settings: settings, store: store, policy: policy, logger: logger, storeHealth: storeHealth, events: events,
+            flows: flows, flowWebhook: flowWebhook, webhookTransport: webhookTransport, clock: clock, pick: pick, decide: decide)
+    }
+
+    /// The first channel: the one a single-channel service runs.
+    package var channel: any ChatChannel { channels[0] }
+
+    /// The channel of that name, when it is configured.
+    package func channel(named name: String) -> (any ChatChannel)? { channelsByName[name] }
+
+    /// The flows in service, with the hand-over mute.
     var flowRunner: FlowRunner {
         let (set, engine) = flows.current
         if let cached = runnerCache.current, cached.set == set { return cached.runner }
-        let runner = FlowRunner(set, engine: engine, muteMinutes: policy.automation.handover.muteMinutes, channel: channel.name)
+        let runner = FlowRunner(set, engine: engine, muteMinutes: policy.automation.handover.muteMinutes)
         runnerCache.withLock { $0 = (set, runner) }
         return runner
     }
@@ -129,9 +155,14 @@ package final class ChannelRuntime: Service {
         case unavailable(String)
     }
 
-    /// Checks and stores one webhook delivery (`headers` with lower-case names). Nothing of an
-    /// unsigned or forged body is read.
+    /// Checks and stores one webhook delivery of the first channel (a single-channel service's).
     package func receive(body: [UInt8], headers: [String: String]) async -> Receipt {
+        await receive(on: channel, body: body, headers: headers)
+    }
+
+    /// Checks and stores one webhook delivery of `channel` (`headers` with lower-case names).
+    /// Nothing of an unsigned or forged body is read.
+    package func receive(on channel: any ChatChannel, body: [UInt8], headers: [String: String]) async -> Receipt {
         let now = clock()
         let batch: InboundBatch
         switch channel.read(webhook: body, headers: headers, receivedAt: now) {
@@ -187,8 +218,14 @@ package final class ChannelRuntime: Service {
     /// The channel's figures as of the last refresh (every half second while running).
     package var statistics: ChannelStatistics { snapshot.current }
 
-    /// Why sends cannot succeed (credentials the channel rejected), or nil when the channel is healthy.
-    package var unhealthyReason: String? { problem.current }
+    /// Why sends cannot succeed (credentials a channel rejected), or nil when every channel is healthy.
+    package var unhealthyReason: String? {
+        let current = problems.current
+        return current.isEmpty ? nil : current.keys.sorted().compactMap { current[$0] }.joined(separator: "; ")
+    }
+
+    /// Why one channel's sends cannot succeed, or nil while it is healthy.
+    package func unhealthyReason(of channel: String) -> String? { problems.current[channel] }
 
     func refreshStatistics() async {
         let store = self.store
@@ -197,8 +234,8 @@ package final class ChannelRuntime: Service {
         }
     }
 
-    func reportProblem(_ reason: String?) {
-        problem.withLock { $0 = reason }
+    func reportProblem(_ reason: String?, on channel: String) {
+        problems.withLock { $0[channel] = reason }
     }
 
     /// Statistics refresh, and retention: old messages deleted once an hour.
@@ -215,9 +252,9 @@ package final class ChannelRuntime: Service {
                 let cutoff = now.addingTimeInterval(-Double(settings.retentionDays) * 86_400)
                 do {
                     let deleted = try await store.purge(before: cutoff)
-                    if deleted > 0 { logger.info("\(channel.name): retention deleted \(deleted) old rows") }
+                    if deleted > 0 { logger.info("channels: retention deleted \(deleted) old rows") }
                 } catch {
-                    logger.warning("\(channel.name): retention purge failed", metadata: ["error": "\(error)"])
+                    logger.warning("channels: retention purge failed", metadata: ["error": "\(error)"])
                 }
             }
             try? await Task.sleep(for: .milliseconds(500))

@@ -151,9 +151,6 @@ package struct Conversation: Sendable, Equatable {
 extension Conversation {
     /// The customer's 24-hour window, as Meta counts it: from the customer's last message.
     package static let serviceWindow: TimeInterval = 24 * 3_600
-
-    /// When the business may no longer write freely (only a template reaches the customer then).
-    package var windowClosesAt: Date { lastInboundAt.addingTimeInterval(Self.serviceWindow) }
 }
 
 /// A message to send, as queued in the outbox.

@@ -61,9 +61,6 @@ extension Conversation {
             assignee = nil
         }
     }
-
-    /// Whether a customer's last message still lets the business write freely at `now`.
-    package func windowIsOpen(at now: Date) -> Bool { windowClosesAt > now }
 }
 
 extension ConversationPlan {

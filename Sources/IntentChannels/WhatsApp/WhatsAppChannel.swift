@@ -24,10 +24,9 @@ package struct WhatsAppChannel: ChatChannel {
         signature = WebhookSignature(appSecret: settings.appSecret)
     }
 
-    /// The runtime's settings from the WhatsApp ones (`whatsapp_rate`, retention, first retry).
+    /// The runtime's settings from the WhatsApp ones (retention, first retry).
     package var runtimeSettings: ChannelRuntime.Settings {
-        ChannelRuntime.Settings(
-            messagesPerSecond: settings.messagesPerSecond, retentionDays: settings.retentionDays, firstRetryDelay: settings.firstRetryDelay)
+        ChannelRuntime.Settings(retentionDays: settings.retentionDays, firstRetryDelay: settings.firstRetryDelay)
     }
 
     /// Meta batches several messages in one delivery, each up to 4,096 characters escaped as

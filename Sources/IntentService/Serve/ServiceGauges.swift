@@ -41,6 +41,17 @@ struct ServiceGauges {
                     metrics.gauge("intent_automation_customers", dimensions: [("trigger", name)], value: Double(usage.customers))
                 }
                 metrics.gauge("intent_whatsapp_token_invalid", value: channel.unhealthyReason == nil ? 0 : 1)
+                for configured in channel.channels {
+                    let own = figures.channels[configured.name] ?? ChannelStatistics.ChannelFigures()
+                    for (kind, value) in [
+                        ("received", own.received), ("sent", own.sent), ("failed", own.failed), ("pending", own.pending),
+                        ("customers", own.customers),
+                    ] {
+                        metrics.gauge("intent_channel_messages", dimensions: [("channel", configured.name), ("kind", kind)], value: Double(value))
+                    }
+                    let invalid = channel.unhealthyReason(of: configured.name) == nil ? 0.0 : 1.0
+                    metrics.gauge("intent_channel_credentials_rejected", dimensions: [("channel", configured.name)], value: invalid)
+                }
                 for flow in FlowFigures.of(channel.flows.current.set.flows, in: figures) {
                     for (figure, value) in [
                         ("triggered", flow.triggered), ("engaged", flow.engaged), ("completed", flow.completed),
