@@ -133,6 +133,22 @@ import Testing
         #expect(reaction.replies.isEmpty)
     }
 
+    @Test func instagramStoryRepliesAndMentionsAreRecordedAndNeverAnsweredNorHandedOver() {
+        let now = Self.at("2026-11-30 10:00")
+        let earlier = now.addingTimeInterval(-3_600)
+        let known = Conversation(customer: "instagram:17841400000000001", firstInboundAt: earlier, lastInboundAt: earlier)
+        for type in ["story_reply", "story_mention", "reaction"] {
+            // Words with them (a story reply's text, a reaction's emoji) change nothing: the
+            // matcher is not asked, no read receipt, no hand-over, no fallback.
+            let plan = Self.policy.plan(Self.message(type, "love this 😍", at: now, type: type), answer: Self.refund, conversation: known, now: now)
+            #expect(plan.replies.isEmpty, "\(type)")
+            #expect(plan.triggers.isEmpty, "\(type)")
+            #expect(plan.conversation?.mutedUntil == nil, "\(type)")
+            // The customer wrote: the reply window runs from now.
+            #expect(plan.conversation?.lastInboundAt == now, "\(type)")
+        }
+    }
+
     @Test func theAutomationFileReportsEveryProblemWithItsLine() throws {
         let text = """
             timezone: Mars/Olympus

@@ -23,6 +23,17 @@ public enum FakeProviderProcess {
         Bundle.module.url(forResource: "fake_graph", withExtension: "py", subdirectory: "Fixtures")!
     }
 
+    /// The fake Messenger Platform Send API (Fixtures/fake_messenger.py), Messenger's or Instagram's.
+    public static var messengerScript: URL {
+        Bundle.module.url(forResource: "fake_messenger", withExtension: "py", subdirectory: "Fixtures")!
+    }
+
+    /// Starts the fake Send API, accepting `token` for sends from `account` (`platform`:
+    /// `messenger` or `instagram`, which sets the longest text).
+    public static func launchMessenger(token: String, account: String, platform: String) throws -> (process: Process, port: Int) {
+        try launch(script: messengerScript, arguments: ["--token", token, "--account", account, "--platform", platform])
+    }
+
     /// The headless-browser driver (Fixtures/browser.py: Chrome DevTools Protocol, standard library only).
     public static var browserScript: URL {
         Bundle.module.url(forResource: "browser", withExtension: "py", subdirectory: "Fixtures")!

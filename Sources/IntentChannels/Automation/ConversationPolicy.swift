@@ -18,8 +18,10 @@ package struct ConversationPolicy: Sendable {
         self.fallbackReply = fallbackReply
     }
 
-    /// Message types that ask for nothing (a reaction to one of our messages).
-    package static let silentTypes: Set<String> = ["reaction"]
+    /// Message types that ask for nothing: a reaction to one of our messages; on Instagram, a
+    /// reply to the business's story or a mention of it in the customer's (kept for a person to
+    /// see, and they count as the customer writing: Meta opens the reply window for them).
+    package static let silentTypes: Set<String> = ["reaction", "story_reply", "story_mention"]
     /// Notices about the customer rather than from them: a changed number (`system`), an
     /// answer to a call-permission request. Recorded on the conversation, never answered, and
     /// they do not count as the customer writing (no greeting is due, no silence is broken).

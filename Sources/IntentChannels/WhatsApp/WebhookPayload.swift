@@ -77,18 +77,10 @@ package struct WebhookPayload: Sendable {
         return payload
     }
 
-    /// The earliest plausible timestamp: the Cloud API did not exist before (2009-01-01).
-    static let earliest = Date(timeIntervalSince1970: 1_230_768_000)
-
-    /// Meta's timestamps are Unix seconds as strings. One that is not a time ("nan", "1e300",
-    /// before 2009, more than a day ahead of the receipt) becomes the receipt time, counted:
-    /// stored as it came, it would break a NOT NULL column or date a conversation centuries ahead.
+    /// Meta's timestamps are Unix seconds as strings; one that is not a time becomes the
+    /// receipt time, counted (`MetaTimestamp`).
     mutating func date(_ timestamp: String?, receivedAt: Date) -> Date {
-        if let seconds = timestamp.flatMap(Double.init), seconds.isFinite,
-            seconds >= Self.earliest.timeIntervalSince1970, seconds <= receivedAt.timeIntervalSince1970 + 86_400
-        {
-            return Date(timeIntervalSince1970: seconds)
-        }
+        if let date = MetaTimestamp.date(seconds: timestamp.flatMap(Double.init), receivedAt: receivedAt) { return date }
         unusableTimestamps += 1
         return receivedAt
     }

@@ -36,12 +36,7 @@ package struct WhatsAppChannel: ChatChannel {
     /// Meta's subscription handshake: `hub.mode=subscribe`, the configured verify token, and
     /// the challenge to echo.
     package func answerHandshake(query: [String: String]) -> Handshake {
-        guard query["hub.mode"] == "subscribe", let token = query["hub.verify_token"], let challenge = query["hub.challenge"],
-            ConstantTime.equal(token, settings.verifyToken)
-        else {
-            return .refused("hub.mode must be subscribe and hub.verify_token must match whatsapp_verify_token")
-        }
-        return .echo(challenge)
+        MetaHandshake.answer(query: query, verifyToken: settings.verifyToken, setting: "whatsapp_verify_token")
     }
 
     package func read(webhook body: [UInt8], headers: [String: String], receivedAt: Date) -> WebhookReading {

@@ -48,6 +48,16 @@ enum Setting: String, CaseIterable {
     case whatsappBusinessAccountID = "whatsapp_business_account_id"
     case whatsappGraphURL = "whatsapp_graph_url"
     case whatsappRate = "whatsapp_rate"
+    case messengerVerifyToken = "messenger_verify_token"
+    case messengerAppSecret = "messenger_app_secret"
+    case messengerPageID = "messenger_page_id"
+    case messengerPageAccessToken = "messenger_page_access_token"
+    case messengerGraphURL = "messenger_graph_url"
+    case instagramVerifyToken = "instagram_verify_token"
+    case instagramAppSecret = "instagram_app_secret"
+    case instagramAccountID = "instagram_account_id"
+    case instagramAccessToken = "instagram_access_token"
+    case instagramGraphURL = "instagram_graph_url"
     case automation
     case flows
     case flowWebhookSecret = "flow_webhook_secret"
@@ -64,7 +74,10 @@ enum Setting: String, CaseIterable {
 
     /// Secret values are never echoed in errors or logs.
     var isSecret: Bool {
-        [.adminToken, .statsToken, .consoleToken, .whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken, .flowWebhookSecret].contains(self)
+        [
+            .adminToken, .statsToken, .consoleToken, .whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken, .messengerVerifyToken,
+            .messengerAppSecret, .messengerPageAccessToken, .instagramVerifyToken, .instagramAppSecret, .instagramAccessToken, .flowWebhookSecret,
+        ].contains(self)
     }
 }
 

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Splits a reply longer than the API's limit into messages at sentence boundaries (else at a
-/// line break or space, else hard), each at most `limit` characters.
+/// line break or space, else hard), each at most `limit` characters. The runtime queues replies
+/// split at WhatsApp's 4,096; a channel whose platform takes less (Messenger 2,000, Instagram
+/// 1,000) splits each of them again at its own limit.
 package enum MessageSplitter {
     static let sentenceEnds: Set<Character> = [".", "!", "?", "。", "！", "？", "\n"]
 

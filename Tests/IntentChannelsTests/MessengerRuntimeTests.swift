@@ -1,0 +1,168 @@
+import Foundation
+import IntentCore
+import IntentHTTP
+import IntentSQLite
+import IntentTestSupport
+import Logging
+import Testing
+
+@testable import IntentChannels
+
+/// The Messenger and Instagram channels end to end in process, through the same runtime as
+/// WhatsApp's: signed webhooks in, the store, automation and flows, replies out to the fake Send API.
+@Suite struct MessengerRuntimeTests {
+    static let secret = "app-secret-\(UUID().uuidString.prefix(8))"
+
+    /// A stand-in matcher: "refund" answers, anything else is unanswered.
+    static let decide: ChannelRuntime.Decide = { text, _, rulesOnly in
+        if rulesOnly { return .unanswered }
+        if text.contains("refund") { return BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") }
+        return .unanswered
+    }
+
+    static let flowFile = """
+        flows:
+          sizes:
+            name: Sizes
+            trigger: {keyword: ["size"]}
+            start: pick
+            steps:
+              pick: {buttons: "Which size?", options: {s: Small, m: Medium, l: Large}, save: size, next: done}
+              done: {say: "Noted: size {{size}}.", end: true}
+        """
+
+    final class Harness: Sendable {
+        let runtime: ChannelRuntime
+        let store: SQLiteStateStore
+        let fake: FakeMessengerServer
+        let platform: MessengerSettings.Platform
+        let directory: String
+
+        init(runtime: ChannelRuntime, store: SQLiteStateStore, fake: FakeMessengerServer, platform: MessengerSettings.Platform, directory: String) {
+            self.runtime = runtime
+            self.store = store
+            self.fake = fake
+            self.platform = platform
+            self.directory = directory
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+        func post(_ body: [UInt8]) async -> ChannelRuntime.Receipt {
+            await runtime.receive(
+                body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: MessengerRuntimeTests.secret).header(for: body)])
+        }
+
+        /// Waits until every received message is processed and the outbox is empty.
+        func settle() async throws {
+            let deadline = ContinuousClock.now + .seconds(180)
+            while ContinuousClock.now < deadline {
+                if try await store.unprocessed(limit: 1).isEmpty, try await store.nextOutboxDue() == nil { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            Issue.record("the channel did not settle within 180 s")
+        }
+    }
+
+    static func harness(_ platform: MessengerSettings.Platform = .messenger) async throws -> Harness {
+        let account = platform == .messenger ? "104000000000001" : "17841400000000001"
+        let fake = try await FakeMessengerServer.start(platform: platform, account: account)
+        let directory = NSTemporaryDirectory() + "intent-messenger-\(UUID().uuidString)"
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+        var settings = MessengerSettings(
+            platform: platform, verifyToken: "verify-me", appSecret: secret, accountID: account, accessToken: fake.token, graphURL: fake.base)
+        settings.firstRetryDelay = 0.05
+        let channel = MessengerChannel(settings: settings, transport: CurlHTTPClient())
+        let runtime = ChannelRuntime(
+            channel: channel, settings: channel.runtimeSettings, store: store,
+            policy: ConversationPolicy(automation: .none, fallbackReply: "Sorry, I did not get that."), logger: Logger(label: "test"),
+            flows: FlowLibrary(try FlowFile.parse(flowFile, file: "flows.yaml")), decide: decide)
+        return Harness(runtime: runtime, store: store, fake: fake, platform: platform, directory: directory)
+    }
+
+    @Test func aMessageIsAnsweredOnItsChannelOnceAndItsDeliveryRecorded() async throws {
+        let h = try await Self.harness()
+        let run = Task { await h.runtime.run() }
+        defer { run.cancel() }
+        let psid = "6100000000000101"
+        let body = MessagingBody.message(mid: "m_r1", from: psid, text: "I want a refund")
+        #expect(await h.post(body) == .accepted(new: 1, duplicates: 0, statuses: 0))
+        let sends = try await h.fake.waitForSends { $0.count >= 2 }
+        #expect(sends.count == 2)
+        #expect(sends.first?["sender_action"] as? String == "mark_seen")
+        #expect((sends.first?["recipient"] as? [String: Any])?["id"] as? String == psid)
+        #expect((sends.last?["message"] as? [String: Any])?["text"] as? String == "Refunds take 5 days.")
+        #expect(sends.last?["messaging_type"] as? String == "RESPONSE")
+        // Meta redelivers: the same mid is a duplicate, answered once.
+        #expect(await h.post(body) == .accepted(new: 0, duplicates: 1, statuses: 0))
+        try await h.settle()
+        #expect(try await h.fake.messages(to: psid).count == 1)
+
+        let conversation = try #require(try await h.store.conversation(customer: "messenger:\(psid)"))
+        #expect(conversation.identity == ChannelIdentity(channel: "messenger", id: psid))
+        #expect(try await h.store.conversation(customer: psid) == nil)
+        // Meta's delivery names the message id it gave the answer.
+        let timeline = try await h.store.timeline(customer: "messenger:\(psid)", before: nil, limit: 10)
+        let answer = try #require(timeline.first { $0.direction == .outbound && $0.text == "Refunds take 5 days." })
+        let mids = try await allMessageIDs(h)
+        #expect(await h.post(MessagingBody.delivery(mids, from: psid)) == .accepted(new: 0, duplicates: 0, statuses: 1))
+        let delivered = try await h.store.timeline(customer: "messenger:\(psid)", before: nil, limit: 10).first { $0.id == answer.id }
+        #expect(delivered?.status == "delivered")
+        await h.runtime.refreshStatistics()
+        #expect(h.runtime.statistics.sent == 1)
+        #expect(h.runtime.statistics.triggers["faq:refund_request"] == ChannelStatistics.Usage(count: 1, customers: 1))
+    }
+
+    /// The message ids the fake gave (the `_sent` log keeps them beside each body).
+    func allMessageIDs(_ h: Harness) async throws -> [String] {
+        let response = try await CurlHTTPClient().send(
+            HTTPRequestSpec(method: "GET", url: "http://127.0.0.1:\(h.fake.port)/_sent", timeout: .seconds(5)))
+        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        return (object?["sent"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+    }
+
+    @Test func aFlowsButtonsAreQuickRepliesAndATapAdvancesIt() async throws {
+        for platform in MessengerSettings.Platform.allCases {
+            let h = try await Self.harness(platform)
+            let run = Task { await h.runtime.run() }
+            defer { run.cancel() }
+            let customer = platform == .messenger ? "6100000000000102" : "1780000000000102"
+            let account = platform == .messenger ? "104000000000001" : "17841400000000001"
+            _ = await h.post(MessagingBody.message(mid: "m_f1", from: customer, text: "What size do I need?", platform: platform, account: account))
+            try await h.settle()
+            let prompt = try #require(try await h.fake.messages(to: customer).last)
+            #expect(prompt["text"] as? String == "Which size?")
+            let replies = try #require(prompt["quick_replies"] as? [[String: Any]])
+            #expect(replies.map { $0["payload"] as? String ?? "" } == ["s", "m", "l"])
+            #expect(replies.map { $0["title"] as? String ?? "" } == ["Small", "Medium", "Large"])
+            // The customer taps "Medium": Meta sends the title as text and the payload.
+            _ = await h.post(
+                MessagingBody.message(mid: "m_f2", from: customer, text: "Medium", quickReply: "m", platform: platform, account: account))
+            try await h.settle()
+            #expect(try await h.fake.messages(to: customer).last?["text"] as? String == "Noted: size m.")
+            let conversation = try await h.store.conversation(customer: "\(platform.name):\(customer)")
+            #expect(conversation?.flowRun == nil)
+        }
+    }
+
+    @Test func reactionsAndStoryRepliesAreRecordedWithoutASendOrAHandOver() async throws {
+        let h = try await Self.harness(.instagram)
+        let run = Task { await h.runtime.run() }
+        defer { run.cancel() }
+        let customer = "1780000000000103"
+        let account = "17841400000000001"
+        #expect(
+            await h.post(
+                MessagingBody.message(mid: "aWdf1", from: customer, text: "So pretty!", storyReply: true, platform: .instagram, account: account))
+                == .accepted(new: 1, duplicates: 0, statuses: 0))
+        #expect(
+            await h.post(MessagingBody.reaction(to: "aWdfOurs", from: customer, emoji: "❤️", platform: .instagram, account: account))
+                == .accepted(new: 1, duplicates: 0, statuses: 0))
+        try await h.settle()
+        #expect(try await h.fake.sent().isEmpty)
+        let conversation = try #require(try await h.store.conversation(customer: "instagram:\(customer)"))
+        #expect(conversation.mutedUntil == nil)
+        let timeline = try await h.store.timeline(customer: "instagram:\(customer)", before: nil, limit: 10)
+        #expect(Set(timeline.map(\.type)) == ["story_reply", "reaction"])
+    }
+}
