@@ -32,10 +32,9 @@ package struct MessengerChannel: ChatChannel {
         signature = WebhookSignature(appSecret: settings.appSecret)
     }
 
-    /// The runtime's settings from the channel's (throughput, retention, first retry).
+    /// The runtime's settings from the channel's (retention, first retry).
     package var runtimeSettings: ChannelRuntime.Settings {
-        ChannelRuntime.Settings(
-            messagesPerSecond: settings.messagesPerSecond, retentionDays: settings.retentionDays, firstRetryDelay: settings.firstRetryDelay)
+        ChannelRuntime.Settings(retentionDays: settings.retentionDays, firstRetryDelay: settings.firstRetryDelay)
     }
 
     package func answerHandshake(query: [String: String]) -> Handshake {
