@@ -135,6 +135,15 @@ package final class SQLiteStateStore: ConversationStore {
             try db.execute(
                 sql: "CREATE TABLE quick_replies (shortcut TEXT PRIMARY KEY, text TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at REAL NOT NULL)")
         }
+        migrator.registerMigration("v11-answer-basis") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN answer_entry TEXT;
+                    ALTER TABLE outbox ADD COLUMN answer_rule TEXT;
+                    ALTER TABLE outbox ADD COLUMN answer_score REAL;
+                    ALTER TABLE inbound ADD COLUMN caption TEXT;
+                    """)
+        }
         return migrator
     }
 
@@ -144,11 +153,12 @@ package final class SQLiteStateStore: ConversationStore {
             for message in messages {
                 try db.execute(
                     sql: """
-                        INSERT INTO inbound (id, customer, customer_name, phone_number_id, type, text, choice, reply_to, sent_at, received_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                        INSERT INTO inbound (
+                            id, customer, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at, received_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
                         """,
                     arguments: [
-                        message.id, message.customer, message.customerName, message.phoneNumberID, message.type, message.text,
+                        message.id, message.customer, message.customerName, message.phoneNumberID, message.type, message.text, message.caption,
                         message.choice, message.replyTo, message.sentAt.timeIntervalSince1970, at.timeIntervalSince1970,
                     ])
                 if db.changesCount > 0 { fresh.append(message) }
@@ -193,7 +203,8 @@ package final class SQLiteStateStore: ConversationStore {
     static func message(_ row: Row) -> InboundMessage {
         InboundMessage(
             id: row["id"], customer: row["customer"], customerName: row["customer_name"], phoneNumberID: row["phone_number_id"],
-            type: row["type"], text: row["text"], choice: row["choice"], replyTo: row["reply_to"], sentAt: Date(timeIntervalSince1970: row["sent_at"])
+            type: row["type"], text: row["text"], caption: row["caption"], choice: row["choice"], replyTo: row["reply_to"],
+            sentAt: Date(timeIntervalSince1970: row["sent_at"])
         )
     }
 
@@ -264,9 +275,8 @@ package final class SQLiteStateStore: ConversationStore {
                 arguments: [customer, before, limit])
             {
                 items.append(
-                    TimelineItem(
-                        id: "in:" + (row["id"] as String), direction: .inbound, kind: "customer", type: row["type"], text: row["text"],
-                        choice: row["choice"], at: Date(timeIntervalSince1970: row["received_at"])))
+                    TimelineItem.inbound(
+                        id: row["id"], type: row["type"], text: row["text"], caption: row["caption"], choice: row["choice"], at: row["received_at"]))
             }
             for row in try Row.fetchAll(
                 db,
@@ -277,8 +287,9 @@ package final class SQLiteStateStore: ConversationStore {
             {
                 items.append(
                     TimelineItem.outbound(
-                        id: row["id"], kind: row["kind"], body: row["body"], options: row["options"], origin: row["origin"], state: row["state"],
-                        delivery: row["delivery"], lastError: row["last_error"], deliveryError: row["delivery_error"], at: row["created_at"]))
+                        id: row["id"], kind: row["kind"], body: row["body"], options: row["options"], origin: row["origin"], basis: Self.basis(row),
+                        state: row["state"], delivery: row["delivery"], lastError: row["last_error"], deliveryError: row["delivery_error"],
+                        at: row["created_at"]))
             }
             for row in try Row.fetchAll(
                 db, sql: "SELECT * FROM notes WHERE customer = ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?", arguments: [customer, before, limit])
@@ -330,12 +341,14 @@ package final class SQLiteStateStore: ConversationStore {
         for reply in decided.replies {
             try db.execute(
                 sql: """
-                    INSERT INTO outbox (customer, phone_number_id, kind, body, context, options, origin, inbound_id, next_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO outbox (
+                        customer, phone_number_id, kind, body, context, options, origin, answer_entry, answer_rule, answer_score, inbound_id,
+                        next_at, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    customer, phoneNumberID, reply.kind.rawValue, reply.body, reply.context, reply.optionsJSON, reply.origin.stored, inboundID,
-                    at.timeIntervalSince1970, at.timeIntervalSince1970,
+                    customer, phoneNumberID, reply.kind.rawValue, reply.body, reply.context, reply.optionsJSON, reply.origin.stored,
+                    reply.basis?.entry, reply.basis?.rule, reply.basis?.score, inboundID, at.timeIntervalSince1970, at.timeIntervalSince1970,
                 ])
             queued.append(db.lastInsertedRowID)
         }
@@ -345,6 +358,11 @@ package final class SQLiteStateStore: ConversationStore {
                 sql: "INSERT INTO trigger_customers (trigger, customer) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [trigger.key, customer])
         }
         return queued
+    }
+
+    /// An outbox row's `answer_*` columns.
+    static func basis(_ row: Row) -> AnswerBasis? {
+        AnswerBasis(entry: row["answer_entry"], rule: row["answer_rule"], score: row["answer_score"])
     }
 
     static func conversation(_ db: Database, customer: String) throws -> Conversation? {
@@ -379,7 +397,8 @@ package final class SQLiteStateStore: ConversationStore {
                     id: row["id"], customer: row["customer"], phoneNumberID: row["phone_number_id"],
                     draft: OutboundDraft(
                         kind: OutboundDraft.Kind(rawValue: row["kind"]) ?? .text, body: row["body"], context: row["context"],
-                        options: OutboundDraft.options(fromJSON: row["options"]), origin: OutboundDraft.Origin(stored: row["origin"])),
+                        options: OutboundDraft.options(fromJSON: row["options"]), origin: OutboundDraft.Origin(stored: row["origin"]),
+                        basis: Self.basis(row)),
                     attempts: row["attempts"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
             }
         }

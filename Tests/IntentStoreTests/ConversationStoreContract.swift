@@ -32,6 +32,7 @@ enum ConversationStoreContract {
         try await purgesACustomerAndOldData(makeStore())
         try await keepsFlowRunsAndAdvancesThemOnce(makeStore())
         try await listsTheInbox(makeStore())
+        try await keepsAnswerBasesAndCaptions(makeStore())
     }
 
     static func deduplicatesDurablyAndUnderConcurrency(_ store: any ConversationStore) async throws {

@@ -13,6 +13,9 @@ package struct InboundMessage: Sendable, Equatable {
     package var type: String
     /// The words to answer: a text message's body, or a button's or list row's title.
     package var text: String?
+    /// A media message's caption (WhatsApp: an image's, a video's, a document's): shown in the
+    /// timeline, never answered (the matcher takes `text` only, and a media message has none).
+    package var caption: String?
     /// The id of the reply button or list row the customer picked (WhatsApp: `button_reply.id`,
     /// `list_reply.id`, a template button's `payload`); nil for typed messages.
     package var choice: String?
@@ -23,9 +26,10 @@ package struct InboundMessage: Sendable, Equatable {
     package var sentAt: Date
 
     package init(
-        id: String, customer: String, customerName: String? = nil, phoneNumberID: String, type: String, text: String?,
+        id: String, customer: String, customerName: String? = nil, phoneNumberID: String, type: String, text: String?, caption: String? = nil,
         choice: String? = nil, replyTo: String? = nil, sentAt: Date
     ) {
+        self.caption = caption
         self.replyTo = replyTo
         self.id = id
         self.customer = customer
@@ -155,6 +159,8 @@ package struct OutboundDraft: Sendable, Equatable {
     package var options: [Flow.Option]
     /// Who sent it, for the conversation's timeline.
     package var origin: Origin
+    /// The entry or rule (and score) a bot's answer came from, for the timeline; nil otherwise.
+    package var basis: AnswerBasis?
 
     /// Who a message to the customer is from.
     package enum Origin: Sendable, Equatable {
@@ -187,19 +193,22 @@ package struct OutboundDraft: Sendable, Equatable {
         }
     }
 
-    package init(kind: Kind, body: String = "", context: String? = nil, options: [Flow.Option] = [], origin: Origin = .bot) {
+    package init(
+        kind: Kind, body: String = "", context: String? = nil, options: [Flow.Option] = [], origin: Origin = .bot, basis: AnswerBasis? = nil
+    ) {
         self.kind = kind
         self.body = body
         self.context = context
         self.options = options
         self.origin = origin
+        self.basis = basis
     }
 
     /// Whether the customer sees it (counted as sent or failed in the statistics).
     package var isMessage: Bool { kind != .read && kind != .webhook }
 
-    package static func text(_ body: String, quoting context: String? = nil, origin: Origin = .bot) -> OutboundDraft {
-        OutboundDraft(kind: .text, body: body, context: context, origin: origin)
+    package static func text(_ body: String, quoting context: String? = nil, origin: Origin = .bot, basis: AnswerBasis? = nil) -> OutboundDraft {
+        OutboundDraft(kind: .text, body: body, context: context, origin: origin, basis: basis)
     }
 
     package static func read(_ messageID: String) -> OutboundDraft {
