@@ -123,12 +123,26 @@ enum InboxJSON {
             var kind: String
             var type: String
             var text: String?
+            /// A customer's media message: its type again, and its caption.
+            var media: Media?
             var choice: String?
             var options: [String]?
             var agent: String?
+            /// What a bot's answer came from: the FAQ entry or keyword rule, and the score.
+            var entry: String?
+            var rule: String?
+            var score: Double?
             var status: String?
             var error: String?
             var at: String
+
+            struct Media: Encodable {
+                var type: String
+                var caption: String?
+            }
+
+            /// The inbound types that are media (a caption comes with the first three).
+            static let mediaTypes: Set<String> = ["image", "video", "document", "audio", "sticker"]
 
             init(_ item: TimelineItem) {
                 id = item.id
@@ -136,9 +150,13 @@ enum InboxJSON {
                 kind = item.kind
                 type = item.type
                 text = item.text
+                if item.direction == .inbound, Self.mediaTypes.contains(item.type) { media = Media(type: item.type, caption: item.caption) }
                 choice = item.choice
                 options = item.options.isEmpty ? nil : item.options.map(\.title)
                 agent = item.agent
+                entry = item.basis?.entry
+                rule = item.basis?.rule
+                score = item.basis?.score
                 status = item.status
                 error = item.error
                 at = InboxJSON.format(item.at)
