@@ -8,6 +8,8 @@ import IntentChannels
 struct InboxRoutes {
     let channel: ChannelRuntime?
     let reader: JSONBodyReader
+    /// Who a conversation may be given to.
+    let agents: AgentDirectory
 
     /// The longest reply taken (it goes out as several WhatsApp messages past 4,096 characters).
     static let maxReplyLength = 16_384
@@ -75,9 +77,10 @@ struct InboxRoutes {
         group.post("/v1/conversations/:customer/assign") { request, context in
             let body = try await reader.decodeOptional(AssignRequest.self, from: request)
             let named = body?.agent?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            let agent = named.isEmpty ? Self.signature(context) : named
-            guard agent.count <= 64 else { throw APIError(.badRequest, "invalid_agent", "'agent' must be at most 64 characters") }
+            guard named.count <= 64 else { throw APIError(.badRequest, "invalid_agent", "'agent' must be at most 64 characters") }
             let (channel, customer) = try target(context)
+            if !named.isEmpty { try await Self.assignable(named, in: agents) }
+            let agent = named.isEmpty ? Self.signature(context) : named
             return try Self.respond(await channel.assign(customer, to: agent), customer, channel)
         }
         group.post("/v1/conversations/:customer/resolve") { _, context in
@@ -115,6 +118,24 @@ struct InboxRoutes {
             }
             guard let note else { throw Self.unknown(customer) }
             return try JSONResponse.make(InboxJSON.Timeline.Message(note.timelineItem), status: .created)
+        }
+    }
+
+    /// Refuses to give a conversation to someone who cannot answer it: a name no agent has
+    /// (404 `unknown_agent`: a typo would leave the customer with nobody), or a viewer (422
+    /// `viewer_not_assignable`: a viewer may read the conversation, never reply).
+    static func assignable(_ name: String, in agents: AgentDirectory) async throws {
+        let agent: Agent?
+        do {
+            agent = try await agents.agent(named: name)
+        } catch {
+            throw APIError.storeUnavailable
+        }
+        guard let agent else { throw APIError(.notFound, "unknown_agent", AgentError.unknownAgent(name).description) }
+        guard agent.role != .viewer else {
+            throw APIError(
+                .unprocessableContent, "viewer_not_assignable",
+                "'\(name)' is a viewer: viewers read conversations but cannot answer them; give it to an agent or an admin")
         }
     }
 

@@ -2,13 +2,15 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import IntentChannels
+import IntentSQLite
 import IntentTestSupport
 import Testing
 
 @testable import IntentServer
 
 /// The timeline's JSON for what people need beyond the words: the entry and score a bot's
-/// answer came from, and a customer's media with its caption.
+/// answer came from, and a customer's media with its caption; and to whom a conversation may
+/// be given.
 extension AgentInboxRoutesTests {
     @Test func theTimelineShowsWhatTheBotAnsweredFromAndMediaWithTheirCaptions() async throws {
         let setup = try await Self.setUp()
@@ -41,6 +43,39 @@ extension AgentInboxRoutesTests {
             #expect(bare["type"] as? String == "image" && bare["caption"] == nil)
             let typed = try #require(messages.first { $0["id"] as? String == "in:wamid.T1" })
             #expect(typed["media"] == nil && typed["text"] as? String == "where is my parcel")
+        }
+    }
+
+    @Test func aConversationGoesOnlyToAnAgentWhoCanAnswerIt() async throws {
+        let setup = try await Self.setUp()
+        let channel = try #require(setup.channel)
+        let run = Task { await channel.run() }
+        defer { run.cancel() }
+        let ana = "15551250011"
+        try await setup.receive("wamid.A1", from: ana, text: "hello")
+        try await setup.settle()
+        _ = try await setup.store.addAgent(named: "Wei Zhang", role: .agent, at: Date())
+        _ = try await setup.store.addAgent(named: "Vic", role: .viewer, at: Date())
+        try await Application(router: setup.app.router(channel: channel)).test(.router) { client in
+            let path = "/v1/conversations/\(ana)/assign"
+            let unknown = try await call(client, .post, path, ["agent": "Wei Zhong"])
+            #expect(unknown.0 == .notFound && errorCode(unknown.1) == "unknown_agent")
+            #expect(errorMessage(unknown.1).contains("'Wei Zhong'"))
+            let viewer = try await call(client, .post, path, ["agent": "Vic"])
+            #expect(viewer.0 == .unprocessableContent && errorCode(viewer.1) == "viewer_not_assignable", "\(viewer.1)")
+            #expect(errorMessage(viewer.1).contains("'Vic'"))
+            // Refused: nothing changed.
+            #expect(try await setup.store.conversation(customer: ana)?.handling == .bot)
+
+            let given = try await call(client, .post, path, ["agent": " Wei Zhang "])
+            #expect(given.0 == .ok && given.1["status"] as? String == "assigned" && given.1["agent"] as? String == "Wei Zhang", "\(given.1)")
+            // No name, or an empty one: the caller takes it (the console token signs as such).
+            for body: [String: Any]? in [nil, ["agent": ""], [:]] {
+                let taken = try await call(client, .post, path, body)
+                #expect(taken.0 == .ok && taken.1["agent"] as? String == "console token", "\(taken.1)")
+            }
+            let nobody = try await call(client, .post, "/v1/conversations/15550000000/assign", ["agent": "Wei Zhang"])
+            #expect(nobody.0 == .notFound && errorCode(nobody.1) == "no_conversation")
         }
     }
 }

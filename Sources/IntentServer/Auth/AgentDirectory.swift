@@ -58,6 +58,12 @@ package final class AgentDirectory: Sendable {
         return exists
     }
 
+    /// The agent named `name`, read from the store each time (a conversation given to someone
+    /// removed a moment ago would have nobody), or nil: no such agent, or no store.
+    package func agent(named name: String) async throws -> Agent? {
+        try await open(false)?.agents().first { $0.name == name }
+    }
+
     /// The store, for managing agents (`/v1/agents`).
     package func store(creating: Bool) async throws -> (any AgentStore)? { try await open(creating) }
 
