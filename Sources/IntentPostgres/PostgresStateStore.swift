@@ -156,6 +156,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             [
                 "ALTER TABLE outbox ADD COLUMN answer_entry TEXT", "ALTER TABLE outbox ADD COLUMN answer_rule TEXT",
                 "ALTER TABLE outbox ADD COLUMN answer_score DOUBLE PRECISION", "ALTER TABLE inbound ADD COLUMN caption TEXT",
+                "ALTER TABLE agents ADD COLUMN display_name TEXT",
             ]
         ),
     ]

@@ -142,6 +142,7 @@ package final class SQLiteStateStore: ConversationStore {
                     ALTER TABLE outbox ADD COLUMN answer_rule TEXT;
                     ALTER TABLE outbox ADD COLUMN answer_score REAL;
                     ALTER TABLE inbound ADD COLUMN caption TEXT;
+                    ALTER TABLE agents ADD COLUMN display_name TEXT;
                     """)
         }
         return migrator

@@ -23,6 +23,8 @@ enum InboxJSON {
         /// `bot`, `waiting`, `assigned`, `resolved`.
         var status: String
         var agent: String?
+        /// The agent's display name, when they have one.
+        var agentDisplay: String?
         var unread: Int
         var windowOpen: Bool
         /// When the 24-hour window closes (or closed): 24 hours after the customer's last message.
@@ -31,12 +33,13 @@ enum InboxJSON {
         var tags: [String]
         var lastMessage: LastMessage
 
-        init(_ c: Conversation, channel: String, now: Date) {
+        init(_ c: Conversation, channel: String, now: Date, displayNames: [String: String] = [:]) {
             id = c.customer
             customer = Customer(id: c.customer, name: c.name, channel: channel)
             let status = c.status(at: now)
             self.status = status.rawValue
             agent = status == .assigned ? c.assignee : nil
+            agentDisplay = agent.flatMap { displayNames[$0] }
             unread = c.unread
             windowOpen = c.windowIsOpen(at: now)
             windowOpenUntil = InboxJSON.format(c.windowClosesAt)
@@ -47,6 +50,7 @@ enum InboxJSON {
 
         enum CodingKeys: String, CodingKey {
             case id, customer, status, agent, unread, tags
+            case agentDisplay = "agent_display"
             case windowOpen = "window_open"
             case windowOpenUntil = "window_open_until"
             case mutedUntil = "muted_until"
@@ -70,8 +74,8 @@ enum InboxJSON {
             var variables: [String: String]
         }
 
-        init(_ c: Conversation, channel: String, now: Date) {
-            summary = Summary(c, channel: channel, now: now)
+        init(_ c: Conversation, channel: String, now: Date, displayNames: [String: String] = [:]) {
+            summary = Summary(c, channel: channel, now: now, displayNames: displayNames)
             attributes = c.attributes
             flow = c.flowRun.map { Flow(id: $0.flow, step: $0.step, variables: $0.variables) }
             firstSeenAt = InboxJSON.format(c.firstInboundAt)
@@ -128,6 +132,8 @@ enum InboxJSON {
             var choice: String?
             var options: [String]?
             var agent: String?
+            /// The person's display name, when they have one.
+            var agentDisplay: String?
             /// What a bot's answer came from: the FAQ entry or keyword rule, and the score.
             var entry: String?
             var rule: String?
@@ -141,10 +147,15 @@ enum InboxJSON {
                 var caption: String?
             }
 
+            enum CodingKeys: String, CodingKey {
+                case id, direction, kind, type, text, media, choice, options, agent, entry, rule, score, status, error, at
+                case agentDisplay = "agent_display"
+            }
+
             /// The inbound types that are media (a caption comes with the first three).
             static let mediaTypes: Set<String> = ["image", "video", "document", "audio", "sticker"]
 
-            init(_ item: TimelineItem) {
+            init(_ item: TimelineItem, displayNames: [String: String] = [:]) {
                 id = item.id
                 direction = item.direction.rawValue
                 kind = item.kind
@@ -154,6 +165,7 @@ enum InboxJSON {
                 choice = item.choice
                 options = item.options.isEmpty ? nil : item.options.map(\.title)
                 agent = item.agent
+                agentDisplay = item.agent.flatMap { displayNames[$0] }
                 entry = item.basis?.entry
                 rule = item.basis?.rule
                 score = item.basis?.score

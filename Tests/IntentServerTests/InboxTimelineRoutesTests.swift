@@ -54,7 +54,7 @@ extension AgentInboxRoutesTests {
         let ana = "15551250011"
         try await setup.receive("wamid.A1", from: ana, text: "hello")
         try await setup.settle()
-        _ = try await setup.store.addAgent(named: "Wei Zhang", role: .agent, at: Date())
+        _ = try await setup.store.addAgent(named: "Wei Zhang", displayName: "张伟", role: .agent, at: Date())
         _ = try await setup.store.addAgent(named: "Vic", role: .viewer, at: Date())
         try await Application(router: setup.app.router(channel: channel)).test(.router) { client in
             let path = "/v1/conversations/\(ana)/assign"
@@ -69,10 +69,13 @@ extension AgentInboxRoutesTests {
 
             let given = try await call(client, .post, path, ["agent": " Wei Zhang "])
             #expect(given.0 == .ok && given.1["status"] as? String == "assigned" && given.1["agent"] as? String == "Wei Zhang", "\(given.1)")
+            #expect(given.1["agent_display"] as? String == "张伟", "the display name beside the name: \(given.1)")
+            let listed = try await call(client, .get, "/v1/conversations?status=assigned")
+            #expect((listed.1["conversations"] as? [[String: Any]])?.first?["agent_display"] as? String == "张伟", "\(listed.1)")
             // No name, or an empty one: the caller takes it (the console token signs as such).
             for body: [String: Any]? in [nil, ["agent": ""], [:]] {
                 let taken = try await call(client, .post, path, body)
-                #expect(taken.0 == .ok && taken.1["agent"] as? String == "console token", "\(taken.1)")
+                #expect(taken.0 == .ok && taken.1["agent"] as? String == "console token" && taken.1["agent_display"] == nil, "\(taken.1)")
             }
             let nobody = try await call(client, .post, "/v1/conversations/15550000000/assign", ["agent": "Wei Zhang"])
             #expect(nobody.0 == .notFound && errorCode(nobody.1) == "no_conversation")
