@@ -2,8 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import IntentChannels
+import IntentCore
 import IntentSQLite
 import IntentTestSupport
+import Logging
 import Testing
 
 @testable import IntentServer
@@ -80,5 +82,35 @@ extension AgentInboxRoutesTests {
             let nobody = try await call(client, .post, "/v1/conversations/15550000000/assign", ["agent": "Wei Zhang"])
             #expect(nobody.0 == .notFound && errorCode(nobody.1) == "no_conversation")
         }
+    }
+}
+
+/// What a channel's answer says it came from: the entry and its score, or the rule (whose
+/// decision's cosine belongs to some entry the rule did not answer from, and is left out).
+@Suite struct BotAnswerBasisTests {
+    @Test func anEntrysAnswerCarriesItsScoreAndARulesCarriesNone() async throws {
+        let corpus = Corpus(
+            entries: [
+                FAQEntry(id: "refund", questions: ["how do i get a refund", "refund please"], answer: "Refunds take 5 days."),
+                FAQEntry(id: "track", questions: ["where is my parcel", "order tracking"], answer: "Track it online."),
+            ],
+            rules: [
+                try KeywordRule(id: "human", mode: .containsAny, patterns: ["人工"], reply: .answer("Passing you on."), stage: .before),
+                try KeywordRule(id: "shipping", mode: .containsAny, patterns: ["xyzzy"], reply: .faq("track"), stage: .fallback),
+            ])
+        let app = IntentServerApp(settings: .init(), logger: Logger(label: "test")) {
+            MatchService(try await Matcher.build(corpus: corpus, embedder: LexicalEmbedder()))
+        }
+        try await app.reloader.reload()
+        let entry = await app.answerer.answer(to: "where is my parcel", from: "c1")
+        #expect(entry.entry == "track" && entry.rule == nil)
+        #expect((entry.basis?.score ?? 0) > 0.5, "\(String(describing: entry.basis))")
+        let before = await app.answerer.answer(to: "我要人工", from: "c1")
+        #expect(before.basis == AnswerBasis(entry: nil, rule: "human", score: nil))
+        let fallback = await app.answerer.answer(to: "xyzzy", from: "c1")
+        #expect(fallback.rule == "shipping" && fallback.answer == "Track it online.", "\(fallback)")
+        #expect(fallback.basis?.score == nil, "\(String(describing: fallback.basis))")
+        let ruleOnly = await app.answerer.answer(to: "我要人工", from: "c1", rulesOnly: true)
+        #expect(ruleOnly.basis == AnswerBasis(entry: nil, rule: "human", score: nil))
     }
 }
