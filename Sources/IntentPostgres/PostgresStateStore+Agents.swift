@@ -8,8 +8,8 @@ extension PostgresStateStore: AgentStore {
             try await Self.count(
                 client.query(
                     """
-                    INSERT INTO agents (name, role, token_hash, created_at, token_rotated_at, last_seen_at)
-                    VALUES (\(agent.name), \(agent.role.rawValue), \(tokenHash), \(agent.createdAt.timeIntervalSince1970),
+                    INSERT INTO agents (name, display_name, role, token_hash, created_at, token_rotated_at, last_seen_at)
+                    VALUES (\(agent.name), \(agent.displayName), \(agent.role.rawValue), \(tokenHash), \(agent.createdAt.timeIntervalSince1970),
                         \(agent.tokenRotatedAt.timeIntervalSince1970), \(agent.lastSeenAt?.timeIntervalSince1970))
                     ON CONFLICT (name) DO NOTHING RETURNING name
                     """, logger: PostgresServer.quiet))
@@ -53,15 +53,16 @@ extension PostgresStateStore: AgentStore {
         }
     }
 
-    private static let agentColumns = "name, role, created_at, token_rotated_at, last_seen_at"
+    private static let agentColumns = "name, display_name, role, created_at, token_rotated_at, last_seen_at"
 
     private static func agents(_ rows: PostgresRowSequence) async throws -> [Agent] {
         var agents: [Agent] = []
-        for try await (name, role, created, rotated, seen) in rows.decode((String, String, Double, Double, Double?).self) {
+        for try await (name, displayName, role, created, rotated, seen) in rows.decode((String, String?, String, Double, Double, Double?).self) {
             agents.append(
                 Agent(
                     // The table's CHECK keeps the role one of the three; a reader never grants more than viewer.
-                    name: name, role: Agent.Role(rawValue: role) ?? .viewer, createdAt: Date(timeIntervalSince1970: created),
+                    name: name, displayName: displayName, role: Agent.Role(rawValue: role) ?? .viewer,
+                    createdAt: Date(timeIntervalSince1970: created),
                     tokenRotatedAt: Date(timeIntervalSince1970: rotated), lastSeenAt: seen.map(Date.init(timeIntervalSince1970:))))
         }
         return agents

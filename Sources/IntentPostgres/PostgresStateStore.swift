@@ -152,6 +152,14 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             ]
         ),
         (
+            "state-v10-answer-basis",
+            [
+                "ALTER TABLE outbox ADD COLUMN answer_entry TEXT", "ALTER TABLE outbox ADD COLUMN answer_rule TEXT",
+                "ALTER TABLE outbox ADD COLUMN answer_score DOUBLE PRECISION", "ALTER TABLE inbound ADD COLUMN caption TEXT",
+                "ALTER TABLE agents ADD COLUMN display_name TEXT",
+            ]
+        ),
+        (
             // NULL in the new columns: a row from before other channels, a WhatsApp number's.
             "state-v11-channels",
             [
@@ -174,8 +182,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             for m in messages {
                 let rows = try await db.query(
                     """
-                    INSERT INTO inbound (id, customer, channel, sender, customer_name, phone_number_id, type, text, choice, reply_to, sent_at, received_at)
-                    VALUES (\(m.id), \(m.customer), \(m.channel), \(m.sender), \(m.customerName), \(m.phoneNumberID), \(m.type), \(m.text), \(m.choice), \(m.replyTo), \(m.sentAt.timeIntervalSince1970), \(received))
+                    INSERT INTO inbound (id, customer, channel, sender, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at, received_at)
+                    VALUES (\(m.id), \(m.customer), \(m.channel), \(m.sender), \(m.customerName), \(m.phoneNumberID), \(m.type), \(m.text), \(m.caption), \(m.choice), \(m.replyTo), \(m.sentAt.timeIntervalSince1970), \(received))
                     ON CONFLICT (id) DO NOTHING RETURNING id
                     """, logger: PostgresServer.quiet)
                 guard try await Self.count(rows) > 0 else { continue }
@@ -211,16 +219,16 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         try await server.run { client in
             let rows = try await client.query(
                 """
-                SELECT id, customer, channel, sender, customer_name, phone_number_id, type, text, choice, reply_to, sent_at FROM inbound
+                SELECT id, customer, channel, sender, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at FROM inbound
                 WHERE processed_at IS NULL ORDER BY received_at, seq LIMIT \(limit)
                 """, logger: PostgresServer.quiet)
             var messages: [InboundMessage] = []
-            for try await (id, customer, channel, sender, name, phone, type, text, choice, replyTo, sentAt) in rows.decode(
-                (String, String, String?, String?, String?, String, String, String?, String?, String?, Double).self)
+            for try await (id, customer, channel, sender, name, phone, type, text, caption, choice, replyTo, sentAt) in rows.decode(
+                (String, String, String?, String?, String?, String, String, String?, String?, String?, String?, Double).self)
             {
                 var message = InboundMessage(
                     id: id, from: StateRows.identity(channel: channel, id: sender, customer: customer), customerName: name, account: phone,
-                    type: type, text: text, choice: choice, replyTo: replyTo, sentAt: Date(timeIntervalSince1970: sentAt))
+                    type: type, text: text, caption: caption, choice: choice, replyTo: replyTo, sentAt: Date(timeIntervalSince1970: sentAt))
                 message.customer = customer
                 messages.append(message)
             }
@@ -302,28 +310,26 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             var items: [TimelineItem] = []
             let inbound = try await client.query(
                 """
-                SELECT id, type, text, choice, received_at FROM inbound WHERE customer = \(customer) AND received_at < \(before)
+                SELECT id, type, text, caption, choice, received_at FROM inbound WHERE customer = \(customer) AND received_at < \(before)
                 ORDER BY received_at DESC, seq DESC LIMIT \(limit)
                 """, logger: PostgresServer.quiet)
-            for try await (id, type, text, choice, at) in inbound.decode((String, String, String?, String?, Double).self) {
-                items.append(
-                    TimelineItem(
-                        id: "in:" + id, direction: .inbound, kind: "customer", type: type, text: text, choice: choice,
-                        at: Date(timeIntervalSince1970: at)))
+            for try await (id, type, text, caption, choice, at) in inbound.decode((String, String, String?, String?, String?, Double).self) {
+                items.append(TimelineItem.inbound(id: id, type: type, text: text, caption: caption, choice: choice, at: at))
             }
             let outbound = try await client.query(
                 """
-                SELECT id, kind, body, options, origin, state, delivery, last_error, delivery_error, created_at FROM outbox
+                SELECT id, kind, body, options, origin, answer_entry, answer_rule, answer_score, state, delivery, last_error, delivery_error,
+                    created_at FROM outbox
                 WHERE customer = \(customer) AND \(unescaped: TimelineItem.shownKindsSQL) AND created_at < \(before)
                 ORDER BY created_at DESC, id DESC LIMIT \(limit)
                 """, logger: PostgresServer.quiet)
-            for try await (id, kind, body, options, origin, state, delivery, lastError, deliveryError, at) in outbound.decode(
-                (Int64, String, String, String?, String?, String, String?, String?, String?, Double).self)
+            for try await (id, kind, body, options, origin, entry, rule, score, state, delivery, lastError, deliveryError, at) in outbound.decode(
+                (Int64, String, String, String?, String?, String?, String?, Double?, String, String?, String?, String?, Double).self)
             {
                 items.append(
                     TimelineItem.outbound(
-                        id: id, kind: kind, body: body, options: options, origin: origin, state: state, delivery: delivery, lastError: lastError,
-                        deliveryError: deliveryError, at: at))
+                        id: id, kind: kind, body: body, options: options, origin: origin, basis: AnswerBasis(entry: entry, rule: rule, score: score),
+                        state: state, delivery: delivery, lastError: lastError, deliveryError: deliveryError, at: at))
             }
             let notes = try await client.query(
                 """
@@ -378,8 +384,11 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         for reply in decided.replies {
             let rows = try await db.query(
                 """
-                INSERT INTO outbox (customer, channel, recipient, phone_number_id, kind, body, context, options, origin, inbound_id, next_at, created_at)
-                VALUES (\(customer), \(recipient.channel), \(recipient.id), \(phoneNumberID), \(reply.kind.rawValue), \(reply.body), \(reply.context), \(reply.optionsJSON), \(reply.origin.stored), \(inboundID), \(now), \(now))
+                INSERT INTO outbox (
+                    customer, channel, recipient, phone_number_id, kind, body, context, options, origin, answer_entry, answer_rule, answer_score,
+                    inbound_id, next_at, created_at)
+                VALUES (\(customer), \(recipient.channel), \(recipient.id), \(phoneNumberID), \(reply.kind.rawValue), \(reply.body), \(reply.context), \(reply.optionsJSON), \(reply.origin.stored),
+                    \(reply.basis?.entry), \(reply.basis?.rule), \(reply.basis?.score), \(inboundID), \(now), \(now))
                 RETURNING id
                 """, logger: PostgresServer.quiet)
             for try await (id) in rows.decode(Int64.self) { queued.append(id) }
@@ -443,14 +452,15 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         return try await server.transaction { db in
             let rows = try await db.query(
                 """
-                SELECT o.id, o.customer, o.channel, o.recipient, o.phone_number_id, o.kind, o.body, o.context, o.options, o.origin, o.attempts,
-                    o.created_at FROM outbox o
+                SELECT o.id, o.customer, o.channel, o.recipient, o.phone_number_id, o.kind, o.body, o.context, o.options, o.origin, o.answer_entry,
+                    o.answer_rule, o.answer_score, o.attempts, o.created_at FROM outbox o
                 WHERE o.id IN (SELECT id FROM (\(unescaped: Self.headsSQL)) heads WHERE next_at <= \(t) AND (lease_until IS NULL OR lease_until <= \(t)))
                 ORDER BY o.id LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 """, logger: PostgresServer.quiet)
             var items: [OutboxItem] = []
-            for try await (id, customer, channel, recipient, phone, kind, body, context, options, origin, attempts, created) in rows.decode(
-                (Int64, String, String?, String?, String, String, String, String?, String?, String?, Int, Double).self)
+            for try await (id, customer, channel, recipient, phone, kind, body, context, options, origin, entry, rule, score, attempts, created)
+                in rows.decode(
+                    (Int64, String, String?, String?, String, String, String, String?, String?, String?, String?, String?, Double?, Int, Double).self)
             {
                 items.append(
                     OutboxItem(
@@ -458,7 +468,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                         phoneNumberID: phone,
                         draft: OutboundDraft(
                             kind: OutboundDraft.Kind(rawValue: kind) ?? .text, body: body, context: context,
-                            options: OutboundDraft.options(fromJSON: options), origin: OutboundDraft.Origin(stored: origin)), attempts: attempts,
+                            options: OutboundDraft.options(fromJSON: options), origin: OutboundDraft.Origin(stored: origin),
+                            basis: AnswerBasis(entry: entry, rule: rule, score: score)), attempts: attempts,
                         createdAt: Date(timeIntervalSince1970: created)))
             }
             if !items.isEmpty {

@@ -7,11 +7,12 @@ extension SQLiteStateStore: AgentStore {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO agents (name, role, token_hash, created_at, token_rotated_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (name) DO NOTHING
+                    INSERT INTO agents (name, display_name, role, token_hash, created_at, token_rotated_at, last_seen_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING
                     """,
                 arguments: [
-                    agent.name, agent.role.rawValue, tokenHash, agent.createdAt.timeIntervalSince1970, agent.tokenRotatedAt.timeIntervalSince1970,
+                    agent.name, agent.displayName, agent.role.rawValue, tokenHash, agent.createdAt.timeIntervalSince1970,
+                    agent.tokenRotatedAt.timeIntervalSince1970,
                     agent.lastSeenAt?.timeIntervalSince1970,
                 ])
             if db.changesCount == 0 { throw AgentError.nameTaken(agent.name) }
@@ -50,7 +51,8 @@ extension SQLiteStateStore: AgentStore {
     private static func agent(_ row: Row) -> Agent {
         Agent(
             // The table's CHECK keeps the role one of the three; a reader never grants more than viewer.
-            name: row["name"], role: Agent.Role(rawValue: row["role"]) ?? .viewer, createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            name: row["name"], displayName: row["display_name"], role: Agent.Role(rawValue: row["role"]) ?? .viewer,
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
             tokenRotatedAt: Date(timeIntervalSince1970: row["token_rotated_at"]),
             lastSeenAt: (row["last_seen_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }

@@ -135,6 +135,16 @@ package final class SQLiteStateStore: ConversationStore {
             try db.execute(
                 sql: "CREATE TABLE quick_replies (shortcut TEXT PRIMARY KEY, text TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at REAL NOT NULL)")
         }
+        migrator.registerMigration("v11-answer-basis") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN answer_entry TEXT;
+                    ALTER TABLE outbox ADD COLUMN answer_rule TEXT;
+                    ALTER TABLE outbox ADD COLUMN answer_score REAL;
+                    ALTER TABLE inbound ADD COLUMN caption TEXT;
+                    ALTER TABLE agents ADD COLUMN display_name TEXT;
+                    """)
+        }
         migrator.registerMigration("v12-channels") { db in
             // NULL in the new columns: a row from before other channels, a WhatsApp number's.
             try db.execute(
@@ -158,12 +168,12 @@ package final class SQLiteStateStore: ConversationStore {
                 try db.execute(
                     sql: """
                         INSERT INTO inbound (
-                            id, customer, channel, sender, customer_name, phone_number_id, type, text, choice, reply_to, sent_at, received_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                            id, customer, channel, sender, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at, received_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
                         """,
                     arguments: [
                         message.id, message.customer, message.channel, message.sender, message.customerName, message.phoneNumberID,
-                        message.type, message.text, message.choice, message.replyTo, message.sentAt.timeIntervalSince1970,
+                        message.type, message.text, message.caption, message.choice, message.replyTo, message.sentAt.timeIntervalSince1970,
                         at.timeIntervalSince1970,
                     ])
                 guard db.changesCount > 0 else { continue }
@@ -213,7 +223,8 @@ package final class SQLiteStateStore: ConversationStore {
     static func message(_ row: Row) -> InboundMessage {
         var message = InboundMessage(
             id: row["id"], from: StateRows.identity(channel: row["channel"], id: row["sender"], customer: row["customer"]),
-            customerName: row["customer_name"], account: row["phone_number_id"], type: row["type"], text: row["text"], choice: row["choice"],
+            customerName: row["customer_name"], account: row["phone_number_id"], type: row["type"], text: row["text"], caption: row["caption"],
+            choice: row["choice"],
             replyTo: row["reply_to"], sentAt: Date(timeIntervalSince1970: row["sent_at"]))
         message.customer = row["customer"]
         return message
@@ -289,9 +300,8 @@ package final class SQLiteStateStore: ConversationStore {
                 arguments: [customer, before, limit])
             {
                 items.append(
-                    TimelineItem(
-                        id: "in:" + (row["id"] as String), direction: .inbound, kind: "customer", type: row["type"], text: row["text"],
-                        choice: row["choice"], at: Date(timeIntervalSince1970: row["received_at"])))
+                    TimelineItem.inbound(
+                        id: row["id"], type: row["type"], text: row["text"], caption: row["caption"], choice: row["choice"], at: row["received_at"]))
             }
             for row in try Row.fetchAll(
                 db,
@@ -302,8 +312,9 @@ package final class SQLiteStateStore: ConversationStore {
             {
                 items.append(
                     TimelineItem.outbound(
-                        id: row["id"], kind: row["kind"], body: row["body"], options: row["options"], origin: row["origin"], state: row["state"],
-                        delivery: row["delivery"], lastError: row["last_error"], deliveryError: row["delivery_error"], at: row["created_at"]))
+                        id: row["id"], kind: row["kind"], body: row["body"], options: row["options"], origin: row["origin"], basis: Self.basis(row),
+                        state: row["state"], delivery: row["delivery"], lastError: row["last_error"], deliveryError: row["delivery_error"],
+                        at: row["created_at"]))
             }
             for row in try Row.fetchAll(
                 db, sql: "SELECT * FROM notes WHERE customer = ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?", arguments: [customer, before, limit])
@@ -359,13 +370,14 @@ package final class SQLiteStateStore: ConversationStore {
             try db.execute(
                 sql: """
                     INSERT INTO outbox (
-                        customer, channel, recipient, phone_number_id, kind, body, context, options, origin, inbound_id, next_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        customer, channel, recipient, phone_number_id, kind, body, context, options, origin, answer_entry, answer_rule, answer_score,
+                        inbound_id, next_at, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     customer, recipient.channel, recipient.id, phoneNumberID, reply.kind.rawValue, reply.body, reply.context, reply.optionsJSON,
-                    reply.origin.stored, inboundID,
-                    at.timeIntervalSince1970, at.timeIntervalSince1970,
+                    reply.origin.stored, reply.basis?.entry, reply.basis?.rule, reply.basis?.score, inboundID, at.timeIntervalSince1970,
+                    at.timeIntervalSince1970,
                 ])
             queued.append(db.lastInsertedRowID)
         }
@@ -375,6 +387,11 @@ package final class SQLiteStateStore: ConversationStore {
                 sql: "INSERT INTO trigger_customers (trigger, customer) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [trigger.key, customer])
         }
         return queued
+    }
+
+    /// An outbox row's `answer_*` columns.
+    static func basis(_ row: Row) -> AnswerBasis? {
+        AnswerBasis(entry: row["answer_entry"], rule: row["answer_rule"], score: row["answer_score"])
     }
 
     static func conversation(_ db: Database, customer: String) throws -> Conversation? {
@@ -412,7 +429,8 @@ package final class SQLiteStateStore: ConversationStore {
                     phoneNumberID: row["phone_number_id"],
                     draft: OutboundDraft(
                         kind: OutboundDraft.Kind(rawValue: row["kind"]) ?? .text, body: row["body"], context: row["context"],
-                        options: OutboundDraft.options(fromJSON: row["options"]), origin: OutboundDraft.Origin(stored: row["origin"])),
+                        options: OutboundDraft.options(fromJSON: row["options"]), origin: OutboundDraft.Origin(stored: row["origin"]),
+                        basis: Self.basis(row)),
                     attempts: row["attempts"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
             }
         }

@@ -20,7 +20,7 @@ struct AgentRoutes {
     /// `/v1/me` on `signedIn` (any role from viewer); the agents on `admins`.
     func register(signedIn: some RouterMethods<IntentRequestContext>, admins: some RouterMethods<IntentRequestContext>) {
         signedIn.get("/v1/me") { _, context in
-            try JSONResponse.make(Me(name: context.agent, role: context.role?.name ?? Role.viewer.name))
+            try JSONResponse.make(Me(name: context.agent, displayName: context.agentDisplayName, role: context.role?.name ?? Role.viewer.name))
         }
         admins.get("/v1/agents") { _, _ in
             let agents = try await Self.usingStore { try await directory.store(creating: false)?.agents() ?? [] }
@@ -32,7 +32,13 @@ struct AgentRoutes {
                 throw APIError(.badRequest, "invalid_role", "'role' must be viewer, agent or admin")
             }
             if let problem = AgentName.problem(with: body.name) { throw APIError(.badRequest, "invalid_name", problem) }
-            let added = try await Self.usingStore { try await store().addAgent(named: body.name, role: role, at: Date()) }
+            let displayName = body.displayName
+            if let displayName, let problem = AgentDisplayName.problem(with: displayName) {
+                throw APIError(.badRequest, "invalid_display_name", problem)
+            }
+            let added = try await Self.usingStore {
+                try await store().addAgent(named: body.name, displayName: displayName, role: role, at: Date())
+            }
             directory.forget()
             return try JSONResponse.make(AgentJSON(added.agent, token: added.token), status: .created)
         }
@@ -84,16 +90,29 @@ struct AgentRoutes {
     struct NewAgentRequest: Decodable {
         var name: String
         var role: String
+        var displayName: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, role
+            case displayName = "display_name"
+        }
     }
 
     struct Me: Encodable {
         var name: String?
+        var displayName: String?
         var role: String
+
+        enum CodingKeys: String, CodingKey {
+            case name, role
+            case displayName = "display_name"
+        }
     }
 }
 
 struct AgentJSON: Encodable {
     var name: String
+    var displayName: String?
     var role: String
     var createdAt: String
     var tokenRotatedAt: String
@@ -104,6 +123,7 @@ struct AgentJSON: Encodable {
     init(_ agent: Agent, token: String? = nil) {
         let format = ISO8601DateFormatter()
         name = agent.name
+        displayName = agent.displayName
         role = agent.role.rawValue
         createdAt = format.string(from: agent.createdAt)
         tokenRotatedAt = format.string(from: agent.tokenRotatedAt)
@@ -113,16 +133,18 @@ struct AgentJSON: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case name, role
+        case displayName = "display_name"
         case createdAt = "created_at"
         case tokenRotatedAt = "token_rotated_at"
         case lastSeenAt = "last_seen_at"
         case token
     }
 
-    /// `last_seen_at` is null until the token is first used, rather than absent.
+    /// `last_seen_at` is null until the token is first used, and `display_name` without one, rather than absent.
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
+        try c.encode(displayName, forKey: .displayName)
         try c.encode(role, forKey: .role)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(tokenRotatedAt, forKey: .tokenRotatedAt)

@@ -28,7 +28,8 @@ package struct BotAnswerer: Sendable {
         guard let service else { return .unanswered }
         if rulesOnly {
             guard let decision = service.beforeRuleDecision(text) else { return .unanswered }
-            return BotAnswer(answer: decision.answer, entry: decision.id, rule: decision.rule, handover: service.corpus.handsOver(decision))
+            return BotAnswer(
+                answer: decision.answer, entry: decision.id, rule: decision.rule, handover: service.corpus.handsOver(decision))
         }
         let served = await service.match(text)
         recorder.record(text, customer: customer, served)
@@ -36,7 +37,8 @@ package struct BotAnswerer: Sendable {
         let answers = decision.status == .matched || decision.status == .keyword
         return BotAnswer(
             answer: answers ? decision.answer : nil, entry: answers ? decision.id : nil, rule: decision.rule,
-            handover: answers && service.corpus.handsOver(decision),
+            // A keyword rule's decision may carry the best entry's cosine: not what the rule answered from.
+            score: decision.status == .matched ? decision.score : nil, handover: answers && service.corpus.handsOver(decision),
             choices: decision.status == .ambiguous ? decision.choices.map { Flow.Option(id: $0.id, title: $0.question) } : [])
     }
 

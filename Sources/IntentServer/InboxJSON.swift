@@ -23,6 +23,8 @@ enum InboxJSON {
         /// `bot`, `waiting`, `assigned`, `resolved`.
         var status: String
         var agent: String?
+        /// The agent's display name, when they have one.
+        var agentDisplay: String?
         var unread: Int
         var windowOpen: Bool
         /// When a person can no longer write freely (or since when): WhatsApp's 24 hours after the
@@ -32,12 +34,13 @@ enum InboxJSON {
         var tags: [String]
         var lastMessage: LastMessage
 
-        init(_ c: Conversation, windows: ReplyWindows, now: Date) {
+        init(_ c: Conversation, windows: ReplyWindows, now: Date, displayNames: [String: String] = [:]) {
             id = c.customer
             customer = Customer(id: c.customer, name: c.name, channel: c.identity.channel)
             let status = c.status(at: now)
             self.status = status.rawValue
             agent = status == .assigned ? c.assignee : nil
+            agentDisplay = agent.flatMap { displayNames[$0] }
             unread = c.unread
             windowOpen = windows.isOpen(c, agent: true, at: now)
             windowOpenUntil = windows.closes(c, agent: true).map(InboxJSON.format)
@@ -48,6 +51,7 @@ enum InboxJSON {
 
         enum CodingKeys: String, CodingKey {
             case id, customer, status, agent, unread, tags
+            case agentDisplay = "agent_display"
             case windowOpen = "window_open"
             case windowOpenUntil = "window_open_until"
             case mutedUntil = "muted_until"
@@ -60,6 +64,7 @@ enum InboxJSON {
             try container.encode(customer, forKey: .customer)
             try container.encode(status, forKey: .status)
             try container.encodeIfPresent(agent, forKey: .agent)
+            try container.encodeIfPresent(agentDisplay, forKey: .agentDisplay)
             try container.encode(unread, forKey: .unread)
             try container.encode(windowOpen, forKey: .windowOpen)
             // Always present: null says the channel has no window, absence would say nothing.
@@ -86,8 +91,8 @@ enum InboxJSON {
             var variables: [String: String]
         }
 
-        init(_ c: Conversation, windows: ReplyWindows, now: Date) {
-            summary = Summary(c, windows: windows, now: now)
+        init(_ c: Conversation, windows: ReplyWindows, now: Date, displayNames: [String: String] = [:]) {
+            summary = Summary(c, windows: windows, now: now, displayNames: displayNames)
             attributes = c.attributes
             flow = c.flowRun.map { Flow(id: $0.flow, step: $0.step, variables: $0.variables) }
             firstSeenAt = InboxJSON.format(c.firstInboundAt)
@@ -139,22 +144,48 @@ enum InboxJSON {
             var kind: String
             var type: String
             var text: String?
+            /// A customer's media message: its type again, and its caption.
+            var media: Media?
             var choice: String?
             var options: [String]?
             var agent: String?
+            /// The person's display name, when they have one.
+            var agentDisplay: String?
+            /// What a bot's answer came from: the FAQ entry or keyword rule, and the score.
+            var entry: String?
+            var rule: String?
+            var score: Double?
             var status: String?
             var error: String?
             var at: String
 
-            init(_ item: TimelineItem) {
+            struct Media: Encodable {
+                var type: String
+                var caption: String?
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case id, direction, kind, type, text, media, choice, options, agent, entry, rule, score, status, error, at
+                case agentDisplay = "agent_display"
+            }
+
+            /// The inbound types that are media (a caption comes with the first three).
+            static let mediaTypes: Set<String> = ["image", "video", "document", "audio", "sticker"]
+
+            init(_ item: TimelineItem, displayNames: [String: String] = [:]) {
                 id = item.id
                 direction = item.direction.rawValue
                 kind = item.kind
                 type = item.type
                 text = item.text
+                if item.direction == .inbound, Self.mediaTypes.contains(item.type) { media = Media(type: item.type, caption: item.caption) }
                 choice = item.choice
                 options = item.options.isEmpty ? nil : item.options.map(\.title)
                 agent = item.agent
+                agentDisplay = item.agent.flatMap { displayNames[$0] }
+                entry = item.basis?.entry
+                rule = item.basis?.rule
+                score = item.basis?.score
                 status = item.status
                 error = item.error
                 at = InboxJSON.format(item.at)

@@ -8,6 +8,8 @@ import IntentChannels
 struct InboxRoutes {
     let channel: ChannelRuntime?
     let reader: JSONBodyReader
+    /// Who a conversation may be given to.
+    let agents: AgentDirectory
 
     /// The longest reply taken (it goes out as several WhatsApp messages past 4,096 characters).
     static let maxReplyLength = 16_384
@@ -26,17 +28,19 @@ struct InboxRoutes {
             var page = query
             page.limit = query.limit + 1
             let found = try await channel.conversations(page)
+            let names = await shownNames()
             let now = Date()
             let shown = found.prefix(query.limit)
             let next = found.count > query.limit ? shown.last.map { ConversationQuery.Cursor(after: $0).token } : nil
             return try JSONResponse.make(
                 InboxJSON.Page(
-                    enabled: true, conversations: shown.map { InboxJSON.Summary($0, windows: channel.replyWindows, now: now) }, nextCursor: next))
+                    enabled: true, conversations: shown.map { InboxJSON.Summary($0, windows: channel.replyWindows, now: now, displayNames: names) },
+                    nextCursor: next))
         }
         group.get("/v1/conversations/:customer") { _, context in
             let (channel, customer) = try target(context)
             guard let conversation = try await channel.conversation(customer: customer) else { throw Self.unknown(customer) }
-            return try JSONResponse.make(InboxJSON.Detail(conversation, windows: channel.replyWindows, now: Date()))
+            return try JSONResponse.make(InboxJSON.Detail(conversation, windows: channel.replyWindows, now: Date(), displayNames: await shownNames()))
         }
         group.get("/v1/conversations/:customer/messages") { request, context in
             let limit = try Self.limit(request)
@@ -51,7 +55,8 @@ struct InboxRoutes {
             }
             let (channel, customer) = try target(context)
             let items = try await channel.timeline(customer: customer, before: before, limit: limit)
-            return try JSONResponse.make(InboxJSON.Timeline(messages: items.map(InboxJSON.Timeline.Message.init)))
+            let names = await shownNames()
+            return try JSONResponse.make(InboxJSON.Timeline(messages: items.map { InboxJSON.Timeline.Message($0, displayNames: names) }))
         }
         group.post("/v1/conversations/:customer/messages") { request, context in
             let body = try await reader.decode(ReplyRequest.self, from: request)
@@ -75,18 +80,19 @@ struct InboxRoutes {
         group.post("/v1/conversations/:customer/assign") { request, context in
             let body = try await reader.decodeOptional(AssignRequest.self, from: request)
             let named = body?.agent?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            let agent = named.isEmpty ? Self.signature(context) : named
-            guard agent.count <= 64 else { throw APIError(.badRequest, "invalid_agent", "'agent' must be at most 64 characters") }
+            guard named.count <= 64 else { throw APIError(.badRequest, "invalid_agent", "'agent' must be at most 64 characters") }
             let (channel, customer) = try target(context)
-            return try Self.respond(await channel.assign(customer, to: agent), customer, channel)
+            if !named.isEmpty { try await Self.assignable(named, in: agents) }
+            let agent = named.isEmpty ? Self.signature(context) : named
+            return try await respond(await channel.assign(customer, to: agent), customer, channel)
         }
         group.post("/v1/conversations/:customer/resolve") { _, context in
             let (channel, customer) = try target(context)
-            return try Self.respond(await channel.resolve(customer), customer, channel)
+            return try await respond(await channel.resolve(customer), customer, channel)
         }
         group.post("/v1/conversations/:customer/read") { _, context in
             let (channel, customer) = try target(context)
-            return try Self.respond(await channel.markRead(customer), customer, channel)
+            return try await respond(await channel.markRead(customer), customer, channel)
         }
         group.post("/v1/conversations/:customer/tags") { request, context in
             let body = try await reader.decode(TagsRequest.self, from: request)
@@ -101,7 +107,7 @@ struct InboxRoutes {
                 _ = await channel.tag(customer, adding: [], removing: added)
                 throw APIError(.badRequest, "too_many_tags", "a conversation has at most \(Self.maxTags) tags; remove some first")
             }
-            return try Self.respond(changed, customer, channel)
+            return try await respond(changed, customer, channel)
         }
         group.post("/v1/conversations/:customer/notes") { request, context in
             let body = try await reader.decode(NoteRequest.self, from: request)
@@ -114,8 +120,31 @@ struct InboxRoutes {
                 throw APIError.storeUnavailable
             }
             guard let note else { throw Self.unknown(customer) }
-            return try JSONResponse.make(InboxJSON.Timeline.Message(note.timelineItem), status: .created)
+            return try JSONResponse.make(InboxJSON.Timeline.Message(note.timelineItem, displayNames: await shownNames()), status: .created)
         }
+    }
+
+    /// Refuses to give a conversation to someone who cannot answer it: a name no agent has
+    /// (404 `unknown_agent`: a typo would leave the customer with nobody), or a viewer (422
+    /// `viewer_not_assignable`: a viewer may read the conversation, never reply).
+    static func assignable(_ name: String, in agents: AgentDirectory) async throws {
+        let agent: Agent?
+        do {
+            agent = try await agents.agent(named: name)
+        } catch {
+            throw APIError.storeUnavailable
+        }
+        guard let agent else { throw APIError(.notFound, "unknown_agent", AgentError.unknownAgent(name).description) }
+        guard agent.role != .viewer else {
+            throw APIError(
+                .unprocessableContent, "viewer_not_assignable",
+                "'\(name)' is a viewer: viewers read conversations but cannot answer them; give it to an agent or an admin")
+        }
+    }
+
+    /// The agents' display names; none when the store cannot say (the names still sign everything).
+    private func shownNames() async -> [String: String] {
+        (try? await agents.displayNames()) ?? [:]
     }
 
     /// Who is acting: the agent's name, or the configured token's.
@@ -130,11 +159,11 @@ struct InboxRoutes {
         APIError(.notFound, "no_conversation", "no conversation with customer '\(customer)'")
     }
 
-    static func respond(_ change: ChannelRuntime.InboxChange, _ customer: String, _ channel: ChannelRuntime) throws -> Response {
+    func respond(_ change: ChannelRuntime.InboxChange, _ customer: String, _ channel: ChannelRuntime) async throws -> Response {
         switch change {
         case .changed(let conversation):
-            return try JSONResponse.make(InboxJSON.Detail(conversation, windows: channel.replyWindows, now: Date()))
-        case .unknownCustomer: throw unknown(customer)
+            return try JSONResponse.make(InboxJSON.Detail(conversation, windows: channel.replyWindows, now: Date(), displayNames: await shownNames()))
+        case .unknownCustomer: throw Self.unknown(customer)
         case .storeUnavailable: throw APIError.storeUnavailable
         }
     }

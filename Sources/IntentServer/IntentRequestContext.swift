@@ -10,6 +10,8 @@ package struct IntentRequestContext: RequestContext {
     package var role: Role?
     /// The agent whose token signed the request; nil for a configured token.
     package var agent: String?
+    /// That agent's display name, when they have one (`/v1/me`: the console shows it).
+    package var agentDisplayName: String?
     /// The configured token that signed the request, by name ("console token"); nil for an agent's.
     package var tokenName: String?
     /// The request's connection: a stream that must end (`GET /v1/events`) closes it when its

@@ -129,7 +129,7 @@ package struct IntentServerApp: Sendable {
         CorpusRoutes(holder: holder, stats: stats, editor: editor).register(on: console)
         TranslationRoutes(holder: holder, editor: editor, mode: translations?.mode ?? .off).register(on: console, reviewers: managers)
         FlowRoutes(channel: channel, reader: reader).register(readers: statsReaders, console: console)
-        InboxRoutes(channel: channel, reader: reader).register(on: console)
+        InboxRoutes(channel: channel, reader: reader, agents: agents).register(on: console)
         AgentRoutes(directory: agents, reader: reader).register(signedIn: console, admins: admins)
         TemplateRoutes(channel: channel, reader: reader).register(on: console)
         QuickReplyRoutes(channel: channel, reader: reader).register(on: console)

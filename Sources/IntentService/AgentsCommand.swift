@@ -29,16 +29,25 @@ struct AgentsCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("viewer, agent or admin.", valueName: "role"))
         var role = Agent.Role.agent.rawValue
 
+        @Option(
+            name: .long,
+            help: ArgumentHelp("How the console and the timeline show them, in any script (王芳); the name stays the key.", valueName: "text"))
+        var displayName: String?
+
         func validate() throws {
             if let problem = AgentName.problem(with: name) { throw ValidationError(problem) }
+            if let displayName, let problem = AgentDisplayName.problem(with: displayName) { throw ValidationError(problem) }
             if Agent.Role(rawValue: role) == nil { throw ValidationError("--role must be viewer, agent or admin") }
         }
 
         func run() async throws {
             let store = try await options.open()
             let role = Agent.Role(rawValue: role) ?? .viewer
-            let (agent, token) = try await AgentsCommand.changing { try await store.addAgent(named: name, role: role, at: Date()) }
-            printError("added '\(agent.name)' (\(agent.role.rawValue)); their token, shown this once (the store keeps only its hash):")
+            let (agent, token) = try await AgentsCommand.changing {
+                try await store.addAgent(named: name, displayName: displayName, role: role, at: Date())
+            }
+            let shown = agent.displayName.map { ", shown as \(String(reflecting: $0))" } ?? ""
+            printError("added '\(agent.name)' (\(agent.role.rawValue)\(shown)); their token, shown this once (the store keeps only its hash):")
             print(token)
         }
     }
@@ -61,18 +70,25 @@ struct AgentsCommand: AsyncParsableCommand {
                 printError("no agents yet: intent-service agents add NAME --role agent")
                 return
             }
+            // Display names (any script, any width) go last, unpadded, and only when someone has one.
+            let named = agents.contains { $0.displayName != nil }
             let rows =
-                [["NAME", "ROLE", "CREATED", "LAST SEEN"]]
-                + agents.map { [$0.name, $0.role.rawValue, Row.time($0.createdAt), Row.time($0.lastSeenAt)] }
-            let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
+                [["NAME", "ROLE", "CREATED", "LAST SEEN"] + (named ? ["DISPLAY NAME"] : [])]
+                + agents.map {
+                    [$0.name, $0.role.rawValue, Row.time($0.createdAt), Row.time($0.lastSeenAt)] + (named ? [$0.displayName ?? ""] : [])
+                }
+            let padded = named ? 4 : 3
+            let widths = (0..<padded).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                print((0..<3).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  " + row[3])
+                let line = (0..<padded).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) } + [row[padded]]
+                print(line.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             }
         }
 
         /// An agent as `--json` writes it: the fields of `GET /v1/agents`.
         struct Row: Encodable {
             var name: String
+            var displayName: String?
             var role: String
             var createdAt: String
             var tokenRotatedAt: String
@@ -81,6 +97,7 @@ struct AgentsCommand: AsyncParsableCommand {
             init(_ agent: Agent) {
                 let format = ISO8601DateFormatter()
                 name = agent.name
+                displayName = agent.displayName
                 role = agent.role.rawValue
                 createdAt = format.string(from: agent.createdAt)
                 tokenRotatedAt = format.string(from: agent.tokenRotatedAt)
@@ -89,6 +106,7 @@ struct AgentsCommand: AsyncParsableCommand {
 
             enum CodingKeys: String, CodingKey {
                 case name, role
+                case displayName = "display_name"
                 case createdAt = "created_at"
                 case tokenRotatedAt = "token_rotated_at"
                 case lastSeenAt = "last_seen_at"

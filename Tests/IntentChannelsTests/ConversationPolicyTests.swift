@@ -115,10 +115,34 @@ import Testing
         #expect(back.conversation?.mutedUntil == nil)
     }
 
+    @Test func theBotsAnswerKeepsTheEntryOrRuleAndScoreItCameFrom() {
+        let now = Self.at("2026-11-30 10:00")
+        let known = Conversation(customer: "8613800000000", firstInboundAt: now, lastInboundAt: now)
+        let scored = BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request", score: 0.83)
+        let answered = Self.policy.plan(Self.message("s1", "refund?", at: now), answer: scored, conversation: known, now: now)
+        let reply = answered.replies.first { $0.kind == .text }
+        #expect(reply?.body == "Refunds take 5 days." && reply?.origin == .bot)
+        #expect(reply?.basis == AnswerBasis(entry: "refund_request", rule: nil, score: 0.83))
+        // A hand-over a rule decided says which rule; the fallback and the greeting come from nothing.
+        let human = BotAnswer(answer: "Sure.", rule: "human_handover", handover: true)
+        let handover = Self.policy.plan(Self.message("s2", "人工", at: now), answer: human, conversation: known, now: now)
+        #expect(handover.replies.first { $0.kind == .text }?.basis == AnswerBasis(entry: nil, rule: "human_handover", score: nil))
+        let fallback = Self.policy.plan(Self.message("s3", "??", at: now), answer: .unanswered, conversation: known, now: now)
+        #expect(texts(fallback) == ["Sorry?"] && fallback.replies.allSatisfy { $0.basis == nil })
+        let greeted = Self.policy.plan(Self.message("s4", "refund?", at: now), answer: scored, conversation: nil, now: now)
+        #expect(greeted.replies.filter { $0.kind == .text }.map { $0.basis?.entry } == [nil, "refund_request"])
+        // A score that is no number is dropped rather than stored.
+        #expect(AnswerBasis(entry: "x", rule: nil, score: .nan)?.score == nil)
+        #expect(AnswerBasis(entry: nil, rule: nil, score: 0.5) == nil)
+    }
+
     @Test func nonTextMessagesGetTheConfiguredReplyOrAHandOver() {
         let now = Self.at("2026-11-30 10:00")
         let known = Conversation(customer: "8613800000000", firstInboundAt: now, lastInboundAt: now)
-        let image = Self.policy.plan(Self.message("i1", nil, at: now, type: "image"), answer: nil, conversation: known, now: now)
+        // A caption is not text: the image is handed over as any image, its caption never answered.
+        var captioned = Self.message("i1", nil, at: now, type: "image")
+        captioned.caption = "refund please"
+        let image = Self.policy.plan(captioned, answer: nil, conversation: known, now: now)
         #expect(texts(image) == ["A colleague will reply."])
         #expect(image.triggers == [.handover])
         #expect(image.conversation?.mutedUntil != nil)

@@ -79,12 +79,22 @@ final class FakeGraphServer: @unchecked Sendable {
 /// A signed webhook body as Meta sends it: JSON with non-ASCII escaped as \uXXXX.
 enum WebhookBody {
     static func message(
-        id: String, from customer: String, text: String?, type: String = "text", name: String = "Kerry", phoneNumberID: String = "106540352242922",
-        timestamp: Date = Date()
+        id: String, from customer: String, text: String?, type: String = "text", caption: String? = nil, name: String = "Kerry",
+        phoneNumberID: String = "106540352242922", timestamp: Date = Date()
     ) -> [UInt8] {
         var message: [String: Any] = ["from": customer, "id": id, "timestamp": "\(Int(timestamp.timeIntervalSince1970))", "type": type]
         if let text { message["text"] = ["body": text] }
-        if type == "image" { message["image"] = ["mime_type": "image/jpeg", "sha256": "abc", "id": "1234"] }
+        // Media as Meta sends it: an id to download it by, and the caption the customer wrote.
+        var media: [String: Any]? =
+            switch type {
+            case "image": ["mime_type": "image/jpeg", "sha256": "abc", "id": "1234"]
+            case "video": ["mime_type": "video/mp4", "sha256": "def", "id": "1235"]
+            case "document": ["mime_type": "application/pdf", "sha256": "ghi", "id": "1236", "filename": "invoice.pdf"]
+            case "audio": ["mime_type": "audio/ogg; codecs=opus", "sha256": "jkl", "id": "1237", "voice": true]
+            default: nil
+            }
+        if let caption { media?["caption"] = caption }
+        if let media { message[type] = media }
         return envelope(
             phoneNumberID: phoneNumberID,
             value: ["contacts": [["profile": ["name": name], "wa_id": customer]], "messages": [message]])

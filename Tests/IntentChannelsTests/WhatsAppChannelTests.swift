@@ -352,6 +352,30 @@ import Testing
         #expect(notice.text == nil)
     }
 
+    @Test func mediaCaptionsAreKeptForPeopleButNeverAnswered() async throws {
+        func decoded(_ body: [UInt8]) throws -> InboundMessage { try #require(try WebhookPayload.decode(body).messages.first) }
+        for type in ["image", "video", "document"] {
+            let media = try decoded(WebhookBody.message(id: "wamid.M-\(type)", from: "15551230050", text: nil, type: type, caption: "发票 refund"))
+            #expect(media.type == type && media.caption == "发票 refund" && media.text == nil, "\(type)")
+        }
+        #expect(try decoded(WebhookBody.message(id: "wamid.M1", from: "15551230050", text: nil, type: "image", caption: "  ")).caption == nil)
+        #expect(try decoded(WebhookBody.message(id: "wamid.M2", from: "15551230050", text: nil, type: "audio")).caption == nil)
+        #expect(try decoded(WebhookBody.message(id: "wamid.M3", from: "15551230050", text: "refund")).caption == nil)
+
+        // The stand-in matcher answers "refund": a caption saying it still gets the non-text reply.
+        let h = try await Self.harness()
+        let run = Task { await h.channel.run() }
+        defer { run.cancel() }
+        let customer = "15551230051"
+        let photo = WebhookBody.message(id: "wamid.M4", from: customer, text: nil, type: "image", caption: "refund for this?")
+        #expect(await post(h.channel, photo) == .accepted(new: 1, duplicates: 0, statuses: 0))
+        try await settle(h)
+        #expect(try await h.graph.texts(to: customer) == ["Sorry, I did not get that."])
+        let timeline = try await h.store.timeline(customer: customer, before: nil, limit: 10)
+        let shown = try #require(timeline.first { $0.direction == .inbound })
+        #expect(shown.type == "image" && shown.text == nil && shown.caption == "refund for this?")
+    }
+
     static func item(_ draft: OutboundDraft, customer: String = "15551230041") -> OutboxItem {
         OutboxItem(id: 1, customer: customer, phoneNumberID: "106540352242922", draft: draft, attempts: 0, createdAt: Date())
     }

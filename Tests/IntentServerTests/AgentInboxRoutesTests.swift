@@ -69,10 +69,12 @@ import Testing
         }
 
         /// A customer's message, delivered as Meta signs it.
-        func receive(_ id: String, from customer: String, text: String?, type: String = "text") async throws {
+        func receive(_ id: String, from customer: String, text: String?, type: String = "text", caption: String? = nil) async throws {
             var message: [String: Any] = ["from": customer, "id": id, "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": type]
             if let text { message["text"] = ["body": text] }
-            if type == "image" { message["image"] = ["mime_type": "image/jpeg", "sha256": "abc", "id": "1234"] }
+            if type == "image" {
+                message["image"] = ["mime_type": "image/jpeg", "sha256": "abc", "id": "1234"].merging(caption.map { ["caption": $0] } ?? [:]) { $1 }
+            }
             let value: [String: Any] = [
                 "messaging_product": "whatsapp", "metadata": ["display_phone_number": "15550783881", "phone_number_id": "106540352242922"],
                 "contacts": [["profile": ["name": "Ana"], "wa_id": customer]], "messages": [message],
@@ -103,7 +105,8 @@ import Testing
         let graph = try await BlockingIO.run { Launched(try FakeProviderProcess.launchGraph(token: graphToken)) }.value
         var settings = IntentServerApp.Settings()
         settings.consoleToken = token
-        let app = IntentServerApp(settings: settings, logger: Logger(label: "test")) {
+        let store = try SQLiteStateStore(path: folder.file("state.sqlite"))
+        let app = IntentServerApp(settings: settings, logger: Logger(label: "test"), agents: { _ in store }) {
             MatchService(
                 try await Matcher.build(
                     corpus: Corpus(entries: [
@@ -115,7 +118,6 @@ import Testing
                     ]), embedder: LexicalEmbedder()))
         }
         try await app.reloader.reload()
-        let store = try SQLiteStateStore(path: folder.file("state.sqlite"))
         let offset = Locked<TimeInterval>(0)
         var channel: ChannelRuntime?
         if withChannel {

@@ -158,6 +158,19 @@ import Testing
             let invalid = try await call(client, "/v1/agents", method: .post, token: "c", body: ["name": "Kim\nLee", "role": "agent"])
             #expect(invalid.0 == .badRequest && code(invalid.1) == "invalid_name")
             #expect(code(try await call(client, "/v1/agents", method: .post, token: "c", body: ["name": "Kim", "role": "root"]).1) == "invalid_role")
+            #expect(agents.allSatisfy { $0["display_name"] is NSNull }, "null without one, rather than absent")
+
+            // A display name in any script, shown beside the name that stays the key.
+            let (named, wang) = try await call(
+                client, "/v1/agents", method: .post, token: "c", body: ["name": "wang.fang", "role": "agent", "display_name": "王芳"])
+            #expect(named == .created && wang["name"] as? String == "wang.fang" && wang["display_name"] as? String == "王芳", "\(wang)")
+            let me = try await call(client, "/v1/me", token: try #require(wang["token"] as? String)).1
+            #expect(me["name"] as? String == "wang.fang" && me["display_name"] as? String == "王芳", "\(me)")
+            for bad in ["王\u{202E}芳", " 王芳", ""] {
+                let refused = try await call(
+                    client, "/v1/agents", method: .post, token: "c", body: ["name": "li", "role": "agent", "display_name": bad])
+                #expect(refused.0 == .badRequest && code(refused.1) == "invalid_display_name", "\(bad.debugDescription): \(refused.1)")
+            }
 
             // A new token: the old one stops working, the new one works.
             let (rotated, fresh) = try await call(client, "/v1/agents/Kim%20Lee/token", method: .post, token: setup.admin)

@@ -9,6 +9,25 @@ import Testing
     let cli = MatchCommandTests()
     let client = ServeCommandTests()
 
+    @Test func aDisplayNameInAnyScriptIsKeptBesideTheName() async throws {
+        let folder = try TemporaryDirectory("agents-display")
+        defer { withExtendedLifetime(folder) {} }
+        let state = ["--state", "sqlite:\(folder.path)/state.sqlite"]
+        let added = try await cli.run(["agents", "add", "wang.fang", "--display-name", "王芳"] + state)
+        #expect(added.status == 0 && added.stderr.contains("added 'wang.fang' (agent, shown as \"王芳\")"), "\(added.stderr)")
+        #expect(try await cli.run(["agents", "add", "kim"] + state).status == 0)
+        let refused = try await cli.run(["agents", "add", "li", "--display-name", "Li\u{202E}gnp"] + state)
+        #expect(refused.status != 0 && refused.stderr.contains("display name"), "\(refused.stderr)")
+
+        let lines = try await cli.run(["agents", "list"] + state).stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3 && lines[0].hasSuffix("DISPLAY NAME"), "\(lines)")
+        #expect(lines[1].hasPrefix("kim") && lines[1].hasSuffix("never"), "nothing after an agent without one: \(lines)")
+        #expect(lines[2].hasPrefix("wang.fang") && lines[2].hasSuffix("王芳"), "\(lines)")
+        let json = try await cli.run(["agents", "list", "--json"] + state).stdout.split(separator: "\n")
+        #expect(try cli.decode(try #require(json.last))["display_name"] as? String == "王芳")
+        #expect(try cli.decode(try #require(json.first))["display_name"] == nil)
+    }
+
     @Test func addsListsRotatesAndRemovesAgents() async throws {
         let folder = try TemporaryDirectory("agents-cli")
         defer { withExtendedLifetime(folder) {} }

@@ -1,4 +1,6 @@
 import Foundation
+import IntentChannels
+import IntentSQLite
 import IntentTestSupport
 import Testing
 
@@ -128,6 +130,81 @@ import FoundationNetworking
             let (_, timeline) = try await client.request(port, "/v1/conversations/\(customer)/messages", token: token)
             let newest = try #require((timeline["messages"] as? [[String: Any]])?.first)
             #expect(newest["text"] as? String == reply && newest["status"] as? String == "delivered")
+        }
+    }
+
+    /// Signed in with an agent's own token, a person answers with a quick reply picked by `/` in
+    /// the composer: the reply goes out filled in for the customer, signed with the agent's name
+    /// (the key) and shown with their display name, in the console and in the timeline.
+    @Test(.enabled(if: HeadlessBrowser.enabled, HeadlessBrowser.skipReason))
+    func anAgentAnswersWithAQuickReplySignedWithTheirName() async throws {
+        let chromium = try #require(HeadlessBrowser.path, "no chromium: .ci/run installs it, and under CI the check must run")
+        let setup = try await WhatsAppServeTests.setUp()
+        defer { setup.graph.process.terminate() }
+        let graph = setup.graph.port
+        let customer = "8613900000778"
+        // The agent and the quick reply, stored before serve starts (as `agents add` and the console would).
+        let store = try SQLiteStateStore(path: setup.directory + "/state.sqlite")
+        let (_, token) = try await store.addAgent(named: "wang.fang", displayName: "王芳", role: .agent, at: Date())
+        _ = try await store.saveQuickReply(
+            QuickReply(shortcut: "thanks", text: "Thank you {{contact.name}}, 王芳 here.", updatedBy: "test", updatedAt: Date()))
+        let sent = "Thank you Li Lei, 王芳 here."
+        try await ServedInProcess.run(["--corpus", FlowEditTests.corpus, "--embedder", "lexical"], environment: setup.environment()) {
+            port, log in
+            try await log.waitFor("corpus loaded")
+            let body = WhatsAppServeTests.body(id: "wamid.Q1", from: customer, text: "转人工")
+            #expect(try await WhatsAppServeTests().post(port, body, signature: WhatsAppServeTests.signed(body)) == 200)
+            try await WhatsAppServeTests.settle(setup)
+
+            let item = "#inbox-items [data-conversation=\"\(customer)\"]"
+            let mine = "[...inbox.messages.values()].find(m => m.kind === 'agent' && !m.local)"
+            let steps: [[String: Any]] = [
+                ["until": "document.getElementById('signin').hidden && document.getElementById('whoami').textContent"],
+                ["eval": "document.getElementById('tab-inbox').click(); true"],
+                ["until": "document.querySelector('\(item)[data-status=waiting]') !== null"],
+                ["eval": "document.querySelector('\(item)').click(); true"],
+                // 4: opened; the composer has the focus.
+                ["until": "document.activeElement && document.activeElement.id === 'inbox-text' && document.activeElement.id"],
+                ["type": "/thank"],
+                // 6: the quick reply offered for what was typed after the slash.
+                ["until": "!document.getElementById('inbox-picks').hidden && document.getElementById('inbox-picks').textContent"],
+                ["key": "Enter"],
+                // 8: picked by Enter: its text in the composer, to be filled in when sent.
+                ["eval": "document.getElementById('inbox-text').value"],
+                ["key": "Enter"],
+                // 10: the reply as the server stored it, signed by the agent, shown with their display name.
+                [
+                    "until":
+                        "(m => m && ['sent', 'delivered'].includes(m.status) && JSON.stringify({ agent: m.agent, display: m.agent_display, text: m.text, who: document.querySelector(`#inbox-messages .bubble[data-id=\"${m.id}\"] .who`).textContent }))(\(mine))",
+                    "timeout": 90,
+                ],
+            ]
+            let stepsFile = setup.directory + "/steps.json"
+            try JSONSerialization.data(withJSONObject: steps).write(to: URL(fileURLWithPath: stepsFile))
+            let run = try await ChildProcess.run(
+                URL(fileURLWithPath: "/usr/bin/env"),
+                ["python3", FakeProviderProcess.browserScript.path, chromium, "http://127.0.0.1:\(port)/console#token=\(token)", stepsFile])
+            #expect(run.status == 0, "\(run.output)")
+            let lines = run.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            func value(_ step: Int) -> String? { lines.first { $0["step"] as? Int == step }?["value"] as? String }
+            #expect(value(0) == "signed in as 王芳 (agent)", "\(run.output)")
+            #expect(value(4) == "inbox-text", "\(run.output)")
+            #expect(value(6)?.contains("/thanks") == true, "\(run.output)")
+            #expect(value(8) == "Thank you {{contact.name}}, 王芳 here.", "\(run.output)")
+            let shown = try JSONSerialization.jsonObject(with: Data((value(10) ?? "{}").utf8)) as? [String: Any] ?? [:]
+            #expect(
+                shown["agent"] as? String == "wang.fang" && shown["display"] as? String == "王芳" && shown["who"] as? String == "王芳", "\(run.output)")
+            #expect(shown["text"] as? String == sent, "\(shown)")
+
+            // Sent once, filled in; the timeline signs it with the agent's name, and the conversation is theirs.
+            try await WhatsAppServeTests.settle(setup)
+            #expect(try await WhatsAppServeTests().texts(graph, to: customer).filter { $0 == sent }.count == 1)
+            let (_, timeline) = try await client.request(port, "/v1/conversations/\(customer)/messages", token: token)
+            let newest = try #require((timeline["messages"] as? [[String: Any]])?.first)
+            #expect(newest["kind"] as? String == "agent" && newest["agent"] as? String == "wang.fang", "\(newest)")
+            #expect(newest["agent_display"] as? String == "王芳" && newest["text"] as? String == sent, "\(newest)")
+            let (_, conversation) = try await client.request(port, "/v1/conversations/\(customer)", token: token)
+            #expect(conversation["agent"] as? String == "wang.fang" && conversation["agent_display"] as? String == "王芳", "\(conversation)")
         }
     }
 

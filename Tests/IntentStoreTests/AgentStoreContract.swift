@@ -21,8 +21,13 @@ enum AgentStoreContract {
         // Names are unique; a taken one is refused and changes nothing.
         await #expect(throws: AgentError.nameTaken("Lena M.")) { try await store.addAgent(named: "Lena M.", role: .admin, at: t0) }
         await #expect(throws: AgentError.self) { try await store.addAgent(named: " Lena", role: .admin, at: t0) }
-        let (wang, wangToken) = try await store.addAgent(named: "wang.fang", role: .viewer, at: t0.addingTimeInterval(1))
+        let (wang, wangToken) = try await store.addAgent(named: "wang.fang", displayName: "王芳", role: .viewer, at: t0.addingTimeInterval(1))
         #expect(wangToken != token)
+        // The display name is kept beside the name, which stays the key.
+        #expect(wang.displayName == "王芳" && lena.displayName == nil)
+        #expect(try await store.agent(token: wangToken)?.displayName == "王芳")
+        await #expect(throws: AgentError.self) { try await store.addAgent(named: "li", displayName: "Li\u{202E}gnp", role: .agent, at: t0) }
+        #expect(try await store.agents().contains { $0.name == "li" } == false)
         let (admin, _) = try await store.addAgent(named: "ops-1", role: .admin, at: t0.addingTimeInterval(2))
         #expect(try await store.agents() == [lena, admin, wang].sorted { $0.name < $1.name }, "by name")
         #expect(try await store.agent(token: wangToken)?.role == .viewer)
@@ -46,6 +51,29 @@ enum AgentStoreContract {
         #expect(try await store.agents().map(\.name) == ["ops-1", "wang.fang"])
         // The name is free again.
         #expect(try await store.addAgent(named: "Lena M.", role: .viewer, at: t0).agent.role == .viewer)
+    }
+}
+
+@Suite struct AgentDisplayNameTests {
+    @Test func displayNamesTakeAnyScriptButNothingThatHidesWhatTheyShow() {
+        for name in ["王芳", "Zoë Ångström", "Иван", "محمد", "<b>Lena</b>", "a", String(repeating: "芳", count: 64)] {
+            #expect(AgentDisplayName.problem(with: name) == nil, "\(name)")
+        }
+        for name in [
+            "", " 王芳", "王芳 ", "王  芳", "王\n芳", "Lena\u{202E}gnp", "zero\u{200B}width", "tab\tbed", "\u{3000}全角", String(repeating: "芳", count: 65),
+        ] {
+            #expect(AgentDisplayName.problem(with: name) != nil, "\(name.debugDescription)")
+        }
+        #expect(AgentDisplayName.problem(with: "a\nb")?.contains(#""a\nb""#) == true, "a line break is shown escaped")
+        // A space that carries a combining mark is still a space between words, as the pattern reads it.
+        #expect(AgentDisplayName.problem(with: "a \u{301}") == nil && AgentDisplayName.problem(with: " \u{301}a") != nil)
+    }
+
+    /// The API's schema refuses what the service refuses, by the same list.
+    @Test func theAPIsSchemaStatesTheSameRule() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let schema = try String(contentsOf: root.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        #expect(schema.contains("pattern: '\(AgentDisplayName.pattern)'"), "openapi.yaml's AgentDisplayName pattern: \(AgentDisplayName.pattern)")
     }
 }
 

@@ -33,6 +33,7 @@ enum ConversationStoreContract {
         try await keepsFlowRunsAndAdvancesThemOnce(makeStore())
         try await listsTheInbox(makeStore())
         try await answersEachCustomerOnTheirChannel(makeStore())
+        try await keepsAnswerBasesAndCaptions(makeStore())
     }
 
     static func deduplicatesDurablyAndUnderConcurrency(_ store: any ConversationStore) async throws {

@@ -56,9 +56,9 @@ package struct ConversationPolicy: Sendable {
         var replies: [OutboundDraft] = [.read(message.id)]
         var triggers: [Trigger] = []
         /// A reply over the API's limit goes out as several messages; the first quotes.
-        func say(_ text: String, quoting context: String? = nil, origin: OutboundDraft.Origin = .bot) {
+        func say(_ text: String, quoting context: String? = nil, origin: OutboundDraft.Origin = .bot, basis: AnswerBasis? = nil) {
             for (index, part) in MessageSplitter.split(text).enumerated() {
-                replies.append(.text(part, quoting: index == 0 ? context : nil, origin: origin))
+                replies.append(.text(part, quoting: index == 0 ? context : nil, origin: origin, basis: basis))
             }
         }
         if let greeting = automation.greeting,
@@ -77,8 +77,8 @@ package struct ConversationPolicy: Sendable {
             }
         }
 
-        func handOver(_ text: String) {
-            say(text, quoting: message.id, origin: .automation)
+        func handOver(_ text: String, basis: AnswerBasis? = nil) {
+            say(text, quoting: message.id, origin: .automation, basis: basis)
             triggers.append(.handover)
             conversation.handOver(until: now.addingTimeInterval(Double(automation.handover.muteMinutes) * 60), now: now)
         }
@@ -110,9 +110,10 @@ package struct ConversationPolicy: Sendable {
         if let rule = answer.rule { triggers.append(.rule(rule)) }
         if let chosen = answer.chosen { triggers.append(.choice(chosen ? "chosen" : "none")) }
         if answer.handover, let text = automation.handover.text ?? answer.answer {
-            handOver(text)
+            // The rule or entry that handed over, for the person who takes the conversation.
+            handOver(text, basis: answer.basis)
         } else if let text = answer.answer {
-            say(text, quoting: message.id)
+            say(text, quoting: message.id, basis: answer.basis)
         } else if answer.choices.count >= 2 {
             replies.append(ChoicePrompt.draft(answer.choices, language: LanguageDetector.language(of: message.text ?? ""), quoting: message.id))
             triggers.append(.choice("offered"))

@@ -11,7 +11,10 @@ package struct Agent: Sendable, Equatable {
         case viewer, agent, admin
     }
 
+    /// The key: it signs what they do, in the store, the logs and the API.
     package var name: String
+    /// How people see them in the console and the timeline, in any script (`王芳`); nil: the name.
+    package var displayName: String?
     package var role: Role
     package var createdAt: Date
     /// When the token in use was made: the creation, or the last rotation.
@@ -19,8 +22,11 @@ package struct Agent: Sendable, Equatable {
     /// When a server last took the token (updated at most once a minute per server); nil: never.
     package var lastSeenAt: Date?
 
-    package init(name: String, role: Role, createdAt: Date, tokenRotatedAt: Date? = nil, lastSeenAt: Date? = nil) {
+    package init(
+        name: String, displayName: String? = nil, role: Role, createdAt: Date, tokenRotatedAt: Date? = nil, lastSeenAt: Date? = nil
+    ) {
         self.name = name
+        self.displayName = displayName
         self.role = role
         self.createdAt = createdAt
         self.tokenRotatedAt = tokenRotatedAt ?? createdAt
@@ -65,10 +71,11 @@ package enum AgentError: Error, Equatable, CustomStringConvertible {
 extension AgentStore {
     /// Adds an agent with a new token and returns it with the token, which is shown this once:
     /// only its hash is stored.
-    package func addAgent(named name: String, role: Agent.Role, at: Date) async throws -> (agent: Agent, token: String) {
+    package func addAgent(named name: String, displayName: String? = nil, role: Agent.Role, at: Date) async throws -> (agent: Agent, token: String) {
         if let problem = AgentName.problem(with: name) { throw AgentError.invalidName(problem) }
+        if let displayName, let problem = AgentDisplayName.problem(with: displayName) { throw AgentError.invalidName(problem) }
         let token = AgentToken.generate()
-        let agent = Agent(name: name, role: role, createdAt: at)
+        let agent = Agent(name: name, displayName: displayName, role: role, createdAt: at)
         try await addAgent(agent, tokenHash: AgentToken.hash(token))
         return (agent, token)
     }

@@ -19,6 +19,9 @@ package struct InboundMessage: Sendable, Equatable {
     package var type: String
     /// The words to answer: a text message's body, or a button's or list row's title.
     package var text: String?
+    /// A media message's caption (WhatsApp: an image's, a video's, a document's): shown in the
+    /// timeline, never answered (the matcher takes `text` only, and a media message has none).
+    package var caption: String?
     /// The id of the reply button or list row the customer picked (WhatsApp: `button_reply.id`,
     /// `list_reply.id`, a template button's `payload`); nil for typed messages.
     package var choice: String?
@@ -30,20 +33,21 @@ package struct InboundMessage: Sendable, Equatable {
 
     /// A message from `customer`'s WhatsApp number (the channel's own id is the key).
     package init(
-        id: String, customer: String, customerName: String? = nil, phoneNumberID: String, type: String, text: String?,
+        id: String, customer: String, customerName: String? = nil, phoneNumberID: String, type: String, text: String?, caption: String? = nil,
         choice: String? = nil, replyTo: String? = nil, sentAt: Date
     ) {
         self.init(
             id: id, from: ChannelIdentity(channel: ChannelIdentity.whatsapp, id: customer), customerName: customerName, account: phoneNumberID,
-            type: type, text: text, choice: choice, replyTo: replyTo, sentAt: sentAt)
+            type: type, text: text, caption: caption, choice: choice, replyTo: replyTo, sentAt: sentAt)
     }
 
     /// A message from `sender` on its channel, to the business's `account` there (WhatsApp: the
     /// phone number id, Messenger: the page id, Telegram: the bot).
     package init(
         id: String, from sender: ChannelIdentity, customerName: String? = nil, account: String, type: String, text: String?,
-        choice: String? = nil, replyTo: String? = nil, sentAt: Date
+        caption: String? = nil, choice: String? = nil, replyTo: String? = nil, sentAt: Date
     ) {
+        self.caption = caption
         self.replyTo = replyTo
         self.id = id
         self.customer = sender.key
@@ -181,6 +185,8 @@ package struct OutboundDraft: Sendable, Equatable {
     package var options: [Flow.Option]
     /// Who sent it, for the conversation's timeline.
     package var origin: Origin
+    /// The entry or rule (and score) a bot's answer came from, for the timeline; nil otherwise.
+    package var basis: AnswerBasis?
 
     /// Who a message to the customer is from.
     package enum Origin: Sendable, Equatable {
@@ -213,19 +219,22 @@ package struct OutboundDraft: Sendable, Equatable {
         }
     }
 
-    package init(kind: Kind, body: String = "", context: String? = nil, options: [Flow.Option] = [], origin: Origin = .bot) {
+    package init(
+        kind: Kind, body: String = "", context: String? = nil, options: [Flow.Option] = [], origin: Origin = .bot, basis: AnswerBasis? = nil
+    ) {
         self.kind = kind
         self.body = body
         self.context = context
         self.options = options
         self.origin = origin
+        self.basis = basis
     }
 
     /// Whether the customer sees it (counted as sent or failed in the statistics).
     package var isMessage: Bool { kind != .read && kind != .webhook }
 
-    package static func text(_ body: String, quoting context: String? = nil, origin: Origin = .bot) -> OutboundDraft {
-        OutboundDraft(kind: .text, body: body, context: context, origin: origin)
+    package static func text(_ body: String, quoting context: String? = nil, origin: Origin = .bot, basis: AnswerBasis? = nil) -> OutboundDraft {
+        OutboundDraft(kind: .text, body: body, context: context, origin: origin, basis: basis)
     }
 
     package static func read(_ messageID: String) -> OutboundDraft {

@@ -76,7 +76,7 @@ extension ConversationPlan {
         if let inbound {
             conversation.identity = inbound.identity
             conversation.unread += 1
-            last = inbound.text ?? "[\(inbound.type)]"
+            last = inbound.text ?? ["[\(inbound.type)]", inbound.caption].compactMap { $0 }.joined(separator: " ")
         }
         if let reply = replies.last(where: \.isMessage) { last = reply.preview }
         guard let last else { return self }

@@ -14,11 +14,15 @@ package struct TimelineItem: Sendable, Equatable {
     /// `template` outbound.
     package var type: String
     package var text: String?
+    /// A customer's media message's caption (its `type` says which media).
+    package var caption: String?
     /// The option id a tap picked (inbound), or the options offered (outbound buttons and lists).
     package var choice: String?
     package var options: [Flow.Option]
     /// The person, for agent replies.
     package var agent: String?
+    /// What a bot's answer came from (the entry or rule, and the score).
+    package var basis: AnswerBasis?
     /// Outbound: `queued`, `sent`, `delivered`, `read`, `failed`.
     package var status: String?
     /// Why a send or a delivery failed.
@@ -28,17 +32,19 @@ package struct TimelineItem: Sendable, Equatable {
     package var at: Date
 
     package init(
-        id: String, direction: Direction, kind: String, type: String, text: String?, choice: String? = nil, options: [Flow.Option] = [],
-        agent: String? = nil, status: String? = nil, error: String? = nil, at: Date
+        id: String, direction: Direction, kind: String, type: String, text: String?, caption: String? = nil, choice: String? = nil,
+        options: [Flow.Option] = [], agent: String? = nil, basis: AnswerBasis? = nil, status: String? = nil, error: String? = nil, at: Date
     ) {
         self.id = id
         self.direction = direction
         self.kind = kind
         self.type = type
         self.text = text
+        self.caption = caption
         self.choice = choice
         self.options = options
         self.agent = agent
+        self.basis = basis
         self.status = status
         self.error = error
         self.at = at
@@ -46,8 +52,8 @@ package struct TimelineItem: Sendable, Equatable {
 
     /// An outbox row as a timeline item (both stores read the same columns).
     package static func outbound(
-        id: Int64, kind: String, body: String, options: String?, origin: String?, state: String, delivery: String?, lastError: String?,
-        deliveryError: String?, at: Double
+        id: Int64, kind: String, body: String, options: String?, origin: String?, basis: AnswerBasis?, state: String, delivery: String?,
+        lastError: String?, deliveryError: String?, at: Double
     ) -> TimelineItem {
         let from = OutboundDraft.Origin(stored: origin)
         let status: String
@@ -70,13 +76,21 @@ package struct TimelineItem: Sendable, Equatable {
         let text = kind == OutboundDraft.Kind.template.rawValue ? TemplateMessage(json: body)?.shownText ?? "template" : body
         return TimelineItem(
             id: "out:\(id)", direction: .outbound, kind: who, type: kind, text: text, options: OutboundDraft.options(fromJSON: options),
-            agent: agent, status: status, error: status == "failed" ? (deliveryError ?? lastError) : nil, at: Date(timeIntervalSince1970: at))
+            agent: agent, basis: basis, status: status, error: status == "failed" ? (deliveryError ?? lastError) : nil,
+            at: Date(timeIntervalSince1970: at))
     }
 
     /// Both directions merged, newest first; a reply queued at the instant its message arrived
     /// comes after it.
     package static func newestFirst(_ items: [TimelineItem], limit: Int) -> [TimelineItem] {
         Array(items.sorted { $0.at != $1.at ? $0.at > $1.at : ($0.direction == .outbound && $1.direction == .inbound) }.prefix(limit))
+    }
+
+    /// An inbound row as a timeline item (both stores read the same columns).
+    package static func inbound(id: String, type: String, text: String?, caption: String?, choice: String?, at: Double) -> TimelineItem {
+        TimelineItem(
+            id: "in:" + id, direction: .inbound, kind: "customer", type: type, text: text, caption: caption, choice: choice,
+            at: Date(timeIntervalSince1970: at))
     }
 
     /// Outbox kinds the customer sees, as SQL (read receipts and webhook calls are not messages).

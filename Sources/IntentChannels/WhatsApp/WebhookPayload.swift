@@ -58,7 +58,7 @@ package struct WebhookPayload: Sendable {
                     payload.messages.append(
                         InboundMessage(
                             id: id, customer: from, customerName: names[from], phoneNumberID: number, type: message.kind,
-                            text: message.words, choice: message.choice, replyTo: message.context?.id, sentAt: sentAt))
+                            text: message.words, caption: message.caption, choice: message.choice, replyTo: message.context?.id, sentAt: sentAt))
                 }
                 for status in value.statuses ?? [] {
                     guard let id = status.id, let state = status.status else {
@@ -138,6 +138,8 @@ package struct WebhookPayload: Sendable {
             var list_reply: Reply?
         }
         struct System: Decodable { var body: String? }
+        /// An image, a video or a document: its caption (the media id is not kept).
+        struct Media: Decodable { var caption: String? }
         /// The business message this one replies to.
         struct Context: Decodable { var id: String? }
         var id: String?
@@ -149,6 +151,9 @@ package struct WebhookPayload: Sendable {
         var button: Button?
         var interactive: Interactive?
         var system: System?
+        var image: Media?
+        var video: Media?
+        var document: Media?
 
         /// The stored type: Meta's `type`, except that replies to a call-permission request
         /// (`interactive.type: call_permission_reply`) are a notice of their own, not a choice.
@@ -172,6 +177,20 @@ package struct WebhookPayload: Sendable {
             }
             guard let words, !words.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
             return words
+        }
+
+        /// A media message's caption: the customer's words with an image, a video or a document.
+        /// Shown to people, never answered: a media message goes where non-text messages go.
+        var caption: String? {
+            let caption: String?
+            switch type {
+            case "image": caption = image?.caption
+            case "video": caption = video?.caption
+            case "document": caption = document?.caption
+            default: caption = nil
+            }
+            guard let caption, !caption.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+            return caption
         }
 
         /// The reply an interactive message carries: the one its `interactive.type` names

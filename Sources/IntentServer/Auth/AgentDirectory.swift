@@ -19,6 +19,7 @@ package final class AgentDirectory: Sendable {
     let now: @Sendable () -> Date
     private let remembered = Locked<[String: (agent: Agent?, until: Date)]>([:])
     private let anyAgent = Locked<(exists: Bool, until: Date)?>(nil)
+    private let shownNames = Locked<(names: [String: String], until: Date)?>(nil)
 
     /// Tokens remembered at most: guesses cannot grow the memory without bound.
     static let capacity = 10_000
@@ -58,6 +59,23 @@ package final class AgentDirectory: Sendable {
         return exists
     }
 
+    /// The agent named `name`, read from the store each time (a conversation given to someone
+    /// removed a moment ago would have nobody), or nil: no such agent, or no store.
+    package func agent(named name: String) async throws -> Agent? {
+        try await open(false)?.agents().first { $0.name == name }
+    }
+
+    /// Each agent's display name by name, for those who have one (remembered like a token): the
+    /// inbox shows them beside the names that sign messages. Empty without a store.
+    package func displayNames() async throws -> [String: String] {
+        let now = now()
+        if let known = shownNames.current, known.until > now { return known.names }
+        let agents = try await open(false)?.agents() ?? []
+        let names = Dictionary(agents.compactMap { agent in agent.displayName.map { (agent.name, $0) } }) { first, _ in first }
+        if cacheSeconds > 0 { shownNames.withLock { $0 = (names, now.addingTimeInterval(cacheSeconds)) } }
+        return names
+    }
+
     /// The store, for managing agents (`/v1/agents`).
     package func store(creating: Bool) async throws -> (any AgentStore)? { try await open(creating) }
 
@@ -65,6 +83,7 @@ package final class AgentDirectory: Sendable {
     package func forget() {
         remembered.withLock { $0.removeAll() }
         anyAgent.withLock { $0 = nil }
+        shownNames.withLock { $0 = nil }
     }
 
     private func remember(_ hash: String, _ agent: Agent?, now: Date) {

@@ -48,6 +48,7 @@ struct RequireRole: RouterMiddleware {
         } else if let bearer, let agent = try await agent(of: bearer) {
             context.role = Role(agent.role)
             context.agent = agent.name
+            context.agentDisplayName = agent.displayName
         } else {
             if !tokens.grant(read) {
                 switch unconfigured {
