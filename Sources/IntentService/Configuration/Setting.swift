@@ -48,6 +48,9 @@ enum Setting: String, CaseIterable {
     case whatsappBusinessAccountID = "whatsapp_business_account_id"
     case whatsappGraphURL = "whatsapp_graph_url"
     case whatsappRate = "whatsapp_rate"
+    case telegramBotToken = "telegram_bot_token"
+    case telegramWebhookSecret = "telegram_webhook_secret"
+    case telegramAPIURL = "telegram_api_url"
     case automation
     case flows
     case flowWebhookSecret = "flow_webhook_secret"
@@ -64,7 +67,10 @@ enum Setting: String, CaseIterable {
 
     /// Secret values are never echoed in errors or logs.
     var isSecret: Bool {
-        [.adminToken, .statsToken, .consoleToken, .whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken, .flowWebhookSecret].contains(self)
+        [
+            .adminToken, .statsToken, .consoleToken, .whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken, .flowWebhookSecret,
+            .telegramBotToken, .telegramWebhookSecret,
+        ].contains(self)
     }
 }
 
