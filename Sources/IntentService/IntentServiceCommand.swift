@@ -18,6 +18,7 @@ struct IntentServiceCommand: AsyncParsableCommand {
         version: "intent-service \(version) (libcurl \(String(cString: ccurl_version())))",
         subcommands: [
             MatchCommand.self, ServeCommand.self, EvaluateCommand.self, ImportCommand.self, ExportCommand.self, StateCommand.self, AgentsCommand.self,
+            TelegramCommand.self,
         ]
     )
 }

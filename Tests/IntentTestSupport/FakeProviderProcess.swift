@@ -54,6 +54,16 @@ public enum FakeProviderProcess {
         try launch(script: graphScript, arguments: ["--token", token])
     }
 
+    /// The fake Telegram Bot API (Fixtures/fake_telegram.py).
+    public static var telegramScript: URL {
+        Bundle.module.url(forResource: "fake_telegram", withExtension: "py", subdirectory: "Fixtures")!
+    }
+
+    /// Starts the fake Bot API, accepting the bot `token`.
+    public static func launchTelegram(token: String) throws -> (process: Process, port: Int) {
+        try launch(script: telegramScript, arguments: ["--token", token])
+    }
+
     static func launch(script: URL, arguments: [String]) throws -> (process: Process, port: Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -22,10 +22,12 @@ package struct ConversationPolicy: Sendable {
     /// reply to the business's story or a mention of it in the customer's (kept for a person to
     /// see, and they count as the customer writing: Meta opens the reply window for them).
     package static let silentTypes: Set<String> = ["reaction", "story_reply", "story_mention"]
-    /// Notices about the customer rather than from them: a changed number (`system`), an
-    /// answer to a call-permission request. Recorded on the conversation, never answered, and
-    /// they do not count as the customer writing (no greeting is due, no silence is broken).
-    package static let noticeTypes: Set<String> = ["system", "call_permission_reply"]
+    /// Notices about the customer rather than new words from them: a changed number (`system`),
+    /// an answer to a call-permission request, an edit of a message already answered (Telegram's
+    /// `edited`: answering it again would repeat the answer, and a text-less one would hand
+    /// over). Recorded on the conversation, never answered, and they do not count as the
+    /// customer writing (no greeting is due, no silence is broken).
+    package static let noticeTypes: Set<String> = ["system", "call_permission_reply", "edited"]
     /// Types the matcher is never asked about.
     package static let unansweredTypes = silentTypes.union(noticeTypes)
 

@@ -58,6 +58,9 @@ enum Setting: String, CaseIterable {
     case instagramAccountID = "instagram_account_id"
     case instagramAccessToken = "instagram_access_token"
     case instagramGraphURL = "instagram_graph_url"
+    case telegramBotToken = "telegram_bot_token"
+    case telegramWebhookSecret = "telegram_webhook_secret"
+    case telegramAPIURL = "telegram_api_url"
     case automation
     case flows
     case flowWebhookSecret = "flow_webhook_secret"
@@ -77,6 +80,7 @@ enum Setting: String, CaseIterable {
         [
             .adminToken, .statsToken, .consoleToken, .whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken, .messengerVerifyToken,
             .messengerAppSecret, .messengerPageAccessToken, .instagramVerifyToken, .instagramAppSecret, .instagramAccessToken, .flowWebhookSecret,
+            .telegramBotToken, .telegramWebhookSecret,
         ].contains(self)
     }
 }
