@@ -76,7 +76,7 @@ struct ReadyResponse: Encodable {
         case corpusSource = "corpus_source"
         case entries, paraphrases, embedder
         case degradedReason = "degraded_reason"
-        case whatsapp
+        case whatsapp, channels
         case store
         case stateStore = "state_store"
     }
@@ -91,6 +91,7 @@ struct ReadyResponse: Encodable {
         try c.encode(embedder, forKey: .embedder)
         try c.encode(degradedReason, forKey: .degradedReason)
         try c.encodeIfPresent(whatsapp, forKey: .whatsapp)
+        if !channels.isEmpty { try c.encode(channels, forKey: .channels) }
         if storeProblem != nil {
             // The error itself is in the log: it may name hosts and paths.
             try c.encode(

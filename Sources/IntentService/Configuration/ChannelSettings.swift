@@ -2,10 +2,16 @@ import Foundation
 import IntentChannels
 import IntentSQLite
 
-/// The WhatsApp channel's settings: on when the verify token, app secret and access token are
-/// all set; the automation file; where conversations live.
+/// The channels' settings (WhatsApp on when its verify token, app secret and access token are
+/// all set; Messenger, Instagram and Telegram likewise with theirs); the automation file; where
+/// conversations live.
 struct ChannelSettings {
     var whatsapp: WhatsAppSettings?
+    var messenger: MessengerSettings?
+    var instagram: MessengerSettings?
+    var telegram: TelegramSettings?
+    /// Whether any channel is on: then `serve` runs conversations.
+    var anyChannel: Bool { whatsapp != nil || messenger != nil || instagram != nil || telegram != nil }
     /// The automation file; nil: none (no greeting, never away).
     var automationPath: String?
     var state: StoreURL
@@ -23,9 +29,20 @@ struct ChannelSettings {
             let candidate = (directory.isEmpty ? "." : directory) + "/automation.yaml"
             automationPath = FileManager.default.fileExists(atPath: candidate) ? candidate : nil
         }
+        messenger = try MessengerSettings.configured(.messenger, from: layers, retentionDays: retentionDays, allowInsecureHTTP: allowInsecureHTTP)
+        instagram = try MessengerSettings.configured(.instagram, from: layers, retentionDays: retentionDays, allowInsecureHTTP: allowInsecureHTTP)
+        telegram = try TelegramSettings.from(layers, allowInsecureHTTP: allowInsecureHTTP, retentionDays: retentionDays)
+        whatsapp = try Self.whatsapp(layers, retentionDays: retentionDays, allowInsecureHTTP: allowInsecureHTTP)
+    }
+
+    private static func whatsapp(
+        _ layers: ConfigurationLayers, retentionDays: Int, allowInsecureHTTP: Bool
+    ) throws(ConfigurationError)
+        -> WhatsAppSettings?
+    {
         let secrets: [Setting] = [.whatsappVerifyToken, .whatsappAppSecret, .whatsappAccessToken]
         let given = secrets.filter { layers.optionalString($0) != nil }
-        guard !given.isEmpty else { return }
+        guard !given.isEmpty else { return nil }
         guard given.count == secrets.count else {
             let missing = secrets.filter { !given.contains($0) }.map(\.environmentVariable).joined(separator: ", ")
             throw ConfigurationError("the WhatsApp channel needs \(missing) too (it is on when all three secrets are set)")
@@ -50,7 +67,7 @@ struct ChannelSettings {
                 "\(layers.raw(.whatsappBusinessAccountID)?.origin ?? "whatsapp_business_account_id"): '\(businessAccountID)' is not a WhatsApp Business Account id (digits, from Business Settings > Accounts > WhatsApp accounts, or the app's WhatsApp > API setup page)"
             )
         }
-        whatsapp = WhatsAppSettings(
+        return WhatsAppSettings(
             verifyToken: layers.optionalString(.whatsappVerifyToken) ?? "", appSecret: layers.optionalString(.whatsappAppSecret) ?? "",
             accessToken: layers.optionalString(.whatsappAccessToken) ?? "", phoneNumberID: phoneNumberID, businessAccountID: businessAccountID,
             graphURL: graphURL,

@@ -22,7 +22,7 @@ let recentMessagesKept = 1_000
 func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let metricsBox = Locked<ServiceMetrics?>(nil)
     // Flows run on a channel: without one, their warnings (a webhook URL not set) are noise.
-    let factory = ServiceFactory(configuration, logger: logger, runsFlows: configuration.channel.whatsapp != nil) { event in
+    let factory = ServiceFactory(configuration, logger: logger, runsFlows: configuration.channel.anyChannel) { event in
         metricsBox.current?.providerCall(provider: event.provider, outcome: event.kind.rawValue, status: event.status, seconds: event.seconds)
     }
     // Serving from a store: /v1/stats continues the store's analytics and is written back to it.
@@ -68,9 +68,9 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
     }
     // The channel picks up whatever a previous run left unprocessed or unsent; messages received
     // before the corpus is ready wait in the store.
-    let whatsapp = try await configuration.channel.whatsapp.asyncMap { settings in
-        try await whatsAppChannel(settings, configuration: configuration, factory: factory, app: app, logger: logger)
-    }
+    let whatsapp =
+        configuration.channel.anyChannel
+        ? try await channelRuntime(configuration: configuration, factory: factory, app: app, logger: logger) : nil
     // Stopped after the channel: the events of its last sends still reach the other replicas.
     if let relay = whatsapp?.relay { services.append(relay) }
     let channel = whatsapp?.runtime
@@ -92,11 +92,12 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
     }
 }
 
-/// The WhatsApp channel: its automation file, its state store and a libcurl client of its own
-/// (replies never queue behind a provider's embedding batches). Its events go to this process's
-/// consoles, and on a PostgreSQL state store through the relay to every replica's.
-private func whatsAppChannel(
-    _ settings: WhatsAppSettings, configuration: ServiceConfiguration, factory: ServiceFactory, app: IntentServerApp, logger: Logger
+/// The configured channels in one runtime: the automation file, the state store and a libcurl
+/// client of the channels' own (replies never queue behind a provider's embedding batches).
+/// Its events go to this process's consoles, and on a PostgreSQL state store through the relay
+/// to every replica's.
+private func channelRuntime(
+    configuration: ServiceConfiguration, factory: ServiceFactory, app: IntentServerApp, logger: Logger
 ) async throws -> (runtime: ChannelRuntime, relay: PostgresEventRelay?) {
     var automation = Automation.none
     if let path = configuration.channel.automationPath {
@@ -118,16 +119,36 @@ private func whatsAppChannel(
     var http = CurlHTTPClient.Configuration()
     http.caBundle = configuration.providers.caBundle
     let policy = ConversationPolicy(automation: automation, fallbackReply: configuration.policy.fallbackReply)
-    logger.info(
-        "whatsapp channel on",
-        metadata: [
-            "graph": "\(settings.graphURL)", "automation": "\(configuration.channel.automationPath ?? "none")", "state": "\(stateURL)",
-        ])
+    let transport = CurlHTTPClient(configuration: http)
+    let settings = configuration.channel
+    var channels: [any ChatChannel] = []
+    var endpoints: [String: String] = [:]
+    if let whatsapp = settings.whatsapp {
+        channels.append(WhatsAppChannel(settings: whatsapp, transport: transport))
+        endpoints["whatsapp"] = whatsapp.graphURL
+    }
+    for meta in [settings.messenger, settings.instagram].compactMap({ $0 }) {
+        let channel = MessengerChannel(settings: meta, transport: transport)
+        channels.append(channel)
+        endpoints[channel.name] = meta.graphURL
+    }
+    if let telegram = settings.telegram {
+        channels.append(TelegramChannel(settings: telegram, transport: transport))
+        endpoints["telegram"] = telegram.apiURL
+    }
+    for channel in channels {
+        logger.info(
+            "\(channel.name) channel on",
+            metadata: [
+                "api": "\(endpoints[channel.name] ?? "")", "webhook": "/webhooks/\(channel.name)",
+                "automation": "\(settings.automationPath ?? "none")", "state": "\(stateURL)",
+            ])
+    }
     let answerer = app.answerer
-    let whatsapp = WhatsAppChannel(settings: settings, transport: CurlHTTPClient(configuration: http))
     let relay = (store as? PostgresStateStore).map { PostgresEventRelay(server: $0.server, hub: app.events, logger: logger) }
     let runtime = ChannelRuntime(
-        channel: whatsapp, settings: whatsapp.runtimeSettings, store: store, policy: policy, logger: logger, storeHealth: app.storeHealth,
+        channels: channels, settings: ChannelRuntime.Settings(retentionDays: settings.retentionDays), store: store, policy: policy, logger: logger,
+        storeHealth: app.storeHealth,
         events: relay ?? app.events, flows: factory.flows, flowWebhook: FlowWebhook(secret: configuration.flows.webhookSecret),
         webhookTransport: CurlHTTPClient(configuration: http), pick: answerer.answer(picking:words:question:),
         decide: answerer.answer(to:from:rulesOnly:))
