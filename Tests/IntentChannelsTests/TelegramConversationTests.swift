@@ -151,5 +151,11 @@ import Testing
         #expect(h.runtime.statistics.failed == 1 && h.runtime.statistics.pending == 0)
         let failed = try await h.store.timeline(customer: "telegram:5550104", before: nil, limit: 10).first { $0.direction == .outbound }
         #expect(failed?.error == "sendMessage: 403 Forbidden: bot was blocked by the user", "\(String(describing: failed))")
+        // ... and the contact says so, for the people in the inbox.
+        try await eventually("the contact marked unreachable") {
+            try await h.store.conversation(customer: "telegram:5550104")?.tags.contains("unreachable") == true
+        }
+        let marked = try await h.store.conversation(customer: "telegram:5550104")
+        #expect(marked?.attributes["unreachable_telegram"]?.hasSuffix(": sendMessage: 403 Forbidden: bot was blocked by the user") == true)
     }
 }

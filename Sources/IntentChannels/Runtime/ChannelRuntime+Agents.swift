@@ -131,7 +131,7 @@ extension ChannelRuntime {
 
     /// Changes one conversation in one transaction: `body` edits it and returns the messages to
     /// queue; `triggers` says what to count for them.
-    private func change(
+    func change(
         _ customer: String, _ doing: String, announcing event: ConversationEvent.Kind, agent: String? = nil,
         _ body: @escaping @Sendable (inout Conversation) -> [OutboundDraft],
         triggers: @escaping @Sendable ([OutboundDraft]) -> [Trigger] = { _ in [] }

@@ -89,6 +89,7 @@ extension ChannelRuntime {
         }
         let outcome = await channel.send(item)
         let recorded: UnrecordedOutcome
+        var unreachable: String?
         let now = clock()
         let attempt = item.attempts + 1
         switch outcome {
@@ -104,9 +105,13 @@ extension ChannelRuntime {
             logger.warning(
                 "\(channel.name): rate-limited, retrying", metadata: ["item": "\(item.id)", "after": "\(seconds)", "error": "\(error)"])
             recorded = .retry(at: next, error: error)
-        case .retry(let error), .retryAfter(_, let error), .failed(let error), .unreachable(let error):
+        case .retry(let error), .retryAfter(_, let error), .failed(let error):
             logger.error("\(channel.name): send failed for good", metadata: ["item": "\(item.id)", "error": "\(error)"])
             recorded = .failed(at: now, error: error)
+        case .unreachable(let error):
+            logger.warning("\(channel.name): the customer cannot be reached", metadata: ["item": "\(item.id)", "error": "\(error)"])
+            recorded = .failed(at: now, error: error)
+            unreachable = error
         case .credentialsRejected(let reason, let detail):
             // Loud, once per item, and never retried: no send can succeed until an operator acts.
             reportProblem(reason, on: channel.name)
@@ -117,6 +122,18 @@ extension ChannelRuntime {
             publishOutcome(of: item, recorded)
         } else {
             unrecorded.withLock { $0[item.id] = recorded }
+        }
+        if let unreachable { await markUnreachable(item.customer, on: channel.name, reason: unreachable) }
+    }
+
+    /// A customer who blocked the business (or left the platform) is marked on their contact, for
+    /// the people in the inbox: the tag `unreachable` and the attribute `unreachable_<channel>`.
+    private func markUnreachable(_ customer: String, on channel: String, reason: String) async {
+        let day = Date.ISO8601FormatStyle().year().month().day().format(clock())
+        _ = await change(customer, "marking an unreachable customer", announcing: .conversation) { conversation in
+            if !conversation.tags.contains("unreachable") { conversation.tags = (conversation.tags + ["unreachable"]).sorted() }
+            conversation.attributes["unreachable_" + channel] = "\(day): \(reason)"
+            return []
         }
     }
 
