@@ -122,6 +122,42 @@ extension ConversationStoreContract {
         #expect(again.first?.customer == "telegram:4242")
     }
 
+    /// A message read before a merge (waiting to be decided) is decided under the contact it
+    /// belongs to now; merges chain, and are undone from the last.
+    static func decidesUnderTheContactOfNowAndUnmergesChainsInOrder(_ store: any ConversationStore) async throws {
+        let messenger = ChannelIdentity(channel: "messenger", id: "77")
+        _ = try await arrive(store, "wamid.1", from: whatsapp, at: 0)
+        _ = try await arrive(store, "telegram:1", from: telegram, at: 60)
+        _ = try await arrive(store, "messenger:1", from: messenger, at: 90)
+        _ = try await store.receive([message("telegram:2", from: telegram, at: 120)], statuses: [], at: t0.addingTimeInterval(120))
+        let stale = try #require(try await store.unprocessed(limit: 10).first)
+        #expect(stale.customer == "telegram:4242")
+        _ = try await store.merge(contact: "telegram:4242", into: "messenger:77", at: t0.addingTimeInterval(130))
+        #expect(try await store.unprocessed(limit: 10).first?.customer == "messenger:77")
+        let decided = Locked<String?>(nil)
+        #expect(
+            try await store.process(stale, at: t0.addingTimeInterval(140)) { conversation in
+                decided.withLock { $0 = conversation?.customer }
+                return plan(stale, replies: ["answered"])(conversation)
+            })
+        #expect(decided.current == "messenger:77")
+        #expect(try await store.conversation(customer: "telegram:4242") == nil)
+        let timeline = try await store.timeline(customer: "messenger:77", before: nil, limit: 50)
+        #expect(timeline.first { $0.text == "answered" }?.channel == "telegram")  // back where it came from
+
+        // Telegram into Messenger, Messenger into WhatsApp: undone from the last.
+        _ = try await store.merge(contact: "messenger:77", into: "8613800000000", at: t0.addingTimeInterval(150))
+        await #expect(throws: ContactMergeError.targetMergedAway("telegram:4242", target: "messenger:77", into: "8613800000000")) {
+            try await store.unmerge(contact: "telegram:4242", at: t0.addingTimeInterval(160))
+        }
+        _ = try await store.unmerge(contact: "messenger:77", at: t0.addingTimeInterval(170))
+        let (restored, target) = try await store.unmerge(contact: "telegram:4242", at: t0.addingTimeInterval(180))
+        #expect(restored.customer == "telegram:4242" && target.customer == "messenger:77")
+        #expect(try await store.identities(contact: "8613800000000").map(\.identity) == [whatsapp])
+        #expect(try await store.identities(contact: "messenger:77").map(\.identity) == [messenger])
+        #expect(try await store.statistics().conversations == 3)
+    }
+
     /// Evidence a flow collected names the contacts it matches: a phone number that is a
     /// WhatsApp id, an e-mail address another contact gave; never anything else.
     static func findsContactsSharingEvidence(_ store: any ConversationStore) async throws {

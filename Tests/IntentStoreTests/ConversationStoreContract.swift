@@ -36,6 +36,7 @@ enum ConversationStoreContract {
         try await keepsAnswerBasesAndCaptions(makeStore())
         try await mergesAndUnmergesContacts(makeStore())
         try await findsContactsSharingEvidence(makeStore())
+        try await decidesUnderTheContactOfNowAndUnmergesChainsInOrder(makeStore())
     }
 
     static func deduplicatesDurablyAndUnderConcurrency(_ store: any ConversationStore) async throws {
