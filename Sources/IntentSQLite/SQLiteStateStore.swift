@@ -9,7 +9,8 @@ package import IntentChannels
 /// `outbox` (queued replies with attempts and delivery statuses), `delivery_statuses`,
 /// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`, `answer_suggestions`,
 /// `flow_edits` (the console's flow documents), `agents` (their tokens' hashes and roles),
-/// `quick_replies` (the inbox's canned answers).
+/// `quick_replies` (the inbox's canned answers), `identities`, `contact_evidence` and `merges`
+/// (contacts across channels, in `SQLiteStateStore+Contacts`).
 /// SQLite serialises writers, so each protocol method's transaction sees no interleaving.
 package final class SQLiteStateStore: ConversationStore {
     package let path: String
