@@ -171,6 +171,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                     !$0.isEmpty
                 }
         ),
+        ("state-v12-contacts", contactsMigration),
     ]
 
     // MARK: Receiving
@@ -179,7 +180,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         let received = at.timeIntervalSince1970
         return try await server.transaction { db in
             var fresh: [InboundMessage] = []
-            for m in messages {
+            for var m in messages {
+                m.customer = try await Self.contact(db, of: m)
                 let rows = try await db.query(
                     """
                     INSERT INTO inbound (id, customer, channel, sender, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at, received_at)
@@ -242,7 +244,12 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         // Read the conversation, decide, write, all in one transaction under the customer's lock.
         let now = at.timeIntervalSince1970
         return try await server.transaction { db in
+            // The contact as stored now (a merge since the message was read moved it), locked, then checked again.
+            var message = message
+            guard let customer = try await Self.storedCustomer(db, of: message.id) else { return false }
+            message.customer = customer
             try await db.query("SELECT pg_advisory_xact_lock(hashtext(\(message.customer)))", logger: PostgresServer.quiet)
+            guard try await Self.storedCustomer(db, of: message.id) == customer else { return false }
             // The customer's earlier message first, whichever replica decides it: a flow's answers arrive in order.
             let earlier = try await db.query(
                 """
@@ -310,26 +317,29 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
             var items: [TimelineItem] = []
             let inbound = try await client.query(
                 """
-                SELECT id, type, text, caption, choice, received_at FROM inbound WHERE customer = \(customer) AND received_at < \(before)
+                SELECT id, type, text, caption, choice, received_at, channel FROM inbound WHERE customer = \(customer) AND received_at < \(before)
                 ORDER BY received_at DESC, seq DESC LIMIT \(limit)
                 """, logger: PostgresServer.quiet)
-            for try await (id, type, text, caption, choice, at) in inbound.decode((String, String, String?, String?, String?, Double).self) {
-                items.append(TimelineItem.inbound(id: id, type: type, text: text, caption: caption, choice: choice, at: at))
+            for try await (id, type, text, caption, choice, at, channel) in inbound.decode(
+                (String, String, String?, String?, String?, Double, String?).self)
+            {
+                items.append(TimelineItem.inbound(id: id, type: type, text: text, caption: caption, choice: choice, at: at, channel: channel))
             }
             let outbound = try await client.query(
                 """
                 SELECT id, kind, body, options, origin, answer_entry, answer_rule, answer_score, state, delivery, last_error, delivery_error,
-                    created_at FROM outbox
+                    created_at, channel FROM outbox
                 WHERE customer = \(customer) AND \(unescaped: TimelineItem.shownKindsSQL) AND created_at < \(before)
                 ORDER BY created_at DESC, id DESC LIMIT \(limit)
                 """, logger: PostgresServer.quiet)
-            for try await (id, kind, body, options, origin, entry, rule, score, state, delivery, lastError, deliveryError, at) in outbound.decode(
-                (Int64, String, String, String?, String?, String?, String?, Double?, String, String?, String?, String?, Double).self)
+            for try await (id, kind, body, options, origin, entry, rule, score, state, delivery, lastError, deliveryError, at, channel)
+                in outbound.decode(
+                    (Int64, String, String, String?, String?, String?, String?, Double?, String, String?, String?, String?, Double, String?).self)
             {
                 items.append(
                     TimelineItem.outbound(
                         id: id, kind: kind, body: body, options: options, origin: origin, basis: AnswerBasis(entry: entry, rule: rule, score: score),
-                        state: state, delivery: delivery, lastError: lastError, deliveryError: deliveryError, at: at))
+                        state: state, delivery: delivery, lastError: lastError, deliveryError: deliveryError, at: at, channel: channel))
             }
             let notes = try await client.query(
                 """
@@ -356,10 +366,12 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
     /// Stores a plan: the conversation, its replies in the outbox, its counters. Returns the
     /// outbox items queued.
     @discardableResult
-    private static func write(
+    static func write(
         _ decided: ConversationPlan, customer: String, recipient: ChannelIdentity, phoneNumberID: String, inboundID: String?, now: Double,
         _ db: PostgresConnection
     ) async throws -> [Int64] {
+        let recipient = decided.recipient ?? recipient
+        let phoneNumberID = decided.account ?? phoneNumberID
         if let c = decided.conversation {
             try await db.query(
                 """
@@ -379,6 +391,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                     last_message = excluded.last_message, resolutions = excluded.resolutions, channel = excluded.channel,
                     recipient = excluded.recipient
                 """, logger: PostgresServer.quiet)
+            try await recordEvidence(c.collected, db, contact: customer, at: now)
         }
         var queued: [Int64] = []
         for reply in decided.replies {
@@ -652,6 +665,10 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                 deleted += try await Self.count(
                     db.query("DELETE FROM \(unescaped: table) WHERE customer = \(customer) RETURNING 1", logger: PostgresServer.quiet))
             }
+            for (table, column) in [("identities", "contact"), ("contact_evidence", "contact"), ("merges", "target"), ("merges", "merged")] {
+                deleted += try await Self.count(
+                    db.query("DELETE FROM \(unescaped: table) WHERE \(unescaped: column) = \(customer) RETURNING 1", logger: PostgresServer.quiet))
+            }
             return deleted
         }
     }
@@ -676,6 +693,15 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                     logger: PostgresServer.quiet))
             deleted += try await Self.count(
                 db.query("DELETE FROM notes WHERE customer NOT IN (SELECT customer FROM conversations) RETURNING 1", logger: PostgresServer.quiet))
+            let contacts: [PostgresQuery] = [
+                """
+                DELETE FROM identities WHERE contact NOT IN (SELECT customer FROM conversations)
+                AND contact NOT IN (SELECT customer FROM inbound) RETURNING 1
+                """,
+                "DELETE FROM contact_evidence WHERE contact NOT IN (SELECT customer FROM conversations) RETURNING 1",
+                "DELETE FROM merges WHERE target NOT IN (SELECT customer FROM conversations) RETURNING 1",
+            ]
+            for query in contacts { deleted += try await Self.count(db.query(query, logger: PostgresServer.quiet)) }
             return deleted
         }
     }

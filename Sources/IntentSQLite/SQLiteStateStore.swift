@@ -9,7 +9,8 @@ package import IntentChannels
 /// `outbox` (queued replies with attempts and delivery statuses), `delivery_statuses`,
 /// `counters` and `trigger_customers` (distinct customers per trigger), `corpus_edits`, `answer_suggestions`,
 /// `flow_edits` (the console's flow documents), `agents` (their tokens' hashes and roles),
-/// `quick_replies` (the inbox's canned answers).
+/// `quick_replies` (the inbox's canned answers), `identities`, `contact_evidence` and `merges`
+/// (contacts across channels, in `SQLiteStateStore+Contacts`).
 /// SQLite serialises writers, so each protocol method's transaction sees no interleaving.
 package final class SQLiteStateStore: ConversationStore {
     package let path: String
@@ -158,13 +159,15 @@ package final class SQLiteStateStore: ConversationStore {
                     \(StateRows.seedChannelCountersSQL)
                     """)
         }
+        migrator.registerMigration("v13-contacts") { db in try db.execute(sql: contactsMigrationSQL) }
         return migrator
     }
 
     package func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) async throws -> [InboundMessage] {
         try await pool.write { db in
             var fresh: [InboundMessage] = []
-            for message in messages {
+            for var message in messages {
+                message.customer = try Self.contact(db, of: message)
                 try db.execute(
                     sql: """
                         INSERT INTO inbound (
@@ -232,9 +235,12 @@ package final class SQLiteStateStore: ConversationStore {
 
     package func process(_ message: InboundMessage, at: Date, plan: @escaping @Sendable (Conversation?) -> ConversationPlan) async throws -> Bool {
         try await pool.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT processed_at FROM inbound WHERE id = ?", arguments: [message.id]),
+            guard let row = try Row.fetchOne(db, sql: "SELECT processed_at, customer FROM inbound WHERE id = ?", arguments: [message.id]),
                 row["processed_at"] as Double? == nil
             else { return false }
+            // The contact as stored now: a merge since the message was read moved it.
+            var message = message
+            message.customer = row["customer"]
             // The customer's earlier message first, whoever decides it: a flow's answers arrive in order.
             let earlier = try Bool.fetchOne(
                 db,
@@ -301,7 +307,8 @@ package final class SQLiteStateStore: ConversationStore {
             {
                 items.append(
                     TimelineItem.inbound(
-                        id: row["id"], type: row["type"], text: row["text"], caption: row["caption"], choice: row["choice"], at: row["received_at"]))
+                        id: row["id"], type: row["type"], text: row["text"], caption: row["caption"], choice: row["choice"], at: row["received_at"],
+                        channel: row["channel"]))
             }
             for row in try Row.fetchAll(
                 db,
@@ -314,7 +321,7 @@ package final class SQLiteStateStore: ConversationStore {
                     TimelineItem.outbound(
                         id: row["id"], kind: row["kind"], body: row["body"], options: row["options"], origin: row["origin"], basis: Self.basis(row),
                         state: row["state"], delivery: row["delivery"], lastError: row["last_error"], deliveryError: row["delivery_error"],
-                        at: row["created_at"]))
+                        at: row["created_at"], channel: row["channel"]))
             }
             for row in try Row.fetchAll(
                 db, sql: "SELECT * FROM notes WHERE customer = ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?", arguments: [customer, before, limit])
@@ -342,6 +349,8 @@ package final class SQLiteStateStore: ConversationStore {
     ) throws
         -> [Int64]
     {
+        let recipient = decided.recipient ?? recipient
+        let phoneNumberID = decided.account ?? phoneNumberID
         if let c = decided.conversation {
             try db.execute(
                 sql: """
@@ -364,6 +373,7 @@ package final class SQLiteStateStore: ConversationStore {
                     c.handling.rawValue, c.assignee, c.unread, c.lastActivityAt.timeIntervalSince1970, c.lastMessage, c.resolutions,
                     c.identity.channel, c.identity.id,
                 ])
+            try recordEvidence(c.collected, db, contact: customer, at: at)
         }
         var queued: [Int64] = []
         for reply in decided.replies {
@@ -586,6 +596,10 @@ package final class SQLiteStateStore: ConversationStore {
                 try db.execute(sql: "DELETE FROM \(table) WHERE customer = ?", arguments: [customer])
                 deleted += db.changesCount
             }
+            for (table, column) in [("identities", "contact"), ("contact_evidence", "contact"), ("merges", "target"), ("merges", "merged")] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE \(column) = ?", arguments: [customer])
+                deleted += db.changesCount
+            }
             return deleted
         }
     }
@@ -607,6 +621,14 @@ package final class SQLiteStateStore: ConversationStore {
                     """, []
                 ),
                 ("DELETE FROM notes WHERE customer NOT IN (SELECT customer FROM conversations)", []),
+                (
+                    """
+                    DELETE FROM identities WHERE contact NOT IN (SELECT customer FROM conversations)
+                    AND contact NOT IN (SELECT customer FROM inbound)
+                    """, []
+                ),
+                ("DELETE FROM contact_evidence WHERE contact NOT IN (SELECT customer FROM conversations)", []),
+                ("DELETE FROM merges WHERE target NOT IN (SELECT customer FROM conversations)", []),
             ] as [(String, [Double])] {
                 try db.execute(sql: sql, arguments: StatementArguments(arguments))
                 deleted += db.changesCount

@@ -84,6 +84,13 @@ enum InboxJSON {
         var firstSeenAt: String
         var lastSeenAt: String
         var conversations: Int
+        /// Where the contact writes from: every channel identity merged into it.
+        var identities: [Identity]
+
+        struct Identity: Encodable {
+            var channel: String
+            var id: String
+        }
 
         struct Flow: Encodable {
             var id: String
@@ -91,8 +98,13 @@ enum InboxJSON {
             var variables: [String: String]
         }
 
-        init(_ c: Conversation, windows: ReplyWindows, now: Date, displayNames: [String: String] = [:]) {
+        init(
+            _ c: Conversation, windows: ReplyWindows, now: Date, displayNames: [String: String] = [:], identities: [ContactIdentity] = []
+        ) {
             summary = Summary(c, windows: windows, now: now, displayNames: displayNames)
+            // A store that has not recorded the identity yet still knows where the customer wrote last.
+            let known = identities.isEmpty ? [c.identity] : identities.map(\.identity)
+            self.identities = known.map { Identity(channel: $0.channel, id: $0.id) }
             attributes = c.attributes
             flow = c.flowRun.map { Flow(id: $0.flow, step: $0.step, variables: $0.variables) }
             firstSeenAt = InboxJSON.format(c.firstInboundAt)
@@ -108,10 +120,11 @@ enum InboxJSON {
             try container.encode(firstSeenAt, forKey: .firstSeenAt)
             try container.encode(lastSeenAt, forKey: .lastSeenAt)
             try container.encode(conversations, forKey: .conversations)
+            try container.encode(identities, forKey: .identities)
         }
 
         enum CodingKeys: String, CodingKey {
-            case attributes, flow, conversations
+            case attributes, flow, conversations, identities
             case firstSeenAt = "first_seen_at"
             case lastSeenAt = "last_seen_at"
         }
@@ -157,6 +170,8 @@ enum InboxJSON {
             var score: Double?
             var status: String?
             var error: String?
+            /// The channel it came through or went out on; absent for a note.
+            var channel: String?
             var at: String
 
             struct Media: Encodable {
@@ -165,7 +180,7 @@ enum InboxJSON {
             }
 
             enum CodingKeys: String, CodingKey {
-                case id, direction, kind, type, text, media, choice, options, agent, entry, rule, score, status, error, at
+                case id, direction, kind, type, text, media, choice, options, agent, entry, rule, score, status, error, channel, at
                 case agentDisplay = "agent_display"
             }
 
@@ -188,6 +203,7 @@ enum InboxJSON {
                 score = item.basis?.score
                 status = item.status
                 error = item.error
+                channel = item.channel
                 at = InboxJSON.format(item.at)
             }
         }

@@ -40,7 +40,7 @@ struct InboxRoutes {
         group.get("/v1/conversations/:customer") { _, context in
             let (channel, customer) = try target(context)
             guard let conversation = try await channel.conversation(customer: customer) else { throw Self.unknown(customer) }
-            return try JSONResponse.make(InboxJSON.Detail(conversation, windows: channel.replyWindows, now: Date(), displayNames: await shownNames()))
+            return try await detail(conversation, channel)
         }
         group.get("/v1/conversations/:customer/messages") { request, context in
             let limit = try Self.limit(request)
@@ -63,7 +63,8 @@ struct InboxRoutes {
             let text = try Self.text(body.text, field: "text", limit: Self.maxReplyLength)
             let (channel, customer) = try target(context)
             let agent = context.signature(naming: body.by?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty)
-            switch await channel.reply(to: customer, text: text, agent: agent) {
+            let picked = body.channel?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+            switch await channel.reply(to: customer, text: text, agent: agent, channel: picked) {
             case .queued(let id):
                 return try JSONResponse.make(["id": "out:\(id)", "status": "queued"], status: .accepted)
             case .unknownCustomer:
@@ -73,6 +74,10 @@ struct InboxRoutes {
                     .conflict, "window_closed",
                     "the customer's 24-hour window closed at \(ISO8601DateFormatter().string(from: since)); only a template message can reach them now"
                 )
+            case .noIdentity(let asked, let channels):
+                throw APIError(
+                    .unprocessableContent, "no_identity_on_channel",
+                    "the contact has no identity on '\(asked)'; it writes on \(channels.joined(separator: ", "))")
             case .storeUnavailable:
                 throw APIError.storeUnavailable
             }
@@ -142,6 +147,14 @@ struct InboxRoutes {
         }
     }
 
+    /// The conversation with the customer's panel, its identities included.
+    func detail(_ conversation: Conversation, _ channel: ChannelRuntime) async throws -> Response {
+        let identities = (try? await channel.identities(contact: conversation.customer)) ?? []
+        return try JSONResponse.make(
+            InboxJSON.Detail(
+                conversation, windows: channel.replyWindows, now: Date(), displayNames: await shownNames(), identities: identities))
+    }
+
     /// The agents' display names; none when the store cannot say (the names still sign everything).
     private func shownNames() async -> [String: String] {
         (try? await agents.displayNames()) ?? [:]
@@ -162,7 +175,7 @@ struct InboxRoutes {
     func respond(_ change: ChannelRuntime.InboxChange, _ customer: String, _ channel: ChannelRuntime) async throws -> Response {
         switch change {
         case .changed(let conversation):
-            return try JSONResponse.make(InboxJSON.Detail(conversation, windows: channel.replyWindows, now: Date(), displayNames: await shownNames()))
+            return try await detail(conversation, channel)
         case .unknownCustomer: throw Self.unknown(customer)
         case .storeUnavailable: throw APIError.storeUnavailable
         }
@@ -227,6 +240,8 @@ struct InboxRoutes {
         var text: String
         /// Who wrote it, when signed in with a role token rather than as a named agent.
         var by: String?
+        /// The channel to answer on, among the contact's; absent: where the customer wrote last.
+        var channel: String?
     }
 
     struct AssignRequest: Decodable {

@@ -204,7 +204,9 @@ import Testing
         result = engine.answer(.text("lena at example"), run: result.run, context: context, now: t0)
         #expect(result.actions == [.say("That does not look like an e-mail address."), .say("Your e-mail address?")])
         #expect(result.run.retries == 1 && result.run.step == "ask_email")
-        result = engine.answer(.text(" lena@example.com "), run: result.run, context: context, now: t0)
+        result = engine.answer(.text(" Lena@Example.com "), run: result.run, context: context, now: t0)
+        // Evidence for merging contacts: the address, lower-cased (a name never is).
+        #expect(result.actions.first == .collected(ContactEvidence(kind: .email, value: "lena@example.com")))
         #expect(
             result.actions.last
                 == .choice(
@@ -222,11 +224,11 @@ import Testing
             result.actions.last
                 == .callWebhook(
                     url: "http://127.0.0.1:9000/leads", flow: "wholesale", step: "crm",
-                    variables: ["name": "Lena Park", "email": "lena@example.com", "category": "shoes", "qty": "1000"]))
+                    variables: ["name": "Lena Park", "email": "Lena@Example.com", "category": "shoes", "qty": "1000"]))
         // A message while the webhook runs is not the run's: the matcher answers it.
         #expect(engine.answer(.text("hello?"), run: result.run, context: context, now: t0).consumed == false)
         let done = engine.webhookFinished(["ticket": "T-42"], run: result.run, context: context, now: t0)
-        #expect(done.actions.last == .say("Thank you Lena Park! Our sales team will write to lena@example.com within a day (T-42)."))
+        #expect(done.actions.last == .say("Thank you Lena Park! Our sales team will write to Lena@Example.com within a day (T-42)."))
         #expect(done.run.status == .completed)
         // The webhook failed for good: its error step hands over.
         let failed = engine.webhookFinished(nil, run: result.run, context: context, now: t0)

@@ -16,7 +16,9 @@ import Testing
     /// against a secret header; sends are recorded, never fail.
     final class RecordingChannel: ChatChannel, @unchecked Sendable {
         let sends = Locked<[OutboxItem]>([])
-        var name: String { "recording" }
+        let name: String
+
+        init(name: String = "recording") { self.name = name }
         var messagesPerSecond: Double { 30 }
         var replyWindow: TimeInterval? { nil }
         var maxWebhookBytes: Int { 4_096 }

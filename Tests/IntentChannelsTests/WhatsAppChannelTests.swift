@@ -603,6 +603,14 @@ final class FailingOutcomes: Sendable {
         func statistics() async throws -> ChannelStatistics { try await base.statistics() }
         func purge(customer: String) async throws -> Int { try await base.purge(customer: customer) }
         func purge(before date: Date) async throws -> Int { try await base.purge(before: date) }
+        func identities(contact: String) async throws -> [ContactIdentity] { try await base.identities(contact: contact) }
+        func merge(contact: String, into target: String, at: Date) async throws -> Conversation {
+            try await base.merge(contact: contact, into: target, at: at)
+        }
+        func unmerge(contact: String, at: Date) async throws -> (contact: Conversation, target: Conversation) {
+            try await base.unmerge(contact: contact, at: at)
+        }
+        func contactsSharingEvidence(with contact: String) async throws -> [String] { try await base.contactsSharingEvidence(with: contact) }
     }
 }
 

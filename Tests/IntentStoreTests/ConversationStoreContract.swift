@@ -34,6 +34,9 @@ enum ConversationStoreContract {
         try await listsTheInbox(makeStore())
         try await answersEachCustomerOnTheirChannel(makeStore())
         try await keepsAnswerBasesAndCaptions(makeStore())
+        try await mergesAndUnmergesContacts(makeStore())
+        try await findsContactsSharingEvidence(makeStore())
+        try await decidesUnderTheContactOfNowAndUnmergesChainsInOrder(makeStore())
     }
 
     static func deduplicatesDurablyAndUnderConcurrency(_ store: any ConversationStore) async throws {

@@ -14,6 +14,33 @@ struct PostgresStateStoreTests {
     /// Two replicas (two stores, two pools) on one database: a webhook delivered to both at once is
     /// stored once and decided once; a customer's first messages on both greet once; an item one
     /// replica claimed is the other's only after the lease.
+    @Test func aMergeRacingTheMergedIdentitysMessagesStrandsNone() async throws {
+        let store = try await PostgresStateStore.open(url: try await PostgresTestDatabase.fresh())
+        let t0 = ConversationStoreContract.t0
+        let telegram = ConversationStoreContract.telegram
+        _ = try await ConversationStoreContract.arrive(store, "wamid.1", from: ConversationStoreContract.whatsapp, at: 0)
+        _ = try await ConversationStoreContract.arrive(store, "telegram:0", from: telegram, at: 1)
+        await withTaskGroup(of: Void.self) { group in
+            for i in 1...40 {
+                group.addTask {
+                    let message = ConversationStoreContract.message("telegram:\(i)", from: telegram, at: Double(i))
+                    _ = try? await store.receive([message], statuses: [], at: t0.addingTimeInterval(Double(i)))
+                }
+                if i == 20 {
+                    group.addTask { _ = try? await store.merge(contact: "telegram:4242", into: "8613800000000", at: t0.addingTimeInterval(20)) }
+                }
+            }
+        }
+        // Every message is the merged contact's, whichever side of the merge it was stored on.
+        let waiting = try await store.unprocessed(limit: 100)
+        #expect(waiting.count == 40 && waiting.allSatisfy { $0.customer == "8613800000000" }, "\(Set(waiting.map(\.customer)))")
+        for message in waiting {
+            #expect(try await store.process(message, at: t0.addingTimeInterval(60), plan: ConversationStoreContract.plan(message, replies: [])))
+        }
+        #expect(try await store.conversation(customer: "telegram:4242") == nil)
+        #expect(try await store.conversation(customer: "8613800000000")?.unread == 42)
+    }
+
     @Test func twoReplicasShareOneDatabaseExactlyOnce() async throws {
         let url = try await PostgresTestDatabase.fresh()
         let a = try await PostgresStateStore.open(url: url, leaseSeconds: 30)

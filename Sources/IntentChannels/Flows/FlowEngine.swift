@@ -51,6 +51,8 @@ package enum FlowAction: Sendable, Equatable {
     case tag(String)
     case untag(String)
     case setAttribute(String, String)
+    /// An answer that names the person beyond this channel (a phone number, an e-mail address).
+    case collected(ContactEvidence)
     /// The run entered a step (per-step analytics).
     case entered(flow: String, step: String)
     /// The customer picked this option at a choice step (per-option analytics).
@@ -143,6 +145,7 @@ package struct FlowEngine: Sendable {
             }
             if let value = ask.expect.accept(text) {
                 run.variables[ask.save] = value
+                if let evidence = ContactEvidence.collected(value, for: ask.expect) { actions.append(.collected(evidence)) }
                 advance(&run, to: ask.next, context: context, now: now, actions: &actions)
             } else if run.retries >= ask.retries {
                 if let otherwise = ask.otherwise {

@@ -98,6 +98,7 @@ package struct FlowRunner: Sendable {
                 if !conversation.tags.contains(tag) { conversation.tags = (conversation.tags + [tag]).sorted() }
             case .untag(let tag): conversation.tags.removeAll { $0 == tag }
             case .setAttribute(let key, let value): conversation.attributes[key] = value
+            case .collected(let evidence): conversation.collected.append(evidence)
             case .entered(let flow, let step): triggers.append(.flow(flow, "step:\(step):entered"))
             case .chose(let flow, let step, let option): triggers.append(.flow(flow, "step:\(step):option:\(option)"))
             }

@@ -12,6 +12,8 @@ extension ChannelRuntime {
         case unknownCustomer
         /// The customer's last message is older than 24 hours: only a template may reach them.
         case windowClosed(since: Date)
+        /// The contact has no identity on the channel asked for.
+        case noIdentity(channel: String, channels: [String])
         case storeUnavailable
     }
 
@@ -27,7 +29,10 @@ extension ChannelRuntime {
     /// bot's, in order with them and exactly once. The bot stays silent while a person talks:
     /// the reply (re)starts the hand-over's mute, and a waiting conversation becomes the
     /// replier's. `{{contact.name}}` and `{{contact.KEY}}` are filled from the conversation.
-    package func reply(to customer: String, text: String, agent: String) async -> AgentReply {
+    ///
+    /// It goes to where the customer last wrote, or to the contact's identity on `channel` (the
+    /// one written from last there), whose own reply window applies.
+    package func reply(to customer: String, text: String, agent: String, channel: String? = nil) async -> AgentReply {
         let now = clock()
         let muteMinutes = policy.automation.handover.muteMinutes
         let closed = Locked<Date?>(nil)
@@ -35,8 +40,22 @@ extension ChannelRuntime {
         let store = self.store
         let queued: [Int64]?
         do {
-            queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
-                if let closes = windows.closes(conversation, agent: true), closes <= now {
+            var chosen: ContactIdentity?
+            if let channel {
+                let identities = try await store.identities(contact: customer)
+                guard !identities.isEmpty else { return .unknownCustomer }
+                chosen = identities.first { $0.identity.channel == channel }
+                guard chosen != nil else {
+                    return .noIdentity(channel: channel, channels: Array(Set(identities.map(\.identity.channel))).sorted())
+                }
+            }
+            queued = try await store.advance(customer: customer, at: now, finishing: nil) { [chosen] conversation in
+                var there = conversation
+                if let chosen {
+                    there.identity = chosen.identity
+                    there.lastInboundAt = chosen.lastSeenAt
+                }
+                if let closes = windows.closes(there, agent: true), closes <= now {
                     closed.withLock { $0 = closes }
                     return nil
                 }
@@ -45,7 +64,10 @@ extension ChannelRuntime {
                 conversation.answered(by: agent, until: until, now: now)
                 let filled = QuickReplyText.fill(text, conversation: conversation)
                 let replies = MessageSplitter.split(filled).map { OutboundDraft.text($0, origin: .agent(agent)) }
-                return ConversationPlan(conversation: conversation, replies: replies, triggers: [])
+                var plan = ConversationPlan(conversation: conversation, replies: replies, triggers: [])
+                plan.recipient = chosen?.identity
+                plan.account = chosen?.account
+                return plan
             }
             storeHealth.succeeded()
         } catch {

@@ -84,9 +84,13 @@ extension ChannelRuntime {
             let now = clock()
             let policy = self.policy
             let flows = flowRunner
+            // What a flow collected (a phone number, an e-mail address): evidence for a merge, once stored.
+            let collected = Locked<Conversation?>(nil)
             do {
                 let processed = try await store.process(message, at: now) { conversation in
-                    policy.plan(message, answer: answer, conversation: conversation, now: now, flows: flows)
+                    let plan = policy.plan(message, answer: answer, conversation: conversation, now: now, flows: flows)
+                    collected.withLock { $0 = plan.conversation }
+                    return plan
                 }
                 storeHealth.succeeded()
                 // Not processed: done elsewhere, or waiting for the customer's earlier message
@@ -95,6 +99,7 @@ extension ChannelRuntime {
                 progressed = true
                 decided.withLock { $0[message.id] = nil }
                 publishQueued(customer: message.customer, items: nil, at: now)
+                if let contact = collected.current, !contact.collected.isEmpty { await mergeOnEvidence(contact.customer) }
             } catch {
                 storeHealth.failed("storing the replies to a message", error: error)
                 return Handled(ok: false, progressed: progressed)

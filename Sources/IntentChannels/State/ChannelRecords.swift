@@ -5,7 +5,8 @@ package struct InboundMessage: Sendable, Equatable {
     /// The channel's message id (WhatsApp: the `wamid`), unique across redeliveries. Channels
     /// whose ids are not unique across the service's channels prefix them (`telegram:...`).
     package var id: String
-    /// The conversation it belongs to: the sender's `ChannelIdentity.key` (WhatsApp: the `wa_id`).
+    /// The contact it belongs to: the one the sender's identity is the store's (`receive` sets
+    /// it), else the sender's `ChannelIdentity.key` (WhatsApp: the `wa_id`).
     package var customer: String
     /// The channel it came through (`ChatChannel.name`): replies go back through it.
     package var channel: String
@@ -124,6 +125,9 @@ package struct Conversation: Sendable, Equatable {
     /// Where the customer last wrote from: the channel and their id there. Messages not caused
     /// by an inbound one (a person's reply, a flow's timeout) go there.
     package var identity: ChannelIdentity
+    /// Phone numbers and e-mail addresses a flow collected while this conversation was decided:
+    /// stored as the contact's evidence with it (an automatic merge's), never read back.
+    package var collected: [ContactEvidence] = []
 
     package init(
         customer: String, name: String? = nil, firstInboundAt: Date, lastInboundAt: Date, mutedUntil: Date? = nil, lastAwayDay: String? = nil,

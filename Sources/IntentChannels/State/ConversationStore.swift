@@ -17,7 +17,8 @@ package import Foundation
 /// (GRDB's queues, postgres-nio's event loops).
 package protocol ConversationStore: Sendable {
     /// Records the messages and delivery statuses of one webhook delivery. Returns the messages
-    /// that were new (duplicates are counted, not returned).
+    /// that were new (duplicates are counted, not returned), each with its contact as `customer`:
+    /// the contact its sender's identity is (`identities`), or a new one keyed by the identity.
     func receive(_ messages: [InboundMessage], statuses: [DeliveryStatus], at: Date) async throws -> [InboundMessage]
 
     /// Received messages whose replies are not decided yet, oldest first.
@@ -82,6 +83,26 @@ package protocol ConversationStore: Sendable {
     /// conversations silent since then. Returns the rows deleted.
     func purge(before date: Date) async throws -> Int
 
+    // MARK: Contacts across channels
+
+    /// The contact's identities (channel and id), the one written from last first.
+    func identities(contact: String) async throws -> [ContactIdentity]
+
+    /// Folds `contact` into `target`, atomically (see `ContactMerge.combine` for the
+    /// conversation; its messages, replies, notes, evidence, identities and distinct-customer
+    /// marks become the target's, a mark both have counting once), and records what moved so that
+    /// `unmerge` can restore it. Returns the target's conversation as merged. Throws
+    /// `ContactMergeError` when the contacts are the same, either is unknown or merged away.
+    func merge(contact: String, into target: String, at: Date) async throws -> Conversation
+
+    /// Undoes the contact's latest merge: what moved goes back, with what arrived since through
+    /// its identities. Returns the contact's conversation and the target's, as restored.
+    func unmerge(contact: String, at: Date) async throws -> (contact: Conversation, target: Conversation)
+
+    /// Other contacts sharing evidence with `contact`: a phone number it gave that is another
+    /// contact's WhatsApp id, or an e-mail address both gave.
+    func contactsSharingEvidence(with contact: String) async throws -> [String]
+
     /// Why writes no longer reach the store's file (it was deleted or replaced while open), or
     /// nil while they do. A server-backed store has no such file.
     func lostReason() async throws -> String?
@@ -110,6 +131,11 @@ package struct ConversationPlan: Sendable, Equatable {
     package var conversation: Conversation?
     package var replies: [OutboundDraft]
     package var triggers: [Trigger]
+    /// Where the replies go when not to the customer's message's sender or the conversation's
+    /// identity (a person's reply on a channel they picked among the contact's).
+    package var recipient: ChannelIdentity?
+    /// The business's account on `recipient`'s channel the replies go out from.
+    package var account: String?
 
     package init(conversation: Conversation?, replies: [OutboundDraft], triggers: [Trigger]) {
         self.conversation = conversation

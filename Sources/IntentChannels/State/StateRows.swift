@@ -85,6 +85,18 @@ package enum StateRows {
         return figures
     }
 
+    /// The other contacts sharing evidence with one (its id bound four times, by `placeholder(n)`):
+    /// a phone number it gave that is a WhatsApp id, or an e-mail address another one gave.
+    package static func sharingEvidenceSQL(placeholder p: (Int) -> String) -> String {
+        """
+        SELECT i.contact FROM contact_evidence e JOIN identities i ON i.channel = 'whatsapp' AND i.external_id = e.value
+        WHERE e.kind = 'phone' AND e.contact = \(p(1)) AND i.contact <> \(p(2))
+        UNION
+        SELECT o.contact FROM contact_evidence e JOIN contact_evidence o ON o.kind = e.kind AND o.value = e.value
+        WHERE e.kind = 'email' AND e.contact = \(p(3)) AND o.contact <> \(p(4))
+        """
+    }
+
     /// Kinds of outbox items the customer does not see: not counted as sent, failed or pending.
     package static let unseenKindsSQL = "('read', 'webhook')"
 

@@ -27,14 +27,19 @@ package struct TimelineItem: Sendable, Equatable {
     package var status: String?
     /// Why a send or a delivery failed.
     package var error: String?
+    /// The channel it came through or went out on (a merged contact's timeline mixes them);
+    /// nil for a note.
+    package var channel: String?
     /// When the service received it (inbound) or queued it (outbound): one clock, so both
     /// directions interleave as they happened (the platforms' timestamps are whole seconds).
     package var at: Date
 
     package init(
         id: String, direction: Direction, kind: String, type: String, text: String?, caption: String? = nil, choice: String? = nil,
-        options: [Flow.Option] = [], agent: String? = nil, basis: AnswerBasis? = nil, status: String? = nil, error: String? = nil, at: Date
+        options: [Flow.Option] = [], agent: String? = nil, basis: AnswerBasis? = nil, status: String? = nil, error: String? = nil, at: Date,
+        channel: String? = nil
     ) {
+        self.channel = channel
         self.id = id
         self.direction = direction
         self.kind = kind
@@ -53,7 +58,7 @@ package struct TimelineItem: Sendable, Equatable {
     /// An outbox row as a timeline item (both stores read the same columns).
     package static func outbound(
         id: Int64, kind: String, body: String, options: String?, origin: String?, basis: AnswerBasis?, state: String, delivery: String?,
-        lastError: String?, deliveryError: String?, at: Double
+        lastError: String?, deliveryError: String?, at: Double, channel: String? = nil
     ) -> TimelineItem {
         let from = OutboundDraft.Origin(stored: origin)
         let status: String
@@ -77,7 +82,7 @@ package struct TimelineItem: Sendable, Equatable {
         return TimelineItem(
             id: "out:\(id)", direction: .outbound, kind: who, type: kind, text: text, options: OutboundDraft.options(fromJSON: options),
             agent: agent, basis: basis, status: status, error: status == "failed" ? (deliveryError ?? lastError) : nil,
-            at: Date(timeIntervalSince1970: at))
+            at: Date(timeIntervalSince1970: at), channel: channel ?? ChannelIdentity.whatsapp)
     }
 
     /// Both directions merged, newest first; a reply queued at the instant its message arrived
@@ -87,10 +92,12 @@ package struct TimelineItem: Sendable, Equatable {
     }
 
     /// An inbound row as a timeline item (both stores read the same columns).
-    package static func inbound(id: String, type: String, text: String?, caption: String?, choice: String?, at: Double) -> TimelineItem {
+    package static func inbound(
+        id: String, type: String, text: String?, caption: String?, choice: String?, at: Double, channel: String? = nil
+    ) -> TimelineItem {
         TimelineItem(
             id: "in:" + id, direction: .inbound, kind: "customer", type: type, text: text, caption: caption, choice: choice,
-            at: Date(timeIntervalSince1970: at))
+            at: Date(timeIntervalSince1970: at), channel: channel ?? ChannelIdentity.whatsapp)
     }
 
     /// Outbox kinds the customer sees, as SQL (read receipts and webhook calls are not messages).
