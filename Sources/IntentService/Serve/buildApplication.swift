@@ -68,19 +68,19 @@ func buildApplication(_ configuration: ServiceConfiguration, logger: Logger) asy
     }
     // The channel picks up whatever a previous run left unprocessed or unsent; messages received
     // before the corpus is ready wait in the store.
-    let whatsapp =
+    let channels =
         configuration.channel.anyChannel
         ? try await channelRuntime(configuration: configuration, factory: factory, app: app, logger: logger) : nil
     // Stopped after the channel: the events of its last sends still reach the other replicas.
-    if let relay = whatsapp?.relay { services.append(relay) }
-    let channel = whatsapp?.runtime
+    if let relay = channels?.relay { services.append(relay) }
+    let channel = channels?.runtime
     if let channel { services.append(channel) }
     // Replicas on one PostgreSQL pick up each other's imports and console edits.
     if factory.storeURL?.isShared == true || configuration.channel.state.isShared {
         services.append(ReplicaWatcher(factory: factory, reloader: app.reloader, logger: logger))
     }
     ServiceGauges(
-        factory: factory, holder: app.holder, channel: channel, storeHealth: app.storeHealth, events: app.events, relay: whatsapp?.relay
+        factory: factory, holder: app.holder, channel: channel, storeHealth: app.storeHealth, events: app.events, relay: channels?.relay
     ).register(on: app.metrics)
 
     if let advice = EmbedderFactory.modelAdvice(configuration) { logger.notice("\(advice)") }
@@ -153,11 +153,4 @@ private func channelRuntime(
         webhookTransport: CurlHTTPClient(configuration: http), pick: answerer.answer(picking:words:question:),
         decide: answerer.answer(to:from:rulesOnly:))
     return (runtime, relay)
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
-    }
 }
