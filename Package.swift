@@ -109,7 +109,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // The console page, compiled into the binary: the executable stays one file.
-            resources: [.embedInCode("Console/console.html")]
+            resources: [.embedInCode("Console/console.html"), .embedInCode("WebChat/widget.js")]
         ),
         // The `intent-service` command: argument parsing and wiring only.
         .executableTarget(

@@ -12,7 +12,7 @@ struct ChannelWebhookRoutes {
     static func path(of channel: any ChatChannel) -> String { "/webhooks/" + channel.name }
 
     func register(on router: Router<IntentRequestContext>) {
-        for channel in runtime.channels { register(channel, on: router) }
+        for channel in runtime.channels where channel.hasWebhook { register(channel, on: router) }
     }
 
     private func register(_ channel: any ChatChannel, on router: Router<IntentRequestContext>) {

@@ -103,12 +103,19 @@ package struct IntentServerApp: Sendable {
         router.add(middleware: RequestObserverMiddleware(metrics: metrics))
         var allowed = Self.allowedMethods
         if (settings.adminToken ?? "").isEmpty { allowed["/admin/reload"] = nil }
-        for configured in channel?.channels ?? [] { allowed[ChannelWebhookRoutes.path(of: configured)] = [.get, .head, .post] }
+        if channel?.channel(named: WebChatChannel.channelName) != nil { allowed[WidgetScript.path] = [.get, .head] }
+        for configured in channel?.channels ?? [] where configured.hasWebhook {
+            allowed[ChannelWebhookRoutes.path(of: configured)] = [.get, .head, .post]
+        }
         router.add(middleware: APIErrorMiddleware(allowedMethods: allowed))
         let reader = JSONBodyReader(limits: settings.limits)
         MatchRoutes(holder: holder, reader: reader, recorder: recorder).register(on: router)
         OperationsRoutes(holder: holder, metrics: metrics, channel: channel, stats: stats, storeHealth: storeHealth).register(on: router)
         if let channel { ChannelWebhookRoutes(runtime: channel, limits: settings.limits).register(on: router) }
+        if let channel, let webchat = channel.channel(named: WebChatChannel.channelName) as? WebChatChannel {
+            WebChatRoutes(runtime: channel, channel: webchat, hub: events, reader: reader, limits: settings.limits).register(on: router)
+            WidgetScript.register(on: router)
+        }
 
         // The routes behind tokens (configured ones, or agents'), one group per pair of roles:
         // what reading needs (GET, HEAD), and what writing needs (any other method).

@@ -39,6 +39,13 @@ public enum FakeProviderProcess {
         Bundle.module.url(forResource: "browser", withExtension: "py", subdirectory: "Fixtures")!
     }
 
+    /// A static web server (Fixtures/static_site.py): a shop's pages on an origin of their own.
+    public static func launchStaticSite(directory: String) throws -> (process: Process, port: Int) {
+        try launch(
+            script: Bundle.module.url(forResource: "static_site", withExtension: "py", subdirectory: "Fixtures")!,
+            arguments: ["--directory", directory])
+    }
+
     /// The fake shop system that flow webhooks call (Fixtures/fake_crm.py).
     public static var crmScript: URL {
         Bundle.module.url(forResource: "fake_crm", withExtension: "py", subdirectory: "Fixtures")!

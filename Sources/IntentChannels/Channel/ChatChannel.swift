@@ -29,6 +29,11 @@ package protocol ChatChannel: Sendable {
     /// a refused delivery is redelivered for days.
     var maxWebhookBytes: Int { get }
 
+    /// Whether the platform delivers to `/webhooks/<name>`; the web chat does not (its visitors
+    /// post to `/v1/webchat/...`, which stores through `ChannelRuntime.receive(_:on:)`). The
+    /// default: it does.
+    var hasWebhook: Bool { get }
+
     /// Answers the platform's subscription handshake (`GET /webhooks/<name>`), for platforms
     /// that have one (Meta's `hub.challenge`). The default: none.
     func answerHandshake(query: [String: String]) -> Handshake
@@ -45,6 +50,7 @@ package protocol ChatChannel: Sendable {
 extension ChatChannel {
     package func answerHandshake(query: [String: String]) -> Handshake { .unsupported }
     package var agentReplyWindow: TimeInterval? { replyWindow }
+    package var hasWebhook: Bool { true }
 }
 
 /// The answer to a subscription handshake.

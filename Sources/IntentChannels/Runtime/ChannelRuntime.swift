@@ -171,6 +171,16 @@ package final class ChannelRuntime: Service {
         case .malformed(let reason): return .malformed(reason)
         case .batch(let read): batch = read
         }
+        return await receive(batch, on: channel, at: now)
+    }
+
+    /// Stores messages `channel` has already read and checked (the web chat's visitors post
+    /// them to the service's own routes; there is no platform webhook to read).
+    package func receive(_ batch: InboundBatch, on channel: any ChatChannel) async -> Receipt {
+        await receive(batch, on: channel, at: clock())
+    }
+
+    private func receive(_ batch: InboundBatch, on channel: any ChatChannel, at now: Date) async -> Receipt {
         if batch.isEmpty { return .accepted(new: 0, duplicates: 0, statuses: 0) }
         if batch.unusableTimestamps > 0,
             timestampWarned.withLock({ warned in

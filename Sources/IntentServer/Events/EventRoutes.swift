@@ -60,7 +60,7 @@ struct EventRoutes {
 
 /// Closes a stream's connection when the stream should have ended and has not within a grace
 /// period: its last write is stuck behind a client that does not read.
-private final class StreamCloser: Sendable {
+final class StreamCloser: Sendable {
     private struct State {
         var ended = false
         var scheduled: Scheduled<Void>?

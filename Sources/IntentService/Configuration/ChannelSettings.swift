@@ -3,15 +3,17 @@ import IntentChannels
 import IntentSQLite
 
 /// The channels' settings (WhatsApp on when its verify token, app secret and access token are
-/// all set; Messenger, Instagram and Telegram likewise with theirs); the automation file; where
+/// all set; Messenger, Instagram and Telegram likewise with theirs; the web chat when it has
+/// sites); the automation file; where
 /// conversations live.
 struct ChannelSettings {
     var whatsapp: WhatsAppSettings?
     var messenger: MessengerSettings?
     var instagram: MessengerSettings?
     var telegram: TelegramSettings?
+    var webchat: WebChatSettings?
     /// Whether any channel is on: then `serve` runs conversations.
-    var anyChannel: Bool { whatsapp != nil || messenger != nil || instagram != nil || telegram != nil }
+    var anyChannel: Bool { whatsapp != nil || messenger != nil || instagram != nil || telegram != nil || webchat != nil }
     /// The automation file; nil: none (no greeting, never away).
     var automationPath: String?
     var state: StoreURL
@@ -32,6 +34,7 @@ struct ChannelSettings {
         messenger = try MessengerSettings.configured(.messenger, from: layers, retentionDays: retentionDays, allowInsecureHTTP: allowInsecureHTTP)
         instagram = try MessengerSettings.configured(.instagram, from: layers, retentionDays: retentionDays, allowInsecureHTTP: allowInsecureHTTP)
         telegram = try TelegramSettings.from(layers, allowInsecureHTTP: allowInsecureHTTP, retentionDays: retentionDays)
+        webchat = try WebChatSettings.from(layers, retentionDays: retentionDays)
         whatsapp = try Self.whatsapp(layers, retentionDays: retentionDays, allowInsecureHTTP: allowInsecureHTTP)
     }
 

@@ -54,6 +54,10 @@ struct ConfigurationLayers {
                     "\(location): \(name): unknown setting; known: \(Setting.allCases.map(\.key).joined(separator: ", "))")
                 continue
             }
+            if setting.isStructured {
+                values[setting] = (Self.flowText(value), location)
+                continue
+            }
             guard let scalar = value.scalar else {
                 problems.append("\(location): \(name): expected a single value")
                 continue
@@ -63,6 +67,24 @@ struct ConfigurationLayers {
         }
         if !problems.isEmpty { throw ConfigurationError(problems.joined(separator: "\n")) }
         return values
+    }
+
+    /// A structured value as YAML's one-line flow form, read back by `structured(_:)`: the file's
+    /// and the environment's values take the same path.
+    private static func flowText(_ node: Node) -> String {
+        (try? Yams.serialize(node: node)) ?? ""
+    }
+
+    /// A structured setting's winning value as YAML, and where it came from (with the file's
+    /// line); nil when it is not set. A value that is not YAML is an error naming its origin.
+    func structured(_ setting: Setting) throws(ConfigurationError) -> (node: Node, origin: String)? {
+        guard let (text, origin) = raw(setting), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        do {
+            guard let node = try Yams.compose(yaml: text) else { return nil }
+            return (node, origin)
+        } catch {
+            throw ConfigurationError("\(origin): not YAML or JSON: \(error)")
+        }
     }
 
     /// The winning raw value and a description of where it came from.

@@ -61,6 +61,8 @@ enum Setting: String, CaseIterable {
     case telegramBotToken = "telegram_bot_token"
     case telegramWebhookSecret = "telegram_webhook_secret"
     case telegramAPIURL = "telegram_api_url"
+    case webchatSites = "webchat_sites"
+    case webchatTrustForwardedFor = "webchat_trust_forwarded_for"
     case automation
     case flows
     case flowWebhookSecret = "flow_webhook_secret"
@@ -74,6 +76,10 @@ enum Setting: String, CaseIterable {
 
     /// The environment variable that overrides the file.
     var environmentVariable: String { "INTENT_" + rawValue.uppercased() }
+
+    /// Settings whose value is a YAML mapping or list (in the file; in the environment, the
+    /// same in YAML's or JSON's one-line form).
+    var isStructured: Bool { self == .webchatSites }
 
     /// Secret values are never echoed in errors or logs.
     var isSecret: Bool {

@@ -136,11 +136,15 @@ private func channelRuntime(
         channels.append(TelegramChannel(settings: telegram, transport: transport))
         endpoints["telegram"] = telegram.apiURL
     }
+    if let webchat = settings.webchat {
+        channels.append(WebChatChannel(settings: webchat))
+        endpoints[WebChatChannel.channelName] = "/v1/webchat/{\(webchat.sites.keys.sorted().joined(separator: ","))}"
+    }
     for channel in channels {
         logger.info(
             "\(channel.name) channel on",
             metadata: [
-                "api": "\(endpoints[channel.name] ?? "")", "webhook": "/webhooks/\(channel.name)",
+                "api": "\(endpoints[channel.name] ?? "")", "webhook": "\(channel.hasWebhook ? "/webhooks/" + channel.name : "none")",
                 "automation": "\(settings.automationPath ?? "none")", "state": "\(stateURL)",
             ])
     }
