@@ -40,6 +40,23 @@ import Testing
         #expect(hub.subscriberCount == 2)
     }
 
+    /// A web chat visitor's stream subscribes to its conversation only: other conversations'
+    /// events neither wake it nor fill its buffer, while heartbeats still reach it.
+    @Test func aSubscriberOfOneConversationGetsItsEventsOnly() async throws {
+        let hub = EventHub(bufferSize: 2, epoch: "e1")
+        let visitor = hub.subscribe(conversation: "webchat:shop:v1")
+        let console = hub.subscribe()
+        for n in 1...5 { hub.publish(Self.event("c\(n)")) }
+        hub.publish(Self.event("webchat:shop:v1", "out:7"))
+        #expect(Self.events(await visitor.next()) == ["out:7"])
+        #expect(hub.droppedCount == 1, "the console, not the visitor, fell behind")
+        _ = console
+        hub.heartbeat()
+        #expect(await visitor.next() == [.heartbeat])
+        let resumed = hub.subscribe(after: "e1-1", conversation: "webchat:shop:v1")
+        #expect(Self.events(await resumed.next()) == ["out:7"])
+    }
+
     @Test func aConsoleResumesAfterItsLastEventIdFromTheRing() async throws {
         let hub = EventHub(ringSize: 4, epoch: "e1")
         for n in 1...3 { hub.publish(Self.event("c", "in:\(n)")) }

@@ -57,6 +57,8 @@ package final class EventHub: ConversationEvents, Service {
         var finished = false
         /// Called when the hub ends the stream (dropped, or closed).
         var onEnd: (@Sendable () -> Void)?
+        /// The one conversation whose events it gets (a web chat visitor's); nil: every one.
+        var conversation: String?
     }
 
     private struct State {
@@ -85,7 +87,7 @@ package final class EventHub: ConversationEvents, Service {
             let delivery = Delivery(id: id(s.sequence), event: event, json: json)
             s.ring[slot(s.sequence)] = delivery
             var ended: [@Sendable () -> Void] = []
-            let ready = offer(.event(delivery), to: &s) { subscriber in
+            let ready = offer(.event(delivery), to: &s, about: event.conversation) { subscriber in
                 if subscriber.pending.count < subscriber.limit {
                     subscriber.pending.append(.event(delivery))
                 } else {
@@ -126,10 +128,12 @@ package final class EventHub: ConversationEvents, Service {
     }
 
     /// Hands `item` to the subscribers waiting (returned, to be resumed outside the lock); the
-    /// others get `queue` applied to them.
-    private func offer(_ item: Item, to s: inout State, queue: (inout Subscriber) -> Void) -> [(Waiter, [Item])] {
+    /// others get `queue` applied to them. An event `about` a conversation skips the subscribers
+    /// of other conversations.
+    private func offer(_ item: Item, to s: inout State, about conversation: String? = nil, queue: (inout Subscriber) -> Void) -> [(Waiter, [Item])] {
         var ready: [(Waiter, [Item])] = []
         for key in Array(s.subscribers.keys) {
+            if let conversation, let only = s.subscribers[key]?.conversation, only != conversation { continue }
             guard var subscriber = s.subscribers[key], !subscriber.finished else { continue }
             if let waiter = subscriber.waiter {
                 subscriber.waiter = nil
@@ -144,17 +148,20 @@ package final class EventHub: ConversationEvents, Service {
 
     // MARK: Subscribing
 
-    /// A console's stream: from now on, or after `lastEventID` (see the type's description).
+    /// A console's stream: from now on, or after `lastEventID` (see the type's description);
+    /// with `conversation`, that conversation's events only (and the heartbeats and resets).
     /// `onEnd` is called when the hub ends it (dropped for reading too slowly, or closed), not
     /// when the subscription is cancelled.
-    package func subscribe(after lastEventID: String? = nil, onEnd: (@Sendable () -> Void)? = nil) -> EventSubscription {
+    package func subscribe(
+        after lastEventID: String? = nil, conversation: String? = nil, onEnd: (@Sendable () -> Void)? = nil
+    ) -> EventSubscription {
         let id = state.withLock { s -> Int in
             s.lastSubscriber += 1
-            var subscriber = Subscriber(limit: bufferSize, onEnd: onEnd)
+            var subscriber = Subscriber(limit: bufferSize, onEnd: onEnd, conversation: conversation)
             if s.closed {
                 subscriber.finished = true
             } else if let lastEventID {
-                if let missed = replay(after: lastEventID, in: s) {
+                if let missed = replay(after: lastEventID, in: s)?.filter({ conversation == nil || $0.event.conversation == conversation }) {
                     subscriber.pending = missed.map(Item.event)
                     subscriber.limit = bufferSize + missed.count
                 } else {

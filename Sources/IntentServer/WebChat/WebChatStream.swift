@@ -20,8 +20,9 @@ struct WebChatStream {
 
     func run(to writer: inout any ResponseBodyWriter, connection: any Channel) async throws {
         let closer = StreamCloser(connection: connection, after: closeAfter)
-        // Subscribed before the catch-up read: nothing sent in between is missed.
-        let subscription = hub.subscribe { closer.streamShouldEnd() }
+        // Subscribed before the catch-up read: nothing sent in between is missed. Only this
+        // visitor's events wake the stream: 500 streams do not each read every conversation's.
+        let subscription = hub.subscribe(conversation: customer) { closer.streamShouldEnd() }
         defer {
             closer.streamEnded()
             subscription.cancel()
@@ -35,7 +36,7 @@ struct WebChatStream {
                 var idle = false
                 for item in items {
                     switch item {
-                    case .event(let delivery): changed = changed || delivery.event.conversation == customer
+                    case .event: changed = true
                     case .reset: changed = true
                     case .heartbeat: idle = true
                     }
