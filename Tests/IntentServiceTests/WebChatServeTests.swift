@@ -69,6 +69,9 @@ import FoundationNetworking
             defer { stream.close() }
             try await eventually("the stream is open") { stream.status != nil }
             #expect(stream.status == 200 && stream.headers["access-control-allow-origin"] == origin)
+            // Counted apart from the consoles.
+            let metrics = String(decoding: try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!).0, as: UTF8.self)
+            #expect(metrics.contains("intent_webchat_streams 1") && metrics.contains("intent_events_consoles 0"), "\(metrics)")
             #expect(try await Self.call(port, "/v1/webchat/shop/messages", origin: origin, body: ["text": "recommend", "visitor": visitor]).0 == 202)
             var buttons: [[String: Any]] = []
             try await eventually("the list streamed") {
@@ -120,7 +123,7 @@ import FoundationNetworking
             let outs = "[...\(root).querySelectorAll('.msg.out')]"
             let steps: [[String: Any]] = [
                 ["until": "document.getElementById('intent-webchat') !== null"],
-                ["eval": "\(root).querySelector('.bubble').click(); \(root).querySelector('.panel').hidden"],
+                ["eval": "window.alerted = 0; window.alert = () => { window.alerted++; }; \(root).querySelector('.bubble').click(); \(root).querySelector('.panel').hidden"],
                 // 2: the panel is open and the question box has the focus.
                 ["until": "\(root).activeElement && \(root).activeElement.tagName"],
                 ["type": question],
@@ -145,6 +148,14 @@ import FoundationNetworking
                 // 13: on a phone the panel fills the screen.
                 ["viewport": [390, 844]],
                 ["eval": "(r => Math.round(r.width))(\(root).querySelector('.panel').getBoundingClientRect())"],
+                // 15: markup a visitor types stays text, in their bubble and in the widget's words.
+                ["type": Self.hostile],
+                ["key": "Enter"],
+                ["until": "(m => m.length === 4 && m[3].textContent === \(try Self.javaScript(Self.hostile)))([...\(root).querySelectorAll('.msg.in')])"],
+                [
+                    "eval":
+                        "JSON.stringify({images: \(root).querySelectorAll('img').length + document.querySelectorAll('img').length, alerted: window.alerted, placeholder: \(root).querySelector('textarea').placeholder})"
+                ],
             ]
             let stepsFile = folder.file("steps.json")
             try JSONSerialization.data(withJSONObject: steps).write(to: URL(fileURLWithPath: stepsFile))
@@ -161,9 +172,35 @@ import FoundationNetworking
             #expect(seen["ins"] as? [String] == [question, "recommend", "Shoes 鞋履"], "\(seen)")
             #expect(seen["cookies"] as? String == "")
             #expect(value(14) as? Int == 390, "\(run.output)")
+            let hostile = try JSONSerialization.jsonObject(with: Data((value(18) as? String ?? "{}").utf8)) as? [String: Any] ?? [:]
+            #expect(hostile["images"] as? Int == 0 && hostile["alerted"] as? Int == 0, "\(hostile)")
+            #expect(hostile["placeholder"] as? String == "Type your question", "the page is in English: \(hostile)")
+
+            // A browser without EventSource (or a proxy that breaks it) polls; a Spanish page gets Spanish words.
+            try """
+            <!doctype html>
+            <html lang="es"><head><meta charset="utf-8"><script>window.EventSource = undefined;</script><title>Tienda</title></head>
+            <body><script src="http://127.0.0.1:\(port)/widget.js" data-site="shop" defer></script></body></html>
+            """.write(toFile: site.file("poll.html"), atomically: true, encoding: .utf8)
+            let polling: [[String: Any]] = [
+                ["until": "document.getElementById('intent-webchat') !== null"],
+                ["eval": "\(root).querySelector('.bubble').click(); \(root).querySelector('textarea').placeholder"],
+                ["until": "\(root).activeElement && \(root).activeElement.tagName"],
+                ["type": question],
+                ["key": "Enter"],
+                ["until": "\(outs).some(m => m.textContent === \(try Self.javaScript(answer)))", "timeout": 120],
+            ]
+            let pollingFile = folder.file("polling.json")
+            try JSONSerialization.data(withJSONObject: polling).write(to: URL(fileURLWithPath: pollingFile))
+            let polled = try await ChildProcess.run(
+                URL(fileURLWithPath: "/usr/bin/env"), ["python3", FakeProviderProcess.browserScript.path, chromium, origin + "/poll.html", pollingFile])
+            #expect(polled.status == 0, "\(polled.output)")
+            #expect(polled.output.contains(#""value": "Escribe tu pregunta""#), "\(polled.output)")
             print("webchat widget: first contentful paint \(seen["paint"] ?? "?") ms, widget.js loaded in \(seen["widget"] ?? "?") ms")
         }
     }
+
+    static let hostile = "<img src=x onerror=alert(1)><b>hi</b>"
 
     static func javaScript(_ text: String) throws -> String {
         String(decoding: try JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast().description

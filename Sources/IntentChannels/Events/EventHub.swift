@@ -73,8 +73,10 @@ package final class EventHub: ConversationEvents, Service {
         var dropped = 0
     }
 
-    /// Consoles connected now.
+    /// Consoles connected now (and web chat visitors' streams).
     package var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+    /// Of those, the streams of one conversation each (web chat visitors').
+    package var conversationSubscriberCount: Int { state.withLock { $0.subscribers.values.count { $0.conversation != nil } } }
     /// Consoles dropped so far for reading too slowly.
     package var droppedCount: Int { state.withLock { $0.dropped } }
 

@@ -69,7 +69,9 @@ struct ServiceGauges {
             case .lost: state = 2
             }
             metrics.gauge("intent_state_store_degraded", value: state)
-            metrics.gauge("intent_events_consoles", value: Double(events.subscriberCount))
+            let visitors = events.conversationSubscriberCount
+            metrics.gauge("intent_events_consoles", value: Double(events.subscriberCount - visitors))
+            metrics.gauge("intent_webchat_streams", value: Double(visitors))
             metrics.gauge("intent_events_consoles_dropped", value: Double(events.droppedCount))
             // 1 while other replicas' events reach this one's consoles.
             if let relay { metrics.gauge("intent_events_relay_up", value: relay.isListening ? 1 : 0) }
