@@ -123,7 +123,10 @@ import FoundationNetworking
             let outs = "[...\(root).querySelectorAll('.msg.out')]"
             let steps: [[String: Any]] = [
                 ["until": "document.getElementById('intent-webchat') !== null"],
-                ["eval": "window.alerted = 0; window.alert = () => { window.alerted++; }; \(root).querySelector('.bubble').click(); \(root).querySelector('.panel').hidden"],
+                [
+                    "eval":
+                        "window.alerted = 0; window.alert = () => { window.alerted++; }; \(root).querySelector('.bubble').click(); \(root).querySelector('.panel').hidden"
+                ],
                 // 2: the panel is open and the question box has the focus.
                 ["until": "\(root).activeElement && \(root).activeElement.tagName"],
                 ["type": question],
@@ -151,7 +154,10 @@ import FoundationNetworking
                 // 15: markup a visitor types stays text, in their bubble and in the widget's words.
                 ["type": Self.hostile],
                 ["key": "Enter"],
-                ["until": "(m => m.length === 4 && m[3].textContent === \(try Self.javaScript(Self.hostile)))([...\(root).querySelectorAll('.msg.in')])"],
+                [
+                    "until":
+                        "(m => m.length === 4 && m[3].textContent === \(try Self.javaScript(Self.hostile)))([...\(root).querySelectorAll('.msg.in')])"
+                ],
                 [
                     "eval":
                         "JSON.stringify({images: \(root).querySelectorAll('img').length + document.querySelectorAll('img').length, alerted: window.alerted, placeholder: \(root).querySelector('textarea').placeholder})"
@@ -193,7 +199,8 @@ import FoundationNetworking
             let pollingFile = folder.file("polling.json")
             try JSONSerialization.data(withJSONObject: polling).write(to: URL(fileURLWithPath: pollingFile))
             let polled = try await ChildProcess.run(
-                URL(fileURLWithPath: "/usr/bin/env"), ["python3", FakeProviderProcess.browserScript.path, chromium, origin + "/poll.html", pollingFile])
+                URL(fileURLWithPath: "/usr/bin/env"),
+                ["python3", FakeProviderProcess.browserScript.path, chromium, origin + "/poll.html", pollingFile])
             #expect(polled.status == 0, "\(polled.output)")
             #expect(polled.output.contains(#""value": "Escribe tu pregunta""#), "\(polled.output)")
             print("webchat widget: first contentful paint \(seen["paint"] ?? "?") ms, widget.js loaded in \(seen["widget"] ?? "?") ms")
