@@ -7,6 +7,8 @@ Prints "listening on port N" once it listens. Standard library only.
 """
 import argparse, functools, http.server
 
+from test_child import live_as_test_child
+
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
@@ -18,6 +20,7 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--directory", required=True)
     args = parser.parse_args()
+    live_as_test_child()
     handler = functools.partial(Quiet, directory=args.directory)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
     print(f"listening on port {server.server_address[1]}", flush=True)
