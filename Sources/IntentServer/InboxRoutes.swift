@@ -84,8 +84,10 @@ struct InboxRoutes {
         }
         group.post("/v1/conversations/:customer/assign") { request, context in
             let body = try await reader.decodeOptional(AssignRequest.self, from: request)
+            guard (body?.agent?.unicodeScalars.count ?? 0) <= 64 else {
+                throw APIError(.badRequest, "invalid_agent", "'agent' must be at most 64 characters")
+            }
             let named = body?.agent?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            guard named.count <= 64 else { throw APIError(.badRequest, "invalid_agent", "'agent' must be at most 64 characters") }
             let (channel, customer) = try target(context)
             if !named.isEmpty { try await Self.assignable(named, in: agents) }
             let agent = named.isEmpty ? Self.signature(context) : named
@@ -199,11 +201,14 @@ struct InboxRoutes {
             query.status = status
         }
         query.agent = agent
-        if let text = parameters.get("q").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }), !text.isEmpty {
-            guard text.count <= maxQueryLength else {
+        if let raw = parameters.get("q") {
+            // Counted as the schema counts (Unicode scalars, before trimming): a word with
+            // combining marks is one Character but several scalars.
+            guard raw.unicodeScalars.count <= maxQueryLength else {
                 throw APIError(.badRequest, "query_too_long", "'q' must be at most \(maxQueryLength) characters")
             }
-            query.text = text
+            let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !text.isEmpty { query.text = text }
         }
         return query
     }
@@ -220,16 +225,17 @@ struct InboxRoutes {
     static func text(_ raw: String, field: String, limit: Int) throws -> String {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw APIError(.badRequest, "empty_message", "'\(field)' must not be empty") }
-        guard text.unicodeScalars.count <= limit else {
+        guard raw.unicodeScalars.count <= limit else {
             throw APIError(.badRequest, "message_too_long", "'\(field)' must be at most \(limit) characters")
         }
         return text
     }
 
     static func tags(_ raw: [String], field: String) throws -> [String] {
-        try raw.map { tag in
-            let tag = tag.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !tag.isEmpty, tag.count <= maxTagLength else {
+        // Lengths as the schema counts them: Unicode scalars of the value sent.
+        try raw.map { sent in
+            let tag = sent.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !tag.isEmpty, sent.unicodeScalars.count <= maxTagLength else {
                 throw APIError(.badRequest, "invalid_tag", "each tag in '\(field)' must be 1 to \(maxTagLength) characters")
             }
             return tag

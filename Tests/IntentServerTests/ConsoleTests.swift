@@ -61,6 +61,12 @@ import Testing
             #expect(body == #"{"conversations":[],"enabled":false,"next_cursor":null}"#)
             #expect(try await get(client, "/v1/conversations", token: "admin-secret").0 == .ok)
             #expect(try await get(client, "/v1/conversations?limit=0", token: "admin-secret").0 == .badRequest)
+            // `q` is at most 200 characters as the schema counts them: Unicode scalars, so a
+            // word dense with combining marks is measured by its marks too.
+            let marked = String(repeating: "e%CC%81", count: 101)
+            #expect(try await get(client, "/v1/conversations?q=\(marked)", token: "admin-secret").0 == .badRequest)
+            let plain = String(repeating: "e%CC%81", count: 100)
+            #expect(try await get(client, "/v1/conversations?q=\(plain)", token: "admin-secret").0 == .ok)
             #expect(try await get(client, "/v1/stats", token: "console-secret").0 == .ok)
             #expect(try await get(client, "/v1/stats").0 == .unauthorized)
         }
