@@ -13,7 +13,7 @@ STEPS is a JSON list run in order on the page opened at URL; each step is one of
 Prints one JSON line per step ({"step": i, "value": ...}); exits 1 naming the step that timed
 out or threw. Standard library only: a WebSocket client of its own (RFC 6455 client frames).
 """
-import base64, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
+import base64, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
 
 class WebSocket:
@@ -135,6 +135,9 @@ def main():
         if socket_url is None:
             print(json.dumps({"error": "chromium did not open its DevTools endpoint"}))
             return 1
+        # Chromium keeps writing to stderr (more so on a busy machine): a pipe nobody reads fills
+        # up and blocks it mid-page, so the rest is read and dropped.
+        threading.Thread(target=lambda: [None for _ in browser.stderr], daemon=True).start()
         page = Page(socket_url, url)
         for i, step in enumerate(steps):
             try:
@@ -167,8 +170,8 @@ def main():
                             last_error = str(error)
                         if not value:
                             time.sleep(0.1)
-            except RuntimeError as error:
-                print(json.dumps({"step": i, "error": str(error)}))
+            except (RuntimeError, OSError) as error:  # OSError: the browser stopped answering (socket timeout)
+                print(json.dumps({"step": i, "error": str(error) or type(error).__name__}))
                 return 1
             print(json.dumps({"step": i, "value": value}), flush=True)
         return 0
