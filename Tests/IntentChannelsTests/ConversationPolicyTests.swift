@@ -214,13 +214,4 @@ import Testing
         #expect(!automation.isClosed(at: Self.at("2026-11-30 10:00")))
         #expect(automation.isClosed(at: Self.at("2026-11-30 12:30")))  // lunch
     }
-
-    @Test func splitsAtSentencesWithinTheLimit() {
-        let text = "First sentence here. Second one! 第三句话。" + String(repeating: "x", count: 30)
-        let parts = MessageSplitter.split(text, limit: 25)
-        #expect(parts.allSatisfy { $0.count <= 25 })
-        #expect(parts.first == "First sentence here.")
-        #expect(parts.joined().replacingOccurrences(of: " ", with: "") == text.replacingOccurrences(of: " ", with: ""))
-        #expect(MessageSplitter.split("short") == ["short"])
-    }
 }

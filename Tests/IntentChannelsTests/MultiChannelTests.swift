@@ -22,6 +22,7 @@ import Testing
         var messagesPerSecond: Double { 30 }
         var replyWindow: TimeInterval? { nil }
         var maxWebhookBytes: Int { 4_096 }
+        var maxTextLength: Int { 4_096 }
 
         func read(webhook body: [UInt8], headers: [String: String], receivedAt: Date) -> WebhookReading {
             guard headers["x-secret"] == "s3cret" else { return .unsigned("X-Secret is missing") }

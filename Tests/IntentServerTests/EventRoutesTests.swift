@@ -17,6 +17,7 @@ import Testing
     struct QuietChannel: ChatChannel {
         var name: String { "quiet" }
         var maxWebhookBytes: Int { 1_024 }
+        var maxTextLength: Int { 1_024 }
         var messagesPerSecond: Double { 1 }
         var replyWindow: TimeInterval? { nil }
         func read(webhook body: [UInt8], headers: [String: String], receivedAt: Date) -> WebhookReading { .malformed("a quiet channel") }

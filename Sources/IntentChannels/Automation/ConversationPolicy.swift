@@ -57,11 +57,9 @@ package struct ConversationPolicy: Sendable {
 
         var replies: [OutboundDraft] = [.read(message.id)]
         var triggers: [Trigger] = []
-        /// A reply over the API's limit goes out as several messages; the first quotes.
+        /// A reply longer than the channel takes is split when it is queued (`ReplySplitter`).
         func say(_ text: String, quoting context: String? = nil, origin: OutboundDraft.Origin = .bot, basis: AnswerBasis? = nil) {
-            for (index, part) in MessageSplitter.split(text).enumerated() {
-                replies.append(.text(part, quoting: index == 0 ? context : nil, origin: origin, basis: basis))
-            }
+            replies.append(.text(text, quoting: context, origin: origin, basis: basis))
         }
         if let greeting = automation.greeting,
             previous.map({ message.sentAt.timeIntervalSince($0) >= greeting.afterDays * 86_400 }) ?? true

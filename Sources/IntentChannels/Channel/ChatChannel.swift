@@ -13,9 +13,16 @@ package protocol ChatChannel: Sendable {
     /// The channel's name in logs, statistics and metrics: `whatsapp`, `messenger`, `telegram`...
     var name: String { get }
 
-    /// The most messages a second the platform takes from the business, all customers together
-    /// (one customer gets at most one a second whatever this says).
+    /// The most messages a second the platform takes from the business, all customers together.
     var messagesPerSecond: Double { get }
+
+    /// The longest text one message may carry, as `textMeasure` counts: the runtime splits a
+    /// longer reply before queuing it (`MessageSplitter`), and `send` refuses one that is still
+    /// longer rather than cut it.
+    var maxTextLength: Int { get }
+
+    /// How the platform counts `maxTextLength`. The default: characters.
+    var textMeasure: TextMeasure { get }
 
     /// How long after a customer's last message the business may still write to them: the bot,
     /// flows and automation (nil: no limit, as on Telegram and the web chat).
@@ -51,6 +58,10 @@ extension ChatChannel {
     package func answerHandshake(query: [String: String]) -> Handshake { .unsupported }
     package var agentReplyWindow: TimeInterval? { replyWindow }
     package var hasWebhook: Bool { true }
+    package var textMeasure: TextMeasure { .characters }
+
+    /// Whether one message can carry `text`.
+    package func fits(_ text: String) -> Bool { textMeasure.length(of: text) <= maxTextLength }
 }
 
 /// The answer to a subscription handshake.

@@ -77,7 +77,6 @@ extension ChannelRuntime {
 
     /// One customer's messages, in order.
     private func handle(_ messages: [InboundMessage]) async -> Handled {
-        let store = self.store
         var progressed = false
         for message in messages {
             let answer = await answer(to: message)
@@ -87,7 +86,7 @@ extension ChannelRuntime {
             // What a flow collected (a phone number, an e-mail address): evidence for a merge, once stored.
             let collected = Locked<Conversation?>(nil)
             do {
-                let processed = try await store.process(message, at: now) { conversation in
+                let processed = try await process(message, at: now) { conversation in
                     let plan = policy.plan(message, answer: answer, conversation: conversation, now: now, flows: flows)
                     collected.withLock { $0 = plan.conversation }
                     return plan

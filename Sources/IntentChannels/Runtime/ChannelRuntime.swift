@@ -48,6 +48,8 @@ package final class ChannelRuntime: Service {
     private let channelsByName: [String: any ChatChannel]
     /// How long each channel lets the business write after a customer's message.
     package let replyWindows: ReplyWindows
+    /// How long a text each channel takes: replies are split to it before they are queued.
+    let splitter: ReplySplitter
     package let settings: Settings
     let store: any ConversationStore
     let policy: ConversationPolicy
@@ -98,6 +100,7 @@ package final class ChannelRuntime: Service {
         channelsByName = Dictionary(channels.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         precondition(channelsByName.count == channels.count, "two channels of one name")
         replyWindows = ReplyWindows(channels)
+        splitter = ReplySplitter(channels)
         self.settings = settings
         self.store = store
         self.policy = policy

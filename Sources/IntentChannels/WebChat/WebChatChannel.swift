@@ -20,6 +20,8 @@ package struct WebChatChannel: ChatChannel {
     package var messagesPerSecond: Double { 1_000 }
     /// The business may answer a visitor at any time (the visitor reads it when they come back).
     package var replyWindow: TimeInterval? { nil }
+    package var maxTextLength: Int { settings.maxTextLength }
+    package var textMeasure: TextMeasure { .unicodeScalars }
     package var maxWebhookBytes: Int { 0 }
     package var hasWebhook: Bool { false }
 
