@@ -32,6 +32,10 @@ package protocol ChatChannel: Sendable {
     /// days with the `HUMAN_AGENT` tag); the default is `replyWindow`.
     var agentReplyWindow: TimeInterval? { get }
 
+    /// How fast one customer may be sent messages (read receipts aside), or nil for no limit
+    /// beyond `messagesPerSecond`. The default is WhatsApp's: a burst of 5, then one every 6 s.
+    var customerPacing: CustomerPacing? { get }
+
     /// The largest webhook delivery the platform sends: a larger body is refused (413). Generous:
     /// a refused delivery is redelivered for days.
     var maxWebhookBytes: Int { get }
@@ -59,6 +63,7 @@ extension ChatChannel {
     package var agentReplyWindow: TimeInterval? { replyWindow }
     package var hasWebhook: Bool { true }
     package var textMeasure: TextMeasure { .characters }
+    package var customerPacing: CustomerPacing? { CustomerPacing(burst: 5, interval: 6) }
 
     /// Whether one message can carry `text`.
     package func fits(_ text: String) -> Bool { textMeasure.length(of: text) <= maxTextLength }

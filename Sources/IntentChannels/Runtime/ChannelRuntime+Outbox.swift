@@ -22,7 +22,7 @@ extension ChannelRuntime {
     func sendOutbox() async {
         let store = self.store
         var pacers: [String: SendPacer] = [:]
-        for channel in channels { pacers[channel.name] = SendPacer(overallPerSecond: channel.messagesPerSecond) }
+        for channel in channels { pacers[channel.name] = SendPacer(for: channel) }
         var failures = 0
         while !Task.isCancelled {
             if failures > 0 {

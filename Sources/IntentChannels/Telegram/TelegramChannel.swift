@@ -20,6 +20,12 @@ package struct TelegramChannel: ChatChannel {
     package var maxTextLength: Int { TelegramOutgoing.maxTextLength }
     /// Telegram counts a text's length in UTF-16 code units: an emoji is two.
     package var textMeasure: TextMeasure { .utf16 }
+    /// Telegram asks a bot for no more than one message a second in a chat, and tolerates a
+    /// short burst over it. A burst of 3 lets what one customer message causes at most (the
+    /// greeting, the away message and the answer) go out at once; the refill of one a second
+    /// keeps anything longer (a long answer's parts, a flow's steps) at Telegram's pace, well
+    /// under the 6 s WhatsApp needs.
+    package var customerPacing: CustomerPacing? { CustomerPacing(burst: 3, interval: 1) }
     /// An update is one message (4,096 characters, escaped as \uXXXX at most six bytes each)
     /// with its reply's and keyboard's copies: 1 MiB is far more than any.
     package var maxWebhookBytes: Int { 1024 * 1024 }
