@@ -14,7 +14,7 @@ import Testing
     static let secret = "app-secret-\(UUID().uuidString.prefix(8))"
 
     /// A stand-in matcher: "refund" answers, "long" answers at length, anything else is unanswered.
-    static let decide: ChannelRuntime.Decide = { text, _, rulesOnly in
+    static let decide: ChannelRuntime.Decide = { text, _, rulesOnly, _ in
         if rulesOnly { return .unanswered }
         if text.contains("refund") { return BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") }
         if text.contains("long") { return BotAnswer(answer: longAnswer, entry: "care") }

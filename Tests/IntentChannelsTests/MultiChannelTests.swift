@@ -57,7 +57,7 @@ import Testing
             channels: [whatsapp, recording], settings: ChannelRuntime.Settings(firstRetryDelay: 0.05), store: store,
             policy: ConversationPolicy(automation: .none, fallbackReply: "Sorry."), logger: Logger(label: "test"),
             clock: { start.addingTimeInterval(offset.current) }
-        ) { text, _, _ in
+        ) { text, _, _, _ in
             text.contains("refund") ? BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") : .unanswered
         }
         let run = Task { await runtime.run() }

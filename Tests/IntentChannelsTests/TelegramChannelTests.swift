@@ -47,8 +47,9 @@ import Testing
         #expect(message.sentAt == Date(timeIntervalSince1970: TimeInterval(TelegramUpdateBody.date)))
         // A redelivery is the same update id: the same message id, a duplicate for the store.
         #expect(messages(channel.read(webhook: body, headers: Self.headers, receivedAt: Date())).first?.id == message.id)
-        // The customer's language comes with the update.
+        // The customer's language comes with the update, and the message keeps it.
         #expect(try TelegramUpdate.decode(body, bot: "7012345678").languageCode == "en")
+        #expect(message.language == "en")
         #expect(TelegramMessageID(message.id) == .message(bot: "7012345678", update: 900_001, messageID: 42))
     }
 
@@ -62,6 +63,7 @@ import Testing
         #expect(message.type == "callback_query" && message.choice == "size_m" && message.text == "Medium")
         #expect(message.replyTo == "telegram:5550001:117", "named as send names the bot's message")
         #expect(message.customer == "telegram:5550001")
+        #expect(message.language == "en", "the presser's language")
         // A pressed button missing from the keyboard (edited since): its data stands in as the words.
         let stale = TelegramUpdateBody.callback(
             update: 900_003, chat: 5_550_001, query: "q2", data: "gone", messageID: 117, buttons: [("Small", "size_s")])

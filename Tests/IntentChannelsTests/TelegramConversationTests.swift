@@ -14,7 +14,7 @@ import Testing
     static let secret = "hook-secret_\(UUID().uuidString.prefix(8))"
 
     /// A stand-in matcher: "refund" answers, "smile" answers at length, anything else is unanswered.
-    static let decide: ChannelRuntime.Decide = { text, _, _ in
+    static let decide: ChannelRuntime.Decide = { text, _, _, _ in
         if text.contains("smile") { return BotAnswer(answer: smiles, entry: "smiles") }
         return text.contains("refund") ? BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") : .unanswered
     }

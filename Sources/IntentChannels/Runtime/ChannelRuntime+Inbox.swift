@@ -124,7 +124,8 @@ extension ChannelRuntime {
                 if let offer = message.replyTo { question = (try? await store.offeredQuestion(choiceMessage: offer)) ?? nil }
                 answer = await pick(entry, message.text, question)
             } else {
-                answer = await decide(text, message.customer, flowTakes(message, conversation))
+                answer = await decide(
+                    text, message.customer, flowTakes(message, conversation), ContactLanguage.known(for: message, contact: conversation))
             }
         }
         decided.withLock { $0[message.id] = .some(answer) }

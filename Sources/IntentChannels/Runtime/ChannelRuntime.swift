@@ -23,7 +23,9 @@ import ServiceLifecycle
 package final class ChannelRuntime: Service {
     /// The matcher's answer; with `rulesOnly`, only the `before` keyword rules are checked (a
     /// running flow takes the message unless a hand-over rule claims it: no embedding is spent).
-    package typealias Decide = @Sendable (_ text: String, _ customer: String, _ rulesOnly: Bool) async -> BotAnswer
+    /// `language` is the customer's language as known apart from the message's words
+    /// (`ContactLanguage.known`): the answer's language when the words do not tell one.
+    package typealias Decide = @Sendable (_ text: String, _ customer: String, _ rulesOnly: Bool, _ language: String?) async -> BotAnswer
     package typealias Clock = @Sendable () -> Date
     /// The answer of the entry a customer picked from a "did you mean" choice ("" for
     /// "something else"), with the picked option's words and the question the choice was
