@@ -172,6 +172,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                 }
         ),
         ("state-v12-contacts", contactsMigration),
+        ("state-v13-message-language", ["ALTER TABLE inbound ADD COLUMN language TEXT"]),
     ]
 
     // MARK: Receiving
@@ -184,8 +185,8 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                 m.customer = try await Self.contact(db, of: m)
                 let rows = try await db.query(
                     """
-                    INSERT INTO inbound (id, customer, channel, sender, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at, received_at)
-                    VALUES (\(m.id), \(m.customer), \(m.channel), \(m.sender), \(m.customerName), \(m.phoneNumberID), \(m.type), \(m.text), \(m.caption), \(m.choice), \(m.replyTo), \(m.sentAt.timeIntervalSince1970), \(received))
+                    INSERT INTO inbound (id, customer, channel, sender, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at, received_at, language)
+                    VALUES (\(m.id), \(m.customer), \(m.channel), \(m.sender), \(m.customerName), \(m.phoneNumberID), \(m.type), \(m.text), \(m.caption), \(m.choice), \(m.replyTo), \(m.sentAt.timeIntervalSince1970), \(received), \(m.language))
                     ON CONFLICT (id) DO NOTHING RETURNING id
                     """, logger: PostgresServer.quiet)
                 guard try await Self.count(rows) > 0 else { continue }
@@ -221,16 +222,17 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         try await server.run { client in
             let rows = try await client.query(
                 """
-                SELECT id, customer, channel, sender, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at FROM inbound
-                WHERE processed_at IS NULL ORDER BY received_at, seq LIMIT \(limit)
+                SELECT id, customer, channel, sender, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at, language
+                FROM inbound WHERE processed_at IS NULL ORDER BY received_at, seq LIMIT \(limit)
                 """, logger: PostgresServer.quiet)
             var messages: [InboundMessage] = []
-            for try await (id, customer, channel, sender, name, phone, type, text, caption, choice, replyTo, sentAt) in rows.decode(
-                (String, String, String?, String?, String?, String, String, String?, String?, String?, String?, Double).self)
+            for try await (id, customer, channel, sender, name, phone, type, text, caption, choice, replyTo, sentAt, language) in rows.decode(
+                (String, String, String?, String?, String?, String, String, String?, String?, String?, String?, Double, String?).self)
             {
                 var message = InboundMessage(
                     id: id, from: StateRows.identity(channel: channel, id: sender, customer: customer), customerName: name, account: phone,
-                    type: type, text: text, caption: caption, choice: choice, replyTo: replyTo, sentAt: Date(timeIntervalSince1970: sentAt))
+                    type: type, text: text, caption: caption, choice: choice, replyTo: replyTo, sentAt: Date(timeIntervalSince1970: sentAt),
+                    language: language)
                 message.customer = customer
                 messages.append(message)
             }

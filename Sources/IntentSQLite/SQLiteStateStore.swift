@@ -160,6 +160,7 @@ package final class SQLiteStateStore: ConversationStore {
                     """)
         }
         migrator.registerMigration("v13-contacts") { db in try db.execute(sql: contactsMigrationSQL) }
+        migrator.registerMigration("v14-message-language") { db in try db.execute(sql: "ALTER TABLE inbound ADD COLUMN language TEXT") }
         return migrator
     }
 
@@ -171,13 +172,14 @@ package final class SQLiteStateStore: ConversationStore {
                 try db.execute(
                     sql: """
                         INSERT INTO inbound (
-                            id, customer, channel, sender, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at, received_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                            id, customer, channel, sender, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at, received_at,
+                            language)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
                         """,
                     arguments: [
                         message.id, message.customer, message.channel, message.sender, message.customerName, message.phoneNumberID,
                         message.type, message.text, message.caption, message.choice, message.replyTo, message.sentAt.timeIntervalSince1970,
-                        at.timeIntervalSince1970,
+                        at.timeIntervalSince1970, message.language,
                     ])
                 guard db.changesCount > 0 else { continue }
                 fresh.append(message)
@@ -228,7 +230,7 @@ package final class SQLiteStateStore: ConversationStore {
             id: row["id"], from: StateRows.identity(channel: row["channel"], id: row["sender"], customer: row["customer"]),
             customerName: row["customer_name"], account: row["phone_number_id"], type: row["type"], text: row["text"], caption: row["caption"],
             choice: row["choice"],
-            replyTo: row["reply_to"], sentAt: Date(timeIntervalSince1970: row["sent_at"]))
+            replyTo: row["reply_to"], sentAt: Date(timeIntervalSince1970: row["sent_at"]), language: row["language"])
         message.customer = row["customer"]
         return message
     }

@@ -17,8 +17,10 @@ package struct BotAnswerer: Sendable {
 
     /// Waits while the corpus is loading. A message longer than `max_message_chars` is decided
     /// (and kept for review) on its start. With `rulesOnly` (a flow takes the message), only the
-    /// `before` keyword rules are checked: nothing is embedded, recorded or counted.
-    package func answer(to message: String, from customer: String, rulesOnly: Bool = false) async -> BotAnswer {
+    /// `before` keyword rules are checked: nothing is embedded, recorded or counted. `language`
+    /// (the contact's, `ContactLanguage.known`) picks the answer's language when the message's
+    /// words do not tell one, as `/match`'s `language` does.
+    package func answer(to message: String, from customer: String, rulesOnly: Bool = false, language: String? = nil) async -> BotAnswer {
         let text = limits.truncated(message)
         var service = holder.service
         while service == nil, !Task.isCancelled {
@@ -27,11 +29,13 @@ package struct BotAnswerer: Sendable {
         }
         guard let service else { return .unanswered }
         if rulesOnly {
-            guard let decision = service.beforeRuleDecision(text) else { return .unanswered }
+            guard var decision = service.beforeRuleDecision(text) else { return .unanswered }
+            if decision.language == nil, let language { decision.answer(in: language, from: service.corpus) }
             return BotAnswer(
                 answer: decision.answer, entry: decision.id, rule: decision.rule, handover: service.corpus.handsOver(decision))
         }
-        let served = await service.match(text)
+        var served = await service.match(text)
+        if served.decision.language == nil, let language { served.decision.answer(in: language, from: service.corpus) }
         recorder.record(text, customer: customer, served)
         let decision = served.decision
         let answers = decision.status == .matched || decision.status == .keyword

@@ -57,7 +57,7 @@ import Testing
                 policy: ConversationPolicy(automation: automation, fallbackReply: "Sorry."), logger: Logger(label: "test"),
                 flows: FlowLibrary(try FlowFile.parse(ContactsAcrossChannelsTests.flows, file: "flows.yaml")),
                 clock: { start.addingTimeInterval(offset.current) }
-            ) { _, _, rulesOnly in rulesOnly ? .unanswered : BotAnswer(answer: "We open at nine.", entry: "hours") }
+            ) { _, _, rulesOnly, _ in rulesOnly ? .unanswered : BotAnswer(answer: "We open at nine.", entry: "hours") }
             self.runtime = runtime
             run = Task { await runtime.run() }
         }

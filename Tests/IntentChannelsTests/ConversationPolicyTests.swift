@@ -71,6 +71,38 @@ import Testing
         #expect(back.conversation?.firstInboundAt == monday)
     }
 
+    @Test func theAppsLanguageStartsTheContactsLanguageAndStandsInForWordsThatTellNone() throws {
+        let monday = Self.at("2026-11-30 10:00")
+        var message = Self.message("l1", "ok", at: monday)
+        message.language = "pt-br"
+        let first = Self.policy.plan(message, answer: .unanswered, conversation: nil, now: monday)
+        #expect(first.conversation?.attributes["language"] == "pt", "the ISO 639-1 part")
+        // A contact with a language keeps it (a flow may have set it), whatever the app says.
+        var later = Self.message("l2", "ok", at: monday.addingTimeInterval(60))
+        later.language = "es"
+        var known = try #require(first.conversation)
+        known.attributes["language"] = "fr"
+        #expect(Self.policy.plan(later, answer: .unanswered, conversation: known, now: later.sentAt).conversation?.attributes["language"] == "fr")
+        // A tag that names no language sets nothing.
+        var odd = Self.message("l3", "ok", at: monday)
+        odd.language = "x-klingon"
+        #expect(Self.policy.plan(odd, answer: .unanswered, conversation: nil, now: monday).conversation?.attributes["language"] == nil)
+
+        // The language of a message: its words when they tell one, else the contact's, else the app's.
+        #expect(ContactLanguage.of(later, contact: known) == "fr")
+        #expect(ContactLanguage.of(later, contact: nil) == "es")
+        var worded = later
+        worded.text = "¿Dónde está mi pedido?"
+        #expect(ContactLanguage.of(worded, contact: known) == "es")
+        #expect(ContactLanguage.known(for: Self.message("l4", "ok", at: monday), contact: nil) == nil)
+        #expect(ContactLanguage.code(ofTag: "zh-Hans") == "zh" && ContactLanguage.code(ofTag: "en_US") == "en")
+        // A "did you mean" choice asks in it.
+        let choices = BotAnswer(answer: nil, choices: [.init(id: "a", title: "A?"), .init(id: "b", title: "B?")])
+        let asked = Self.policy.plan(later, answer: choices, conversation: nil, now: later.sentAt)
+        let spanish = ChoicePrompt.draft(choices.choices, language: "es", quoting: "l2").body
+        #expect(asked.replies.first { $0.kind == .buttons }?.body == spanish)
+    }
+
     @Test func awayOncePerLocalDayAndOneApologyIsEnough() {
         let night = Self.at("2026-11-30 20:00")
         let first = Self.policy.plan(Self.message("n1", "hmm", at: night), answer: .unanswered, conversation: nil, now: night)
@@ -213,14 +245,5 @@ import Testing
         #expect(automation.isClosed(at: Self.at("2026-10-01 10:00")))
         #expect(!automation.isClosed(at: Self.at("2026-11-30 10:00")))
         #expect(automation.isClosed(at: Self.at("2026-11-30 12:30")))  // lunch
-    }
-
-    @Test func splitsAtSentencesWithinTheLimit() {
-        let text = "First sentence here. Second one! 第三句话。" + String(repeating: "x", count: 30)
-        let parts = MessageSplitter.split(text, limit: 25)
-        #expect(parts.allSatisfy { $0.count <= 25 })
-        #expect(parts.first == "First sentence here.")
-        #expect(parts.joined().replacingOccurrences(of: " ", with: "") == text.replacingOccurrences(of: " ", with: ""))
-        #expect(MessageSplitter.split("short") == ["short"])
     }
 }

@@ -16,7 +16,7 @@ import Testing
 
     /// A stand-in matcher: "human" is a hand-over rule; "refund" answers the refund entry unless
     /// only rules are asked (a flow takes the message).
-    static let decide: ChannelRuntime.Decide = { text, _, rulesOnly in
+    static let decide: ChannelRuntime.Decide = { text, _, rulesOnly, _ in
         if text.contains("human") { return BotAnswer(answer: "Passing you on.", rule: "human_handover", handover: true) }
         if rulesOnly { return .unanswered }
         if text.contains("refund") { return BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") }

@@ -25,9 +25,7 @@ import Testing
     static func channel(
         _ platform: MessengerSettings.Platform = .messenger, fake: FakeMessengerServer? = nil, token: String? = nil
     ) -> MessengerChannel {
-        MessengerChannel(
-            settings: settings(platform, fake: fake, token: token), transport: CurlHTTPClient(),
-            partRetryDelays: [.milliseconds(10), .milliseconds(10)])
+        MessengerChannel(settings: settings(platform, fake: fake, token: token), transport: CurlHTTPClient())
     }
 
     static func fake(_ platform: MessengerSettings.Platform = .messenger) async throws -> FakeMessengerServer {
@@ -264,30 +262,6 @@ import Testing
         }
     }
 
-    @Test func longTextsAreSplitAtSentencesWithinEachPlatformsLimitAndQuickRepliesGoOnTheLast() async throws {
-        for platform in MessengerSettings.Platform.allCases {
-            let fake = try await Self.fake(platform)
-            let channel = Self.channel(platform, fake: fake)
-            let text = String(repeating: "This sentence is long enough. ", count: 150)  // 4,500 characters
-            let draft = OutboundDraft(kind: .buttons, body: text, options: [.init(id: "yes", title: "Yes"), .init(id: "no", title: "No")])
-            guard case .sent(let id?) = await channel.send(item(draft, platform: platform)) else {
-                Issue.record("\(platform): not sent")
-                continue
-            }
-            let messages = try await fake.messages(to: "6100000000000001")
-            let parts = messages.compactMap { $0["text"] as? String }
-            #expect(parts.count == (platform == .messenger ? 3 : 5), "\(platform)")
-            #expect(parts.allSatisfy { $0.count <= platform.maxTextLength && $0.hasSuffix(".") })
-            #expect(parts.joined(separator: " ") == text.trimmingCharacters(in: .whitespaces))
-            #expect(messages.dropLast().allSatisfy { $0["quick_replies"] == nil })
-            #expect((messages.last?["quick_replies"] as? [[String: Any]])?.count == 2)
-            // The item's id is its last part's, the one with the quick replies.
-            let sent = try await fake.sent()
-            #expect(sent.count == parts.count)
-            _ = id
-        }
-    }
-
     @Test func choicesBecomeAtMostThirteenQuickRepliesWithShortTitles() async throws {
         let fake = try await Self.fake()
         let channel = Self.channel(fake: fake)
@@ -387,35 +361,5 @@ import Testing
             #expect(detail.contains("code 190"))
             #expect(!reason.contains(token) && !detail.contains(token) && !"\(outcome)".contains(token))
         }
-    }
-
-    @Test func aLaterPartIsRetriedInPlaceAndNeverResentWithTheFirst() async throws {
-        let fake = try await Self.fake()
-        let channel = Self.channel(fake: fake)
-        let text = String(repeating: "This sentence is long enough. ", count: 100)  // 3,000 characters: two parts
-        // The second part meets a rate limit once: tried again at once, the item is sent.
-        try await fake.control(["script": [["mode": "ok"], ["mode": "error", "code": 613]]])
-        guard case .sent = await channel.send(item(.text(text))) else {
-            Issue.record("a later part's rate limit must be retried in place")
-            return
-        }
-        #expect(try await fake.messages(to: "6100000000000001").count == 2)
-        // A first part's temporary failure is the item's: nothing went, the runtime retries it.
-        try await fake.control(["reset": true, "script": [["mode": "error", "code": 613]]])
-        guard case .retry = await channel.send(item(.text(text))) else {
-            Issue.record("a first part's rate limit must be the item's retry")
-            return
-        }
-        // The second part keeps failing: the item fails, naming what went, and is not retried
-        // (the first part would reach the customer twice).
-        try await fake.control([
-            "reset": true, "script": [["mode": "ok"], ["mode": "error", "code": 2], ["mode": "error", "code": 2], ["mode": "error", "code": 2]],
-        ])
-        guard case .failed(let reason) = await channel.send(item(.text(text))) else {
-            Issue.record("a later part that keeps failing must fail the item")
-            return
-        }
-        #expect(reason.hasPrefix("part 2 of 2 was not sent after the first 1 went (m_"))
-        #expect(try await fake.messages(to: "6100000000000001").count == 1)
     }
 }

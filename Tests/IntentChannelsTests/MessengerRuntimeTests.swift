@@ -13,12 +13,16 @@ import Testing
 @Suite struct MessengerRuntimeTests {
     static let secret = "app-secret-\(UUID().uuidString.prefix(8))"
 
-    /// A stand-in matcher: "refund" answers, anything else is unanswered.
-    static let decide: ChannelRuntime.Decide = { text, _, rulesOnly in
+    /// A stand-in matcher: "refund" answers, "long" answers at length, anything else is unanswered.
+    static let decide: ChannelRuntime.Decide = { text, _, rulesOnly, _ in
         if rulesOnly { return .unanswered }
         if text.contains("refund") { return BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") }
+        if text.contains("long") { return BotAnswer(answer: longAnswer, entry: "care") }
         return .unanswered
     }
+
+    /// 4,500 characters: over both platforms' limits.
+    static let longAnswer = String(repeating: "This sentence is long enough. ", count: 150).trimmingCharacters(in: .whitespaces)
 
     static let flowFile = """
         flows:
@@ -164,5 +168,49 @@ import Testing
         #expect(conversation.mutedUntil == nil)
         let timeline = try await h.store.timeline(customer: "instagram:\(customer)", before: nil, limit: 10)
         #expect(Set(timeline.map(\.type)) == ["story_reply", "reaction"])
+    }
+
+    @Test func aLongAnswerIsQueuedAsPartsThatAreSentAndRetriedEachAlone() async throws {
+        for platform in MessengerSettings.Platform.allCases {
+            let h = try await Self.harness(platform)
+            let run = Task { await h.runtime.run() }
+            defer { run.cancel() }
+            let customer = platform == .messenger ? "6100000000000104" : "1780000000000104"
+            let account = platform == .messenger ? "104000000000001" : "17841400000000001"
+            // The read receipt and the first part go; the second part meets a rate limit once.
+            try await h.fake.control(["script": [["mode": "ok"], ["mode": "ok"], ["mode": "error", "code": 613]]])
+            _ = await h.post(MessagingBody.message(mid: "m_l1", from: customer, text: "the long story, please", platform: platform, account: account))
+            try await h.settle()
+            let texts = try await h.fake.messages(to: customer).compactMap { $0["text"] as? String }
+            #expect(texts.count == (platform == .messenger ? 3 : 5), "\(platform)")
+            #expect(texts.allSatisfy { $0.count <= platform.maxTextLength && $0.hasSuffix(".") })
+            // Each part once, in order: the retried part went alone, the first never again.
+            #expect(texts.joined(separator: " ") == Self.longAnswer)
+            let timeline = try await h.store.timeline(customer: "\(platform.name):\(customer)", before: nil, limit: 20)
+            let items = timeline.filter { $0.direction == .outbound && $0.type == "text" }
+            #expect(items.count == texts.count && items.allSatisfy { $0.status == "sent" && $0.basis?.entry == "care" })
+            await h.runtime.refreshStatistics()
+            #expect(h.runtime.statistics.sent == texts.count && h.runtime.statistics.failed == 0)
+        }
+    }
+
+    @Test func aTextStillOverTheLimitWhenItsTurnComesFailsUncut() async throws {
+        let h = try await Self.harness(.instagram)
+        let run = Task { await h.runtime.run() }
+        defer { run.cancel() }
+        let customer = "1780000000000105"
+        _ = await h.post(MessagingBody.message(mid: "m_o1", from: customer, text: "hello", platform: .instagram, account: "17841400000000001"))
+        try await h.settle()
+        let before = try await h.fake.sent().count
+        // Queued past the runtime's splitting (as an item queued before a lower limit would be).
+        _ = try await h.store.advance(customer: "instagram:\(customer)", at: Date(), finishing: nil) { conversation in
+            ConversationPlan(conversation: conversation, replies: [.text(Self.longAnswer)], triggers: [])
+        }
+        try await h.settle()
+        #expect(try await h.fake.sent().count == before)
+        let failed = try #require(
+            try await h.store.timeline(customer: "instagram:\(customer)", before: nil, limit: 20).first { $0.text == Self.longAnswer })
+        #expect(failed.status == "failed")
+        #expect(failed.error == "the text is 4499 characters, over the 1000 instagram takes: not sent rather than cut")
     }
 }

@@ -22,6 +22,7 @@ import Testing
         var messagesPerSecond: Double { 30 }
         var replyWindow: TimeInterval? { nil }
         var maxWebhookBytes: Int { 4_096 }
+        var maxTextLength: Int { 4_096 }
 
         func read(webhook body: [UInt8], headers: [String: String], receivedAt: Date) -> WebhookReading {
             guard headers["x-secret"] == "s3cret" else { return .unsigned("X-Secret is missing") }
@@ -56,7 +57,7 @@ import Testing
             channels: [whatsapp, recording], settings: ChannelRuntime.Settings(firstRetryDelay: 0.05), store: store,
             policy: ConversationPolicy(automation: .none, fallbackReply: "Sorry."), logger: Logger(label: "test"),
             clock: { start.addingTimeInterval(offset.current) }
-        ) { text, _, _ in
+        ) { text, _, _, _ in
             text.contains("refund") ? BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") : .unanswered
         }
         let run = Task { await runtime.run() }

@@ -14,7 +14,7 @@ import Testing
     static func channel(_ fake: FakeTelegramServer? = nil, token: String? = nil) -> TelegramChannel {
         let settings = TelegramSettings(
             botToken: token ?? fake?.token ?? "7012345678:AAHunused", webhookSecret: secret, apiURL: fake?.base ?? "http://127.0.0.1:9")
-        return TelegramChannel(settings: settings, transport: CurlHTTPClient(), partPause: .milliseconds(10))
+        return TelegramChannel(settings: settings, transport: CurlHTTPClient())
     }
 
     func messages(_ reading: WebhookReading) -> [InboundMessage] {
@@ -47,8 +47,9 @@ import Testing
         #expect(message.sentAt == Date(timeIntervalSince1970: TimeInterval(TelegramUpdateBody.date)))
         // A redelivery is the same update id: the same message id, a duplicate for the store.
         #expect(messages(channel.read(webhook: body, headers: Self.headers, receivedAt: Date())).first?.id == message.id)
-        // The customer's language comes with the update.
+        // The customer's language comes with the update, and the message keeps it.
         #expect(try TelegramUpdate.decode(body, bot: "7012345678").languageCode == "en")
+        #expect(message.language == "en")
         #expect(TelegramMessageID(message.id) == .message(bot: "7012345678", update: 900_001, messageID: 42))
     }
 
@@ -62,6 +63,7 @@ import Testing
         #expect(message.type == "callback_query" && message.choice == "size_m" && message.text == "Medium")
         #expect(message.replyTo == "telegram:5550001:117", "named as send names the bot's message")
         #expect(message.customer == "telegram:5550001")
+        #expect(message.language == "en", "the presser's language")
         // A pressed button missing from the keyboard (edited since): its data stands in as the words.
         let stale = TelegramUpdateBody.callback(
             update: 900_003, chat: 5_550_001, query: "q2", data: "gone", messageID: 117, buttons: [("Small", "size_s")])
@@ -179,22 +181,6 @@ import Testing
         // No option that can be a button: the body goes as plain text.
         _ = await channel.send(item(.choice(.buttons, "Which size?", options: [Flow.Option(id: long, title: "x")])))
         #expect(try await fake.bodies().last?["reply_markup"] == nil)
-    }
-
-    @Test func aLongTextIsSplitAtSentencesWithTheKeyboardOnTheLastPart() async throws {
-        let fake = try await FakeTelegramServer.start()
-        let channel = Self.channel(fake)
-        // 2,000 emoji are 4,000 UTF-16 code units: with the words, over Telegram's limit though
-        // far under 4,096 characters.
-        let text = String(repeating: "🙂", count: 2_000) + ". " + String(repeating: "word ", count: 30)
-        let outcome = await channel.send(item(.choice(.buttons, text, options: [Flow.Option(id: "ok", title: "OK")])))
-        #expect(outcome == .sent(channelMessageID: "telegram:5550001:102"), "the last part's id: its keyboard is the choice")
-        let bodies = try await fake.bodies()
-        #expect(bodies.count == 2)
-        #expect(bodies.allSatisfy { ($0["text"] as? String)?.utf16.count ?? .max <= 4_096 })
-        #expect((bodies.first?["text"] as? String)?.hasSuffix("🙂.") == true, "cut at the sentence")
-        #expect(bodies.first?["reply_markup"] == nil && bodies.last?["reply_markup"] != nil)
-        #expect(TelegramOutgoing.split(String(repeating: "a", count: 9_000)).map(\.count) == [4_096, 4_096, 808])
     }
 
     @Test func aReadReceiptAnswersAButtonPressAndIsOtherwiseNoCall() async throws {

@@ -13,10 +13,15 @@ import Testing
 @Suite struct TelegramConversationTests {
     static let secret = "hook-secret_\(UUID().uuidString.prefix(8))"
 
-    /// A stand-in matcher: "refund" answers, anything else is unanswered.
-    static let decide: ChannelRuntime.Decide = { text, _, _ in
-        text.contains("refund") ? BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") : .unanswered
+    /// A stand-in matcher: "refund" answers, "smile" answers at length, anything else is unanswered.
+    static let decide: ChannelRuntime.Decide = { text, _, _, _ in
+        if text.contains("smile") { return BotAnswer(answer: smiles, entry: "smiles") }
+        return text.contains("refund") ? BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") : .unanswered
     }
+
+    /// 2,000 emoji are 4,000 UTF-16 code units: with the words, over Telegram's limit though far
+    /// under 4,096 characters.
+    static let smiles = String(repeating: "🙂", count: 2_000) + ". " + String(repeating: "word ", count: 30).trimmingCharacters(in: .whitespaces)
 
     static let flowFile = """
         flows:
@@ -157,5 +162,22 @@ import Testing
         }
         let marked = try await h.store.conversation(customer: "telegram:5550104")
         #expect(marked?.attributes["unreachable_telegram"]?.hasSuffix(": sendMessage: 403 Forbidden: bot was blocked by the user") == true)
+    }
+
+    @Test func aLongAnswerIsSplitAsTelegramCountsQuotingOnItsFirstPart() async throws {
+        let h = try await Self.harness()
+        let run = Task { await h.runtime.run() }
+        defer { run.cancel() }
+        _ = await h.post(TelegramUpdateBody.text(update: 700_301, chat: 5_550_105, messageID: 70, "make me smile"))
+        try await h.settle()
+        let bodies = try await h.fake.calls().compactMap { $0["body"] as? [String: Any] }
+        let texts = bodies.compactMap { $0["text"] as? String }
+        #expect(texts.count == 2)
+        #expect(texts.allSatisfy { $0.utf16.count <= TelegramOutgoing.maxTextLength })
+        #expect(texts.first?.hasSuffix("🙂.") == true, "cut at the sentence")
+        #expect(texts.joined(separator: " ") == Self.smiles)
+        #expect(bodies.first?["reply_parameters"] != nil && bodies.last?["reply_parameters"] == nil)
+        await h.runtime.refreshStatistics()
+        #expect(h.runtime.statistics.sent == 2)
     }
 }

@@ -67,7 +67,7 @@ import Testing
         let channel = ChannelRuntime(
             channel: whatsapp, settings: whatsapp.runtimeSettings, store: store,
             policy: ConversationPolicy(automation: .none, fallbackReply: "Sorry, I did not get that."), logger: Logger(label: "test"),
-            clock: { Date().addingTimeInterval(offset.current) }, decide: { _, _, _ in .unanswered })
+            clock: { Date().addingTimeInterval(offset.current) }, decide: { _, _, _, _ in .unanswered })
         return Harness(channel: channel, store: store, graph: graph, offset: offset, directory: directory)
     }
 

@@ -13,7 +13,7 @@ import Testing
     static let secret = "app-secret-\(UUID().uuidString.prefix(8))"
 
     /// A stand-in matcher: "refund" answers, "human" hands over, anything else is unanswered.
-    static let decide: ChannelRuntime.Decide = { text, _, _ in
+    static let decide: ChannelRuntime.Decide = { text, _, _, _ in
         if text.contains("human") { return BotAnswer(answer: "Passing you on.", entry: "contact_human", handover: true) }
         if text.contains("refund") { return BotAnswer(answer: "Refunds take 5 days.", entry: "refund_request") }
         if text.contains("long") { return BotAnswer(answer: String(repeating: "This sentence is long enough. ", count: 300), entry: "long") }

@@ -129,7 +129,8 @@ import Testing
             channel = ChannelRuntime(
                 channel: whatsapp, settings: whatsapp.runtimeSettings, store: store,
                 policy: ConversationPolicy(automation: .none, fallbackReply: "Sorry?"), logger: Logger(label: "test"),
-                storeHealth: app.storeHealth, clock: { Date().addingTimeInterval(offset.current) }, decide: answerer.answer(to:from:rulesOnly:))
+                storeHealth: app.storeHealth, clock: { Date().addingTimeInterval(offset.current) },
+                decide: answerer.answer(to:from:rulesOnly:language:))
         }
         return Setup(app: app, channel: channel, store: store, graph: graph, graphToken: graphToken, offset: offset, folder: folder)
     }

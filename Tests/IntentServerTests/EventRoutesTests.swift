@@ -17,6 +17,7 @@ import Testing
     struct QuietChannel: ChatChannel {
         var name: String { "quiet" }
         var maxWebhookBytes: Int { 1_024 }
+        var maxTextLength: Int { 1_024 }
         var messagesPerSecond: Double { 1 }
         var replyWindow: TimeInterval? { nil }
         func read(webhook body: [UInt8], headers: [String: String], receivedAt: Date) -> WebhookReading { .malformed("a quiet channel") }
@@ -54,7 +55,7 @@ import Testing
         let runtime = ChannelRuntime(
             channel: QuietChannel(), settings: .init(), store: try SQLiteStateStore(path: folder.file("state.sqlite")),
             policy: ConversationPolicy(automation: .none, fallbackReply: "-"), logger: Logger(label: "test"), events: app.events,
-            decide: { _, _, _ in .unanswered })
+            decide: { _, _, _, _ in .unanswered })
         try await app.application(channel: runtime).test(.live) { client in
             let stuck = try StuckConsole(port: try #require(client.port), token: "console-token")
             defer { stuck.close() }

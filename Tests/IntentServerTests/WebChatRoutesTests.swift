@@ -18,7 +18,7 @@ import Testing
     static let choices = [Flow.Option(id: "refund_request", title: "How do refunds work?"), Flow.Option(id: "shipping", title: "Shipping times")]
 
     /// "refund" answers; "money" offers a "did you mean" choice; anything else is unanswered.
-    static let decide: ChannelRuntime.Decide = { text, _, _ in
+    static let decide: ChannelRuntime.Decide = { text, _, _, _ in
         if text.contains("refund") { return BotAnswer(answer: refund, entry: "refund_request") }
         if text.contains("money") { return BotAnswer(answer: nil, choices: choices) }
         return .unanswered

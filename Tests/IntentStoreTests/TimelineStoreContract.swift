@@ -6,7 +6,11 @@ import Testing
 /// entry or rule, and the score) and a media message's caption, stored and read back.
 extension ConversationStoreContract {
     static func keepsAnswerBasesAndCaptions(_ store: any ConversationStore) async throws {
-        let question = message("b-1", customer: "b", text: "where is my parcel")
+        let question = {
+            var question = message("b-1", customer: "b", text: "where is my parcel")
+            question.language = "pt-br"
+            return question
+        }()
         let photo = {
             var photo = message("b-2", customer: "b", text: nil, at: 1)
             photo.caption = "the box arrived broken 箱子坏了"
@@ -14,6 +18,8 @@ extension ConversationStoreContract {
         }()
         _ = try await store.receive([question, photo], statuses: [], at: t0)
         #expect(try await store.unprocessed(limit: 10).first { $0.id == "b-2" }?.caption == photo.caption)
+        // The language the customer's app reported is kept with the message.
+        #expect(try await store.unprocessed(limit: 10).map(\.language) == ["pt-br", nil])
 
         let entry = AnswerBasis(entry: "track", rule: nil, score: 0.8125)
         let rule = AnswerBasis(entry: nil, rule: "human_handover", score: nil)

@@ -43,6 +43,9 @@ package struct ConversationPolicy: Sendable {
         var conversation =
             existing ?? Conversation(customer: message.customer, firstInboundAt: message.sentAt, lastInboundAt: message.sentAt)
         if let name = message.customerName { conversation.name = name }
+        if conversation.attributes[ContactLanguage.attribute] == nil, let language = message.language.flatMap(ContactLanguage.code(ofTag:)) {
+            conversation.attributes[ContactLanguage.attribute] = language
+        }
         conversation.phoneNumberID = message.phoneNumberID
         let previous = existing?.lastInboundAt
         conversation.lastInboundAt = max(previous ?? message.sentAt, message.sentAt)
@@ -57,11 +60,9 @@ package struct ConversationPolicy: Sendable {
 
         var replies: [OutboundDraft] = [.read(message.id)]
         var triggers: [Trigger] = []
-        /// A reply over the API's limit goes out as several messages; the first quotes.
+        /// A reply longer than the channel takes is split when it is queued (`ReplySplitter`).
         func say(_ text: String, quoting context: String? = nil, origin: OutboundDraft.Origin = .bot, basis: AnswerBasis? = nil) {
-            for (index, part) in MessageSplitter.split(text).enumerated() {
-                replies.append(.text(part, quoting: index == 0 ? context : nil, origin: origin, basis: basis))
-            }
+            replies.append(.text(text, quoting: context, origin: origin, basis: basis))
         }
         if let greeting = automation.greeting,
             previous.map({ message.sentAt.timeIntervalSince($0) >= greeting.afterDays * 86_400 }) ?? true
@@ -117,7 +118,7 @@ package struct ConversationPolicy: Sendable {
         } else if let text = answer.answer {
             say(text, quoting: message.id, basis: answer.basis)
         } else if answer.choices.count >= 2 {
-            replies.append(ChoicePrompt.draft(answer.choices, language: LanguageDetector.language(of: message.text ?? ""), quoting: message.id))
+            replies.append(ChoicePrompt.draft(answer.choices, language: ContactLanguage.of(message, contact: conversation), quoting: message.id))
             triggers.append(.choice("offered"))
         } else if !closed {
             say(fallbackReply, quoting: message.id)
@@ -135,7 +136,7 @@ package struct ConversationPolicy: Sendable {
         now: Date, _ replies: inout [OutboundDraft], _ triggers: inout [Trigger]
     ) -> Bool {
         let text = message.text ?? ""
-        let context = flows.context(conversation, language: LanguageDetector.language(of: text), open: !closed)
+        let context = flows.context(conversation, language: ContactLanguage.of(message, contact: conversation), open: !closed)
         let handover = answer?.handover == true
         let keywordFlow = handover ? nil : flows.keywordFlow(for: text)
         func start(_ flow: Flow) -> Bool {

@@ -13,9 +13,16 @@ package protocol ChatChannel: Sendable {
     /// The channel's name in logs, statistics and metrics: `whatsapp`, `messenger`, `telegram`...
     var name: String { get }
 
-    /// The most messages a second the platform takes from the business, all customers together
-    /// (one customer gets at most one a second whatever this says).
+    /// The most messages a second the platform takes from the business, all customers together.
     var messagesPerSecond: Double { get }
+
+    /// The longest text one message may carry, as `textMeasure` counts: the runtime splits a
+    /// longer reply before queuing it (`MessageSplitter`), and `send` refuses one that is still
+    /// longer rather than cut it.
+    var maxTextLength: Int { get }
+
+    /// How the platform counts `maxTextLength`. The default: characters.
+    var textMeasure: TextMeasure { get }
 
     /// How long after a customer's last message the business may still write to them: the bot,
     /// flows and automation (nil: no limit, as on Telegram and the web chat).
@@ -24,6 +31,10 @@ package protocol ChatChannel: Sendable {
     /// The same for a person's reply from the inbox (Messenger and Instagram allow a person 7
     /// days with the `HUMAN_AGENT` tag); the default is `replyWindow`.
     var agentReplyWindow: TimeInterval? { get }
+
+    /// How fast one customer may be sent messages (read receipts aside), or nil for no limit
+    /// beyond `messagesPerSecond`. The default is WhatsApp's: a burst of 5, then one every 6 s.
+    var customerPacing: CustomerPacing? { get }
 
     /// The largest webhook delivery the platform sends: a larger body is refused (413). Generous:
     /// a refused delivery is redelivered for days.
@@ -51,6 +62,11 @@ extension ChatChannel {
     package func answerHandshake(query: [String: String]) -> Handshake { .unsupported }
     package var agentReplyWindow: TimeInterval? { replyWindow }
     package var hasWebhook: Bool { true }
+    package var textMeasure: TextMeasure { .characters }
+    package var customerPacing: CustomerPacing? { CustomerPacing(burst: 5, interval: 6) }
+
+    /// Whether one message can carry `text`.
+    package func fits(_ text: String) -> Bool { textMeasure.length(of: text) <= maxTextLength }
 }
 
 /// The answer to a subscription handshake.

@@ -73,10 +73,8 @@ package struct FlowRunner: Sendable {
         let run = result.run
         var quote = quoting
         func say(_ text: String) {
-            for part in MessageSplitter.split(text) {
-                replies.append(.text(part, quoting: quote))
-                quote = nil
-            }
+            replies.append(.text(text, quoting: quote))
+            quote = nil
         }
         let first = replies.count
         defer { for i in first..<replies.count { replies[i].origin = .flow } }

@@ -12,11 +12,11 @@ package struct MessengerChannel: ChatChannel {
     let api: SendAPI
     let transport: any HTTPTransport
     let signature: WebhookSignature
-    /// How long a later part of a long text waits before its next try, each time (see `send`).
-    let partRetryDelays: [Duration]
 
     package var name: String { settings.platform.name }
     package var messagesPerSecond: Double { settings.messagesPerSecond }
+    /// Messenger 2,000 characters, Instagram 1,000.
+    package var maxTextLength: Int { settings.platform.maxTextLength }
     /// Meta's standard messaging window: automated messages within 24 hours of the customer's last.
     package var replyWindow: TimeInterval? { 24 * 3_600 }
     /// A person may answer for 7 days, with the `HUMAN_AGENT` tag.
@@ -24,10 +24,9 @@ package struct MessengerChannel: ChatChannel {
     /// Meta batches events in one delivery, as for WhatsApp.
     package var maxWebhookBytes: Int { 4 * 1024 * 1024 }
 
-    package init(settings: MessengerSettings, transport: any HTTPTransport, partRetryDelays: [Duration] = [.seconds(1), .seconds(2)]) {
+    package init(settings: MessengerSettings, transport: any HTTPTransport) {
         self.settings = settings
         self.transport = transport
-        self.partRetryDelays = partRetryDelays
         api = SendAPI(baseURL: settings.graphURL, accessToken: settings.accessToken, platform: settings.platform)
         signature = WebhookSignature(appSecret: settings.appSecret)
     }
@@ -55,39 +54,15 @@ package struct MessengerChannel: ChatChannel {
         }
     }
 
-    /// Sends the item's calls in order. A text split in parts is one item: when the first part
-    /// fails, nothing reached the customer and the item's outcome is that part's; once a part
-    /// went, the item is never sent again (the customer would get that part twice), so a later
-    /// part meeting a temporary error is tried again here (after 1 s, then 2 s) and otherwise
-    /// fails the item, saying which parts went. The item's message id is its last part's, the
-    /// one that carries the quick replies.
+    /// Sends the item in one call.
     package func send(_ item: OutboxItem) async -> SendOutcome {
-        guard let requests = api.requests(for: item, from: settings.accountID) else {
+        guard let request = api.request(for: item, from: settings.accountID) else {
             return .failed("a \(item.draft.kind.rawValue) item is not a \(settings.platform.title) message; the channel sends none")
         }
-        var sentIDs: [String] = []
-        var lastID: String?
-        for (index, request) in requests.enumerated() {
-            var result = await call(request)
-            var retries = partRetryDelays[...]
-            while index > 0, case .failed(let error) = result, SendAPI.verdict(error) == .retry, let delay = retries.popFirst() {
-                try? await Task.sleep(for: delay)
-                result = await call(request)
-            }
-            switch result {
-            case .sent(let id):
-                lastID = id
-                if let id { sentIDs.append(id) }
-            case .failed(let error):
-                let outcome = outcome(of: error)
-                guard index > 0 else { return outcome }
-                if case .credentialsRejected = outcome { return outcome }
-                return .failed(
-                    "part \(index + 1) of \(requests.count) was not sent after the first \(index) went (\(sentIDs.joined(separator: ", "))): \(error)"
-                )
-            }
+        switch await call(request) {
+        case .sent(let id): return .sent(channelMessageID: id)
+        case .failed(let error): return outcome(of: error)
         }
-        return .sent(channelMessageID: lastID)
     }
 
     private func call(_ request: HTTPRequestSpec) async -> SendAPI.Outcome {

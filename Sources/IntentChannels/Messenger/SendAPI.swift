@@ -22,50 +22,51 @@ package struct SendAPI: Sendable {
         self.timeout = timeout
     }
 
-    /// The calls that send the item from `account`, in order, or nil for an item that is not a
-    /// Messenger Platform message (a template, a flow's webhook call).
+    /// The call that sends the item from `account`, or nil for an item that is not a Messenger
+    /// Platform message (a template, a flow's webhook call).
     ///
     /// A read receipt is `sender_action: mark_seen` (Meta marks the conversation's latest
-    /// message seen: the receipt's message id is not sent). Text longer than the platform takes
-    /// (Messenger 2,000 characters, Instagram 1,000) goes as several messages split at
-    /// sentences. `buttons` and `list` go as the text with quick replies, on its last part: at
-    /// most 13 (the first ones), titles cut to 20 characters at a character boundary and ended
-    /// with "…"; options whose id is empty, repeated or longer than a payload may be (1,000) are
-    /// left out, since a cut id would not come back as the option's. A blank body becomes
-    /// "Choose" (in Chinese when the options are). The Send API has no quoting of the
-    /// customer's message: `context` is not sent.
+    /// message seen: the receipt's message id is not sent). `buttons` and `list` go as the text
+    /// with quick replies: at most 13 (the first ones), titles cut to 20 characters at a
+    /// character boundary and ended with "…"; options whose id is empty, repeated or longer than
+    /// a payload may be (1,000) are left out, since a cut id would not come back as the
+    /// option's. A blank body becomes "Choose" (in Chinese when the options are). The Send API
+    /// has no quoting of the customer's message: `context` is not sent. The text goes as it is:
+    /// the runtime split a long one before queuing (`MessageSplitter`), and refuses to send one
+    /// still over the platform's limit rather than cut it.
     ///
     /// Everything goes as `messaging_type: RESPONSE` except a person's reply, which carries
     /// `MESSAGE_TAG` with `tag: HUMAN_AGENT`: Meta lets a person answer up to 7 days after the
     /// customer's last message with it, where automated messages stop at 24 hours.
-    package func requests(for item: OutboxItem, from account: String) -> [HTTPRequestSpec]? {
+    package func request(for item: OutboxItem, from account: String) -> HTTPRequestSpec? {
         let recipient = ["id": item.recipient.id]
         let draft = item.draft
         switch draft.kind {
         case .webhook, .template:
             return nil
         case .read:
-            return [request(["recipient": recipient, "sender_action": "mark_seen"], account: account)]
+            return request(["recipient": recipient, "sender_action": "mark_seen"], account: account)
         case .text, .buttons, .list:
             let quickReplies = draft.kind == .text ? [] : Self.quickReplies(draft.options)
-            var text = draft.body
-            if !quickReplies.isEmpty, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                text = InteractiveLimits.labels(for: draft.options.map(\.title).joined()).button
+            var message: [String: Any] = ["text": Self.text(of: draft)]
+            if !quickReplies.isEmpty { message["quick_replies"] = quickReplies }
+            var object: [String: Any] = ["recipient": recipient, "message": message]
+            if case .agent = draft.origin {
+                object["messaging_type"] = "MESSAGE_TAG"
+                object["tag"] = "HUMAN_AGENT"
+            } else {
+                object["messaging_type"] = "RESPONSE"
             }
-            let parts = MessageSplitter.split(text, limit: platform.maxTextLength)
-            return parts.enumerated().map { index, part in
-                var message: [String: Any] = ["text": part]
-                if index == parts.count - 1, !quickReplies.isEmpty { message["quick_replies"] = quickReplies }
-                var object: [String: Any] = ["recipient": recipient, "message": message]
-                if case .agent = draft.origin {
-                    object["messaging_type"] = "MESSAGE_TAG"
-                    object["tag"] = "HUMAN_AGENT"
-                } else {
-                    object["messaging_type"] = "RESPONSE"
-                }
-                return request(object, account: account)
-            }
+            return request(object, account: account)
         }
+    }
+
+    /// The message's text: the draft's body, or a label when a choice has none (Meta refuses an
+    /// empty text).
+    static func text(of draft: OutboundDraft) -> String {
+        guard draft.kind != .text, !quickReplies(draft.options).isEmpty, draft.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        else { return draft.body }
+        return InteractiveLimits.labels(for: draft.options.map(\.title).joined()).button
     }
 
     /// The `quick_replies` of a choice, within Meta's limits.

@@ -49,7 +49,7 @@ extension ChannelRuntime {
                     return .noIdentity(channel: channel, channels: Array(Set(identities.map(\.identity.channel))).sorted())
                 }
             }
-            queued = try await store.advance(customer: customer, at: now, finishing: nil) { [chosen] conversation in
+            queued = try await advance(customer: customer, at: now, finishing: nil) { [chosen] conversation in
                 var there = conversation
                 if let chosen {
                     there.identity = chosen.identity
@@ -63,8 +63,7 @@ extension ChannelRuntime {
                 let until = now.addingTimeInterval(Double(muteMinutes) * 60)
                 conversation.answered(by: agent, until: until, now: now)
                 let filled = QuickReplyText.fill(text, conversation: conversation)
-                let replies = MessageSplitter.split(filled).map { OutboundDraft.text($0, origin: .agent(agent)) }
-                var plan = ConversationPlan(conversation: conversation, replies: replies, triggers: [])
+                var plan = ConversationPlan(conversation: conversation, replies: [.text(filled, origin: .agent(agent))], triggers: [])
                 plan.recipient = chosen?.identity
                 plan.account = chosen?.account
                 return plan
@@ -159,11 +158,10 @@ extension ChannelRuntime {
         triggers: @escaping @Sendable ([OutboundDraft]) -> [Trigger] = { _ in [] }
     ) async -> InboxChange {
         let stored = Locked<Conversation?>(nil)
-        let store = self.store
         let now = clock()
         let queued: [Int64]?
         do {
-            queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
+            queued = try await advance(customer: customer, at: now, finishing: nil) { conversation in
                 var conversation = conversation
                 let replies = body(&conversation)
                 stored.withLock { $0 = conversation }

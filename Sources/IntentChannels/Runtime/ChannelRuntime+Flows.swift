@@ -26,9 +26,8 @@ extension ChannelRuntime {
         let automation = policy.automation
         let outcome = Locked<FlowStart>(.unknownCustomer)
         let windows = replyWindows
-        let store = self.store
         do {
-            let queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
+            let queued = try await advance(customer: customer, at: now, finishing: nil) { conversation in
                 if let closes = windows.closes(conversation), closes <= now {
                     outcome.withLock { $0 = .windowClosed(since: closes) }
                     return nil
@@ -74,7 +73,7 @@ extension ChannelRuntime {
         var advanced = false
         for customer in customers {
             do {
-                let queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
+                let queued = try await advance(customer: customer, at: now, finishing: nil) { conversation in
                     guard let run = conversation.flowRun else { return nil }
                     var conversation = conversation
                     var replies: [OutboundDraft] = []
@@ -144,7 +143,7 @@ extension ChannelRuntime {
         let open = !policy.automation.isClosed(at: now)
         do {
             let finishing = FinishedItem(id: item.id, failure: failure)
-            let queued = try await store.advance(customer: item.customer, at: now, finishing: finishing) { conversation in
+            let queued = try await advance(customer: item.customer, at: now, finishing: finishing) { conversation in
                 // The run may have ended or moved on meanwhile (a stop word): the answer is then nobody's.
                 guard let run = conversation.flowRun, run.flow == step.flow, run.step == step.step else { return nil }
                 var conversation = conversation

@@ -77,7 +77,6 @@ extension ChannelRuntime {
 
     /// One customer's messages, in order.
     private func handle(_ messages: [InboundMessage]) async -> Handled {
-        let store = self.store
         var progressed = false
         for message in messages {
             let answer = await answer(to: message)
@@ -87,7 +86,7 @@ extension ChannelRuntime {
             // What a flow collected (a phone number, an e-mail address): evidence for a merge, once stored.
             let collected = Locked<Conversation?>(nil)
             do {
-                let processed = try await store.process(message, at: now) { conversation in
+                let processed = try await process(message, at: now) { conversation in
                     let plan = policy.plan(message, answer: answer, conversation: conversation, now: now, flows: flows)
                     collected.withLock { $0 = plan.conversation }
                     return plan
@@ -125,7 +124,8 @@ extension ChannelRuntime {
                 if let offer = message.replyTo { question = (try? await store.offeredQuestion(choiceMessage: offer)) ?? nil }
                 answer = await pick(entry, message.text, question)
             } else {
-                answer = await decide(text, message.customer, flowTakes(message, conversation))
+                answer = await decide(
+                    text, message.customer, flowTakes(message, conversation), ContactLanguage.known(for: message, contact: conversation))
             }
         }
         decided.withLock { $0[message.id] = .some(answer) }

@@ -22,7 +22,7 @@ extension ChannelRuntime {
     func sendOutbox() async {
         let store = self.store
         var pacers: [String: SendPacer] = [:]
-        for channel in channels { pacers[channel.name] = SendPacer(overallPerSecond: channel.messagesPerSecond) }
+        for channel in channels { pacers[channel.name] = SendPacer(for: channel) }
         var failures = 0
         while !Task.isCancelled {
             if failures > 0 {
@@ -87,7 +87,12 @@ extension ChannelRuntime {
             if await record(recorded, of: item.id) { publishOutcome(of: item, recorded) } else { unrecorded.withLock { $0[item.id] = recorded } }
             return
         }
-        let outcome = await channel.send(item)
+        let outcome: SendOutcome
+        if let refused = Self.overLong(item, for: channel) {
+            outcome = .failed(refused)
+        } else {
+            outcome = await channel.send(item)
+        }
         let recorded: UnrecordedOutcome
         var unreachable: String?
         let now = clock()
@@ -124,6 +129,17 @@ extension ChannelRuntime {
             unrecorded.withLock { $0[item.id] = recorded }
         }
         if let unreachable { await markUnreachable(item.customer, on: channel.name, reason: unreachable) }
+    }
+
+    /// Why a text is not sent, when it is longer than the channel takes. Refused rather than
+    /// cut: replies are split before they are queued, so such an item came another way (queued
+    /// before the channel's limit was lowered), and a cut text would say less than was meant
+    /// without anyone knowing. The failure is logged and shown on the item in the inbox.
+    static func overLong(_ item: OutboxItem, for channel: any ChatChannel) -> String? {
+        guard [.text, .buttons, .list].contains(item.draft.kind), !channel.fits(item.draft.body) else { return nil }
+        let measure = channel.textMeasure
+        return
+            "the text is \(measure.length(of: item.draft.body)) \(measure.unit), over the \(channel.maxTextLength) \(channel.name) takes: not sent rather than cut"
     }
 
     /// A customer who blocked the business (or left the platform) is marked on their contact, for

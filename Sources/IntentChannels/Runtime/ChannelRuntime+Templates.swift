@@ -41,11 +41,10 @@ extension ChannelRuntime {
         let draft = template.message(parameters).draft(origin: .agent(agent))
         let now = clock()
         let muteMinutes = policy.automation.handover.muteMinutes
-        let store = self.store
         let queued: [Int64]?
         let elsewhere = Locked<String?>(nil)
         do {
-            queued = try await store.advance(customer: customer, at: now, finishing: nil) { conversation in
+            queued = try await advance(customer: customer, at: now, finishing: nil) { conversation in
                 // A template is the platform's: it reaches the customer only where they wrote from.
                 guard conversation.identity.channel == templateChannel else {
                     elsewhere.withLock { $0 = conversation.identity.channel }

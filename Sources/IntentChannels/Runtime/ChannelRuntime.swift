@@ -23,7 +23,9 @@ import ServiceLifecycle
 package final class ChannelRuntime: Service {
     /// The matcher's answer; with `rulesOnly`, only the `before` keyword rules are checked (a
     /// running flow takes the message unless a hand-over rule claims it: no embedding is spent).
-    package typealias Decide = @Sendable (_ text: String, _ customer: String, _ rulesOnly: Bool) async -> BotAnswer
+    /// `language` is the customer's language as known apart from the message's words
+    /// (`ContactLanguage.known`): the answer's language when the words do not tell one.
+    package typealias Decide = @Sendable (_ text: String, _ customer: String, _ rulesOnly: Bool, _ language: String?) async -> BotAnswer
     package typealias Clock = @Sendable () -> Date
     /// The answer of the entry a customer picked from a "did you mean" choice ("" for
     /// "something else"), with the picked option's words and the question the choice was
@@ -48,6 +50,8 @@ package final class ChannelRuntime: Service {
     private let channelsByName: [String: any ChatChannel]
     /// How long each channel lets the business write after a customer's message.
     package let replyWindows: ReplyWindows
+    /// How long a text each channel takes: replies are split to it before they are queued.
+    let splitter: ReplySplitter
     package let settings: Settings
     let store: any ConversationStore
     let policy: ConversationPolicy
@@ -98,6 +102,7 @@ package final class ChannelRuntime: Service {
         channelsByName = Dictionary(channels.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         precondition(channelsByName.count == channels.count, "two channels of one name")
         replyWindows = ReplyWindows(channels)
+        splitter = ReplySplitter(channels)
         self.settings = settings
         self.store = store
         self.policy = policy

@@ -1,22 +1,27 @@
 import Foundation
 
-/// Token buckets that keep sends within WhatsApp's limits: per business number overall
-/// (80 messages a second by default) and per customer (about one message every 6 seconds,
-/// with a short burst, so that greeting, away message and answer go out together).
+/// Token buckets that keep one channel's sends within its platform's limits: overall (the
+/// channel's `messagesPerSecond`) and per customer (its `customerPacing`: a burst, then one
+/// message every so often; none for a channel without such a limit).
 struct SendPacer {
     struct Bucket {
         var tokens: Double
         var updated: Date
     }
 
-    var overallPerSecond: Double
-    var customerBurst: Double = 5
-    var customerInterval: TimeInterval = 6
+    let overallPerSecond: Double
+    let customerPacing: CustomerPacing?
     private var overall: Bucket?
     private var customers: [String: Bucket] = [:]
 
-    init(overallPerSecond: Double) {
+    init(overallPerSecond: Double, customerPacing: CustomerPacing?) {
         self.overallPerSecond = overallPerSecond
+        self.customerPacing = customerPacing
+    }
+
+    /// The pacer of `channel`'s limits.
+    init(for channel: any ChatChannel) {
+        self.init(overallPerSecond: channel.messagesPerSecond, customerPacing: channel.customerPacing)
     }
 
     /// Takes a token for one send, or says when the next one is available.
@@ -24,15 +29,15 @@ struct SendPacer {
     mutating func admit(customer: String, isMessage: Bool, now: Date) -> Date? {
         var all = refill(overall, capacity: overallPerSecond, perSecond: overallPerSecond, now: now)
         if all.tokens < 1 { return now.addingTimeInterval((1 - all.tokens) / overallPerSecond) }
-        if isMessage {
-            var own = refill(customers[customer], capacity: customerBurst, perSecond: 1 / customerInterval, now: now)
-            if own.tokens < 1 { return now.addingTimeInterval((1 - own.tokens) * customerInterval) }
+        if isMessage, let pacing = customerPacing {
+            var own = refill(customers[customer], capacity: pacing.burst, perSecond: 1 / pacing.interval, now: now)
+            if own.tokens < 1 { return now.addingTimeInterval((1 - own.tokens) * pacing.interval) }
             own.tokens -= 1
             customers[customer] = own
+            if customers.count > 10_000 { forgetFullBuckets(now: now, pacing: pacing) }
         }
         all.tokens -= 1
         overall = all
-        if customers.count > 10_000 { forgetFullBuckets(now: now) }
         return nil
     }
 
@@ -44,7 +49,7 @@ struct SendPacer {
     }
 
     /// A bucket that has refilled is the same as none: dropping it bounds the memory.
-    private mutating func forgetFullBuckets(now: Date) {
-        customers = customers.filter { now.timeIntervalSince($0.value.updated) < customerBurst * customerInterval }
+    private mutating func forgetFullBuckets(now: Date, pacing: CustomerPacing) {
+        customers = customers.filter { now.timeIntervalSince($0.value.updated) < pacing.burst * pacing.interval }
     }
 }

@@ -31,6 +31,10 @@ package struct InboundMessage: Sendable, Equatable {
     package var replyTo: String?
     /// When the customer sent it (the channel's timestamp).
     package var sentAt: Date
+    /// The language the customer's app is set to, as the channel tells it (Telegram's
+    /// `from.language_code`, an IETF tag such as `es` or `pt-br`); nil when it does not. The
+    /// contact's `language` attribute starts from it (`ContactLanguage`).
+    package var language: String?
 
     /// A message from `customer`'s WhatsApp number (the channel's own id is the key).
     package init(
@@ -46,8 +50,9 @@ package struct InboundMessage: Sendable, Equatable {
     /// phone number id, Messenger: the page id, Telegram: the bot).
     package init(
         id: String, from sender: ChannelIdentity, customerName: String? = nil, account: String, type: String, text: String?,
-        caption: String? = nil, choice: String? = nil, replyTo: String? = nil, sentAt: Date
+        caption: String? = nil, choice: String? = nil, replyTo: String? = nil, sentAt: Date, language: String? = nil
     ) {
+        self.language = language
         self.caption = caption
         self.replyTo = replyTo
         self.id = id

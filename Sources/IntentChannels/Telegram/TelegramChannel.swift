@@ -12,22 +12,27 @@ package struct TelegramChannel: ChatChannel {
     package let settings: TelegramSettings
     let api: BotAPI
     let transport: any HTTPTransport
-    /// The pause between the parts of a text too long for one message (Telegram allows about
-    /// one message a second in a chat).
-    let partPause: Duration
 
     package var name: String { Self.channelName }
     package var messagesPerSecond: Double { settings.messagesPerSecond }
     /// Telegram lets a bot write to anyone who started it, at any time.
     package var replyWindow: TimeInterval? { nil }
+    package var maxTextLength: Int { TelegramOutgoing.maxTextLength }
+    /// Telegram counts a text's length in UTF-16 code units: an emoji is two.
+    package var textMeasure: TextMeasure { .utf16 }
+    /// Telegram asks a bot for no more than one message a second in a chat, and tolerates a
+    /// short burst over it. A burst of 3 lets what one customer message causes at most (the
+    /// greeting, the away message and the answer) go out at once; the refill of one a second
+    /// keeps anything longer (a long answer's parts, a flow's steps) at Telegram's pace, well
+    /// under the 6 s WhatsApp needs.
+    package var customerPacing: CustomerPacing? { CustomerPacing(burst: 3, interval: 1) }
     /// An update is one message (4,096 characters, escaped as \uXXXX at most six bytes each)
     /// with its reply's and keyboard's copies: 1 MiB is far more than any.
     package var maxWebhookBytes: Int { 1024 * 1024 }
 
-    package init(settings: TelegramSettings, transport: any HTTPTransport, partPause: Duration = .seconds(1)) {
+    package init(settings: TelegramSettings, transport: any HTTPTransport) {
         self.settings = settings
         self.transport = transport
-        self.partPause = partPause
         api = BotAPI(baseURL: settings.apiURL, token: settings.botToken)
     }
 
@@ -68,42 +73,11 @@ package struct TelegramChannel: ChatChannel {
             }
         case .text, .buttons, .list:
             let quoting = draft.context.flatMap(TelegramMessageID.init)?.quotableMessageID
-            return await sendMessages(TelegramOutgoing.messages(for: draft, chat: item.recipient.id, quoting: quoting))
-        }
-    }
-
-    /// Sends the parts in order and names the last (the one with the keyboard, if any).
-    ///
-    /// A later part that meets a flood limit or a 5xx is tried again here (up to three times,
-    /// waiting what Telegram says): giving the item back to the outbox would send the earlier
-    /// parts twice. One that fails for good fails the item, its earlier parts already sent.
-    private func sendMessages(_ messages: [[String: Any]]) async -> SendOutcome {
-        var sentID: String?
-        for (index, message) in messages.enumerated() {
-            if index > 0 { try? await Task.sleep(for: partPause) }
-            var attempt = 0
-            while true {
-                attempt += 1
-                switch await api.call("sendMessage", message, over: transport) {
-                case .success(let result):
-                    sentID = Self.messageID(of: result)
-                case .failure(let error):
-                    let outcome = error.outcome
-                    guard index > 0 else { return outcome }
-                    switch outcome {
-                    case .retry where attempt < 3, .retryAfter where attempt < 3:
-                        try? await Task.sleep(for: .seconds(min(error.retryAfter ?? 1, 30)))
-                        continue
-                    case .retry(let text), .retryAfter(_, let text), .failed(let text):
-                        return .failed("part \(index + 1) of \(messages.count) (the earlier ones were sent): \(text)")
-                    default:
-                        return outcome
-                    }
-                }
-                break
+            switch await api.call("sendMessage", TelegramOutgoing.message(for: draft, chat: item.recipient.id, quoting: quoting), over: transport) {
+            case .success(let result): return .sent(channelMessageID: Self.messageID(of: result))
+            case .failure(let error): return error.outcome
             }
         }
-        return .sent(channelMessageID: sentID)
     }
 
     /// The sent message's id as this channel names it (`telegram:<chat>:<message_id>`).

@@ -18,7 +18,8 @@ package struct TelegramUpdate: Sendable {
     /// The customer's message; nil when the update holds nothing for the service (`skipped` says why).
     package var message: InboundMessage?
     /// The customer's Telegram language (`from.language_code`, an IETF tag such as `en` or
-    /// `zh-hans`), set by their app: a better guess at their language than a short text.
+    /// `zh-hans`), set by their app: a better guess at their language than a short text. The
+    /// message carries it (`InboundMessage.language`).
     package var languageCode: String?
     /// Why the update was skipped, when it was.
     package var skipped: String?
@@ -89,7 +90,8 @@ package struct TelegramUpdate: Sendable {
         let date = (id.isEdit ? message.edit_date : nil) ?? message.date
         self.message = InboundMessage(
             id: id.text, from: ChannelIdentity(channel: TelegramChannel.channelName, id: String(message.chat.id)),
-            customerName: message.from?.name, account: id.bot, type: type, text: text, sentAt: time(date, receivedAt: receivedAt))
+            customerName: message.from?.name, account: id.bot, type: type, text: text, sentAt: time(date, receivedAt: receivedAt),
+            language: languageCode)
     }
 
     private mutating func read(_ query: Wire.CallbackQuery, id: TelegramMessageID, receivedAt: Date) {
@@ -109,7 +111,8 @@ package struct TelegramUpdate: Sendable {
         message = InboundMessage(
             id: id.text, from: ChannelIdentity(channel: TelegramChannel.channelName, id: String(chat)), customerName: query.from.name,
             account: id.bot, type: "callback_query", text: Self.words(title) ?? data, choice: data,
-            replyTo: query.message.map { TelegramMessageID.sent(chat: chat, messageID: $0.message_id) }, sentAt: receivedAt)
+            replyTo: query.message.map { TelegramMessageID.sent(chat: chat, messageID: $0.message_id) }, sentAt: receivedAt,
+            language: languageCode)
     }
 
     private static func words(_ text: String?) -> String? {

@@ -20,6 +20,11 @@ package struct WebChatChannel: ChatChannel {
     package var messagesPerSecond: Double { 1_000 }
     /// The business may answer a visitor at any time (the visitor reads it when they come back).
     package var replyWindow: TimeInterval? { nil }
+    package var maxTextLength: Int { settings.maxTextLength }
+    package var textMeasure: TextMeasure { .unicodeScalars }
+    /// No per-visitor pace: the replies go to the service's own stream, with no platform to
+    /// protect, and a visitor waiting for an answer should not wait on a bucket.
+    package var customerPacing: CustomerPacing? { nil }
     package var maxWebhookBytes: Int { 0 }
     package var hasWebhook: Bool { false }
 

@@ -44,8 +44,12 @@ package struct WebChatSettings: Sendable {
     package var trustForwardedFor: Bool
     /// Messages, conversations and delivery statuses older than this are deleted.
     package var retentionDays: Int
+    /// The longest reply one widget message carries, in Unicode scalars: `/match`'s
+    /// `max_message_chars`, the limit on what visitors send, so that both ways are alike.
+    package var maxTextLength: Int
 
-    package init(sites: [Site], limits: Limits = Limits(), trustForwardedFor: Bool = false, retentionDays: Int = 90) {
+    package init(sites: [Site], limits: Limits = Limits(), trustForwardedFor: Bool = false, retentionDays: Int = 90, maxTextLength: Int = 2_000) {
+        self.maxTextLength = maxTextLength
         self.sites = Dictionary(sites.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.limits = limits
         self.trustForwardedFor = trustForwardedFor

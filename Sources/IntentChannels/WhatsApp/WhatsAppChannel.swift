@@ -16,6 +16,7 @@ package struct WhatsAppChannel: ChatChannel {
     package var messagesPerSecond: Double { settings.messagesPerSecond }
     /// Meta's customer service window: free-form messages only within 24 hours of the customer's last.
     package var replyWindow: TimeInterval? { 24 * 3_600 }
+    package var maxTextLength: Int { GraphAPI.maxTextLength }
 
     package init(settings: WhatsAppSettings, transport: any HTTPTransport) {
         self.settings = settings

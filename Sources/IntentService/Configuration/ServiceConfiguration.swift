@@ -1,4 +1,5 @@
 import Foundation
+import IntentChannels
 import IntentCore
 import IntentNeural
 import IntentSQLite
@@ -88,6 +89,7 @@ struct ServiceConfiguration {
         server.limits.maxMessageCharacters = try layers.int(
             .maxMessageChars, default: server.limits.maxMessageCharacters, in: 1...100_000)
         channel = try ChannelSettings(layers, corpus: corpus, allowInsecureHTTP: providers.allowInsecureHTTP)
+        channel.webchat?.maxTextLength = server.limits.maxMessageCharacters
         flows = try FlowSettings(layers, corpus: corpus)
         server.limits.bodyTimeout = .milliseconds(try layers.int(.bodyTimeoutMs, default: 10_000, in: 100...600_000))
         server.limits.idleTimeout = .milliseconds(try layers.int(.idleTimeoutMs, default: 30_000, in: 100...3_600_000))

@@ -155,6 +155,6 @@ private func channelRuntime(
         storeHealth: app.storeHealth,
         events: relay ?? app.events, flows: factory.flows, flowWebhook: FlowWebhook(secret: configuration.flows.webhookSecret),
         webhookTransport: CurlHTTPClient(configuration: http), pick: answerer.answer(picking:words:question:),
-        decide: answerer.answer(to:from:rulesOnly:))
+        decide: answerer.answer(to:from:rulesOnly:language:))
     return (runtime, relay)
 }
