@@ -17,7 +17,6 @@ import IntentCore
 struct ReplicaServeTests {
     @Test func twoReplicasAnswerEachMessageOnce() async throws {
         let setup = try await WhatsAppServeTests.setUp()
-        defer { setup.graph.process.terminate() }
         let database = try await PostgresTestDatabase.fresh()
         var environment = setup.environment()
         environment["INTENT_STATE"] = database

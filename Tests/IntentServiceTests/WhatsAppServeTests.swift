@@ -34,8 +34,8 @@ import FoundationNetworking
         /// Removed when the test lets go of its setup.
         let folder: TemporaryDirectory
         var directory: String { folder.path }
-        let graph: (process: Process, port: Int)
-        let accessToken: String
+        let graph: FakeGraphServer
+        var accessToken: String { graph.token }
 
         func environment(graphPort: Int? = nil) -> [String: String] {
             [
@@ -53,9 +53,7 @@ import FoundationNetworking
     static func setUp() async throws -> Setup {
         let folder = try TemporaryDirectory("whatsapp")
         try automation.write(toFile: folder.file("automation.yaml"), atomically: true, encoding: .utf8)
-        let token = "EAAG-\(UUID().uuidString.prefix(10))"
-        let graph = try await BlockingIO.run { UncheckedSendable(try FakeProviderProcess.launchGraph(token: token)) }.value
-        return Setup(folder: folder, graph: graph, accessToken: token)
+        return Setup(folder: folder, graph: try await FakeGraphServer.start())
     }
 
     /// Waits until the server has processed every received message and sent everything queued
@@ -112,7 +110,6 @@ import FoundationNetworking
 
     @Test func answersOnWhatsAppWithTheAutomation() async throws {
         let setup = try await Self.setUp()
-        defer { setup.graph.process.terminate() }
         let log = LogBuffer()
         try await ServedInProcess.run(
             ["--corpus", MatchCommandTests.root.path + "/corpus", "--embedder", "lexical"], environment: setup.environment(), log: log
@@ -222,7 +219,6 @@ import FoundationNetworking
 
     @Test func anAcknowledgedMessageSurvivesKillNineAndIsAnsweredOnce() async throws {
         let setup = try await Self.setUp()
-        defer { setup.graph.process.terminate() }
         // First run: the Graph API cannot be reached (nothing listens on port 9), so replies stay queued.
         let first = try ServeCommandTests.ServerProcess(
             arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment(graphPort: 9))
@@ -254,7 +250,6 @@ import FoundationNetworking
 
     @Test func aPersonsReplySurvivesKillNineAndGoesOutOnce() async throws {
         let setup = try await Self.setUp()
-        defer { setup.graph.process.terminate() }
         // First run: the Graph API cannot be reached, so the hand-over and the reply stay queued.
         let first = try ServeCommandTests.ServerProcess(
             arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment(graphPort: 9))
@@ -330,7 +325,6 @@ import FoundationNetworking
         #expect(!half.log.contains(secret))
 
         let setup = try await Self.setUp()
-        defer { setup.graph.process.terminate() }
         var environment = setup.environment()
         environment["INTENT_WHATSAPP_GRAPH_URL"] = "http://graph.example.com/v21.0"
         let insecure = try ServeCommandTests.ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: environment)
