@@ -150,9 +150,11 @@ let package = Package(
             name: "IntentStoreTests",
             dependencies: ["IntentSQLite", "IntentPostgres", "IntentChannels", "IntentTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "IntentChannelsTests", dependencies: ["IntentChannels", "IntentHTTP", "IntentSQLite", "IntentTestSupport"]),
-        // The fake provider server, shared by the provider and command tests.
+        // The fake APIs (providers, channels, a shop system), webhook bodies and helpers the tests share.
         .target(
-            name: "IntentTestSupport", dependencies: ["IntentCore", "IntentPostgres"], path: "Tests/IntentTestSupport", resources: [.copy("Fixtures")]
+            name: "IntentTestSupport", dependencies: ["IntentCore", "IntentHTTP", "IntentChannels", "IntentPostgres"],
+            path: "Tests/IntentTestSupport",
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "IntentProvidersTests", dependencies: ["IntentHTTP", "IntentProviders", "IntentTestSupport"]),
         .testTarget(

@@ -11,13 +11,13 @@ import Testing
 @Suite struct AgentReplyTests {
     @Test func aPersonAnswersAHandedOverCustomerOnceAndTheTimelineShowsWhoSaidWhat() async throws {
         let h = try await FlowChannelTests.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let kim = "15551239101"
-        #expect(await h.channel.reply(to: kim, text: "Hello?", agent: "Lena") == .unknownCustomer)
+        #expect(await h.runtime.reply(to: kim, text: "Hello?", agent: "Lena") == .unknownCustomer)
         _ = await h.post(FlowChannelTests.text("a1", "human please", from: kim))
         try await h.settle()
-        guard case .queued = await h.channel.reply(to: kim, text: "Hi Kim, Lena here. Let me check your order.", agent: "Lena") else {
+        guard case .queued = await h.runtime.reply(to: kim, text: "Hi Kim, Lena here. Let me check your order.", agent: "Lena") else {
             Issue.record("a reply inside the window is queued")
             return
         }
@@ -31,17 +31,17 @@ import Testing
         try await h.settle()
         #expect(try await h.seen(by: kim).count == 2)
 
-        let timeline = try await h.channel.timeline(customer: kim, before: nil, limit: 10)
+        let timeline = try await h.runtime.timeline(customer: kim, before: nil, limit: 10)
         #expect(timeline.map(\.kind) == ["customer", "agent", "automation", "customer"])
         #expect(timeline.map(\.direction) == [.inbound, .outbound, .outbound, .inbound])
         #expect(timeline[1].agent == "Lena")
         #expect(timeline[1].status == "sent")
-        let older = try await h.channel.timeline(customer: kim, before: timeline[1].at, limit: 10)
+        let older = try await h.runtime.timeline(customer: kim, before: timeline[1].at, limit: 10)
         #expect(older.map(\.kind) == ["automation", "customer"])
 
         // A day later the window is closed: nothing is queued.
         h.offset.withLock { $0 += 25 * 3_600 }
-        guard case .windowClosed = await h.channel.reply(to: kim, text: "Are you there?", agent: "Lena") else {
+        guard case .windowClosed = await h.runtime.reply(to: kim, text: "Are you there?", agent: "Lena") else {
             Issue.record("a reply after 24 hours must be refused")
             return
         }

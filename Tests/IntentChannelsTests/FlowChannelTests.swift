@@ -68,98 +68,20 @@ import Testing
         """
     }
 
-    final class Harness: Sendable {
-        let channel: ChannelRuntime
-        let store: SQLiteStateStore
-        let graph: FakeGraphServer
-        let crm: Process
-        let crmPort: Int
-        /// The runtime's clock runs with the real one, this far ahead (tests move it on).
-        let offset: Locked<TimeInterval>
-        var now: Date { Date().addingTimeInterval(offset.current) }
-        let directory: String
-
-        init(
-            channel: ChannelRuntime, store: SQLiteStateStore, graph: FakeGraphServer, crm: (Process, Int), offset: Locked<TimeInterval>,
-            directory: String
-        ) {
-            self.channel = channel
-            self.store = store
-            self.graph = graph
-            (self.crm, crmPort) = crm
-            self.offset = offset
-            self.directory = directory
-        }
-
-        deinit {
-            crm.terminate()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-
-        func post(_ body: [UInt8]) async -> ChannelRuntime.Receipt {
-            await channel.receive(
-                body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: FlowChannelTests.secret).header(for: body)])
-        }
-
-        /// Waits until received messages are processed and nothing is due in the outbox soon
-        /// (retries come within seconds; a later item waits for the test to move the clock).
-        func settle() async throws {
-            let deadline = ContinuousClock.now + .seconds(180)
-            while ContinuousClock.now < deadline {
-                if try await store.unprocessed(limit: 1).isEmpty, try await store.nextOutboxDue().map({ $0 > now.addingTimeInterval(5) }) ?? true {
-                    return
-                }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            Issue.record("the channel did not settle within 180 s")
-        }
-
-        /// What the customer saw, in order: texts, and interactive messages as their body text.
-        func seen(by customer: String) async throws -> [String] {
-            try await graph.sent().filter { $0["to"] as? String == customer }.compactMap { send in
-                if let text = (send["text"] as? [String: Any])?["body"] as? String { return text }
-                return ((send["interactive"] as? [String: Any])?["body"] as? [String: Any])?["text"] as? String
-            }
-        }
-
-        func crmCalls() async throws -> [[String: Any]] {
-            let response = try await CurlHTTPClient().send(
-                HTTPRequestSpec(method: "GET", url: "http://127.0.0.1:\(crmPort)/_calls", timeout: .seconds(5)))
-            return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["calls"] as? [[String: Any]] ?? []
-        }
-
-        func scriptCRM(_ script: [[String: Any]]) async throws {
-            _ = try await CurlHTTPClient().send(
-                HTTPRequestSpec(
-                    method: "POST", url: "http://127.0.0.1:\(crmPort)/_control", headers: [("Content-Type", "application/json")],
-                    body: Array(try JSONSerialization.data(withJSONObject: ["script": script])), timeout: .seconds(5)))
-        }
-
-        func figures(_ flow: String) async throws -> FlowFigures? {
-            FlowFigures.of(channel.flows.current.set.flows, in: try await store.statistics()).first { $0.id == flow }
-        }
-    }
-
     static func harness(
         crmSecret: String? = FlowChannelTests.crmSecret, webhookSecret: String? = FlowChannelTests.crmSecret, automation: Automation = .none
-    ) async throws -> Harness {
-        let graph = try await FakeGraphServer.start()
-        let crm = try await BlockingIO.run { try FakeProviderProcess.launchCRM(secret: crmSecret) }
-        let directory = NSTemporaryDirectory() + "intent-flows-\(UUID().uuidString)"
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
-        var settings = WhatsAppSettings(verifyToken: "verify-me", appSecret: secret, accessToken: graph.token, graphURL: graph.base)
-        settings.firstRetryDelay = 0.05
-        let whatsapp = WhatsAppChannel(settings: settings, transport: CurlHTTPClient())
-        let flows = FlowLibrary(try FlowFile.parse(flowFile(crm: crm.port), file: "flows.yaml"))
-        let offset = Locked<TimeInterval>(0)
-        var runtime = whatsapp.runtimeSettings
-        runtime.firstRetryDelay = 0.05
-        let channel = ChannelRuntime(
-            channel: whatsapp, settings: runtime, store: store,
-            policy: ConversationPolicy(automation: automation, fallbackReply: "Sorry, I did not get that."), logger: Logger(label: "test"),
-            flows: flows, flowWebhook: FlowWebhook(secret: webhookSecret, retryFor: 60), webhookTransport: CurlHTTPClient(),
-            clock: { Date().addingTimeInterval(offset.current) }, pick: pick, decide: decide)
-        return Harness(channel: channel, store: store, graph: graph, crm: crm, offset: offset, directory: directory)
+    ) async throws -> WhatsAppHarness {
+        let crm = try await FakeCRMServer.start(secret: crmSecret)
+        var options = WhatsAppHarness.Options(decide: decide)
+        options.automation = automation
+        options.flows = FlowLibrary(try FlowFile.parse(flowFile(crm: crm.port), file: "flows.yaml"))
+        options.flowWebhook = FlowWebhook(secret: webhookSecret, retryFor: 60)
+        options.webhookTransport = CurlHTTPClient()
+        options.crm = crm
+        options.pick = pick
+        // Retries come within seconds; a later item waits for the test to move the clock.
+        options.settledWithin = 5
+        return try await .whatsApp(secret: secret, options)
     }
 
     static func text(_ id: String, _ text: String, from customer: String) -> [UInt8] {
@@ -179,7 +101,7 @@ import Testing
 
     @Test func aLeadIsCapturedStepByStepAndHandedToTheCRM() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let ana = "15551239001"
         for (id, body) in [
@@ -230,7 +152,7 @@ import Testing
 
     @Test func anEntryTriggerReplacesTheAnswerAndAFailingLookupIsRetriedThenGivesWay() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let bo = "15551239002"
         // Twice unavailable, then the lookup answers: the run goes on with the answer's fields.
@@ -256,7 +178,7 @@ import Testing
 
     @Test func aLookupThatStaysDownForAMinuteTakesTheErrorStep() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let cy = "15551239003"
         try await h.scriptCRM(Array(repeating: ["mode": "status", "status": 502], count: 100))
@@ -273,7 +195,7 @@ import Testing
 
     @Test func anUnsignedCallIsRefusedByTheShopAndTheRunGivesWay() async throws {
         let h = try await Self.harness(webhookSecret: nil)
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let di = "15551239004"
         _ = await h.post(Self.text("u1", "order?", from: di))
@@ -286,7 +208,7 @@ import Testing
 
     @Test func aQuestionLeftUnansweredTimesOutAndIsCountedWhereItWasLeft() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let ed = "15551239005"
         for (id, text) in [("t1", "wholesale"), ("t2", "Ed"), ("t3", "ed@example.com")] {
@@ -309,7 +231,7 @@ import Testing
 
     @Test func aStopWordOrAHandOverRuleEndsTheRunAndATypedTitleCountsAsTheChoice() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let fa = "15551239006"
         for (id, text) in [("s1", "批发"), ("s2", "Fa"), ("s3", "fa@example.com"), ("s4", "  SOMETHING ELSE "), ("s5", "cancel")] {
@@ -336,19 +258,19 @@ import Testing
 
     @Test func aFlowStartsThroughTheAPIOnlyInsideTheWindow() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let gu = "15551239007"
-        #expect(await h.channel.startFlow("wholesale", customer: gu) == .unknownCustomer)
+        #expect(await h.runtime.startFlow("wholesale", customer: gu) == .unknownCustomer)
         _ = await h.post(Self.text("a1", "refund?", from: gu))
         try await h.settle()
-        #expect(await h.channel.startFlow("nope", customer: gu) == .unknownFlow)
-        #expect(await h.channel.startFlow("wholesale", customer: gu) == .started)
+        #expect(await h.runtime.startFlow("nope", customer: gu) == .unknownFlow)
+        #expect(await h.runtime.startFlow("wholesale", customer: gu) == .started)
         try await h.settle()
         #expect(try await h.seen(by: gu).last == "May I have your name?")
-        #expect(await h.channel.startFlow("order", customer: gu) == .running(flow: "wholesale"))
+        #expect(await h.runtime.startFlow("order", customer: gu) == .running(flow: "wholesale"))
         h.offset.withLock { $0 += 25 * 3_600 }
-        guard case .windowClosed = await h.channel.startFlow("order", customer: gu) else {
+        guard case .windowClosed = await h.runtime.startFlow("order", customer: gu) else {
             Issue.record("a start after 24 hours must be refused")
             return
         }
@@ -356,12 +278,12 @@ import Testing
 
     @Test func anAmbiguousQuestionIsOfferedAsAChoiceAndThePickAnswers() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let ho = "15551239008"
         _ = await h.post(Self.text("c1", "my parcel?", from: ho))
         try await h.settle()
-        let offer = try #require(try await h.graph.sent().last { $0["to"] as? String == ho })
+        let offer = try #require(try await h.fake.sent().last { $0["to"] as? String == ho })
         let interactive = try #require(offer["interactive"] as? [String: Any])
         #expect(interactive["type"] as? String == "button")
         let buttons = ((interactive["action"] as? [String: Any])?["buttons"] as? [[String: Any]] ?? []).compactMap {
@@ -370,7 +292,7 @@ import Testing
         #expect(buttons.map { $0["id"] } == ["faq:shipping_time", "faq:track", "faq:"])
         #expect(buttons.last?["title"] == "Something else")
         // The tap replies to the offer: the question it was offered for goes with the pick.
-        let offerID = try #require(try await FakeGraphSentIDs.ids(h.graph).last)
+        let offerID = try #require(try await h.fake.ids().last)
         _ = await h.post(Self.buttonReply("c2", option: "faq:track", title: "Where is my parcel?", from: ho, replyingTo: offerID))
         try await h.settle()
         _ = await h.post(Self.text("c3", "parcel again", from: ho))
@@ -388,5 +310,24 @@ import Testing
         #expect(figures.triggers["choices:chosen"]?.count == 1)
         #expect(figures.triggers["choices:none"]?.count == 1)
         #expect(figures.triggers["faq:track"]?.count == 1)
+    }
+}
+
+extension WhatsAppHarness {
+    /// What the customer saw, in order: texts, and interactive messages as their body text.
+    func seen(by customer: String) async throws -> [String] {
+        try await fake.sent().filter { $0["to"] as? String == customer }.compactMap { send in
+            if let text = (send["text"] as? [String: Any])?["body"] as? String { return text }
+            return ((send["interactive"] as? [String: Any])?["body"] as? [String: Any])?["text"] as? String
+        }
+    }
+
+    /// The calls the flows' webhook steps made to the shop system.
+    func crmCalls() async throws -> [[String: Any]] { try await crm?.calls() ?? [] }
+
+    func scriptCRM(_ script: [[String: Any]]) async throws { try await crm?.script(script) }
+
+    func figures(_ flow: String) async throws -> FlowFigures? {
+        FlowFigures.of(runtime.flows.current.set.flows, in: try await store.statistics()).first { $0.id == flow }
     }
 }

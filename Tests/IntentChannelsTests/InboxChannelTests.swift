@@ -14,24 +14,24 @@ import Testing
         var automation = Automation.none
         automation.csat = Self.survey
         let h = try await FlowChannelTests.harness(automation: automation)
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let kim = "15551239201"
         func status() async throws -> Conversation.Handling? {
-            try await h.channel.conversation(customer: kim)?.status(at: h.now)
+            try await h.runtime.conversation(customer: kim)?.status(at: h.now)
         }
         func listed(_ status: ConversationQuery.Status, agent: String? = nil) async throws -> [String] {
-            try await h.channel.conversations(ConversationQuery(status: status, agent: agent, now: h.now)).map(\.customer)
+            try await h.runtime.conversations(ConversationQuery(status: status, agent: agent, now: h.now)).map(\.customer)
         }
 
         _ = await h.post(FlowChannelTests.text("k1", "human please", from: kim))
         try await h.settle()
         #expect(try await status() == .waiting)
         #expect(try await listed(.waiting) == [kim])
-        #expect(try await h.channel.conversation(customer: kim)?.unread == 1)
+        #expect(try await h.runtime.conversation(customer: kim)?.unread == 1)
 
         // The first person to reply takes it; the bot stays silent.
-        guard case .queued = await h.channel.reply(to: kim, text: "Hi {{contact.name}}, Lena here.", agent: "Lena") else {
+        guard case .queued = await h.runtime.reply(to: kim, text: "Hi {{contact.name}}, Lena here.", agent: "Lena") else {
             Issue.record("the reply is queued")
             return
         }
@@ -44,25 +44,25 @@ import Testing
         #expect(try await h.seen(by: kim).count == 2)
 
         // Passed to a colleague, tagged, read, noted (a note is never sent).
-        guard case .changed(let assigned) = await h.channel.assign(kim, to: "Omar") else { throw Failure("assign") }
+        guard case .changed(let assigned) = await h.runtime.assign(kim, to: "Omar") else { throw Failure("assign") }
         #expect(assigned.assignee == "Omar")
         #expect(try await listed(.mine, agent: "Lena") == [])
-        guard case .changed(let tagged) = await h.channel.tag(kim, adding: ["vip", "refund"], removing: []) else { throw Failure("tag") }
+        guard case .changed(let tagged) = await h.runtime.tag(kim, adding: ["vip", "refund"], removing: []) else { throw Failure("tag") }
         #expect(tagged.tags == ["refund", "vip"])
         #expect(assigned.unread == 2)
-        guard case .changed(let read) = await h.channel.markRead(kim) else { throw Failure("read") }
+        guard case .changed(let read) = await h.runtime.markRead(kim) else { throw Failure("read") }
         #expect(read.unread == 0)
-        let note = try #require(try await h.channel.addNote(to: kim, text: "Wants a refund for order 1042", agent: "Omar"))
+        let note = try #require(try await h.runtime.addNote(to: kim, text: "Wants a refund for order 1042", agent: "Omar"))
         #expect(note.agent == "Omar")
-        #expect(try await h.channel.addNote(to: "nobody", text: "x", agent: "Omar") == nil)
-        #expect(await h.channel.assign("nobody", to: "Omar") == .unknownCustomer)
+        #expect(try await h.runtime.addNote(to: "nobody", text: "x", agent: "Omar") == nil)
+        #expect(await h.runtime.assign("nobody", to: "Omar") == .unknownCustomer)
 
         // Resolved: the survey goes out as a list (WhatsApp has at most three reply buttons).
-        guard case .changed = await h.channel.resolve(kim) else { throw Failure("resolve") }
+        guard case .changed = await h.runtime.resolve(kim) else { throw Failure("resolve") }
         try await h.settle()
         #expect(try await status() == .resolved)
         #expect(try await listed(.resolved) == [kim])
-        let survey = try #require(try await h.graph.sent().last)
+        let survey = try #require(try await h.fake.sent().last)
         #expect(survey["type"] as? String == "interactive")
         let interactive = survey["interactive"] as? [String: Any]
         #expect(interactive?["type"] as? String == "list")
@@ -84,7 +84,7 @@ import Testing
         #expect(satisfaction.asked == 1 && satisfaction.answered == 1 && satisfaction.average == 4)
         #expect(satisfaction.scores == ["1": 0, "2": 0, "3": 0, "4": 1, "5": 0])
 
-        let timeline = try await h.channel.timeline(customer: kim, before: nil, limit: 20)
+        let timeline = try await h.runtime.timeline(customer: kim, before: nil, limit: 20)
         let note2 = try #require(timeline.first { $0.kind == "note" })
         #expect(note2.text == "Wants a refund for order 1042")
         #expect(!(try await h.seen(by: kim)).contains("Wants a refund for order 1042"))
@@ -94,13 +94,13 @@ import Testing
         var automation = Automation.none
         automation.csat = Self.survey
         let h = try await FlowChannelTests.harness(automation: automation)
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let lee = "15551239202"
         _ = await h.post(FlowChannelTests.text("l1", "human please", from: lee))
         try await h.settle()
         h.offset.withLock { $0 += 25 * 3_600 }
-        guard case .changed = await h.channel.resolve(lee) else { throw Failure("resolve") }
+        guard case .changed = await h.runtime.resolve(lee) else { throw Failure("resolve") }
         try await h.settle()
         #expect(try await h.seen(by: lee) == ["Passing you on."])
         #expect(try await h.store.statistics().triggers["csat:asked"] == nil)

@@ -35,53 +35,10 @@ import Testing
               done: {say: "Noted: size {{size}}.", end: true}
         """
 
-    final class Harness: Sendable {
-        let runtime: ChannelRuntime
-        let store: SQLiteStateStore
-        let fake: FakeMessengerServer
-        let platform: MessengerSettings.Platform
-        let directory: String
-
-        init(runtime: ChannelRuntime, store: SQLiteStateStore, fake: FakeMessengerServer, platform: MessengerSettings.Platform, directory: String) {
-            self.runtime = runtime
-            self.store = store
-            self.fake = fake
-            self.platform = platform
-            self.directory = directory
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-        func post(_ body: [UInt8]) async -> ChannelRuntime.Receipt {
-            await runtime.receive(
-                body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: MessengerRuntimeTests.secret).header(for: body)])
-        }
-
-        /// Waits until every received message is processed and the outbox is empty.
-        func settle() async throws {
-            let deadline = ContinuousClock.now + .seconds(180)
-            while ContinuousClock.now < deadline {
-                if try await store.unprocessed(limit: 1).isEmpty, try await store.nextOutboxDue() == nil { return }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            Issue.record("the channel did not settle within 180 s")
-        }
-    }
-
-    static func harness(_ platform: MessengerSettings.Platform = .messenger) async throws -> Harness {
-        let account = platform == .messenger ? "104000000000001" : "17841400000000001"
-        let fake = try await FakeMessengerServer.start(platform: platform, account: account)
-        let directory = NSTemporaryDirectory() + "intent-messenger-\(UUID().uuidString)"
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
-        var settings = MessengerSettings(
-            platform: platform, verifyToken: "verify-me", appSecret: secret, accountID: account, accessToken: fake.token, graphURL: fake.base)
-        settings.firstRetryDelay = 0.05
-        let channel = MessengerChannel(settings: settings, transport: CurlHTTPClient())
-        let runtime = ChannelRuntime(
-            channel: channel, settings: channel.runtimeSettings, store: store,
-            policy: ConversationPolicy(automation: .none, fallbackReply: "Sorry, I did not get that."), logger: Logger(label: "test"),
-            flows: FlowLibrary(try FlowFile.parse(flowFile, file: "flows.yaml")), decide: decide)
-        return Harness(runtime: runtime, store: store, fake: fake, platform: platform, directory: directory)
+    static func harness(_ platform: MessengerSettings.Platform = .messenger) async throws -> MessengerHarness {
+        var options = MessengerHarness.Options(decide: decide)
+        options.flows = FlowLibrary(try FlowFile.parse(flowFile, file: "flows.yaml"))
+        return try await .messenger(platform, secret: secret, options)
     }
 
     @Test func aMessageIsAnsweredOnItsChannelOnceAndItsDeliveryRecorded() async throws {
@@ -108,21 +65,13 @@ import Testing
         // Meta's delivery names the message id it gave the answer.
         let timeline = try await h.store.timeline(customer: "messenger:\(psid)", before: nil, limit: 10)
         let answer = try #require(timeline.first { $0.direction == .outbound && $0.text == "Refunds take 5 days." })
-        let mids = try await allMessageIDs(h)
+        let mids = try await h.fake.ids()
         #expect(await h.post(MessagingBody.delivery(mids, from: psid)) == .accepted(new: 0, duplicates: 0, statuses: 1))
         let delivered = try await h.store.timeline(customer: "messenger:\(psid)", before: nil, limit: 10).first { $0.id == answer.id }
         #expect(delivered?.status == "delivered")
         await h.runtime.refreshStatistics()
         #expect(h.runtime.statistics.sent == 1)
         #expect(h.runtime.statistics.triggers["faq:refund_request"] == ChannelStatistics.Usage(count: 1, customers: 1))
-    }
-
-    /// The message ids the fake gave (the `_sent` log keeps them beside each body).
-    func allMessageIDs(_ h: Harness) async throws -> [String] {
-        let response = try await CurlHTTPClient().send(
-            HTTPRequestSpec(method: "GET", url: "http://127.0.0.1:\(h.fake.port)/_sent", timeout: .seconds(5)))
-        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-        return (object?["sent"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
     }
 
     @Test func aFlowsButtonsAreQuickRepliesAndATapAdvancesIt() async throws {

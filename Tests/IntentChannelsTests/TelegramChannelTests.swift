@@ -1,6 +1,7 @@
 import Foundation
 import IntentCore
 import IntentHTTP
+import IntentTestSupport
 import Testing
 
 @testable import IntentChannels

@@ -34,49 +34,10 @@ import Testing
               done: {say: "Noted: {{size}}. Our Medium fits most.", end: true}
         """
 
-    final class Harness: Sendable {
-        let runtime: ChannelRuntime
-        let store: SQLiteStateStore
-        let fake: FakeTelegramServer
-        let directory: String
-
-        init(runtime: ChannelRuntime, store: SQLiteStateStore, fake: FakeTelegramServer, directory: String) {
-            self.runtime = runtime
-            self.store = store
-            self.fake = fake
-            self.directory = directory
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-        func post(_ body: [UInt8]) async -> ChannelRuntime.Receipt {
-            await runtime.receive(body: body, headers: ["x-telegram-bot-api-secret-token": TelegramConversationTests.secret])
-        }
-
-        /// Waits until every received message is processed and the outbox is empty.
-        func settle() async throws {
-            // A guard against a hang, not a timing: it returns as soon as the channel settles.
-            let deadline = ContinuousClock.now + .seconds(180)
-            while ContinuousClock.now < deadline {
-                if try await store.unprocessed(limit: 1).isEmpty, try await store.nextOutboxDue() == nil { return }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            Issue.record("the channel did not settle within 180 s")
-        }
-    }
-
-    static func harness() async throws -> Harness {
-        let fake = try await FakeTelegramServer.start()
-        let directory = NSTemporaryDirectory() + "intent-telegram-\(UUID().uuidString)"
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
-        var settings = TelegramSettings(botToken: fake.token, webhookSecret: secret, apiURL: fake.base)
-        settings.firstRetryDelay = 0.05
-        let telegram = TelegramChannel(settings: settings, transport: CurlHTTPClient())
-        let runtime = ChannelRuntime(
-            channel: telegram, settings: telegram.runtimeSettings, store: store,
-            policy: ConversationPolicy(automation: .none, fallbackReply: "Sorry, I did not get that."), logger: Logger(label: "test"),
-            flows: FlowLibrary(try FlowFile.parse(flowFile, file: "flows.yaml")), decide: decide)
-        return Harness(runtime: runtime, store: store, fake: fake, directory: directory)
+    static func harness() async throws -> TelegramHarness {
+        var options = TelegramHarness.Options(decide: decide)
+        options.flows = FlowLibrary(try FlowFile.parse(flowFile, file: "flows.yaml"))
+        return try await .telegram(secret: secret, options)
     }
 
     @Test func aMessageIsAnsweredInItsChatQuotingItAndARedeliveryIsADuplicate() async throws {

@@ -14,68 +14,18 @@ import Testing
 @Suite struct TemplateTests {
     static let account = "102290129340398"
 
-    /// One test's channel with a WhatsApp Business Account, its store and the fake Graph API;
-    /// the clock runs with the real one, `offset` ahead.
-    final class Harness: Sendable {
-        let channel: ChannelRuntime
-        let store: SQLiteStateStore
-        let graph: FakeGraphServer
-        let offset: Locked<TimeInterval>
-        let directory: String
-
-        init(channel: ChannelRuntime, store: SQLiteStateStore, graph: FakeGraphServer, offset: Locked<TimeInterval>, directory: String) {
-            self.channel = channel
-            self.store = store
-            self.graph = graph
-            self.offset = offset
-            self.directory = directory
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-        var templates: TemplateCatalog { channel.templates! }
-
-        /// Pages of the template list the fake Graph API was asked for.
-        func listRequests() async throws -> Int { try await graph.stats()["template_lists"] as? Int ?? -1 }
-
-        func post(_ body: [UInt8]) async -> ChannelRuntime.Receipt {
-            await channel.receive(body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: TemplateTests.secret).header(for: body)])
-        }
-
-        /// Waits until received messages are processed and nothing is due in the outbox.
-        func settle() async throws {
-            let deadline = ContinuousClock.now + .seconds(180)
-            while ContinuousClock.now < deadline {
-                if try await store.unprocessed(limit: 1).isEmpty, try await store.nextOutboxDue() == nil { return }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            Issue.record("the channel did not settle within 180 s")
-        }
-    }
-
     static let secret = "app-secret-\(UUID().uuidString.prefix(8))"
 
-    static func harness(account: String? = TemplateTests.account) async throws -> Harness {
-        let graph = try await FakeGraphServer.start()
-        let directory = NSTemporaryDirectory() + "intent-templates-\(UUID().uuidString)"
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
-        var settings = WhatsAppSettings(
-            verifyToken: "verify-me", appSecret: secret, accessToken: graph.token, businessAccountID: account, graphURL: graph.base)
-        settings.firstRetryDelay = 0.05
-        let whatsapp = WhatsAppChannel(settings: settings, transport: CurlHTTPClient())
-        let offset = Locked<TimeInterval>(0)
-        let channel = ChannelRuntime(
-            channel: whatsapp, settings: whatsapp.runtimeSettings, store: store,
-            policy: ConversationPolicy(automation: .none, fallbackReply: "Sorry, I did not get that."), logger: Logger(label: "test"),
-            clock: { Date().addingTimeInterval(offset.current) }, decide: { _, _, _, _ in .unanswered })
-        return Harness(channel: channel, store: store, graph: graph, offset: offset, directory: directory)
+    /// A channel with a WhatsApp Business Account (`account`), when it is not nil.
+    static func harness(account: String? = TemplateTests.account) async throws -> WhatsAppHarness {
+        try await .whatsApp(secret: secret, businessAccountID: account, WhatsAppHarness.Options { _, _, _, _ in .unanswered })
     }
 
     // MARK: The send, end to end
 
     @Test func aTemplateReachesACustomerWhoseWindowClosedOnceAndTheTimelineShowsIt() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let ana = "15551240001"
         _ = await h.post(WebhookBody.message(id: "t1", from: ana, text: "hello", name: "Ana"))
@@ -84,17 +34,17 @@ import Testing
 
         // A day and an hour later: a text reply is refused, a template is what reaches her.
         h.offset.withLock { $0 += 25 * 3_600 }
-        guard case .windowClosed = await h.channel.reply(to: ana, text: "Are you there?", agent: "Lena") else {
+        guard case .windowClosed = await h.runtime.reply(to: ana, text: "Are you there?", agent: "Lena") else {
             Issue.record("a text reply after 24 hours must be refused")
             return
         }
-        let sent = await h.channel.sendTemplate(name: "order_update", language: "en_US", parameters: ["Ana", "A1001"], to: ana, agent: "Lena")
+        let sent = await h.runtime.sendTemplate(name: "order_update", language: "en_US", parameters: ["Ana", "A1001"], to: ana, agent: "Lena")
         guard case .queued = sent else {
             Issue.record("the template must be queued, got \(sent)")
             return
         }
         try await h.settle()
-        let templates = try await h.graph.sent().filter { $0["to"] as? String == ana && $0["type"] as? String == "template" }
+        let templates = try await h.fake.sent().filter { $0["to"] as? String == ana && $0["type"] as? String == "template" }
         #expect(templates.count == 1)
         let template = try #require(templates.first?["template"] as? [String: Any])
         #expect(template["name"] as? String == "order_update")
@@ -104,15 +54,15 @@ import Testing
         let parameters = try #require(components[0]["parameters"] as? [[String: Any]])
         #expect(parameters.map { $0["text"] as? String } == ["Ana", "A1001"])
         #expect(parameters.allSatisfy { $0["type"] as? String == "text" && $0["parameter_name"] == nil })
-        #expect(try await h.graph.texts(to: ana) == ["Sorry, I did not get that."], "the refused text never went out")
+        #expect(try await h.fake.texts(to: ana) == ["Sorry, I did not get that."], "the refused text never went out")
 
-        let newest = try #require(try await h.channel.timeline(customer: ana, before: nil, limit: 1).first)
+        let newest = try #require(try await h.runtime.timeline(customer: ana, before: nil, limit: 1).first)
         #expect(newest.type == "template" && newest.kind == "agent" && newest.agent == "Lena")
         #expect(newest.text == "Hi Ana, your order A1001 has shipped.")
         #expect(newest.status == "sent")
         #expect(try await h.store.statistics().sent == before + 1, "a template counts as a message sent")
         // The person has the conversation now: the bot stays silent when she answers.
-        #expect(try await h.store.conversation(customer: ana)?.mutedUntil.map { $0 > h.channel.clock() } == true)
+        #expect(try await h.store.conversation(customer: ana)?.mutedUntil.map { $0 > h.runtime.clock() } == true)
     }
 
     @Test func aTemplateIsCheckedAgainstTheApprovedOnesBeforeAnythingIsQueued() async throws {
@@ -120,7 +70,7 @@ import Testing
         let bo = "15551240002"
         _ = await h.post(WebhookBody.message(id: "t2", from: bo, text: "hi", name: "Bo"))
         func send(_ name: String, _ language: String, _ parameters: [String], to customer: String = bo) async -> ChannelRuntime.TemplateSend {
-            await h.channel.sendTemplate(name: name, language: language, parameters: parameters, to: customer, agent: "Lena")
+            await h.runtime.sendTemplate(name: name, language: language, parameters: parameters, to: customer, agent: "Lena")
         }
         #expect(await send("no_such_template", "en_US", []) == .unknownTemplate(languages: []))
         #expect(await send("order_update", "de", ["a", "b"]) == .unknownTemplate(languages: ["en_US", "zh_CN"]))
@@ -134,21 +84,21 @@ import Testing
 
     @Test func namedPlaceholdersGoWithTheirNames() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let cy = "15551240003"
         _ = await h.post(WebhookBody.message(id: "t3", from: cy, text: "hi", name: "Cy"))
         try await h.settle()
-        let sent = await h.channel.sendTemplate(name: "appointment_reminder", language: "en_US", parameters: ["Cy", "Monday"], to: cy, agent: "Lena")
+        let sent = await h.runtime.sendTemplate(name: "appointment_reminder", language: "en_US", parameters: ["Cy", "Monday"], to: cy, agent: "Lena")
         guard case .queued = sent else {
             Issue.record("the template must be queued, got \(sent)")
             return
         }
         try await h.settle()
-        let template = try #require(try await h.graph.sent().last { $0["type"] as? String == "template" }?["template"] as? [String: Any])
+        let template = try #require(try await h.fake.sent().last { $0["type"] as? String == "template" }?["template"] as? [String: Any])
         let parameters = try #require((template["components"] as? [[String: Any]])?.first?["parameters"] as? [[String: Any]])
         #expect(parameters.map { $0["parameter_name"] as? String } == ["first_name", "day"])
-        #expect(try await h.channel.timeline(customer: cy, before: nil, limit: 1).first?.text == "Hello Cy, see you on Monday.")
+        #expect(try await h.runtime.timeline(customer: cy, before: nil, limit: 1).first?.text == "Hello Cy, see you on Monday.")
     }
 
     // MARK: The list
@@ -162,7 +112,7 @@ import Testing
                 "components": [["type": "BODY", "text": "Number {{1}}"]],
             ]
         }
-        try await h.graph.control(["templates": many])
+        try await h.fake.control(["templates": many])
         guard case .current(let first, let fetchedAt) = await h.templates.listing() else {
             Issue.record("the list must be fetched")
             return
@@ -175,7 +125,7 @@ import Testing
         #expect(await h.templates.listing() == .current(first, fetchedAt: fetchedAt))
         #expect(try await h.listRequests() == 2)
         h.offset.withLock { $0 += 301 }
-        try await h.graph.control(["templates": Array(many.prefix(3))])
+        try await h.fake.control(["templates": Array(many.prefix(3))])
         guard case .current(let refreshed, _) = await h.templates.listing() else {
             Issue.record("the list must be refreshed after 5 minutes")
             return
@@ -187,13 +137,13 @@ import Testing
     @Test func aFailingRefreshServesTheListBeforeAsStaleAndNoListIsUnavailable() async throws {
         let h = try await Self.harness()
         // No list yet, and the Graph API fails: unavailable, naming Meta's error but never the token.
-        try await h.graph.control(["list_script": [["mode": "error", "code": 2]]])
+        try await h.fake.control(["list_script": [["mode": "error", "code": 2]]])
         guard case .unavailable(let reason) = await h.templates.listing() else {
             Issue.record("without any list, a failure leaves none")
             return
         }
         #expect(reason.contains("code 2") && reason.contains("Service temporarily unavailable"))
-        #expect(!reason.contains(h.graph.token))
+        #expect(!reason.contains(h.fake.token))
         // Within 30 s it is not asked again.
         #expect(await h.templates.listing() == .unavailable(reason))
         #expect(try await h.listRequests() == 1)
@@ -209,7 +159,7 @@ import Testing
 
         // Expired, and the refresh fails: the list before, stale, with the reason.
         h.offset.withLock { $0 += 301 }
-        try await h.graph.control(["list_script": [["mode": "error", "code": 131000]]])
+        try await h.fake.control(["list_script": [["mode": "error", "code": 131000]]])
         guard case .stale(let stale, let staleAt, let error) = await h.templates.listing() else {
             Issue.record("a failed refresh serves the list fetched before")
             return
@@ -217,7 +167,7 @@ import Testing
         #expect(stale == list && staleAt == fetchedAt)
         #expect(error.contains("code 131000"))
         // Templates are still checked against it meanwhile (this one passes, and finds no such customer).
-        #expect(await h.channel.sendTemplate(name: "hello_world", language: "en_US", parameters: [], to: "nobody", agent: "Lena") == .unknownCustomer)
+        #expect(await h.runtime.sendTemplate(name: "hello_world", language: "en_US", parameters: [], to: "nobody", agent: "Lena") == .unknownCustomer)
         h.offset.withLock { $0 += 31 }
         guard case .current = await h.templates.listing() else {
             Issue.record("the Graph API answers again: the list is current")
@@ -234,7 +184,7 @@ import Testing
         }
         #expect(what.contains("whatsapp_business_account_id") && what.contains("INTENT_WHATSAPP_BUSINESS_ACCOUNT_ID"))
         #expect(try await h.listRequests() == 0)
-        #expect(await h.channel.sendTemplate(name: "hello_world", language: "en_US", parameters: [], to: "x", agent: "y") == .notConfigured(what))
+        #expect(await h.runtime.sendTemplate(name: "hello_world", language: "en_US", parameters: [], to: "x", agent: "y") == .notConfigured(what))
     }
 
     // MARK: Shapes
@@ -332,4 +282,11 @@ import Testing
         }
         #expect(reason.contains("132001"))
     }
+}
+
+extension WhatsAppHarness {
+    var templates: TemplateCatalog { runtime.templates! }
+
+    /// Pages of the template list the fake Graph API was asked for.
+    func listRequests() async throws -> Int { try await fake.stats()["template_lists"] as? Int ?? -1 }
 }

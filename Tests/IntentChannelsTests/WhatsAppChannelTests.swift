@@ -20,64 +20,21 @@ import Testing
         return .unanswered
     }
 
-    /// One test's channel, store and fake Graph API; its temporary folder goes with it.
-    final class Harness: Sendable {
-        /// The runtime around the WhatsApp channel.
-        let channel: ChannelRuntime
-        let whatsapp: WhatsAppChannel
-        let store: SQLiteStateStore
-        let graph: FakeGraphServer
-        let directory: String
-
-        init(channel: ChannelRuntime, whatsapp: WhatsAppChannel, store: SQLiteStateStore, graph: FakeGraphServer, directory: String) {
-            self.channel = channel
-            self.whatsapp = whatsapp
-            self.store = store
-            self.graph = graph
-            self.directory = directory
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: directory) }
-    }
-
     /// - Parameter wrap: puts a store of the test's between the channel and the SQLite store.
     static func harness(
         automation: Automation = .none, token: String? = nil, firstRetryDelay: TimeInterval = 0.05,
-        wrap: (SQLiteStateStore) -> any ConversationStore = { $0 }
-    ) async throws -> Harness {
-        let graph = try await FakeGraphServer.start()
-        let directory = NSTemporaryDirectory() + "intent-channel-\(UUID().uuidString)"
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
-        var settings = WhatsAppSettings(
-            verifyToken: "verify-me", appSecret: secret, accessToken: token ?? graph.token, graphURL: graph.base)
-        settings.firstRetryDelay = firstRetryDelay
-        let whatsapp = WhatsAppChannel(settings: settings, transport: CurlHTTPClient())
-        let channel = ChannelRuntime(
-            channel: whatsapp, settings: whatsapp.runtimeSettings, store: wrap(store),
-            policy: ConversationPolicy(automation: automation, fallbackReply: "Sorry, I did not get that."), logger: Logger(label: "test"),
-            decide: decide)
-        return Harness(channel: channel, whatsapp: whatsapp, store: store, graph: graph, directory: directory)
-    }
-
-    /// Waits until every received message is processed and the outbox is empty: what was
-    /// going to be sent has been sent, so counting the sends now is final.
-    func settle(_ h: Harness) async throws {
-        // A guard against a hang, not a timing: it returns as soon as the channel settles.
-        let deadline = ContinuousClock.now + .seconds(180)
-        while ContinuousClock.now < deadline {
-            if try await h.store.unprocessed(limit: 1).isEmpty, try await h.store.nextOutboxDue() == nil { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("the channel did not settle within 180 s")
-    }
-
-    func post(_ channel: ChannelRuntime, _ body: [UInt8]) async -> ChannelRuntime.Receipt {
-        await channel.receive(body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: Self.secret).header(for: body)])
+        wrap: @escaping @Sendable (SQLiteStateStore) -> any ConversationStore = { $0 }
+    ) async throws -> WhatsAppHarness {
+        var options = WhatsAppHarness.Options(decide: decide)
+        options.automation = automation
+        options.firstRetryDelay = firstRetryDelay
+        options.wrap = wrap
+        return try await .whatsApp(secret: secret, token: token, options)
     }
 
     @Test func handshakeEchoesTheChallengeOnlyForTheVerifyToken() async throws {
         let h = try await Self.harness()
-        func answer(_ query: [String: String]) -> Handshake { h.whatsapp.answerHandshake(query: query) }
+        func answer(_ query: [String: String]) -> Handshake { h.channel.answerHandshake(query: query) }
         #expect(answer(["hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"]) == .echo("1158201444"))
         let refused = Handshake.refused("hub.mode must be subscribe and hub.verify_token must match whatsapp_verify_token")
         #expect(answer(["hub.mode": "subscribe", "hub.verify_token": "verify-you", "hub.challenge": "1158201444"]) == refused)
@@ -89,15 +46,15 @@ import Testing
         let h = try await Self.harness()
         let body = WebhookBody.message(id: "wamid.forged", from: "15551230001", text: "refund please")
         #expect(
-            await h.channel.receive(body: body, headers: [:])
+            await h.runtime.receive(body: body, headers: [:])
                 == .unsigned("X-Hub-Signature-256 is missing; Meta signs every webhook with the app secret"))
         #expect(
-            await h.channel.receive(body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: "wrong").header(for: body)])
+            await h.runtime.receive(body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: "wrong").header(for: body)])
                 == .forged("X-Hub-Signature-256 does not match the body under whatsapp_app_secret"))
         #expect(try await h.store.unprocessed(limit: 10).isEmpty)
         #expect(try await h.store.statistics().received == 0)
         let garbage = Array("not json".utf8)
-        guard case .malformed = await post(h.channel, garbage) else {
+        guard case .malformed = await h.post(garbage) else {
             Issue.record("a signed non-JSON body must be malformed")
             return
         }
@@ -105,11 +62,11 @@ import Testing
 
     @Test func answersInOrderQuotingTheCustomerAndMarksRead() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
-        let receipt = await post(h.channel, WebhookBody.message(id: "wamid.A1", from: "15551230002", text: "我要 refund 退款"))
+        let receipt = await h.post(WebhookBody.message(id: "wamid.A1", from: "15551230002", text: "我要 refund 退款"))
         #expect(receipt == .accepted(new: 1, duplicates: 0, statuses: 0))
-        let sends = try await h.graph.waitForSends { $0.count >= 2 }
+        let sends = try await h.fake.waitForSends { $0.count >= 2 }
         #expect(sends.count == 2)
         #expect(sends.first?["status"] as? String == "read")
         #expect(sends.first?["message_id"] as? String == "wamid.A1")
@@ -119,10 +76,10 @@ import Testing
         #expect((reply["context"] as? [String: Any])?["message_id"] as? String == "wamid.A1")
         #expect(reply["recipient_type"] as? String == "individual")
         // Sent replies are recorded (once the outbox has recorded what Meta accepted).
-        try await settle(h)
-        await h.channel.refreshStatistics()
-        #expect(h.channel.statistics.sent == 1)
-        #expect(h.channel.statistics.triggers["faq:refund_request"] == ChannelStatistics.Usage(count: 1, customers: 1))
+        try await h.settle()
+        await h.runtime.refreshStatistics()
+        #expect(h.runtime.statistics.sent == 1)
+        #expect(h.runtime.statistics.triggers["faq:refund_request"] == ChannelStatistics.Usage(count: 1, customers: 1))
     }
 
     @Test func parallelRedeliveriesAnswerOnce() async throws {
@@ -130,75 +87,75 @@ import Testing
         let body = WebhookBody.message(id: "wamid.dup", from: "15551230003", text: "refund")
         // Meta redelivers, sometimes in parallel: 20 deliveries of one message at once.
         let receipts = await withTaskGroup(of: ChannelRuntime.Receipt.self) { group in
-            for _ in 0..<20 { group.addTask { await post(h.channel, body) } }
+            for _ in 0..<20 { group.addTask { await h.post(body) } }
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(receipts.filter { $0 == .accepted(new: 1, duplicates: 0, statuses: 0) }.count == 1)
         #expect(receipts.filter { $0 == .accepted(new: 0, duplicates: 1, statuses: 0) }.count == 19)
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
-        _ = try await h.graph.waitForSends { $0.count >= 2 }
+        _ = try await h.fake.waitForSends { $0.count >= 2 }
         // Late redeliveries after the answer went out change nothing either.
-        #expect(await post(h.channel, body) == .accepted(new: 0, duplicates: 1, statuses: 0))
-        try await settle(h)
-        #expect(try await h.graph.texts(to: "15551230003") == ["Refunds take 5 days."])
+        #expect(await h.post(body) == .accepted(new: 0, duplicates: 1, statuses: 0))
+        try await h.settle()
+        #expect(try await h.fake.texts(to: "15551230003") == ["Refunds take 5 days."])
         #expect(try await h.store.statistics().duplicates == 20)
     }
 
     @Test func temporaryErrorsAreRetriedInOrderAndPermanentOnesAreNot() async throws {
         let h = try await Self.harness()
         // Read receipt fails with 131000 (retried); then the answer is accepted.
-        try await h.graph.control(["script": [["mode": "error", "code": 131_000], ["mode": "error", "code": 130_429]]])
-        let run = Task { await h.channel.run() }
+        try await h.fake.control(["script": [["mode": "error", "code": 131_000], ["mode": "error", "code": 130_429]]])
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
-        _ = await post(h.channel, WebhookBody.message(id: "wamid.R1", from: "15551230004", text: "refund"))
-        _ = await post(h.channel, WebhookBody.message(id: "wamid.R2", from: "15551230004", text: "what?"))
-        let sends = try await h.graph.waitForSends { $0.count >= 4 }
+        _ = await h.post(WebhookBody.message(id: "wamid.R1", from: "15551230004", text: "refund"))
+        _ = await h.post(WebhookBody.message(id: "wamid.R2", from: "15551230004", text: "what?"))
+        let sends = try await h.fake.waitForSends { $0.count >= 4 }
         // Order survives the retries: read R1, answer R1, read R2, fallback R2.
         #expect(
             sends.map { ($0["message_id"] as? String) ?? ($0["context"] as? [String: Any])?["message_id"] as? String ?? "?" } == [
                 "wamid.R1", "wamid.R1", "wamid.R2", "wamid.R2",
             ])
-        #expect(try await h.graph.texts(to: "15551230004") == ["Refunds take 5 days.", "Sorry, I did not get that."])
+        #expect(try await h.fake.texts(to: "15551230004") == ["Refunds take 5 days.", "Sorry, I did not get that."])
 
         // 131047 (outside the 24-hour window) is not retried: the item fails, the next one goes.
-        try await h.graph.control(["script": [["mode": "ok"], ["mode": "error", "code": 131_047]]])
-        _ = await post(h.channel, WebhookBody.message(id: "wamid.R3", from: "15551230005", text: "refund"))
-        _ = await post(h.channel, WebhookBody.message(id: "wamid.R4", from: "15551230005", text: "refund"))
-        _ = try await h.graph.waitForSends { $0.count >= 7 }
-        try await settle(h)
-        #expect(try await h.graph.texts(to: "15551230005") == ["Refunds take 5 days."])
-        await h.channel.refreshStatistics()
-        #expect(h.channel.statistics.failed == 1)
-        #expect(h.channel.statistics.pending == 0)
+        try await h.fake.control(["script": [["mode": "ok"], ["mode": "error", "code": 131_047]]])
+        _ = await h.post(WebhookBody.message(id: "wamid.R3", from: "15551230005", text: "refund"))
+        _ = await h.post(WebhookBody.message(id: "wamid.R4", from: "15551230005", text: "refund"))
+        _ = try await h.fake.waitForSends { $0.count >= 7 }
+        try await h.settle()
+        #expect(try await h.fake.texts(to: "15551230005") == ["Refunds take 5 days."])
+        await h.runtime.refreshStatistics()
+        #expect(h.runtime.statistics.failed == 1)
+        #expect(h.runtime.statistics.pending == 0)
     }
 
     @Test func anExpiredTokenIsReportedLoudlyAndNotRetried() async throws {
         let h = try await Self.harness(token: "EAAG-expired", firstRetryDelay: 0.05)
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
-        _ = await post(h.channel, WebhookBody.message(id: "wamid.T1", from: "15551230006", text: "refund"))
+        _ = await h.post(WebhookBody.message(id: "wamid.T1", from: "15551230006", text: "refund"))
         let deadline = ContinuousClock.now + .seconds(180)
-        while h.channel.unhealthyReason == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        let reason = try #require(h.channel.unhealthyReason)
+        while h.runtime.unhealthyReason == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let reason = try #require(h.runtime.unhealthyReason)
         #expect(reason.contains("190"))
         #expect(!reason.contains("EAAG-expired"))
         // 190 is never retried: the read receipt and the answer fail for good, once each.
-        let stats = try await h.graph.stats()
+        let stats = try await h.fake.stats()
         while try await h.store.statistics().failed < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        try await settle(h)
-        #expect(try await h.graph.stats()["rejected"] as? Int == 2)
+        try await h.settle()
+        #expect(try await h.fake.stats()["rejected"] as? Int == 2)
         #expect(stats["rejected"] as? Int ?? 0 <= 2)
         #expect(try await h.store.statistics().pending == 0)
     }
 
     @Test func longAnswersAreSplitAtSentences() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
-        _ = await post(h.channel, WebhookBody.message(id: "wamid.L1", from: "15551230007", text: "a long one"))
-        _ = try await h.graph.waitForSends { $0.count >= 4 }
-        let texts = try await h.graph.texts(to: "15551230007")
+        _ = await h.post(WebhookBody.message(id: "wamid.L1", from: "15551230007", text: "a long one"))
+        _ = try await h.fake.waitForSends { $0.count >= 4 }
+        let texts = try await h.fake.texts(to: "15551230007")
         #expect(texts.count == 3)
         #expect(texts.allSatisfy { $0.count <= 4_096 && $0.hasSuffix(".") })
         #expect(texts.joined(separator: " ") == String(repeating: "This sentence is long enough. ", count: 300).trimmingCharacters(in: .whitespaces))
@@ -206,49 +163,49 @@ import Testing
 
     @Test func deliveryStatusesAreRecordedAgainstTheSentMessage() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
-        _ = await post(h.channel, WebhookBody.message(id: "wamid.S1", from: "15551230008", text: "refund"))
-        let response = try await h.graph.waitForSends { $0.count >= 2 }
+        _ = await h.post(WebhookBody.message(id: "wamid.S1", from: "15551230008", text: "refund"))
+        let response = try await h.fake.waitForSends { $0.count >= 2 }
         _ = response
-        let sentID = try #require(try await FakeGraphSentIDs.ids(h.graph).last)
+        let sentID = try #require(try await h.fake.ids().last)
         for status in ["delivered", "sent", "read"] {
-            #expect(await post(h.channel, WebhookBody.status(sentID, status, to: "15551230008")) == .accepted(new: 0, duplicates: 0, statuses: 1))
+            #expect(await h.post(WebhookBody.status(sentID, status, to: "15551230008")) == .accepted(new: 0, duplicates: 0, statuses: 1))
         }
         // Out of order, "sent" after "delivered" does not go back.
         #expect(try await h.store.delivery(ofChannelMessage: sentID) == "read")
         // No status triggers a reply.
-        try await settle(h)
-        #expect(try await h.graph.sent().count == 2)
+        try await h.settle()
+        #expect(try await h.fake.sent().count == 2)
     }
 
     @Test func aSendWhoseOutcomeCannotBeRecordedIsNotSentAgain() async throws {
         let failing = FailingOutcomes()
         let h = try await Self.harness { failing.wrapping($0) }
         failing.on.withLock { $0 = true }
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
-        _ = await post(h.channel, WebhookBody.message(id: "wamid.F1", from: "15551230009", text: "refund"))
+        _ = await h.post(WebhookBody.message(id: "wamid.F1", from: "15551230009", text: "refund"))
         // The read receipt goes out; its outcome cannot be written. The store fails again on the
         // retry after the back-off: the receipt is still not sent again, nor is anything else.
         try await eventually("a second try to record the outcome") { failing.attempts.current >= 2 }
-        #expect(try await h.graph.sent().count == 1)
-        #expect(h.channel.storeHealth.problem == .unwritable("recording a send's outcome"))
+        #expect(try await h.fake.sent().count == 1)
+        #expect(h.runtime.storeHealth.problem == .unwritable("recording a send's outcome"))
 
         // The disk has room again: the outcome is recorded, then the answer goes, once.
         failing.on.withLock { $0 = false }
-        try await eventually("the answer") { h.channel.storeHealth.problem == nil }
-        _ = try await h.graph.waitForSends { $0.count >= 2 }
-        try await settle(h)
-        let sends = try await h.graph.sent()
+        try await eventually("the answer") { h.runtime.storeHealth.problem == nil }
+        _ = try await h.fake.waitForSends { $0.count >= 2 }
+        try await h.settle()
+        let sends = try await h.fake.sent()
         #expect(sends.count == 2)
-        #expect(try await h.graph.texts(to: "15551230009") == ["Refunds take 5 days."])
+        #expect(try await h.fake.texts(to: "15551230009") == ["Refunds take 5 days."])
         #expect(try await h.store.statistics().sent == 1)
     }
 
     @Test func timestampsThatAreNotATimeBecomeTheReceiptTime() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         for (i, stamp) in ["nan", "1e300", "-1", "inf", "soon"].enumerated() {
             let body = WebhookBody.envelope(
@@ -256,21 +213,21 @@ import Testing
                 value: [
                     "messages": [["from": "1555123001\(i)", "id": "wamid.TS\(i)", "timestamp": stamp, "type": "text", "text": ["body": "refund"]]]
                 ])
-            #expect(await post(h.channel, body) == .accepted(new: 1, duplicates: 0, statuses: 0), "timestamp \(stamp)")
+            #expect(await h.post(body) == .accepted(new: 1, duplicates: 0, statuses: 0), "timestamp \(stamp)")
         }
-        try await settle(h)
+        try await h.settle()
         let conversations = try await h.store.conversations(ConversationQuery(limit: 10, now: Date()))
         #expect(conversations.count == 5)
         for conversation in conversations {
             #expect(abs(conversation.lastInboundAt.timeIntervalSinceNow) < 3_600, "\(conversation.customer): \(conversation.lastInboundAt)")
         }
-        #expect(try await h.graph.texts(to: "15551230010") == ["Refunds take 5 days."])
+        #expect(try await h.fake.texts(to: "15551230010") == ["Refunds take 5 days."])
     }
 
     @Test func noticesAreRecordedButNeverAnswered() async throws {
         let greeting = try AutomationFile.parse("greeting:\n  text: Welcome!\n", file: "automation.yaml")
         let h = try await Self.harness(automation: greeting)
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let customer = "15551230020"
         let changed: [String: Any] = [
@@ -283,31 +240,31 @@ import Testing
         ]
         for notice in [changed, permission] {
             let body = WebhookBody.envelope(phoneNumberID: "106540352242922", value: ["messages": [notice]])
-            #expect(await post(h.channel, body) == .accepted(new: 1, duplicates: 0, statuses: 0))
+            #expect(await h.post(body) == .accepted(new: 1, duplicates: 0, statuses: 0))
         }
-        try await settle(h)
-        #expect(try await h.graph.sent().isEmpty, "a notice is not the customer writing")
+        try await h.settle()
+        #expect(try await h.fake.sent().isEmpty, "a notice is not the customer writing")
         #expect(try await h.store.statistics().received == 2, "both notices are stored with the customer's messages")
         #expect(try await h.store.conversation(customer: customer) == nil, "no conversation begins with a notice")
         // The customer's first real message is greeted and answered as a first message.
-        _ = await post(h.channel, WebhookBody.message(id: "wamid.N3", from: customer, text: "refund"))
-        _ = try await h.graph.waitForSends { $0.count >= 3 }
-        try await settle(h)
-        #expect(try await h.graph.texts(to: customer) == ["Welcome!", "Refunds take 5 days."])
+        _ = await h.post(WebhookBody.message(id: "wamid.N3", from: customer, text: "refund"))
+        _ = try await h.fake.waitForSends { $0.count >= 3 }
+        try await h.settle()
+        #expect(try await h.fake.texts(to: customer) == ["Welcome!", "Refunds take 5 days."])
     }
 
     @Test func aStateFileDeletedWhileServingIsNoticedAndNoWebhookIsTakenIntoIt() async throws {
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         #expect(
-            await post(h.channel, WebhookBody.message(id: "wamid.D1", from: "15551230030", text: "refund"))
+            await h.post(WebhookBody.message(id: "wamid.D1", from: "15551230030", text: "refund"))
                 == .accepted(new: 1, duplicates: 0, statuses: 0))
-        try FileManager.default.removeItem(atPath: h.directory + "/state.sqlite")
-        try await eventually("noticing the deleted file") { h.channel.storeHealth.refusesWork }
-        let reason = try #require(h.channel.storeHealth.problem?.reason)
+        try FileManager.default.removeItem(atPath: h.folder.file("state.sqlite"))
+        try await eventually("noticing the deleted file") { h.runtime.storeHealth.refusesWork }
+        let reason = try #require(h.runtime.storeHealth.problem?.reason)
         #expect(reason.contains("deleted"))
-        guard case .unavailable = await post(h.channel, WebhookBody.message(id: "wamid.D2", from: "15551230030", text: "refund")) else {
+        guard case .unavailable = await h.post(WebhookBody.message(id: "wamid.D2", from: "15551230030", text: "refund")) else {
             Issue.record("a webhook must be refused (503, Meta delivers again) while the state file is gone")
             return
         }
@@ -364,13 +321,13 @@ import Testing
 
         // The stand-in matcher answers "refund": a caption saying it still gets the non-text reply.
         let h = try await Self.harness()
-        let run = Task { await h.channel.run() }
+        let run = Task { await h.runtime.run() }
         defer { run.cancel() }
         let customer = "15551230051"
         let photo = WebhookBody.message(id: "wamid.M4", from: customer, text: nil, type: "image", caption: "refund for this?")
-        #expect(await post(h.channel, photo) == .accepted(new: 1, duplicates: 0, statuses: 0))
-        try await settle(h)
-        #expect(try await h.graph.texts(to: customer) == ["Sorry, I did not get that."])
+        #expect(await h.post(photo) == .accepted(new: 1, duplicates: 0, statuses: 0))
+        try await h.settle()
+        #expect(try await h.fake.texts(to: customer) == ["Sorry, I did not get that."])
         let timeline = try await h.store.timeline(customer: customer, before: nil, limit: 10)
         let shown = try #require(timeline.first { $0.direction == .inbound })
         #expect(shown.type == "image" && shown.text == nil && shown.caption == "refund for this?")
@@ -611,15 +568,5 @@ final class FailingOutcomes: Sendable {
             try await base.unmerge(contact: contact, at: at)
         }
         func contactsSharingEvidence(with contact: String) async throws -> [String] { try await base.contactsSharingEvidence(with: contact) }
-    }
-}
-
-/// The ids Meta (the fake) gave accepted text messages, in order.
-enum FakeGraphSentIDs {
-    static func ids(_ graph: FakeGraphServer) async throws -> [String] {
-        let transport = CurlHTTPClient()
-        let response = try await transport.send(HTTPRequestSpec(method: "GET", url: "http://127.0.0.1:\(graph.port)/_sent", timeout: .seconds(5)))
-        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-        return (object?["sent"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
     }
 }

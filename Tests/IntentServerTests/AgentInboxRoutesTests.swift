@@ -26,64 +26,36 @@ import Testing
         let app: IntentServerApp
         let channel: ChannelRuntime?
         let store: SQLiteStateStore
-        let graph: (process: Process, port: Int)
-        let graphToken: String
+        let graph: FakeGraphServer
+        var graphToken: String { graph.token }
         let offset: Locked<TimeInterval>
         let folder: TemporaryDirectory
 
         init(
-            app: IntentServerApp, channel: ChannelRuntime?, store: SQLiteStateStore, graph: (process: Process, port: Int), graphToken: String,
-            offset: Locked<TimeInterval>, folder: TemporaryDirectory
+            app: IntentServerApp, channel: ChannelRuntime?, store: SQLiteStateStore, graph: FakeGraphServer, offset: Locked<TimeInterval>,
+            folder: TemporaryDirectory
         ) {
             self.app = app
             self.channel = channel
             self.store = store
             self.graph = graph
-            self.graphToken = graphToken
             self.offset = offset
             self.folder = folder
         }
 
-        deinit { graph.process.terminate() }
-
-        func control(_ body: [String: Any]) async throws {
-            _ = try await CurlHTTPClient().send(
-                HTTPRequestSpec(
-                    method: "POST", url: "http://127.0.0.1:\(graph.port)/_control", headers: [("Content-Type", "application/json")],
-                    body: Array(try JSONSerialization.data(withJSONObject: body)), timeout: .seconds(5)))
-        }
-
-        func graphJSON(_ path: String) async throws -> [String: Any] {
-            let response = try await CurlHTTPClient().send(
-                HTTPRequestSpec(method: "GET", url: "http://127.0.0.1:\(graph.port)\(path)", timeout: .seconds(5)))
-            return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
-        }
+        func control(_ body: [String: Any]) async throws { try await graph.control(body) }
 
         /// Pages of the template list the Graph API was asked for.
-        func listRequests() async throws -> Int { try await graphJSON("/_stats")["template_lists"] as? Int ?? -1 }
+        func listRequests() async throws -> Int { try await graph.stats()["template_lists"] as? Int ?? -1 }
 
         /// The template messages the Graph API accepted for a customer.
         func templatesSent(to customer: String) async throws -> [[String: Any]] {
-            ((try await graphJSON("/_sent"))["sent"] as? [[String: Any]] ?? []).compactMap { $0["body"] as? [String: Any] }
-                .filter { $0["to"] as? String == customer && $0["type"] as? String == "template" }
+            try await graph.sent().filter { $0["to"] as? String == customer && $0["type"] as? String == "template" }
         }
 
         /// A customer's message, delivered as Meta signs it.
         func receive(_ id: String, from customer: String, text: String?, type: String = "text", caption: String? = nil) async throws {
-            var message: [String: Any] = ["from": customer, "id": id, "timestamp": "\(Int(Date().timeIntervalSince1970))", "type": type]
-            if let text { message["text"] = ["body": text] }
-            if type == "image" {
-                message["image"] = ["mime_type": "image/jpeg", "sha256": "abc", "id": "1234"].merging(caption.map { ["caption": $0] } ?? [:]) { $1 }
-            }
-            let value: [String: Any] = [
-                "messaging_product": "whatsapp", "metadata": ["display_phone_number": "15550783881", "phone_number_id": "106540352242922"],
-                "contacts": [["profile": ["name": "Ana"], "wa_id": customer]], "messages": [message],
-            ]
-            let body = Array(
-                try JSONSerialization.data(withJSONObject: [
-                    "object": "whatsapp_business_account",
-                    "entry": [["id": AgentInboxRoutesTests.account, "changes": [["field": "messages", "value": value]]]],
-                ]))
+            let body = WebhookBody.message(id: id, from: customer, text: text, type: type, caption: caption, name: "Ana")
             let receipt = await channel!.receive(
                 body: body, headers: ["x-hub-signature-256": WebhookSignature(appSecret: AgentInboxRoutesTests.appSecret).header(for: body)])
             #expect(receipt == .accepted(new: 1, duplicates: 0, statuses: 0))
@@ -101,8 +73,7 @@ import Testing
 
     static func setUp(account: String? = AgentInboxRoutesTests.account, channel withChannel: Bool = true) async throws -> Setup {
         let folder = try TemporaryDirectory("inbox-routes")
-        let graphToken = "EAAG-\(UUID().uuidString.prefix(10))"
-        let graph = try await BlockingIO.run { Launched(try FakeProviderProcess.launchGraph(token: graphToken)) }.value
+        let graph = try await FakeGraphServer.start()
         var settings = IntentServerApp.Settings()
         settings.consoleToken = token
         let store = try SQLiteStateStore(path: folder.file("state.sqlite"))
@@ -123,8 +94,8 @@ import Testing
         if withChannel {
             let whatsapp = WhatsAppChannel(
                 settings: WhatsAppSettings(
-                    verifyToken: "verify", appSecret: appSecret, accessToken: graphToken, businessAccountID: account,
-                    graphURL: "http://127.0.0.1:\(graph.port)/v21.0"), transport: CurlHTTPClient())
+                    verifyToken: "verify", appSecret: appSecret, accessToken: graph.token, businessAccountID: account,
+                    graphURL: graph.base), transport: CurlHTTPClient())
             let answerer = app.answerer
             channel = ChannelRuntime(
                 channel: whatsapp, settings: whatsapp.runtimeSettings, store: store,
@@ -132,7 +103,7 @@ import Testing
                 storeHealth: app.storeHealth, clock: { Date().addingTimeInterval(offset.current) },
                 decide: answerer.answer(to:from:rulesOnly:language:))
         }
-        return Setup(app: app, channel: channel, store: store, graph: graph, graphToken: graphToken, offset: offset, folder: folder)
+        return Setup(app: app, channel: channel, store: store, graph: graph, offset: offset, folder: folder)
     }
 
     /// A request with the console token: the status and the body as JSON (nil when not an object).
@@ -330,10 +301,4 @@ import Testing
         }
         #expect(setup.app.stats.snapshot.total == counted, "a look is not a decision: not counted")
     }
-}
-
-/// The fake Graph API's process, handed from the thread that launched it.
-private struct Launched: @unchecked Sendable {
-    let value: (process: Process, port: Int)
-    init(_ value: (process: Process, port: Int)) { self.value = value }
 }

@@ -16,24 +16,6 @@ import Testing
     static let secret = "hook-secret_\(UUID().uuidString.prefix(8))"
     static let botToken = "7012345678:AAH\(UUID().uuidString.prefix(12).replacingOccurrences(of: "-", with: "x"))"
 
-    /// The fake Bot API's process, handed from the thread that launched it.
-    final class FakeBotAPI: @unchecked Sendable {
-        let process: Process
-        let port: Int
-
-        init() throws { (process, port) = try FakeProviderProcess.launchTelegram(token: ContactLanguageTests.botToken) }
-        deinit { process.terminate() }
-
-        /// The texts sent to `chat`, in order.
-        func texts(to chat: Int64) async throws -> [String] {
-            let response = try await CurlHTTPClient().send(
-                HTTPRequestSpec(method: "GET", url: "http://127.0.0.1:\(port)/_sent", timeout: .seconds(5)))
-            let sent = (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["sent"] as? [[String: Any]] ?? []
-            return sent.compactMap { $0["body"] as? [String: Any] }.filter { ($0["chat_id"] as? NSNumber)?.int64Value == chat }
-                .compactMap { $0["text"] as? String }
-        }
-    }
-
     static func update(_ id: Int64, chat: Int64, _ text: String, language: String) -> [UInt8] {
         let message: [String: Any] = [
             "message_id": id, "from": ["id": chat, "is_bot": false, "first_name": "Ana", "language_code": language],
@@ -44,7 +26,7 @@ import Testing
 
     @Test func anUndetectableMessageIsAnsweredInTheLanguageOfTheCustomersApp() async throws {
         let folder = try TemporaryDirectory("contact-language")
-        let fake = try await BlockingIO.run { try FakeBotAPI() }
+        let fake = try await FakeTelegramServer.start(token: Self.botToken)
         let app = IntentServerApp(settings: IntentServerApp.Settings(), logger: Logger(label: "test")) {
             MatchService(
                 try await Matcher.build(
@@ -56,7 +38,7 @@ import Testing
         try await app.reloader.reload()
         let store = try SQLiteStateStore(path: folder.file("state.sqlite"))
         let telegram = TelegramChannel(
-            settings: TelegramSettings(botToken: Self.botToken, webhookSecret: Self.secret, apiURL: "http://127.0.0.1:\(fake.port)"),
+            settings: TelegramSettings(botToken: Self.botToken, webhookSecret: Self.secret, apiURL: fake.base),
             transport: CurlHTTPClient())
         let answerer = app.answerer
         let runtime = ChannelRuntime(

@@ -21,11 +21,6 @@ import FoundationNetworking
     static let whatsappToken = "EAAG-\(UUID().uuidString.prefix(10))"
     static let pageID = "1029384756"
 
-    func get(_ url: String) async throws -> [String: Any] {
-        let (data, _) = try await URLSession.shared.data(from: URL(string: url)!)
-        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-    }
-
     func post(_ port: Int, _ path: String, _ body: [UInt8], headers: [String: String]) async throws -> Int {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = "POST"
@@ -40,23 +35,18 @@ import FoundationNetworking
 
     @Test func everyChannelIsAnsweredWhereTheCustomerWrote() async throws {
         let folder = try TemporaryDirectory("channels")
-        let telegram = try await BlockingIO.run { UncheckedSendable(try FakeProviderProcess.launchTelegram(token: Self.telegramToken)) }.value
-        defer { telegram.process.terminate() }
-        let messenger = try await BlockingIO.run {
-            UncheckedSendable(try FakeProviderProcess.launchMessenger(token: Self.messengerToken, account: Self.pageID, platform: "messenger"))
-        }.value
-        defer { messenger.process.terminate() }
-        let graph = try await BlockingIO.run { UncheckedSendable(try FakeProviderProcess.launchGraph(token: Self.whatsappToken)) }.value
-        defer { graph.process.terminate() }
+        let telegram = try await FakeTelegramServer.start(token: Self.telegramToken)
+        let messenger = try await FakeMessengerServer.start(account: Self.pageID, token: Self.messengerToken)
+        let graph = try await FakeGraphServer.start(token: Self.whatsappToken)
         let environment = [
             "INTENT_CONSOLE_TOKEN": Self.consoleToken, "INTENT_STATE": "sqlite:" + folder.file("state.sqlite"),
             "INTENT_TELEGRAM_BOT_TOKEN": Self.telegramToken, "INTENT_TELEGRAM_WEBHOOK_SECRET": Self.telegramSecret,
-            "INTENT_TELEGRAM_API_URL": "http://127.0.0.1:\(telegram.port)",
+            "INTENT_TELEGRAM_API_URL": telegram.base,
             "INTENT_MESSENGER_VERIFY_TOKEN": "verify-m", "INTENT_MESSENGER_APP_SECRET": Self.messengerSecret,
             "INTENT_MESSENGER_PAGE_ID": Self.pageID, "INTENT_MESSENGER_PAGE_ACCESS_TOKEN": Self.messengerToken,
-            "INTENT_MESSENGER_GRAPH_URL": "http://127.0.0.1:\(messenger.port)/v21.0",
+            "INTENT_MESSENGER_GRAPH_URL": messenger.base,
             "INTENT_WHATSAPP_VERIFY_TOKEN": "verify-w", "INTENT_WHATSAPP_APP_SECRET": Self.whatsappSecret,
-            "INTENT_WHATSAPP_ACCESS_TOKEN": Self.whatsappToken, "INTENT_WHATSAPP_GRAPH_URL": "http://127.0.0.1:\(graph.port)/v21.0",
+            "INTENT_WHATSAPP_ACCESS_TOKEN": Self.whatsappToken, "INTENT_WHATSAPP_GRAPH_URL": graph.base,
         ]
         let log = LogBuffer()
         try await ServedInProcess.run(
@@ -106,14 +96,12 @@ import FoundationNetworking
             #expect(try await post(port, "/webhooks/messenger", event, headers: ["X-Hub-Signature-256": signed]) == 200)
 
             try await eventually("Telegram and Messenger answered") {
-                let telegramTexts = (try await get("http://127.0.0.1:\(telegram.port)/_sent")["sent"] as? [[String: Any]] ?? [])
-                    .compactMap { ($0["body"] as? [String: Any])?["text"] as? String }
-                let messengerTexts = (try await get("http://127.0.0.1:\(messenger.port)/_sent")["sent"] as? [[String: Any]] ?? [])
-                    .compactMap { (($0["body"] as? [String: Any])?["message"] as? [String: Any])?["text"] as? String }
+                let telegramTexts = try await telegram.bodies().compactMap { $0["text"] as? String }
+                let messengerTexts = try await messenger.sent().compactMap { ($0["message"] as? [String: Any])?["text"] as? String }
                 return telegramTexts.contains(answer) && messengerTexts.contains(answer)
             }
             // Nothing went to WhatsApp: nobody wrote there.
-            #expect((try await get("http://127.0.0.1:\(graph.port)/_sent")["sent"] as? [Any])?.isEmpty == true)
+            #expect(try await graph.sent().isEmpty)
 
             // One inbox: both conversations, each with its channel.
             let listed = try await client.request(port, "/v1/conversations", token: Self.consoleToken).1
@@ -129,16 +117,13 @@ import FoundationNetworking
                 port, "/v1/conversations/telegram:777001/messages", method: "POST", body: ["text": "Kerry, it left today."], token: Self.consoleToken)
             #expect(reply.0 == 202)
             try await eventually("the person's reply on Telegram") {
-                (try await get("http://127.0.0.1:\(telegram.port)/_sent")["sent"] as? [[String: Any]] ?? [])
-                    .contains { ($0["body"] as? [String: Any])?["text"] as? String == "Kerry, it left today." }
+                try await telegram.bodies().contains { $0["text"] as? String == "Kerry, it left today." }
             }
 
             // Figures per channel.
             // The sample corpus's automation greets first: count what the fakes accepted.
-            let telegramSends = (try await get("http://127.0.0.1:\(telegram.port)/_sent")["sent"] as? [[String: Any]] ?? [])
-                .filter { $0["method"] as? String == "sendMessage" }.count
-            let messengerSends = (try await get("http://127.0.0.1:\(messenger.port)/_sent")["sent"] as? [[String: Any]] ?? [])
-                .filter { ($0["body"] as? [String: Any])?["message"] != nil }.count
+            let telegramSends = try await telegram.bodies().count
+            let messengerSends = try await messenger.sent().filter { $0["message"] != nil }.count
             var figures: [String: [String: Int]]?
             try await eventually("figures per channel") {
                 let stats = try await client.request(port, "/v1/stats", token: Self.consoleToken).1

@@ -28,7 +28,6 @@ import FoundationNetworking
 
     @Test func aWebhooksMessageReachesAConnectedConsoleWhichResumesByItsLastEventID() async throws {
         let setup = try await WhatsAppServeTests.setUp()
-        defer { setup.graph.process.terminate() }
         let console = try await ServedInProcess.run(
             ["--corpus", MatchCommandTests.root.path + "/corpus", "--embedder", "lexical"], environment: setup.environment()
         ) { port, log in
@@ -80,7 +79,6 @@ import FoundationNetworking
 
     @Test func aStreamEndsWhenServeStopsAndTheProcessExits() async throws {
         let setup = try await WhatsAppServeTests.setUp()
-        defer { setup.graph.process.terminate() }
         let server = try ServeCommandTests.ServerProcess(
             arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment())
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
@@ -101,7 +99,6 @@ import FoundationNetworking
     @Test(.enabled(if: PostgresTestDatabase.enabled, PostgresTestDatabase.skipReason))
     func consolesOnTwoReplicasSeeEachOthersMessagesAndReplies() async throws {
         let setup = try await WhatsAppServeTests.setUp()
-        defer { setup.graph.process.terminate() }
         var environment = setup.environment()
         environment["INTENT_STATE"] = try await PostgresTestDatabase.fresh()
         let a = try ServeCommandTests.ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: environment)

@@ -149,7 +149,6 @@ import Testing
     func aFlowBuiltInTheConsoleRunsOnWhatsApp() async throws {
         let chromium = try #require(HeadlessBrowser.path, "no chromium: .ci/run installs it, and under CI the check must run")
         let setup = try await WhatsAppServeTests.setUp()
-        defer { setup.graph.process.terminate() }
         let graph = setup.graph.port
         let token = WhatsAppServeTests.consoleToken
         try await ServedInProcess.run(["--corpus", FlowEditTests.corpus, "--embedder", "lexical"], environment: setup.environment()) {

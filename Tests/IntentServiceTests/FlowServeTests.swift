@@ -15,7 +15,7 @@ import Testing
 
     struct Setup {
         let whatsapp: WhatsAppServeTests.Setup
-        let crm: (process: Process, port: Int)
+        let crm: FakeCRMServer
 
         func environment(graphPort: Int? = nil) -> [String: String] {
             var environment = whatsapp.environment(graphPort: graphPort)
@@ -24,16 +24,11 @@ import Testing
             environment["INTENT_FLOW_WEBHOOK_SECRET"] = FlowServeTests.webhookSecret
             return environment
         }
-
-        func stop() {
-            whatsapp.graph.process.terminate()
-            crm.process.terminate()
-        }
     }
 
     static func setUp() async throws -> Setup {
         let whatsapp = try await WhatsAppServeTests.setUp()
-        let crm = try await BlockingIO.run { UncheckedSendable(try FakeProviderProcess.launchCRM(secret: webhookSecret)) }.value
+        let crm = try await FakeCRMServer.start(secret: webhookSecret)
         return Setup(whatsapp: whatsapp, crm: crm)
     }
 
@@ -77,7 +72,6 @@ import Testing
 
     @Test func theSampleFlowsRunEndToEnd() async throws {
         let setup = try await Self.setUp()
-        defer { setup.stop() }
         let graph = setup.whatsapp.graph.port
         try await ServedInProcess.run(["--corpus", Self.corpus, "--embedder", "lexical"], environment: setup.environment()) { port, log in
             try await log.waitFor("corpus loaded")
@@ -113,9 +107,7 @@ import Testing
             try await WhatsAppServeTests.settle(setup.whatsapp)
             let lead = try await Self.seen(graph, by: bo)
             #expect(lead.last?.hasPrefix("Thank you Bo! Our B2B team will write to bo@example.com") == true, "\(lead)")
-            let (_, leads) = try await WhatsAppServeTests().get(setup.crm.port, "/_leads")
-            let stored = try #require(
-                (try JSONSerialization.jsonObject(with: Data(leads.utf8)) as? [String: Any])?["leads"] as? [[String: Any]])
+            let stored = try await setup.crm.leads()
             #expect(stored.count == 1)
             #expect(
                 stored.first?["variables"] as? [String: String] == ["name": "Bo", "email": "bo@example.com", "category": "bags", "qty": "150"])
@@ -167,7 +159,6 @@ import Testing
 
     @Test func aRunSurvivesKillNineAndGoesOnWhereItWas() async throws {
         let setup = try await Self.setUp()
-        defer { setup.stop() }
         let graph = setup.whatsapp.graph.port
         let customer = "5511900000201"
         // First run: the Graph API cannot be reached, so the replies stay queued while the run advances.

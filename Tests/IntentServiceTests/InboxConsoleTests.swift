@@ -19,7 +19,6 @@ import FoundationNetworking
     func aPersonAnswersAHandedOverCustomerFromTheInbox() async throws {
         let chromium = try #require(HeadlessBrowser.path, "no chromium: .ci/run installs it, and under CI the check must run")
         let setup = try await WhatsAppServeTests.setUp()
-        defer { setup.graph.process.terminate() }
         let graph = setup.graph.port
         let token = WhatsAppServeTests.consoleToken
         let customer = "8613900000777"
@@ -140,7 +139,6 @@ import FoundationNetworking
     func anAgentAnswersWithAQuickReplySignedWithTheirName() async throws {
         let chromium = try #require(HeadlessBrowser.path, "no chromium: .ci/run installs it, and under CI the check must run")
         let setup = try await WhatsAppServeTests.setUp()
-        defer { setup.graph.process.terminate() }
         let graph = setup.graph.port
         let customer = "8613900000778"
         // The agent and the quick reply, stored before serve starts (as `agents add` and the console would).

@@ -10,28 +10,26 @@ import Testing
     static let token = "7012345678:AAHcommand-test_token"
 
     /// The fake Bot API and the environment pointing the command at it.
-    func fake() async throws -> (process: Process, port: Int, environment: [String: String]) {
-        let (process, port) = try await BlockingIO.run { try FakeProviderProcess.launchTelegram(token: Self.token) }
+    func fake() async throws -> (fake: FakeTelegramServer, environment: [String: String]) {
+        let fake = try await FakeTelegramServer.start(token: Self.token)
         return (
-            process, port,
+            fake,
             [
                 "INTENT_TELEGRAM_BOT_TOKEN": Self.token, "INTENT_TELEGRAM_WEBHOOK_SECRET": "hook_secret-1",
-                "INTENT_TELEGRAM_API_URL": "http://127.0.0.1:\(port)",
+                "INTENT_TELEGRAM_API_URL": fake.base,
             ]
         )
     }
 
     @Test func setWebhookRegistersTheURLWithTheSecretAndTheUpdatesRead() async throws {
-        let (process, port, environment) = try await fake()
-        defer { process.terminate() }
+        let (fake, environment) = try await fake()
         let set = try await cli.run(["telegram", "set-webhook", "https://bot.example.com/webhooks/telegram"], environment: environment)
         #expect(set.status == 0, "\(set.stderr)")
         #expect(set.stdout == "Webhook was set\n" && set.stderr.isEmpty)
         let again = try await cli.run(["telegram", "set-webhook", "https://bot.example.com/webhooks/telegram"], environment: environment)
         #expect(again.stdout == "Webhook is already set\n")
 
-        let response = try await CurlHTTPClient().send(HTTPRequestSpec(method: "GET", url: "http://127.0.0.1:\(port)/_sent", timeout: .seconds(5)))
-        let sent = (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["sent"] as? [[String: Any]] ?? []
+        let sent = try await fake.calls()
         let body = try #require(sent.first?["body"] as? [String: Any])
         #expect(sent.first?["method"] as? String == "setWebhook")
         #expect(body["url"] as? String == "https://bot.example.com/webhooks/telegram" && body["secret_token"] as? String == "hook_secret-1")
@@ -45,8 +43,8 @@ import Testing
     }
 
     @Test func refusalsAreClearAndNeverShowTheToken() async throws {
-        let (process, _, environment) = try await fake()
-        defer { process.terminate() }
+        let (fake, environment) = try await fake()
+        defer { withExtendedLifetime(fake) {} }
         let plain = try await cli.run(["telegram", "set-webhook", "http://bot.example.com/webhooks/telegram"], environment: environment)
         #expect(plain.status == 1 && plain.stdout.isEmpty)
         #expect(plain.stderr.contains("telegram: setWebhook refused: 400 Bad Request: bad webhook: An HTTPS URL must be provided for webhook"))

@@ -13,8 +13,9 @@ import FoundationNetworking
 #endif
 
 /// `serve` with the WhatsApp channel on, against the fake Graph API: Meta's handshake and
-/// signatures, replies with the automation and statistics (in process), kill -9 between ack and
-/// send and a refused start-up (the binary: the process is the subject).
+/// signatures, replies with the automation and statistics (in process), a person's reply across
+/// kill -9 and a refused start-up (the binary: the process is the subject). Every channel's
+/// messages across kill -9: `KillNineServeTests`.
 @Suite(.serialized) struct WhatsAppServeTests {
     static let appSecret = "whatsapp-app-secret-\(UUID().uuidString.prefix(8))"
     static let verifyToken = "verify-\(UUID().uuidString.prefix(8))"
@@ -34,8 +35,8 @@ import FoundationNetworking
         /// Removed when the test lets go of its setup.
         let folder: TemporaryDirectory
         var directory: String { folder.path }
-        let graph: (process: Process, port: Int)
-        let accessToken: String
+        let graph: FakeGraphServer
+        var accessToken: String { graph.token }
 
         func environment(graphPort: Int? = nil) -> [String: String] {
             [
@@ -53,9 +54,7 @@ import FoundationNetworking
     static func setUp() async throws -> Setup {
         let folder = try TemporaryDirectory("whatsapp")
         try automation.write(toFile: folder.file("automation.yaml"), atomically: true, encoding: .utf8)
-        let token = "EAAG-\(UUID().uuidString.prefix(10))"
-        let graph = try await BlockingIO.run { UncheckedSendable(try FakeProviderProcess.launchGraph(token: token)) }.value
-        return Setup(folder: folder, graph: graph, accessToken: token)
+        return Setup(folder: folder, graph: try await FakeGraphServer.start())
     }
 
     /// Waits until the server has processed every received message and sent everything queued
@@ -112,7 +111,6 @@ import FoundationNetworking
 
     @Test func answersOnWhatsAppWithTheAutomation() async throws {
         let setup = try await Self.setUp()
-        defer { setup.graph.process.terminate() }
         let log = LogBuffer()
         try await ServedInProcess.run(
             ["--corpus", MatchCommandTests.root.path + "/corpus", "--embedder", "lexical"], environment: setup.environment(), log: log
@@ -220,41 +218,8 @@ import FoundationNetworking
         for secret in [Self.appSecret, Self.verifyToken, setup.accessToken, Self.consoleToken] { #expect(!log.current.contains(secret)) }
     }
 
-    @Test func anAcknowledgedMessageSurvivesKillNineAndIsAnsweredOnce() async throws {
-        let setup = try await Self.setUp()
-        defer { setup.graph.process.terminate() }
-        // First run: the Graph API cannot be reached (nothing listens on port 9), so replies stay queued.
-        let first = try ServeCommandTests.ServerProcess(
-            arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment(graphPort: 9))
-        defer { first.stop() }
-        let port = try await first.port()
-        let customer = "5511987654321"
-        let body = Self.body(id: "wamid.K1", from: customer, text: "where is my parcel?")
-        #expect(try await post(port, body, signature: Self.signed(body)) == 200)
-        #expect(try await first.waitFor("send failed, retrying"))
-        kill(first.process.processIdentifier, SIGKILL)
-        _ = try await first.exitStatus()
-        #expect(try await sends(setup.graph.port).isEmpty)
-
-        // Second run, same state, the Graph API back: the queued replies go out, exactly once.
-        let second = try ServeCommandTests.ServerProcess(
-            arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment())
-        defer { second.stop() }
-        let port2 = try await second.port()
-        let answered = try await waitForTexts(setup.graph.port, to: customer, count: 2)
-        #expect(answered.count == 2)
-        #expect(answered.first == "Welcome to the test shop!")
-        // Meta redelivers the message after the restart: a duplicate, nothing more is sent.
-        #expect(try await post(port2, body, signature: Self.signed(body)) == 200)
-        let state = try await Self.settle(setup)
-        #expect(try await state.statistics().duplicates == 1)
-        #expect(try await texts(setup.graph.port, to: customer) == answered)
-        #expect(try await sends(setup.graph.port).filter { $0["status"] as? String == "read" }.count == 1)
-    }
-
     @Test func aPersonsReplySurvivesKillNineAndGoesOutOnce() async throws {
         let setup = try await Self.setUp()
-        defer { setup.graph.process.terminate() }
         // First run: the Graph API cannot be reached, so the hand-over and the reply stay queued.
         let first = try ServeCommandTests.ServerProcess(
             arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: setup.environment(graphPort: 9))
@@ -330,7 +295,6 @@ import FoundationNetworking
         #expect(!half.log.contains(secret))
 
         let setup = try await Self.setUp()
-        defer { setup.graph.process.terminate() }
         var environment = setup.environment()
         environment["INTENT_WHATSAPP_GRAPH_URL"] = "http://graph.example.com/v21.0"
         let insecure = try ServeCommandTests.ServerProcess(arguments: ["--corpus", "corpus", "--embedder", "lexical"], environment: environment)

@@ -2,7 +2,8 @@ public import Foundation
 
 /// Starts the fake provider server (Fixtures/fake_providers.py: OpenAI-, DeepSeek- and
 /// Coze-style routes with scripted failures) as a child process on 127.0.0.1. Shared by the
-/// provider tests (in process) and the command tests (against the built binary).
+/// provider tests (in process) and the command tests (against the built binary). The channels'
+/// fake APIs start through `FakeHTTPServer`.
 public enum FakeProviderProcess {
     public struct StartError: Error, CustomStringConvertible {
         public let description: String
@@ -18,22 +19,6 @@ public enum FakeProviderProcess {
         try launch(script: script, arguments: ["--key", key, "--dim", "\(dim)", "--max-batch", "\(maxBatch)"])
     }
 
-    /// The fake WhatsApp Graph API (Fixtures/fake_graph.py).
-    public static var graphScript: URL {
-        Bundle.module.url(forResource: "fake_graph", withExtension: "py", subdirectory: "Fixtures")!
-    }
-
-    /// The fake Messenger Platform Send API (Fixtures/fake_messenger.py), Messenger's or Instagram's.
-    public static var messengerScript: URL {
-        Bundle.module.url(forResource: "fake_messenger", withExtension: "py", subdirectory: "Fixtures")!
-    }
-
-    /// Starts the fake Send API, accepting `token` for sends from `account` (`platform`:
-    /// `messenger` or `instagram`, which sets the longest text).
-    public static func launchMessenger(token: String, account: String, platform: String) throws -> (process: Process, port: Int) {
-        try launch(script: messengerScript, arguments: ["--token", token, "--account", account, "--platform", platform])
-    }
-
     /// The headless-browser driver (Fixtures/browser.py: Chrome DevTools Protocol, standard library only).
     public static var browserScript: URL {
         Bundle.module.url(forResource: "browser", withExtension: "py", subdirectory: "Fixtures")!
@@ -46,31 +31,7 @@ public enum FakeProviderProcess {
             arguments: ["--directory", directory])
     }
 
-    /// The fake shop system that flow webhooks call (Fixtures/fake_crm.py).
-    public static var crmScript: URL {
-        Bundle.module.url(forResource: "fake_crm", withExtension: "py", subdirectory: "Fixtures")!
-    }
-
-    /// Starts the fake shop system; with `secret`, it refuses unsigned or wrongly signed calls.
-    public static func launchCRM(secret: String?) throws -> (process: Process, port: Int) {
-        try launch(script: crmScript, arguments: secret.map { ["--secret", $0] } ?? [])
-    }
-
-    /// Starts the fake Graph API, accepting `token`.
-    public static func launchGraph(token: String) throws -> (process: Process, port: Int) {
-        try launch(script: graphScript, arguments: ["--token", token])
-    }
-
-    /// The fake Telegram Bot API (Fixtures/fake_telegram.py).
-    public static var telegramScript: URL {
-        Bundle.module.url(forResource: "fake_telegram", withExtension: "py", subdirectory: "Fixtures")!
-    }
-
-    /// Starts the fake Bot API, accepting the bot `token`.
-    public static func launchTelegram(token: String) throws -> (process: Process, port: Int) {
-        try launch(script: telegramScript, arguments: ["--token", token])
-    }
-
+    /// Starts Python on `script` and waits (blocking) for its "listening PORT" line.
     static func launch(script: URL, arguments: [String]) throws -> (process: Process, port: Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -16,19 +16,13 @@ POST /_control {"script": [behaviour, ...]}: each call consumes the next one. Be
 GET /_calls lists every request (path, headers, body, answered status) in order;
 GET /_leads lists the stored leads.
 """
-import argparse
 import hashlib
 import hmac
 import json
-import socket
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from test_child import live_as_test_child
+from fake_http import LOCK, FakeHandler, options, serve
 
-LOCK = threading.Lock()
 STATE = {"script": [], "calls": [], "leads": [], "deliveries": {}}
 ORDERS = {
     "A1001": {"status": "shipped", "eta": "2026-12-09"},
@@ -37,51 +31,23 @@ ORDERS = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(FakeHandler):
+    state = STATE
+    views = {"/_calls": lambda: {"calls": STATE["calls"]}, "/_leads": lambda: {"leads": STATE["leads"]}}
 
-    def log_message(self, *args):
-        pass
+    def control(self, control):
+        STATE["script"] = list(control.get("script", []))
 
-    def send_json(self, status, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        return status
-
-    def do_GET(self):
-        with LOCK:
-            if self.path == "/_calls":
-                return self.send_json(200, {"calls": STATE["calls"]})
-            if self.path == "/_leads":
-                return self.send_json(200, {"leads": STATE["leads"]})
-        self.send_json(404, {"error": "not found"})
-
-    def do_POST(self):
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path == "/_control":
-            control = json.loads(raw or b"{}")
-            with LOCK:
-                STATE["script"] = list(control.get("script", []))
-            return self.send_json(200, {"ok": True})
+    def api_post(self, raw):
         call = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": raw.decode("utf-8", "replace")}
         with LOCK:
             STATE["calls"].append(call)
-            behaviour = STATE["script"].pop(0) if STATE["script"] else {"mode": "ok"}
-        call["status"] = self.answer(raw, behaviour)
+        call["status"] = self.answer(raw, self.next_behaviour())
 
     def answer(self, raw, behaviour):
-        mode = behaviour.get("mode", "ok")
-        if mode == "hang":
-            time.sleep(behaviour.get("seconds", 5))
-        elif mode == "drop":
-            self.connection.shutdown(socket.SHUT_RDWR)
-            self.close_connection = True
+        if self.play(behaviour):
             return 0
-        elif mode == "status":
+        if behaviour.get("mode") == "status":
             return self.send_json(behaviour.get("status", 503), {"error": "scripted failure"})
         secret = self.server.secret
         if secret:
@@ -122,19 +88,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, default=0)
+    parser = options()
     parser.add_argument("--secret", default="")
     args = parser.parse_args()
-    live_as_test_child()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    server.secret = args.secret
-    print("listening %d" % server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(Handler, args.port, secret=args.secret)
 
 
 if __name__ == "__main__":

@@ -24,20 +24,16 @@ send consumes the next one. Behaviours: {"mode": "ok"}, {"mode": "error", "code"
 every send. GET /_sent lists the accepted sends in order; GET /_stats counts requests (sends)
 and `template_lists` (pages of the template list asked for).
 """
-import argparse
 import base64
 import copy
 import json
 import re
-import socket
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from test_child import live_as_test_child
+from fake_http import LOCK, FakeHandler, options, serve
 
 # A WhatsApp Business Account's templates as the Graph API describes them: approved ones in two
 # languages, one with numbered and one with named placeholders, and some Meta would not send.
@@ -69,7 +65,6 @@ TEMPLATES = [
      "parameter_format": "POSITIONAL", "components": [{"type": "BODY", "text": "Winter sale: {{1}}."}]},
 ]
 
-LOCK = threading.Lock()
 STATE = {"script": [], "sent": [], "requests": 0, "rejected": 0, "delay": 0.0,
          "templates": copy.deepcopy(TEMPLATES), "list_script": [], "template_lists": 0}
 
@@ -99,25 +94,32 @@ def trace():
     return "A" + uuid.uuid4().hex[:22]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(FakeHandler):
     server_version = "fake-graph/1"
+    content_type = "application/json; charset=UTF-8"
+    state = STATE
+    views = {
+        "/_sent": lambda: {"sent": STATE["sent"]},
+        "/_stats": lambda: {"requests": STATE["requests"], "rejected": STATE["rejected"], "template_lists": STATE["template_lists"]},
+    }
 
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def reply_headers(self):
+        return [("x-fb-trace-id", trace())]
 
-    def log_message(self, *args):
-        pass
-
-    def send_json(self, status, obj):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("x-fb-trace-id", trace())
-        self.end_headers()
-        self.wfile.write(body)
+    def control(self, control):
+        if "script" in control:
+            STATE["script"] = list(control["script"])
+        if "delay" in control:
+            STATE["delay"] = float(control["delay"])
+        if "templates" in control:
+            STATE["templates"] = list(control["templates"])
+        if "list_script" in control:
+            STATE["list_script"] = list(control["list_script"])
+        if control.get("reset"):
+            STATE["sent"] = []
+            STATE["requests"] = 0
+            STATE["rejected"] = 0
+            STATE["template_lists"] = 0
 
     def graph_error(self, code, message=None, details=None):
         status, title = ERRORS.get(code, (400, "Error"))
@@ -125,17 +127,7 @@ class Handler(BaseHTTPRequestHandler):
             "message": "(#%d) %s" % (code, message or title), "type": "OAuthException", "code": code,
             "error_data": {"messaging_product": "whatsapp", "details": details or title}, "fbtrace_id": trace()}})
 
-    def read_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def do_GET(self):
-        with LOCK:
-            if self.path == "/_sent":
-                return self.send_json(200, {"sent": STATE["sent"]})
-            if self.path == "/_stats":
-                return self.send_json(200, {"requests": STATE["requests"], "rejected": STATE["rejected"],
-                                            "template_lists": STATE["template_lists"]})
+    def api_get(self):
         url = urlsplit(self.path)
         parts = url.path.strip("/").split("/")
         if len(parts) == 3 and parts[2] == "message_templates":
@@ -146,18 +138,13 @@ class Handler(BaseHTTPRequestHandler):
         """GET /{version}/{waba_id}/message_templates, a page at a time, as Meta pages it."""
         with LOCK:
             STATE["template_lists"] += 1
-            behaviour = STATE["list_script"].pop(0) if STATE["list_script"] else {"mode": "ok"}
             templates = copy.deepcopy(STATE["templates"])
+        behaviour = self.next_behaviour("list_script")
         if self.headers.get("Authorization") != "Bearer " + self.server.token:
             return self.graph_error(190)
-        mode = behaviour.get("mode", "ok")
-        if mode == "hang":
-            time.sleep(float(behaviour.get("seconds", 5)))
-        elif mode == "drop":
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+        if self.play(behaviour):
             return
-        elif mode == "error":
+        if behaviour.get("mode") == "error":
             return self.graph_error(int(behaviour["code"]))
         if not account.isdigit():
             return self.send_json(400, {"error": {
@@ -182,46 +169,23 @@ class Handler(BaseHTTPRequestHandler):
                     self.server.server_address[0], self.server.server_address[1], urlsplit(self.path).path, urlencode(rest))
         self.send_json(200, answer)
 
-    def do_POST(self):
-        raw = self.read_body()
-        if self.path == "/_control":
-            control = json.loads(raw or b"{}")
-            with LOCK:
-                if "script" in control:
-                    STATE["script"] = list(control["script"])
-                if "delay" in control:
-                    STATE["delay"] = float(control["delay"])
-                if "templates" in control:
-                    STATE["templates"] = list(control["templates"])
-                if "list_script" in control:
-                    STATE["list_script"] = list(control["list_script"])
-                if control.get("reset"):
-                    STATE["sent"] = []
-                    STATE["requests"] = 0
-                    STATE["rejected"] = 0
-                    STATE["template_lists"] = 0
-            return self.send_json(200, {"ok": True})
+    def api_post(self, raw):
         parts = self.path.strip("/").split("/")
         if len(parts) != 3 or parts[2] != "messages" or not parts[1].isdigit():
             return self.send_json(400, {"error": {"message": "Unsupported post request.", "type": "GraphMethodException", "code": 100, "fbtrace_id": trace()}})
         with LOCK:
             STATE["requests"] += 1
-            behaviour = STATE["script"].pop(0) if STATE["script"] else {"mode": "ok"}
             delay = STATE["delay"]
+        behaviour = self.next_behaviour()
         if delay:
             time.sleep(delay)
         if self.headers.get("Authorization") != "Bearer " + self.server.token:
             with LOCK:
                 STATE["rejected"] += 1
             return self.graph_error(190)
-        mode = behaviour.get("mode", "ok")
-        if mode == "hang":
-            time.sleep(float(behaviour.get("seconds", 5)))
-        elif mode == "drop":
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+        if self.play(behaviour):
             return
-        elif mode == "error":
+        if behaviour.get("mode") == "error":
             with LOCK:
                 STATE["rejected"] += 1
             return self.graph_error(int(behaviour["code"]))
@@ -414,19 +378,10 @@ def interactive_problem(interactive):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, default=0)
+    parser = options()
     parser.add_argument("--token", default="EAAG-test-token")
     args = parser.parse_args()
-    live_as_test_child()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    server.token = args.token
-    print("listening %d" % server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(Handler, args.port, token=args.token)
 
 
 if __name__ == "__main__":

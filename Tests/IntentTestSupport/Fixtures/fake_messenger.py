@@ -25,19 +25,14 @@ envelope with that code and its usual HTTP status), {"mode": "hang", "seconds": 
 counted. GET /_sent lists the accepted calls in order ({"account", "body", "id"?}); GET /_stats
 counts requests and rejected ones.
 """
-import argparse
 import json
-import socket
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from test_child import live_as_test_child
+from fake_http import LOCK, FakeHandler, options, serve
 
-LOCK = threading.Lock()
 STATE = {"script": [], "sent": [], "requests": 0, "rejected": 0, "gone": set(), "unavailable": set()}
 
 # Meta's codes with the HTTP status, the type and the message it sends with them.
@@ -60,27 +55,29 @@ def trace():
     return "A" + uuid.uuid4().hex[:22]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(FakeHandler):
     server_version = "fake-messenger/1"
+    content_type = "application/json; charset=UTF-8"
+    state = STATE
+    views = {
+        "/_sent": lambda: {"sent": STATE["sent"]},
+        "/_stats": lambda: {"requests": STATE["requests"], "rejected": STATE["rejected"]},
+    }
 
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def reply_headers(self):
+        return [("x-fb-trace-id", trace())]
 
-    def log_message(self, *args):
-        pass
-
-    def send_json(self, status, obj, headers=()):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("x-fb-trace-id", trace())
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+    def control(self, control):
+        if "script" in control:
+            STATE["script"] = list(control["script"])
+        if "gone" in control:
+            STATE["gone"] = set(control["gone"])
+        if "unavailable" in control:
+            STATE["unavailable"] = set(control["unavailable"])
+        if control.get("reset"):
+            STATE["sent"] = []
+            STATE["requests"] = 0
+            STATE["rejected"] = 0
 
     def graph_error(self, code, message=None, subcode=None):
         status, kind, title = ERRORS.get(code, (400, "OAuthException", "Error"))
@@ -95,16 +92,7 @@ class Handler(BaseHTTPRequestHandler):
             STATE["rejected"] += 1
         self.send_json(status, {"error": error}, headers)
 
-    def read_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def do_GET(self):
-        with LOCK:
-            if self.path == "/_sent":
-                return self.send_json(200, {"sent": STATE["sent"]})
-            if self.path == "/_stats":
-                return self.send_json(200, {"requests": STATE["requests"], "rejected": STATE["rejected"]})
+    def api_get(self):
         self.send_json(400, {"error": {"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100,
                                        "fbtrace_id": trace()}})
 
@@ -114,44 +102,24 @@ class Handler(BaseHTTPRequestHandler):
             return header[len("Bearer "):]
         return (parse_qs(url.query).get("access_token") or [None])[0]
 
-    def do_POST(self):
-        raw = self.read_body()
+    def api_post(self, raw):
         url = urlsplit(self.path)
-        if url.path == "/_control":
-            control = json.loads(raw or b"{}")
-            with LOCK:
-                if "script" in control:
-                    STATE["script"] = list(control["script"])
-                if "gone" in control:
-                    STATE["gone"] = set(control["gone"])
-                if "unavailable" in control:
-                    STATE["unavailable"] = set(control["unavailable"])
-                if control.get("reset"):
-                    STATE["sent"] = []
-                    STATE["requests"] = 0
-                    STATE["rejected"] = 0
-            return self.send_json(200, {"ok": True})
         parts = url.path.strip("/").split("/")
         if len(parts) != 3 or parts[2] != "messages":
             return self.send_json(400, {"error": {"message": "Unsupported post request.", "type": "GraphMethodException",
                                                   "code": 100, "fbtrace_id": trace()}})
         with LOCK:
             STATE["requests"] += 1
-            behaviour = STATE["script"].pop(0) if STATE["script"] else {"mode": "ok"}
+        behaviour = self.next_behaviour()
         if self.token(url) != self.server.token:
             return self.graph_error(190)
         if parts[1] != self.server.account:
             return self.graph_error(
                 100, "Unsupported post request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, "
                 "or does not support this operation." % parts[1], subcode=33)
-        mode = behaviour.get("mode", "ok")
-        if mode == "hang":
-            time.sleep(float(behaviour.get("seconds", 5)))
-        elif mode == "drop":
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+        if self.play(behaviour):
             return
-        elif mode == "error":
+        if behaviour.get("mode") == "error":
             return self.graph_error(int(behaviour["code"]), subcode=behaviour.get("subcode"))
         try:
             body = json.loads(raw)
@@ -226,23 +194,12 @@ def text_of(value):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, default=0)
+    parser = options()
     parser.add_argument("--token", default="EAAG-test-token")
     parser.add_argument("--account", default="104000000000001")
     parser.add_argument("--platform", choices=["messenger", "instagram"], default="messenger")
     args = parser.parse_args()
-    live_as_test_child()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    server.token = args.token
-    server.account = args.account
-    server.max_text = 2000 if args.platform == "messenger" else 1000
-    print("listening %d" % server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(Handler, args.port, token=args.token, account=args.account, max_text=2000 if args.platform == "messenger" else 1000)
 
 
 if __name__ == "__main__":

@@ -33,19 +33,14 @@ ids]}, {"chat_burst": N}, {"reset": true}. GET /_sent lists the accepted calls i
 ({"method", "body", "at", "result"}); GET /_stats counts calls (`requests`) and refusals
 (`rejected`, `limited` for 429s).
 """
-import argparse
 import json
 import math
 import re
-import socket
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from test_child import live_as_test_child
+from fake_http import LOCK, FakeHandler, options, serve
 
-LOCK = threading.Lock()
 STATE = {"script": [], "sent": [], "requests": 0, "rejected": 0, "limited": 0, "blocked": set(), "unknown": set(),
          "chat_burst": 5.0, "buckets": {}, "overall": None, "next_id": {}, "webhook": None}
 
@@ -73,24 +68,13 @@ def take(bucket, capacity, per_second, now):
     return (tokens - 1, now), None
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(FakeHandler):
     server_version = "fake-telegram/1"
-
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, *args):
-        pass
-
-    def send_json(self, status, obj):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    state = STATE
+    views = {
+        "/_sent": lambda: {"sent": STATE["sent"]},
+        "/_stats": lambda: {"requests": STATE["requests"], "rejected": STATE["rejected"], "limited": STATE["limited"]},
+    }
 
     def ok(self, result, description=None):
         answer = {"ok": True, "result": result}
@@ -111,39 +95,22 @@ class Handler(BaseHTTPRequestHandler):
             answer["parameters"] = {"retry_after": retry_after}
         self.send_json(code, answer)
 
-    def read_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def do_GET(self):
-        with LOCK:
-            if self.path == "/_sent":
-                return self.send_json(200, {"sent": STATE["sent"]})
-            if self.path == "/_stats":
-                return self.send_json(200, {"requests": STATE["requests"], "rejected": STATE["rejected"], "limited": STATE["limited"]})
+    def api_get(self):
         self.send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
-    def do_POST(self):
-        raw = self.read_body()
-        if self.path == "/_control":
-            return self.control(json.loads(raw or b"{}"))
+    def api_post(self, raw):
         match = re.match(r"^/bot([^/]*)/([A-Za-z]+)$", self.path)
         if not match or not TOKEN_SHAPE.match(match.group(1)):
             return self.error(404)
         token, method = match.group(1), match.group(2)
         with LOCK:
             STATE["requests"] += 1
-            behaviour = STATE["script"].pop(0) if STATE["script"] else {"mode": "ok"}
+        behaviour = self.next_behaviour()
         if token != self.server.token:
             return self.error(401)
-        mode = behaviour.get("mode", "ok")
-        if mode == "hang":
-            time.sleep(float(behaviour.get("seconds", 5)))
-        elif mode == "drop":
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+        if self.play(behaviour):
             return
-        elif mode == "error":
+        if behaviour.get("mode") == "error":
             code = int(behaviour["code"])
             return self.error(code, behaviour.get("description"), behaviour.get("retry_after"))
         try:
@@ -159,19 +126,17 @@ class Handler(BaseHTTPRequestHandler):
         handler(body)
 
     def control(self, control):
-        with LOCK:
-            if "script" in control:
-                STATE["script"] = list(control["script"])
-            if "blocked" in control:
-                STATE["blocked"] = set(str(chat) for chat in control["blocked"])
-            if "unknown" in control:
-                STATE["unknown"] = set(str(chat) for chat in control["unknown"])
-            if "chat_burst" in control:
-                STATE["chat_burst"] = float(control["chat_burst"])
-                STATE["buckets"] = {}
-            if control.get("reset"):
-                STATE.update({"sent": [], "requests": 0, "rejected": 0, "limited": 0, "buckets": {}, "overall": None})
-        self.send_json(200, {"ok": True})
+        if "script" in control:
+            STATE["script"] = list(control["script"])
+        if "blocked" in control:
+            STATE["blocked"] = set(str(chat) for chat in control["blocked"])
+        if "unknown" in control:
+            STATE["unknown"] = set(str(chat) for chat in control["unknown"])
+        if "chat_burst" in control:
+            STATE["chat_burst"] = float(control["chat_burst"])
+            STATE["buckets"] = {}
+        if control.get("reset"):
+            STATE.update({"sent": [], "requests": 0, "rejected": 0, "limited": 0, "buckets": {}, "overall": None})
 
     def record(self, method, body, result):
         with LOCK:
@@ -269,19 +234,10 @@ def keyboard_problem(markup):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, default=0)
+    parser = options()
     parser.add_argument("--token", default="123456789:AAtest-token")
     args = parser.parse_args()
-    live_as_test_child()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    server.token = args.token
-    print("listening %d" % server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(Handler, args.port, token=args.token)
 
 
 if __name__ == "__main__":

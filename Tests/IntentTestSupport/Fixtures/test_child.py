@@ -1,4 +1,4 @@
-"""How a fake server lives as a test's child process (shared by fake_graph.py and fake_providers.py)."""
+"""How a fake server lives as a test's child process (shared by fake_http.py and fake_providers.py)."""
 
 import os
 import signal
