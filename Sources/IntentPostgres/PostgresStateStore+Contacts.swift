@@ -41,8 +41,11 @@ extension PostgresStateStore {
         "CREATE INDEX outbox_by_customer ON outbox (customer)",
     ]
 
-    /// The contact `message`'s sender is: a known identity's, else a new one keyed by the identity.
-    static func contact(_ db: PostgresConnection, of m: InboundMessage) async throws -> String {
+    /// The contact `message`'s sender is: a known identity's; a new WhatsApp number's first
+    /// message, the contact's that gave the number (`joinPhoneGiver`); else a new one keyed by the
+    /// identity.
+    static func contact(_ db: PostgresConnection, of m: InboundMessage, at: Double) async throws -> String {
+        if let giver = try await joinPhoneGiver(db, m, at: at) { return giver }
         let sent = m.sentAt.timeIntervalSince1970
         let rows = try await db.query(
             """
@@ -54,6 +57,46 @@ extension PostgresStateStore {
             """, logger: PostgresServer.quiet)
         for try await contact in rows.decode(String.self) { return contact }
         return m.identity.key
+    }
+
+    /// As `SQLiteStateStore.joinPhoneGiver`: a WhatsApp number writing for the first time joins
+    /// the contact that gave the number, recorded as a merge. The giver is locked (as a merge
+    /// locks it) and looked up again under the lock, since a merge may have moved the evidence
+    /// meanwhile; an identity another replica recorded first is left to the ordinary path.
+    static func joinPhoneGiver(_ db: PostgresConnection, _ m: InboundMessage, at: Double) async throws -> String? {
+        guard m.channel == ChannelIdentity.whatsapp else { return nil }
+        let known = try await db.query(
+            "SELECT 1 FROM identities WHERE channel = \(m.channel) AND external_id = \(m.sender)", logger: PostgresServer.quiet)
+        guard try await count(known) == 0 else { return nil }
+        var binds = PostgresBindings()
+        binds.append(m.sender)
+        let lookup = PostgresQuery(unsafeSQL: StateRows.phoneGiverSQL(placeholder: { "$\($0)" }), binds: binds)
+        var locked: Set<String> = []
+        for _ in 0..<3 {
+            guard let giverID = try await column(String.self, lookup, db).first else { return nil }
+            if !locked.contains(giverID) {
+                try await lock([giverID], db)
+                locked.insert(giverID)
+                continue  // read again under the lock
+            }
+            guard let giver = try await conversation(db, customer: giverID) else { return nil }
+            let sent = m.sentAt.timeIntervalSince1970
+            let inserted = try await db.query(
+                """
+                INSERT INTO identities (channel, external_id, contact, first_seen_at, last_seen_at, account)
+                VALUES (\(m.channel), \(m.sender), \(giverID), \(sent), \(sent), \(m.phoneNumberID)) ON CONFLICT DO NOTHING RETURNING contact
+                """, logger: PostgresServer.quiet)
+            guard try await count(inserted) > 0 else { return nil }
+            let counted = try await db.query(
+                "SELECT 1 FROM trigger_customers WHERE trigger = \(StateRows.Counter.customers(on: m.channel)) AND customer = \(giverID)",
+                logger: PostgresServer.quiet)
+            let record = ContactMerge.joining(m, giver: giver, giverCounted: try await count(counted) > 0)
+            try await db.query(
+                "INSERT INTO merges (merged, target, at, record) VALUES (\(m.identity.key), \(giverID), \(at), \(record.json))",
+                logger: PostgresServer.quiet)
+            return giverID
+        }
+        return nil
     }
 
     static func storedCustomer(_ db: PostgresConnection, of message: String) async throws -> String? {
@@ -91,7 +134,7 @@ extension PostgresStateStore {
 
     package func contactsSharingEvidence(with contact: String) async throws -> [String] {
         var binds = PostgresBindings()
-        for _ in 0..<4 { binds.append(contact) }
+        for _ in 0..<StateRows.sharingEvidenceBinds { binds.append(contact) }
         let query = PostgresQuery(unsafeSQL: StateRows.sharingEvidenceSQL(placeholder: { "$\($0)" }), binds: binds)
         return try await server.run { client in
             var found: [String] = []

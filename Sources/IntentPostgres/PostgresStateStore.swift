@@ -173,6 +173,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         ),
         ("state-v12-contacts", contactsMigration),
         ("state-v13-message-language", ["ALTER TABLE inbound ADD COLUMN language TEXT"]),
+        ("state-v14-phone-evidence-e164", StateRows.phoneEvidenceE164SQL),
     ]
 
     // MARK: Receiving
@@ -182,7 +183,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
         return try await server.transaction { db in
             var fresh: [InboundMessage] = []
             for var m in messages {
-                m.customer = try await Self.contact(db, of: m)
+                m.customer = try await Self.contact(db, of: m, at: received)
                 let rows = try await db.query(
                     """
                     INSERT INTO inbound (id, customer, channel, sender, customer_name, phone_number_id, type, text, caption, choice, reply_to, sent_at, received_at, language)

@@ -31,10 +31,12 @@ extension SQLiteStateStore {
         CREATE INDEX outbox_by_customer ON outbox (customer);
         """
 
-    /// The contact `message`'s sender is: a known identity's, else a new one keyed by the
+    /// The contact `message`'s sender is: a known identity's; a new WhatsApp number's first
+    /// message, the contact's that gave the number (`joinPhoneGiver`); else a new one keyed by the
     /// identity (recorded). Either way the identity's last message time (and the account written
     /// to with it) moves on.
-    static func contact(_ db: Database, of message: InboundMessage) throws -> String {
+    static func contact(_ db: Database, of message: InboundMessage, at: Date) throws -> String {
+        if let giver = try joinPhoneGiver(db, message, at: at) { return giver }
         let sent = message.sentAt.timeIntervalSince1970
         try db.execute(
             sql: """
@@ -46,6 +48,32 @@ extension SQLiteStateStore {
         return try String.fetchOne(
             db, sql: "SELECT contact FROM identities WHERE channel = ? AND external_id = ?", arguments: [message.channel, message.sender])
             ?? message.identity.key
+    }
+
+    /// A WhatsApp number writing for the first time whose number a contact gave (a flow's
+    /// `expect: phone`) joins that contact before its message is decided (so it is greeted as the
+    /// contact, not as new): the identity is the giver's, recorded as a merge of the number's own
+    /// contact into the giver's, which `unmerge` undoes as any. Nil when the message is not such.
+    static func joinPhoneGiver(_ db: Database, _ message: InboundMessage, at: Date) throws -> String? {
+        guard message.channel == ChannelIdentity.whatsapp,
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM identities WHERE channel = ? AND external_id = ?)",
+                arguments: [message.channel, message.sender]) == false,
+            let giverID = try String.fetchOne(db, sql: StateRows.phoneGiverSQL(placeholder: { _ in "?" }), arguments: [message.sender]),
+            let giver = try conversation(db, customer: giverID)
+        else { return nil }
+        let sent = message.sentAt.timeIntervalSince1970
+        try db.execute(
+            sql: "INSERT INTO identities (channel, external_id, contact, first_seen_at, last_seen_at, account) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [message.channel, message.sender, giverID, sent, sent, message.phoneNumberID])
+        let counted = try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM trigger_customers WHERE trigger = ? AND customer = ?)",
+            arguments: [StateRows.Counter.customers(on: message.channel), giverID])
+        let record = ContactMerge.joining(message, giver: giver, giverCounted: counted == true)
+        try db.execute(
+            sql: "INSERT INTO merges (merged, target, at, record) VALUES (?, ?, ?, ?)",
+            arguments: [message.identity.key, giverID, at.timeIntervalSince1970, record.json])
+        return giverID
     }
 
     static func recordEvidence(_ evidence: [ContactEvidence], _ db: Database, contact: String, at: Date) throws {
@@ -73,7 +101,9 @@ extension SQLiteStateStore {
 
     package func contactsSharingEvidence(with contact: String) async throws -> [String] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: StateRows.sharingEvidenceSQL(placeholder: { _ in "?" }), arguments: [contact, contact, contact, contact])
+            try String.fetchAll(
+                db, sql: StateRows.sharingEvidenceSQL(placeholder: { _ in "?" }),
+                arguments: StatementArguments(Array(repeating: contact, count: StateRows.sharingEvidenceBinds)))
         }
     }
 

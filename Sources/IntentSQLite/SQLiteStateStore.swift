@@ -161,6 +161,9 @@ package final class SQLiteStateStore: ConversationStore {
         }
         migrator.registerMigration("v13-contacts") { db in try db.execute(sql: contactsMigrationSQL) }
         migrator.registerMigration("v14-message-language") { db in try db.execute(sql: "ALTER TABLE inbound ADD COLUMN language TEXT") }
+        migrator.registerMigration("v15-phone-evidence-e164") { db in
+            for statement in StateRows.phoneEvidenceE164SQL { try db.execute(sql: statement) }
+        }
         return migrator
     }
 
@@ -168,7 +171,7 @@ package final class SQLiteStateStore: ConversationStore {
         try await pool.write { db in
             var fresh: [InboundMessage] = []
             for var message in messages {
-                message.customer = try Self.contact(db, of: message)
+                message.customer = try Self.contact(db, of: message, at: at)
                 try db.execute(
                     sql: """
                         INSERT INTO inbound (

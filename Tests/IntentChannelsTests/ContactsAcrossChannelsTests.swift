@@ -23,6 +23,13 @@ import Testing
             steps:
               ask_phone: {ask: "Your phone number, with the country code?", save: phone, expect: phone, next: done}
               done:      {say: "We will call {{phone}}.", end: true}
+          mail:
+            name: Write to me
+            trigger: {keyword: ["email me"]}
+            start: ask_email
+            steps:
+              ask_email: {ask: "Your e-mail address?", save: email, expect: email, next: done}
+              done:      {say: "We will write to {{email}}.", end: true}
         """
 
     final class Harness: Sendable {
@@ -72,8 +79,8 @@ import Testing
             #expect(await runtime.receive(on: whatsapp, body: body, headers: signed) == .accepted(new: 1, duplicates: 0, statuses: 0))
         }
 
-        func onTelegram(_ update: Int, _ text: String) async {
-            let body = Array(try! JSONSerialization.data(withJSONObject: ["update": update, "chat": "4242", "text": text]))
+        func onTelegram(_ update: Int, _ text: String, chat: String = "4242") async {
+            let body = Array(try! JSONSerialization.data(withJSONObject: ["update": update, "chat": chat, "text": text]))
             #expect(await runtime.receive(on: telegram, body: body, headers: ["x-secret": "s3cret"]) == .accepted(new: 1, duplicates: 0, statuses: 0))
         }
 
@@ -185,5 +192,81 @@ import Testing
         #expect(h.telegramTexts().last == "We will call +4915112345678.")
         #expect(try await h.runtime.conversation(customer: "telegram:4242") != nil)
         #expect(try await h.runtime.conversation(customer: Self.number) != nil)
+    }
+
+    @Test func aNumberGivenInAFlowBeforeItWroteOnWhatsAppIsTheSameContactGreetedOnce() async throws {
+        let h = try await Harness()
+        await h.onTelegram(1, "call me")
+        try await h.settled()
+        await h.onTelegram(2, "+86 138 0000 0000")
+        try await h.settled()
+        #expect(h.telegramTexts() == ["Welcome!", "Your phone number, with the country code?", "We will call +8613800000000."])
+        #expect(try await h.runtime.conversation(customer: Self.number) == nil, "no WhatsApp contact yet: nothing to merge")
+
+        // An hour later the number writes on WhatsApp for the first time: the contact that gave it.
+        h.offset.withLock { $0 = 3_600 }
+        await h.onWhatsApp("wamid.1", "are you open?")
+        try await h.settled()
+        #expect(try await h.graph.texts(to: Self.number) == ["We open at nine."], "greeted once, on Telegram")
+        #expect(try await h.runtime.conversation(customer: Self.number) == nil)
+        let contact = try #require(try await h.runtime.conversation(customer: "telegram:4242"))
+        #expect(contact.identity == ChannelIdentity(channel: "whatsapp", id: Self.number), "answered where the customer wrote last")
+        #expect(try await h.runtime.identities(contact: "telegram:4242").map(\.identity.channel) == ["whatsapp", "telegram"])
+        let figures = try await h.store.statistics()
+        #expect(figures.triggers["automation:greeting"] == ChannelStatistics.Usage(count: 1, customers: 1))
+        #expect(figures.conversations == 1)
+        #expect(figures.channels["whatsapp"]?.customers == 1 && figures.channels["telegram"]?.customers == 1)
+
+        // Recorded as a merge of the number into the contact: undone the same way.
+        guard case .changed(let restored) = await h.runtime.unmerge(contact: Self.number) else {
+            Issue.record("the automatic join could not be undone")
+            return
+        }
+        #expect(restored.customer == Self.number && restored.identity.channel == "whatsapp")
+        #expect(try await h.runtime.identities(contact: "telegram:4242").map(\.identity.channel) == ["telegram"])
+        let timeline = try await h.runtime.timeline(customer: Self.number, before: nil, limit: 10)
+        #expect(timeline.filter { $0.direction == .inbound }.map(\.id) == ["in:wamid.1"])
+        #expect(timeline.contains { $0.direction == .outbound && $0.text == "We open at nine." })
+    }
+
+    @Test func twoContactsGivingOneNumberOrOneEMailAreOne() async throws {
+        let h = try await Harness()
+        await h.onTelegram(1, "call me", chat: "4242")
+        await h.onTelegram(2, "call me", chat: "4343")
+        await h.onTelegram(3, "email me", chat: "4444")
+        try await h.settled()
+        await h.onTelegram(4, "+49 151 1234 5678", chat: "4242")
+        try await h.settled()
+        // The same number, written another way: the same E.164 digits.
+        await h.onTelegram(5, "0049 (151) 1234-5678", chat: "4343")
+        try await h.settled()
+        try await eventually("merged on the phone number") { try await h.runtime.conversation(customer: "telegram:4343") == nil }
+        #expect(try await h.runtime.identities(contact: "telegram:4242").map(\.identity.id).sorted() == ["4242", "4343"])
+
+        // An e-mail address, in another case, on a third chat: the same person.
+        await h.onTelegram(6, "email me", chat: "4242")
+        try await h.settled()
+        await h.onTelegram(7, "Li.Lei@Example.com", chat: "4242")
+        try await h.settled()
+        #expect(try await h.runtime.conversation(customer: "telegram:4444") != nil, "nothing to match yet")
+        await h.onTelegram(8, "li.lei@example.COM", chat: "4444")
+        try await h.settled()
+        try await eventually("merged on the e-mail address") { try await h.runtime.conversation(customer: "telegram:4444") == nil }
+        #expect(try await h.runtime.identities(contact: "telegram:4242").count == 3)
+    }
+
+    @Test func onlyANumberInInternationalFormIsEvidence() {
+        for (given, digits) in [
+            ("+86 138 0000 0000", "8613800000000"), ("0086 138 0000 0000", "8613800000000"), ("8613800000000", "8613800000000"),
+            ("+1 (415) 555-0100", "14155550100"),
+        ] {
+            #expect(ContactEvidence.collected(given, for: .phone) == ContactEvidence(kind: .phone, value: digits), "\(given)")
+        }
+        // A national number (a leading 0) is some country's: which one would be a guess.
+        for national in ["0612 345 678", "030 1234567", "+0612345678"] {
+            #expect(ContactEvidence.collected(national, for: .phone) == nil, "\(national)")
+        }
+        #expect(ContactEvidence.collected("Li.Lei@Example.com", for: .email) == ContactEvidence(kind: .email, value: "li.lei@example.com"))
+        #expect(ContactEvidence.collected("Li Lei", for: .text) == nil)
     }
 }

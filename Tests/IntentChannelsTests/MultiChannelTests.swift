@@ -23,6 +23,8 @@ import Testing
         var replyWindow: TimeInterval? { nil }
         var maxWebhookBytes: Int { 4_096 }
         var maxTextLength: Int { 4_096 }
+        /// A recording protects no platform; the tests' clocks stand still, so a bucket never refills.
+        var customerPacing: CustomerPacing? { nil }
 
         func read(webhook body: [UInt8], headers: [String: String], receivedAt: Date) -> WebhookReading {
             guard headers["x-secret"] == "s3cret" else { return .unsigned("X-Secret is missing") }

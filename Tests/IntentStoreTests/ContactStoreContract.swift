@@ -158,8 +158,9 @@ extension ConversationStoreContract {
         #expect(try await store.statistics().conversations == 3)
     }
 
-    /// Evidence a flow collected names the contacts it matches: a phone number that is a
-    /// WhatsApp id, an e-mail address another contact gave; never anything else.
+    /// Evidence a flow collected names the contacts it matches, both ways: a phone number that is
+    /// a WhatsApp id (and the WhatsApp contact names who gave its number), a phone number or an
+    /// e-mail address another contact gave; never anything else.
     static func findsContactsSharingEvidence(_ store: any ConversationStore) async throws {
         let messenger = ChannelIdentity(channel: "messenger", id: "77")
         _ = try await arrive(store, "wamid.1", from: whatsapp, at: 0)
@@ -170,6 +171,7 @@ extension ConversationStoreContract {
             $0.collected = [ContactEvidence(kind: .phone, value: "8613800000000"), ContactEvidence(kind: .email, value: "li@example.com")]
         }
         #expect(try await store.contactsSharingEvidence(with: "telegram:4242") == ["8613800000000"])
+        #expect(try await store.contactsSharingEvidence(with: "8613800000000") == ["telegram:4242"])
         #expect(try await store.conversation(customer: "telegram:4242")?.collected == [])
         // A phone number that is nobody's WhatsApp id, an e-mail address nobody else gave: nothing.
         try await change(store, "messenger:77") { $0.collected = [ContactEvidence(kind: .phone, value: "4915112345678")] }
@@ -177,5 +179,65 @@ extension ConversationStoreContract {
         try await change(store, "messenger:77") { $0.collected = [ContactEvidence(kind: .email, value: "li@example.com")] }
         #expect(try await store.contactsSharingEvidence(with: "messenger:77") == ["telegram:4242"])
         #expect(Set(try await store.contactsSharingEvidence(with: "telegram:4242")) == ["8613800000000", "messenger:77"])
+        // A phone number two contacts on channels other than WhatsApp gave.
+        let other = ChannelIdentity(channel: "telegram", id: "4343")
+        _ = try await arrive(store, "telegram:2", from: other, at: 180)
+        try await change(store, "telegram:4343") { $0.collected = [ContactEvidence(kind: .phone, value: "4915112345678")] }
+        #expect(try await store.contactsSharingEvidence(with: "telegram:4343") == ["messenger:77"])
+        #expect(try await store.contactsSharingEvidence(with: "messenger:77").contains("telegram:4343"))
+    }
+
+    /// A WhatsApp number writing for the first time whose number a contact gave joins that contact
+    /// before its message is decided, recorded as a merge of the number's own contact: unmerged,
+    /// the number is a contact of its own with what it sent and was sent.
+    static func joinsANewWhatsAppNumberToTheContactThatGaveIt(_ store: any ConversationStore) async throws {
+        let number = ChannelIdentity(channel: ChannelIdentity.whatsapp, id: "8613911112222")
+        _ = try await arrive(store, "telegram:1", from: telegram, at: 0)
+        try await change(store, "telegram:4242") { $0.collected = [ContactEvidence(kind: .phone, value: "8613911112222")] }
+        // Another contact gave the same number later: the one first seen is joined.
+        _ = try await arrive(store, "messenger:1", from: ChannelIdentity(channel: "messenger", id: "77"), at: 30)
+        try await change(store, "messenger:77") { $0.collected = [ContactEvidence(kind: .phone, value: "8613911112222")] }
+
+        let fresh = try await store.receive([message("wamid.new", from: number, at: 60)], statuses: [], at: t0.addingTimeInterval(60))
+        let joined = try #require(fresh.first)
+        #expect(joined.customer == "telegram:4242")
+        #expect(try await store.identities(contact: "telegram:4242").map(\.identity) == [number, telegram])
+        let decided = Locked<Conversation?>(nil)
+        #expect(
+            try await store.process(joined, at: t0.addingTimeInterval(60)) { conversation in
+                decided.withLock { $0 = conversation }
+                return plan(joined, replies: ["answered"])(conversation)
+            })
+        #expect(decided.current?.customer == "telegram:4242", "decided as the contact, not as a new one")
+        #expect(try await store.conversation(customer: "8613911112222") == nil)
+        var figures = try await store.statistics()
+        #expect(figures.conversations == 2)
+        #expect(figures.channels["whatsapp"]?.customers == 1 && figures.channels["telegram"]?.customers == 1)
+        await #expect(throws: ContactMergeError.mergedAway("8613911112222", into: "telegram:4242")) {
+            try await store.merge(contact: "8613911112222", into: "messenger:77", at: t0)
+        }
+        // Later messages from the number are the contact's, as any known identity's.
+        let again = try await store.receive([message("wamid.again", from: number, at: 90)], statuses: [], at: t0.addingTimeInterval(90))
+        let followUp = try #require(again.first)
+        #expect(followUp.customer == "telegram:4242")
+        #expect(try await store.process(followUp, at: t0.addingTimeInterval(90), plan: plan(followUp, replies: ["again"])))
+
+        let (restored, target) = try await store.unmerge(contact: "8613911112222", at: t0.addingTimeInterval(120))
+        #expect(restored.customer == "8613911112222" && restored.identity == number)
+        #expect(restored.firstInboundAt == t0.addingTimeInterval(60) && restored.lastInboundAt == t0.addingTimeInterval(90))
+        #expect(restored.unread == 2 && restored.name == "Li")
+        #expect(target.customer == "telegram:4242" && target.identity == telegram && target.unread == 1)
+        #expect(try await store.identities(contact: "telegram:4242").map(\.identity) == [telegram])
+        #expect(try await store.identities(contact: "8613911112222").map(\.identity) == [number])
+        let timeline = try await store.timeline(customer: "8613911112222", before: nil, limit: 20)
+        #expect(timeline.filter { $0.direction == .inbound }.map(\.id) == ["in:wamid.again", "in:wamid.new"])
+        #expect(timeline.contains { $0.direction == .outbound && $0.text == "answered" })
+        #expect(try await store.timeline(customer: "telegram:4242", before: nil, limit: 20).allSatisfy { $0.channel != "whatsapp" })
+        figures = try await store.statistics()
+        #expect(figures.conversations == 3)
+        #expect(figures.channels["whatsapp"]?.customers == 1 && figures.channels["telegram"]?.customers == 1)
+        // A known number is not joined again: it is its own contact's now.
+        let own = try await store.receive([message("wamid.own", from: number, at: 150)], statuses: [], at: t0.addingTimeInterval(150))
+        #expect(own.first?.customer == "8613911112222")
     }
 }

@@ -36,6 +36,7 @@ enum ConversationStoreContract {
         try await keepsAnswerBasesAndCaptions(makeStore())
         try await mergesAndUnmergesContacts(makeStore())
         try await findsContactsSharingEvidence(makeStore())
+        try await joinsANewWhatsAppNumberToTheContactThatGaveIt(makeStore())
         try await decidesUnderTheContactOfNowAndUnmergesChainsInOrder(makeStore())
     }
 

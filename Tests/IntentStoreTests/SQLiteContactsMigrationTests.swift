@@ -44,4 +44,32 @@ import Testing
             sentAt: Date(timeIntervalSince1970: 300))
         #expect(try await store.receive([next], statuses: [], at: Date(timeIntervalSince1970: 300)).first?.customer == "15551230000")
     }
+
+    /// Phone evidence stored before numbers were kept in E.164 form: the `00` prefix dropped, a
+    /// national number (which country's is a guess) no longer evidence.
+    @Test func phoneEvidenceBecomesE164Digits() async throws {
+        let folder = try TemporaryDirectory("evidence-migration")
+        let path = folder.file("state.sqlite")
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteStateStore.migrator.migrate(pool, upTo: "v14-message-language")
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO contact_evidence (kind, value, contact, at) VALUES ('phone', '008613800000000', 'telegram:1', 1);
+                        INSERT INTO contact_evidence (kind, value, contact, at) VALUES ('phone', '0612345678', 'telegram:2', 1);
+                        INSERT INTO contact_evidence (kind, value, contact, at) VALUES ('phone', '4915112345678', 'telegram:3', 1);
+                        INSERT INTO contact_evidence (kind, value, contact, at) VALUES ('email', '00li@example.com', 'telegram:4', 1);
+                        """)
+            }
+        }
+        _ = try SQLiteStateStore(path: path)
+        let pool = try DatabasePool(path: path)
+        let rows = try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, value, contact FROM contact_evidence ORDER BY contact").map {
+                "\($0["kind"] as String) \($0["value"] as String) \($0["contact"] as String)"
+            }
+        }
+        #expect(rows == ["phone 8613800000000 telegram:1", "phone 4915112345678 telegram:3", "email 00li@example.com telegram:4"])
+    }
 }

@@ -198,10 +198,36 @@ package enum ContactMerge {
         return c
     }
 
-    /// A collected phone number as a WhatsApp id: its digits, country code included (`+86 138...`
-    /// and `0086...` are not rewritten: only the same digits are the same number).
-    package static func phoneDigits(_ phone: String) -> String {
-        phone.filter { $0.isASCII && $0.isNumber }
+    /// A new WhatsApp number whose first message joins the contact that gave the number is
+    /// recorded as this conversation (the one the message would have started) merged into that
+    /// contact, so that an unmerge gives the number a contact of its own, as any merge's.
+    package static func newcomer(_ message: InboundMessage) -> Conversation {
+        Conversation(
+            customer: message.identity.key, name: message.customerName, firstInboundAt: message.sentAt, lastInboundAt: message.sentAt,
+            phoneNumberID: message.phoneNumberID, identity: message.identity)
+    }
+
+    /// A merge record for `newcomer` joining `giver` (see `newcomer(_:)`). `counted` says whether
+    /// the giver is counted among the channel's customers already: the newcomer's mark is then
+    /// shared, else it moves (back with an unmerge).
+    package static func joining(_ message: InboundMessage, giver: Conversation, giverCounted counted: Bool) -> MergeRecord {
+        var record = MergeRecord(merged: StoredConversation(newcomer(message)), target: StoredConversation(giver))
+        record.identities = [[message.channel, message.sender]]
+        let mark = StateRows.Counter.customers(on: message.channel)
+        if counted { record.triggersShared = [mark] } else { record.triggersMoved = [mark] }
+        return record
+    }
+
+    /// A collected phone number in international form as E.164's digits, country code first: what
+    /// a WhatsApp id is (`+86 138 0000 0000` and `0086 138 0000 0000` are `8613800000000`). Nil for a
+    /// number in national form (`0612 345 678`): which country's it is would be a guess, and the
+    /// same digits are different numbers in different countries.
+    package static func e164Digits(_ phone: String) -> String? {
+        var digits = Substring(phone.filter { $0.isASCII && $0.isNumber })
+        // "00" is the international call prefix nearly everywhere; no country code starts with 0.
+        if !phone.trimmingCharacters(in: .whitespaces).hasPrefix("+"), digits.hasPrefix("00") { digits = digits.dropFirst(2) }
+        guard let first = digits.first, first != "0", (7...15).contains(digits.count) else { return nil }
+        return String(digits)
     }
 }
 
@@ -209,7 +235,8 @@ package enum ContactMerge {
 /// merge needs (never a name).
 package struct ContactEvidence: Sendable, Hashable, Codable {
     package enum Kind: String, Sendable, Codable {
-        /// Digits only, with the country code: matched against WhatsApp ids.
+        /// E.164's digits, country code first: matched against WhatsApp ids and the phone numbers
+        /// other contacts gave.
         case phone
         /// Lower-cased: matched against the e-mail collected on another contact.
         case email
@@ -227,8 +254,7 @@ package struct ContactEvidence: Sendable, Hashable, Codable {
     package static func collected(_ value: String, for expectation: Flow.Expectation) -> ContactEvidence? {
         switch expectation {
         case .phone:
-            let digits = ContactMerge.phoneDigits(value)
-            return digits.isEmpty ? nil : ContactEvidence(kind: .phone, value: digits)
+            return ContactMerge.e164Digits(value).map { ContactEvidence(kind: .phone, value: $0) }
         case .email: return ContactEvidence(kind: .email, value: value.lowercased())
         default: return nil
         }

@@ -85,17 +85,41 @@ package enum StateRows {
         return figures
     }
 
-    /// The other contacts sharing evidence with one (its id bound four times, by `placeholder(n)`):
-    /// a phone number it gave that is a WhatsApp id, or an e-mail address another one gave.
+    /// How many times `sharingEvidenceSQL` binds the contact's id.
+    package static let sharingEvidenceBinds = 6
+
+    /// The other contacts sharing evidence with one (its id bound `sharingEvidenceBinds` times, by
+    /// `placeholder(n)`), both ways: a phone number it gave that is another's WhatsApp id, its
+    /// WhatsApp id another gave as their phone number, or a phone number or e-mail address
+    /// another gave too.
     package static func sharingEvidenceSQL(placeholder p: (Int) -> String) -> String {
         """
         SELECT i.contact FROM contact_evidence e JOIN identities i ON i.channel = 'whatsapp' AND i.external_id = e.value
         WHERE e.kind = 'phone' AND e.contact = \(p(1)) AND i.contact <> \(p(2))
         UNION
+        SELECT e.contact FROM identities i JOIN contact_evidence e ON e.kind = 'phone' AND e.value = i.external_id
+        WHERE i.channel = 'whatsapp' AND i.contact = \(p(3)) AND e.contact <> \(p(4))
+        UNION
         SELECT o.contact FROM contact_evidence e JOIN contact_evidence o ON o.kind = e.kind AND o.value = e.value
-        WHERE e.kind = 'email' AND e.contact = \(p(3)) AND o.contact <> \(p(4))
+        WHERE e.contact = \(p(5)) AND o.contact <> \(p(6))
         """
     }
+
+    /// The contact that gave a phone number as evidence (the one first seen earliest, when several
+    /// did), bound once: who a new WhatsApp number's first message belongs to.
+    package static func phoneGiverSQL(placeholder p: (Int) -> String) -> String {
+        """
+        SELECT c.customer FROM contact_evidence e JOIN conversations c ON c.customer = e.contact
+        WHERE e.kind = 'phone' AND e.value = \(p(1)) ORDER BY c.first_inbound_at, c.customer LIMIT 1
+        """
+    }
+
+    /// Phone evidence stored before numbers were kept in E.164 form: the international prefix
+    /// `00` dropped, and numbers in national form (a leading 0) no longer evidence.
+    package static let phoneEvidenceE164SQL = [
+        "UPDATE contact_evidence SET value = substr(value, 3) WHERE kind = 'phone' AND value LIKE '00%'",
+        "DELETE FROM contact_evidence WHERE kind = 'phone' AND (value LIKE '0%' OR length(value) < 7 OR length(value) > 15)",
+    ]
 
     /// Kinds of outbox items the customer does not see: not counted as sent, failed or pending.
     package static let unseenKindsSQL = "('read', 'webhook')"
