@@ -29,7 +29,8 @@ Many Requests: retry after N" with parameters.retry_after N (whole seconds, at l
 POST /_control: {"script": [behaviour, ...]} (each call consumes the next one: {"mode": "ok"},
 {"mode": "error", "code": 429, "retry_after": 3} or any code with Telegram's description for it,
 {"mode": "hang", "seconds": 5}, {"mode": "drop"}), {"blocked": [chat ids]}, {"unknown": [chat
-ids]}, {"chat_burst": N}, {"reset": true}. GET /_sent lists the accepted calls in order
+ids]}, {"chat_burst": N}, {"chat_refill": tokens a second (default 1; 0: none, a wait of 60 s,
+so that a test's burst is limited however slowly a busy machine sends it)}, {"reset": true}. GET /_sent lists the accepted calls in order
 ({"method", "body", "at", "result"}); GET /_stats counts calls (`requests`) and refusals
 (`rejected`, `limited` for 429s).
 """
@@ -42,7 +43,7 @@ import time
 from fake_http import LOCK, FakeHandler, options, serve
 
 STATE = {"script": [], "sent": [], "requests": 0, "rejected": 0, "limited": 0, "blocked": set(), "unknown": set(),
-         "chat_burst": 5.0, "buckets": {}, "overall": None, "next_id": {}, "webhook": None}
+         "chat_burst": 5.0, "chat_refill": 1.0, "buckets": {}, "overall": None, "next_id": {}, "webhook": None}
 
 OVERALL_PER_SECOND = 30.0
 TOKEN_SHAPE = re.compile(r"^[0-9]+:[A-Za-z0-9_-]+$")
@@ -64,7 +65,7 @@ def take(bucket, capacity, per_second, now):
     tokens, updated = bucket if bucket else (capacity, now)
     tokens = min(capacity, tokens + (now - updated) * per_second)
     if tokens < 1:
-        return (tokens, now), (1 - tokens) / per_second
+        return (tokens, now), (1 - tokens) / per_second if per_second > 0 else 60.0
     return (tokens - 1, now), None
 
 
@@ -135,6 +136,8 @@ class Handler(FakeHandler):
         if "chat_burst" in control:
             STATE["chat_burst"] = float(control["chat_burst"])
             STATE["buckets"] = {}
+        if "chat_refill" in control:
+            STATE["chat_refill"] = float(control["chat_refill"])
         if control.get("reset"):
             STATE.update({"sent": [], "requests": 0, "rejected": 0, "limited": 0, "buckets": {}, "overall": None})
 
@@ -168,7 +171,7 @@ class Handler(FakeHandler):
             now = time.monotonic()
             overall, wait = take(STATE["overall"], OVERALL_PER_SECOND, OVERALL_PER_SECOND, now)
             if wait is None:
-                own, wait = take(STATE["buckets"].get(chat_text), STATE["chat_burst"], 1.0, now)
+                own, wait = take(STATE["buckets"].get(chat_text), STATE["chat_burst"], STATE["chat_refill"], now)
                 if wait is None:
                     STATE["overall"] = overall
                     STATE["buckets"][chat_text] = own
