@@ -53,10 +53,17 @@ let package = Package(
             // encoder in tests and scripts/run.
             cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
         ),
-        // Plain Swift: no server, database or network types.
+        // The vector index's first pass over Int8 codes: AVX-512 VNNI, AVX-512BW, AVX2 or plain C,
+        // chosen at run time.
+        .target(
+            name: "CIndexKernels",
+            // Unoptimised intrinsics would make debug builds' large-index tests crawl.
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+        ),
+        // Plain Swift (and the index's C kernels): no server, database or network types.
         .target(
             name: "IntentCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["CIndexKernels", .product(name: "Yams", package: "Yams")]
         ),
         // HTTP through libcurl, on worker threads of its own: the transport, retries, circuit breakers.
         .target(name: "IntentHTTP", dependencies: ["IntentCore", "CCurl"]),
@@ -143,7 +150,7 @@ let package = Package(
             name: "IntentBench",
             dependencies: ["IntentCore", "IntentNeural", "COpenBLAS"]
         ),
-        .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore", "IntentTestSupport"]),
+        .testTarget(name: "IntentCoreTests", dependencies: ["IntentCore", "CIndexKernels", "IntentTestSupport"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "IntentNeuralTests", dependencies: ["IntentNeural"], resources: [.copy("Fixtures")]),
         .testTarget(
@@ -174,6 +181,6 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system && target.name != "CEncoderKernels" {
+for target in package.targets where target.type != .system && !["CEncoderKernels", "CIndexKernels"].contains(target.name) {
     target.swiftSettings = (target.swiftSettings ?? []) + strictImports
 }

@@ -12,9 +12,11 @@ import IntentCore
 /// paraphrases with a word dropped, its model part new noise around the entry.
 ///
 /// Figures per index: search time per query (median, p99) of the column scan (the exact scan
-/// every index had before), of the pruned search and of the pruned index's own full scan;
-/// recall@10 and top-1 agreement of the pruned search against the column scan (entry ids);
-/// entries rescored per query; bytes per paraphrase. Then the lexical embedder alone, whose
+/// every index had before), of the pruned search with each first-pass kernel this CPU runs (the
+/// Swift loop it had before, then the C kernels), and of the pruned index's own full scan; per
+/// kernel, the first pass alone (median, and the rate it reads the codes at), recall@10 and
+/// top-1 agreement against the column scan (entry ids) and entries rescored per query; bytes
+/// per paraphrase. Then the lexical embedder alone, whose
 /// index always takes the exact scan.
 enum IndexBenchmark {
     static let queries = 300
@@ -91,45 +93,62 @@ enum IndexBenchmark {
         print("\n\(name), \(rows) paraphrases, \(entries) entries, model dimension \(dimension)")
         print(String(format: "  build: column index %.1f s, pruned index %.1f s", Double(built - start) / 1e9, Double(end - built) / 1e9))
 
+        // Every first-pass kernel this CPU runs, the Swift loop first (what the pruned search
+        // used before the C kernels): each query runs through all of them in turn, so noise from
+        // other processes hits them alike.
+        let kernels = FirstPassKernel.allCases.filter(\.isAvailable)
         var exactTimes: [Double] = []
-        var prunedTimes: [Double] = []
         var fullTimes: [Double] = []
-        var found = 0
-        var topOne = 0
-        var candidates = 0
+        var prunedTimes = [[Double]](repeating: [], count: kernels.count)
+        var passTimes = [[Double]](repeating: [], count: kernels.count)
+        var found = [Int](repeating: 0, count: kernels.count)
+        var topOne = [Int](repeating: 0, count: kernels.count)
+        var candidates = [Int](repeating: 0, count: kernels.count)
+        var sink: Float = 0
+        func time<T>(_ body: () -> T) -> (T, Double) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let result = body()
+            return (result, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
         for query in queryVectors {
-            // Interleaved, so that noise from the other engineer's builds hits both alike.
-            var t0 = DispatchTime.now().uptimeNanoseconds
-            let exact = columns.search(query[...], limit: limit)
-            var t1 = DispatchTime.now().uptimeNanoseconds
-            exactTimes.append(Double(t1 - t0) / 1e6)
-            t0 = DispatchTime.now().uptimeNanoseconds
-            let (hits, rescored) = pruned.prunedSearch(query[...], limit: limit)
-            t1 = DispatchTime.now().uptimeNanoseconds
-            prunedTimes.append(Double(t1 - t0) / 1e6)
-            t0 = DispatchTime.now().uptimeNanoseconds
-            _ = pruned.exactSearch(query[...], limit: limit)
-            t1 = DispatchTime.now().uptimeNanoseconds
-            fullTimes.append(Double(t1 - t0) / 1e6)
-            found += Set(hits.map(\.entry)).intersection(exact.map(\.entry)).count
-            if hits.first?.entry == exact.first?.entry { topOne += 1 }
-            candidates += rescored
+            let (exact, exactTime) = time { columns.search(query[...], limit: limit) }
+            exactTimes.append(exactTime)
+            for (k, kernel) in kernels.enumerated() {
+                let ((hits, rescored), prunedTime) = time { pruned.prunedSearch(query[...], limit: limit, kernel: kernel) }
+                prunedTimes[k].append(prunedTime)
+                found[k] += Set(hits.map(\.entry)).intersection(exact.map(\.entry)).count
+                if hits.first?.entry == exact.first?.entry { topOne[k] += 1 }
+                candidates[k] += rescored
+                let (score, passTime) = time { pruned.firstPassOnly(query[...], kernel: kernel) }
+                sink += score
+                passTimes[k].append(passTime)
+            }
+            fullTimes.append(time { pruned.exactSearch(query[...], limit: limit) }.1)
         }
         report("  exact column scan      ", exactTimes)
         if rows <= VectorIndex.quantizationThreshold {
             print("  (below the threshold: `search` takes the exact scan; the pruned index is built here to compare)")
         }
         if pruned.searchesPruned {
-            report("  pruned search          ", prunedTimes)
+            let megabytes = Double(pruned.firstPassBytes) / 1e6
+            for (k, kernel) in kernels.enumerated() {
+                let label = "  pruned (\(kernel.rawValue))".padding(toLength: 25, withPad: " ", startingAt: 0)
+                let pass = median(passTimes[k])
+                report(label, prunedTimes[k])
+                print(
+                    String(
+                        format:
+                            "      first pass alone %.2f ms median (%.1f MB of codes, %.1f GB/s); recall@%d %.4f, top-1 %.4f, entries rescored %.0f of %d",
+                        pass, megabytes, megabytes / pass, limit, Double(found[k]) / Double(limit * queries),
+                        Double(topOne[k]) / Double(queries), Double(candidates[k]) / Double(queries), entries))
+            }
             report("  pruned index, full scan", fullTimes)
-            print(
-                String(
-                    format: "  recall@%d %.4f, top-1 agreement %.4f, entries rescored per query %.0f of %d", limit,
-                    Double(found) / Double(limit * queries), Double(topOne) / Double(queries), Double(candidates) / Double(queries),
-                    entries))
         }
+        if sink.isNaN { print("(first-pass checksum \(sink))") }
         print("  bytes per paraphrase: column index \(bytes(columns)), pruned index \(bytes(pruned))")
     }
+
+    static func median(_ milliseconds: [Double]) -> Double { milliseconds.sorted()[milliseconds.count / 2] }
 
     /// The lexical embedder alone on synthetic text: always the exact scan (postings and
     /// the columns of common features).

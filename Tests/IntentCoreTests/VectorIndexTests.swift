@@ -226,9 +226,10 @@ import Testing
     }
 
     /// The pruned search returns the full scan's top entries, and their scores are exact: the
-    /// same Floats as the full scan of the same index, and within rounding of the column layout's.
-    @Test(arguments: Shape.allCases)
-    func prunedSearchReturnsTheExactTopEntries(shape: Shape) {
+    /// same Floats as the full scan of the same index, and within rounding of the column layout's;
+    /// with every first-pass kernel this CPU runs.
+    @Test(arguments: Shape.allCases, FirstPassKernel.allCases.filter(\.isAvailable))
+    func prunedSearchReturnsTheExactTopEntries(shape: Shape, kernel: FirstPassKernel) {
         let (pruned, columns, rows) = indexes(shape)
         #expect(pruned.denseRows != nil)
         #expect(columns.denseRows == nil)
@@ -236,7 +237,7 @@ import Testing
         var rescored = 0
         for q in 0..<40 {
             let query = Self.query(near: rows[(q * 37) % rows.count], generator: &generator)
-            let (hits, candidates) = pruned.prunedSearch(query[...], limit: 10)
+            let (hits, candidates) = pruned.prunedSearch(query[...], limit: 10, kernel: kernel)
             let full = pruned.exactSearch(query[...], limit: 10)
             let reference = columns.search(query[...], limit: 10)
             #expect(hits == full)

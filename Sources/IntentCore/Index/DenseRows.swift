@@ -46,7 +46,7 @@ struct DenseRows: Sendable {
     /// The mean stored row (`rowWidth`, each block's part its own mean), which codes are offsets from.
     private(set) var means: [Float] = []
     private(set) var codes: [Int8] = []
-    /// Per row and block (`i * blocks.count + k`): code step, |r|, |step · codes|.
+    /// Per block and row (`k * count + i`): code step, |r|, |step · codes|.
     private(set) var steps: [Float] = []
     private(set) var residualNorms: [Float] = []
     private(set) var codeNorms: [Float] = []
@@ -126,9 +126,9 @@ struct DenseRows: Sendable {
                     }
                 }
                 // Rounded up: they bound errors.
-                steps[i * blockCount + k] = step
-                residualNorms[i * blockCount + k] = Float(residual.squareRoot()).nextUp
-                codeNorms[i * blockCount + k] = Float(coded.squareRoot()).nextUp
+                steps[k * count + i] = step
+                residualNorms[k * count + i] = Float(residual.squareRoot()).nextUp
+                codeNorms[k * count + i] = Float(coded.squareRoot()).nextUp
             }
         }
         blocks = finished
@@ -138,11 +138,13 @@ struct DenseRows: Sendable {
 
     // MARK: - Queries
 
-    /// A query's dense blocks: floats for exact scores, Int16 codes (split into the even and
-    /// odd lanes of each 16-component step, as the kernel reads codes) for the first pass,
-    /// and per block what the error bound needs.
+    /// A query's dense blocks: floats for exact scores, Int16 codes for the first pass (in
+    /// component order for the C kernels; split into the even and odd lanes of each
+    /// 16-component step for the Swift loop, as it reads codes), and per block what the score
+    /// and its error bound need.
     struct Query {
         var floats: [Float]
+        var codes: [Int16]
         var evenCodes: [Int16]
         var oddCodes: [Int16]
         /// Per block: code step, q·mean, |q|, |rq|, and the Float rounding allowance.
@@ -164,7 +166,7 @@ struct DenseRows: Sendable {
             floats[blocks[k].offset + f - blocks[k].components.lowerBound] = value
         }
         var query = Query(
-            floats: floats, evenCodes: [Int16](repeating: 0, count: rowWidth / 2),
+            floats: floats, codes: [Int16](repeating: 0, count: rowWidth), evenCodes: [Int16](repeating: 0, count: rowWidth / 2),
             oddCodes: [Int16](repeating: 0, count: rowWidth / 2), step: [], meanDot: [], norm: [], residualNorm: [],
             allowance: [])
         for block in blocks {
@@ -185,6 +187,7 @@ struct DenseRows: Sendable {
                 let code = step > 0 ? Int16(max(-largestCode, min(largestCode, (floats[c] / step).rounded()))) : 0
                 let r = Double(floats[c]) - Double(step) * Double(code)
                 residual += r * r
+                query.codes[c] = code
                 // Lane j of a 16-component step holds bytes 2j and 2j + 1 of the codes: on a
                 // little-endian machine the low byte is the even component.
                 let chunk = c / 16
@@ -252,72 +255,5 @@ struct DenseRows: Sendable {
             }
         }
         return blockList.indices.map { Array(flat[($0 * count)..<(($0 + 1) * count)]) }
-    }
-
-    /// First-pass scores of every row per block (`scores[k][i]`), and their error bounds (see the
-    /// type's) per block; one pass over the codes, like `exactScores`.
-    func firstPassScores(query: Query) -> (scores: [[Float]], errors: [[Float]]) {
-        let blockList = blocks
-        let blockCount = blockList.count
-        var flat = [Float](repeating: 0, count: blockCount * count)
-        var flatErrors = [Float](repeating: 0, count: blockCount * count)
-        codes.withUnsafeBufferPointer { codes in
-            query.evenCodes.withUnsafeBufferPointer { even in
-                query.oddCodes.withUnsafeBufferPointer { odd in
-                    steps.withUnsafeBufferPointer { steps in
-                        flat.withUnsafeMutableBufferPointer { out in
-                            for i in 0..<count {
-                                let row = codes.baseAddress! + i * rowWidth
-                                for (k, block) in blockList.enumerated() {
-                                    let dot = Self.codeDot(
-                                        row + block.offset, even.baseAddress! + block.offset / 2, odd.baseAddress! + block.offset / 2, block.width)
-                                    out[k * count + i] = query.meanDot[k] + query.step[k] * steps[i * blockCount + k] * Float(dot)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        residualNorms.withUnsafeBufferPointer { residuals in
-            codeNorms.withUnsafeBufferPointer { coded in
-                flatErrors.withUnsafeMutableBufferPointer { errors in
-                    for k in 0..<blockCount {
-                        let queryNorm = query.norm[k]
-                        let queryResidual = query.residualNorm[k]
-                        let allowance = query.allowance[k]
-                        for i in 0..<count {
-                            let at = i * blockCount + k
-                            errors[k * count + i] = queryNorm * residuals[at] + queryResidual * coded[at] + allowance
-                        }
-                    }
-                }
-            }
-        }
-        let split = { (flat: [Float]) in (0..<blockCount).map { Array(flat[($0 * self.count)..<(($0 + 1) * self.count)]) } }
-        return (split(flat), split(flatErrors))
-    }
-
-    /// Σ codes[c] × qCodes[c] over `width` components (a multiple of 16), in Int32.
-    ///
-    /// Sixteen Int8 codes are read as eight Int16 lanes and sign-extended in place (the even
-    /// byte by shifting left then right, the odd by shifting right), so no widening conversion
-    /// is needed; the compiler turns the widening multiply-adds into `pmaddwd` on x86.
-    @inline(__always)
-    static func codeDot(_ row: UnsafePointer<Int8>, _ even: UnsafePointer<Int16>, _ odd: UnsafePointer<Int16>, _ width: Int) -> Int32 {
-        var a0 = SIMD8<Int32>()
-        var a1 = SIMD8<Int32>()
-        var c = 0
-        while c < width {
-            let w = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD8<Int16>.self)
-            let low = (w &<< 8) &>> 8
-            let high = w &>> 8
-            let e = UnsafeRawPointer(even + c / 2).loadUnaligned(as: SIMD8<Int16>.self)
-            let o = UnsafeRawPointer(odd + c / 2).loadUnaligned(as: SIMD8<Int16>.self)
-            a0 &+= SIMD8<Int32>(truncatingIfNeeded: low) &* SIMD8<Int32>(truncatingIfNeeded: e)
-            a1 &+= SIMD8<Int32>(truncatingIfNeeded: high) &* SIMD8<Int32>(truncatingIfNeeded: o)
-            c += 16
-        }
-        return (a0 &+ a1).wrappedSum()
     }
 }

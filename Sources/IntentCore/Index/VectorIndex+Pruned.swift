@@ -7,7 +7,9 @@ extension VectorIndex {
     ///
     /// 1. First pass: the column blocks (lexical) are scored exactly as in the full scan; the
     ///    dense blocks from their Int8 codes, each paraphrase score `s̃` within a proven `ε` of
-    ///    the exact one (`DenseRows`).
+    ///    the exact one (`DenseRows`), by `kernel` (the C kernels of CIndexKernels, the fastest
+    ///    instruction set this CPU runs by default; every kernel gives the same Floats), which
+    ///    also adds them up per entry.
     /// 2. Entry bounds: an entry's blended score is linear in its paraphrases' block scores
     ///    except for the max, and |max s − max s̃| ≤ max ε; so its score is within
     ///    δ = (1 − w) × max ε + w × Σ_b (Σ ε_b) / |centroid_b| of the first-pass one Ã (δ = max ε
@@ -23,96 +25,65 @@ extension VectorIndex {
     /// Float rounding, which the allowance covers generously. What is approximate is only the
     /// first pass, which never reaches the caller. `candidates` (entries rescored) is for
     /// benchmarks and tests.
-    package func prunedSearch(_ query: ArraySlice<Float>, limit: Int) -> (hits: [EntryHit], candidates: Int) {
+    package func prunedSearch(
+        _ query: ArraySlice<Float>, limit: Int, kernel: FirstPassKernel = .best
+    ) -> (
+        hits: [EntryHit], candidates: Int
+    ) {
         guard let denseRows, let entryStart else { return (exactSearch(query, limit: limit), entryCount) }
         guard limit > 0, entryCount > 0 else { return ([], 0) }
         let (components, offset) = prepared(query)
         let dense = denseRows.query(components)
         let perBlock = blockCount > 1 && !centroidNorms.isEmpty
         let blend = !centroidNorms.isEmpty
-        var slotOfBlock = [Int](repeating: -1, count: blockCount)
-        for (k, block) in denseRows.blocks.enumerated() { slotOfBlock[block.index] = k }
+        var denseBlockOf = [Int](repeating: -1, count: blockCount)
+        for (k, block) in denseRows.blocks.enumerated() { denseBlockOf[block.index] = k }
 
-        // 1. Per block when blending per block (column blocks exact, dense ones first-pass), else
-        // one array: the exact column part, and `firstPass` adds the dense blocks to a copy.
+        // 1. The first pass, added up per entry in `slots`: per block when blending per block
+        // (column blocks exact, dense ones first-pass), else one slot for all. `exact` keeps the
+        // exact column parts per slot for the rescore (empty: no column block).
+        let slots = perBlock ? blockCount : 1
         var exact: [[Float]] = []
-        var firstPass: [[Float]] = []
-        // Per row, the bound of its first-pass score in each block (empty for column blocks), and in all.
-        var errors = [[Float]](repeating: [], count: perBlock ? blockCount : 1)
-        var jointErrors = [Float](repeating: 0, count: count)
-        let (denseScores, denseErrors) = denseRows.firstPassScores(query: dense)
-        for blockErrors in denseErrors { for i in 0..<count { jointErrors[i] += blockErrors[i] } }
         if perBlock {
             var start = 0
             for (b, block) in blockRanges.enumerated() {
                 let end = components[start...].firstIndex { !block.0.contains($0.0) } ?? components.count
-                if slotOfBlock[b] < 0 {
-                    exact.append(similarities(prepared: Array(components[start..<end])))
-                    firstPass.append(exact[b])
-                } else {
-                    exact.append([])
-                    firstPass.append(denseScores[slotOfBlock[b]])
-                    errors[b] = denseErrors[slotOfBlock[b]]
-                }
+                exact.append(denseBlockOf[b] < 0 ? similarities(prepared: Array(components[start..<end])) : [])
                 start = end
             }
         } else {
-            exact = [similarities(prepared: components)]
-            var scores = exact[0]
-            for blockScores in denseScores { for i in 0..<count { scores[i] += blockScores[i] } }
-            firstPass = [scores]
-            errors[0] = jointErrors
+            exact = [denseBlockOf.contains(-1) ? similarities(prepared: components) : []]
         }
-        let joint = BlockScores(blocks: firstPass).joint
+        let pass = denseRows.firstPass(
+            query: dense, kernel: kernel, columns: exact, slotOfBlock: denseRows.blocks.map { perBlock ? $0.index : 0 },
+            entryStart: entryStart)
 
         // 2. Each entry's first-pass score and bound.
         var approximate = [Float](repeating: -.infinity, count: entryCount)
         var bound = [Float](repeating: 0, count: entryCount)
-        let blocks = perBlock ? blockCount : 1
-        var sums = [Float](repeating: 0, count: blocks)
-        var errorSums = [Float](repeating: 0, count: blocks)
-        joint.withUnsafeBufferPointer { joint in
-            jointErrors.withUnsafeBufferPointer { jointErrors in
-                for e in 0..<entryCount {
-                    let start = Int(entryStart[e])
-                    let end = Int(entryStart[e + 1])
-                    guard start < end else { continue }
-                    var top = -Float.infinity
-                    var largestError: Float = 0
-                    for i in start..<end {
-                        top = max(top, joint[i])
-                        largestError = max(largestError, jointErrors[i])
-                    }
-                    var score = top
-                    var delta = largestError
-                    var magnitude = abs(top)
-                    if blend && !isNearestOnly(e) {
-                        // Block by block, each row's first-pass score and bound, summed in row order.
-                        for b in 0..<blocks {
-                            var total: Float = 0
-                            var error: Float = 0
-                            firstPass[b].withUnsafeBufferPointer { scores in for i in start..<end { total += scores[i] } }
-                            errors[b].withUnsafeBufferPointer { bounds in
-                                if !bounds.isEmpty { for i in start..<end { error += bounds[i] } }
-                            }
-                            sums[b] = total
-                            errorSums[b] = error
-                        }
-                        score = blended(best: top, entry: e) { sums[$0] }
-                        var centroidError: Float = 0
-                        for b in 0..<blocks {
-                            let norm = centroidNorms[e * blockCount + b]
-                            guard norm > 0 else { continue }
-                            centroidError += errorSums[b] / norm
-                            magnitude += abs(sums[b]) / norm
-                        }
-                        delta = (1 - centroidWeight) * largestError + centroidWeight * centroidError
-                    }
-                    // Rounding of the sums and the blend, in both passes (the row scores' own is in ε).
-                    approximate[e] = score
-                    bound[e] = delta + 8 * Float.ulpOfOne * Float(end - start + 8) * (magnitude + delta)
+        for e in 0..<entryCount {
+            let start = Int(entryStart[e])
+            let end = Int(entryStart[e + 1])
+            guard start < end else { continue }
+            let top = pass.top[e]
+            let largestError = pass.largestError[e]
+            var score = top
+            var delta = largestError
+            var magnitude = abs(top)
+            if blend && !isNearestOnly(e) {
+                score = blended(best: top, entry: e) { pass.sums[e * slots + $0] }
+                var centroidError: Float = 0
+                for b in 0..<slots {
+                    let norm = centroidNorms[e * blockCount + b]
+                    guard norm > 0 else { continue }
+                    centroidError += pass.errorSums[e * slots + b] / norm
+                    magnitude += abs(pass.sums[e * slots + b]) / norm
                 }
+                delta = (1 - centroidWeight) * largestError + centroidWeight * centroidError
             }
+            // Rounding of the sums and the blend, in both passes (the row scores' own is in ε).
+            approximate[e] = score
+            bound[e] = delta + 8 * Float.ulpOfOne * Float(end - start + 8) * (magnitude + delta)
         }
 
         // 3. L, and the `minimumCandidates`-th best first-pass score.
@@ -130,6 +101,20 @@ extension VectorIndex {
         if offset != 0 { for i in hits.indices { hits[i].score -= offset } }
         return (hits, candidates.count)
     }
+
+    /// The first pass alone (the query's codes, the scan of every row's and the sums per entry;
+    /// no column part), for benchmarks: its time against `firstPassBytes` is the rate the codes
+    /// are read at. Returns a score, so the work cannot be optimised away.
+    package func firstPassOnly(_ query: ArraySlice<Float>, kernel: FirstPassKernel) -> Float {
+        guard let denseRows, let entryStart, entryCount > 0 else { return 0 }
+        let dense = denseRows.query(prepared(query).components)
+        let pass = denseRows.firstPass(
+            query: dense, kernel: kernel, columns: [[]], slotOfBlock: denseRows.blocks.map { _ in 0 }, entryStart: entryStart)
+        return pass.top[0]
+    }
+
+    /// The bytes of codes a first pass reads (0 without dense rows).
+    package var firstPassBytes: Int { denseRows.map { $0.count * $0.rowWidth } ?? 0 }
 
     /// The `n`-th largest `value(e)` over the entries `included` (-infinity when fewer).
     private static func largest(_ n: Int, of entries: Int, where included: (Int) -> Bool, _ value: (Int) -> Float) -> Float {
@@ -181,8 +166,9 @@ extension VectorIndex {
                             joint = blockScores[0]
                             for b in 1..<blockCount { joint += blockScores[b] }
                         } else {
-                            // The column part, then each dense block in order (`blockSimilarities`).
-                            joint = exact[0][i]
+                            // The column part (0 without column blocks), then each dense block in order
+                            // (`blockSimilarities`).
+                            joint = exact[0].isEmpty ? 0 : exact[0][i]
                             for k in denseRows.blocks.indices {
                                 joint += denseRows.exactScore(row: i, block: k, query: query.baseAddress!, floats: floats.baseAddress!)
                             }
