@@ -8,7 +8,7 @@ import IntentSQLite
 struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
-        abstract: "Manage the conversation state of the chat channels (WhatsApp).",
+        abstract: "Manage the conversation state of the chat channels (WhatsApp, Messenger, Instagram, Telegram, the web chat).",
         discussion: """
             The state store (--state, else INTENT_STATE, else the --config file's state, else \
             sqlite:.intent/state.sqlite) holds customers' messages, conversations and the outbox. \
@@ -17,6 +17,13 @@ struct StateCommand: AsyncParsableCommand {
             """,
         subcommands: [Purge.self, Unmute.self]
     )
+
+    /// What `--customer` takes: a conversation's key, as the inbox shows it (`ChannelIdentity.key`).
+    static var customerHelp: ArgumentHelp {
+        ArgumentHelp(
+            "The customer's conversation id, as the inbox shows it: a WhatsApp number alone (wa_id, digits only), any other channel's id after its name (messenger:<page-scoped id>, instagram:<id>, telegram:<chat id>, webchat:<site>:<visitor>).",
+            valueName: "id")
+    }
 
     struct StateOption: ParsableArguments {
         @Option(
@@ -62,7 +69,7 @@ struct StateCommand: AsyncParsableCommand {
 
         @OptionGroup var options: StateOption
 
-        @Option(name: .long, help: ArgumentHelp("The customer's WhatsApp id (wa_id: the phone number, digits only).", valueName: "id"))
+        @Option(name: .long, help: StateCommand.customerHelp)
         var customer: String?
 
         @Option(name: .customLong("older-than-days"), help: ArgumentHelp("Delete what is older than this many days.", valueName: "days"))
@@ -94,7 +101,7 @@ struct StateCommand: AsyncParsableCommand {
 
         @OptionGroup var options: StateOption
 
-        @Option(name: .long, help: ArgumentHelp("The customer's WhatsApp id (wa_id).", valueName: "id"))
+        @Option(name: .long, help: StateCommand.customerHelp)
         var customer: String
 
         func run() async throws {

@@ -284,6 +284,9 @@ import FoundationNetworking
         #expect(both.status != 0 && both.stderr.contains("exactly one"))
         let postgres = try await cli.run(["state", "purge", "--customer", "x", "--state", "postgres://u:hunter2@db/x"])
         #expect(postgres.status == 2 && !postgres.stderr.contains("hunter2"))
+        // Every channel's customers are purged by their conversation id.
+        let help = try await cli.run(["state", "purge", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("telegram:<chat id>, webchat:<site>:<visitor>"), "\(help)")
     }
 
     @Test func aHalfConfiguredChannelOrABadAutomationFileStopsStartUpNamingWhatIsWrong() async throws {
