@@ -240,7 +240,7 @@ extension PostgresStateStore {
                     }
                     throw ContactMergeError.unknownContact(target)
                 }
-                var latest: (sent: Double, identity: ChannelIdentity, account: String)?
+                var latest: ContactMerge.ArrivedSince?
                 var arrived = 0
                 for identity in record.mergedIdentities {
                     let rows = try await db.query(
@@ -250,7 +250,7 @@ extension PostgresStateStore {
                         """, logger: PostgresServer.quiet)
                     for try await (sent, account) in rows.decode((Double, String).self) {
                         arrived += 1
-                        if sent > latest?.sent ?? -.infinity { latest = (sent, identity, account) }
+                        if sent > latest?.sent ?? -.infinity { latest = .init(sent: sent, identity: identity, account: account) }
                     }
                     try await db.query(
                         """
@@ -281,26 +281,15 @@ extension PostgresStateStore {
                     INSERT INTO trigger_customers (trigger, customer) SELECT t, \(contact) FROM unnest(\(record.triggersShared)::TEXT[]) AS t
                     ON CONFLICT DO NOTHING
                     """, logger: PostgresServer.quiet)
-                var restored = record.merged.conversation
-                if let latest {
-                    restored.unread += arrived
-                    if latest.sent > restored.lastInboundAt.timeIntervalSince1970 {
-                        restored.lastInboundAt = Date(timeIntervalSince1970: latest.sent)
-                        restored.identity = latest.identity
-                        restored.phoneNumberID = latest.account
-                    }
-                    restored.lastActivityAt = max(restored.lastActivityAt, restored.lastInboundAt)
-                }
-                var separated = ContactMerge.separate(target: current, before: record.target.conversation, merged: record.merged.conversation)
-                var remaining: Double?
+                var remainingSince: Double?
                 for try await sent in try await db.query(
                     "SELECT MAX(sent_at) FROM inbound WHERE customer = \(target) AND received_at >= \(merge.at)", logger: PostgresServer.quiet
                 ).decode(Double?.self) {
-                    remaining = sent
+                    remainingSince = sent
                 }
-                separated.lastInboundAt = max(
-                    record.target.conversation.lastInboundAt, remaining.map(Date.init(timeIntervalSince1970:)) ?? .distantPast)
-                separated.unread = max(0, separated.unread - arrived)
+                let (restored, separated) = ContactMerge.split(
+                    target: current, before: record.target.conversation, merged: record.merged.conversation, arrived: arrived,
+                    latest: latest, remainingSince: remainingSince)
                 try await Self.store(separated, db, now: now)
                 try await Self.store(restored, db, now: now)
                 try await db.query("UPDATE merges SET undone_at = \(now) WHERE id = \(merge.id)", logger: PostgresServer.quiet)

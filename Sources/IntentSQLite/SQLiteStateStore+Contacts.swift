@@ -173,7 +173,7 @@ extension SQLiteStateStore {
             }
             let target = merge.target
             // What arrived since through the merged identities goes back with them.
-            var latest: (sent: Double, identity: ChannelIdentity, account: String)?
+            var latest: ContactMerge.ArrivedSince?
             var arrived = 0
             for identity in record.mergedIdentities {
                 for row in try Row.fetchAll(
@@ -184,7 +184,7 @@ extension SQLiteStateStore {
                     try db.execute(sql: "UPDATE inbound SET customer = ? WHERE id = ?", arguments: [contact, row["id"] as String])
                     arrived += 1
                     let sent: Double = row["sent_at"]
-                    if sent > latest?.sent ?? -.infinity { latest = (sent, identity, row["phone_number_id"]) }
+                    if sent > latest?.sent ?? -.infinity { latest = .init(sent: sent, identity: identity, account: row["phone_number_id"]) }
                 }
                 try db.execute(
                     sql: "UPDATE outbox SET customer = ? WHERE customer = ? AND channel = ? AND recipient = ? AND created_at >= ?",
@@ -211,21 +211,11 @@ extension SQLiteStateStore {
                 try db.execute(
                     sql: "INSERT INTO trigger_customers (trigger, customer) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [trigger, contact])
             }
-            var restored = record.merged.conversation
-            if let latest {
-                restored.unread += arrived
-                if latest.sent > restored.lastInboundAt.timeIntervalSince1970 {
-                    restored.lastInboundAt = Date(timeIntervalSince1970: latest.sent)
-                    restored.identity = latest.identity
-                    restored.phoneNumberID = latest.account
-                }
-                restored.lastActivityAt = max(restored.lastActivityAt, restored.lastInboundAt)
-            }
-            var separated = ContactMerge.separate(target: current, before: record.target.conversation, merged: record.merged.conversation)
-            let remaining = try Double.fetchOne(
+            let remainingSince = try Double.fetchOne(
                 db, sql: "SELECT MAX(sent_at) FROM inbound WHERE customer = ? AND received_at >= ?", arguments: [target, merge.at])
-            separated.lastInboundAt = max(record.target.conversation.lastInboundAt, remaining.map(Date.init(timeIntervalSince1970:)) ?? .distantPast)
-            separated.unread = max(0, separated.unread - arrived)
+            let (restored, separated) = ContactMerge.split(
+                target: current, before: record.target.conversation, merged: record.merged.conversation, arrived: arrived,
+                latest: latest, remainingSince: remainingSince)
             try Self.store(separated, db, at: at)
             try Self.store(restored, db, at: at)
             try db.execute(sql: "UPDATE merges SET undone_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, merge.id])

@@ -170,6 +170,42 @@ package enum ContactMerge {
         return c
     }
 
+    /// A message that reached a merged identity after the merge: it goes back with the identity.
+    package struct ArrivedSince: Sendable {
+        package var sent: Double
+        package var identity: ChannelIdentity
+        package var account: String
+        package init(sent: Double, identity: ChannelIdentity, account: String) {
+            self.sent = sent
+            self.identity = identity
+            self.account = account
+        }
+    }
+
+    /// Both conversations as `unmerge` leaves them: the merged contact's as it was at the merge
+    /// plus the `arrived` messages its identities got since (`latest` the newest of them), and
+    /// the target's with that taken back (`separate`), its last inbound time the newer of its own
+    /// before the merge and `remainingSince` (the newest message still its own since the merge).
+    package static func split(
+        target current: Conversation, before: Conversation, merged: Conversation, arrived: Int, latest: ArrivedSince?,
+        remainingSince: Double?
+    ) -> (restored: Conversation, remaining: Conversation) {
+        var restored = merged
+        if let latest {
+            restored.unread += arrived
+            if latest.sent > restored.lastInboundAt.timeIntervalSince1970 {
+                restored.lastInboundAt = Date(timeIntervalSince1970: latest.sent)
+                restored.identity = latest.identity
+                restored.phoneNumberID = latest.account
+            }
+            restored.lastActivityAt = max(restored.lastActivityAt, restored.lastInboundAt)
+        }
+        var remaining = separate(target: current, before: before, merged: merged)
+        remaining.lastInboundAt = max(before.lastInboundAt, remainingSince.map(Date.init(timeIntervalSince1970:)) ?? .distantPast)
+        remaining.unread = max(0, remaining.unread - arrived)
+        return (restored, remaining)
+    }
+
     /// The target's conversation with what `combine` brought from `merged` taken back, as far as
     /// it is still as the merge left it (what changed since stays).
     package static func separate(target current: Conversation, before: Conversation, merged: Conversation) -> Conversation {
