@@ -40,8 +40,10 @@ package final class StoreHealth: Sendable {
         return false
     }
 
-    /// A write failed while doing `what` ("recording a send's outcome").
+    /// A write failed while doing `what` ("recording a send's outcome"). A cancelled write says
+    /// nothing about the store (shutdown cancels the loops mid-write), so it changes nothing.
     package func failed(_ what: String, error: any Error) {
+        guard !(error is CancellationError) else { return }
         let changed = state.withLock { current -> Bool in
             if case .lost = current { return false }  // a lost file stays lost until a restart
             guard current == nil else { return false }
