@@ -74,11 +74,36 @@ import Testing
         #expect(splitter.split(plan, on: "whatsapp").replies.count == 3)
     }
 
+    /// WhatsApp's buttons and lists carry at most 1,024 Unicode scalars of text: a longer choice
+    /// text goes first as text messages, and the buttons with its last part, whole.
+    @Test func aChoiceTextOverItsOwnLimitGoesFirstAsText() {
+        let whatsapp = ChatChannelStub(name: "whatsapp", maxTextLength: 4_096, choiceTextLimit: (1_024, .unicodeScalars))
+        let splitter = ReplySplitter([whatsapp])
+        let options = [Flow.Option(id: "yes", title: "Yes"), Flow.Option(id: "no", title: "No")]
+        // 2,000 characters of 2 Unicode scalars each (e + U+0301): 4,000 scalars, within WhatsApp's
+        // 4,096-character text but not its 1,024-scalar choice.
+        let sentence = String(repeating: "e\u{301}", count: 99) + ". "
+        let body = String(repeating: sentence, count: 20)
+        let parts = splitter.split([OutboundDraft(kind: .buttons, body: body, context: "wamid.in", options: options)], on: "whatsapp")
+        #expect(parts.map(\.kind) == [.text, .text, .text, .buttons], "5 sentences of 200 scalars a part")
+        #expect(parts.first?.context == "wamid.in" && parts.last?.options == options)
+        #expect(parts.allSatisfy { $0.body.count <= 4_096 })
+        #expect(parts.last.map { $0.body.unicodeScalars.count <= 1_024 && $0.body.hasSuffix(".") } == true)
+        #expect(parts.map(\.body).joined(separator: " ") == body.trimmingCharacters(in: .whitespaces))
+        // Within both limits, and a plain text of the same length: as they were.
+        let short = OutboundDraft(kind: .list, body: "Which one?", options: options)
+        #expect(splitter.split([short], on: "whatsapp") == [short])
+        #expect(splitter.split([OutboundDraft.text(body)], on: "whatsapp").count == 1)
+        // A channel without a lower choice limit sends the choice whole.
+        #expect(ReplySplitter([ChatChannelStub(name: "telegram", maxTextLength: 4_096)]).split(parts.suffix(1), on: "telegram").count == 1)
+    }
+
     /// A channel that only states its limits.
     struct ChatChannelStub: ChatChannel {
         var name: String
         var maxTextLength: Int
         var textMeasure: TextMeasure = .characters
+        var choiceTextLimit: (length: Int, measure: TextMeasure)? = nil
         var messagesPerSecond: Double { 1 }
         var replyWindow: TimeInterval? { nil }
         var maxWebhookBytes: Int { 1_024 }

@@ -24,6 +24,12 @@ package protocol ChatChannel: Sendable {
     /// How the platform counts `maxTextLength`. The default: characters.
     var textMeasure: TextMeasure { get }
 
+    /// The longest text a message with buttons or a list may carry, and how the platform counts
+    /// it, when that is less than `maxTextLength` (WhatsApp's interactive body: 1,024 Unicode
+    /// scalars): the splitter sends the text before it as text messages. The default: nil, the
+    /// same as text.
+    var choiceTextLimit: (length: Int, measure: TextMeasure)? { get }
+
     /// How long after a customer's last message the business may still write to them: the bot,
     /// flows and automation (nil: no limit, as on Telegram and the web chat).
     var replyWindow: TimeInterval? { get }
@@ -63,6 +69,7 @@ extension ChatChannel {
     package var agentReplyWindow: TimeInterval? { replyWindow }
     package var hasWebhook: Bool { true }
     package var textMeasure: TextMeasure { .characters }
+    package var choiceTextLimit: (length: Int, measure: TextMeasure)? { nil }
     package var customerPacing: CustomerPacing? { CustomerPacing(burst: 5, interval: 6) }
 
     /// Whether one message can carry `text`.

@@ -33,13 +33,39 @@ package enum MessageSplitter {
         return parts
     }
 
+    /// A channel's limits: its text's, and a message with buttons or a list's when lower.
+    package struct Limits: Sendable {
+        var text: Int
+        var measure: TextMeasure
+        var choice: (length: Int, measure: TextMeasure)?
+
+        package init(text: Int, measure: TextMeasure, choice: (length: Int, measure: TextMeasure)? = nil) {
+            self.text = text
+            self.measure = measure
+            self.choice = choice
+        }
+    }
+
     /// A text, buttons or list draft as the messages that carry it within the limit: the first
     /// quotes what the draft quoted, the last keeps the buttons or list (earlier parts are text),
     /// and each keeps the draft's origin and basis. A draft within the limit, and every other
     /// kind, stays as it is.
     package static func split(_ draft: OutboundDraft, limit: Int, measure: TextMeasure) -> [OutboundDraft] {
-        guard [.text, .buttons, .list].contains(draft.kind), measure.length(of: draft.body) > limit else { return [draft] }
-        let parts = split(draft.body, limit: limit, measure: measure)
+        split(draft, limits: Limits(text: limit, measure: measure))
+    }
+
+    /// The same within `limits`: a choice whose text fits a text message but not the choice's
+    /// own limit sends its text first and the choice with the last part that fits it.
+    package static func split(_ draft: OutboundDraft, limits: Limits) -> [OutboundDraft] {
+        guard [.text, .buttons, .list].contains(draft.kind) else { return [draft] }
+        let choice = draft.kind == .text ? nil : limits.choice
+        let fitsChoice = choice.map { $0.measure.length(of: draft.body) <= $0.length } ?? true
+        guard limits.measure.length(of: draft.body) > limits.text || !fitsChoice else { return [draft] }
+        var parts = split(draft.body, limit: limits.text, measure: limits.measure)
+        if let choice, let last = parts.last, choice.measure.length(of: last) > choice.length {
+            parts.removeLast()
+            parts += split(last, limit: choice.length, measure: choice.measure)
+        }
         return parts.enumerated().map { index, part in
             let last = index == parts.count - 1
             return OutboundDraft(

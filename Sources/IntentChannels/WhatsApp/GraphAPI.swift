@@ -26,7 +26,8 @@ package struct GraphAPI: Sendable {
     /// flow file, checked against Meta's limits when it was read, or from elsewhere (FAQ
     /// questions offered as a choice), so the builder keeps within the limits itself
     /// (`InteractiveLimits`): at most 3 buttons or 10 rows (the first ones), titles cut to 20
-    /// (buttons) or 24 (rows) characters and the body to 1,024, each cut at a character boundary
+    /// (buttons) or 24 (rows) characters and the body to 1,024 (the runtime's `ReplySplitter` already
+    /// sends a longer body's start as text messages; the cut is for drafts that bypassed it), each cut at a character boundary
     /// and ended with "…" (a title the cut made the same as an earlier one ends with a number
     /// instead, " 2", " 3": Meta wants them distinct); options whose id is empty, repeated or too long (256 for a button,
     /// 200 for a row) are left out, since a cut id would not come back as the option's. Without

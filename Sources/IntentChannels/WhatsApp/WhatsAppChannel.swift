@@ -17,6 +17,7 @@ package struct WhatsAppChannel: ChatChannel {
     /// Meta's customer service window: free-form messages only within 24 hours of the customer's last.
     package var replyWindow: TimeInterval? { 24 * 3_600 }
     package var maxTextLength: Int { GraphAPI.maxTextLength }
+    package var choiceTextLimit: (length: Int, measure: TextMeasure)? { (InteractiveLimits.maxInteractiveBody, .unicodeScalars) }
 
     package init(settings: WhatsAppSettings, transport: any HTTPTransport) {
         self.settings = settings
