@@ -19,6 +19,8 @@ enum Kernels {
         switch w.kernel {
         case .int8:
             encoder_int8_linear(a, m, k, w.bytes, bias.pointer, n, out, scratch!)
+        case .int8AVX2:
+            encoder_int8_avx2_linear(a, m, k, w.bytes, bias.pointer, n, out, scratch!, w.smallIntegers)
         case .lanes:
             encoder_lanes_linear(a, m, k, w.floats, bias.pointer, n, out, scratch!.assumingMemoryBound(to: Float.self))
         case .blas:
@@ -36,7 +38,7 @@ enum Kernels {
         switch kernel {
         case .blas: return nil
         case .lanes: bytes = encoder_lanes_scratch_count(rows, inputs) * MemoryLayout<Float>.stride
-        case .int8: bytes = encoder_int8_scratch_bytes(rows, inputs)
+        case .int8, .int8AVX2: bytes = encoder_int8_scratch_bytes(rows, inputs)
         }
         return UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
     }
