@@ -1,6 +1,7 @@
 // The encoder's linear layers without a general BLAS, chosen at run time: "token lanes" in
 // Float32 for x86-64 with AVX-512 (LanesLinear.c), and 8-bit integer blocks for AVX-512 VNNI
-// (Int8Linear.c) or AVX2 (Int8LinearAVX2.c). Each file says why and how fast.
+// (Int8Linear.c) or AVX2 (Int8LinearAVX2.c); attention and the element-wise steps in C
+// (Attention.c, Elementwise.c). Each file says why and how fast.
 #ifndef ENCODER_KERNELS_H
 #define ENCODER_KERNELS_H
 
@@ -66,6 +67,14 @@ bool encoder_int8_avx2_available(void);
 void encoder_int8_avx2_linear(
     const float *x, size_t rows, size_t inputs, const uint8_t *packed, const float *bias, size_t outputs, float *out,
     void *scratch, bool small_weights);
+
+/// The floats of scratch `encoder_attention` needs for a sequence of `tokens`.
+size_t encoder_attention_scratch_count(size_t tokens, size_t head_size);
+
+/// Self-attention of one sequence, all heads: `qkv` holds `tokens` rows of 3 * heads * head_size
+/// (queries, keys, values, each head's features together), `context` gets `tokens` rows of
+/// heads * head_size: per head softmax(Q K^T / sqrt(head_size)) V (see Attention.c).
+void encoder_attention(const float *qkv, size_t tokens, size_t heads, size_t head_size, float *context, float *scratch);
 
 /// x = x * (1 + erf(x / sqrt 2)) / 2 in place (BERT's exact GELU; see Elementwise.c).
 void encoder_gelu(float *x, size_t count);
