@@ -32,6 +32,10 @@ enum NeuralBenchmark {
             guard let one = single[kernel], let blas = single[.blas], let batch = batched[kernel], let blasBatch = batched[.blas] else { continue }
             print(String(format: "\(kernel) vs blas: one message %.2fx faster, batch of 64 %.2fx", blas / one, batch / blasBatch))
         }
+        if let vnni = single[.int8], let avx2 = single[.int8AVX2], let vnniBatch = batched[.int8], let avx2Batch = batched[.int8AVX2] {
+            print(
+                String(format: "int8AVX2 vs int8 (VNNI): one message %.2fx the time, batch of 64 %.2fx the rate", avx2 / vnni, avx2Batch / vnniBatch))
+        }
     }
 
     /// The embedding cache and the lexical embedder on the same message, and resident memory

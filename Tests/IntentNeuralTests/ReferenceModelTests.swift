@@ -29,7 +29,7 @@ import Testing
             for (a, b) in zip(single.row(0), reference.vector) { cosine += Double(a) * b }
             // Float32 kernels compute what the reference computes; int8 rounds the Float32
             // weights and activations to 8-bit blocks (not the service's choice for this model).
-            #expect(cosine >= (kernel == .int8 ? 0.997 : 1 - 1e-4), "\(reference.text): cosine \(cosine)")
+            #expect(cosine >= (kernel.isInt8 ? 0.997 : 1 - 1e-4), "\(reference.text): cosine \(cosine)")
             worst = min(worst, cosine)
             // The embedder's vector points the same way, scaled by the share of known word pieces.
             if model.cacheKey(reference.text) == reference.text {

@@ -1,6 +1,7 @@
 // The encoder's linear layers without a general BLAS, chosen at run time: "token lanes" in
 // Float32 for x86-64 with AVX-512 (LanesLinear.c), and 8-bit integer blocks for AVX-512 VNNI
-// (Int8Linear.c). Each file says why and how fast.
+// (Int8Linear.c) or AVX2 (Int8LinearAVX2.c); attention and the element-wise steps in C
+// (Attention.c, Elementwise.c). Each file says why and how fast.
 #ifndef ENCODER_KERNELS_H
 #define ENCODER_KERNELS_H
 
@@ -56,6 +57,24 @@ size_t encoder_int8_scratch_bytes(size_t rows, size_t inputs);
 void encoder_int8_linear(
     const float *x, size_t rows, size_t inputs, const uint8_t *packed, const float *bias, size_t outputs, float *out,
     void *scratch);
+
+/// Whether this CPU runs `encoder_int8_avx2_linear` (x86-64 with AVX2 and FMA).
+bool encoder_int8_avx2_available(void);
+
+/// `encoder_int8_linear` with AVX2 instead of AVX-512 VNNI: the same packed weights, scratch
+/// and arguments, bit for bit the same outputs. `small_weights`: every weight integer lies in
+/// [-16, 16] (true of Q4_0 rows, -8...7), so 8 products' pair sums add up in 16 bits exactly.
+void encoder_int8_avx2_linear(
+    const float *x, size_t rows, size_t inputs, const uint8_t *packed, const float *bias, size_t outputs, float *out,
+    void *scratch, bool small_weights);
+
+/// The floats of scratch `encoder_attention` needs for a sequence of `tokens`.
+size_t encoder_attention_scratch_count(size_t tokens, size_t head_size);
+
+/// Self-attention of one sequence, all heads: `qkv` holds `tokens` rows of 3 * heads * head_size
+/// (queries, keys, values, each head's features together), `context` gets `tokens` rows of
+/// heads * head_size: per head softmax(Q K^T / sqrt(head_size)) V (see Attention.c).
+void encoder_attention(const float *qkv, size_t tokens, size_t heads, size_t head_size, float *context, float *scratch);
 
 /// x = x * (1 + erf(x / sqrt 2)) / 2 in place (BERT's exact GELU; see Elementwise.c).
 void encoder_gelu(float *x, size_t count);

@@ -33,7 +33,7 @@ struct BertEncoder: Sendable {
         let context = UnsafeMutablePointer<Float>.allocate(capacity: total * h)
         let projected = UnsafeMutablePointer<Float>.allocate(capacity: total * h)
         let hidden = UnsafeMutablePointer<Float>.allocate(capacity: total * c.intermediateSize)
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, longest * longest))
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, Kernels.attentionScratchCount(tokens: longest, headSize: c.headSize)))
         let scratch = Kernels.allocateScratch(for: weights.kernel, rows: total, inputs: max(h, c.intermediateSize))
         defer {
             for buffer in [x, qkv, context, projected, hidden, scores] { buffer.deallocate() }
@@ -54,21 +54,11 @@ struct BertEncoder: Sendable {
         Kernels.addLayerNorm(x, residual: nil, rows: total, width: h, gamma: w.embeddingNorm, beta: w.embeddingNormBias, epsilon: c.layerNormEpsilon)
 
         let headSize = c.headSize
-        let scale = 1 / Float(headSize).squareRoot()
         for layer in w.layers {
             Kernels.linear(x, rows: total, layer.qkv, bias: layer.qkvBias, into: qkv, scratch: scratch)
             for (s, n) in lengths.enumerated() {
-                let base = qkv + offsets[s] * 3 * h
-                for head in 0..<c.heads {
-                    let q = base + head * headSize
-                    let k = base + h + head * headSize
-                    let v = base + 2 * h + head * headSize
-                    Kernels.gemm(transposeB: true, m: n, n: n, k: headSize, alpha: scale, q, lda: 3 * h, k, ldb: 3 * h, scores, ldc: n)
-                    Kernels.softmax(scores, rows: n, width: n)
-                    Kernels.gemm(
-                        transposeB: false, m: n, n: headSize, k: n, alpha: 1, scores, lda: n, v, ldb: 3 * h,
-                        context + offsets[s] * h + head * headSize, ldc: h)
-                }
+                Kernels.attention(
+                    qkv + offsets[s] * 3 * h, tokens: n, heads: c.heads, headSize: headSize, into: context + offsets[s] * h, scratch: scores)
             }
             Kernels.linear(context, rows: total, layer.attentionOutput, bias: layer.attentionOutputBias, into: projected, scratch: scratch)
             Kernels.addLayerNorm(

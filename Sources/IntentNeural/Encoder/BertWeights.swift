@@ -48,33 +48,34 @@ struct BertWeights: Sendable {
                 ("intermediate.dense.weight", [c.intermediateSize, h]), ("output.dense.weight", [h, c.intermediateSize]),
             ]
             var values: [Float] = []
-            var linears: [(offset: Int, outputs: Int, inputs: Int)] = []
+            var linears: [(offset: Int, outputs: Int, inputs: Int, small: Bool)] = []
             func append(_ name: String, _ shape: [Int]) throws(NeuralModelError) {
-                linears.append((values.count, shape[0], shape[1]))
                 let matrix = try file.matrix(p + name, shape: shape)
+                linears.append((values.count, shape[0], shape[1], LinearWeights.hasSmallIntegers(matrix)))
                 LinearWeights.append(matrix, outputs: shape[0], inputs: shape[1], kernel: kernel, to: &values)
             }
             // The fused [3H × H] query|key|value matrix. Int8 packs the three one after another
             // (its layout keeps rows in blocks of 16 and H is a multiple of 32 for it); the
             // Float32 layouts are packed from the fused rows.
-            if kernel == .int8 {
+            if kernel.isInt8 {
                 for (name, shape) in matrices.prefix(3) { try append(name, shape) }
-                linears[0...2] = [(linears[0].offset, 3 * h, h)]
+                linears[0...2] = [(linears[0].offset, 3 * h, h, linears[0...2].allSatisfy(\.small))]
             } else {
                 var fused: [Float] = []
                 for (name, shape) in matrices.prefix(3) {
                     let w = try file.matrix(p + name, shape: shape).rowMajorFloats
                     fused.append(contentsOf: UnsafeBufferPointer(start: w.pointer, count: w.count))
                 }
-                linears.append((0, 3 * h, h))
+                linears.append((0, 3 * h, h, false))
                 LinearWeights.append(.floats(Weights(fused)), outputs: 3 * h, inputs: h, kernel: kernel, to: &values)
             }
             for (name, shape) in matrices.dropFirst(3) { try append(name, shape) }
             let arena = OwnedFloats(values)
             for (name, _) in matrices { file.discard(p + name) }
             func view(_ index: Int) -> LinearWeights {
-                let (offset, outputs, inputs) = linears[index]
-                return LinearWeights(base: UnsafeRawPointer(arena.base + offset), outputs: outputs, inputs: inputs, kernel: kernel, owner: arena)
+                let (offset, outputs, inputs, small) = linears[index]
+                return LinearWeights(
+                    base: UnsafeRawPointer(arena.base + offset), outputs: outputs, inputs: inputs, kernel: kernel, owner: arena, smallIntegers: small)
             }
             var qkvBias: [Float] = []
             for part in ["query", "key", "value"] {

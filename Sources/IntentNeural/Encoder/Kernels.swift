@@ -1,12 +1,6 @@
 import CEncoderKernels
 import COpenBLAS
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The numeric building blocks of the encoder. Matrices are row-major Float32.
 enum Kernels {
     /// out[m×n] = a[m×k] · wᵀ + bias for a linear layer's weights, by the layer's kernel.
@@ -19,6 +13,8 @@ enum Kernels {
         switch w.kernel {
         case .int8:
             encoder_int8_linear(a, m, k, w.bytes, bias.pointer, n, out, scratch!)
+        case .int8AVX2:
+            encoder_int8_avx2_linear(a, m, k, w.bytes, bias.pointer, n, out, scratch!, w.smallIntegers)
         case .lanes:
             encoder_lanes_linear(a, m, k, w.floats, bias.pointer, n, out, scratch!.assumingMemoryBound(to: Float.self))
         case .blas:
@@ -36,20 +32,22 @@ enum Kernels {
         switch kernel {
         case .blas: return nil
         case .lanes: bytes = encoder_lanes_scratch_count(rows, inputs) * MemoryLayout<Float>.stride
-        case .int8: bytes = encoder_int8_scratch_bytes(rows, inputs)
+        case .int8, .int8AVX2: bytes = encoder_int8_scratch_bytes(rows, inputs)
         }
         return UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
     }
 
-    /// c[m×n] = alpha · a[m×k] · (b or bᵀ), with leading dimensions: strided views into packed buffers.
-    static func gemm(
-        transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>,
-        ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int
+    /// One sequence's self-attention, all heads (see Attention.c): `qkv` holds `tokens` rows of
+    /// queries|keys|values, `context` gets `tokens` rows of the heads' outputs side by side.
+    /// `scratch` holds `attentionScratchCount(tokens: ≥ tokens, headSize:)` floats.
+    static func attention(
+        _ qkv: UnsafePointer<Float>, tokens: Int, heads: Int, headSize: Int, into context: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
     ) {
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha, a,
-            Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+        encoder_attention(qkv, tokens, heads, headSize, context, scratch)
     }
+
+    static func attentionScratchCount(tokens: Int, headSize: Int) -> Int { encoder_attention_scratch_count(tokens, headSize) }
 
     /// x = LayerNorm(x + residual) row by row (residual may be nil).
     static func addLayerNorm(
@@ -57,22 +55,6 @@ enum Kernels {
         beta: Weights, epsilon: Float
     ) {
         encoder_add_layer_norm(x, residual, rows, width, gamma.pointer, beta.pointer, epsilon)
-    }
-
-    /// Row-wise softmax in place.
-    static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-        for r in 0..<rows {
-            let row = x + r * width
-            var top = -Float.infinity
-            for i in 0..<width { top = max(top, row[i]) }
-            var sum: Float = 0
-            for i in 0..<width {
-                row[i] = expf(row[i] - top)
-                sum += row[i]
-            }
-            let scale = 1 / sum
-            for i in 0..<width { row[i] *= scale }
-        }
     }
 
     /// GELU with the exact error function (BERT's `gelu`), x·(1 + erf(x/√2))/2, in place.

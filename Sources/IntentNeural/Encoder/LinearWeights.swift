@@ -13,6 +13,9 @@ public enum LinearKernel: String, Sendable, CaseIterable {
     /// 8-bit rounding (all-MiniLM-L6-v2: vectors within cosine 0.998 of Float32's, the same
     /// accuracy on the labeled sets: docs/embedders.md, "Sentence model arithmetic").
     case int8
+    /// `int8` with AVX2 for x86-64 CPUs without AVX-512 VNNI (Haswell to Comet Lake, Zen 1-3):
+    /// the same weights layout and bit for bit the same outputs (see Int8LinearAVX2.c).
+    case int8AVX2
 
     /// Whether this CPU runs the kernel.
     public var isAvailable: Bool {
@@ -20,12 +23,23 @@ public enum LinearKernel: String, Sendable, CaseIterable {
         case .blas: true
         case .lanes: encoder_lanes_available()
         case .int8: encoder_int8_available()
+        case .int8AVX2: encoder_int8_avx2_available()
         }
     }
 
+    /// Whether the kernel computes in 8-bit integer blocks (the same weights layout and results
+    /// whatever the instruction set).
+    public var isInt8: Bool { self == .int8 || self == .int8AVX2 }
+
     /// The fastest kernel this CPU runs for the model: int8 where it can, else Float32.
     public static func automatic(for c: SentenceModelConfiguration) -> LinearKernel {
-        LinearKernel.int8.isAvailable && LinearKernel.int8.supports(c) ? .int8 : fastestFloat32
+        if let int8 = fastestInt8, int8.supports(c) { return int8 }
+        return fastestFloat32
+    }
+
+    /// The fastest 8-bit kernel this CPU runs: AVX-512 VNNI, else AVX2, else none.
+    public static var fastestInt8: LinearKernel? {
+        LinearKernel.int8.isAvailable ? .int8 : LinearKernel.int8AVX2.isAvailable ? .int8AVX2 : nil
     }
 
     /// The fastest Float32 kernel this CPU runs: lanes, else BLAS.
@@ -34,7 +48,7 @@ public enum LinearKernel: String, Sendable, CaseIterable {
     /// Whether the kernel can compute the model's layers (int8 needs the hidden and
     /// intermediate sizes in blocks of 32).
     public func supports(_ c: SentenceModelConfiguration) -> Bool {
-        self != .int8 || (encoder_int8_supports(c.hiddenSize, c.hiddenSize) && encoder_int8_supports(c.hiddenSize, c.intermediateSize))
+        !isInt8 || (encoder_int8_supports(c.hiddenSize, c.hiddenSize) && encoder_int8_supports(c.hiddenSize, c.intermediateSize))
     }
 }
 
@@ -55,13 +69,21 @@ enum SourceMatrix {
 
 /// A linear layer's weight matrix, [outputs × inputs], stored as its kernel reads it.
 struct LinearWeights: @unchecked Sendable {
-    /// Floats for blas and lanes, packed bytes for int8.
+    /// Floats for blas and lanes, packed bytes for the int8 kernels.
     let base: UnsafeRawPointer
     let outputs: Int
     let inputs: Int
     let kernel: LinearKernel
     /// Keeps `base` alive.
     let owner: AnyObject
+    /// Every weight integer of an int8 layout lies in [-16, 16] (Q4_0 rows: -8...7), which
+    /// the AVX2 kernel uses to add 8 products in 16 bits (see Int8LinearAVX2.c).
+    var smallIntegers = false
+
+    /// Whether `matrix` packed for an int8 kernel has only small integers (`smallIntegers`).
+    static func hasSmallIntegers(_ matrix: SourceMatrix) -> Bool {
+        if case .q4 = matrix { true } else { false }
+    }
 
     var floats: UnsafePointer<Float> { base.assumingMemoryBound(to: Float.self) }
     var bytes: UnsafePointer<UInt8> { base.assumingMemoryBound(to: UInt8.self) }
@@ -72,14 +94,14 @@ struct LinearWeights: @unchecked Sendable {
         switch kernel {
         case .blas: outputs * inputs
         case .lanes: encoder_lanes_packed_count(outputs, inputs)
-        case .int8: encoder_int8_packed_bytes(outputs, inputs) / 4
+        case .int8, .int8AVX2: encoder_int8_packed_bytes(outputs, inputs) / 4
         }
     }
 
     /// Appends a matrix to `arena` in `kernel`'s layout.
     static func append(_ matrix: SourceMatrix, outputs: Int, inputs: Int, kernel: LinearKernel, to arena: inout [Float]) {
         let count = storedWords(outputs: outputs, inputs: inputs, kernel: kernel)
-        switch (kernel, matrix) {
+        switch (kernel.isInt8 ? .int8 : kernel, matrix) {
         case (.int8, .q4(let rows)):
             arena.append(
                 contentsOf: [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -94,6 +116,7 @@ struct LinearWeights: @unchecked Sendable {
                     encoder_int8_pack_f32(weights.pointer, outputs, inputs, packed)
                     initialized = count
                 })
+        case (.int8AVX2, _): preconditionFailure("int8AVX2 packs as int8")
         case (.blas, _):
             let weights = matrix.rowMajorFloats
             arena.append(contentsOf: UnsafeBufferPointer(start: weights.pointer, count: outputs * inputs))

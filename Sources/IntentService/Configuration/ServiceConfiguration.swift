@@ -63,11 +63,11 @@ struct ServiceConfiguration {
         neuralFallback = try layers.choice(.neuralFallback, default: "fail", from: ["fail", "lexical"]) == "lexical"
         switch try layers.choice(.neuralKernel, default: "auto", from: ["auto", "int8", "float32"]) {
         case "int8":
-            guard LinearKernel.int8.isAvailable else {
+            guard let int8 = LinearKernel.fastestInt8 else {
                 let origin = layers.raw(.neuralKernel)?.origin ?? Setting.neuralKernel.key
-                throw ConfigurationError("\(origin): int8 needs a CPU with AVX-512 VNNI and this one has none; use auto or float32")
+                throw ConfigurationError("\(origin): int8 needs a CPU with AVX-512 VNNI or AVX2 and this one has neither; use auto or float32")
             }
-            neuralKernel = .int8
+            neuralKernel = int8
         case "float32": neuralKernel = LinearKernel.fastestFloat32
         default: neuralKernel = nil
         }
