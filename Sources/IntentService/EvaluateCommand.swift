@@ -15,7 +15,8 @@ struct EvaluateCommand: AsyncParsableCommand {
             accuracy, top-1/top-3 recall, MRR, macro precision/recall/F1, out-of-scope recall \
             and precision, the false-accept rate, outcome and method shares, latency, per-entry \
             figures, the most confused pairs, a threshold/margin calibration sweep with \
-            recommendations, and a corpus lint.
+            recommendations, the answered-right against answered-wrong curve of that sweep, \
+            and a corpus lint.
 
             Exit status: 0; 1 when --min-accuracy is not reached; 2 when the corpus, its flow \
             file (flows.yaml), the questions or the configuration are invalid.
@@ -43,7 +44,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .customLong("min-accuracy"), help: ArgumentHelp("Exit 1 when accuracy is below this (0-1).", valueName: "x"))
     var minAccuracy: Double?
 
-    @Option(name: .long, help: ArgumentHelp("A previous report.json to compare with.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A previous report.json to compare with (its answer curve is drawn dashed in report.html).", valueName: "file"))
     var baseline: String?
 
     @Flag(name: .long, help: "Write the recommended threshold and margin (best accuracy) into the --config file.")
@@ -106,21 +109,23 @@ struct EvaluateCommand: AsyncParsableCommand {
         } else {
             print(EvaluationSummary.sideBySide(reports))
         }
-        if let report {
-            for (name, result) in reports {
-                let dir = reports.count == 1 ? report : "\(report)/\(name)"
-                try ReportFiles.write(result, to: dir)
-                printError("report written to \(dir)/report.html (and report.json, report.md, errors.jsonl)")
-            }
-        }
+        var old: EvaluationReport?
         if let baseline {
-            let old: EvaluationReport
             do {
                 old = try EvaluationReport.decoder.decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: baseline)))
             } catch {
                 printError("--baseline \(baseline): not a report.json of intent-service evaluate (\(error))")
                 throw ExitCode(2)
             }
+        }
+        if let report {
+            for (name, result) in reports {
+                let dir = reports.count == 1 ? report : "\(report)/\(name)"
+                try ReportFiles.write(result, to: dir, baseline: old)
+                printError("report written to \(dir)/report.html (and report.json, report.md, errors.jsonl)")
+            }
+        }
+        if let old {
             let comparison = EvaluationSummary.compare(reports[0].1, with: old)
             if json { printError(comparison) } else { print(comparison) }
         }

@@ -100,6 +100,35 @@ public enum Calibration {
             falseAcceptRate: outOfScopeQuestions == 0 ? 0 : EvaluationReport.round(Double(falseAccepts) / Double(outOfScopeQuestions)))
     }
 
+    /// Every policy of the grid as served (examples included), and the served policy, as
+    /// answered right and answered wrong: the curve `evaluate` reports.
+    public static func answerCurve(_ results: [QuestionResult], matcher: Matcher) -> AnswerCurve {
+        let entryThresholds = matcher.entryThresholds
+        let ids = matcher.corpus.entries.map(\.id)
+        func tally(_ policy: MatchPolicy) -> AnswerCurve.Tally {
+            var right = 0
+            var wrong = 0
+            for r in results {
+                guard
+                    let got = answeredID(
+                        policy.outcome(of: r.trace, entryThresholds: entryThresholds, outOfScope: matcher.outOfScope), ids: ids)
+                else { continue }
+                if got == r.question.expected { right += 1 } else { wrong += 1 }
+            }
+            return AnswerCurve.Tally(policy: policy, right: right, wrong: wrong)
+        }
+        var tallies: [AnswerCurve.Tally] = []
+        for threshold in thresholds {
+            for margin in margins {
+                var policy = matcher.policy
+                policy.threshold = threshold
+                policy.margin = margin
+                tallies.append(tally(policy))
+            }
+        }
+        return AnswerCurve(tallies, served: tally(matcher.policy), questions: results.count)
+    }
+
     /// The result with the out-of-scope entries left out of its ranking.
     static func withoutExamples(_ result: QuestionResult, _ outOfScope: [Bool]) -> QuestionResult {
         var result = result

@@ -87,6 +87,9 @@ public struct EvaluationReport: Codable, Sendable {
     public var thresholdsFrom: String
     public var recommended: Recommendation
     public var calibration: [CalibrationPoint]
+    /// Answered right against answered wrong over the calibration grid, on these questions
+    /// (nil in reports written before it was measured).
+    public var answerCurve: AnswerCurve?
     public var outcomes: [String: Double]
     public var methods: [String: Double]
     public var latencyMs: Latency
@@ -150,6 +153,7 @@ extension EvaluationReport {
         self.thresholdsFrom = thresholdsFrom
         recommended = calibration.recommendation
         self.calibration = calibration.points
+        answerCurve = Calibration.answerCurve(results, matcher: matcher)
 
         var outcomeCounts: [String: Int] = [:]
         var methodCounts: [String: Int] = [:]

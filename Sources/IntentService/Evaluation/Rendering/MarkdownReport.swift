@@ -18,6 +18,13 @@ enum MarkdownReport {
             md += "| \(goal) | \(values.joined(separator: " | ")) |\n"
         }
         md += "\n```yaml\n\(r.recommended.configSnippet)```\n"
+        if let curve = r.answerCurve {
+            md += "\n## Answered right against answered wrong\n\n"
+            md += "Every threshold and margin replayed on these questions; shares of all questions. \(AnswerCurveRows.servedGap(curve)).\n\n"
+            md += "| \(AnswerCurveRows.header.joined(separator: " | ")) |\n"
+            md += "|" + String(repeating: " --- |", count: AnswerCurveRows.header.count) + "\n"
+            for row in AnswerCurveRows.rows(curve) { md += "| \(row.joined(separator: " | ")) |\n" }
+        }
         if r.perLanguage != nil {
             md += "\n## Per language\n\n| \(LanguageRows.header.joined(separator: " | ")) |\n"
             md += "|" + String(repeating: " --- |", count: LanguageRows.header.count) + "\n"
