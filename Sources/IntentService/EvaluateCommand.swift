@@ -31,7 +31,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Calibrate threshold and margin on these labeled questions (best accuracy) and report --questions with them.",
+            "Calibrate threshold, margin and own-score floor on these labeled questions (best accuracy) and report --questions with them.",
             valueName: "file"))
     var tune: String?
 
@@ -49,7 +49,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         help: ArgumentHelp("A previous report.json to compare with (its answer curve is drawn dashed in report.html).", valueName: "file"))
     var baseline: String?
 
-    @Flag(name: .long, help: "Write the recommended threshold and margin (best accuracy) into the --config file.")
+    @Flag(name: .long, help: "Write the recommended threshold, margin and own-score floor (best accuracy) into the --config file.")
     var apply = false
 
     func validate() throws {
@@ -69,9 +69,11 @@ struct EvaluateCommand: AsyncParsableCommand {
 
         var reports: [(String, EvaluationReport)] = []
         for name in names {
-            var service =
+            let configured =
                 name == configuration.providers.provider.rawValue
                 ? base : try await options.configuration(extra: [.provider: name]).makeServiceOrExit(printWarnings: false)
+            // The own-score spread is measured whatever the policy, so the sweep can try the floor.
+            var service = try await configured.measuringOwnScores()
             var thresholdsFrom = "configuration"
             var calibrationResults: [QuestionResult]?
             if let tuning, let tune {
@@ -80,6 +82,7 @@ struct EvaluateCommand: AsyncParsableCommand {
                 var policy = service.matcher.policy
                 policy.threshold = Float(best.threshold)
                 policy.margin = Float(best.margin)
+                policy.ownScoreFloor = best.ownScoreFloor.map(Float.init)
                 service = service.with(policy: policy)
                 thresholdsFrom = "tune file \(tune) (best accuracy)"
                 calibrationResults = tuneResults
@@ -131,8 +134,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
         if apply, let path = options.config {
             let best = reports[0].1.recommended.bestAccuracy
-            try ConfigFileEditor.set(["threshold": "\(best.threshold)", "margin": "\(best.margin)"], in: path)
-            printError("wrote threshold \(best.threshold) and margin \(best.margin) to \(path)")
+            let floor = best.ownScoreFloor.map { "\($0)" } ?? "off"
+            try ConfigFileEditor.set(["threshold": "\(best.threshold)", "margin": "\(best.margin)", "own_score_floor": floor], in: path)
+            printError("wrote threshold \(best.threshold), margin \(best.margin) and own_score_floor \(floor) to \(path)")
         }
         if let minAccuracy {
             let failing = reports.filter { $0.1.accuracy < minAccuracy }

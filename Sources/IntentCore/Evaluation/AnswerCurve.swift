@@ -7,6 +7,8 @@ public struct AnswerCurve: Codable, Sendable, Equatable {
     public struct Point: Codable, Sendable, Equatable {
         public var threshold: Double
         public var margin: Double
+        /// The policy's `ownScoreFloor` (nil: none).
+        public var ownScoreFloor: Double?
         /// Share of all questions answered with the expected entry.
         public var answeredRight: Double
         /// Share of all questions answered when they should not have been, or with another entry.
@@ -44,11 +46,13 @@ extension AnswerCurve {
         func point(_ t: Tally) -> Point {
             Point(
                 threshold: Double(rounding: t.policy.threshold), margin: Double(rounding: t.policy.margin),
+                ownScoreFloor: t.policy.ownScoreFloor.map { Double(rounding: $0) },
                 answeredRight: EvaluationReport.round(Double(t.right) / n), answeredWrong: EvaluationReport.round(Double(t.wrong) / n))
         }
         // Fewest wrong first; among equals the most right, then the most cautious policy (as the sweep breaks ties).
         let ordered = tallies.sorted {
-            ($0.wrong, -$0.right, -$0.policy.threshold, -$0.policy.margin) < ($1.wrong, -$1.right, -$1.policy.threshold, -$1.policy.margin)
+            ($0.wrong, -$0.right, -$0.policy.threshold, -$0.policy.margin, -($0.policy.ownScoreFloor ?? .infinity))
+                < ($1.wrong, -$1.right, -$1.policy.threshold, -$1.policy.margin, -($1.policy.ownScoreFloor ?? .infinity))
         }
         var frontier: [Tally] = []
         for t in ordered where t.right > (frontier.last?.right ?? -1) { frontier.append(t) }

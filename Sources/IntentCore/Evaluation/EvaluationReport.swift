@@ -83,6 +83,8 @@ public struct EvaluationReport: Codable, Sendable {
     public var falseAcceptRate: Double?
     public var threshold: Double
     public var margin: Double
+    /// The served policy's `ownScoreFloor` (nil: none).
+    public var ownScoreFloor: Double?
     /// Where `threshold` and `margin` came from: the configuration, or a tune file.
     public var thresholdsFrom: String
     public var recommended: Recommendation
@@ -150,6 +152,7 @@ extension EvaluationReport {
         }
         threshold = Double(rounding: matcher.policy.threshold)
         margin = Double(rounding: matcher.policy.margin)
+        ownScoreFloor = matcher.policy.ownScoreFloor.map { Double(rounding: $0) }
         self.thresholdsFrom = thresholdsFrom
         recommended = calibration.recommendation
         self.calibration = calibration.points

@@ -7,7 +7,7 @@ enum EvaluationSummary {
     static func render(_ r: EvaluationReport) -> String {
         var lines: [String] = []
         lines.append("\(r.questions) questions from \(r.questionsFile), corpus \(r.corpusVersion), embedder \(r.embedder)")
-        lines.append("policy: threshold \(r.threshold), margin \(r.margin) (from \(r.thresholdsFrom))")
+        lines.append("policy: \(PolicyText.describe(r)) (from \(r.thresholdsFrom))")
         lines.append("")
         let rows = SummaryRows.rows(r)
         let width = rows.map(\.0.count).max() ?? 0
@@ -24,7 +24,7 @@ enum EvaluationSummary {
         lines.append("")
         let best = r.recommended.bestAccuracy
         lines.append(
-            "recommended (best accuracy):        threshold \(best.threshold), margin \(best.margin) -> accuracy \(pct(best.accuracy)), coverage \(pct(best.coverage)), precision \(pct(best.precision))"
+            "recommended (best accuracy):        threshold \(best.threshold), margin \(best.margin)\(best.ownScoreFloor.map { ", own-score floor \($0)" } ?? "") -> accuracy \(pct(best.accuracy)), coverage \(pct(best.coverage)), precision \(pct(best.precision))"
         )
         if let p = r.recommended.bestCoverageAtPrecision95 {
             lines.append(
@@ -37,7 +37,7 @@ enum EvaluationSummary {
         lines += r.recommended.configSnippet.split(separator: "\n").map { "  \($0)" }
         if let curve = r.answerCurve {
             lines.append("")
-            lines.append("answered right against answered wrong (every threshold and margin replayed; shares of all questions):")
+            lines.append("answered right against answered wrong (every policy of the calibration grid replayed; shares of all questions):")
             let table = [AnswerCurveRows.header] + AnswerCurveRows.rows(curve)
             let widths = AnswerCurveRows.header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
             for row in table {

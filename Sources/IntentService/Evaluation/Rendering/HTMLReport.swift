@@ -9,7 +9,7 @@ enum HTMLReport {
         var body = ""
         body += "<header><h1>Evaluation report</h1><p>\(esc(String(r.questions))) questions from <code>\(esc(r.questionsFile))</code>"
         body += " · corpus <code>\(esc(r.corpusVersion))</code> · embedder <code>\(esc(r.embedder))</code>"
-        body += " · threshold \(r.threshold), margin \(r.margin) (from \(esc(r.thresholdsFrom))) · \(esc(r.generatedAt))</p></header>\n"
+        body += " · \(esc(PolicyText.describe(r))) (from \(esc(r.thresholdsFrom))) · \(esc(r.generatedAt))</p></header>\n"
         body += "<section id=\"summary\"><h2>Summary</h2><div class=\"cards\">"
         for (name, value) in SummaryRows.rows(r).prefix(9) {
             body += "<div class=\"card\"><div class=\"value\">\(esc(value))</div><div class=\"name\">\(esc(name))</div></div>"
@@ -20,7 +20,7 @@ enum HTMLReport {
 
         body += "<section id=\"calibration\"><h2>Calibration</h2>"
         body +=
-            "<p>Accuracy, coverage (answered share) and false-accept rate against the threshold, at margin \(r.recommended.bestAccuracy.margin) (the best-accuracy margin). The dashed line is the configured threshold.</p>"
+            "<p>Accuracy, coverage (answered share) and false-accept rate against the threshold, at margin \(r.recommended.bestAccuracy.margin)\(r.recommended.bestAccuracy.ownScoreFloor.map { " and own-score floor \($0)" } ?? "") (the best-accuracy policy's). The dashed line is the configured threshold.</p>"
         body += thresholdChart(r)
         body += "<table><tr>" + RecommendationRows.header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>"
         for (goal, cells) in RecommendationRows.rows(r) {
@@ -34,7 +34,7 @@ enum HTMLReport {
         if let curve = r.answerCurve {
             body += "<section id=\"answer-curve\"><h2>Answered right against answered wrong</h2>"
             body +=
-                "<p>Every threshold and margin replayed on these questions (shares of all questions): the line joins the policies no other beats, the dot is the served policy\(baseline?.answerCurve == nil ? "" : ", the dashed line the baseline run (\(esc(baseline!.generatedAt)))"). \(esc(AnswerCurveRows.servedGap(curve))).</p>"
+                "<p>Every policy of the calibration grid (threshold, margin, own-score floor) replayed on these questions (shares of all questions): the line joins the policies no other beats, the dot is the served policy\(baseline?.answerCurve == nil ? "" : ", the dashed line the baseline run (\(esc(baseline!.generatedAt)))"). \(esc(AnswerCurveRows.servedGap(curve))).</p>"
             body += answerCurveChart(curve, baseline: baseline?.answerCurve)
             body += "<table><tr>" + AnswerCurveRows.header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>"
             for row in AnswerCurveRows.rows(curve) { body += "<tr>" + row.map { "<td>\(esc($0))</td>" }.joined() + "</tr>" }
@@ -109,8 +109,8 @@ enum HTMLReport {
 
     /// Accuracy / coverage / false accepts against the threshold, at the best-accuracy margin.
     static func thresholdChart(_ r: EvaluationReport) -> String {
-        let margin = r.recommended.bestAccuracy.margin
-        let points = r.calibration.filter { $0.margin == margin }.sorted { $0.threshold < $1.threshold }
+        let (margin, floor) = (r.recommended.bestAccuracy.margin, r.recommended.bestAccuracy.ownScoreFloor)
+        let points = r.calibration.filter { $0.margin == margin && $0.ownScoreFloor == floor }.sorted { $0.threshold < $1.threshold }
         let (w, h, left, top, plotW, plotH) = (720.0, 320.0, 50.0, 20.0, 640.0, 250.0)
         func x(_ t: Double) -> Double { left + t * plotW }
         func y(_ v: Double) -> Double { top + (1 - v) * plotH }

@@ -4,6 +4,13 @@
 import Foundation
 import IntentCore
 
+/// The served policy in words, the same in every rendering.
+enum PolicyText {
+    static func describe(_ r: EvaluationReport) -> String {
+        "threshold \(r.threshold), margin \(r.margin)" + (r.ownScoreFloor.map { ", own-score floor \($0)" } ?? "")
+    }
+}
+
 /// The headline metrics, in display order, shared by every rendering.
 enum SummaryRows {
     static func rows(_ r: EvaluationReport) -> [(String, String)] {
@@ -57,13 +64,15 @@ enum LanguageRows {
 
 /// The answer curve read at its budgets, then the served policy: the same in every form of the report.
 enum AnswerCurveRows {
-    static let header = ["answered wrong at most", "answered right", "answered wrong", "threshold", "margin"]
+    static let header = ["answered wrong at most", "answered right", "answered wrong", "threshold", "margin", "own-score floor"]
 
     static func rows(_ curve: AnswerCurve) -> [[String]] {
         func pct(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }
-        func cells(_ p: AnswerCurve.Point) -> [String] { [pct(p.answeredRight), pct(p.answeredWrong), "\(p.threshold)", "\(p.margin)"] }
+        func cells(_ p: AnswerCurve.Point) -> [String] {
+            [pct(p.answeredRight), pct(p.answeredWrong), "\(p.threshold)", "\(p.margin)", p.ownScoreFloor.map { "\($0)" } ?? "off"]
+        }
         let budgets = curve.atBudgets.map { budget in
-            [pct(budget.maxAnsweredWrong)] + (budget.best.map(cells) ?? ["no policy", "", "", ""])
+            [pct(budget.maxAnsweredWrong)] + (budget.best.map(cells) ?? ["no policy", "", "", "", ""])
         }
         return budgets + [["served policy"] + cells(curve.served)]
     }
@@ -76,7 +85,7 @@ enum AnswerCurveRows {
         let gap = best.answeredRight - curve.served.answeredRight
         if gap <= 0 { return "the served policy lies on the curve" }
         return String(
-            format: "the curve answers %.1f%% more right at the served policy's answered wrong (threshold %@, margin %@)", gap * 100,
-            "\(best.threshold)", "\(best.margin)")
+            format: "the curve answers %.1f%% more right at the served policy's answered wrong (threshold %@, margin %@, own-score floor %@)",
+            gap * 100, "\(best.threshold)", "\(best.margin)", best.ownScoreFloor.map { "\($0)" } ?? "off")
     }
 }
