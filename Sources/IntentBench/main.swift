@@ -18,6 +18,9 @@
 //                                                      the vector index at 5,000 and 100,000 paraphrases (or ROWS):
 //                                                      exact column scan against the pruned search, side by side
 //                                                      (time per query, recall@10, bytes per paraphrase)
+//   swift run -c release intent-bench floor DATA [MULTILINGUAL_DIR ENGLISH_DIR]
+//                                                      the own-score floor with the default embedder: HWU64
+//                                                      out-of-scope tuned with and without it, every set at the defaults
 //   swift run -c release intent-bench messages COUNT   print synthetic messages, one per line
 //   swift run -c release intent-bench labeled CORPUS COUNT
 //                                                      print labeled questions for a synthetic corpus
@@ -43,6 +46,8 @@ case "tune":
     try await TuneBenchmark.run(Array(arguments.dropFirst()))
 case "review":
     try await ReviewBenchmark.run(Array(arguments.dropFirst()))
+case "floor" where arguments.count >= 2:
+    try await FloorBenchmark.run(Array(arguments.dropFirst()))
 case "corpus" where arguments.count == 4:
     var random = SplitMix64(seed: 7)
     let corpus = SpeedBenchmark.syntheticCorpus(entries: Int(arguments[1])!, paraphrases: Int(arguments[2])!, random: &random)
@@ -71,7 +76,7 @@ case "messages" where arguments.count == 2:
     for _ in 0..<Int(arguments[1])! { print(SpeedBenchmark.sentence(words: 4 + Int(random.next() % 12), random: &random)) }
 default:
     print(
-        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR [KERNEL]] | encode CORPUS [COUNT] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | index [ROWS [DIMENSION]] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT"
+        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR [KERNEL]] | encode CORPUS [COUNT] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | floor DATA [MULTILINGUAL_DIR ENGLISH_DIR] | index [ROWS [DIMENSION]] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT"
     )
     exit(64)
 }

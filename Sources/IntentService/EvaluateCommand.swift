@@ -15,7 +15,8 @@ struct EvaluateCommand: AsyncParsableCommand {
             accuracy, top-1/top-3 recall, MRR, macro precision/recall/F1, out-of-scope recall \
             and precision, the false-accept rate, outcome and method shares, latency, per-entry \
             figures, the most confused pairs, a threshold/margin calibration sweep with \
-            recommendations, and a corpus lint.
+            recommendations, the answered-right against answered-wrong curve of that sweep, \
+            and a corpus lint.
 
             Exit status: 0; 1 when --min-accuracy is not reached; 2 when the corpus, its flow \
             file (flows.yaml), the questions or the configuration are invalid.
@@ -30,7 +31,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Calibrate threshold and margin on these labeled questions (best accuracy) and report --questions with them.",
+            "Calibrate threshold, margin and own-score floor on these labeled questions (best accuracy) and report --questions with them.",
             valueName: "file"))
     var tune: String?
 
@@ -43,10 +44,12 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .customLong("min-accuracy"), help: ArgumentHelp("Exit 1 when accuracy is below this (0-1).", valueName: "x"))
     var minAccuracy: Double?
 
-    @Option(name: .long, help: ArgumentHelp("A previous report.json to compare with.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A previous report.json to compare with (its answer curve is drawn dashed in report.html).", valueName: "file"))
     var baseline: String?
 
-    @Flag(name: .long, help: "Write the recommended threshold and margin (best accuracy) into the --config file.")
+    @Flag(name: .long, help: "Write the recommended threshold, margin and own-score floor (best accuracy) into the --config file.")
     var apply = false
 
     func validate() throws {
@@ -66,9 +69,11 @@ struct EvaluateCommand: AsyncParsableCommand {
 
         var reports: [(String, EvaluationReport)] = []
         for name in names {
-            var service =
+            let configured =
                 name == configuration.providers.provider.rawValue
                 ? base : try await options.configuration(extra: [.provider: name]).makeServiceOrExit(printWarnings: false)
+            // The own-score spread is measured whatever the policy, so the sweep can try the floor.
+            var service = try await configured.measuringOwnScores()
             var thresholdsFrom = "configuration"
             var calibrationResults: [QuestionResult]?
             if let tuning, let tune {
@@ -77,6 +82,7 @@ struct EvaluateCommand: AsyncParsableCommand {
                 var policy = service.matcher.policy
                 policy.threshold = Float(best.threshold)
                 policy.margin = Float(best.margin)
+                policy.ownScoreFloor = best.ownScoreFloor.map(Float.init)
                 service = service.with(policy: policy)
                 thresholdsFrom = "tune file \(tune) (best accuracy)"
                 calibrationResults = tuneResults
@@ -106,28 +112,31 @@ struct EvaluateCommand: AsyncParsableCommand {
         } else {
             print(EvaluationSummary.sideBySide(reports))
         }
-        if let report {
-            for (name, result) in reports {
-                let dir = reports.count == 1 ? report : "\(report)/\(name)"
-                try ReportFiles.write(result, to: dir)
-                printError("report written to \(dir)/report.html (and report.json, report.md, errors.jsonl)")
-            }
-        }
+        var old: EvaluationReport?
         if let baseline {
-            let old: EvaluationReport
             do {
                 old = try EvaluationReport.decoder.decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: baseline)))
             } catch {
                 printError("--baseline \(baseline): not a report.json of intent-service evaluate (\(error))")
                 throw ExitCode(2)
             }
+        }
+        if let report {
+            for (name, result) in reports {
+                let dir = reports.count == 1 ? report : "\(report)/\(name)"
+                try ReportFiles.write(result, to: dir, baseline: old)
+                printError("report written to \(dir)/report.html (and report.json, report.md, errors.jsonl)")
+            }
+        }
+        if let old {
             let comparison = EvaluationSummary.compare(reports[0].1, with: old)
             if json { printError(comparison) } else { print(comparison) }
         }
         if apply, let path = options.config {
             let best = reports[0].1.recommended.bestAccuracy
-            try ConfigFileEditor.set(["threshold": "\(best.threshold)", "margin": "\(best.margin)"], in: path)
-            printError("wrote threshold \(best.threshold) and margin \(best.margin) to \(path)")
+            let floor = best.ownScoreFloor.map { "\($0)" } ?? "off"
+            try ConfigFileEditor.set(["threshold": "\(best.threshold)", "margin": "\(best.margin)", "own_score_floor": floor], in: path)
+            printError("wrote threshold \(best.threshold), margin \(best.margin) and own_score_floor \(floor) to \(path)")
         }
         if let minAccuracy {
             let failing = reports.filter { $0.1.accuracy < minAccuracy }

@@ -45,6 +45,13 @@ struct MatcherOptions: ParsableArguments {
             valueName: "score"))
     var margin: Float?
 
+    @Option(
+        name: .customLong("own-score-floor"),
+        help: ArgumentHelp(
+            "Leave an entry unanswered when the message scores more than this many standard deviations below its paraphrases' own leave-one-out scores, or off (default: off).",
+            valueName: "deviations"))
+    var ownScoreFloor: String?
+
     @Option(name: .customLong("fallback-reply"), help: ArgumentHelp("Reply when nothing matches.", valueName: "text"))
     var fallbackReply: String?
 
@@ -115,6 +122,7 @@ struct MatcherOptions: ParsableArguments {
         flags[.embedder] = embedder
         flags[.threshold] = threshold.map { "\($0)" }
         flags[.margin] = margin.map { "\($0)" }
+        flags[.ownScoreFloor] = ownScoreFloor
         flags[.fallbackReply] = fallbackReply
         flags[.provider] = provider.first
         flags[.baseURL] = baseURL

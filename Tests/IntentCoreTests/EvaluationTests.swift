@@ -60,6 +60,40 @@ import Testing
         #expect(abs(configured.accuracy - accuracy) < 1e-4)
         #expect(sweep.recommendation.bestAccuracy.accuracy >= configured.accuracy)
         if let precise = sweep.recommendation.bestCoverageAtPrecision95 { #expect(precise.precision >= 0.95) }
+        // The curve's served point is what was answered.
+        let curve = Calibration.answerCurve(results, matcher: matcher)
+        let answered = results.filter { $0.answered != nil }
+        let right = Double(answered.filter(\.isCorrect).count) / Double(results.count)
+        #expect(abs(curve.served.answeredRight - right) < 1e-4)
+        #expect(abs(curve.served.answeredWrong - (Double(answered.count) / Double(results.count) - right)) < 1e-4)
+        #expect((curve.bestAnsweredRight(atMostWrong: curve.served.answeredWrong)?.answeredRight ?? 0) >= curve.served.answeredRight)
+    }
+
+    /// The frontier keeps the policies no other beats; each budget reads the most right at no more wrong.
+    @Test func answerCurveByHand() {
+        func tally(_ threshold: Float, _ margin: Float, right: Int, wrong: Int) -> AnswerCurve.Tally {
+            AnswerCurve.Tally(policy: MatchPolicy(threshold: threshold, margin: margin), right: right, wrong: wrong)
+        }
+        let tallies = [
+            tally(0.1, 0, right: 8, wrong: 4),  // as right as 0.2 but more wrong
+            tally(0.2, 0, right: 8, wrong: 2),
+            tally(0.3, 0, right: 6, wrong: 1),
+            tally(0.3, 0.05, right: 6, wrong: 1),  // a tie: the larger margin is kept
+            tally(0.5, 0, right: 3, wrong: 0),
+            tally(0.6, 0, right: 5, wrong: 3),  // beaten by 0.2
+        ]
+        let curve = AnswerCurve(tallies, served: tallies[5], questions: 100)
+        #expect(curve.frontier.map(\.threshold) == [0.5, 0.3, 0.2])
+        #expect(curve.frontier.map(\.margin) == [0, 0.05, 0])
+        #expect(curve.frontier.map(\.answeredRight) == [0.03, 0.06, 0.08])
+        #expect(curve.atBudgets.map(\.maxAnsweredWrong) == AnswerCurve.budgets)
+        #expect(curve.atBudgets.map { $0.best?.answeredRight } == [0.06, 0.08, 0.08, 0.08])
+        #expect(curve.served == AnswerCurve.Point(threshold: 0.6, margin: 0, answeredRight: 0.05, answeredWrong: 0.03))
+        #expect(curve.bestAnsweredRight(atMostWrong: curve.served.answeredWrong)?.threshold == 0.2)
+        // Every policy answering wrong: no budget is met.
+        let strict = AnswerCurve([tally(0.2, 0, right: 9, wrong: 11)], served: tally(0.2, 0, right: 9, wrong: 11), questions: 100)
+        #expect(strict.atBudgets.allSatisfy { $0.best == nil })
+        #expect(strict.bestAnsweredRight(atMostWrong: 0.1) == nil)
     }
 
     /// Tuning chooses the policy without the out-of-scope examples: an off-topic question the

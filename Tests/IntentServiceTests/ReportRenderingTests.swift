@@ -59,16 +59,51 @@ import Testing
         #expect(!MarkdownReport.render(r).contains("## Per language") && !HTMLReport.render(r).contains("id=\"languages\""))
     }
 
+    /// The answer curve's table is the same in every form; the chart draws a baseline's curve dashed.
+    @Test func theAnswerCurveIsShownInEveryFormAndBesideABaseline() async throws {
+        let matcher = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
+        let r = try await report(
+            [question("refund please", "refund", line: 1), question("when are you open", "track", line: 2), question("zzz qqq", nil, line: 3)],
+            matcher: matcher)
+        let curve = try #require(r.answerCurve)
+        let rows = AnswerCurveRows.rows(curve)
+        #expect(rows.count == AnswerCurve.budgets.count + 1 && rows.last?.first == "served policy")
+        #expect(rows[0][0] == "1.0%" && rows.last?[3] == "\(r.threshold)")
+        let (markdown, html, summary) = (MarkdownReport.render(r), HTMLReport.render(r), EvaluationSummary.render(r))
+        for row in rows {
+            #expect(markdown.contains("| \(row.joined(separator: " | ")) |"))
+            #expect(html.contains("<tr>" + row.map { "<td>\($0)</td>" }.joined() + "</tr>"))
+            #expect(summary.contains(row[0]) && summary.contains(row[1]))
+        }
+        #expect(html.contains("<svg class=\"chart\" id=\"answer-curve-chart\""))
+        #expect(html.contains("<polyline class=\"curve\"") && !html.contains("class=\"baseline\""))
+        // One point per frontier policy, at its place on the chart.
+        let polyline = try #require(
+            html.components(separatedBy: "<polyline class=\"curve\"").last?.components(separatedBy: "points=\"").dropFirst().first)
+        #expect(polyline.prefix { $0 != "\"" }.split(separator: " ").count == curve.frontier.count)
+
+        // A baseline written before the curve existed: no dashed line, and no failure.
+        var json = try JSONSerialization.jsonObject(with: EvaluationReport.encoder.encode(r)) as! [String: Any]
+        json.removeValue(forKey: "answer_curve")
+        let old = try EvaluationReport.decoder.decode(EvaluationReport.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(old.answerCurve == nil)
+        #expect(!HTMLReport.render(r, baseline: old).contains("class=\"baseline\""))
+        // A baseline with its curve: drawn dashed, and compared at every budget.
+        let withBaseline = HTMLReport.render(r, baseline: r)
+        #expect(withBaseline.contains("<polyline class=\"baseline\" fill=\"none\" stroke=\"#8250df\" stroke-width=\"2\" stroke-dasharray"))
+        #expect(EvaluationSummary.compare(r, with: r).contains("right at ≤5% wrong"))
+    }
+
     @Test func htmlReportIsSelfContainedWithItsCharts() async throws {
         let matcher = try await Matcher.build(corpus: Self.corpus, embedder: LexicalEmbedder())
         let r = try await report(
             [question("refund please", "refund", line: 1), question("when are you open", "track", line: 2), question("<b>x</b>", "refund", line: 3)],
             matcher: matcher)
         let html = HTMLReport.render(r)
-        for id in ["threshold-chart", "score-histogram", "confusion-heatmap"] {
+        for id in ["threshold-chart", "answer-curve-chart", "score-histogram", "confusion-heatmap"] {
             #expect(html.contains("<svg class=\"chart\" id=\"\(id)\""), "missing \(id)")
         }
-        for section in ["summary", "calibration", "scores", "confusion", "entries", "lint", "errors"] {
+        for section in ["summary", "calibration", "answer-curve", "scores", "confusion", "entries", "lint", "errors"] {
             #expect(html.contains("<section id=\"\(section)\">"))
         }
         #expect(html.components(separatedBy: "<svg").count == html.components(separatedBy: "</svg>").count)

@@ -83,10 +83,15 @@ public struct EvaluationReport: Codable, Sendable {
     public var falseAcceptRate: Double?
     public var threshold: Double
     public var margin: Double
+    /// The served policy's `ownScoreFloor` (nil: none).
+    public var ownScoreFloor: Double?
     /// Where `threshold` and `margin` came from: the configuration, or a tune file.
     public var thresholdsFrom: String
     public var recommended: Recommendation
     public var calibration: [CalibrationPoint]
+    /// Answered right against answered wrong over the calibration grid, on these questions
+    /// (nil in reports written before it was measured).
+    public var answerCurve: AnswerCurve?
     public var outcomes: [String: Double]
     public var methods: [String: Double]
     public var latencyMs: Latency
@@ -147,9 +152,11 @@ extension EvaluationReport {
         }
         threshold = Double(rounding: matcher.policy.threshold)
         margin = Double(rounding: matcher.policy.margin)
+        ownScoreFloor = matcher.policy.ownScoreFloor.map { Double(rounding: $0) }
         self.thresholdsFrom = thresholdsFrom
         recommended = calibration.recommendation
         self.calibration = calibration.points
+        answerCurve = Calibration.answerCurve(results, matcher: matcher)
 
         var outcomeCounts: [String: Int] = [:]
         var methodCounts: [String: Int] = [:]

@@ -9,6 +9,10 @@
 ///   `fallbackReply`.
 /// `before` keyword rules are checked first and win over all of this.
 ///
+/// With `ownScoreFloor` set, an entry that clears the threshold is still not answered when
+/// the message scores further below its paraphrases' own scores than that (see
+/// `OwnScoreSpread`): the message is then unmatched, or goes to the fallback rules.
+///
 /// The defaults were chosen by measurement with the lexical embedder (see the
 /// docs/embedders.md, "Where the defaults come from"): re-calibrate them for another embedder or corpus
 /// with `intent-service evaluate`.
@@ -20,16 +24,20 @@ public struct MatchPolicy: Sendable, Equatable {
 
     public var threshold: Float
     public var margin: Float
+    /// How many standard deviations below the mean of an entry's own leave-one-out paraphrase
+    /// scores a message may score and still be answered with it; nil: no such floor.
+    public var ownScoreFloor: Float?
     /// How many candidate entries a decision lists.
     public var topK: Int
     public var fallbackReply: String
 
     public init(
-        threshold: Float = defaultThreshold, margin: Float = defaultMargin, topK: Int = 5,
+        threshold: Float = defaultThreshold, margin: Float = defaultMargin, ownScoreFloor: Float? = nil, topK: Int = 5,
         fallbackReply: String = defaultFallbackReply
     ) {
         self.threshold = threshold
         self.margin = margin
+        self.ownScoreFloor = ownScoreFloor
         self.topK = topK
         self.fallbackReply = fallbackReply
     }

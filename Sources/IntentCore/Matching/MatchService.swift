@@ -78,6 +78,18 @@ public struct MatchService: Sendable {
             primary: primary?.with(policy: policy), primaryUnavailable: primaryUnavailable, fallback: fallback.with(policy: policy),
             disambiguator: disambiguator, deadline: deadline)
     }
+    /// The same service with its matchers' `ownScoreSpread` measured (see `Matcher.measuringOwnScores`).
+    package func measuringOwnScores() async throws -> MatchService {
+        let measuredFallback = try await fallback.measuringOwnScores()
+        var measuredPrimary: Matcher?
+        if let primary { measuredPrimary = try await primary.measuringOwnScores() }
+        var copy = MatchService(
+            primary: measuredPrimary, primaryUnavailable: primaryUnavailable, fallback: measuredFallback, disambiguator: disambiguator,
+            deadline: deadline)
+        copy.settledByModel = settledByModel
+        return copy
+    }
+
     /// The same service with matchers that remember their last `capacity` decisions
     /// (see `Matcher.remembering(decisions:)`); the chat model still settles close calls.
     public func remembering(decisions capacity: Int) -> MatchService {

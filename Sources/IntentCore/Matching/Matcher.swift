@@ -26,6 +26,11 @@ public struct Matcher: Sendable {
     public let entryThresholds: [Float?]
     /// Per entry, whether it is tagged out-of-scope (never answered); empty when none is.
     public let outOfScope: [Bool]
+    /// How the entries' own paraphrases score against them; measured when the policy sets
+    /// `ownScoreFloor` or the matcher is built `measuringOwnScores` (nil: not measured).
+    package let ownScoreSpread: OwnScoreSpread?
+    /// The policy's own-score floor per entry (empty: none).
+    private var floors: [Float]
     private let outOfScopeCount: Int
     /// Recent decisions by message, when enabled (see `remembering(decisions:)`).
     package private(set) var recentDecisions: RecentCache<DecisionKey, MatchDecision>?
@@ -37,9 +42,11 @@ public struct Matcher: Sendable {
     }
 
     /// A matcher over vectors already computed with `embedder` (e.g. from a
-    /// store): one row per paraphrase, in corpus order.
+    /// store): one row per paraphrase, in corpus order. `measuringOwnScores`: measure the
+    /// `ownScoreSpread` even when the policy does not use it (evaluation sweeps it).
     public init(
-        corpus: Corpus, embedder: any Embedder, vectors: EmbeddingMatrix, policy: MatchPolicy = MatchPolicy()
+        corpus: Corpus, embedder: any Embedder, vectors: EmbeddingMatrix, policy: MatchPolicy = MatchPolicy(),
+        measuringOwnScores: Bool = false
     )
         throws(EmbedderError)
     {
@@ -70,6 +77,27 @@ public struct Matcher: Sendable {
         self.index = VectorIndex(
             vectors: vectors, owner: owner, entryCount: corpus.entries.count, blocks: embedder.blocks,
             nearestOnly: self.outOfScope)
+        let spread =
+            measuringOwnScores || policy.ownScoreFloor != nil
+            ? OwnScoreSpread(index: index, vectors: vectors, outOfScope: self.outOfScope) : nil
+        self.ownScoreSpread = spread
+        self.floors = Self.floors(policy, spread)
+    }
+
+    /// The own-score floor per entry under `policy` (empty: none), as decisions apply it.
+    package func floors(for policy: MatchPolicy) -> [Float] { Self.floors(policy, ownScoreSpread) }
+
+    private static func floors(_ policy: MatchPolicy, _ spread: OwnScoreSpread?) -> [Float] {
+        guard let deviations = policy.ownScoreFloor, let spread else { return [] }
+        return spread.floors(deviations: deviations)
+    }
+
+    /// The same matcher with its `ownScoreSpread` measured (the paraphrases embedded again).
+    package func measuringOwnScores() async throws -> Matcher {
+        guard ownScoreSpread == nil else { return self }
+        let vectors = try await embedder.embed(corpus.entries.flatMap(\.questions))
+        let measured = try Matcher(corpus: corpus, embedder: embedder, vectors: vectors, policy: policy, measuringOwnScores: true)
+        return recentDecisions.map { measured.remembering(decisions: $0.capacity) } ?? measured
     }
 
     /// Embeds every paraphrase of the corpus and builds the matcher.
@@ -177,6 +205,7 @@ public struct Matcher: Sendable {
     public func with(policy: MatchPolicy) -> Matcher {
         var copy = self
         copy.policy = policy
+        copy.floors = Self.floors(policy, ownScoreSpread)
         return recentDecisions.map { copy.remembering(decisions: $0.capacity) } ?? copy
     }
 
@@ -198,7 +227,7 @@ public struct Matcher: Sendable {
         let semantic = best.map {
             Semantic(score: max($0.score, 0), margin: max($0.score, 0) - max(runnerUp?.score ?? 0, 0), candidates: candidates)
         }
-        switch policy.outcome(of: trace, entryThresholds: entryThresholds, outOfScope: outOfScope) {
+        switch policy.outcome(of: trace, entryThresholds: entryThresholds, outOfScope: outOfScope, floors: floors) {
         case .beforeRule(let rule):
             return keywordDecision(rule, semantic: nil, reason: "before-rule '\(rule.id)' matched", candidates: [], language: language)
         case .matched(let hit, let margin, let threshold):
@@ -220,17 +249,18 @@ public struct Matcher: Sendable {
                 reason:
                     "'\(entry.id)' score \(fmt(hit.score)) >= threshold \(fmt(threshold)) but only \(fmt(margin)) ahead of '\(corpus.entries[runnerUp.entry].id)' (margin \(fmt(policy.margin)))",
                 choices: choices(trace.hits ?? [], best: hit.score, language: language))
-        case .fallbackRule(let rule, let best, let threshold, let turnedAway):
+        case .fallbackRule(let rule, let best, let threshold, let turnedAway, let floor):
             var decision = keywordDecision(
-                rule, semantic: semantic, reason: "\(notAnsweredReason(best, threshold, turnedAway)); fallback rule '\(rule.id)' matched",
+                rule, semantic: semantic,
+                reason: "\(notAnsweredReason(best, threshold, turnedAway, floor)); fallback rule '\(rule.id)' matched",
                 language: language)
             decision.outOfScope = turnedAway.map { corpus.entries[$0.entry].id }
             return decision
-        case .unmatched(let best, let threshold, let turnedAway):
+        case .unmatched(let best, let threshold, let turnedAway, let floor):
             return MatchDecision(
                 status: .unmatched, id: nil, answer: policy.fallbackReply, score: semantic.map { Double(rounding: $0.score) },
                 margin: semantic.map { Double(rounding: $0.margin) }, method: .none, matchedQuestion: nil, rule: nil,
-                candidates: candidates, reason: "\(notAnsweredReason(best, threshold, turnedAway)); no keyword rule matched",
+                candidates: candidates, reason: "\(notAnsweredReason(best, threshold, turnedAway, floor)); no keyword rule matched",
                 outOfScope: turnedAway.map { corpus.entries[$0.entry].id })
         }
     }
@@ -260,8 +290,9 @@ public struct Matcher: Sendable {
 
     private func isOutOfScope(_ hit: EntryHit) -> Bool { !outOfScope.isEmpty && outOfScope[hit.entry] }
 
-    /// Why semantic matching did not answer: below the threshold, or turned away by an out-of-scope entry.
-    private func notAnsweredReason(_ best: EntryHit?, _ threshold: Float, _ outOfScope: EntryHit?) -> String {
+    /// Why semantic matching did not answer: below the threshold, turned away by an out-of-scope
+    /// entry, or below the best entry's own-score floor.
+    private func notAnsweredReason(_ best: EntryHit?, _ threshold: Float, _ outOfScope: EntryHit?, _ floor: Float? = nil) -> String {
         guard let best else { return "no embedding available" }
         guard best.score > 0 else { return "no entry shares anything with the message" }
         if let outOfScope {
@@ -270,6 +301,10 @@ public struct Matcher: Sendable {
             let lead = fmt(best.score - outOfScope.score)
             return
                 "'\(corpus.entries[best.entry].id)' score \(fmt(best.score)) is only \(lead) ahead of out-of-scope \(example); margin \(fmt(policy.margin)))"
+        }
+        if let floor {
+            return
+                "best entry '\(corpus.entries[best.entry].id)' score \(fmt(best.score)) >= threshold \(fmt(threshold)) but < own-score floor \(fmt(floor)) (its paraphrases' mean less \(fmt(policy.ownScoreFloor ?? 0)) deviations)"
         }
         return "best entry '\(corpus.entries[best.entry].id)' score \(fmt(best.score)) < threshold \(fmt(threshold))"
     }

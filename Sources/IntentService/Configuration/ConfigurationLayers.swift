@@ -122,6 +122,12 @@ struct ConfigurationLayers {
         return number
     }
 
+    /// A number when the setting is given, else nil (absent, or `off`).
+    func floatOrOff(_ setting: Setting, in range: ClosedRange<Float>) throws(ConfigurationError) -> Float? {
+        guard let (text, _) = raw(setting), text.trimmingCharacters(in: .whitespaces) != "off" else { return nil }
+        return try float(setting, default: 0, in: range)
+    }
+
     func choice(_ setting: Setting, default value: String, from choices: [String]) throws(ConfigurationError) -> String {
         guard let (text, origin) = raw(setting) else { return value }
         guard choices.contains(text) else {

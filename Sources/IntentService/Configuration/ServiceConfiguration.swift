@@ -74,6 +74,7 @@ struct ServiceConfiguration {
         policy = MatchPolicy(
             threshold: try layers.float(.threshold, default: EmbedderFactory.defaultThreshold(embedder), in: 0...1),
             margin: try layers.float(.margin, default: EmbedderFactory.defaultMargin(embedder), in: 0...1),
+            ownScoreFloor: try layers.floatOrOff(.ownScoreFloor, in: 0...10),
             topK: try layers.int(.topK, default: 5, in: 1...20),
             fallbackReply: layers.string(.fallbackReply, default: MatchPolicy.defaultFallbackReply))
         host = layers.string(.host, default: "127.0.0.1")

@@ -3,6 +3,7 @@
 enum Setting: String, CaseIterable {
     case host, port, corpus, rules, embedder, threshold, margin
     case topK = "top_k"
+    case ownScoreFloor = "own_score_floor"
     case fallbackReply = "fallback_reply"
     case logLevel = "log_level"
     case adminToken = "admin_token"

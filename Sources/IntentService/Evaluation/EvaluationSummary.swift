@@ -7,7 +7,7 @@ enum EvaluationSummary {
     static func render(_ r: EvaluationReport) -> String {
         var lines: [String] = []
         lines.append("\(r.questions) questions from \(r.questionsFile), corpus \(r.corpusVersion), embedder \(r.embedder)")
-        lines.append("policy: threshold \(r.threshold), margin \(r.margin) (from \(r.thresholdsFrom))")
+        lines.append("policy: \(PolicyText.describe(r)) (from \(r.thresholdsFrom))")
         lines.append("")
         let rows = SummaryRows.rows(r)
         let width = rows.map(\.0.count).max() ?? 0
@@ -24,7 +24,7 @@ enum EvaluationSummary {
         lines.append("")
         let best = r.recommended.bestAccuracy
         lines.append(
-            "recommended (best accuracy):        threshold \(best.threshold), margin \(best.margin) -> accuracy \(pct(best.accuracy)), coverage \(pct(best.coverage)), precision \(pct(best.precision))"
+            "recommended (best accuracy):        threshold \(best.threshold), margin \(best.margin)\(best.ownScoreFloor.map { ", own-score floor \($0)" } ?? "") -> accuracy \(pct(best.accuracy)), coverage \(pct(best.coverage)), precision \(pct(best.precision))"
         )
         if let p = r.recommended.bestCoverageAtPrecision95 {
             lines.append(
@@ -35,6 +35,17 @@ enum EvaluationSummary {
         }
         lines.append("config snippet:")
         lines += r.recommended.configSnippet.split(separator: "\n").map { "  \($0)" }
+        if let curve = r.answerCurve {
+            lines.append("")
+            lines.append("answered right against answered wrong (every policy of the calibration grid replayed; shares of all questions):")
+            let table = [AnswerCurveRows.header] + AnswerCurveRows.rows(curve)
+            let widths = AnswerCurveRows.header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
+            for row in table {
+                let cells = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                lines.append(("  " + cells).replacingOccurrences(of: " +$", with: "", options: .regularExpression))
+            }
+            lines.append("  \(AnswerCurveRows.servedGap(curve))")
+        }
         if !r.confusedPairs.isEmpty {
             lines.append("")
             lines.append("most confused (expected -> got):")
@@ -86,6 +97,14 @@ enum EvaluationSummary {
         for (name, now, before) in metrics {
             guard let now, let before else { continue }
             lines.append(String(format: "  %-20@ %6.2f%% -> %6.2f%%  (%+.2f)", name as NSString, before * 100, now * 100, (now - before) * 100))
+        }
+        if let curve = new.answerCurve, let before = old.answerCurve {
+            for (now, then) in zip(curve.atBudgets, before.atBudgets) {
+                let label = String(format: "right at ≤%.0f%% wrong", now.maxAnsweredWrong * 100)
+                lines.append(
+                    String(
+                        format: "  %-20@ %@ -> %@", label as NSString, pct(then.best?.answeredRight), pct(now.best?.answeredRight)))
+            }
         }
         var previous: [String: Bool] = [:]
         for o in old.results { previous["\(o.question)\u{1}\(o.expected ?? "")"] = o.correct }

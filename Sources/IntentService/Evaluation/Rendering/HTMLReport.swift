@@ -4,11 +4,12 @@ import IntentCore
 /// `report.html`: one self-contained page (no scripts, no network) with the
 /// summary, charts as inline SVG and the tables of `report.md`.
 enum HTMLReport {
-    static func render(_ r: EvaluationReport) -> String {
+    /// `baseline`: an earlier run, whose answer curve is drawn dashed beside this one.
+    static func render(_ r: EvaluationReport, baseline: EvaluationReport? = nil) -> String {
         var body = ""
         body += "<header><h1>Evaluation report</h1><p>\(esc(String(r.questions))) questions from <code>\(esc(r.questionsFile))</code>"
         body += " · corpus <code>\(esc(r.corpusVersion))</code> · embedder <code>\(esc(r.embedder))</code>"
-        body += " · threshold \(r.threshold), margin \(r.margin) (from \(esc(r.thresholdsFrom))) · \(esc(r.generatedAt))</p></header>\n"
+        body += " · \(esc(PolicyText.describe(r))) (from \(esc(r.thresholdsFrom))) · \(esc(r.generatedAt))</p></header>\n"
         body += "<section id=\"summary\"><h2>Summary</h2><div class=\"cards\">"
         for (name, value) in SummaryRows.rows(r).prefix(9) {
             body += "<div class=\"card\"><div class=\"value\">\(esc(value))</div><div class=\"name\">\(esc(name))</div></div>"
@@ -19,7 +20,7 @@ enum HTMLReport {
 
         body += "<section id=\"calibration\"><h2>Calibration</h2>"
         body +=
-            "<p>Accuracy, coverage (answered share) and false-accept rate against the threshold, at margin \(r.recommended.bestAccuracy.margin) (the best-accuracy margin). The dashed line is the configured threshold.</p>"
+            "<p>Accuracy, coverage (answered share) and false-accept rate against the threshold, at margin \(r.recommended.bestAccuracy.margin)\(r.recommended.bestAccuracy.ownScoreFloor.map { " and own-score floor \($0)" } ?? "") (the best-accuracy policy's). The dashed line is the configured threshold.</p>"
         body += thresholdChart(r)
         body += "<table><tr>" + RecommendationRows.header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>"
         for (goal, cells) in RecommendationRows.rows(r) {
@@ -29,6 +30,16 @@ enum HTMLReport {
             body += "<tr><td>\(esc(goal))</td>\(values)</tr>"
         }
         body += "</table><pre>\(esc(r.recommended.configSnippet))</pre></section>\n"
+
+        if let curve = r.answerCurve {
+            body += "<section id=\"answer-curve\"><h2>Answered right against answered wrong</h2>"
+            body +=
+                "<p>Every policy of the calibration grid (threshold, margin, own-score floor) replayed on these questions (shares of all questions): the line joins the policies no other beats, the dot is the served policy\(baseline?.answerCurve == nil ? "" : ", the dashed line the baseline run (\(esc(baseline!.generatedAt)))"). \(esc(AnswerCurveRows.servedGap(curve))).</p>"
+            body += answerCurveChart(curve, baseline: baseline?.answerCurve)
+            body += "<table><tr>" + AnswerCurveRows.header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>"
+            for row in AnswerCurveRows.rows(curve) { body += "<tr>" + row.map { "<td>\(esc($0))</td>" }.joined() + "</tr>" }
+            body += "</table></section>\n"
+        }
 
         body +=
             "<section id=\"scores\"><h2>Score distribution</h2><p>Best-entry score of each question whose top entry was right (green) or wrong (red).</p>"
@@ -98,8 +109,8 @@ enum HTMLReport {
 
     /// Accuracy / coverage / false accepts against the threshold, at the best-accuracy margin.
     static func thresholdChart(_ r: EvaluationReport) -> String {
-        let margin = r.recommended.bestAccuracy.margin
-        let points = r.calibration.filter { $0.margin == margin }.sorted { $0.threshold < $1.threshold }
+        let (margin, floor) = (r.recommended.bestAccuracy.margin, r.recommended.bestAccuracy.ownScoreFloor)
+        let points = r.calibration.filter { $0.margin == margin && $0.ownScoreFloor == floor }.sorted { $0.threshold < $1.threshold }
         let (w, h, left, top, plotW, plotH) = (720.0, 320.0, 50.0, 20.0, 640.0, 250.0)
         func x(_ t: Double) -> Double { left + t * plotW }
         func y(_ v: Double) -> Double { top + (1 - v) * plotH }
@@ -119,6 +130,50 @@ enum HTMLReport {
         svg += String(
             format: "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#57606a\" stroke-dasharray=\"4 3\"/>", x(r.threshold),
             x(r.threshold), top, top + plotH)
+        return svg + "</svg>"
+    }
+
+    /// The frontier of answered right (y) against answered wrong (x), the served policy as a dot,
+    /// and a baseline's frontier dashed. The x axis ends at the largest answered wrong drawn.
+    static func answerCurveChart(_ curve: AnswerCurve, baseline: AnswerCurve?) -> String {
+        let (w, h, left, top, plotW, plotH) = (720.0, 320.0, 50.0, 20.0, 640.0, 250.0)
+        let drawn = curve.frontier + [curve.served] + (baseline.map { $0.frontier + [$0.served] } ?? [])
+        let widest = drawn.map(\.answeredWrong).max() ?? 0
+        let xMax = max(0.05, (widest / 0.05).rounded(.up) * 0.05)
+        func x(_ wrong: Double) -> Double { left + wrong / xMax * plotW }
+        func y(_ right: Double) -> Double { top + (1 - right) * plotH }
+        var svg =
+            "<svg class=\"chart\" id=\"answer-curve-chart\" width=\"\(Int(w))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"answered right against answered wrong\">"
+        svg += axes(left: left, top: top, plotW: plotW, plotH: plotH, xLabel: "answered wrong (share of questions)", xMax: xMax)
+        svg +=
+            "<text x=\"14\" y=\"\(Int(top + plotH / 2))\" transform=\"rotate(-90 14 \(Int(top + plotH / 2)))\" text-anchor=\"middle\">answered right</text>"
+        func line(_ points: [AnswerCurve.Point], color: String, dashed: Bool, name: String) -> String {
+            let path = points.map { String(format: "%.1f,%.1f", x($0.answeredWrong), y($0.answeredRight)) }.joined(separator: " ")
+            let dash = dashed ? " stroke-dasharray=\"6 4\"" : ""
+            return
+                "<polyline class=\"\(dashed ? "baseline" : "curve")\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash) points=\"\(path)\"><title>\(name)</title></polyline>"
+        }
+        func dot(_ p: AnswerCurve.Point, color: String, name: String) -> String {
+            String(
+                format:
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%@\"><title>%@: threshold %@, margin %@, right %.1f%%, wrong %.1f%%</title></circle>",
+                x(p.answeredWrong), y(p.answeredRight), color, name, "\(p.threshold)", "\(p.margin)", p.answeredRight * 100, p.answeredWrong * 100)
+        }
+        var legend: [(String, String, Bool)] = [("this run", "#0969da", false)]
+        if let baseline {
+            svg += line(baseline.frontier, color: "#8250df", dashed: true, name: "baseline")
+            svg += dot(baseline.served, color: "#8250df", name: "baseline's served policy")
+            legend.append(("baseline", "#8250df", true))
+        }
+        svg += line(curve.frontier, color: "#0969da", dashed: false, name: "this run")
+        svg += dot(curve.served, color: "#cf222e", name: "served policy")
+        for (i, (name, color, dashed)) in legend.enumerated() {
+            let ly = top + plotH - 40 + Double(i) * 18
+            svg += String(
+                format: "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%@\" stroke-width=\"2\"%@/>", left + plotW - 130,
+                left + plotW - 112, ly, ly, color, dashed ? " stroke-dasharray=\"6 4\"" : "")
+            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\">%@</text>", left + plotW - 106, ly + 4, name)
+        }
         return svg + "</svg>"
     }
 
@@ -184,13 +239,17 @@ enum HTMLReport {
         return svg + "</svg>"
     }
 
-    private static func axes(left: Double, top: Double, plotW: Double, plotH: Double, xLabel: String, yMax: Int? = nil) -> String {
+    private static func axes(
+        left: Double, top: Double, plotW: Double, plotH: Double, xLabel: String, yMax: Int? = nil, xMax: Double = 1
+    ) -> String {
         var svg = String(
             format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1f2328\"/>", left, top + plotH, left + plotW, top + plotH)
         svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1f2328\"/>", left, top, left, top + plotH)
         for k in 0...5 {
             let f = Double(k) / 5
-            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.1f</text>", left + f * plotW, top + plotH + 16, f)
+            svg += String(
+                format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>", left + f * plotW, top + plotH + 16,
+                xMax == 1 ? String(format: "%.1f", f) : String(format: "%.0f%%", f * xMax * 100))
             let label = yMax.map { String(Int((Double($0) * f).rounded())) } ?? String(format: "%.1f", f)
             svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>", left - 6, top + (1 - f) * plotH + 4, label)
             svg += String(

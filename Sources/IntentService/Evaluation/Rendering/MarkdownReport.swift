@@ -7,7 +7,7 @@ enum MarkdownReport {
         var md = "# Evaluation report\n\n"
         md += "- questions: \(r.questions) (`\(r.questionsFile)`)\n"
         md += "- corpus version: `\(r.corpusVersion)`, embedder: `\(r.embedder)`\n"
-        md += "- policy: threshold \(r.threshold), margin \(r.margin) (from \(r.thresholdsFrom))\n"
+        md += "- policy: \(PolicyText.describe(r)) (from \(r.thresholdsFrom))\n"
         md += "- generated: \(r.generatedAt)\n\n"
         md += "## Summary\n\n| metric | value |\n| --- | --- |\n"
         for (name, value) in SummaryRows.rows(r) { md += "| \(name) | \(value) |\n" }
@@ -18,6 +18,14 @@ enum MarkdownReport {
             md += "| \(goal) | \(values.joined(separator: " | ")) |\n"
         }
         md += "\n```yaml\n\(r.recommended.configSnippet)```\n"
+        if let curve = r.answerCurve {
+            md += "\n## Answered right against answered wrong\n\n"
+            md +=
+                "Every policy of the calibration grid (threshold, margin, own-score floor) replayed on these questions; shares of all questions. \(AnswerCurveRows.servedGap(curve)).\n\n"
+            md += "| \(AnswerCurveRows.header.joined(separator: " | ")) |\n"
+            md += "|" + String(repeating: " --- |", count: AnswerCurveRows.header.count) + "\n"
+            for row in AnswerCurveRows.rows(curve) { md += "| \(row.joined(separator: " | ")) |\n" }
+        }
         if r.perLanguage != nil {
             md += "\n## Per language\n\n| \(LanguageRows.header.joined(separator: " | ")) |\n"
             md += "|" + String(repeating: " --- |", count: LanguageRows.header.count) + "\n"

@@ -4,6 +4,13 @@
 import Foundation
 import IntentCore
 
+/// The served policy in words, the same in every rendering.
+enum PolicyText {
+    static func describe(_ r: EvaluationReport) -> String {
+        "threshold \(r.threshold), margin \(r.margin)" + (r.ownScoreFloor.map { ", own-score floor \($0)" } ?? "")
+    }
+}
+
 /// The headline metrics, in display order, shared by every rendering.
 enum SummaryRows {
     static func rows(_ r: EvaluationReport) -> [(String, String)] {
@@ -52,5 +59,33 @@ enum LanguageRows {
         return (r.perLanguage ?? []).map {
             [$0.language, "\($0.questions)", pct($0.accuracy), pct($0.top1), pct($0.oosRecall), pct($0.detected), pct($0.answeredInLanguage)]
         }
+    }
+}
+
+/// The answer curve read at its budgets, then the served policy: the same in every form of the report.
+enum AnswerCurveRows {
+    static let header = ["answered wrong at most", "answered right", "answered wrong", "threshold", "margin", "own-score floor"]
+
+    static func rows(_ curve: AnswerCurve) -> [[String]] {
+        func pct(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }
+        func cells(_ p: AnswerCurve.Point) -> [String] {
+            [pct(p.answeredRight), pct(p.answeredWrong), "\(p.threshold)", "\(p.margin)", p.ownScoreFloor.map { "\($0)" } ?? "off"]
+        }
+        let budgets = curve.atBudgets.map { budget in
+            [pct(budget.maxAnsweredWrong)] + (budget.best.map(cells) ?? ["no policy", "", "", "", ""])
+        }
+        return budgets + [["served policy"] + cells(curve.served)]
+    }
+
+    /// How far the served policy is from the curve: the most answered right at its answered wrong.
+    static func servedGap(_ curve: AnswerCurve) -> String {
+        guard let best = curve.bestAnsweredRight(atMostWrong: curve.served.answeredWrong) else {
+            return "no policy of the grid answers as little wrong as the served one"
+        }
+        let gap = best.answeredRight - curve.served.answeredRight
+        if gap <= 0 { return "the served policy lies on the curve" }
+        return String(
+            format: "the curve answers %.1f%% more right at the served policy's answered wrong (threshold %@, margin %@, own-score floor %@)",
+            gap * 100, "\(best.threshold)", "\(best.margin)", best.ownScoreFloor.map { "\($0)" } ?? "off")
     }
 }
