@@ -71,6 +71,10 @@ package struct VectorIndex: Sendable {
     /// Above `quantizationThreshold` rows, the dense blocks (nil: none, or a small index). Their
     /// components have neither a dense column nor postings: the column scan skips them.
     let denseRows: DenseRows?
+    /// How `search` runs when `denseRows` is set (see `IndexSearch`).
+    package let searchMode: IndexSearch
+    /// With `IndexSearch.approximate` and `denseRows`: the entries' centroid codes it scans.
+    let entryCentroids: EntryCentroids?
 
     /// Rows above which dense blocks are stored row-major with an Int8 copy and searched with
     /// pruning. Below it a full scan is fast (5,000 paraphrases of a 384-dimension model:
@@ -83,12 +87,12 @@ package struct VectorIndex: Sendable {
     package init(
         vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, weighting: FeatureWeighting,
         centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = [],
-        quantizationThreshold: Int = VectorIndex.quantizationThreshold
+        quantizationThreshold: Int = VectorIndex.quantizationThreshold, search: IndexSearch = .exact
     ) {
         self.init(
             vectors: vectors, owner: owner, entryCount: entryCount,
             blocks: [EmbeddingBlock(dimension: vectors.dimension, weighting: weighting, share: 1)], centroidWeight: centroidWeight,
-            nearestOnly: nearestOnly, quantizationThreshold: quantizationThreshold)
+            nearestOnly: nearestOnly, quantizationThreshold: quantizationThreshold, search: search)
     }
 
     /// - Parameters:
@@ -96,10 +100,11 @@ package struct VectorIndex: Sendable {
     ///   - nearestOnly: per entry, whether it is scored by its nearest paraphrase alone (or empty).
     ///   - quantizationThreshold: rows above which dense blocks are stored row-major and
     ///     searched with pruning (`Int.max`: never; benchmarks and tests compare both).
+    ///   - search: how such an index is searched (`IndexSearch`); below the threshold, the exact scan.
     package init(
         vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, blocks: [EmbeddingBlock],
         centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = [],
-        quantizationThreshold: Int = VectorIndex.quantizationThreshold
+        quantizationThreshold: Int = VectorIndex.quantizationThreshold, search: IndexSearch = .exact
     ) {
         precondition(nearestOnly.isEmpty || nearestOnly.count == entryCount, "one nearestOnly flag per entry")
         precondition(blocks.reduce(0) { $0 + $1.dimension } == vectors.dimension, "blocks must cover the vector")
@@ -211,6 +216,14 @@ package struct VectorIndex: Sendable {
         self.postingValues = postingValues
         denseRows?.quantize()
         self.denseRows = denseRows
+        self.searchMode = search
+        if search == .approximate, let denseRows, let entryStart {
+            entryCentroids = EntryCentroids(
+                of: denseRows, entryStart: entryStart, nearestOnly: { !nearestOnly.isEmpty && nearestOnly[$0] },
+                scales: denseRows.blocks.map { ranges[$0.index].1 })
+        } else {
+            entryCentroids = nil
+        }
         if centroidWeight > 0 {
             (centroidNorms, ownCentroidDots) = Self.centroids(
                 nonZeros, rowStart: rowStart, owner: owner, entryCount: entryCount, blockOf: blockOf,
@@ -534,7 +547,7 @@ package struct VectorIndex: Sendable {
     /// Bytes held by the stored vectors (dense columns, postings and dense rows).
     package var vectorBytes: Int {
         let columns = denseColumns.count * 4 + postingRows.count * 4 + postingValues.count * 4
-        let rows: Int = denseRows?.bytes ?? 0
+        let rows: Int = (denseRows?.bytes ?? 0) + (entryCentroids?.bytes ?? 0)
         return columns + postingStart.count * 4 + denseSlot.count * 4 + rows
     }
 
@@ -588,8 +601,11 @@ package struct VectorIndex: Sendable {
     /// entry's blended score (the blend is linear, so this equals blending calibrated cosines).
     ///
     /// With `denseRows` (a large index with model blocks) and contiguous entries, the pruned
-    /// search (`prunedSearch`); else the full scan (`exactSearch`). Both return the same hits.
+    /// search (`prunedSearch`), or with `IndexSearch.approximate` the approximate one
+    /// (`approximateSearch`); else the full scan (`exactSearch`). The pruned search and the full
+    /// scan return the same hits.
     package func search(_ query: ArraySlice<Float>, limit: Int) -> [EntryHit] {
+        if entryCentroids != nil { return approximateSearch(query, limit: limit).hits }
         if searchesPruned { return prunedSearch(query, limit: limit).hits }
         return exactSearch(query, limit: limit)
     }

@@ -37,9 +37,11 @@ public struct Matcher: Sendable {
     }
 
     /// A matcher over vectors already computed with `embedder` (e.g. from a
-    /// store): one row per paraphrase, in corpus order.
+    /// store): one row per paraphrase, in corpus order. `indexSearch`: how a large index is
+    /// searched (see `IndexSearch`).
     public init(
-        corpus: Corpus, embedder: any Embedder, vectors: EmbeddingMatrix, policy: MatchPolicy = MatchPolicy()
+        corpus: Corpus, embedder: any Embedder, vectors: EmbeddingMatrix, policy: MatchPolicy = MatchPolicy(),
+        indexSearch: IndexSearch = .exact
     )
         throws(EmbedderError)
     {
@@ -69,18 +71,18 @@ public struct Matcher: Sendable {
         self.outOfScopeCount = outOfScope.filter { $0 }.count
         self.index = VectorIndex(
             vectors: vectors, owner: owner, entryCount: corpus.entries.count, blocks: embedder.blocks,
-            nearestOnly: self.outOfScope)
+            nearestOnly: self.outOfScope, search: indexSearch)
     }
 
     /// Embeds every paraphrase of the corpus and builds the matcher.
     public static func build(
-        corpus: Corpus, embedder: any Embedder, policy: MatchPolicy = MatchPolicy()
+        corpus: Corpus, embedder: any Embedder, policy: MatchPolicy = MatchPolicy(), indexSearch: IndexSearch = .exact
     ) async throws
         -> Matcher
     {
         let texts = corpus.entries.flatMap(\.questions)
         let vectors = try await embedder.embed(texts)
-        return try Matcher(corpus: corpus, embedder: embedder, vectors: vectors, policy: policy)
+        return try Matcher(corpus: corpus, embedder: embedder, vectors: vectors, policy: policy, indexSearch: indexSearch)
     }
 
     /// Decides one message.
