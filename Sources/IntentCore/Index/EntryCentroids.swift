@@ -11,6 +11,10 @@ struct EntryCentroids: Sendable {
     let entryStart: [Int32]
     /// Per row, the paraphrases it stands for (the column part of its score is their best).
     let paraphrases: [Range<Int>]
+    /// The column (lexical) blocks' centroids of the same rows, exact (an index of them, with
+    /// no dense block; none without column blocks). An array, as a struct cannot hold an
+    /// optional of the type that holds it.
+    var columns: [VectorIndex] = []
 
     /// - Parameters:
     ///   - entryStart: the paraphrases' entries (contiguous, as `VectorIndex.entryStart`).
@@ -32,5 +36,5 @@ struct EntryCentroids: Sendable {
         paraphrases = groups
     }
 
-    var bytes: Int { rows.bytes + entryStart.count * 4 + paraphrases.count * 16 }
+    var bytes: Int { rows.bytes + entryStart.count * 4 + paraphrases.count * 16 + (columns.first?.vectorBytes ?? 0) }
 }

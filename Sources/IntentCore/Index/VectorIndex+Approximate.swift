@@ -8,12 +8,12 @@ extension VectorIndex {
     /// `search` with `IndexSearch.approximate` (an index built with it, above the threshold).
     ///
     /// 1. Candidate scores: per entry, its centroid's first-pass score in each dense block
-    ///    (`EntryCentroids`, the pruned search's kernels over one row per entry), plus the best
-    ///    column (lexical) part of its paraphrases, exact. A nearest-only entry scores as its
-    ///    best paraphrase's first pass.
+    ///    (`EntryCentroids`, the pruned search's kernels over one row per entry), plus its
+    ///    column (lexical) centroid's score, exact (postings over entries). A nearest-only
+    ///    entry scores as its best paraphrase. No pass reads every paraphrase.
     /// 2. The `candidates` best (`approximateCandidates` by default; ties at the last one all
     ///    kept) are rescored exactly: their paraphrases by the pruned search's rescore, the
-    ///    full scan's arithmetic, so every returned score is the exact scan's score for that
+    ///    full scan's arithmetic (the lexical part of their rows only, from the row postings), so every returned score is the exact scan's score for that
     ///    entry. What can be missed: an entry whose exact score would reach the top `limit`
     ///    while its candidate score ranks below the candidates (a paraphrase close to the query
     ///    in an entry whose centroid is not). `candidates` (entries rescored) is for benchmarks
@@ -25,22 +25,12 @@ extension VectorIndex {
         guard limit > 0, entryCount > 0 else { return ([], 0) }
         let (components, offset) = prepared(query)
         let perBlock = blockCount > 1 && !centroidNorms.isEmpty
-        let exact = columnParts(components, perBlock: perBlock)
 
-        // 1. Each centroid row's column part: the best of its paraphrases' (all column slots summed).
-        let columnSlots = exact.filter { !$0.isEmpty }
-        var columns: [Float] = []
-        if !columnSlots.isEmpty {
-            columns = entryCentroids.paraphrases.map { rows in
-                var best = -Float.infinity
-                for i in rows {
-                    var value: Float = 0
-                    for slot in columnSlots { value += slot[i] }
-                    best = max(best, value)
-                }
-                return best
-            }
-        }
+        // 1. Each centroid row's column part: its exact lexical centroid score, from the centroids' postings.
+        let columns =
+            entryCentroids.columns.first.map { centroids in
+                centroids.similarities(prepared: components.filter { c in !denseRows.blocks.contains { $0.components.contains(c.0) } })
+            } ?? []
         let centroids = entryCentroids.rows
         let pass = centroids.firstPass(
             query: centroids.query(components), kernel: kernel, columns: [columns], slotOfBlock: centroids.blocks.map { _ in 0 },
@@ -50,6 +40,7 @@ extension VectorIndex {
         let owns = { (e: Int) in entryStart[e] < entryStart[e + 1] }
         let floor = Self.largest(max(limit, wanted ?? Self.approximateCandidates(limit: limit)), of: entryCount, where: owns) { pass.top[$0] }
         let chosen = (0..<entryCount).filter { owns($0) && pass.top[$0] >= floor }
+        let exact = columnParts(components, perBlock: perBlock, rows: chosen.flatMap { Int(entryStart[$0])..<Int(entryStart[$0 + 1]) })
         var hits = rescore(chosen, exact: exact, dense: denseRows.query(components), perBlock: perBlock, limit: limit)
         if offset != 0 { for i in hits.indices { hits[i].score -= offset } }
         return (hits, chosen.count)

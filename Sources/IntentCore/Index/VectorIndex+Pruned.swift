@@ -105,8 +105,12 @@ extension VectorIndex {
     package var firstPassBytes: Int { denseRows.map { $0.count * $0.rowWidth } ?? 0 }
 
     /// The exact column (lexical) part of every paraphrase's score: per block when `perBlock`
-    /// (empty for a dense block), else one array of all column blocks (empty when none).
-    func columnParts(_ components: [(Int, Float)], perBlock: Bool) -> [[Float]] {
+    /// (empty for a dense block), else one array of all column blocks (empty when none). With
+    /// `rows`, only those rows' (see `similarities(prepared:rows:)`).
+    func columnParts(_ components: [(Int, Float)], perBlock: Bool, rows: [Int]? = nil) -> [[Float]] {
+        func similarities(prepared components: [(Int, Float)]) -> [Float] {
+            rows.map { self.similarities(prepared: components, rows: $0) } ?? self.similarities(prepared: components)
+        }
         guard let denseRows else { return [similarities(prepared: components)] }
         var denseBlockOf = [Int](repeating: -1, count: blockCount)
         for (k, block) in denseRows.blocks.enumerated() { denseBlockOf[block.index] = k }
