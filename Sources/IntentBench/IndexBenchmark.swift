@@ -15,8 +15,10 @@ import IntentCore
 /// every index had before), of the pruned search with each first-pass kernel this CPU runs (the
 /// Swift loop it had before, then the C kernels), and of the pruned index's own full scan; per
 /// kernel, the first pass alone (median, and the rate it reads the codes at), recall@10 and
-/// top-1 agreement against the column scan (entry ids) and entries rescored per query; bytes
-/// per paraphrase. Then the lexical embedder alone, whose
+/// top-1 agreement against the column scan (entry ids) and entries rescored per query; the
+/// approximate search (`IndexSearch.approximate`, the best kernel) with its recall@10 and top-1
+/// agreement; bytes per paraphrase (the pruned index's include the approximate search's centroid
+/// codes and row postings). INTENT_BENCH_KERNEL=NAME times that first-pass kernel only. Then the lexical embedder alone, whose
 /// index always takes the exact scan.
 enum IndexBenchmark {
     static let queries = 300
@@ -130,7 +132,9 @@ enum IndexBenchmark {
                 passTimes[k].append(passTime)
             }
             fullTimes.append(time { pruned.exactSearch(query[...], limit: limit) }.1)
-            let ((hits, rescored), approximateTime) = time { pruned.approximateSearch(query[...], limit: limit) }
+            let ((hits, rescored), approximateTime) = time {
+                pruned.approximateSearch(query[...], limit: limit)
+            }
             approximateTimes.append(approximateTime)
             approximateFound += Set(hits.map(\.entry)).intersection(exact.map(\.entry)).count
             if hits.first?.entry == exact.first?.entry { approximateTopOne += 1 }
@@ -157,12 +161,15 @@ enum IndexBenchmark {
             report("  approximate            ", approximateTimes)
             print(
                 String(
-                    format: "      recall@%d %.4f, top-1 %.4f, entries rescored %.0f of %d; centroid codes %d bytes per paraphrase",
+                    format: "      recall@%d %.4f, top-1 %.4f, entries rescored %.0f of %d; centroids %d bytes per paraphrase",
                     limit, Double(approximateFound) / Double(limit * queries), Double(approximateTopOne) / Double(queries),
                     Double(approximateCandidates) / Double(queries), entries, pruned.centroidBytes / max(pruned.count, 1)))
         }
         if sink.isNaN { print("(first-pass checksum \(sink))") }
-        print("  bytes per paraphrase: column index \(bytes(columns)), pruned index \(bytes(pruned))")
+        let approximateBytes = pruned.approximateSearchBytes / max(pruned.count, 1)
+        print(
+            "  bytes per paraphrase: column index \(bytes(columns)), pruned index \(bytes(pruned) - approximateBytes) (exact search), \(bytes(pruned)) with the approximate search's"
+        )
     }
 
     /// `INTENT_BENCH_KERNEL`: time the pruned search with this first-pass kernel only (a shorter run).

@@ -1,6 +1,10 @@
 extension VectorIndex {
-    /// Entries the approximate search rescores for a query asking `limit`.
-    static func approximateCandidates(limit: Int) -> Int { max(200, 20 * limit) }
+    /// Entries the approximate search rescores for a query asking `limit` of `entries`: 1% of
+    /// the entries, and at least 200 and 20 × `limit`. Measured on real vectors (the default
+    /// embedder, hwu64 and MASSIVE zh-CN cut into entries of 3-5 wordings, `intent-bench
+    /// index-real`): recall@10 against the exact search 0.997 at 1% of the entries, 0.9996 at
+    /// 2%, 0.9999 at 3.8%.
+    package static func approximateCandidates(limit: Int, entries: Int) -> Int { max(200, 20 * limit, entries / 100) }
 
     /// Bytes of the approximate search's centroid codes (0 without them; part of `vectorBytes`).
     package var centroidBytes: Int { entryCentroids?.bytes ?? 0 }
@@ -38,9 +42,13 @@ extension VectorIndex {
 
         // 2. The best `wanted`, rescored in entry order (ties keep corpus order, as in the scan).
         let owns = { (e: Int) in entryStart[e] < entryStart[e + 1] }
-        let floor = Self.largest(max(limit, wanted ?? Self.approximateCandidates(limit: limit)), of: entryCount, where: owns) { pass.top[$0] }
+        let floor = Self.largest(max(limit, wanted ?? Self.approximateCandidates(limit: limit, entries: entryCount)), of: entryCount, where: owns) {
+            pass.top[$0]
+        }
         let chosen = (0..<entryCount).filter { owns($0) && pass.top[$0] >= floor }
-        let exact = columnParts(components, perBlock: perBlock, rows: chosen.flatMap { Int(entryStart[$0])..<Int(entryStart[$0 + 1]) })
+        var rows: [Int] = []
+        for e in chosen { rows += Int(entryStart[e])..<Int(entryStart[e + 1]) }
+        let exact = columnParts(components, perBlock: perBlock, rows: rows)
         var hits = rescore(chosen, exact: exact, dense: denseRows.query(components), perBlock: perBlock, limit: limit)
         if offset != 0 { for i in hits.indices { hits[i].score -= offset } }
         return (hits, chosen.count)

@@ -657,9 +657,14 @@ package struct VectorIndex: Sendable {
     /// Bytes held by the stored vectors (dense columns, postings and dense rows).
     package var vectorBytes: Int {
         let columns = denseColumns.count * 4 + postingRows.count * 4 + postingValues.count * 4
-        let rowPostings = rowPostingStart.count * 4 + rowPostingComponents.count * 4 + rowPostingValues.count * 4
-        let rows: Int = (denseRows?.bytes ?? 0) + (entryCentroids?.bytes ?? 0) + rowPostings
+        let rows: Int = (denseRows?.bytes ?? 0) + approximateSearchBytes
         return columns + postingStart.count * 4 + denseSlot.count * 4 + rows
+    }
+
+    /// The part of `vectorBytes` only the approximate search reads: the entries' centroids and
+    /// the row postings (0 for an index built for the exact search).
+    package var approximateSearchBytes: Int {
+        (entryCentroids?.bytes ?? 0) + rowPostingStart.count * 4 + rowPostingComponents.count * 4 + rowPostingValues.count * 4
     }
 
     @inline(__always)
