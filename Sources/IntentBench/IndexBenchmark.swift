@@ -15,8 +15,10 @@ import IntentCore
 /// every index had before), of the pruned search with each first-pass kernel this CPU runs (the
 /// Swift loop it had before, then the C kernels), and of the pruned index's own full scan; per
 /// kernel, the first pass alone (median, and the rate it reads the codes at), recall@10 and
-/// top-1 agreement against the column scan (entry ids) and entries rescored per query; bytes
-/// per paraphrase. Then the lexical embedder alone, whose
+/// top-1 agreement against the column scan (entry ids) and entries rescored per query; the
+/// approximate search (`IndexSearch.approximate`, the best kernel) with its recall@10 and top-1
+/// agreement; bytes per paraphrase (the pruned index's include the approximate search's centroid
+/// codes and row postings). INTENT_BENCH_KERNEL=NAME times that first-pass kernel only. Then the lexical embedder alone, whose
 /// index always takes the exact scan.
 enum IndexBenchmark {
     static let queries = 300
@@ -87,8 +89,10 @@ enum IndexBenchmark {
         let start = DispatchTime.now().uptimeNanoseconds
         let columns = VectorIndex(vectors: matrix, owner: owner, entryCount: entries, blocks: blocks, quantizationThreshold: .max)
         let built = DispatchTime.now().uptimeNanoseconds
-        // Below the threshold too, to compare (`search` itself would take the exact scan there).
-        let pruned = VectorIndex(vectors: matrix, owner: owner, entryCount: entries, blocks: blocks, quantizationThreshold: 0)
+        // Below the threshold too, to compare (`search` itself would take the exact scan there);
+        // with the approximate search's centroids, so both searches run on one index.
+        let pruned = VectorIndex(
+            vectors: matrix, owner: owner, entryCount: entries, blocks: blocks, quantizationThreshold: 0, search: .approximate)
         let end = DispatchTime.now().uptimeNanoseconds
         print("\n\(name), \(rows) paraphrases, \(entries) entries, model dimension \(dimension)")
         print(String(format: "  build: column index %.1f s, pruned index %.1f s", Double(built - start) / 1e9, Double(end - built) / 1e9))
@@ -96,7 +100,7 @@ enum IndexBenchmark {
         // Every first-pass kernel this CPU runs, the Swift loop first (what the pruned search
         // used before the C kernels): each query runs through all of them in turn, so noise from
         // other processes hits them alike.
-        let kernels = FirstPassKernel.allCases.filter(\.isAvailable)
+        let kernels = onlyKernel.map { [$0] } ?? FirstPassKernel.allCases.filter(\.isAvailable)
         var exactTimes: [Double] = []
         var fullTimes: [Double] = []
         var prunedTimes = [[Double]](repeating: [], count: kernels.count)
@@ -104,6 +108,10 @@ enum IndexBenchmark {
         var found = [Int](repeating: 0, count: kernels.count)
         var topOne = [Int](repeating: 0, count: kernels.count)
         var candidates = [Int](repeating: 0, count: kernels.count)
+        var approximateTimes: [Double] = []
+        var approximateFound = 0
+        var approximateTopOne = 0
+        var approximateCandidates = 0
         var sink: Float = 0
         func time<T>(_ body: () -> T) -> (T, Double) {
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -124,6 +132,13 @@ enum IndexBenchmark {
                 passTimes[k].append(passTime)
             }
             fullTimes.append(time { pruned.exactSearch(query[...], limit: limit) }.1)
+            let ((hits, rescored), approximateTime) = time {
+                pruned.approximateSearch(query[...], limit: limit)
+            }
+            approximateTimes.append(approximateTime)
+            approximateFound += Set(hits.map(\.entry)).intersection(exact.map(\.entry)).count
+            if hits.first?.entry == exact.first?.entry { approximateTopOne += 1 }
+            approximateCandidates += rescored
         }
         report("  exact column scan      ", exactTimes)
         if rows <= VectorIndex.quantizationThreshold {
@@ -143,10 +158,22 @@ enum IndexBenchmark {
                         Double(topOne[k]) / Double(queries), Double(candidates[k]) / Double(queries), entries))
             }
             report("  pruned index, full scan", fullTimes)
+            report("  approximate            ", approximateTimes)
+            print(
+                String(
+                    format: "      recall@%d %.4f, top-1 %.4f, entries rescored %.0f of %d; centroids %d bytes per paraphrase",
+                    limit, Double(approximateFound) / Double(limit * queries), Double(approximateTopOne) / Double(queries),
+                    Double(approximateCandidates) / Double(queries), entries, pruned.centroidBytes / max(pruned.count, 1)))
         }
         if sink.isNaN { print("(first-pass checksum \(sink))") }
-        print("  bytes per paraphrase: column index \(bytes(columns)), pruned index \(bytes(pruned))")
+        let approximateBytes = pruned.approximateSearchBytes / max(pruned.count, 1)
+        print(
+            "  bytes per paraphrase: column index \(bytes(columns)), pruned index \(bytes(pruned) - approximateBytes) (exact search), \(bytes(pruned)) with the approximate search's"
+        )
     }
+
+    /// `INTENT_BENCH_KERNEL`: time the pruned search with this first-pass kernel only (a shorter run).
+    static let onlyKernel = ProcessInfo.processInfo.environment["INTENT_BENCH_KERNEL"].flatMap(FirstPassKernel.init(rawValue:))
 
     static func median(_ milliseconds: [Double]) -> Double { milliseconds.sorted()[milliseconds.count / 2] }
 

@@ -21,6 +21,9 @@
 //   swift run -c release intent-bench floor DATA [MULTILINGUAL_DIR ENGLISH_DIR]
 //                                                      the own-score floor with the default embedder: HWU64
 //                                                      out-of-scope tuned with and without it, every set at the defaults
+//   swift run -c release intent-bench index-real MULTILINGUAL_DIR ENGLISH_DIR CORPUS QUESTIONS [CORPUS QUESTIONS ...]
+//                                                      the approximate index search against the exact one on real
+//                                                      vectors: labeled corpora cut into entries of 3-5 wordings
 //   swift run -c release intent-bench messages COUNT   print synthetic messages, one per line
 //   swift run -c release intent-bench labeled CORPUS COUNT
 //                                                      print labeled questions for a synthetic corpus
@@ -36,6 +39,8 @@ case "speed":
     try await SpeedBenchmark.run(dimension: arguments.count > 1 ? Int(arguments[1]) : nil)
 case "index":
     IndexBenchmark.run(rows: arguments.count > 1 ? Int(arguments[1]) : nil, dimension: arguments.count > 2 ? Int(arguments[2]) : nil)
+case "index-real":
+    try await RealIndexBenchmark.run(Array(arguments.dropFirst()))
 case "neural":
     try NeuralBenchmark.run(
         directory: arguments.count > 1 ? arguments[1] : NeuralEmbedder.defaultDirectory,
@@ -76,7 +81,7 @@ case "messages" where arguments.count == 2:
     for _ in 0..<Int(arguments[1])! { print(SpeedBenchmark.sentence(words: 4 + Int(random.next() % 12), random: &random)) }
 default:
     print(
-        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR [KERNEL]] | encode CORPUS [COUNT] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | floor DATA [MULTILINGUAL_DIR ENGLISH_DIR] | index [ROWS [DIMENSION]] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT"
+        "usage: intent-bench speed [DIMENSION] | neural [MODEL_DIR [KERNEL]] | encode CORPUS [COUNT] | tune CORPUS QUESTIONS [CORPUS QUESTIONS ...] | review QUESTIONS COUNT [MULTILINGUAL_DIR ENGLISH_DIR] | floor DATA [MULTILINGUAL_DIR ENGLISH_DIR] | index [ROWS [DIMENSION]] | index-real MULTILINGUAL_DIR ENGLISH_DIR CORPUS QUESTIONS [CORPUS QUESTIONS ...] | corpus ENTRIES PARAPHRASES FILE | messages COUNT | labeled CORPUS COUNT"
     )
     exit(64)
 }

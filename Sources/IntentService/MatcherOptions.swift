@@ -102,6 +102,13 @@ struct MatcherOptions: ParsableArguments {
             valueName: "kind"))
     var neuralKernel: String?
 
+    @Option(
+        name: .customLong("index-search"),
+        help: ArgumentHelp(
+            "How an index above \(VectorIndex.quantizationThreshold) paraphrases with sentence-model blocks is searched: exact (the exact scan's hits) or approximate (candidates by entry centroids, rescored exactly; faster, may miss an entry) (default: exact).",
+            valueName: "mode"))
+    var indexSearch: String?
+
     @Option(name: .long, help: ArgumentHelp("Chat model that settles close calls: none (default), openai, deepseek, coze.", valueName: "name"))
     var llm: String?
 
@@ -131,6 +138,7 @@ struct MatcherOptions: ParsableArguments {
         flags[.multilingualModel] = multilingualModel
         flags[.multilingualWeight] = multilingualWeight.map { "\($0)" }
         flags[.neuralKernel] = neuralKernel
+        flags[.indexSearch] = indexSearch
         flags[.llm] = llm
         flags[.llmBaseURL] = llmBaseURL
         flags[.llmModel] = llmModel

@@ -136,6 +136,28 @@ struct DenseRows: Sendable {
 
     var bytes: Int { floats.count * 4 + codes.count + (steps.count + residualNorms.count + codeNorms.count) * 4 }
 
+    /// Rows that are each the centroid of a group of `rows`' rows, block by block: the sum of the
+    /// group's block scaled to the stored rows' norm (`scales[k]`, a block's √share), so a query
+    /// scores it as it scores a paraphrase, and the score is the group's centroid cosine times
+    /// the block's share. Quantised, and without the Float copy (only the first pass reads them).
+    init(centroidsOf rows: DenseRows, groups: [Range<Int>], scales: [Float]) {
+        self.init(count: groups.count, blocks: rows.blocks.map { ($0.index, $0.components) })
+        var sum = [Double](repeating: 0, count: rowWidth)
+        for (g, group) in groups.enumerated() {
+            for c in sum.indices { sum[c] = 0 }
+            for i in group { for c in 0..<rowWidth { sum[c] += Double(rows.floats[i * rowWidth + c]) } }
+            for (k, block) in blocks.enumerated() {
+                var norm: Double = 0
+                for c in block.offset..<(block.offset + block.width) { norm += sum[c] * sum[c] }
+                guard norm > 0 else { continue }
+                let scale = Double(scales[k]) / norm.squareRoot()
+                for c in block.offset..<(block.offset + block.width) { floats[g * rowWidth + c] = Float(sum[c] * scale) }
+            }
+        }
+        quantize()
+        floats = []
+    }
+
     // MARK: - Queries
 
     /// A query's dense blocks: floats for exact scores, Int16 codes for the first pass (in

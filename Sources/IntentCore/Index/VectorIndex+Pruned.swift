@@ -36,24 +36,12 @@ extension VectorIndex {
         let dense = denseRows.query(components)
         let perBlock = blockCount > 1 && !centroidNorms.isEmpty
         let blend = !centroidNorms.isEmpty
-        var denseBlockOf = [Int](repeating: -1, count: blockCount)
-        for (k, block) in denseRows.blocks.enumerated() { denseBlockOf[block.index] = k }
 
         // 1. The first pass, added up per entry in `slots`: per block when blending per block
         // (column blocks exact, dense ones first-pass), else one slot for all. `exact` keeps the
         // exact column parts per slot for the rescore (empty: no column block).
         let slots = perBlock ? blockCount : 1
-        var exact: [[Float]] = []
-        if perBlock {
-            var start = 0
-            for (b, block) in blockRanges.enumerated() {
-                let end = components[start...].firstIndex { !block.0.contains($0.0) } ?? components.count
-                exact.append(denseBlockOf[b] < 0 ? similarities(prepared: Array(components[start..<end])) : [])
-                start = end
-            }
-        } else {
-            exact = [denseBlockOf.contains(-1) ? similarities(prepared: components) : []]
-        }
+        let exact = columnParts(components, perBlock: perBlock)
         let pass = denseRows.firstPass(
             query: dense, kernel: kernel, columns: exact, slotOfBlock: denseRows.blocks.map { perBlock ? $0.index : 0 },
             entryStart: entryStart)
@@ -116,8 +104,29 @@ extension VectorIndex {
     /// The bytes of codes a first pass reads (0 without dense rows).
     package var firstPassBytes: Int { denseRows.map { $0.count * $0.rowWidth } ?? 0 }
 
+    /// The exact column (lexical) part of every paraphrase's score: per block when `perBlock`
+    /// (empty for a dense block), else one array of all column blocks (empty when none). With
+    /// `rows`, only those rows' (see `similarities(prepared:rows:)`).
+    func columnParts(_ components: [(Int, Float)], perBlock: Bool, rows: [Int]? = nil) -> [[Float]] {
+        func similarities(prepared components: [(Int, Float)]) -> [Float] {
+            rows.map { self.similarities(prepared: components, rows: $0) } ?? self.similarities(prepared: components)
+        }
+        guard let denseRows else { return [similarities(prepared: components)] }
+        var denseBlockOf = [Int](repeating: -1, count: blockCount)
+        for (k, block) in denseRows.blocks.enumerated() { denseBlockOf[block.index] = k }
+        guard perBlock else { return [denseBlockOf.contains(-1) ? similarities(prepared: components) : []] }
+        var exact: [[Float]] = []
+        var start = 0
+        for (b, block) in blockRanges.enumerated() {
+            let end = components[start...].firstIndex { !block.0.contains($0.0) } ?? components.count
+            exact.append(denseBlockOf[b] < 0 ? similarities(prepared: Array(components[start..<end])) : [])
+            start = end
+        }
+        return exact
+    }
+
     /// The `n`-th largest `value(e)` over the entries `included` (-infinity when fewer).
-    private static func largest(_ n: Int, of entries: Int, where included: (Int) -> Bool, _ value: (Int) -> Float) -> Float {
+    static func largest(_ n: Int, of entries: Int, where included: (Int) -> Bool, _ value: (Int) -> Float) -> Float {
         var top: [Float] = []
         top.reserveCapacity(n + 1)
         for e in 0..<entries where included(e) {
@@ -134,7 +143,7 @@ extension VectorIndex {
     /// `rank` restricted to `candidates` (ascending), with the dense blocks scored exactly:
     /// the same kernels and the same order of additions as `blockSimilarities` and `rank`, so
     /// the same Floats.
-    private func rescore(_ candidates: [Int], exact: [[Float]], dense: DenseRows.Query, perBlock: Bool, limit: Int) -> [EntryHit] {
+    func rescore(_ candidates: [Int], exact: [[Float]], dense: DenseRows.Query, perBlock: Bool, limit: Int) -> [EntryHit] {
         guard let denseRows, let entryStart else { return [] }
         let blend = !centroidNorms.isEmpty
         let blocks = blend ? (perBlock ? blockCount : 1) : 0

@@ -56,6 +56,13 @@ package struct VectorIndex: Sendable {
     private let postingRows: [Int32]
     private let postingValues: [Float]
     private let componentWeights: [Float]?
+    /// With `entryCentroids` and column blocks: the postings again, row by row (each row's
+    /// sparse-column components ascending, and their values; row i's at
+    /// `rowPostingStart[i]..<rowPostingStart[i + 1]`), so the approximate search scores its
+    /// candidates' rows without scattering every posting (`similarities(prepared:rows:)`).
+    private let rowPostingStart: [Int32]
+    private let rowPostingComponents: [Int32]
+    private let rowPostingValues: [Float]
     /// Each block's components and the scale (√share) its unit vector gets.
     let blockRanges: [(Range<Int>, Float)]
     let blocks: [EmbeddingBlock]
@@ -71,6 +78,10 @@ package struct VectorIndex: Sendable {
     /// Above `quantizationThreshold` rows, the dense blocks (nil: none, or a small index). Their
     /// components have neither a dense column nor postings: the column scan skips them.
     let denseRows: DenseRows?
+    /// How `search` runs when `denseRows` is set (see `IndexSearch`).
+    package let searchMode: IndexSearch
+    /// With `IndexSearch.approximate` and `denseRows`: the entries' centroid codes it scans.
+    let entryCentroids: EntryCentroids?
 
     /// Rows above which dense blocks are stored row-major with an Int8 copy and searched with
     /// pruning. Below it a full scan is fast (5,000 paraphrases of a 384-dimension model:
@@ -83,12 +94,12 @@ package struct VectorIndex: Sendable {
     package init(
         vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, weighting: FeatureWeighting,
         centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = [],
-        quantizationThreshold: Int = VectorIndex.quantizationThreshold
+        quantizationThreshold: Int = VectorIndex.quantizationThreshold, search: IndexSearch = .exact
     ) {
         self.init(
             vectors: vectors, owner: owner, entryCount: entryCount,
             blocks: [EmbeddingBlock(dimension: vectors.dimension, weighting: weighting, share: 1)], centroidWeight: centroidWeight,
-            nearestOnly: nearestOnly, quantizationThreshold: quantizationThreshold)
+            nearestOnly: nearestOnly, quantizationThreshold: quantizationThreshold, search: search)
     }
 
     /// - Parameters:
@@ -96,10 +107,11 @@ package struct VectorIndex: Sendable {
     ///   - nearestOnly: per entry, whether it is scored by its nearest paraphrase alone (or empty).
     ///   - quantizationThreshold: rows above which dense blocks are stored row-major and
     ///     searched with pruning (`Int.max`: never; benchmarks and tests compare both).
+    ///   - search: how such an index is searched (`IndexSearch`); below the threshold, the exact scan.
     package init(
         vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, blocks: [EmbeddingBlock],
         centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = [],
-        quantizationThreshold: Int = VectorIndex.quantizationThreshold
+        quantizationThreshold: Int = VectorIndex.quantizationThreshold, search: IndexSearch = .exact
     ) {
         precondition(nearestOnly.isEmpty || nearestOnly.count == entryCount, "one nearestOnly flag per entry")
         precondition(blocks.reduce(0) { $0 + $1.dimension } == vectors.dimension, "blocks must cover the vector")
@@ -209,8 +221,43 @@ package struct VectorIndex: Sendable {
         self.postingStart = postingStart
         self.postingRows = postingRows
         self.postingValues = postingValues
+        var rowPostingStart: [Int32] = []
+        var rowPostingComponents: [Int32] = []
+        var rowPostingValues: [Float] = []
+        if search == .approximate && denseRows != nil && entryStart != nil && rowSlot.contains(-1) {
+            rowPostingStart.reserveCapacity(count + 1)
+            rowPostingStart.append(0)
+            for i in 0..<count {
+                for k in rowStart[i]..<rowStart[i + 1] {
+                    let (_, component, value) = nonZeros[k]
+                    guard rowSlot[blockOf[Int(component)]] < 0, denseSlot[Int(component)] < 0 else { continue }
+                    rowPostingComponents.append(component)
+                    rowPostingValues.append(value)
+                }
+                rowPostingStart.append(Int32(rowPostingComponents.count))
+            }
+        }
+        self.rowPostingStart = rowPostingStart
+        self.rowPostingComponents = rowPostingComponents
+        self.rowPostingValues = rowPostingValues
         denseRows?.quantize()
         self.denseRows = denseRows
+        self.searchMode = search
+        if search == .approximate, let denseRows, let entryStart {
+            var centroids = EntryCentroids(
+                of: denseRows, entryStart: entryStart, nearestOnly: { !nearestOnly.isEmpty && nearestOnly[$0] },
+                scales: denseRows.blocks.map { ranges[$0.index].1 })
+            if rowSlot.contains(-1) {
+                centroids.columns = [
+                    Self.columnCentroids(
+                        nonZeros, rowStart: rowStart, groups: centroids.paraphrases, isColumn: { rowSlot[blockOf[$0]] < 0 },
+                        dimension: dimension, blocks: blocks)
+                ]
+            }
+            entryCentroids = centroids
+        } else {
+            entryCentroids = nil
+        }
         if centroidWeight > 0 {
             (centroidNorms, ownCentroidDots) = Self.centroids(
                 nonZeros, rowStart: rowStart, owner: owner, entryCount: entryCount, blockOf: blockOf,
@@ -257,6 +304,35 @@ package struct VectorIndex: Sendable {
             for b in 0..<blocks { norms[e * blocks + b] = norms[e * blocks + b].squareRoot() }
         }
         return (norms, ownDots)
+    }
+
+    /// An index of the column blocks' centroids of `groups` of rows (their sums, which its own
+    /// build weights by nothing and normalises block by block as the rows were), for the
+    /// approximate search's candidate scores.
+    private static func columnCentroids(
+        _ nonZeros: [(row: Int32, component: Int32, value: Float)], rowStart: [Int], groups: [Range<Int>], isColumn: (Int) -> Bool,
+        dimension: Int, blocks: [EmbeddingBlock]
+    ) -> VectorIndex {
+        var matrix = EmbeddingMatrix(dimension: dimension, layout: .sparse, reservingRows: groups.count)
+        var sum = [Float](repeating: 0, count: dimension)
+        var touched: [Int] = []
+        for group in groups {
+            for i in group {
+                for k in rowStart[i]..<rowStart[i + 1] where isColumn(Int(nonZeros[k].component)) {
+                    let f = Int(nonZeros[k].component)
+                    if sum[f] == 0 { touched.append(f) }
+                    sum[f] += nonZeros[k].value
+                }
+            }
+            touched.sort()
+            matrix.append(nonZeros: touched.compactMap { f in sum[f] != 0 ? (f, sum[f]) : nil })
+            for f in touched { sum[f] = 0 }
+            touched.removeAll(keepingCapacity: true)
+        }
+        return VectorIndex(
+            vectors: matrix, owner: Array(groups.indices), entryCount: groups.count,
+            blocks: blocks.map { EmbeddingBlock(dimension: $0.dimension, weighting: .none, share: $0.share) }, centroidWeight: 0,
+            quantizationThreshold: .max)
     }
 
     /// The blocks stored row-major in a large index: those whose rows are (almost) all
@@ -470,6 +546,53 @@ package struct VectorIndex: Sendable {
         return scores
     }
 
+    /// `similarities(prepared:)` for `rows` only (the other rows' scores are 0), with the same
+    /// Floats: each row's additions in the same order and grouping as the scan's (postings in
+    /// component order, then dense columns four at a time, which the scan's SIMD rows add one
+    /// by one and its last `count % 8` rows as one sum). Needs the row postings (an index built
+    /// for the approximate search).
+    func similarities(prepared components: [(Int, Float)], rows: [Int]) -> [Float] {
+        var scores = [Float](repeating: 0, count: count)
+        guard count > 0, !components.isEmpty else { return scores }
+        precondition(rowPostingStart.count == count + 1, "row postings are built for the approximate search")
+        let sparse = components.filter { denseSlot[$0.0] < 0 }
+        let dense = components.filter { denseSlot[$0.0] >= 0 }.map { (Int(denseSlot[$0.0]) * count, $0.1) }
+        let wholeSteps = count / 8 * 8
+        denseColumns.withUnsafeBufferPointer { columns in
+            for i in rows {
+                var score: Float = 0
+                // Postings: merge the row's components with the query's (both ascending).
+                var k = Int(rowPostingStart[i])
+                let end = Int(rowPostingStart[i + 1])
+                for (f, w) in sparse {
+                    while k < end && Int(rowPostingComponents[k]) < f { k += 1 }
+                    guard k < end else { break }
+                    if Int(rowPostingComponents[k]) == f { score += w * rowPostingValues[k] }
+                }
+                var d = 0
+                while d + 4 <= dense.count {
+                    let x0 = columns[dense[d].0 + i] * dense[d].1, x1 = columns[dense[d + 1].0 + i] * dense[d + 1].1
+                    let x2 = columns[dense[d + 2].0 + i] * dense[d + 2].1, x3 = columns[dense[d + 3].0 + i] * dense[d + 3].1
+                    if i < wholeSteps {
+                        score += x0
+                        score += x1
+                        score += x2
+                        score += x3
+                    } else {
+                        score += x0 + x1 + x2 + x3
+                    }
+                    d += 4
+                }
+                while d < dense.count {
+                    score += columns[dense[d].0 + i] * dense[d].1
+                    d += 1
+                }
+                scores[i] = score
+            }
+        }
+        return scores
+    }
+
     @inline(__always)
     func isNearestOnly(_ e: Int) -> Bool { !nearestOnly.isEmpty && nearestOnly[e] }
 
@@ -534,8 +657,14 @@ package struct VectorIndex: Sendable {
     /// Bytes held by the stored vectors (dense columns, postings and dense rows).
     package var vectorBytes: Int {
         let columns = denseColumns.count * 4 + postingRows.count * 4 + postingValues.count * 4
-        let rows: Int = denseRows?.bytes ?? 0
+        let rows: Int = (denseRows?.bytes ?? 0) + approximateSearchBytes
         return columns + postingStart.count * 4 + denseSlot.count * 4 + rows
+    }
+
+    /// The part of `vectorBytes` only the approximate search reads: the entries' centroids and
+    /// the row postings (0 for an index built for the exact search).
+    package var approximateSearchBytes: Int {
+        (entryCentroids?.bytes ?? 0) + rowPostingStart.count * 4 + rowPostingComponents.count * 4 + rowPostingValues.count * 4
     }
 
     @inline(__always)
@@ -588,8 +717,11 @@ package struct VectorIndex: Sendable {
     /// entry's blended score (the blend is linear, so this equals blending calibrated cosines).
     ///
     /// With `denseRows` (a large index with model blocks) and contiguous entries, the pruned
-    /// search (`prunedSearch`); else the full scan (`exactSearch`). Both return the same hits.
+    /// search (`prunedSearch`), or with `IndexSearch.approximate` the approximate one
+    /// (`approximateSearch`); else the full scan (`exactSearch`). The pruned search and the full
+    /// scan return the same hits.
     package func search(_ query: ArraySlice<Float>, limit: Int) -> [EntryHit] {
+        if entryCentroids != nil { return approximateSearch(query, limit: limit).hits }
         if searchesPruned { return prunedSearch(query, limit: limit).hits }
         return exactSearch(query, limit: limit)
     }

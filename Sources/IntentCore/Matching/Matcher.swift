@@ -42,11 +42,12 @@ public struct Matcher: Sendable {
     }
 
     /// A matcher over vectors already computed with `embedder` (e.g. from a
-    /// store): one row per paraphrase, in corpus order. `measuringOwnScores`: measure the
-    /// `ownScoreSpread` even when the policy does not use it (evaluation sweeps it).
+    /// store): one row per paraphrase, in corpus order. `indexSearch`: how a large index is
+    /// searched (see `IndexSearch`). `measuringOwnScores`: measure the `ownScoreSpread` even
+    /// when the policy does not use it (evaluation sweeps it).
     public init(
         corpus: Corpus, embedder: any Embedder, vectors: EmbeddingMatrix, policy: MatchPolicy = MatchPolicy(),
-        measuringOwnScores: Bool = false
+        indexSearch: IndexSearch = .exact, measuringOwnScores: Bool = false
     )
         throws(EmbedderError)
     {
@@ -76,7 +77,7 @@ public struct Matcher: Sendable {
         self.outOfScopeCount = outOfScope.filter { $0 }.count
         self.index = VectorIndex(
             vectors: vectors, owner: owner, entryCount: corpus.entries.count, blocks: embedder.blocks,
-            nearestOnly: self.outOfScope)
+            nearestOnly: self.outOfScope, search: indexSearch)
         let spread =
             measuringOwnScores || policy.ownScoreFloor != nil
             ? OwnScoreSpread(index: index, vectors: vectors, outOfScope: self.outOfScope) : nil
@@ -96,19 +97,20 @@ public struct Matcher: Sendable {
     package func measuringOwnScores() async throws -> Matcher {
         guard ownScoreSpread == nil else { return self }
         let vectors = try await embedder.embed(corpus.entries.flatMap(\.questions))
-        let measured = try Matcher(corpus: corpus, embedder: embedder, vectors: vectors, policy: policy, measuringOwnScores: true)
+        let measured = try Matcher(corpus: corpus, embedder: embedder, vectors: vectors, policy: policy, indexSearch: index.searchMode,
+            measuringOwnScores: true)
         return recentDecisions.map { measured.remembering(decisions: $0.capacity) } ?? measured
     }
 
     /// Embeds every paraphrase of the corpus and builds the matcher.
     public static func build(
-        corpus: Corpus, embedder: any Embedder, policy: MatchPolicy = MatchPolicy()
+        corpus: Corpus, embedder: any Embedder, policy: MatchPolicy = MatchPolicy(), indexSearch: IndexSearch = .exact
     ) async throws
         -> Matcher
     {
         let texts = corpus.entries.flatMap(\.questions)
         let vectors = try await embedder.embed(texts)
-        return try Matcher(corpus: corpus, embedder: embedder, vectors: vectors, policy: policy)
+        return try Matcher(corpus: corpus, embedder: embedder, vectors: vectors, policy: policy, indexSearch: indexSearch)
     }
 
     /// Decides one message.

@@ -27,6 +27,8 @@ struct ServiceConfiguration {
     var multilingualWeight: Float
     /// The sentence models' linear-layer kernel (`neural_kernel`); nil: the fastest this CPU runs.
     var neuralKernel: LinearKernel?
+    /// How a large index is searched (`index_search`).
+    var indexSearch: IndexSearch
     /// On a missing or broken model: answer with the lexical embedder (logged) instead of failing.
     var neuralFallback: Bool
     /// Whether the threshold was set; else it is the embedder's default.
@@ -71,6 +73,7 @@ struct ServiceConfiguration {
         case "float32": neuralKernel = LinearKernel.fastestFloat32
         default: neuralKernel = nil
         }
+        indexSearch = try layers.choice(.indexSearch, default: .exact)
         policy = MatchPolicy(
             threshold: try layers.float(.threshold, default: EmbedderFactory.defaultThreshold(embedder), in: 0...1),
             margin: try layers.float(.margin, default: EmbedderFactory.defaultMargin(embedder), in: 0...1),

@@ -214,7 +214,9 @@ final class ServiceFactory: Sendable {
             index.vectors = try await embedder.embed(
                 index.corpus.entries.flatMap(\.questions), reusing: stored.vectors, of: stored.corpus.entries.flatMap(\.questions))
         }
-        let primary = try Matcher(corpus: index.corpus, embedder: embedder, vectors: index.vectors, policy: policy)
+        let primary = try Matcher(
+            corpus: index.corpus, embedder: embedder, vectors: index.vectors, policy: policy,
+            indexSearch: configuration.indexSearch)
         guard configuration.providers.isRemote else {
             let chat = disambiguator()
             return (
@@ -260,7 +262,8 @@ final class ServiceFactory: Sendable {
     func makeService(corpus: Corpus) async throws -> MatchService {
         let settings = configuration.providers
         let policy = configuration.policy
-        let local = try await Matcher.build(corpus: corpus, embedder: try await loadLocalEmbedder(), policy: policy)
+        let local = try await Matcher.build(
+            corpus: corpus, embedder: try await loadLocalEmbedder(), policy: policy, indexSearch: configuration.indexSearch)
         guard settings.isRemote, let transport else {
             let chat = disambiguator()
             return MatchService(primary: local, fallback: local, disambiguator: chat, deadline: chat == nil ? nil : settings.deadline)
@@ -268,7 +271,7 @@ final class ServiceFactory: Sendable {
         let fallback = try await fallbackMatcher(corpus: corpus, local: local)
         do {
             let embedder = try await embedder(transport)
-            let primary = try await Matcher.build(corpus: corpus, embedder: embedder, policy: policy)
+            let primary = try await Matcher.build(corpus: corpus, embedder: embedder, policy: policy, indexSearch: configuration.indexSearch)
             return MatchService(primary: primary, fallback: fallback, disambiguator: disambiguator(), deadline: settings.deadline)
         } catch let error as CorpusValidationError {
             throw error
@@ -289,7 +292,8 @@ final class ServiceFactory: Sendable {
         switch configuration.providers.fallback {
         case .local:
             if let local { return local }
-            return try await Matcher.build(corpus: corpus, embedder: try await loadLocalEmbedder(), policy: policy)
+            return try await Matcher.build(
+                corpus: corpus, embedder: try await loadLocalEmbedder(), policy: policy, indexSearch: configuration.indexSearch)
         case .rules:
             return try Matcher(
                 corpus: corpus, embedder: NullEmbedder(),

@@ -39,6 +39,7 @@ enum Setting: String, CaseIterable {
     case multilingualModel = "multilingual_model"
     case multilingualWeight = "multilingual_weight"
     case neuralKernel = "neural_kernel"
+    case indexSearch = "index_search"
     case allowInsecureHTTP = "allow_insecure_http"
     case statsToken = "stats_token"
     case consoleToken = "console_token"
