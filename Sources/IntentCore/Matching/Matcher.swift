@@ -97,7 +97,8 @@ public struct Matcher: Sendable {
     package func measuringOwnScores() async throws -> Matcher {
         guard ownScoreSpread == nil else { return self }
         let vectors = try await embedder.embed(corpus.entries.flatMap(\.questions))
-        let measured = try Matcher(corpus: corpus, embedder: embedder, vectors: vectors, policy: policy, indexSearch: index.searchMode,
+        let measured = try Matcher(
+            corpus: corpus, embedder: embedder, vectors: vectors, policy: policy, indexSearch: index.searchMode,
             measuringOwnScores: true)
         return recentDecisions.map { measured.remembering(decisions: $0.capacity) } ?? measured
     }
