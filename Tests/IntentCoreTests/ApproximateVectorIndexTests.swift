@@ -16,14 +16,7 @@ import Testing
         let dimension = 40
         let (rows, owner) = PrunedVectorIndexTests.clustered(
             entries: Self.entries, paraphrases: 4, dimension: dimension, lexical: lexical, generator: &generator)
-        let blocks =
-            shape == .modelOnly
-            ? [EmbeddingBlock(dimension: dimension, weighting: .none, share: 1)]
-            : [
-                EmbeddingBlock(dimension: lexical, weighting: .inverseDocumentFrequency, share: 0.2),
-                EmbeddingBlock(dimension: dimension / 2, weighting: .none, share: 0.4, carriesConfidence: true, baseline: 0.6),
-                EmbeddingBlock(dimension: dimension / 2, weighting: .none, share: 0.4, carriesConfidence: true, baseline: 0.5),
-            ]
+        let blocks = PrunedVectorIndexTests.blocks(lexical: lexical, dimension: dimension)
         let nearestOnly = shape == .hybridNearestOnly ? (0..<Self.entries).map { $0 % 7 == 0 } : []
         let index = VectorIndex(
             vectors: EmbeddingMatrix(dimension: lexical + dimension, storage: rows.flatMap { $0 }), owner: owner,

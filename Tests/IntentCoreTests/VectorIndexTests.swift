@@ -200,20 +200,23 @@ import Testing
 
     enum Shape: CaseIterable { case modelOnly, hybrid, hybridNearestOnly, hybridBestOnly }
 
+    /// One model block (`lexical` 0), else the default's shape: a lexical block and two models.
+    static func blocks(lexical: Int, dimension: Int) -> [EmbeddingBlock] {
+        guard lexical > 0 else { return [EmbeddingBlock(dimension: dimension, weighting: .none, share: 1)] }
+        return [
+            EmbeddingBlock(dimension: lexical, weighting: .inverseDocumentFrequency, share: 0.2),
+            EmbeddingBlock(dimension: dimension / 2, weighting: .none, share: 0.4, carriesConfidence: true, baseline: 0.6),
+            EmbeddingBlock(dimension: dimension / 2, weighting: .none, share: 0.4, carriesConfidence: true, baseline: 0.5),
+        ]
+    }
+
     func indexes(_ shape: Shape) -> (pruned: VectorIndex, columns: VectorIndex, rows: [[Float]]) {
         var generator = SplitMix64(seed: 5)
         let lexical = shape == .modelOnly ? 0 : 20
         let dimension = 40  // not a multiple of the 16-component step, on purpose
         let entries = 160
         let (rows, owner) = Self.clustered(entries: entries, paraphrases: 4, dimension: dimension, lexical: lexical, generator: &generator)
-        let blocks =
-            shape == .modelOnly
-            ? [EmbeddingBlock(dimension: dimension, weighting: .none, share: 1)]
-            : [
-                EmbeddingBlock(dimension: lexical, weighting: .inverseDocumentFrequency, share: 0.2),
-                EmbeddingBlock(dimension: dimension / 2, weighting: .none, share: 0.4, carriesConfidence: true, baseline: 0.6),
-                EmbeddingBlock(dimension: dimension / 2, weighting: .none, share: 0.4, carriesConfidence: true, baseline: 0.5),
-            ]
+        let blocks = Self.blocks(lexical: lexical, dimension: dimension)
         let nearestOnly = shape == .hybridNearestOnly ? (0..<entries).map { $0 % 7 == 0 } : []
         let centroidWeight: Float = shape == .hybridBestOnly ? 0 : VectorIndex.defaultCentroidWeight
         let matrix = EmbeddingMatrix(dimension: lexical + dimension, storage: rows.flatMap { $0 })

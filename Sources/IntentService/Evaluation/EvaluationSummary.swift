@@ -14,12 +14,7 @@ enum EvaluationSummary {
         for (name, value) in rows { lines.append("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
         if r.perLanguage != nil {
             lines.append("")
-            let table = [LanguageRows.header] + LanguageRows.rows(r)
-            let widths = LanguageRows.header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
-            for row in table {
-                let cells = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                lines.append(("  " + cells).replacingOccurrences(of: " +$", with: "", options: .regularExpression))
-            }
+            lines += aligned([LanguageRows.header] + LanguageRows.rows(r))
         }
         lines.append("")
         let best = r.recommended.bestAccuracy
@@ -38,12 +33,7 @@ enum EvaluationSummary {
         if let curve = r.answerCurve {
             lines.append("")
             lines.append("answered right against answered wrong (every policy of the calibration grid replayed; shares of all questions):")
-            let table = [AnswerCurveRows.header] + AnswerCurveRows.rows(curve)
-            let widths = AnswerCurveRows.header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
-            for row in table {
-                let cells = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                lines.append(("  " + cells).replacingOccurrences(of: " +$", with: "", options: .regularExpression))
-            }
+            lines += aligned([AnswerCurveRows.header] + AnswerCurveRows.rows(curve))
             lines.append("  \(AnswerCurveRows.servedGap(curve))")
         }
         if !r.confusedPairs.isEmpty {
@@ -96,14 +86,12 @@ enum EvaluationSummary {
         ]
         for (name, now, before) in metrics {
             guard let now, let before else { continue }
-            lines.append(String(format: "  %-20@ %6.2f%% -> %6.2f%%  (%+.2f)", name as NSString, before * 100, now * 100, (now - before) * 100))
+            lines.append("  \(padded(name)) " + String(format: "%6.2f%% -> %6.2f%%  (%+.2f)", before * 100, now * 100, (now - before) * 100))
         }
         if let curve = new.answerCurve, let before = old.answerCurve {
             for (now, then) in zip(curve.atBudgets, before.atBudgets) {
                 let label = String(format: "right at ≤%.0f%% wrong", now.maxAnsweredWrong * 100)
-                lines.append(
-                    String(
-                        format: "  %-20@ %@ -> %@", label as NSString, pct(then.best?.answeredRight), pct(now.best?.answeredRight)))
+                lines.append("  \(padded(label)) \(pct(then.best?.answeredRight)) -> \(pct(now.best?.answeredRight))")
             }
         }
         var previous: [String: Bool] = [:]
@@ -120,4 +108,18 @@ enum EvaluationSummary {
     static func pct(_ value: Double?) -> String {
         value.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a"
     }
+}
+
+extension EvaluationSummary {
+    /// A table's rows as lines, each column as wide as its widest cell (trailing spaces dropped).
+    static func aligned(_ table: [[String]]) -> [String] {
+        let widths = (table.first ?? []).indices.map { column in table.map { $0[column].count }.max() ?? 0 }
+        return table.map { row in
+            let cells = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            return ("  " + cells).replacingOccurrences(of: " +$", with: "", options: .regularExpression)
+        }
+    }
+
+    /// A metric's name in a column of 20 (`String(format: "%-20@")` does not pad on Linux).
+    static func padded(_ name: String) -> String { name.padding(toLength: max(20, name.count), withPad: " ", startingAt: 0) }
 }
