@@ -31,6 +31,7 @@ package struct StatisticsWriter: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
+                guard !Task.isCancelled else { break }  // shutdown: written below, outside this cancelled task
                 await flush()
             }
         }
@@ -48,6 +49,7 @@ package struct StatisticsWriter: Service {
                 recorder.stored()
             } catch {
                 recorder.restore(batch, problem: "\(error)")
+                guard !(error is CancellationError) else { return }  // not the store's failure: kept for the next write
                 logger.warning("could not write statistics to the store; will retry", metadata: ["error": "\(error)"])
                 return
             }
