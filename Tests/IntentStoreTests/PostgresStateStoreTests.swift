@@ -23,8 +23,13 @@ struct PostgresStateStoreTests {
         await withTaskGroup(of: Void.self) { group in
             for i in 1...40 {
                 group.addTask {
+                    // A delivery that failed is delivered again, as a platform does after a 503: a
+                    // failure seen by the client can still commit later, and would then be an
+                    // earlier, unprocessed message that holds back every later one of the contact.
                     let message = ConversationStoreContract.message("telegram:\(i)", from: telegram, at: Double(i))
-                    _ = try? await store.receive([message], statuses: [], at: t0.addingTimeInterval(Double(i)))
+                    for _ in 0..<5 {
+                        if (try? await store.receive([message], statuses: [], at: t0.addingTimeInterval(Double(i)))) != nil { break }
+                    }
                 }
                 if i == 20 {
                     group.addTask { _ = try? await store.merge(contact: "telegram:4242", into: "8613800000000", at: t0.addingTimeInterval(20)) }
@@ -33,9 +38,13 @@ struct PostgresStateStoreTests {
         }
         // Every message is the merged contact's, whichever side of the merge it was stored on.
         let waiting = try await store.unprocessed(limit: 100)
-        #expect(waiting.count == 40 && waiting.allSatisfy { $0.customer == "8613800000000" }, "\(Set(waiting.map(\.customer)))")
+        #expect(
+            waiting.count == 40 && waiting.allSatisfy { $0.customer == "8613800000000" },
+            "\(waiting.count) \(Set(waiting.map(\.customer))) \(waiting.map(\.id))")
         for message in waiting {
-            #expect(try await store.process(message, at: t0.addingTimeInterval(60), plan: ConversationStoreContract.plan(message, replies: [])))
+            #expect(
+                try await store.process(message, at: t0.addingTimeInterval(60), plan: ConversationStoreContract.plan(message, replies: [])),
+                "\(message.id)")
         }
         #expect(try await store.conversation(customer: "telegram:4242") == nil)
         #expect(try await store.conversation(customer: "8613800000000")?.unread == 42)
