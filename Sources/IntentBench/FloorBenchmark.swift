@@ -24,7 +24,8 @@ enum FloorBenchmark {
         func load(_ corpusPath: String, _ questionsPath: String) async throws -> (Matcher, [QuestionResult]) {
             let corpus = try CorpusLoader.load(corpusPath)
             let started = Date()
-            let matcher = try await Matcher.build(corpus: corpus, embedder: embedder, policy: defaults).measuringOwnScores()
+            let vectors = try await embedder.embed(corpus.entries.flatMap(\.questions))
+            let matcher = try Matcher(corpus: corpus, embedder: embedder, vectors: vectors, policy: defaults, measuringOwnScores: true)
             let built = Date().timeIntervalSince(started)
             let questions = LabeledQuestions.excludingExamples(try LabeledQuestions.load(questionsPath, corpus: corpus), of: corpus).0
             let results = try await Evaluator.run(matcher, questions: questions)
