@@ -2,11 +2,18 @@ import IntentCore
 
 /// Wakes a background loop early: `signal()` ends the current (or next) `wait`, which
 /// otherwise returns after its timeout. A signal with nobody waiting is kept, once.
+///
+/// Invariant: a wait's timer can fire before the wait has registered its continuation (the
+/// waiting thread preempted between the two on a loaded machine, with a timeout of 10 ms). The
+/// timer then leaves its wait's number in `expired`, and the registration returns at once:
+/// without that, the loop slept until the next signal, and on a quiet server none may come.
 final class Wakeup: Sendable {
     private struct State {
         var signalled = false
         var waiter: (id: Int, continuation: CheckedContinuation<Void, Never>)?
         var nextID = 0
+        /// The newest wait whose timer (or cancellation) fired before it was registered.
+        var expired = 0
     }
 
     private let state = Locked(State())
@@ -37,6 +44,7 @@ final class Wakeup: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { s -> Bool in
+                    if s.expired == id { return true }
                     if s.signalled || Task.isCancelled {
                         s.signalled = false
                         return true
@@ -53,7 +61,11 @@ final class Wakeup: Sendable {
 
     private func wake(_ id: Int) {
         let continuation = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            guard let waiter = s.waiter, waiter.id == id else { return nil }
+            guard let waiter = s.waiter, waiter.id == id else {
+                // Not registered yet (or over already): the registration finds it expired.
+                s.expired = max(s.expired, id)
+                return nil
+            }
             s.waiter = nil
             return waiter.continuation
         }
