@@ -146,7 +146,7 @@ import FoundationNetworking
                 // 12: what the visitor saw, and how soon the page painted.
                 [
                     "eval":
-                        "JSON.stringify({ins: [...\(root).querySelectorAll('.msg.in')].map(m => m.textContent), cookies: document.cookie, paint: window.firstPaint, widget: performance.getEntriesByName('http://127.0.0.1:\(port)/widget.js')[0]?.duration ?? -1})"
+                        "JSON.stringify({ins: [...\(root).querySelectorAll('.msg.in')].map(m => m.textContent), last: [...\(root).querySelectorAll('.msg')].slice(-2).map(m => m.className + ': ' + m.textContent.slice(0, 18)), cookies: document.cookie, paint: window.firstPaint, widget: performance.getEntriesByName('http://127.0.0.1:\(port)/widget.js')[0]?.duration ?? -1})"
                 ],
                 // 13: on a phone the panel fills the screen.
                 ["viewport": [390, 844]],
@@ -176,6 +176,8 @@ import FoundationNetworking
             #expect(WebChatVisitor.isWellFormed(value(6) as? String ?? ""), "\(run.output)")
             let seen = try JSONSerialization.jsonObject(with: Data((value(12) as? String ?? "{}").utf8)) as? [String: Any] ?? [:]
             #expect(seen["ins"] as? [String] == [question, "recommend", "Shoes 鞋履"], "\(seen)")
+            // The tap shows at once, above its answer, however soon the answer streams in.
+            #expect(seen["last"] as? [String] == ["msg in: Shoes 鞋履", "msg out: Try the Cloud Walk"], "\(seen)")
             #expect(seen["cookies"] as? String == "")
             #expect(value(14) as? Int == 390, "\(run.output)")
             let hostile = try JSONSerialization.jsonObject(with: Data((value(18) as? String ?? "{}").utf8)) as? [String: Any] ?? [:]

@@ -40,6 +40,7 @@
     "header button{background:none;border:0;color:#fff;font-size:22px;cursor:pointer;line-height:1}" +
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f4f5f7}" +
     ".msg{max-width:85%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere}" +
+    ".msg.pending{opacity:.6}" +
     ".in{align-self:flex-end;background:#0b63ce;color:#fff}.out{align-self:flex-start;background:#fff;border:1px solid #dde}" +
     ".choices{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}" +
     ".choices button{border:1px solid #0b63ce;background:#fff;color:#0b63ce;border-radius:14px;padding:5px 10px;font:inherit;cursor:pointer}" +
@@ -114,8 +115,9 @@
           button.type = "button";
           button.dataset.choice = b.id;
           button.addEventListener("click", function () {
-            choices.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
-            post({ choice: b.id }, b.title);
+            var all = choices.querySelectorAll("button");
+            all.forEach(function (x) { x.disabled = true; });
+            post({ choice: b.id }, b.title).then(function (ok) { if (!ok) all.forEach(function (x) { x.disabled = false; }); });
           });
           choices.appendChild(button);
         });
@@ -164,9 +166,21 @@
     poller = setInterval(function () { if (!panel.hidden) load(); }, 3000);
   }
 
-  function post(body, echo) {
+  // The visitor's words show at once, marked pending until the server has them: the answer can
+  // stream in before the POST's own response, and must not appear above the question it answers.
+  function post(body, echo, row) {
     if (visitor) body.visitor = visitor;
     var sending = body.text != null ? body.text : echo;
+    if (!row) {
+      row = element("div", "msg in pending", sending);
+      log.appendChild(row);
+      log.scrollTop = log.scrollHeight;
+    }
+    function failed(words) {
+      log.removeChild(row);
+      note(words);
+      return false;
+    }
     return fetch(base + "/messages", {
       method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
     }).then(function (r) {
@@ -176,18 +190,24 @@
           delete body.visitor;
           delete body.choice;
           body.text = sending;
-          return post(body, echo);
+          return post(body, echo, row);
         }
-        if (r.status === 429) { note(t.busy); return false; }
-        if (!r.ok) { note(t.failed); return false; }
+        if (r.status === 429) return failed(t.busy);
+        if (!r.ok) return failed(t.failed);
         var fresh = !visitor;
         visitor = answer.visitor;
         try { localStorage.setItem(storeKey, visitor); } catch (e) { /* kept for this page only */ }
-        render({ id: answer.message_id, direction: "in", text: sending });
+        if (shown[answer.message_id]) {
+          log.removeChild(row);  // a reload of the messages showed it meanwhile
+        } else {
+          shown[answer.message_id] = true;
+          row.dataset.id = answer.message_id;
+          row.className = "msg in";
+        }
         if (fresh) listen();
         return true;
       });
-    }).catch(function () { note(t.failed); return false; });
+    }).catch(function () { return row.parentNode ? failed(t.failed) : false; });
   }
 
   form.addEventListener("submit", function (e) {
