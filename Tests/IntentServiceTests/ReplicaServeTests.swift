@@ -152,6 +152,8 @@ struct ReplicaServeTests {
         let ports = [try await a.port(), try await b.port()]
         #expect(try await a.waitFor("corpus loaded"))
         #expect(try await b.waitFor("corpus loaded"))
-        try await body([a, b], ports)
+        try await ServerLogs.$tail.withValue({ "--- replica A ---\n\(a.log.suffix(6_000))\n--- replica B ---\n\(b.log.suffix(6_000))" }) {
+            try await body([a, b], ports)
+        }
     }
 }

@@ -11,7 +11,8 @@ import FoundationNetworking
 /// `intent-service serve` as a real process, where the process is the subject: start-up and its
 /// exit status, SIGHUP reload, graceful SIGTERM. The routes are tested in process (`ServeRoutesTests`).
 @Suite(.serialized) struct ServeCommandTests {
-    final class ServerProcess {
+    /// Sendable: its state is the process (which Foundation locks) and a file path.
+    final class ServerProcess: @unchecked Sendable {
         let process: Process
         /// The child's standard output and error go to a file, not a pipe: a pipe's end of file
         /// waits for every process holding its write end, and children that other tests start at
@@ -44,14 +45,17 @@ import FoundationNetworking
         /// The deadline is only a safety net against a hang: start-up loads two sentence models
         /// and embeds the corpus, which under a full parallel test run on two cores has taken
         /// over 20 s (the old fixed wait, which failed a first run on a fresh clone).
+        /// When it gives up, it prints the end of the log: the failure's only witness in CI.
         func waitFor(_ text: String, seconds: Double = 180) async throws -> Bool {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
                 let exited = !process.isRunning
                 if log.contains(text) { return true }
-                if exited { return false }
+                if exited { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
+            let how = process.isRunning ? "still running after \(Int(seconds)) s" : "exited"
+            print("ServerProcess \(process.processIdentifier) never logged \"\(text)\" (\(how)); its log's end:\n\(log.suffix(8_000))")
             return false
         }
 

@@ -33,7 +33,15 @@ enum ServedInProcess {
         logger.logLevel = configuration.logLevel
         let app = try await buildApplication(configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        return try await ServerLogs.$tail.withValue({ log.current }) {
+            try await serve(group, log: log, test)
+        }
+    }
+
+    private static func serve<T: Sendable>(
+        _ group: ServiceGroup, log: LogBuffer, _ test: @Sendable (_ port: Int, _ log: LogBuffer) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {
                 let value = try await test(try await port(in: log), log)

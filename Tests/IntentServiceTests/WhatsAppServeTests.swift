@@ -62,10 +62,20 @@ import FoundationNetworking
     @discardableResult
     static func settle(_ setup: Setup) async throws -> SQLiteStateStore {
         let state = try SQLiteStateStore(path: setup.directory + "/state.sqlite")
+        var settled = false
         try await eventually("every message processed and every reply sent") {
             let decided = try await state.unprocessed(limit: 1).isEmpty
             let sent = try await state.nextOutboxDue() == nil
-            return decided && sent
+            settled = decided && sent
+            return settled
+        }
+        if !settled {
+            // What is left, for a failure seen once: a message never decided, or an item never done.
+            let waiting = try await state.unprocessed(limit: 5).map { "\($0.id) from \($0.customer): \($0.text ?? $0.type)" }
+            let pending = try await state.dueOutbox(now: .distantFuture, limit: 5).map {
+                "#\($0.id) \($0.draft.kind) to \($0.customer), \($0.attempts) attempts, queued \($0.createdAt): \($0.draft.body.prefix(120))"
+            }
+            Issue.record("not decided: \(waiting); not done: \(pending); next due: \(String(describing: try await state.nextOutboxDue()))")
         }
         return state
     }
