@@ -82,25 +82,25 @@ struct ImportCommand: AsyncParsableCommand {
         var plan = ImportPlan(corpus: corpus, stored: stored, embedderID: embedder.id)
 
         let cached = try await store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash))
-        var vectors = cached
-        let toEmbed = plan.missing.filter { vectors[$0.hash] == nil }
+        let toEmbed = plan.missing.filter { cached[$0.hash] == nil }
         if dryRun {
             plan.summary.embedded = toEmbed.count
             plan.summary.seconds = Date().timeIntervalSince(started)
             report(plan.summary, store: storeURL, dryRun: true)
             return
         }
+        var assembly = IndexAssembly(plan: plan, stored: stored?.embedderID == embedder.id ? stored?.vectors : nil, dimension: embedder.dimension)
+        assembly.add(cached)
         let progress = ProgressLine(label: "embedding", total: toEmbed.count)
         var requests = 0
         var done = 0
-        var layout = stored?.vectors.layout ?? .dense
         // Up to `concurrency` provider requests in flight; each batch is cached as soon as it returns.
         // The built-in models get two batches at once: while one batch's last chunks finish on
         // some cores, the next one's keep the others busy (the encoder queue runs one per core).
         let batches = stride(from: 0, to: toEmbed.count, by: batchSize).map { Array(toEmbed[$0..<min($0 + batchSize, toEmbed.count)]) }
         let inFlight = configuration.providers.isRemote ? configuration.providers.concurrency : 2
         let isRemote = configuration.providers.isRemote
-        try await withThrowingTaskGroup(of: ([(hash: String, vector: [Float])], EmbeddingMatrix.Layout).self) { group in
+        try await withThrowingTaskGroup(of: (EmbeddingMatrix, [String]).self) { group in
             var next = 0
             func launch() {
                 guard next < batches.count else { return }
@@ -108,26 +108,26 @@ struct ImportCommand: AsyncParsableCommand {
                 next += 1
                 group.addTask {
                     let matrix = try await embedder.embed(batch.map(\.text))
-                    let rows = batch.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) }
                     // Paid-for vectors are kept at once: a later failure or a kill does not cost them again.
                     // (The built-in embedder costs nothing to run again: its vectors are not cached.)
-                    if isRemote { try await store.cacheVectors(embedderID: embedder.id, rows) }
-                    return (rows, matrix.layout)
+                    if isRemote {
+                        try await store.cacheVectors(
+                            embedderID: embedder.id, batch.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) })
+                    }
+                    return (matrix, batch.map(\.hash))
                 }
             }
             for _ in 0..<inFlight { launch() }
-            while let (rows, batchLayout) = try await group.next() {
-                if stored == nil || stored?.embedderID != embedder.id { layout = batchLayout }
+            while let (matrix, hashes) = try await group.next() {
                 requests += isRemote ? 1 : 0
-                for row in rows { vectors[row.hash] = row.vector }
-                done += rows.count
+                assembly.add(matrix, hashes: hashes)
+                done += hashes.count
                 if !quiet { progress.update(done) }
                 launch()
             }
         }
         progress.finish()
-        let matrix = plan.vectors(
-            stored: stored?.embedderID == embedder.id ? stored?.vectors : nil, fresh: vectors, dimension: embedder.dimension, layout: layout)
+        let matrix = assembly.finish()
         plan.summary.embedded = toEmbed.count
         plan.summary.requests = requests
         plan.summary.tokens = (embedder as? OpenAIEmbedder)?.usage ?? 0

@@ -53,16 +53,17 @@ import Testing
     {
         let stored = try await store.load()
         var plan = ImportPlan(corpus: corpus, stored: stored, embedderID: embedder.id)
-        var vectors = try await store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash))
-        let missing = plan.missing.filter { vectors[$0.hash] == nil }
+        let cached = try await store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash))
+        var assembly = IndexAssembly(plan: plan, stored: stored?.embedderID == embedder.id ? stored?.vectors : nil, dimension: embedder.dimension)
+        assembly.add(cached)
+        let missing = plan.missing.filter { cached[$0.hash] == nil }
         for chunk in stride(from: 0, to: missing.count, by: batch).map({ Array(missing[$0..<min($0 + batch, missing.count)]) }) {
             let matrix = try await embedder.embed(chunk.map(\.text))
             let rows = chunk.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) }
             try await store.cacheVectors(embedderID: embedder.id, rows)
-            for row in rows { vectors[row.hash] = row.vector }
+            assembly.add(matrix, hashes: chunk.map(\.hash))
         }
-        let matrix = plan.vectors(
-            stored: stored?.embedderID == embedder.id ? stored?.vectors : nil, fresh: vectors, dimension: embedder.dimension, layout: .sparse)
+        let matrix = assembly.finish()
         plan.summary.embedded = missing.count
         try await store.replace(with: StoredIndex(corpus: corpus, vectors: matrix, embedderID: embedder.id, importedAt: "now"), summary: plan.summary)
         return plan.summary

@@ -32,6 +32,28 @@ public struct EmbeddingMatrix: Sendable, Equatable {
         if layout == .dense { dense.reserveCapacity(rows * dimension) } else { rowStart.reserveCapacity(rows + 1) }
     }
 
+    /// A dense matrix of `rows` zero rows, to be filled with `setRow`.
+    package init(dimension: Int, zeroRows rows: Int) {
+        self.init(dimension: dimension, storage: [Float](repeating: 0, count: rows * dimension))
+    }
+
+    /// Sets row `index` of this dense matrix to row `row` of `other` (of either layout), in place.
+    package mutating func setRow(_ index: Int, from other: EmbeddingMatrix, row: Int) {
+        precondition(layout == .dense && other.dimension == dimension, "a dense matrix of the same dimension")
+        let base = index * dimension
+        dense.withUnsafeMutableBufferPointer { target in
+            if other.layout == .dense {
+                let from = row * dimension
+                other.dense.withUnsafeBufferPointer { source in
+                    for f in 0..<dimension { target[base + f] = source[from + f] }
+                }
+            } else {
+                for f in 0..<dimension { target[base + f] = 0 }
+                other.forEachNonZero(row: row) { target[base + $0] = $1 }
+            }
+        }
+    }
+
     public var count: Int { layout == .dense ? dense.count / dimension : rowStart.count - 1 }
 
     /// All rows, row-major (a sparse matrix is expanded).

@@ -43,26 +43,6 @@ package struct ImportPlan: Sendable {
         summary.removed = old.keys.filter { !ids.contains($0) }.count
     }
 
-    /// The new index's vectors in corpus order: stored rows where reusable, else `fresh` ones
-    /// (from the cache or the embedder), in `layout`.
-    package func vectors(
-        stored: EmbeddingMatrix?, fresh: [String: [Float]], dimension: Int, layout: EmbeddingMatrix.Layout
-    )
-        -> EmbeddingMatrix
-    {
-        var matrix = EmbeddingMatrix(dimension: dimension, layout: layout, reservingRows: hashes.count)
-        for hash in hashes {
-            if let row = reusable[hash], let stored {
-                var nonZeros: [(Int, Float)] = []
-                stored.forEachNonZero(row: row) { nonZeros.append(($0, $1)) }
-                matrix.append(nonZeros: nonZeros)
-            } else if let vector = fresh[hash] {
-                matrix.append(row: vector)
-            }
-        }
-        return matrix
-    }
-
     /// The entry with the other's location, so only content is compared.
     private static func comparable(_ entry: FAQEntry, like other: FAQEntry) -> FAQEntry {
         var copy = entry
