@@ -59,7 +59,8 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.configuration()
-        let base = try await configuration.makeServiceOrExit(printWarnings: !json)
+        // The own-score spread is measured whatever the policy, so the sweep can try the floor.
+        let base = try await configuration.makeServiceOrExit(printWarnings: !json, measuringOwnScores: true)
         let labeled = try await loadQuestions(questions, corpus: base.corpus)
         var tuning: [LabeledQuestion]?
         // A tuning question that is an example stays: the sweep replays every policy without the
@@ -71,8 +72,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         for name in names {
             let configured =
                 name == configuration.providers.provider.rawValue
-                ? base : try await options.configuration(extra: [.provider: name]).makeServiceOrExit(printWarnings: false)
-            // The own-score spread is measured whatever the policy, so the sweep can try the floor.
+                ? base
+                : try await options.configuration(extra: [.provider: name]).makeServiceOrExit(printWarnings: false, measuringOwnScores: true)
+            // Measured at load; the rules-only fallback (no vectors) is measured here, at no cost.
             var service = try await configured.measuringOwnScores()
             var thresholdsFrom = "configuration"
             var calibrationResults: [QuestionResult]?

@@ -164,10 +164,12 @@ struct MatcherOptions: ParsableArguments {
 extension ServiceConfiguration {
     /// The match service for a command: an invalid corpus prints every problem and exits 2;
     /// an unavailable provider is reported and the service answers degraded.
-    func makeServiceOrExit(printWarnings: Bool = true) async throws -> MatchService {
+    /// `measuringOwnScores`: see `ServiceFactory.measuringOwnScores`.
+    func makeServiceOrExit(printWarnings: Bool = true, measuringOwnScores: Bool = false) async throws -> MatchService {
         do {
             let service = try await ServiceFactory(
-                self, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) })
+                self, logger: Logger(label: "intent-service", factory: { label in StreamLogHandler.standardError(label: label) }),
+                measuringOwnScores: measuringOwnScores
             ).loadService()
             if printWarnings { for warning in service.corpus.warnings { printError(warning.description) } }
             if service.primary == nil, let reason = service.primaryUnavailable {

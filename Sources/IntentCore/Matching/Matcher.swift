@@ -105,13 +105,16 @@ public struct Matcher: Sendable {
 
     /// Embeds every paraphrase of the corpus and builds the matcher.
     public static func build(
-        corpus: Corpus, embedder: any Embedder, policy: MatchPolicy = MatchPolicy(), indexSearch: IndexSearch = .exact
+        corpus: Corpus, embedder: any Embedder, policy: MatchPolicy = MatchPolicy(), indexSearch: IndexSearch = .exact,
+        measuringOwnScores: Bool = false
     ) async throws
         -> Matcher
     {
         let texts = corpus.entries.flatMap(\.questions)
         let vectors = try await embedder.embed(texts)
-        return try Matcher(corpus: corpus, embedder: embedder, vectors: vectors, policy: policy, indexSearch: indexSearch)
+        return try Matcher(
+            corpus: corpus, embedder: embedder, vectors: vectors, policy: policy, indexSearch: indexSearch,
+            measuringOwnScores: measuringOwnScores)
     }
 
     /// Decides one message.

@@ -29,14 +29,18 @@ final class ServiceFactory: Sendable {
     /// webhook URL not set) worth a log line; `match`, `evaluate` and `import` check the file
     /// and stay quiet.
     let runsFlows: Bool
+    /// Whether the matchers measure their `ownScoreSpread` whatever the policy (`evaluate`
+    /// sweeps the floor): measured while the vectors are at hand, not by embedding them again.
+    let measuringOwnScores: Bool
 
     init(
-        _ configuration: ServiceConfiguration, logger: Logger, runsFlows: Bool = false,
+        _ configuration: ServiceConfiguration, logger: Logger, runsFlows: Bool = false, measuringOwnScores: Bool = false,
         observe: @escaping @Sendable (ProviderEvent) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.logger = logger
         self.runsFlows = runsFlows
+        self.measuringOwnScores = measuringOwnScores
         self.observe = observe
         neuralModels = NeuralModelCache(kernel: configuration.neuralKernel)
         flows = FlowLibrary()
@@ -216,7 +220,7 @@ final class ServiceFactory: Sendable {
         }
         let primary = try Matcher(
             corpus: index.corpus, embedder: embedder, vectors: index.vectors, policy: policy,
-            indexSearch: configuration.indexSearch)
+            indexSearch: configuration.indexSearch, measuringOwnScores: measuringOwnScores)
         guard configuration.providers.isRemote else {
             let chat = disambiguator()
             return (
@@ -263,7 +267,8 @@ final class ServiceFactory: Sendable {
         let settings = configuration.providers
         let policy = configuration.policy
         let local = try await Matcher.build(
-            corpus: corpus, embedder: try await loadLocalEmbedder(), policy: policy, indexSearch: configuration.indexSearch)
+            corpus: corpus, embedder: try await loadLocalEmbedder(), policy: policy, indexSearch: configuration.indexSearch,
+            measuringOwnScores: measuringOwnScores)
         guard settings.isRemote, let transport else {
             let chat = disambiguator()
             return MatchService(primary: local, fallback: local, disambiguator: chat, deadline: chat == nil ? nil : settings.deadline)
@@ -271,7 +276,9 @@ final class ServiceFactory: Sendable {
         let fallback = try await fallbackMatcher(corpus: corpus, local: local)
         do {
             let embedder = try await embedder(transport)
-            let primary = try await Matcher.build(corpus: corpus, embedder: embedder, policy: policy, indexSearch: configuration.indexSearch)
+            let primary = try await Matcher.build(
+                corpus: corpus, embedder: embedder, policy: policy, indexSearch: configuration.indexSearch,
+                measuringOwnScores: measuringOwnScores)
             return MatchService(primary: primary, fallback: fallback, disambiguator: disambiguator(), deadline: settings.deadline)
         } catch let error as CorpusValidationError {
             throw error
@@ -293,7 +300,8 @@ final class ServiceFactory: Sendable {
         case .local:
             if let local { return local }
             return try await Matcher.build(
-                corpus: corpus, embedder: try await loadLocalEmbedder(), policy: policy, indexSearch: configuration.indexSearch)
+                corpus: corpus, embedder: try await loadLocalEmbedder(), policy: policy, indexSearch: configuration.indexSearch,
+                measuringOwnScores: measuringOwnScores)
         case .rules:
             return try Matcher(
                 corpus: corpus, embedder: NullEmbedder(),
