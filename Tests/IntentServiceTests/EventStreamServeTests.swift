@@ -123,7 +123,7 @@ import FoundationNetworking
         let body = WhatsAppServeTests.body(id: "wamid.R1", from: customer, text: "where is my parcel?")
         let posted = Date()
         #expect(try await serve.post(portB, body, signature: WhatsAppServeTests.signed(body)) == 200)
-        let relayed = try await onA.waitFor("B's message on A", limit: .seconds(10)) { $0.fields["message"] as? String == "in:wamid.R1" }
+        let relayed = try await onA.waitFor("B's message on A") { $0.fields["message"] as? String == "in:wamid.R1" }
         print(
             "EventStreamServeTests: a message received by replica B reached a console on A \(Int(Date().timeIntervalSince(posted) * 1_000)) ms after the webhook"
         )
@@ -137,13 +137,13 @@ import FoundationNetworking
             portB, "/v1/conversations/\(customer)/messages", method: "POST", body: ["text": "Bo here.", "by": "Bo"],
             token: WhatsAppServeTests.consoleToken)
         #expect(queuedOnB == 202)
-        let bosReply = try await onA.waitFor("Bo's reply on A", limit: .seconds(10)) { $0.fields["message"] as? String == replyOnB["id"] as? String }
+        let bosReply = try await onA.waitFor("Bo's reply on A") { $0.fields["message"] as? String == replyOnB["id"] as? String }
         #expect(bosReply?.fields["agent"] as? String == "Bo")
         let (queuedOnA, replyOnA) = try await client.request(
             portA, "/v1/conversations/\(customer)/messages", method: "POST", body: ["text": "Ann here.", "by": "Ann"],
             token: WhatsAppServeTests.consoleToken)
         #expect(queuedOnA == 202)
-        let annsReply = try await onB.waitFor("Ann's reply on B", limit: .seconds(10)) {
+        let annsReply = try await onB.waitFor("Ann's reply on B") {
             $0.fields["message"] as? String == replyOnA["id"] as? String
         }
         #expect(annsReply?.fields["agent"] as? String == "Ann")

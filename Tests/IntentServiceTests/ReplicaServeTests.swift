@@ -128,7 +128,7 @@ struct ReplicaServeTests {
             let (saved, _) = try await serve.request(
                 portA, "/v1/flows/document", method: "PUT", body: ["text": FlowEditTests.twoSteps, "by": "lena"], token: token)
             #expect(saved == 200)
-            try await eventually("replica B serving the flows saved on A", limit: .seconds(30)) {
+            try await eventually("replica B serving the flows saved on A") {
                 let document = try await serve.request(portB, "/v1/flows/document", token: token).1
                 return document["source"] as? String == "edit" && (document["edit"] as? [String: Any])?["by"] as? String == "lena"
             }
