@@ -84,3 +84,56 @@ import Testing
         #expect(Calibration.sweep(results, matcher: unmeasured).points.allSatisfy { $0.ownScoreFloor == nil })
     }
 }
+
+/// The spread from each entry's own paraphrases alone equals the one from scanning the whole
+/// corpus per paraphrase (`leaveOneOut`, the lint's scoring), for every kind of index.
+@Suite struct OwnScoreSpreadTests {
+    /// Deterministic vectors: `entries` entries of 2 to 6 paraphrases, a sparse IDF-weighted block
+    /// and a dense one with a baseline, so weighting, blocks, centroids and offsets all play.
+    static func index(rowsAbove threshold: Int, search: IndexSearch = .exact) -> (VectorIndex, EmbeddingMatrix) {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(state >> 40) / Float(1 << 24)
+        }
+        var matrix = EmbeddingMatrix(dimension: 14, layout: .dense)
+        var owner: [Int] = []
+        for entry in 0..<12 {
+            for _ in 0..<(2 + entry % 5) {
+                let sparse = (0..<6).map { f in (f + entry) % 3 == 0 || next() > 0.7 ? next() : 0 }
+                let dense = (0..<8).map { f in Float(entry % 4 == f % 4 ? 1 : 0) + next() - 0.5 }
+                matrix.append(row: sparse + dense)
+                owner.append(entry)
+            }
+        }
+        let blocks = [
+            EmbeddingBlock(dimension: 6, weighting: .inverseDocumentFrequency, share: 0.4),
+            EmbeddingBlock(dimension: 8, weighting: .none, share: 0.6, baseline: 0.2),
+        ]
+        let index = VectorIndex(
+            vectors: matrix, owner: owner, entryCount: 12, blocks: blocks, quantizationThreshold: threshold, search: search)
+        return (index, matrix)
+    }
+
+    @Test(arguments: [(Int.max, IndexSearch.exact), (10, .exact), (10, .approximate)])
+    func ownParaphrasesAloneGiveTheWholeScansSpread(rowsAbove threshold: Int, search: IndexSearch) {
+        let (index, vectors) = Self.index(rowsAbove: threshold, search: search)
+        let outOfScope = (0..<12).map { $0 == 5 }
+        let spread = OwnScoreSpread(index: index, vectors: vectors, outOfScope: outOfScope)
+        var scanned = [[Float]](repeating: [], count: 12)
+        for row in 0..<index.count where !outOfScope[Int(index.owner[row])] {
+            let scores = index.blockScores(vectors.row(row))
+            if let own = index.leaveOneOut(row: row, scores: scores).own { scanned[Int(index.owner[row])].append(own.score - scores.offset) }
+        }
+        #expect(spread.entries[5] == nil)
+        for entry in 0..<12 where entry != 5 {
+            let own = scanned[entry]
+            let mean = own.reduce(0, +) / Float(own.count)
+            let deviation = (own.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(own.count - 1)).squareRoot()
+            let measured = spread.entries[entry]
+            #expect(measured != nil, "entry \(entry) has paraphrases to compare")
+            #expect(abs((measured?.mean ?? 9) - mean) < 1e-5, "entry \(entry): \(String(describing: measured)) against \(mean)")
+            #expect(abs((measured?.deviation ?? 9) - deviation) < 1e-5, "entry \(entry)")
+        }
+    }
+}

@@ -167,16 +167,9 @@ package struct VectorIndex: Sendable {
         var scratch: [(component: Int, value: Float)] = []
         var norms = [Float](repeating: 0, count: ranges.count)
         for i in 0..<count {
-            scratch.removeAll(keepingCapacity: true)
-            for b in norms.indices { norms[b] = 0 }
-            vectors.forEachNonZero(row: i) { f, raw in
-                let x = weights.map { raw * $0[f] } ?? raw
-                scratch.append((f, x))
-                norms[blockOf[f]] += x * x
-            }
-            for (f, x) in scratch {
+            Self.storedRow(vectors, row: i, weights: weights, ranges: ranges, blockOf: blockOf, into: &scratch, norms: &norms)
+            for (f, value) in scratch {
                 let b = blockOf[f]
-                let value = x * ranges[b].1 / norms[b].squareRoot()
                 nonZeros.append((Int32(i), Int32(f), value))
                 if rowSlot[b] >= 0 {
                     denseRows!.set(row: i, block: rowSlot[b], component: f, value: value)
@@ -378,6 +371,40 @@ package struct VectorIndex: Sendable {
     /// Returns the non-zero components as (component, value) pairs.
     func prepare(_ query: ArraySlice<Float>) -> [(Int, Float)] {
         prepared(query).components
+    }
+
+    /// Row `row` of `vectors` as the index stores it: weighted, each block normalised and scaled
+    /// by √share; its non-zero components ascending in `into` (`norms`: scratch, one per block).
+    static func storedRow(
+        _ vectors: EmbeddingMatrix, row: Int, weights: [Float]?, ranges: [(Range<Int>, Float)], blockOf: [Int],
+        into components: inout [(component: Int, value: Float)], norms: inout [Float]
+    ) {
+        components.removeAll(keepingCapacity: true)
+        for b in norms.indices { norms[b] = 0 }
+        vectors.forEachNonZero(row: row) { f, raw in
+            let x = weights.map { raw * $0[f] } ?? raw
+            components.append((f, x))
+            norms[blockOf[f]] += x * x
+        }
+        for k in components.indices {
+            let b = blockOf[components[k].component]
+            components[k].value = components[k].value * ranges[b].1 / norms[b].squareRoot()
+        }
+    }
+
+    /// Each block's index, by component.
+    var blockOfComponent: [Int] {
+        var blockOf = [Int](repeating: 0, count: dimension)
+        for (b, (range, _)) in blockRanges.enumerated() { for f in range { blockOf[f] = b } }
+        return blockOf
+    }
+
+    /// Row `row` of `vectors` as this index stores its rows (`storedRow`).
+    func storedRow(_ vectors: EmbeddingMatrix, row: Int, blockOf: [Int]) -> [(component: Int, value: Float)] {
+        var components: [(component: Int, value: Float)] = []
+        var norms = [Float](repeating: 0, count: blockCount)
+        Self.storedRow(vectors, row: row, weights: componentWeights, ranges: blockRanges, blockOf: blockOf, into: &components, norms: &norms)
+        return components
     }
 
     /// The query's components, and what every score of it is lowered by: Σ share × baseline /
@@ -652,6 +679,37 @@ package struct VectorIndex: Sendable {
         let own = hits.first { $0.entry == ownEntry }
         let other = hits.filter { $0.entry != ownEntry }.max { $0.score < $1.score }
         return (other, own)
+    }
+
+    /// The own entry's score of paraphrase `row` left out of it, as `leaveOneOut(row:scores:)`
+    /// gives it, from the row's similarities to its own entry's paraphrases alone:
+    /// `perBlock[b][k]` is its similarity to `rows[k]` in block `b` (one array per block).
+    /// Nil when the entry has no other paraphrase.
+    func ownLeaveOneOut(row: Int, rows: [Int], perBlock: [[Float]]) -> Float? {
+        let e = Int(owner[row])
+        var best: Float = -.infinity
+        var others = 0
+        var sums = [Float](repeating: 0, count: perBlock.count)
+        for (k, i) in rows.enumerated() where i != row {
+            var joint: Float = 0
+            for b in perBlock.indices {
+                joint += perBlock[b][k]
+                sums[b] += perBlock[b][k]
+            }
+            best = max(best, joint)
+            others += 1
+        }
+        guard others > 0 else { return nil }
+        guard !centroidNorms.isEmpty, !isNearestOnly(e) else { return best }
+        var centroid: Float = 0
+        for b in 0..<blockCount {
+            let norm = centroidNorms[e * blockCount + b]
+            let dot = ownCentroidDots[row * blockCount + b]
+            let own: Float = dot != 0 ? 1 : 0  // a non-empty block's dot includes its own 1
+            let without = max(0, norm * norm - 2 * dot + own).squareRoot()
+            if without > 1e-6 { centroid += sums[b] / without }
+        }
+        return (1 - centroidWeight) * best + centroidWeight * centroid
     }
 
     /// Bytes held by the stored vectors (dense columns, postings and dense rows).
