@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func theSpreadIsMeasuredOnlyWhenAskedAndOnlyForEntriesWithParaphrasesToCompare() async throws {
-        #expect(try await matcher(measuring: false).ownScoreSpread == nil, "not measured by default: it costs a scan per paraphrase")
+        #expect(try await matcher(measuring: false).ownScoreSpread == nil, "not measured by default: nothing would read it")
         #expect(try await matcher(MatchPolicy(ownScoreFloor: 1), measuring: false).ownScoreSpread != nil, "the policy asks for it")
         let spread = try #require(try await matcher().ownScoreSpread).entries
         #expect(spread[0] != nil && spread[1] != nil)
