@@ -153,5 +153,14 @@ import Testing
         #expect(lint.strayParaphrases.contains { $0.paraphrase == "where is my parcel now" && $0.closerEntry == "track" })
         #expect(lint.nearDuplicates.contains { Set([$0.paraphraseA, $0.paraphraseB]) == ["Track my order!", "track my order"] })
         #expect(lint.thinEntries == ["hours"])
+
+        // A matcher built for evaluation keeps the corpus's vectors: the same findings, nothing embedded again.
+        let embedder = RecentDecisionsTests.CountingEmbedder()
+        let measuring = try await Matcher.build(corpus: corpus, embedder: embedder, measuringOwnScores: true)
+        let embedded = embedder.texts.current
+        let again = try await CorpusLint.run(measuring)
+        #expect(embedder.texts.current == embedded)
+        #expect(again.strayParaphrases.map(\.paraphrase) == lint.strayParaphrases.map(\.paraphrase))
+        #expect(again.nearDuplicates.map(\.score) == lint.nearDuplicates.map(\.score))
     }
 }

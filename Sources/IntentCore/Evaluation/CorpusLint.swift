@@ -41,7 +41,12 @@ public enum CorpusLint {
                 owner.append(e)
             }
         }
-        let vectors = try await matcher.embedder.embed(texts)
+        let vectors: EmbeddingMatrix
+        if let kept = matcher.corpusVectors {
+            vectors = kept
+        } else {
+            vectors = try await matcher.embedder.embed(texts)
+        }
         var strays: [Stray] = []
         var duplicates: [NearDuplicate] = []
         for i in 0..<texts.count {

@@ -29,6 +29,9 @@ public struct Matcher: Sendable {
     /// How the entries' own paraphrases score against them; measured when the policy sets
     /// `ownScoreFloor` or the matcher is built `measuringOwnScores` (nil: not measured).
     package let ownScoreSpread: OwnScoreSpread?
+    /// The corpus's vectors, kept by a matcher built `measuringOwnScores` (evaluation, which lints
+    /// the corpus next: `CorpusLint` reads them instead of embedding the corpus again); nil else.
+    package let corpusVectors: EmbeddingMatrix?
     /// The policy's own-score floor per entry (empty: none).
     private var floors: [Float]
     private let outOfScopeCount: Int
@@ -82,6 +85,7 @@ public struct Matcher: Sendable {
             measuringOwnScores || policy.ownScoreFloor != nil
             ? OwnScoreSpread(index: index, vectors: vectors, outOfScope: self.outOfScope) : nil
         self.ownScoreSpread = spread
+        self.corpusVectors = measuringOwnScores ? vectors : nil
         self.floors = Self.floors(policy, spread)
     }
 
