@@ -660,16 +660,7 @@ package struct VectorIndex: Sendable {
             var score = best[e]
             if !centroidNorms.isEmpty {
                 if e == ownEntry && blocks == blockCount && !isNearestOnly(e) {
-                    // |U - u|^2 = |U|^2 - 2 U.u + |u|^2 per block, |u| being 1 for a non-empty block.
-                    var centroid: Float = 0
-                    for b in 0..<blocks {
-                        let norm = centroidNorms[e * blocks + b]
-                        let dot = ownCentroidDots[row * blocks + b]
-                        let own: Float = dot != 0 ? 1 : 0  // a non-empty block's dot includes its own 1
-                        let without = max(0, norm * norm - 2 * dot + own).squareRoot()
-                        if without > 1e-6 { centroid += sums[e * blocks + b] / without }
-                    }
-                    score = (1 - centroidWeight) * best[e] + centroidWeight * centroid
+                    score = blendedWithout(row: row, best: best[e]) { sums[e * blocks + $0] }
                 } else if blocks == blockCount {
                     score = blended(best: best[e], entry: e) { sums[e * blocks + $0] }
                 }
@@ -701,13 +692,22 @@ package struct VectorIndex: Sendable {
         }
         guard others > 0 else { return nil }
         guard !centroidNorms.isEmpty, !isNearestOnly(e) else { return best }
+        return blendedWithout(row: row, best: best) { sums[$0] }
+    }
+
+    /// Paraphrase `row`'s own entry scored without it: `best` (its best other paraphrase) blended
+    /// with the entry's centroid less the row, from `sums(b)`, its similarities to the entry's
+    /// other paraphrases summed in block `b`.
+    private func blendedWithout(row: Int, best: Float, sums: (Int) -> Float) -> Float {
+        let e = Int(owner[row])
         var centroid: Float = 0
         for b in 0..<blockCount {
+            // |U - u|^2 = |U|^2 - 2 U.u + |u|^2 per block, |u| being 1 for a non-empty block.
             let norm = centroidNorms[e * blockCount + b]
             let dot = ownCentroidDots[row * blockCount + b]
             let own: Float = dot != 0 ? 1 : 0  // a non-empty block's dot includes its own 1
             let without = max(0, norm * norm - 2 * dot + own).squareRoot()
-            if without > 1e-6 { centroid += sums[b] / without }
+            if without > 1e-6 { centroid += sums(b) / without }
         }
         return (1 - centroidWeight) * best + centroidWeight * centroid
     }
