@@ -302,7 +302,7 @@ public struct Matcher: Sendable {
 
     /// Why semantic matching did not answer: below the threshold, turned away by an out-of-scope
     /// entry, or below the best entry's own-score floor.
-    private func notAnsweredReason(_ best: EntryHit?, _ threshold: Float, _ outOfScope: EntryHit?, _ floor: Float? = nil) -> String {
+    private func notAnsweredReason(_ best: EntryHit?, _ threshold: Float, _ outOfScope: EntryHit?, _ floor: Float?) -> String {
         guard let best else { return "no embedding available" }
         guard best.score > 0 else { return "no entry shares anything with the message" }
         if let outOfScope {
