@@ -163,6 +163,34 @@ import Testing
         #expect(try await server.requests("/v1/chat/completions") == before + 1)
     }
 
+    /// Unlike an out-of-scope example (the corpus owner's word), the own-score floor is a doubt
+    /// the corpus's statistics raise: a message it turns away scores above the threshold, and is
+    /// a close call the chat model is asked to settle.
+    @Test func whatTheOwnScoreFloorTurnsAwayIsACloseCallForTheChatModel() async throws {
+        let server = try await FakeProviderServer.start()
+        // An entry worded alike (high own scores), and a message that shares only its key word.
+        let corpus = Corpus(entries: [
+            FAQEntry(
+                id: "refund", questions: ["how do i get a refund", "how can i get a refund", "how do i get a refund please"],
+                answer: "Refunds take 5 days."),
+            FAQEntry(id: "track", questions: ["where is my parcel", "track my order"], answer: "Track it online."),
+        ])
+        let matcher = try await Matcher.build(
+            corpus: corpus, embedder: LexicalEmbedder(), policy: MatchPolicy(threshold: 0.1, margin: 0, ownScoreFloor: 1))
+        let plain = try await matcher.with(policy: MatchPolicy(threshold: 0.1, margin: 0)).match("refund for the shoes")
+        #expect(plain.status == .matched && plain.id == "refund", "\(plain.reason)")
+        let floored = try await matcher.match("refund for the shoes")
+        #expect(floored.status == .unmatched && floored.reason.contains("own-score floor"), "\(floored.reason)")
+
+        let chat = OpenAIChatModel(endpoint: server.endpoint(), model: "gpt")
+        let service = MatchService(primary: matcher, fallback: matcher, disambiguator: LLMDisambiguator(model: chat), deadline: nil)
+        try await server.script([["mode": "reply", "content": #"{"id": "refund"}"#]])
+        let before = try await server.requests("/v1/chat/completions")
+        let served = await service.match("refund for the shoes")
+        #expect(served.decision.method == .llm && served.decision.id == "refund", "\(served.decision.reason)")
+        #expect(try await server.requests("/v1/chat/completions") == before + 1)
+    }
+
     /// The chat model has a budget of its own, not what the embedding left of its deadline
     /// (shorter than one 1 s Coze poll, so no Coze bot ever settled anything with the defaults),
     /// and Coze is polled from 100 ms up: a bot that needs three polls settles an ambiguous call.
