@@ -236,6 +236,8 @@ import Testing
         let (pruned, columns, rows) = indexes(shape)
         #expect(pruned.denseRows != nil)
         #expect(columns.denseRows == nil)
+        // The centroids read the row-major blocks from `denseRows`: the same Floats as from columns.
+        #expect(pruned.centroidNorms == columns.centroidNorms)
         var generator = SplitMix64(seed: 9)
         var rescored = 0
         for q in 0..<40 {
