@@ -16,7 +16,10 @@ import PostgresNIO
 /// - `dueOutbox` claims what it returns (`FOR UPDATE SKIP LOCKED`, then a lease of
 ///   `leaseSeconds`): another replica skips those items, and takes them over when the lease
 ///   runs out (the claimer died); a customer whose oldest item is leased is skipped whole, so
-///   replies still go out in order.
+///   replies still go out in order. The state, due time and lease are tested on the outer row
+///   too: a claim whose snapshot predates another's committed lease waits for that row's lock
+///   and then re-checks only the locked row's own conditions (READ COMMITTED), never the
+///   subquery's, so without them both replicas would send the item.
 package final class PostgresStateStore: ConversationStore, CorpusEditStore, FlowEditStore {
     package let server: PostgresServer
     /// How long a claimed outbox item is another replica's (default 30 s).
@@ -471,6 +474,7 @@ package final class PostgresStateStore: ConversationStore, CorpusEditStore, Flow
                 SELECT o.id, o.customer, o.channel, o.recipient, o.phone_number_id, o.kind, o.body, o.context, o.options, o.origin, o.answer_entry,
                     o.answer_rule, o.answer_score, o.attempts, o.created_at FROM outbox o
                 WHERE o.id IN (SELECT id FROM (\(unescaped: Self.headsSQL)) heads WHERE next_at <= \(t) AND (lease_until IS NULL OR lease_until <= \(t)))
+                    AND o.state = 'pending' AND o.next_at <= \(t) AND (o.lease_until IS NULL OR o.lease_until <= \(t))
                 ORDER BY o.id LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 """, logger: PostgresServer.quiet)
             var items: [OutboxItem] = []

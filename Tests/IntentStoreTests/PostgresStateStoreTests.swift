@@ -97,6 +97,43 @@ struct PostgresStateStoreTests {
         #expect(try await a.statistics().sent == 1)
     }
 
+    /// Replicas claiming at the same moment never claim one item twice. A claim's snapshot can
+    /// predate another replica's committed lease; the lease must then be checked again on the
+    /// locked row itself (PostgreSQL re-checks only the locked table's own conditions), or both
+    /// replicas send the item: seen once as a customer answered twice on Instagram.
+    @Test func replicasClaimingAtOnceNeverShareAnItem() async throws {
+        let url = try await PostgresTestDatabase.fresh()
+        let replicas = [
+            try await PostgresStateStore.open(url: url, leaseSeconds: 30), try await PostgresStateStore.open(url: url, leaseSeconds: 30),
+        ]
+        let t0 = ConversationStoreContract.t0
+        let customers = 120
+        for i in 0..<customers {
+            let message = ConversationStoreContract.message("m\(i)", customer: "c\(i)")
+            _ = try await replicas[0].receive([message], statuses: [], at: t0)
+            #expect(try await replicas[0].process(message, at: t0, plan: ConversationStoreContract.plan(message, replies: ["answer \(i)"])))
+        }
+        // Eight claimers a replica, one item at a time, until nothing is left (an item claimed is never sent here).
+        let claimed = await withTaskGroup(of: [Int64].self) { group in
+            for k in 0..<16 {
+                let store = replicas[k % 2]
+                group.addTask {
+                    var mine: [Int64] = []
+                    var empty = 0
+                    while empty < 3 {
+                        guard let items = try? await store.dueOutbox(now: t0.addingTimeInterval(1), limit: 1) else { continue }
+                        if items.isEmpty { empty += 1 } else { mine += items.map(\.id) }
+                    }
+                    return mine
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(claimed.count == customers, "\(claimed.count) claims of \(customers) items")
+        #expect(
+            Set(claimed).count == claimed.count, "claimed twice: \(Dictionary(grouping: claimed) { $0 }.filter { $0.value.count > 1 }.keys.sorted())")
+    }
+
     @Test func keepsTheFlowEditStoreContract() async throws {
         try await FlowEditStoreContract.check { try await PostgresStateStore.open(url: try await PostgresTestDatabase.fresh()) }
     }
