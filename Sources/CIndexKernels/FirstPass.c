@@ -158,8 +158,22 @@ static void pass_plain(const accumulator *setup, const int8_t *codes, size_t row
     flush(a);
 }
 
+static void row_dots_plain(
+    const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, const int16_t *query, size_t offset,
+    size_t width, int32_t *out) {
+    for (size_t j = 0; j < count; j++) out[j] = dot_plain(codes + (size_t)rows[j] * row_width + offset, query, width);
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
+
+/// Every cache line of the block of the row `ahead` rows on (none past the last).
+static inline void prefetch_row(const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, size_t j, size_t offset, size_t width) {
+    enum { AHEAD = 4 };
+    if (j + AHEAD >= count) return;
+    const char *x = (const char *)(codes + (size_t)rows[j + AHEAD] * row_width + offset);
+    for (size_t c = 0; c < width; c += 64) _mm_prefetch(x + c, _MM_HINT_T0);
+}
 
 static bool supports(index_isa isa) {
     __builtin_cpu_init();
@@ -264,6 +278,20 @@ AVX2 static void pass_avx2(const accumulator *setup, const int8_t *codes, size_t
     flush(a);
 }
 
+AVX2 static void row_dots_avx2(
+    const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, const int16_t *query, size_t offset,
+    size_t width, int32_t *out) {
+    for (size_t j = 0; j < count; j++) {
+        prefetch_row(codes, row_width, rows, count, j, offset, width);
+        const int8_t *x = codes + (size_t)rows[j] * row_width + offset;
+        __m256i acc = _mm256_setzero_si256();
+        for (size_t c = 0; c < width; c += 16) acc = step_avx2(acc, x + c, _mm256_loadu_si256((const __m256i *)(query + c)));
+        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+        s = _mm_hadd_epi32(s, s);
+        out[j] = _mm_cvtsi128_si32(_mm_hadd_epi32(s, s));
+    }
+}
+
 // MARK: AVX-512
 
 /// The four sums of four accumulators, in lanes 0-3.
@@ -315,11 +343,30 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) static inline __m128i sums4
         flush(a);                                                                                                \
     }
 
+// `index_row_dots` per flavour, with the passes' multiply-add.
+#define AVX512_ROW_DOTS(NAME, PASS, TARGET, MULTIPLY_ADD)                                                          \
+    TARGET static void NAME(                                                                                     \
+        const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, const int16_t *query, size_t offset, \
+        size_t width, int32_t *out) {                                                                            \
+        for (size_t j = 0; j < count; j++) {                                                                     \
+            prefetch_row(codes, row_width, rows, count, j, offset, width);                                       \
+            const int8_t *x = codes + (size_t)rows[j] * row_width + offset;                                      \
+            __m512i acc = _mm512_setzero_si512();                                                                \
+            for (size_t c = 0; c < width; c += 32) {                                                             \
+                __mmask32 lanes = width - c >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)0xFFFFu;                 \
+                acc = MULTIPLY_ADD(acc, PASS##_codes(x + c, lanes), _mm512_maskz_loadu_epi16(lanes, query + c));  \
+            }                                                                                                    \
+            out[j] = _mm512_reduce_add_epi32(acc);                                                               \
+        }                                                                                                        \
+    }
+
 #define MADD_BW(acc, x, q) _mm512_add_epi32(acc, _mm512_madd_epi16(x, q))
 #define MADD_VNNI(acc, x, q) _mm512_dpwssd_epi32(acc, x, q)
 
 AVX512_PASS(pass_avx512bw, __attribute__((target("avx512f,avx512bw,avx512vl"))), MADD_BW)
 AVX512_PASS(pass_avx512vnni, __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))), MADD_VNNI)
+AVX512_ROW_DOTS(row_dots_avx512bw, pass_avx512bw, __attribute__((target("avx512f,avx512bw,avx512vl"))), MADD_BW)
+AVX512_ROW_DOTS(row_dots_avx512vnni, pass_avx512vnni, __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))), MADD_VNNI)
 
 #else
 
@@ -356,4 +403,18 @@ void index_first_pass(
         }
 #endif
     pass_plain(&a, codes, row_width, query);
+}
+
+void index_row_dots(
+    index_isa isa, const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, const int16_t *query,
+    size_t offset, size_t width, int32_t *out) {
+#if defined(__x86_64__)
+    if (supports(isa)) switch (isa) {
+        case INDEX_ISA_AVX512VNNI: row_dots_avx512vnni(codes, row_width, rows, count, query, offset, width, out); return;
+        case INDEX_ISA_AVX512BW: row_dots_avx512bw(codes, row_width, rows, count, query, offset, width, out); return;
+        case INDEX_ISA_AVX2: row_dots_avx2(codes, row_width, rows, count, query, offset, width, out); return;
+        case INDEX_ISA_PORTABLE: break;
+        }
+#endif
+    row_dots_plain(codes, row_width, rows, count, query, offset, width, out);
 }

@@ -57,6 +57,67 @@ import Testing
         }
     }
 
+    /// With two model blocks a query's pass reads one block's centroids, and the shortlist is
+    /// scored in every block: the same Floats as one pass over all the blocks' centroids, on
+    /// every kernel, for entries of one centroid row and nearest-only entries of several.
+    @Test(arguments: [Shape.hybrid, .hybridNearestOnly])
+    func theShortlistScoresAsOnePassOverEveryBlock(shape: Shape) throws {
+        let (index, rows) = index(shape)
+        let centroids = try #require(index.entryCentroids)
+        let dense = try #require(index.denseRows)
+        #expect(dense.blocks.count == 2 && centroids.blocks.count == 2)
+        let both = DenseRows(
+            centroidsOf: dense, groups: centroids.paraphrases, scales: dense.blocks.map { index.blockRanges[$0.index].1 },
+            blocks: Array(dense.blocks.indices))
+        var generator = SplitMix64(seed: 9)
+        for q in 0..<10 {
+            let query = PrunedVectorIndexTests.query(near: rows[(q * 37) % rows.count], generator: &generator)
+            let components = index.prepared(query[...]).components
+            let lexical = try #require(centroids.columns.first).similarities(
+                prepared: components.filter { c in !dense.blocks.contains { $0.components.contains(c.0) } })
+            for kernel in FirstPassKernel.allCases where kernel.isAvailable {
+                var top = [Float](repeating: -.infinity, count: Self.entries)
+                centroids.scoresInEveryBlock(Array(0..<Self.entries), columns: lexical, components: components, kernel: kernel, into: &top)
+                let whole = both.firstPass(
+                    query: both.query(components), kernel: kernel, columns: [lexical], slotOfBlock: [0, 0], entryStart: centroids.entryStart)
+                #expect(top == whole.top, "\(kernel)")
+            }
+        }
+    }
+
+    /// The pass reads the block with the largest share of the query's score: the second model
+    /// when the first reads nothing of it (an English model and a Chinese question).
+    @Test func thePassReadsTheModelThatReadsTheQuery() {
+        let (index, rows) = index(.hybrid)
+        for (silent, read) in [(20..<40, 1), (40..<60, 0)] {
+            var query = rows[5]
+            for f in silent { query[f] = 0 }
+            #expect(index.firstCentroidBlock(index.prepared(query[...]).components) == read)
+            let all = index.exactSearch(query[...], limit: 10)
+            #expect(index.approximateSearch(query[...], limit: 10, candidates: 40).hits.first == all.first)
+        }
+    }
+
+    /// `largest` is the n-th value of a descending sort, duplicates and -infinity included.
+    @Test func largestIsTheNthOfADescendingSort() {
+        var generator = SplitMix64(seed: 12)
+        for size in [1, 2, 3, 7, 100, 1_000] {
+            let values = (0..<size).map { i -> Float in
+                switch Int.random(in: 0..<5, using: &generator) {
+                case 0: -.infinity
+                case 1: Float(Int.random(in: 0..<4, using: &generator))
+                default: Float.random(in: -1...1, using: &generator)
+                }
+            }
+            let included = { (e: Int) in e % 3 != 1 }
+            let sorted = values.indices.filter(included).map { values[$0] }.sorted(by: >)
+            for n in [1, 2, size / 2, size, size + 1] where n > 0 {
+                let expected = n <= sorted.count ? sorted[n - 1] : -.infinity
+                #expect(VectorIndex.largest(n, of: size, where: included) { values[$0] } == expected, "n \(n) of \(size)")
+            }
+        }
+    }
+
     /// The centroids are built only when asked for, and only above the threshold.
     @Test func exactIndexesHaveNoCentroids() {
         var generator = SplitMix64(seed: 1)

@@ -82,4 +82,12 @@ void index_first_pass(
     size_t block_count, const float *steps, const float *residuals, const float *code_norms,
     const index_entries *entries);
 
+/// For the listed rows only (`rows[j]`, in any order), the Int32 dot product of the codes of one
+/// block (at `offset`, `width` wide: multiples of 16) with the query's codes of that block
+/// (`query` points at the block's first): `out[j]`. The same integers as `index_first_pass`
+/// on every instruction set; the next rows' cache lines are prefetched as the rows go.
+void index_row_dots(
+    index_isa isa, const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, const int16_t *query,
+    size_t offset, size_t width, int32_t *out);
+
 #endif

@@ -148,6 +148,41 @@ extension DenseRows {
         }
     }
 
+    /// Adds `rows`' first-pass scores, block after block, to `values` (one per row; each its
+    /// row's exact column part, or that plus the scores of blocks kept in other `DenseRows`):
+    /// the Floats `firstPass` gives those rows on every kernel with every block in one slot
+    /// (FirstPass.c's `row_values`).
+    func addFirstPassScores(rows: [Int], query: Query, kernel: FirstPassKernel, to values: inout [Float]) {
+        precondition(values.count == rows.count, "one value per row")
+        let rowNumbers = rows.map { Int32($0) }
+        var dots = [Int32](repeating: 0, count: rows.count)
+        for (k, block) in blocks.enumerated() {
+            codes.withUnsafeBufferPointer { codes in
+                dots.withUnsafeMutableBufferPointer { dots in
+                    if let isa = kernel.isa {
+                        query.codes.withUnsafeBufferPointer { queryCodes in
+                            index_row_dots(
+                                isa, codes.baseAddress, rowWidth, rowNumbers, rows.count, queryCodes.baseAddress! + block.offset, block.offset,
+                                block.width, dots.baseAddress)
+                        }
+                    } else {
+                        query.evenCodes.withUnsafeBufferPointer { even in
+                            query.oddCodes.withUnsafeBufferPointer { odd in
+                                for (j, i) in rows.enumerated() {
+                                    dots[j] = Self.codeDot(
+                                        codes.baseAddress! + i * rowWidth + block.offset, even.baseAddress! + block.offset / 2,
+                                        odd.baseAddress! + block.offset / 2, block.width)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let (meanDot, step) = (query.meanDot[k], query.step[k])
+            for (j, i) in rows.enumerated() { values[j] = values[j] + (meanDot + step * steps[k * count + i] * Float(dots[j])) }
+        }
+    }
+
     /// Σ codes[c] × qCodes[c] over `width` components (a multiple of 16), in Int32.
     ///
     /// Sixteen Int8 codes are read as eight Int16 lanes and sign-extended in place (the even

@@ -3,11 +3,16 @@
 /// copy). A nearest-only entry (out of scope: a loose collection whose centroid means nothing)
 /// keeps one row per paraphrase instead, so its nearest paraphrase still competes.
 ///
+/// Each dense block's centroids are kept apart (`blocks`), so a pass over one block reads that
+/// block's codes only: with two models, a query reads one model's and scores a shortlist in
+/// the other (`VectorIndex.approximateSearch`).
+///
 /// Memory: one row of codes (the models' widths in bytes) and 12 bytes of bounds per block,
 /// per entry: about a fifth of the paraphrases' codes at five paraphrases an entry.
 struct EntryCentroids: Sendable {
-    let rows: DenseRows
-    /// Entry e owns `rows`' rows `entryStart[e]..<entryStart[e + 1]` (none for an entry without paraphrases).
+    /// Per dense block of the index (`DenseRows.blocks`' order), its centroid rows.
+    let blocks: [DenseRows]
+    /// Entry e owns the rows `entryStart[e]..<entryStart[e + 1]` (none for an entry without paraphrases).
     let entryStart: [Int32]
     /// Per row, the paraphrases it stands for (the column part of its score is their best).
     let paraphrases: [Range<Int>]
@@ -31,10 +36,27 @@ struct EntryCentroids: Sendable {
             }
             starts.append(Int32(groups.count))
         }
-        rows = DenseRows(centroidsOf: dense, groups: groups, scales: scales)
+        blocks = dense.blocks.indices.map { DenseRows(centroidsOf: dense, groups: groups, scales: scales, blocks: [$0]) }
         self.entryStart = starts
         paraphrases = groups
     }
 
-    var bytes: Int { rows.bytes + entryStart.count * 4 + paraphrases.count * 16 + (columns.first?.vectorBytes ?? 0) }
+    var bytes: Int { blocks.reduce(0) { $0 + $1.bytes } + entryStart.count * 4 + paraphrases.count * 16 + (columns.first?.vectorBytes ?? 0) }
+
+    /// `entries`' scores with every block (`top[e]`, the best of its rows): the Floats one pass
+    /// over every block's centroids in one slot gives, after the column part `columns`.
+    func scoresInEveryBlock(_ entries: [Int], columns: [Float], components: [(Int, Float)], kernel: FirstPassKernel, into top: inout [Float]) {
+        let rows = entries.flatMap { Int(entryStart[$0])..<Int(entryStart[$0 + 1]) }
+        var values = rows.map { columns.isEmpty ? 0 : columns[$0] }
+        for block in blocks { block.addFirstPassScores(rows: rows, query: block.query(components), kernel: kernel, to: &values) }
+        var j = 0
+        for e in entries {
+            var best = -Float.infinity
+            for _ in entryStart[e]..<entryStart[e + 1] {
+                best = max(best, values[j])
+                j += 1
+            }
+            top[e] = best
+        }
+    }
 }

@@ -6,6 +6,11 @@ extension VectorIndex {
     /// 2%, 0.9999 at 3.8%.
     package static func approximateCandidates(limit: Int, entries: Int) -> Int { max(200, 20 * limit, entries / 100) }
 
+    /// With more than one model block, the entries whose centroid scores in the first block
+    /// (and the column blocks) rank this high are scored in every block, and the candidates
+    /// are the best of them: the pass reads one block's codes, not all.
+    package static func approximateShortlist(candidates: Int) -> Int { 10 * candidates }
+
     /// Bytes of the approximate search's centroid codes (0 without them; part of `vectorBytes`).
     package var centroidBytes: Int { entryCentroids?.bytes ?? 0 }
 
@@ -35,22 +40,50 @@ extension VectorIndex {
             entryCentroids.columns.first.map { centroids in
                 centroids.similarities(prepared: components.filter { c in !denseRows.blocks.contains { $0.components.contains(c.0) } })
             } ?? []
-        let centroids = entryCentroids.rows
-        let pass = centroids.firstPass(
-            query: centroids.query(components), kernel: kernel, columns: [columns], slotOfBlock: centroids.blocks.map { _ in 0 },
-            entryStart: entryCentroids.entryStart)
-
-        // 2. The best `wanted`, rescored in entry order (ties keep corpus order, as in the scan).
+        let count = max(limit, wanted ?? Self.approximateCandidates(limit: limit, entries: entryCount))
         let owns = { (e: Int) in entryStart[e] < entryStart[e + 1] }
-        let floor = Self.largest(max(limit, wanted ?? Self.approximateCandidates(limit: limit, entries: entryCount)), of: entryCount, where: owns) {
-            pass.top[$0]
+        let first = entryCentroids.blocks[firstCentroidBlock(components)]
+        var top = first.firstPass(
+            query: first.query(components), kernel: kernel, columns: [columns], slotOfBlock: [0], entryStart: entryCentroids.entryStart
+        ).top
+
+        // 2. With more than one model block, the best of that block are scored in all of them.
+        var entries = (0..<entryCount).filter(owns)
+        if entryCentroids.blocks.count > 1 {
+            let shortlist = Self.largest(Self.approximateShortlist(candidates: count), of: entryCount, where: owns) { top[$0] }
+            entries.removeAll { top[$0] < shortlist }
+            entryCentroids.scoresInEveryBlock(entries, columns: columns, components: components, kernel: kernel, into: &top)
         }
-        let chosen = (0..<entryCount).filter { owns($0) && pass.top[$0] >= floor }
+
+        // 3. The best `count`, rescored in entry order (ties keep corpus order, as in the scan).
+        let floor = Self.largest(count, of: entries.count, where: { _ in true }) { top[entries[$0]] }
+        let chosen = entries.filter { top[$0] >= floor }
         var rows: [Int] = []
         for e in chosen { rows += Int(entryStart[e])..<Int(entryStart[e + 1]) }
         let exact = columnParts(components, perBlock: perBlock, rows: rows)
-        var hits = rescore(chosen, exact: exact, dense: denseRows.query(components), perBlock: perBlock, limit: limit)
+        var hits = rescore(chosen, exact: exact, exactListsCandidateRows: true, dense: denseRows.query(components), perBlock: perBlock, limit: limit)
         if offset != 0 { for i in hits.indices { hits[i].score -= offset } }
         return (hits, chosen.count)
+    }
+
+    /// The dense block whose centroids a query's pass reads first: the one with the largest
+    /// share of its score (the first of equals). An English model's share of a Chinese
+    /// question goes to the multilingual one (`queryShares`), and so does the pass.
+    func firstCentroidBlock(_ components: [(Int, Float)]) -> Int {
+        guard let denseRows, denseRows.blocks.count > 1 else { return 0 }
+        var best = 0
+        var largest: Float = -1
+        for (k, block) in denseRows.blocks.enumerated() {
+            // A block's components carry share' / √share × stretch (`prepared`): × √share, its
+            // share' × stretch.
+            var norm: Float = 0
+            for (f, x) in components where block.components.contains(f) { norm += x * x }
+            let weight = norm.squareRoot() * blockRanges[block.index].1
+            if weight > largest {
+                best = k
+                largest = weight
+            }
+        }
+        return best
     }
 }
