@@ -102,6 +102,7 @@ enum IndexBenchmark {
         // other processes hits them alike.
         let kernels = onlyKernel.map { [$0] } ?? FirstPassKernel.allCases.filter(\.isAvailable)
         var exactTimes: [Double] = []
+        var exactHits: [[EntryHit]] = []
         var fullTimes: [Double] = []
         var prunedTimes = [[Double]](repeating: [], count: kernels.count)
         var passTimes = [[Double]](repeating: [], count: kernels.count)
@@ -121,6 +122,7 @@ enum IndexBenchmark {
         for query in queryVectors {
             let (exact, exactTime) = time { columns.search(query[...], limit: limit) }
             exactTimes.append(exactTime)
+            exactHits.append(exact)
             for (k, kernel) in kernels.enumerated() {
                 let ((hits, rescored), prunedTime) = time { pruned.prunedSearch(query[...], limit: limit, kernel: kernel) }
                 prunedTimes[k].append(prunedTime)
@@ -164,12 +166,34 @@ enum IndexBenchmark {
                     format: "      recall@%d %.4f, top-1 %.4f, entries rescored %.0f of %d; centroids %d bytes per paraphrase",
                     limit, Double(approximateFound) / Double(limit * queries), Double(approximateTopOne) / Double(queries),
                     Double(approximateCandidates) / Double(queries), entries, pruned.centroidBytes / max(pruned.count, 1)))
+            if models > 1 { approximateShortlists(pruned, queryVectors, exact: exactHits) }
         }
         if sink.isNaN { print("(first-pass checksum \(sink))") }
         let approximateBytes = pruned.approximateSearchBytes / max(pruned.count, 1)
         print(
             "  bytes per paraphrase: column index \(bytes(columns)), pruned index \(bytes(pruned) - approximateBytes) (exact search), \(bytes(pruned)) with the approximate search's"
         )
+    }
+
+    /// With two models the approximate pass reads one and scores a shortlist in both: its
+    /// default size (`approximateShortlist`) against 10 and 40 × the candidates and every entry
+    /// (both models read for all): the recall each buys and what it costs.
+    static func approximateShortlists(_ index: VectorIndex, _ queries: [[Float]], exact: [[EntryHit]]) {
+        let candidates = VectorIndex.approximateCandidates(limit: limit, entries: index.entryCount)
+        let standard = VectorIndex.approximateShortlist(candidates: candidates) / candidates
+        for factor in [standard, 10, 40, index.entryCount / candidates] {
+            var times: [Double] = []
+            var found = 0
+            for (q, query) in queries.enumerated() {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let hits = index.approximateSearch(query[...], limit: limit, shortlist: factor * candidates).hits
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                found += Set(hits.map(\.entry)).intersection(exact[q].map(\.entry)).count
+            }
+            let label = "    shortlist \(factor * candidates)\(factor == standard ? " (default)" : "")"
+            report(label.padding(toLength: 29, withPad: " ", startingAt: 0), times)
+            print(String(format: "      recall@%d %.4f", limit, Double(found) / Double(limit * queries.count)))
+        }
     }
 
     /// `INTENT_BENCH_KERNEL`: time the pruned search with this first-pass kernel only (a shorter run).
