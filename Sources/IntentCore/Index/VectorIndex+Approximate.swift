@@ -19,17 +19,21 @@ extension VectorIndex {
 
     /// `search` with `IndexSearch.approximate` (an index built with it, above the threshold).
     ///
-    /// 1. Candidate scores: per entry, its centroid's first-pass score in each dense block
-    ///    (`EntryCentroids`, the pruned search's kernels over one row per entry), plus its
-    ///    column (lexical) centroid's score, exact (postings over entries). A nearest-only
-    ///    entry scores as its best paraphrase. No pass reads every paraphrase.
-    /// 2. The `candidates` best (`approximateCandidates` by default; ties at the last one all
-    ///    kept) are rescored exactly: their paraphrases by the pruned search's rescore, the
-    ///    full scan's arithmetic (the lexical part of their rows only, from the row postings), so every returned score is the exact scan's score for that
-    ///    entry. What can be missed: an entry whose exact score would reach the top `limit`
-    ///    while its candidate score ranks below the candidates (a paraphrase close to the query
-    ///    in an entry whose centroid is not). `candidates` (entries rescored) is for benchmarks
-    ///    and tests.
+    /// 1. Candidate scores: per entry, its centroid's first-pass score in the dense block with
+    ///    the largest share of the query's score (`EntryCentroids`, the pruned search's kernels
+    ///    over one row per entry), plus its column (lexical) centroid's score, exact (postings
+    ///    over entries). A nearest-only entry scores as its best paraphrase. No pass reads
+    ///    every paraphrase.
+    /// 2. With more than one dense block, the `shortlist` best (`approximateShortlist` by
+    ///    default) are scored in every block, as one pass over all of them would score them.
+    /// 3. The `candidates` best (`approximateCandidates` by default; ties at the last one all
+    ///    kept) are rescored exactly: their paraphrases by the pruned search's rescore, the full
+    ///    scan's arithmetic (the lexical part of their rows only, from the row postings), so
+    ///    every returned score is the exact scan's score for that entry. What can be missed: an
+    ///    entry whose exact score would reach the top `limit` while its candidate score ranks
+    ///    below the candidates (a paraphrase close to the query in an entry whose centroid is
+    ///    not), or, with two models, outside the shortlist of the model read first.
+    ///    `candidates` (entries rescored) is for benchmarks and tests.
     package func approximateSearch(
         _ query: ArraySlice<Float>, limit: Int, candidates wanted: Int? = nil, shortlist wantedShortlist: Int? = nil,
         kernel: FirstPassKernel = .best
