@@ -202,7 +202,7 @@ package struct VectorIndex: Sendable {
         var postingValues = [Float](repeating: 0, count: postings)
         var fill = postingStart
         for row in 0..<count {
-            for (component, value) in nonZeros[rowStart[row]..<rowStart[row + 1]] where rowSlot[blockOf[Int(component)]] < 0 {
+            for (component, value) in nonZeros[rowStart[row]..<rowStart[row + 1]] {
                 let f = Int(component)
                 if denseSlot[f] >= 0 {
                     denseColumns[Int(denseSlot[f]) * count + row] = value
@@ -252,7 +252,7 @@ package struct VectorIndex: Sendable {
             if rowSlot.contains(-1) {
                 centroids.columns = [
                     Self.columnCentroids(
-                        nonZeros, rowStart: rowStart, groups: centroids.paraphrases, isColumn: { rowSlot[blockOf[$0]] < 0 },
+                        nonZeros, rowStart: rowStart, groups: centroids.paraphrases,
                         dimension: dimension, blocks: blocks)
                 ]
             }
@@ -307,7 +307,7 @@ package struct VectorIndex: Sendable {
     /// build weights by nothing and normalises block by block as the rows were), for the
     /// approximate search's candidate scores.
     private static func columnCentroids(
-        _ nonZeros: [(component: Int32, value: Float)], rowStart: [Int], groups: [Range<Int>], isColumn: (Int) -> Bool,
+        _ nonZeros: [(component: Int32, value: Float)], rowStart: [Int], groups: [Range<Int>],
         dimension: Int, blocks: [EmbeddingBlock]
     ) -> VectorIndex {
         var matrix = EmbeddingMatrix(dimension: dimension, layout: .sparse, reservingRows: groups.count)
@@ -315,7 +315,7 @@ package struct VectorIndex: Sendable {
         var touched: [Int] = []
         for group in groups {
             for i in group {
-                for k in rowStart[i]..<rowStart[i + 1] where isColumn(Int(nonZeros[k].component)) {
+                for k in rowStart[i]..<rowStart[i + 1] {
                     let f = Int(nonZeros[k].component)
                     if sum[f] == 0 { touched.append(f) }
                     sum[f] += nonZeros[k].value
@@ -595,38 +595,38 @@ package struct VectorIndex: Sendable {
         for (f, w) in components where denseSlot[f] < 0 { weight[f] = w }
         let dense = components.filter { denseSlot[$0.0] >= 0 }.map { (Int(denseSlot[$0.0]) * count, $0.1) }
         let wholeSteps = count / 8 * 8
-        for (j, i) in rows.enumerated() {
-            var score: Float = 0
-            weight.withUnsafeBufferPointer { weight in
-                rowPostingComponents.withUnsafeBufferPointer { components in
-                    rowPostingValues.withUnsafeBufferPointer { values in
-                        for k in Int(rowPostingStart[i])..<Int(rowPostingStart[i + 1]) {
-                            score += weight[Int(components[k])] * values[k]
+        weight.withUnsafeBufferPointer { weight in
+            rowPostingComponents.withUnsafeBufferPointer { components in
+                rowPostingValues.withUnsafeBufferPointer { values in
+                    denseColumns.withUnsafeBufferPointer { columns in
+                        for (j, i) in rows.enumerated() {
+                            var score: Float = 0
+                            for k in Int(rowPostingStart[i])..<Int(rowPostingStart[i + 1]) {
+                                score += weight[Int(components[k])] * values[k]
+                            }
+                            var d = 0
+                            while d + 4 <= dense.count {
+                                let x0 = columns[dense[d].0 + i] * dense[d].1, x1 = columns[dense[d + 1].0 + i] * dense[d + 1].1
+                                let x2 = columns[dense[d + 2].0 + i] * dense[d + 2].1, x3 = columns[dense[d + 3].0 + i] * dense[d + 3].1
+                                if i < wholeSteps {
+                                    score += x0
+                                    score += x1
+                                    score += x2
+                                    score += x3
+                                } else {
+                                    score += x0 + x1 + x2 + x3
+                                }
+                                d += 4
+                            }
+                            while d < dense.count {
+                                score += columns[dense[d].0 + i] * dense[d].1
+                                d += 1
+                            }
+                            scores[j] = score
                         }
                     }
                 }
             }
-            denseColumns.withUnsafeBufferPointer { columns in
-                var d = 0
-                while d + 4 <= dense.count {
-                    let x0 = columns[dense[d].0 + i] * dense[d].1, x1 = columns[dense[d + 1].0 + i] * dense[d + 1].1
-                    let x2 = columns[dense[d + 2].0 + i] * dense[d + 2].1, x3 = columns[dense[d + 3].0 + i] * dense[d + 3].1
-                    if i < wholeSteps {
-                        score += x0
-                        score += x1
-                        score += x2
-                        score += x3
-                    } else {
-                        score += x0 + x1 + x2 + x3
-                    }
-                    d += 4
-                }
-                while d < dense.count {
-                    score += columns[dense[d].0 + i] * dense[d].1
-                    d += 1
-                }
-            }
-            scores[j] = score
         }
         return scores
     }
