@@ -46,6 +46,7 @@ typedef struct {
     const float *columns[INDEX_MAX_BLOCKS];
     const float *steps, *residuals, *code_norms;
     const index_entries *out;
+    float *row_joint;
     /// The current entry, the row it ends before, and its running values.
     size_t entry, end;
     float top, largest_error, sums[INDEX_MAX_BLOCKS], error_sums[INDEX_MAX_BLOCKS];
@@ -100,6 +101,7 @@ static bool enter(accumulator *a, size_t i) {
 __attribute__((always_inline)) static inline void add_rows(accumulator *a, size_t i, size_t n, const tile_values *tile) {
     for (size_t t = 0; t < n; t++) {
         if (i + t >= a->end && !enter(a, i + t)) return;
+        if (a->row_joint) a->row_joint[i + t] = tile->joint[t];
         for (size_t s = 0; s < a->slots; s++) {
             a->sums[s] = a->sums[s] + tile->value[s][t];
             a->error_sums[s] = a->error_sums[s] + tile->error[s][t];
@@ -389,7 +391,8 @@ void index_first_pass(
     const index_entries *entries) {
     if (block_count > INDEX_MAX_BLOCKS || entries->slots > INDEX_MAX_BLOCKS) return;
     accumulator a = {.blocks = blocks, .block_count = block_count, .slots = entries->slots, .rows = rows, .steps = steps,
-                     .residuals = residuals, .code_norms = code_norms, .out = entries};
+                     .residuals = residuals, .code_norms = code_norms, .out = entries,
+                     .row_joint = entries->row_joint};
     for (size_t k = 0; k < block_count; k++) a.slot[k] = blocks[k].slot;
     for (size_t s = 0; s < entries->slots; s++) a.columns[s] = entries->column_scores ? entries->column_scores[s] : NULL;
     start(&a);

@@ -58,8 +58,10 @@ import Testing
     }
 
     /// With two model blocks a query's pass reads one block's centroids, and the shortlist is
-    /// scored in every block: the same Floats as one pass over all the blocks' centroids, on
-    /// every kernel, for entries of one centroid row and nearest-only entries of several.
+    /// scored in the other block after a pass over one that kept its rows' values: its rows'
+    /// first-pass scores added in that order, on every kernel, for entries of one centroid row
+    /// and nearest-only entries of several; with the first block first, the Floats of one pass
+    /// over both blocks' centroids. Keeping the rows' values changes nothing else of the pass.
     @Test(arguments: [Shape.hybrid, .hybridNearestOnly])
     func theShortlistScoresAsOnePassOverEveryBlock(shape: Shape) throws {
         let (index, rows) = index(shape)
@@ -69,6 +71,7 @@ import Testing
         let both = DenseRows(
             centroidsOf: dense, groups: centroids.paraphrases, scales: dense.blocks.map { index.blockRanges[$0.index].1 },
             blocks: Array(dense.blocks.indices))
+        let rowsOfCentroids = Array(0..<centroids.entryStart.last.map { Int($0) }!)
         var generator = SplitMix64(seed: 9)
         for q in 0..<10 {
             let query = PrunedVectorIndexTests.query(near: rows[(q * 37) % rows.count], generator: &generator)
@@ -76,11 +79,35 @@ import Testing
             let lexical = try #require(centroids.columns.first).similarities(
                 prepared: components.filter { c in !dense.blocks.contains { $0.components.contains(c.0) } })
             for kernel in FirstPassKernel.allCases where kernel.isAvailable {
-                var top = [Float](repeating: -.infinity, count: Self.entries)
-                centroids.scoresInEveryBlock(Array(0..<Self.entries), columns: lexical, components: components, kernel: kernel, into: &top)
-                let whole = both.firstPass(
-                    query: both.query(components), kernel: kernel, columns: [lexical], slotOfBlock: [0, 0], entryStart: centroids.entryStart)
-                #expect(top == whole.top, "\(kernel)")
+                for first in 0..<2 {
+                    let block = centroids.blocks[first]
+                    let pass = block.firstPass(
+                        query: block.query(components), kernel: kernel, columns: [lexical], slotOfBlock: [0], entryStart: centroids.entryStart,
+                        rowJoint: true)
+                    var top = [Float](repeating: -.infinity, count: Self.entries)
+                    centroids.scoresInEveryBlock(
+                        Array(0..<Self.entries), after: pass.rowJoint, of: first, components: components, kernel: kernel, into: &top)
+                    // Block `first`'s scores added to the column parts, then the other's; the
+                    // best row of each entry.
+                    var values = lexical
+                    for k in [first, 1 - first] {
+                        centroids.blocks[k].addFirstPassScores(
+                            rows: rowsOfCentroids, query: centroids.blocks[k].query(components), kernel: kernel, to: &values)
+                    }
+                    let expected = (0..<Self.entries).map { e in
+                        values[Int(centroids.entryStart[e])..<Int(centroids.entryStart[e + 1])].max() ?? -.infinity
+                    }
+                    #expect(top == expected, "\(kernel), block \(first) first")
+                    if first == 0 {
+                        let whole = both.firstPass(
+                            query: both.query(components), kernel: kernel, columns: [lexical], slotOfBlock: [0, 0],
+                            entryStart: centroids.entryStart)
+                        #expect(top == whole.top, "\(kernel)")
+                    }
+                    let plain = block.firstPass(
+                        query: block.query(components), kernel: kernel, columns: [lexical], slotOfBlock: [0], entryStart: centroids.entryStart)
+                    #expect(pass.top == plain.top && plain.rowJoint.isEmpty)
+                }
             }
         }
     }
@@ -101,12 +128,16 @@ import Testing
     /// `largest` is the n-th value of a descending sort, duplicates and -infinity included.
     @Test func largestIsTheNthOfADescendingSort() {
         var generator = SplitMix64(seed: 12)
-        for size in [1, 2, 3, 7, 100, 1_000] {
+        // Spread values with ties and -infinity, then scores packed near 0.8 (most in one of
+        // the bucketed select's buckets) with a few far outliers.
+        for (size, packed) in [(1, false), (2, false), (3, false), (7, false), (100, false), (1_000, false), (20_000, false), (20_000, true)] {
             let values = (0..<size).map { i -> Float in
-                switch Int.random(in: 0..<5, using: &generator) {
-                case 0: -.infinity
-                case 1: Float(Int.random(in: 0..<4, using: &generator))
-                default: Float.random(in: -1...1, using: &generator)
+                switch (packed, Int.random(in: 0..<5, using: &generator)) {
+                case (false, 0): -.infinity
+                case (false, 1): Float(Int.random(in: 0..<4, using: &generator))
+                case (false, _): Float.random(in: -1...1, using: &generator)
+                case (true, 0): i % 100 == 0 ? Float.random(in: -1e6...1e6, using: &generator) : 0.8
+                case (true, _): 0.8 + Float.random(in: -1e-4...1e-4, using: &generator)
                 }
             }
             let included = { (e: Int) in e % 3 != 1 }

@@ -236,7 +236,8 @@ import Testing
                                         var outputs = index_entries(
                                             column_scores: columns.isEmpty ? nil : pointers.baseAddress, slots: slots,
                                             entry_start: entryStart.baseAddress, entries: entries, top: top.baseAddress,
-                                            largest_error: largestError.baseAddress, sums: sums.baseAddress, error_sums: errorSums.baseAddress)
+                                            largest_error: largestError.baseAddress, sums: sums.baseAddress, error_sums: errorSums.baseAddress,
+                                            row_joint: nil)
                                         index_first_pass(
                                             kernel.isa!, codes, rows, rowWidth, query, blocks, blocks.count, steps, residuals, codeNorms, &outputs)
                                     }

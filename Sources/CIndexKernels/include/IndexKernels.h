@@ -52,7 +52,8 @@ typedef struct {
 /// Per entry: `top`, the largest over its rows of the slots' values summed in slot order
 /// (-infinity without rows); `largest_error`, the largest of their errors summed (0 without
 /// rows); `sums[e × slots + s]` and `error_sums[e × slots + s]`, the slot's values and errors
-/// summed in row order.
+/// summed in row order. When `row_joint` is not NULL, each row's own slot values summed in slot
+/// order (what `top` is the largest of) go to row_joint[i].
 typedef struct {
     const float *const *column_scores;
     size_t slots;
@@ -62,6 +63,7 @@ typedef struct {
     float *largest_error;
     float *sums;
     float *error_sums;
+    float *row_joint;
 } index_entries;
 
 /// The first pass over rows [0, rows) of `codes` (row-major, `row_width` bytes per row), for a

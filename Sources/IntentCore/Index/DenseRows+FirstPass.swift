@@ -13,16 +13,26 @@ extension DenseRows {
         var largestError: [Float]
         var sums: [Float]
         var errorSums: [Float]
+        /// When asked for, each row's own summed value (what `top` is the largest of); else empty.
+        var rowJoint: [Float]
 
-        /// `body` with the four outputs' storage.
+        /// `body` with the outputs' storage (`rowJoint`'s nil when not asked for).
         mutating func withOutputs<R>(
-            _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> R
+            _ body: (
+                UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                UnsafeMutablePointer<Float>?
+            ) -> R
         ) -> R {
             top.withUnsafeMutableBufferPointer { top in
                 largestError.withUnsafeMutableBufferPointer { largestError in
                     sums.withUnsafeMutableBufferPointer { sums in
                         errorSums.withUnsafeMutableBufferPointer { errorSums in
-                            body(top.baseAddress!, largestError.baseAddress!, sums.baseAddress!, errorSums.baseAddress!)
+                            rowJoint.withUnsafeMutableBufferPointer { rowJoint in
+                                // An empty array's base address need not be nil.
+                                body(
+                                    top.baseAddress!, largestError.baseAddress!, sums.baseAddress!, errorSums.baseAddress!,
+                                    rowJoint.isEmpty ? nil : rowJoint.baseAddress)
+                            }
                         }
                     }
                 }
@@ -33,9 +43,9 @@ extension DenseRows {
     /// The first pass over every row by `kernel`, added up per entry (entry e owns rows
     /// `entryStart[e]..<entryStart[e + 1]`). `columns` are the exact column parts per slot
     /// (`count` values each, or empty: none); `slotOfBlock[k]` is dense block k's slot. Every
-    /// kernel gives the same Floats.
+    /// kernel gives the same Floats. `rowJoint`: keep every row's summed value too.
     func firstPass(
-        query: Query, kernel: FirstPassKernel, columns: [[Float]], slotOfBlock: [Int], entryStart: [Int32]
+        query: Query, kernel: FirstPassKernel, columns: [[Float]], slotOfBlock: [Int], entryStart: [Int32], rowJoint: Bool = false
     ) -> EntryFirstPass {
         let slots = columns.count
         let entries = entryStart.count - 1
@@ -43,7 +53,8 @@ extension DenseRows {
         precondition(entryStart.last.map { Int($0) } == count, "entries cover the rows")
         var pass = EntryFirstPass(
             slots: slots, top: [Float](repeating: 0, count: entries), largestError: [Float](repeating: 0, count: entries),
-            sums: [Float](repeating: 0, count: entries * slots), errorSums: [Float](repeating: 0, count: entries * slots))
+            sums: [Float](repeating: 0, count: entries * slots), errorSums: [Float](repeating: 0, count: entries * slots),
+            rowJoint: rowJoint ? [Float](repeating: -.infinity, count: count) : [])
         guard entries > 0 else { return pass }
         guard let isa = kernel.isa else {
             swiftFirstPass(query: query, columns: columns, slotOfBlock: slotOfBlock, entryStart: entryStart, into: &pass)
@@ -63,11 +74,11 @@ extension DenseRows {
                             residualNorms.withUnsafeBufferPointer { residuals in
                                 codeNorms.withUnsafeBufferPointer { coded in
                                     entryStart.withUnsafeBufferPointer { entryStart in
-                                        pass.withOutputs { top, largestError, sums, errorSums in
+                                        pass.withOutputs { top, largestError, sums, errorSums, rowJoint in
                                             var entries = index_entries(
                                                 column_scores: columns.baseAddress, slots: slots, entry_start: entryStart.baseAddress,
                                                 entries: entries,
-                                                top: top, largest_error: largestError, sums: sums, error_sums: errorSums)
+                                                top: top, largest_error: largestError, sums: sums, error_sums: errorSums, row_joint: rowJoint)
                                             index_first_pass(
                                                 isa, codes.baseAddress, count, rowWidth, queryCodes.baseAddress, parameters, blocks.count,
                                                 steps.baseAddress, residuals.baseAddress, coded.baseAddress, &entries)
@@ -108,7 +119,7 @@ extension DenseRows {
             codes.withUnsafeBufferPointer { codes in
                 query.evenCodes.withUnsafeBufferPointer { even in
                     query.oddCodes.withUnsafeBufferPointer { odd in
-                        pass.withOutputs { top, largestError, sums, errorSums in
+                        pass.withOutputs { top, largestError, sums, errorSums, rowJoint in
                             for e in 0..<entries { top[e] = -.infinity }
                             var entry = 0
                             for i in 0..<count {
@@ -138,6 +149,7 @@ extension DenseRows {
                                     joint = s == 0 ? value : joint + value
                                     jointError = s == 0 ? err : jointError + err
                                 }
+                                rowJoint?[i] = joint
                                 if joint > top[entry] { top[entry] = joint }
                                 if jointError > largestError[entry] { largestError[entry] = jointError }
                             }

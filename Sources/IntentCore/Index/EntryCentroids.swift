@@ -43,12 +43,18 @@ struct EntryCentroids: Sendable {
 
     var bytes: Int { blocks.reduce(0) { $0 + $1.bytes } + entryStart.count * 4 + paraphrases.count * 16 + (columns.first?.vectorBytes ?? 0) }
 
-    /// `entries`' scores with every block (`top[e]`, the best of its rows): the Floats one pass
-    /// over every block's centroids in one slot gives, after the column part `columns`.
-    func scoresInEveryBlock(_ entries: [Int], columns: [Float], components: [(Int, Float)], kernel: FirstPassKernel, into top: inout [Float]) {
+    /// `entries`' scores with every block (`top[e]`, the best of its rows), after a pass over
+    /// block `first` that kept its rows' values (`passed`: column part plus that block's
+    /// score): the other blocks' first-pass scores added in block order. The Floats one pass
+    /// over every block's centroids in one slot gives, with block `first` read first.
+    func scoresInEveryBlock(
+        _ entries: [Int], after passed: [Float], of first: Int, components: [(Int, Float)], kernel: FirstPassKernel, into top: inout [Float]
+    ) {
         let rows = entries.flatMap { Int(entryStart[$0])..<Int(entryStart[$0 + 1]) }
-        var values = rows.map { columns.isEmpty ? 0 : columns[$0] }
-        for block in blocks { block.addFirstPassScores(rows: rows, query: block.query(components), kernel: kernel, to: &values) }
+        var values = rows.map { passed[$0] }
+        for (k, block) in blocks.enumerated() where k != first {
+            block.addFirstPassScores(rows: rows, query: block.query(components), kernel: kernel, to: &values)
+        }
         var j = 0
         for e in entries {
             var best = -Float.infinity

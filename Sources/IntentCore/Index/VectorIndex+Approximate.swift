@@ -50,19 +50,24 @@ extension VectorIndex {
             } ?? []
         let count = max(limit, wanted ?? Self.approximateCandidates(limit: limit, entries: entryCount))
         let owns = { (e: Int) in entryStart[e] < entryStart[e + 1] }
-        let first = entryCentroids.blocks[firstCentroidBlock(components)]
-        var top = first.firstPass(
-            query: first.query(components), kernel: kernel, columns: [columns], slotOfBlock: [0], entryStart: entryCentroids.entryStart
-        ).top
+        let firstBlock = firstCentroidBlock(components)
+        let first = entryCentroids.blocks[firstBlock]
+        let several = entryCentroids.blocks.count > 1
+        let pass = first.firstPass(
+            query: first.query(components), kernel: kernel, columns: [columns], slotOfBlock: [0], entryStart: entryCentroids.entryStart,
+            rowJoint: several)
+        var top = pass.top
 
-        // 2. With more than one model block, the best of that block are scored in all of them.
-        var entries = (0..<entryCount).filter(owns)
-        if entryCentroids.blocks.count > 1 {
+        // 2. With more than one model block, the best of that block are scored in the others too.
+        var entries: [Int]
+        if several {
             let shortlist = Self.largest(max(count, wantedShortlist ?? Self.approximateShortlist(candidates: count)), of: entryCount, where: owns) {
                 top[$0]
             }
-            entries.removeAll { top[$0] < shortlist }
-            entryCentroids.scoresInEveryBlock(entries, columns: columns, components: components, kernel: kernel, into: &top)
+            entries = (0..<entryCount).filter { owns($0) && top[$0] >= shortlist }
+            entryCentroids.scoresInEveryBlock(entries, after: pass.rowJoint, of: firstBlock, components: components, kernel: kernel, into: &top)
+        } else {
+            entries = (0..<entryCount).filter(owns)
         }
 
         // 3. The best `count`, rescored in entry order (ties keep corpus order, as in the scan).
