@@ -76,8 +76,7 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
                 for try await blob in rows.decode(ByteBuffer.self) {
                     let data = Data(blob.readableBytesView)
                     if vectors == nil {
-                        vectors = EmbeddingMatrix(
-                            dimension: dimension, layout: VectorBlob.isSparse(data) ? .sparse : .dense, reservingRows: corpus.paraphraseCount)
+                        vectors = VectorBlob.matrix(forFirst: data, dimension: dimension, rows: corpus.paraphraseCount)
                     }
                     try VectorBlob.append(data, to: &vectors!)
                 }

@@ -68,10 +68,9 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
                 let dimension = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'dimension'").flatMap(Int.init)
             else { return nil }
             let importedAt = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'imported_at'") ?? ""
-            // Rows stream in corpus order straight into the matrix: sparse blobs stay sparse.
+            // Rows stream in corpus order straight into the matrix, in the smaller layout.
             let firstBlob = try Data.fetchOne(db, sql: "SELECT vector FROM paraphrases LIMIT 1")
-            let layout: EmbeddingMatrix.Layout = firstBlob.map(VectorBlob.isSparse) == true ? .sparse : .dense
-            var vectors = EmbeddingMatrix(dimension: dimension, layout: layout, reservingRows: corpus.paraphraseCount)
+            var vectors = VectorBlob.matrix(forFirst: firstBlob ?? Data(), dimension: dimension, rows: corpus.paraphraseCount)
             let rows = try Row.fetchCursor(
                 db,
                 sql: """

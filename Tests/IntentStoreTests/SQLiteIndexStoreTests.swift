@@ -91,6 +91,22 @@ import Testing
         #expect(loaded.corpus.version == Self.corpus.version)
     }
 
+    /// Rows stored dense (a quarter or more non-zero) load sparse when under half of them is
+    /// non-zero, as the default embedder's do, and dense otherwise; the same vectors either way.
+    @Test func storedRowsLoadInTheSmallerLayout() async throws {
+        for (nonZero, layout) in [(4, EmbeddingMatrix.Layout.sparse), (10, .dense)] {
+            let (store, dir) = try scratchStore()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            var vectors = EmbeddingMatrix(dimension: 10, layout: .dense)
+            for row in 0..<3 { vectors.append(row: (0..<10).map { $0 < nonZero ? Float(row * 10 + $0) - 0.5 : 0 }) }
+            #expect(!VectorBlob.isSparse(VectorBlob.encode(Array(vectors.row(0)))))
+            try await store.replace(
+                with: StoredIndex(corpus: Self.corpus, vectors: vectors, embedderID: "test", importedAt: "now"), summary: ImportSummary())
+            let loaded = try #require(try await store.load())
+            #expect(loaded.vectors.layout == layout && loaded.vectors == vectors, "\(nonZero) of 10 non-zero")
+        }
+    }
+
     @Test func changingOneParaphraseEmbedsExactlyOne() async throws {
         let (store, dir) = try scratchStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }

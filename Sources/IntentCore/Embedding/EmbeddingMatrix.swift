@@ -32,6 +32,14 @@ public struct EmbeddingMatrix: Sendable, Equatable {
         if layout == .dense { dense.reserveCapacity(rows * dimension) } else { rowStart.reserveCapacity(rows + 1) }
     }
 
+    /// Room for `nonZeros` more non-zero components in this sparse matrix (appending past it
+    /// doubles the storage, and for a moment holds both copies).
+    package mutating func reserveCapacity(nonZeros: Int) {
+        precondition(layout == .sparse, "a sparse matrix")
+        columns.reserveCapacity(columns.count + nonZeros)
+        values.reserveCapacity(values.count + nonZeros)
+    }
+
     /// A dense matrix of `rows` zero rows, to be filled with `setRow`.
     package init(dimension: Int, zeroRows rows: Int) {
         self.init(dimension: dimension, storage: [Float](repeating: 0, count: rows * dimension))
