@@ -49,6 +49,19 @@ import Testing
         #expect(built == Self.matrix(["one", "four", "five", "three", "four", "three", "six"], .dense))
     }
 
+    /// A stored index loaded sparse (the default embedder's rows are under half non-zero) takes
+    /// the embedder's dense batches, and the index stays sparse.
+    @Test func aSparseStoredIndexTakesDenseBatches() {
+        let stored = StoredIndex(
+            corpus: Self.old, vectors: Self.matrix(["one", "two", "three"], .sparse), embedderID: Self.embedderID, importedAt: "then")
+        let plan = ImportPlan(corpus: Self.new, stored: stored, embedderID: Self.embedderID)
+        var assembly = IndexAssembly(plan: plan, stored: stored.vectors, dimension: 6)
+        assembly.add(Self.matrix(plan.missing.map(\.text), .dense), hashes: plan.missing.map(\.hash))
+        let built = assembly.finish()
+        #expect(built.layout == .sparse)
+        #expect(built == Self.matrix(["one", "four", "five", "three", "four", "three", "six"], .dense))
+    }
+
     @Test func withoutAStoredIndexTheFirstBatchSetsTheLayout() {
         let plan = ImportPlan(corpus: Self.old, stored: nil, embedderID: Self.embedderID)
         for layout in [EmbeddingMatrix.Layout.dense, .sparse] {

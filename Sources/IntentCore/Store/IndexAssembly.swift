@@ -3,8 +3,8 @@
 ///
 /// Invariant: a dense index is one buffer of its final size, allocated at the first batch and
 /// filled in place, row by row; a batch can be let go as soon as it is added. A sparse index
-/// (lexical vectors, about 5% non-zero) keeps each batch, compact, until `finish` lays the rows
-/// out in corpus order. Holding every fresh vector as its own dense array until the end, as
+/// (lexical vectors, about 5% non-zero, or a stored index loaded sparse) keeps each batch,
+/// compact (sparse whatever the embedder gave), until `finish` lays the rows out in corpus order. Holding every fresh vector as its own dense array until the end, as
 /// imports once did, doubled the peak memory of a large dense import.
 package struct IndexAssembly {
     private let plan: ImportPlan
@@ -47,7 +47,16 @@ package struct IndexAssembly {
             }
             dense = target
         } else {
-            batches.append(matrix)
+            // A stored index loads sparse when under half of a row is non-zero (the default
+            // embedder's), while the embedder's batches come dense: kept dense until `finish`,
+            // they would hold twice the bytes of the index being built.
+            if matrix.layout == .sparse {
+                batches.append(matrix)
+            } else {
+                var compact = EmbeddingMatrix(dimension: dimension, layout: .sparse, reservingRows: matrix.count)
+                compact.append(contentsOf: matrix)
+                batches.append(compact)
+            }
             for (row, hash) in hashes.enumerated() where rowsOf[hash] != nil && found[hash] == nil {
                 found[hash] = (batches.count - 1, row)
             }
