@@ -108,8 +108,12 @@ package struct VectorIndex: Sendable {
     ///   - quantizationThreshold: rows above which dense blocks are stored row-major and
     ///     searched with pruning (`Int.max`: never; benchmarks and tests compare both).
     ///   - search: how such an index is searched (`IndexSearch`); below the threshold, the exact scan.
+    ///
+    /// `vectors` is let go once read (after the first pass): handed over as its last reference
+    /// (`consume`), its storage is freed before the rest of the index is built, which at
+    /// 100,000 paraphrases of the default embedder is 570 MB off the peak.
     package init(
-        vectors: EmbeddingMatrix, owner: [Int], entryCount: Int, blocks: [EmbeddingBlock],
+        vectors: consuming EmbeddingMatrix, owner: [Int], entryCount: Int, blocks: [EmbeddingBlock],
         centroidWeight: Float = VectorIndex.defaultCentroidWeight, nearestOnly: [Bool] = [],
         quantizationThreshold: Int = VectorIndex.quantizationThreshold, search: IndexSearch = .exact
     ) {
@@ -182,6 +186,7 @@ package struct VectorIndex: Sendable {
             }
             rowStart[i + 1] = nonZeros.count
         }
+        _ = consume vectors
         // Pass 2: a column used by more than an eighth of the rows is cheaper dense (measured:
         // a SIMD pass over `count` floats costs about as much as scattering count/8 postings).
         var denseSlot = [Int32](repeating: -1, count: dimension)

@@ -47,9 +47,10 @@ public struct Matcher: Sendable {
     /// A matcher over vectors already computed with `embedder` (e.g. from a
     /// store): one row per paraphrase, in corpus order. `indexSearch`: how a large index is
     /// searched (see `IndexSearch`). `measuringOwnScores`: measure the `ownScoreSpread` even
-    /// when the policy does not use it (evaluation sweeps it).
+    /// when the policy does not use it (evaluation sweeps it). Handed over with `consume`,
+    /// `vectors` is freed while the index is built, unless the own scores are measured.
     public init(
-        corpus: Corpus, embedder: any Embedder, vectors: EmbeddingMatrix, policy: MatchPolicy = MatchPolicy(),
+        corpus: Corpus, embedder: any Embedder, vectors: consuming EmbeddingMatrix, policy: MatchPolicy = MatchPolicy(),
         indexSearch: IndexSearch = .exact, measuringOwnScores: Bool = false
     )
         throws(EmbedderError)
@@ -78,14 +79,14 @@ public struct Matcher: Sendable {
         let outOfScope = corpus.entries.map(\.isOutOfScope)
         self.outOfScope = outOfScope.contains(true) ? outOfScope : []
         self.outOfScopeCount = outOfScope.filter { $0 }.count
+        let kept = measuringOwnScores || policy.ownScoreFloor != nil ? vectors : nil
         self.index = VectorIndex(
-            vectors: vectors, owner: owner, entryCount: corpus.entries.count, blocks: embedder.blocks,
+            vectors: consume vectors, owner: owner, entryCount: corpus.entries.count, blocks: embedder.blocks,
             nearestOnly: self.outOfScope, search: indexSearch)
-        let spread =
-            measuringOwnScores || policy.ownScoreFloor != nil
-            ? OwnScoreSpread(index: index, vectors: vectors, outOfScope: self.outOfScope) : nil
+        let index = self.index
+        let spread = kept.map { OwnScoreSpread(index: index, vectors: $0, outOfScope: outOfScope.contains(true) ? outOfScope : []) }
         self.ownScoreSpread = spread
-        self.corpusVectors = measuringOwnScores ? vectors : nil
+        self.corpusVectors = measuringOwnScores ? kept : nil
         self.floors = Self.floors(policy, spread)
     }
 

@@ -191,7 +191,7 @@ final class ServiceFactory: Sendable {
     private func serviceFromStore(_ url: StoreURL, edits: [CorpusEdit]) async throws -> (MatchService, String?) {
         // The version first: an import landing in between costs one more reload, never a missed one.
         let version = try await openStore()?.storedVersion()?.corpusVersion
-        guard let stored = try await openStore()?.load() else {
+        guard var stored = try await openStore()?.load() else {
             throw StoreError("\(url) holds no index yet; run intent-service import first")
         }
         var policy = configuration.policy
@@ -212,14 +212,16 @@ final class ServiceFactory: Sendable {
             )
         }
         // Edits made since the import: only their new paraphrases are embedded.
-        var index = stored
-        index.corpus = stored.corpus.applying(edits)
-        if index.corpus.version != stored.corpus.version {
-            index.vectors = try await embedder.embed(
-                index.corpus.entries.flatMap(\.questions), reusing: stored.vectors, of: stored.corpus.entries.flatMap(\.questions))
+        let corpus = stored.corpus.applying(edits)
+        var vectors = stored.vectors
+        if corpus.version != stored.corpus.version {
+            vectors = try await embedder.embed(
+                corpus.entries.flatMap(\.questions), reusing: stored.vectors, of: stored.corpus.entries.flatMap(\.questions))
         }
+        // The matcher's index holds the last reference, and frees the stored vectors once read.
+        stored.vectors = EmbeddingMatrix(dimension: vectors.dimension)
         let primary = try Matcher(
-            corpus: index.corpus, embedder: embedder, vectors: index.vectors, policy: policy,
+            corpus: corpus, embedder: embedder, vectors: consume vectors, policy: policy,
             indexSearch: configuration.indexSearch, measuringOwnScores: measuringOwnScores)
         guard configuration.providers.isRemote else {
             let chat = disambiguator()
@@ -229,7 +231,7 @@ final class ServiceFactory: Sendable {
                 version
             )
         }
-        let fallback = try await fallbackMatcher(corpus: index.corpus, local: nil)
+        let fallback = try await fallbackMatcher(corpus: corpus, local: nil)
         return (
             MatchService(primary: primary, fallback: fallback, disambiguator: disambiguator(), deadline: configuration.providers.deadline), version
         )
