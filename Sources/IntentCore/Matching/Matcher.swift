@@ -76,15 +76,16 @@ public struct Matcher: Sendable {
         self.firstParaphrase = firstParaphrase
         self.rules = RuleSet(corpus.rules)
         self.entryThresholds = corpus.entries.map(\.threshold)
-        let outOfScope = corpus.entries.map(\.isOutOfScope)
-        self.outOfScope = outOfScope.contains(true) ? outOfScope : []
-        self.outOfScopeCount = outOfScope.filter { $0 }.count
+        let flags = corpus.entries.map(\.isOutOfScope)
+        let outOfScope = flags.contains(true) ? flags : []
+        self.outOfScope = outOfScope
+        self.outOfScopeCount = flags.filter { $0 }.count
         let kept = measuringOwnScores || policy.ownScoreFloor != nil ? vectors : nil
         self.index = VectorIndex(
             vectors: consume vectors, owner: owner, entryCount: corpus.entries.count, blocks: embedder.blocks,
-            nearestOnly: self.outOfScope, search: indexSearch)
+            nearestOnly: outOfScope, search: indexSearch)
         let index = self.index
-        let spread = kept.map { OwnScoreSpread(index: index, vectors: $0, outOfScope: outOfScope.contains(true) ? outOfScope : []) }
+        let spread = kept.map { OwnScoreSpread(index: index, vectors: $0, outOfScope: outOfScope) }
         self.ownScoreSpread = spread
         self.corpusVectors = measuringOwnScores ? kept : nil
         self.floors = Self.floors(policy, spread)

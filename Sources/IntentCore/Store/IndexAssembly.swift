@@ -4,8 +4,9 @@
 /// Invariant: a dense index is one buffer of its final size, allocated at the first batch and
 /// filled in place, row by row; a batch can be let go as soon as it is added. A sparse index
 /// (lexical vectors, about 5% non-zero, or a stored index loaded sparse) keeps each batch,
-/// compact (sparse whatever the embedder gave), until `finish` lays the rows out in corpus order. Holding every fresh vector as its own dense array until the end, as
-/// imports once did, doubled the peak memory of a large dense import.
+/// compact (sparse whatever the embedder gave), until `finish` lays the rows out in corpus
+/// order. Holding every fresh vector as its own dense array until the end, as imports once
+/// did, doubled the peak memory of a large dense import.
 package struct IndexAssembly {
     private let plan: ImportPlan
     private let stored: EmbeddingMatrix?
