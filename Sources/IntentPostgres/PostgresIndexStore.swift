@@ -58,6 +58,14 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
             ]
         ),
         ("index-v2-answers-by-language", ["ALTER TABLE entries ADD COLUMN answers TEXT NOT NULL DEFAULT '{}'"]),
+        (
+            "index-v3-vectors-by-hash",
+            [
+                "CREATE TABLE vectors (hash TEXT PRIMARY KEY, vector BYTEA NOT NULL)",
+                "INSERT INTO vectors (hash, vector) SELECT hash, vector FROM paraphrases ON CONFLICT (hash) DO NOTHING",
+                "ALTER TABLE paraphrases DROP COLUMN vector",
+            ]
+        ),
     ]
 
     /// The versions of imports as they commit, from any process (see `PostgresServer.notifications`).
@@ -72,7 +80,9 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
                     let dimension = meta["dimension"].flatMap(Int.init)
                 else { return nil }
                 var vectors: EmbeddingMatrix?
-                let rows = try await db.query("SELECT vector FROM paraphrases ORDER BY entry_position, position", logger: PostgresServer.quiet)
+                let rows = try await db.query(
+                    "SELECT v.vector FROM paraphrases p JOIN vectors v ON v.hash = p.hash ORDER BY p.entry_position, p.position",
+                    logger: PostgresServer.quiet)
                 for try await blob in rows.decode(ByteBuffer.self) {
                     let data = Data(blob.readableBytesView)
                     if vectors == nil {
@@ -80,9 +90,12 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
                     }
                     try VectorBlob.append(data, to: &vectors!)
                 }
-                return StoredIndex(
-                    corpus: corpus, vectors: vectors ?? EmbeddingMatrix(dimension: dimension), embedderID: version.embedderID,
-                    importedAt: meta["imported_at"] ?? "")
+                let loaded = vectors ?? EmbeddingMatrix(dimension: dimension)
+                guard loaded.count == corpus.paraphraseCount else {
+                    throw IndexStoreError.corruptIndex(
+                        "\(corpus.paraphraseCount - loaded.count) of \(corpus.paraphraseCount) paraphrases have no vector")
+                }
+                return StoredIndex(corpus: corpus, vectors: loaded, embedderID: version.embedderID, importedAt: meta["imported_at"] ?? "")
             }
         }
     }
@@ -178,35 +191,64 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    package func replace(with index: StoredIndex, summary: ImportSummary) async throws {
+    package func storedVectorHashes(among hashes: [String]) async throws -> Set<String> {
+        try await server.run { client in
+            var found: Set<String> = []
+            for start in stride(from: 0, to: hashes.count, by: 5_000) {
+                let chunk = Array(hashes[start..<min(start + 5_000, hashes.count)])
+                let rows = try await client.query("SELECT hash FROM vectors WHERE hash = ANY(\(chunk))", logger: PostgresServer.quiet)
+                for try await hash in rows.decode(String.self) { found.insert(hash) }
+            }
+            return found
+        }
+    }
+
+    package func stageVectors(_ vectors: EmbeddingMatrix, hashes: [String]) async throws {
+        precondition(vectors.count == hashes.count, "one row per hash")
+        let rows = hashes.enumerated().map { [PostgresValue.text($0.element), .bytes(VectorBlob.encode(Array(vectors.row($0.offset))))] }
+        try await server.transaction { db in
+            try await Self.insert(db, "INSERT INTO vectors (hash, vector) VALUES", rows, suffix: "ON CONFLICT (hash) DO NOTHING")
+        }
+    }
+
+    package func replace(corpus: Corpus, embedderID: String, dimension: Int, importedAt: String, summary: ImportSummary) async throws {
         let summaryText = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
-        var entryRows: [[PostgresValue]] = []
-        var paraphraseRows: [[PostgresValue]] = []
-        var row = 0
-        for (position, entry) in index.corpus.entries.enumerated() {
-            entryRows.append([
+        var entries: [[PostgresValue]] = []
+        var paraphrases: [[PostgresValue]] = []
+        for (position, entry) in corpus.entries.enumerated() {
+            entries.append([
                 .text(entry.id), .int(position), .text(entry.answer), .text(AnswersCoding.encode(entry.answers)),
                 .text(Self.json(entry.keywords)), .text(Self.json(entry.tags)),
                 .double(entry.threshold.map { Double($0) }), .bool(entry.handover), .optionalText(entry.location?.file),
                 .optionalInt(entry.location?.line),
             ])
             for (p, question) in entry.questions.enumerated() {
-                paraphraseRows.append([
-                    .text(entry.id), .int(p), .text(question), .text(ParaphraseKey.hash(question, embedderID: index.embedderID)),
-                    .bytes(VectorBlob.encode(Array(index.vectors.row(row)))), .int(position),
+                paraphrases.append([
+                    .text(entry.id), .int(p), .text(question), .text(ParaphraseKey.hash(question, embedderID: embedderID)), .int(position),
                 ])
-                row += 1
             }
         }
-        let ruleRows = index.corpus.rules.enumerated().map { [PostgresValue.text($1.id), .int($0), .text(RuleCoding.encode($1))] }
+        let rules = corpus.rules.enumerated().map { [PostgresValue.text($1.id), .int($0), .text(RuleCoding.encode($1))] }
         let metaRows = [
-            ("embedder_id", index.embedderID), ("dimension", "\(index.vectors.dimension)"), ("imported_at", index.importedAt),
-            ("corpus_version", index.corpus.version),
+            ("embedder_id", embedderID), ("dimension", "\(dimension)"), ("imported_at", importedAt), ("corpus_version", corpus.version),
         ].map { [PostgresValue.text($0.0), .text($0.1)] }
-        let (entries, paraphrases) = (entryRows, paraphraseRows)
-        let version = index.corpus.version
-        let embedderID = index.embedderID
-        let importedAt = index.importedAt
+        let (entryRows, paraphraseRows) = (entries, paraphrases)
+        let version = corpus.version
+        do {
+            try await swap(
+                version: version, embedderID: embedderID, importedAt: importedAt, summaryText: summaryText, entryRows: entryRows,
+                paraphraseRows: paraphraseRows, rules: rules, metaRows: metaRows)
+        } catch let failed as PostgresTransactionError {
+            // postgres-nio wraps what a transaction's closure throws: a refusal is thrown as is.
+            if let refused = failed.closureError as? IndexStoreError { throw refused }
+            throw failed
+        }
+    }
+
+    private func swap(
+        version: String, embedderID: String, importedAt: String, summaryText: String, entryRows: [[PostgresValue]],
+        paraphraseRows: [[PostgresValue]], rules: [[PostgresValue]], metaRows: [[PostgresValue]]
+    ) async throws {
         try await server.transaction { db in
             // One import at a time, whichever replica or command runs it.
             try await db.query("SELECT pg_advisory_xact_lock(726354)", logger: PostgresServer.quiet)
@@ -220,10 +262,19 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
             }
             try await Self.insert(
                 db, "INSERT INTO entries (id, position, answer, answers, keywords, tags, threshold, handover, file, line) VALUES",
-                entries)
-            try await Self.insert(db, "INSERT INTO paraphrases (entry_id, position, text, hash, vector, entry_position) VALUES", paraphrases)
-            try await Self.insert(db, "INSERT INTO rules (id, position, definition) VALUES", ruleRows)
+                entryRows)
+            try await Self.insert(db, "INSERT INTO paraphrases (entry_id, position, text, hash, entry_position) VALUES", paraphraseRows)
+            var unembedded: [String] = []
+            for try await text in try await db.query(
+                "SELECT text FROM paraphrases p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = p.hash)", logger: PostgresServer.quiet
+            ).decode(String.self) {
+                unembedded.append(text)
+            }
+            if let example = unembedded.first { throw IndexStoreError.missingVectors(count: unembedded.count, example: example) }
+            try await Self.insert(db, "INSERT INTO rules (id, position, definition) VALUES", rules)
             try await Self.insert(db, "INSERT INTO meta (key, value) VALUES", metaRows)
+            try await db.query(
+                "DELETE FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM paraphrases p WHERE p.hash = v.hash)", logger: PostgresServer.quiet)
             try await db.query("SELECT pg_notify(\(Self.channel), \(version))", logger: PostgresServer.quiet)
         }
     }

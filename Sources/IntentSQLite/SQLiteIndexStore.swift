@@ -4,8 +4,9 @@ package import IntentCore
 
 /// The default `IndexStore`: one SQLite file (WAL mode) through GRDB.
 ///
-/// Tables: `entries`, `paraphrases` (text, content hash, Float32 vector blob),
-/// `rules`, `meta` (embedder id, dimension, import time), `embedding_cache`
+/// Tables: `entries`, `paraphrases` (text, content hash), `vectors` (a Float32 vector blob
+/// per content hash, staged by imports batch by batch), `rules`, `meta` (embedder id,
+/// dimension, import time), `embedding_cache`
 /// (vectors by embedder id and content hash, kept across imports and failed runs),
 /// `import_runs` (what each import changed) and the `/v1/stats` analytics
 /// (`stat_counts`, `stat_recent`, `stat_info`; see `StatisticsStore`). The schema is versioned by GRDB
@@ -17,7 +18,7 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
 
     package init(path: String) throws {
         self.path = path
-        pool = try SQLiteFile.open(path, migrator: Self.migrator)
+        pool = try SQLiteFile.open(path, migrator: Self.migrator, compactingAfter: ["v6-vectors-by-hash"])
     }
 
     static var migrator: DatabaseMigrator {
@@ -59,6 +60,15 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
         migrator.registerMigration("v5-answers-by-language") { db in
             try db.execute(sql: "ALTER TABLE entries ADD COLUMN answers TEXT NOT NULL DEFAULT '{}'")
         }
+        migrator.registerMigration("v6-vectors-by-hash") { db in
+            // Rows of 6-11 KB: a rowid table, its hash a unique key (WITHOUT ROWID suits small rows).
+            try db.execute(
+                sql: """
+                    CREATE TABLE vectors (hash TEXT NOT NULL PRIMARY KEY, vector BLOB NOT NULL);
+                    INSERT OR IGNORE INTO vectors (hash, vector) SELECT hash, vector FROM paraphrases;
+                    ALTER TABLE paraphrases DROP COLUMN vector;
+                    """)
+        }
         return migrator
     }
 
@@ -68,15 +78,22 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
                 let dimension = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'dimension'").flatMap(Int.init)
             else { return nil }
             let importedAt = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'imported_at'") ?? ""
-            // Rows stream in corpus order straight into the matrix, in the smaller layout.
-            let firstBlob = try Data.fetchOne(db, sql: "SELECT vector FROM paraphrases LIMIT 1")
-            var vectors = VectorBlob.matrix(forFirst: firstBlob ?? Data(), dimension: dimension, rows: corpus.paraphraseCount)
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT p.vector FROM paraphrases p JOIN entries e ON e.id = p.entry_id ORDER BY e.position, p.position
-                    """)
-            while let row = try rows.next() { try row.withUnsafeData(atIndex: 0) { try VectorBlob.append($0 ?? Data(), to: &vectors) } }
+            // The hashes in corpus order, then each vector looked up and decoded straight into the
+            // matrix, in the smaller layout: a join sorted in SQL would carry every blob through the sorter.
+            let hashes = try String.fetchAll(
+                db, sql: "SELECT p.hash FROM paraphrases p JOIN entries e ON e.id = p.entry_id ORDER BY e.position, p.position")
+            let lookup = try db.makeStatement(sql: "SELECT vector FROM vectors WHERE hash = ?")
+            var vectors = EmbeddingMatrix(dimension: dimension)
+            for (row, hash) in hashes.enumerated() {
+                let found = try Row.fetchCursor(lookup, arguments: [hash])
+                guard let blob = try found.next() else {
+                    throw IndexStoreError.corruptIndex("no vector for paraphrase \(row + 1) of \(hashes.count)")
+                }
+                try blob.withUnsafeData(atIndex: 0) { data in
+                    if row == 0 { vectors = VectorBlob.matrix(forFirst: data ?? Data(), dimension: dimension, rows: hashes.count) }
+                    try VectorBlob.append(data ?? Data(), to: &vectors)
+                }
+            }
             return StoredIndex(corpus: corpus, vectors: vectors, embedderID: version.embedderID, importedAt: importedAt)
         }
     }
@@ -158,21 +175,40 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    package func replace(with index: StoredIndex, summary: ImportSummary) async throws {
-        let encoder = JSONEncoder()
+    package func storedVectorHashes(among hashes: [String]) async throws -> Set<String> {
+        try await pool.read { db in
+            var found: Set<String> = []
+            for start in stride(from: 0, to: hashes.count, by: 500) {
+                let chunk = Array(hashes[start..<min(start + 500, hashes.count)])
+                let marks = chunk.map { _ in "?" }.joined(separator: ",")
+                found.formUnion(
+                    try String.fetchAll(db, sql: "SELECT hash FROM vectors WHERE hash IN (\(marks))", arguments: StatementArguments(chunk)))
+            }
+            return found
+        }
+    }
+
+    package func stageVectors(_ vectors: EmbeddingMatrix, hashes: [String]) async throws {
+        precondition(vectors.count == hashes.count, "one row per hash")
+        let blobs = (0..<vectors.count).map { VectorBlob.encode(Array(vectors.row($0))) }
         try await pool.write { db in
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO vectors (hash, vector) VALUES (?, ?)")
+            for (hash, blob) in zip(hashes, blobs) { try insert.execute(arguments: [hash, blob]) }
+        }
+    }
+
+    package func replace(corpus: Corpus, embedderID: String, dimension: Int, importedAt: String, summary: ImportSummary) async throws {
+        let summaryText = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO import_runs (at, embedder_id, summary) VALUES (?, ?, ?)", arguments: [importedAt, embedderID, summaryText])
             let current = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'corpus_version'")
             let currentEmbedder = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'embedder_id'")
-            if current == index.corpus.version && currentEmbedder == index.embedderID {
-                // Nothing changed: record the run, keep the index as it is.
-                try db.execute(
-                    sql: "INSERT INTO import_runs (at, embedder_id, summary) VALUES (?, ?, ?)",
-                    arguments: [index.importedAt, index.embedderID, String(decoding: try encoder.encode(summary), as: UTF8.self)])
-                return
-            }
+            // Nothing changed: the run is recorded, the index kept as it is.
+            guard current != corpus.version || currentEmbedder != embedderID else { return }
             try db.execute(sql: "DELETE FROM paraphrases; DELETE FROM entries; DELETE FROM rules; DELETE FROM meta;")
-            var row = 0
-            for (position, entry) in index.corpus.entries.enumerated() {
+            let paraphrase = try db.makeStatement(sql: "INSERT INTO paraphrases (entry_id, position, text, hash) VALUES (?, ?, ?, ?)")
+            for (position, entry) in corpus.entries.enumerated() {
                 try db.execute(
                     sql:
                         "INSERT INTO entries (id, position, answer, answers, keywords, tags, threshold, handover, file, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -181,28 +217,22 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
                         entry.threshold.map { Double($0) }, entry.handover, entry.location?.file, entry.location?.line,
                     ])
                 for (p, question) in entry.questions.enumerated() {
-                    try db.execute(
-                        sql: "INSERT INTO paraphrases (entry_id, position, text, hash, vector) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [
-                            entry.id, p, question, ParaphraseKey.hash(question, embedderID: index.embedderID),
-                            VectorBlob.encode(Array(index.vectors.row(row))),
-                        ])
-                    row += 1
+                    try paraphrase.execute(arguments: [entry.id, p, question, ParaphraseKey.hash(question, embedderID: embedderID)])
                 }
             }
-            for (position, rule) in index.corpus.rules.enumerated() {
+            let unembedded = try String.fetchAll(
+                db, sql: "SELECT text FROM paraphrases p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = p.hash)")
+            if let example = unembedded.first { throw IndexStoreError.missingVectors(count: unembedded.count, example: example) }
+            for (position, rule) in corpus.rules.enumerated() {
                 try db.execute(
                     sql: "INSERT INTO rules (id, position, definition) VALUES (?, ?, ?)", arguments: [rule.id, position, RuleCoding.encode(rule)])
             }
             for (key, value) in [
-                ("embedder_id", index.embedderID), ("dimension", "\(index.vectors.dimension)"), ("imported_at", index.importedAt),
-                ("corpus_version", index.corpus.version),
+                ("embedder_id", embedderID), ("dimension", "\(dimension)"), ("imported_at", importedAt), ("corpus_version", corpus.version),
             ] {
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
             }
-            try db.execute(
-                sql: "INSERT INTO import_runs (at, embedder_id, summary) VALUES (?, ?, ?)",
-                arguments: [index.importedAt, index.embedderID, String(decoding: try encoder.encode(summary), as: UTF8.self)])
+            try db.execute(sql: "DELETE FROM vectors WHERE hash NOT IN (SELECT hash FROM paraphrases)")
         }
     }
 

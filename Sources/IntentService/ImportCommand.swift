@@ -58,16 +58,19 @@ struct ImportCommand: AsyncParsableCommand {
 
         // The same corpus with the same embedder: nothing to read, embed or write but the run's
         // record. A directory is the whole corpus; files merge into the stored one (texts only).
-        var candidate: Corpus?
-        var version: StoredVersion?
+        var stored: Corpus?
+        let corpus: Corpus
+        let version: StoredVersion?
         if replacesAll {
             version = try await store.storedVersion()
-            candidate = imported
+            corpus = imported
         } else if let current = try await store.loadCorpus() {
-            version = current.version
-            candidate = current.corpus.merging(imported)
+            (stored, version) = (current.corpus, current.version)
+            corpus = current.corpus.merging(imported)
+        } else {
+            (corpus, version) = (imported, nil)
         }
-        if let version, let candidate, version.corpusVersion == candidate.version, version.embedderID == embedder.id, !dryRun {
+        if let version, version.corpusVersion == corpus.version, version.embedderID == embedder.id, !dryRun {
             var summary = ImportSummary()
             summary.unchanged = imported.entries.count
             summary.seconds = Date().timeIntervalSince(started)
@@ -77,65 +80,26 @@ struct ImportCommand: AsyncParsableCommand {
             report(record, store: storeURL, dryRun: false)
             return
         }
-        let stored = try await store.load()
-        let corpus = replacesAll || stored == nil ? imported : stored!.corpus.merging(imported)
-        var plan = ImportPlan(corpus: corpus, stored: stored, embedderID: embedder.id)
-
-        let cached = try await store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash))
-        let toEmbed = plan.missing.filter { cached[$0.hash] == nil }
+        if replacesAll && version != nil { stored = try await store.loadCorpus()?.corpus }
+        let plan = try await CorpusImport(corpus, over: stored, in: store, embedderID: embedder.id)
         if dryRun {
-            plan.summary.embedded = toEmbed.count
-            plan.summary.seconds = Date().timeIntervalSince(started)
-            report(plan.summary, store: storeURL, dryRun: true)
+            var summary = plan.summary
+            summary.embedded = plan.toEmbed.count
+            summary.seconds = Date().timeIntervalSince(started)
+            report(summary, store: storeURL, dryRun: true)
             return
         }
-        var assembly = IndexAssembly(plan: plan, stored: stored?.embedderID == embedder.id ? stored?.vectors : nil, dimension: embedder.dimension)
-        assembly.add(cached)
-        let progress = ProgressLine(label: "embedding", total: toEmbed.count)
-        var requests = 0
-        var done = 0
-        // Up to `concurrency` provider requests in flight; each batch is cached as soon as it returns.
-        // The built-in models get two batches at once: while one batch's last chunks finish on
-        // some cores, the next one's keep the others busy (the encoder queue runs one per core).
-        let batches = stride(from: 0, to: toEmbed.count, by: batchSize).map { Array(toEmbed[$0..<min($0 + batchSize, toEmbed.count)]) }
-        let inFlight = configuration.providers.isRemote ? configuration.providers.concurrency : 2
+        // A provider gets up to `concurrency` requests at once. The built-in models get two
+        // batches at once: while one batch's last chunks finish on some cores, the next one's keep
+        // the others busy (the encoder queue runs one per core).
         let isRemote = configuration.providers.isRemote
-        try await withThrowingTaskGroup(of: (EmbeddingMatrix, [String]).self) { group in
-            var next = 0
-            func launch() {
-                guard next < batches.count else { return }
-                let batch = batches[next]
-                next += 1
-                group.addTask {
-                    let matrix = try await embedder.embed(batch.map(\.text))
-                    // Paid-for vectors are kept at once: a later failure or a kill does not cost them again.
-                    // (The built-in embedder costs nothing to run again: its vectors are not cached.)
-                    if isRemote {
-                        try await store.cacheVectors(
-                            embedderID: embedder.id, batch.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) })
-                    }
-                    return (matrix, batch.map(\.hash))
-                }
-            }
-            for _ in 0..<inFlight { launch() }
-            while let (matrix, hashes) = try await group.next() {
-                requests += isRemote ? 1 : 0
-                assembly.add(matrix, hashes: hashes)
-                done += hashes.count
-                if !quiet { progress.update(done) }
-                launch()
-            }
-        }
+        let progress = ProgressLine(label: "embedding", total: plan.toEmbed.count)
+        let quiet = quiet
+        let summary = try await plan.run(
+            into: store, with: embedder, batchSize: batchSize, inFlight: isRemote ? configuration.providers.concurrency : 2, remote: isRemote,
+            started: started, tokens: { (embedder as? OpenAIEmbedder)?.usage ?? 0 },
+            progress: { done in if !quiet { progress.update(done) } })
         progress.finish()
-        let matrix = assembly.finish()
-        plan.summary.embedded = toEmbed.count
-        plan.summary.requests = requests
-        plan.summary.tokens = (embedder as? OpenAIEmbedder)?.usage ?? 0
-        plan.summary.seconds = Date().timeIntervalSince(started)
-        let index = StoredIndex(
-            corpus: corpus, vectors: matrix, embedderID: embedder.id, importedAt: ISO8601DateFormatter().string(from: Date()))
-        let summary = plan.summary
-        try await store.replace(with: index, summary: summary)
         report(summary, store: storeURL, dryRun: false)
     }
 

@@ -1,10 +1,10 @@
 import Foundation
-import IntentPostgres
 import IntentSQLite
 import IntentTestSupport
 import Testing
 
 @testable import IntentCore
+@testable import IntentPostgres
 
 /// The PostgreSQL index store keeps what the SQLite one keeps, byte for byte: written by one,
 /// the same index loads from the other.
@@ -38,6 +38,47 @@ struct PostgresIndexStoreTests {
 
         try await postgres.cacheVectors(embedderID: "e", [("h1", [1, 0, 0, 2]), ("h2", [0.5, 0.5, 0.5, 0.5])])
         #expect(try await postgres.cachedVectors(embedderID: "e", hashes: ["h1", "h2", "h3"]) == ["h1": [1, 0, 0, 2], "h2": [0.5, 0.5, 0.5, 0.5]])
+    }
+
+    @Test func keepsTheIndexStoreContract() async throws {
+        try await IndexStoreContract.check { try await PostgresIndexStore.open(url: try await PostgresTestDatabase.fresh()) }
+    }
+
+    /// A database written before vectors were kept by hash (a vector in each paraphrase row)
+    /// loads the same index after the migration.
+    @Test func aDatabaseWithVectorsInItsParaphrasesMigrates() async throws {
+        let url = try await PostgresTestDatabase.fresh()
+        let index = try await Self.index()
+        let server = try await PostgresServer.connect(url: url, timeout: .seconds(30))
+        try await server.migrate(Array(PostgresIndexStore.migrations.prefix { $0.id != "index-v3-vectors-by-hash" }))
+        var row = 0
+        var paraphrases: [[PostgresValue]] = []
+        for (position, entry) in index.corpus.entries.enumerated() {
+            for (p, question) in entry.questions.enumerated() {
+                paraphrases.append([
+                    .text(entry.id), .int(p), .text(question), .text(ParaphraseKey.hash(question, embedderID: index.embedderID)),
+                    .bytes(VectorBlob.encode(Array(index.vectors.row(row)))), .int(position),
+                ])
+                row += 1
+            }
+        }
+        let entries = index.corpus.entries.enumerated().map { position, entry in
+            [PostgresValue.text(entry.id), .int(position), .text(entry.answer), .text("[]"), .text("[]")]
+        }
+        let meta = [
+            ("embedder_id", index.embedderID), ("dimension", "\(index.vectors.dimension)"), ("corpus_version", index.corpus.version),
+        ].map { [PostgresValue.text($0.0), .text($0.1)] }
+        let paraphraseRows = paraphrases
+        try await server.transaction { db in
+            try await PostgresIndexStore.insert(db, "INSERT INTO entries (id, position, answer, keywords, tags) VALUES", entries)
+            try await PostgresIndexStore.insert(
+                db, "INSERT INTO paraphrases (entry_id, position, text, hash, vector, entry_position) VALUES", paraphraseRows)
+            try await PostgresIndexStore.insert(db, "INSERT INTO meta (key, value) VALUES", meta)
+        }
+        let store = try await PostgresIndexStore.open(server: server)
+        let loaded = try #require(try await store.load())
+        #expect(loaded.vectors == index.vectors)
+        #expect(loaded.corpus.entries.map(\.questions) == index.corpus.entries.map(\.questions))
     }
 
     @Test func statisticsAddUpAcrossWriters() async throws {

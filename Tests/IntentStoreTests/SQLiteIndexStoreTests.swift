@@ -11,62 +11,17 @@ import Testing
         return (try SQLiteIndexStore(path: dir + "/index.sqlite"), dir)
     }
 
-    static let corpus = Corpus(
-        entries: [
-            FAQEntry(
-                id: "refund", questions: ["how do i get a refund", "我想退款"], answer: "Refunds take 5 days.",
-                answers: ["es": "Los reembolsos tardan 5 días.", "zh": "退款需要 5 天。"], keywords: ["money back"],
-                tags: ["returns"], threshold: 0.4),
-            FAQEntry(id: "track", questions: ["where is my parcel"], answer: "Track it online.", handover: true),
-        ],
-        rules: [
-            try! KeywordRule(
-                id: "human", mode: .containsAny, patterns: ["人工", "human"], reply: .faq("track"), priority: 9, stage: .before, handover: true)
-        ])
+    static let corpus = IndexStoreContract.corpus
+    typealias CountingEmbedder = IndexStoreContract.CountingEmbedder
 
-    /// Counts what it embeds, and can be told to fail after some calls.
-    final class CountingEmbedder: Embedder, @unchecked Sendable {
-        let base = LexicalEmbedder()
-        var id: String { base.id }
-        var dimension: Int { base.dimension }
-        var weighting: FeatureWeighting { base.weighting }
-        let embedded = Locked<[String]>([])
-        let failAfterCalls: Int?
-        let calls = Locked(0)
-        init(failAfterCalls: Int? = nil) { self.failAfterCalls = failAfterCalls }
-        func embed(_ texts: [String]) async throws -> EmbeddingMatrix {
-            let n = calls.withLock { c -> Int in
-                c += 1
-                return c
-            }
-            if let failAfterCalls, n > failAfterCalls { throw EmbedderError.wrongShape(embedder: "test", expectedRows: 0, gotRows: 0) }
-            embedded.withLock { $0 += texts }
-            return base.embedSynchronously(texts)
+    @Test func keepsTheIndexStoreContract() async throws {
+        var folders: [String] = []
+        defer { for folder in folders { try? FileManager.default.removeItem(atPath: folder) } }
+        try await IndexStoreContract.check {
+            let (store, dir) = try scratchStore()
+            folders.append(dir)
+            return store
         }
-    }
-
-    /// The import steps as the command runs them: plan, cached vectors, embed missing, replace.
-    func importCorpus(
-        _ corpus: Corpus, into store: SQLiteIndexStore, with embedder: CountingEmbedder, batch: Int = 100
-    ) async throws
-        -> ImportSummary
-    {
-        let stored = try await store.load()
-        var plan = ImportPlan(corpus: corpus, stored: stored, embedderID: embedder.id)
-        let cached = try await store.cachedVectors(embedderID: embedder.id, hashes: plan.missing.map(\.hash))
-        var assembly = IndexAssembly(plan: plan, stored: stored?.embedderID == embedder.id ? stored?.vectors : nil, dimension: embedder.dimension)
-        assembly.add(cached)
-        let missing = plan.missing.filter { cached[$0.hash] == nil }
-        for chunk in stride(from: 0, to: missing.count, by: batch).map({ Array(missing[$0..<min($0 + batch, missing.count)]) }) {
-            let matrix = try await embedder.embed(chunk.map(\.text))
-            let rows = chunk.enumerated().map { (hash: $0.element.hash, vector: Array(matrix.row($0.offset))) }
-            try await store.cacheVectors(embedderID: embedder.id, rows)
-            assembly.add(matrix, hashes: chunk.map(\.hash))
-        }
-        let matrix = assembly.finish()
-        plan.summary.embedded = missing.count
-        try await store.replace(with: StoredIndex(corpus: corpus, vectors: matrix, embedderID: embedder.id, importedAt: "now"), summary: plan.summary)
-        return plan.summary
     }
 
     @Test func storesAndLoadsTheWholeIndex() async throws {
@@ -74,7 +29,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(try await store.load() == nil)
         let embedder = CountingEmbedder()
-        _ = try await importCorpus(Self.corpus, into: store, with: embedder)
+        _ = try await IndexStoreContract.importCorpus(Self.corpus, into: store, with: embedder)
         let loaded = try #require(try await store.load())
         #expect(
             loaded.corpus.entries.map {
@@ -107,38 +62,60 @@ import Testing
         }
     }
 
-    @Test func changingOneParaphraseEmbedsExactlyOne() async throws {
+    /// A store written before vectors were kept by hash (schema v5: a vector in each paraphrase
+    /// row) loads the same index after the migration, and imports over it reuse those vectors.
+    @Test func aStoreWithVectorsInItsParaphrasesMigrates() async throws {
         let (store, dir) = try scratchStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        _ = try await importCorpus(Self.corpus, into: store, with: CountingEmbedder())
-        var entries = Self.corpus.entries
-        entries[1].questions[0] = "where is my package"
-        entries.append(FAQEntry(id: "hours", questions: ["when are you open"], answer: "9-5"))
-        let second = CountingEmbedder()
-        let summary = try await importCorpus(Corpus(entries: entries, rules: Self.corpus.rules), into: store, with: second)
-        #expect(second.embedded.current == ["where is my package", "when are you open"])
-        #expect((summary.added, summary.changed, summary.unchanged, summary.removed) == (1, 1, 1, 0))
-        let third = CountingEmbedder()
-        let again = try await importCorpus(Corpus(entries: Array(entries.prefix(2)), rules: Self.corpus.rules), into: store, with: third)
-        #expect(third.embedded.current.isEmpty)
-        #expect(again.removed == 1)
-    }
+        let embedder = CountingEmbedder()
+        // Dense vectors, as a sentence model's, in overflow pages: moving them frees pages the
+        // compaction must give back.
+        let many = (0..<60).map { n in FAQEntry(id: "e\(n)", questions: (0..<3).map { "question \(n), way \($0)" }, answer: "a") }
+        let corpus = Corpus(entries: Self.corpus.entries + many, rules: Self.corpus.rules)
+        var dense = EmbeddingMatrix(dimension: embedder.dimension, layout: .dense)
+        for row in 0..<corpus.paraphraseCount { dense.append(row: (0..<embedder.dimension).map { Float(($0 * 7 + row * 13) % 97) / 97 + 0.01 }) }
+        try await store.replace(with: StoredIndex(corpus: corpus, vectors: dense, embedderID: embedder.id, importedAt: "then"), summary: ImportSummary())
+        let expected = try #require(try await store.load())
 
-    @Test func aProviderFailureHalfWayChangesNothingVisibleAndIsNotPaidTwice() async throws {
-        let (store, dir) = try scratchStore()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        _ = try await importCorpus(Self.corpus, into: store, with: CountingEmbedder())
-        let before = try #require(try await store.load())
-        let bigger = Corpus(entries: Self.corpus.entries + (0..<6).map { FAQEntry(id: "e\($0)", questions: ["question number \($0)"], answer: "a") })
-        let failing = CountingEmbedder(failAfterCalls: 2)
-        await #expect(throws: EmbedderError.self) { _ = try await importCorpus(bigger, into: store, with: failing, batch: 2) }
-        let after = try #require(try await store.load())
-        #expect(after.corpus.entries.map(\.id) == before.corpus.entries.map(\.id))
-        #expect(after.vectors == before.vectors)
-        let retry = CountingEmbedder()
-        _ = try await importCorpus(bigger, into: store, with: retry, batch: 2)
-        #expect(retry.embedded.current.count == 2, "four of the six were embedded and kept before the failure")
-        #expect(try await store.load()?.corpus.entries.count == 8)
+        let old = dir + "/old.sqlite"
+        let pool = try DatabasePool(path: old)
+        let v5 = SQLiteIndexStore.migrator
+        try v5.migrate(pool, upTo: "v5-answers-by-language")
+        try await store.pool.read { db in
+            let entries = try Row.fetchAll(db, sql: "SELECT * FROM entries")
+            let meta = try Row.fetchAll(db, sql: "SELECT * FROM meta")
+            let paraphrases = try Row.fetchAll(db, sql: "SELECT p.*, v.vector FROM paraphrases p JOIN vectors v ON v.hash = p.hash")
+            let rules = try Row.fetchAll(db, sql: "SELECT * FROM rules")
+            try pool.write { old in
+                for row in entries {
+                    try old.execute(
+                        sql:
+                            "INSERT INTO entries (\(row.columnNames.joined(separator: ", "))) VALUES (\(row.columnNames.map { _ in "?" }.joined(separator: ", ")))",
+                        arguments: StatementArguments(row.databaseValues))
+                }
+                for (table, rows) in [("meta", meta), ("paraphrases", paraphrases), ("rules", rules)] {
+                    for row in rows {
+                        try old.execute(
+                            sql:
+                                "INSERT INTO \(table) (\(row.columnNames.joined(separator: ", "))) VALUES (\(row.columnNames.map { _ in "?" }.joined(separator: ", ")))",
+                            arguments: StatementArguments(row.databaseValues))
+                    }
+                }
+            }
+        }
+        try pool.close()
+        let migrated = try SQLiteIndexStore(path: old)
+        let loaded = try #require(try await migrated.load())
+        #expect(loaded.vectors == expected.vectors && loaded.corpus.version == expected.corpus.version)
+        let columns = try await migrated.pool.read { try $0.columns(in: "paraphrases").map(\.name) }
+        #expect(!columns.contains("vector"))
+        let freePages = try await migrated.pool.read { try Int.fetchOne($0, sql: "PRAGMA freelist_count") }
+        #expect(freePages == 0, "compacted: the moved vectors' old pages are given back")
+        var entries = corpus.entries
+        entries.append(FAQEntry(id: "hours", questions: ["when are you open"], answer: "9-5"))
+        let next = CountingEmbedder()
+        try await IndexStoreContract.importCorpus(Corpus(entries: entries, rules: Self.corpus.rules), into: migrated, with: next)
+        #expect(next.embedded.current == ["when are you open"], "the migrated vectors are reused")
     }
 }
 

@@ -1,27 +1,13 @@
-/// What importing a corpus over a stored index changes, before anything is embedded.
+/// What importing a corpus over a stored one changes, before anything is embedded.
 package struct ImportPlan: Sendable {
     package var summary = ImportSummary()
-    /// Hash of every paraphrase of the new corpus, in corpus order.
-    package var hashes: [String] = []
-    /// Vectors reused from the stored index: their row in `stored.vectors`, by hash.
-    package var reusable: [String: Int] = [:]
-    /// Texts whose vectors must come from the cache or the embedder, one per distinct hash.
-    package var missing: [(hash: String, text: String)] = []
+    /// Every distinct paraphrase of the new corpus, by content hash, in corpus order.
+    package var paraphrases: [(hash: String, text: String)] = []
 
-    /// Compares entries by id (added, changed, removed, unchanged) and paraphrases by
-    /// content hash; vectors of a stored index made by the same embedder are reused.
-    package init(corpus: Corpus, stored: StoredIndex?, embedderID: String) {
-        let old = stored.map { Dictionary(uniqueKeysWithValues: $0.corpus.entries.map { ($0.id, $0) }) } ?? [:]
-        var storedRows: [String: Int] = [:]
-        if let stored, stored.embedderID == embedderID {
-            var row = 0
-            for entry in stored.corpus.entries {
-                for question in entry.questions {
-                    storedRows[ParaphraseKey.hash(question, embedderID: embedderID)] = row
-                    row += 1
-                }
-            }
-        }
+    /// Compares entries by id (added, changed, removed, unchanged); paraphrases are keyed by
+    /// content hash, which names the embedder, so a stored vector is reused only for its own.
+    package init(corpus: Corpus, stored: Corpus?, embedderID: String) {
+        let old = stored.map { Dictionary(uniqueKeysWithValues: $0.entries.map { ($0.id, $0) }) } ?? [:]
         var seen: Set<String> = []
         for entry in corpus.entries {
             if let previous = old[entry.id] {
@@ -31,12 +17,7 @@ package struct ImportPlan: Sendable {
             }
             for question in entry.questions {
                 let hash = ParaphraseKey.hash(question, embedderID: embedderID)
-                hashes.append(hash)
-                if let row = storedRows[hash] {
-                    reusable[hash] = row
-                } else if seen.insert(hash).inserted {
-                    missing.append((hash, question))
-                }
+                if seen.insert(hash).inserted { paraphrases.append((hash, question)) }
             }
         }
         let ids = Set(corpus.entries.map(\.id))

@@ -34,8 +34,14 @@ package struct ImportSummary: Sendable, Codable, Equatable {
 /// Where indexes persist. Implementations keep their storage details (SQL) to
 /// themselves and do their I/O off Swift concurrency's threads.
 ///
-/// Invariants: `replace` is atomic (readers see the old index or the new one, never
-/// a mix); `cacheVectors` survives a failed import, so a re-run does not pay again.
+/// Vectors are stored once per content hash (`ParaphraseKey`, which names the embedder), apart
+/// from the corpus that uses them, so an import writes them batch by batch as they are embedded
+/// (`stageVectors`) and never holds the index, and a vector already stored is never written again.
+///
+/// Invariants: `replace` is atomic (readers see the old index or the new one, never a mix) and
+/// makes current only a corpus whose every paraphrase has a stored vector; a staged vector is a
+/// hash's only one (staging it again keeps the first) and stays until a `replace` whose corpus
+/// does not use it; `cacheVectors` survives a failed import, so a re-run does not pay again.
 package protocol IndexStore: Sendable {
     /// The current index, or nil when nothing was imported yet.
     func load() async throws -> StoredIndex?
@@ -43,14 +49,49 @@ package protocol IndexStore: Sendable {
     func cachedVectors(embedderID: String, hashes: [String]) async throws -> [String: [Float]]
     /// Remembers vectors as soon as they are embedded (outside the import's transaction).
     func cacheVectors(embedderID: String, _ vectors: [(hash: String, vector: [Float])]) async throws
-    /// Swaps in a whole new index in one transaction and records the run.
-    func replace(with index: StoredIndex, summary: ImportSummary) async throws
+    /// Which of `hashes` have a stored vector (the current index's, or staged by an import).
+    func storedVectorHashes(among hashes: [String]) async throws -> Set<String>
+    /// Stores row `i` of `vectors` as the vector of `hashes[i]`, in a transaction of its own:
+    /// invisible to readers until a `replace` uses it, kept if the import then fails.
+    func stageVectors(_ vectors: EmbeddingMatrix, hashes: [String]) async throws
+    /// Makes `corpus` the index in one transaction, records the run and removes the vectors it
+    /// does not use. Throws `IndexStoreError.missingVectors`, changing nothing, when a
+    /// paraphrase has no stored vector.
+    func replace(corpus: Corpus, embedderID: String, dimension: Int, importedAt: String, summary: ImportSummary) async throws
     /// What the current index is, without reading its vectors (nil: nothing imported yet).
     func storedVersion() async throws -> StoredVersion?
     /// The current corpus without its vectors (nil: nothing imported yet).
     func loadCorpus() async throws -> (corpus: Corpus, version: StoredVersion)?
     /// Records an import that found nothing to change.
     func recordUnchangedImport(at time: String, embedderID: String, summary: ImportSummary) async throws
+}
+
+extension IndexStore {
+    /// Stages `index`'s vectors and makes it current: an index built in memory (tests, tools).
+    package func replace(with index: StoredIndex, summary: ImportSummary) async throws {
+        let hashes = index.corpus.entries.flatMap(\.questions).map { ParaphraseKey.hash($0, embedderID: index.embedderID) }
+        try await stageVectors(index.vectors, hashes: hashes)
+        try await replace(
+            corpus: index.corpus, embedderID: index.embedderID, dimension: index.vectors.dimension, importedAt: index.importedAt,
+            summary: summary)
+    }
+}
+
+/// A store refusing what would leave it inconsistent.
+package enum IndexStoreError: Error, CustomStringConvertible, Equatable {
+    /// `replace` found paraphrases without a stored vector; the stored index is unchanged.
+    case missingVectors(count: Int, example: String)
+    /// A paraphrase of the stored corpus has no vector: the store was changed by hand.
+    case corruptIndex(String)
+
+    package var description: String {
+        switch self {
+        case .missingVectors(let count, let example):
+            "\(count) paraphrase(s) have no stored vector (e.g. '\(example)'); another import into this store may have replaced the index "
+                + "while this one ran and removed the vectors it staged. Nothing was changed: run the import again."
+        case .corruptIndex(let detail): "the stored index is inconsistent (\(detail)); import the corpus again"
+        }
+    }
 }
 
 /// Where `/v1/stats` persists, so analytics survive restarts. Writes are additive batches
