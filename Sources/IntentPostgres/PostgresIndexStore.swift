@@ -74,37 +74,48 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
     // MARK: The index
 
     package func load() async throws -> StoredIndex? {
-        try await server.run { client in
-            try await client.withConnection { db in
-                guard let (corpus, version, meta) = try await Self.corpus(db, source: self.server.displayURL),
-                    let dimension = meta["dimension"].flatMap(Int.init)
-                else { return nil }
-                var vectors: EmbeddingMatrix?
-                let rows = try await db.query(
-                    "SELECT v.vector FROM paraphrases p JOIN vectors v ON v.hash = p.hash ORDER BY p.entry_position, p.position",
-                    logger: PostgresServer.quiet)
-                for try await blob in rows.decode(ByteBuffer.self) {
-                    let data = Data(blob.readableBytesView)
-                    if vectors == nil {
-                        vectors = VectorBlob.matrix(forFirst: data, dimension: dimension, rows: corpus.paraphraseCount)
-                    }
-                    try VectorBlob.append(data, to: &vectors!)
+        try await Self.snapshot(server) { db in
+            guard let (corpus, version, meta) = try await Self.corpus(db, source: self.server.displayURL),
+                let dimension = meta["dimension"].flatMap(Int.init)
+            else { return nil }
+            var vectors: EmbeddingMatrix?
+            let rows = try await db.query(
+                "SELECT v.vector FROM paraphrases p JOIN vectors v ON v.hash = p.hash ORDER BY p.entry_position, p.position",
+                logger: PostgresServer.quiet)
+            for try await blob in rows.decode(ByteBuffer.self) {
+                let data = Data(blob.readableBytesView)
+                if vectors == nil {
+                    vectors = VectorBlob.matrix(forFirst: data, dimension: dimension, rows: corpus.paraphraseCount)
                 }
-                let loaded = vectors ?? EmbeddingMatrix(dimension: dimension)
-                guard loaded.count == corpus.paraphraseCount else {
-                    throw IndexStoreError.corruptIndex(
-                        "\(corpus.paraphraseCount - loaded.count) of \(corpus.paraphraseCount) paraphrases have no vector")
-                }
-                return StoredIndex(corpus: corpus, vectors: loaded, embedderID: version.embedderID, importedAt: meta["imported_at"] ?? "")
+                try VectorBlob.append(data, to: &vectors!)
             }
+            let loaded = vectors ?? EmbeddingMatrix(dimension: dimension)
+            guard loaded.count == corpus.paraphraseCount else {
+                throw IndexStoreError.corruptIndex(
+                    "\(corpus.paraphraseCount - loaded.count) of \(corpus.paraphraseCount) paraphrases have no vector")
+            }
+            return StoredIndex(corpus: corpus, vectors: loaded, embedderID: version.embedderID, importedAt: meta["imported_at"] ?? "")
         }
     }
 
     package func loadCorpus() async throws -> (corpus: Corpus, version: StoredVersion)? {
-        try await server.run { client in
-            try await client.withConnection { db in
-                try await Self.corpus(db, source: self.server.displayURL).map { ($0.0, $0.1) }
+        try await Self.snapshot(server) { db in try await Self.corpus(db, source: self.server.displayURL).map { ($0.0, $0.1) } }
+    }
+
+    /// Runs `body`'s reads in one snapshot, so a `replace` committing meanwhile is seen whole or
+    /// not at all (the corpus and its vectors are several statements).
+    static func snapshot<T: Sendable>(
+        _ server: PostgresServer, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await server.transaction { db in
+                try await db.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: PostgresServer.quiet)
+                return try await body(db)
             }
+        } catch let failed as PostgresTransactionError {
+            // postgres-nio wraps what a transaction's closure throws: thrown as it was.
+            if let error = failed.closureError { throw error }
+            throw failed
         }
     }
 
@@ -205,13 +216,18 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
 
     package func stageVectors(_ vectors: EmbeddingMatrix, hashes: [String]) async throws {
         precondition(vectors.count == hashes.count, "one row per hash")
-        let rows = hashes.enumerated().map { [PostgresValue.text($0.element), .bytes(VectorBlob.encode(Array(vectors.row($0.offset))))] }
+        // In hash order: two imports staging the same hashes in different orders would deadlock.
+        let rows = hashes.indices.sorted { hashes[$0] < hashes[$1] }.map {
+            [PostgresValue.text(hashes[$0]), .bytes(VectorBlob.encode(Array(vectors.row($0))))]
+        }
         try await server.transaction { db in
             try await Self.insert(db, "INSERT INTO vectors (hash, vector) VALUES", rows, suffix: "ON CONFLICT (hash) DO NOTHING")
         }
     }
 
-    package func replace(corpus: Corpus, embedderID: String, dimension: Int, importedAt: String, summary: ImportSummary) async throws {
+    package func replace(
+        corpus: Corpus, embedderID: String, dimension: Int, importedAt: String, summary: ImportSummary, over previous: StoredVersion?
+    ) async throws {
         let summaryText = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         var entries: [[PostgresValue]] = []
         var paraphrases: [[PostgresValue]] = []
@@ -236,7 +252,7 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
         let version = corpus.version
         do {
             try await swap(
-                version: version, embedderID: embedderID, importedAt: importedAt, summaryText: summaryText, entryRows: entryRows,
+                previous: previous, version: version, embedderID: embedderID, importedAt: importedAt, summaryText: summaryText, entryRows: entryRows,
                 paraphraseRows: paraphraseRows, rules: rules, metaRows: metaRows)
         } catch let failed as PostgresTransactionError {
             // postgres-nio wraps what a transaction's closure throws: a refusal is thrown as is.
@@ -246,7 +262,7 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
     }
 
     private func swap(
-        version: String, embedderID: String, importedAt: String, summaryText: String, entryRows: [[PostgresValue]],
+        previous: StoredVersion?, version: String, embedderID: String, importedAt: String, summaryText: String, entryRows: [[PostgresValue]],
         paraphraseRows: [[PostgresValue]], rules: [[PostgresValue]], metaRows: [[PostgresValue]]
     ) async throws {
         try await server.transaction { db in
@@ -256,7 +272,14 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
             try await db.query(
                 "INSERT INTO import_runs (at, embedder_id, summary) VALUES (\(importedAt), \(embedderID), \(summaryText))",
                 logger: PostgresServer.quiet)
-            guard meta["corpus_version"] != version || meta["embedder_id"] != embedderID else { return }
+            if meta["corpus_version"] == version && meta["embedder_id"] == embedderID {
+                // Nothing changed: the run is recorded, the index kept as it is.
+                try await db.query(Self.unusedVectors, logger: PostgresServer.quiet)
+                return
+            }
+            guard meta["corpus_version"] == previous?.corpusVersion && meta["embedder_id"] == previous?.embedderID else {
+                throw IndexStoreError.changedMeanwhile
+            }
             for table in ["paraphrases", "entries", "rules", "meta"] {
                 try await db.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table)"), logger: PostgresServer.quiet)
             }
@@ -266,18 +289,33 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
             try await Self.insert(db, "INSERT INTO paraphrases (entry_id, position, text, hash, entry_position) VALUES", paraphraseRows)
             var unembedded: [String] = []
             for try await text in try await db.query(
-                "SELECT text FROM paraphrases p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = p.hash)", logger: PostgresServer.quiet
+                "SELECT text FROM paraphrases p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = p.hash) ORDER BY entry_position, position",
+                logger: PostgresServer.quiet
             ).decode(String.self) {
                 unembedded.append(text)
             }
             if let example = unembedded.first { throw IndexStoreError.missingVectors(count: unembedded.count, example: example) }
             try await Self.insert(db, "INSERT INTO rules (id, position, definition) VALUES", rules)
             try await Self.insert(db, "INSERT INTO meta (key, value) VALUES", metaRows)
-            try await db.query(
-                "DELETE FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM paraphrases p WHERE p.hash = v.hash)", logger: PostgresServer.quiet)
+            try await db.query(Self.unusedVectors, logger: PostgresServer.quiet)
             try await db.query("SELECT pg_notify(\(Self.channel), \(version))", logger: PostgresServer.quiet)
         }
     }
+
+    package func paraphrasesWithoutVectors() async throws -> Int {
+        try await server.run { client in
+            var count = 0
+            for try await n in try await client.query(
+                "SELECT COUNT(*) FROM paraphrases p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = p.hash)", logger: PostgresServer.quiet
+            ).decode(Int.self) {
+                count = n
+            }
+            return count
+        }
+    }
+
+    /// Vectors no paraphrase uses: a replaced corpus's, and what failed imports staged.
+    static let unusedVectors: PostgresQuery = "DELETE FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM paraphrases p WHERE p.hash = v.hash)"
 
     // MARK: Statistics
 

@@ -18,7 +18,7 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
 
     package init(path: String) throws {
         self.path = path
-        pool = try SQLiteFile.open(path, migrator: Self.migrator, compactingAfter: ["v6-vectors-by-hash"])
+        pool = try SQLiteFile.open(path, migrator: Self.migrator)
     }
 
     static var migrator: DatabaseMigrator {
@@ -62,11 +62,20 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
         }
         migrator.registerMigration("v6-vectors-by-hash") { db in
             // Rows of 6-11 KB: a rowid table, its hash a unique key (WITHOUT ROWID suits small rows).
+            // The paraphrases' table is rebuilt rather than altered (DROP COLUMN needs SQLite 3.35);
+            // `compact_pending` asks `SQLiteFile.open` to give the moved vectors' pages back.
             try db.execute(
                 sql: """
                     CREATE TABLE vectors (hash TEXT NOT NULL PRIMARY KEY, vector BLOB NOT NULL);
                     INSERT OR IGNORE INTO vectors (hash, vector) SELECT hash, vector FROM paraphrases;
-                    ALTER TABLE paraphrases DROP COLUMN vector;
+                    CREATE TABLE paraphrases_v6 (
+                        entry_id TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+                        text TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (entry_id, position));
+                    INSERT INTO paraphrases_v6 (entry_id, position, text, hash) SELECT entry_id, position, text, hash FROM paraphrases;
+                    DROP TABLE paraphrases;
+                    ALTER TABLE paraphrases_v6 RENAME TO paraphrases;
+                    CREATE TABLE compact_pending (reason TEXT NOT NULL);
+                    INSERT INTO compact_pending (reason) VALUES ('v6-vectors-by-hash');
                     """)
         }
         return migrator
@@ -197,15 +206,21 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
         }
     }
 
-    package func replace(corpus: Corpus, embedderID: String, dimension: Int, importedAt: String, summary: ImportSummary) async throws {
+    package func replace(
+        corpus: Corpus, embedderID: String, dimension: Int, importedAt: String, summary: ImportSummary, over previous: StoredVersion?
+    ) async throws {
         let summaryText = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO import_runs (at, embedder_id, summary) VALUES (?, ?, ?)", arguments: [importedAt, embedderID, summaryText])
             let current = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'corpus_version'")
             let currentEmbedder = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'embedder_id'")
-            // Nothing changed: the run is recorded, the index kept as it is.
-            guard current != corpus.version || currentEmbedder != embedderID else { return }
+            if current == corpus.version && currentEmbedder == embedderID {
+                // Nothing changed: the run is recorded, the index kept as it is.
+                try db.execute(sql: Self.unusedVectors)
+                return
+            }
+            guard current == previous?.corpusVersion && currentEmbedder == previous?.embedderID else { throw IndexStoreError.changedMeanwhile }
             try db.execute(sql: "DELETE FROM paraphrases; DELETE FROM entries; DELETE FROM rules; DELETE FROM meta;")
             let paraphrase = try db.makeStatement(sql: "INSERT INTO paraphrases (entry_id, position, text, hash) VALUES (?, ?, ?, ?)")
             for (position, entry) in corpus.entries.enumerated() {
@@ -221,7 +236,11 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
                 }
             }
             let unembedded = try String.fetchAll(
-                db, sql: "SELECT text FROM paraphrases p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = p.hash)")
+                db,
+                sql: """
+                    SELECT p.text FROM paraphrases p JOIN entries e ON e.id = p.entry_id
+                    WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = p.hash) ORDER BY e.position, p.position
+                    """)
             if let example = unembedded.first { throw IndexStoreError.missingVectors(count: unembedded.count, example: example) }
             for (position, rule) in corpus.rules.enumerated() {
                 try db.execute(
@@ -232,9 +251,19 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
             ] {
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
             }
-            try db.execute(sql: "DELETE FROM vectors WHERE hash NOT IN (SELECT hash FROM paraphrases)")
+            try db.execute(sql: Self.unusedVectors)
         }
     }
+
+    package func paraphrasesWithoutVectors() async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM paraphrases p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = p.hash)")
+                ?? 0
+        }
+    }
+
+    /// Vectors no paraphrase uses: a replaced corpus's, and what failed imports staged.
+    static let unusedVectors = "DELETE FROM vectors WHERE hash NOT IN (SELECT hash FROM paraphrases)"
 
     static func json(_ strings: [String]) -> String {
         String(decoding: (try? JSONSerialization.data(withJSONObject: strings)) ?? Data("[]".utf8), as: UTF8.self)

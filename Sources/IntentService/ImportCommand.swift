@@ -70,7 +70,10 @@ struct ImportCommand: AsyncParsableCommand {
         } else {
             (corpus, version) = (imported, nil)
         }
-        if let version, version.corpusVersion == corpus.version, version.embedderID == embedder.id, !dryRun {
+        // (Unless vectors are missing, after a hand edit of the store: the import embeds those again.)
+        if let version, version.corpusVersion == corpus.version, version.embedderID == embedder.id, !dryRun,
+            try await store.paraphrasesWithoutVectors() == 0
+        {
             var summary = ImportSummary()
             summary.unchanged = imported.entries.count
             summary.seconds = Date().timeIntervalSince(started)
@@ -81,7 +84,7 @@ struct ImportCommand: AsyncParsableCommand {
             return
         }
         if replacesAll && version != nil { stored = try await store.loadCorpus()?.corpus }
-        let plan = try await CorpusImport(corpus, over: stored, in: store, embedderID: embedder.id)
+        let plan = try await CorpusImport(corpus, over: stored, version: version, in: store, embedderID: embedder.id)
         if dryRun {
             var summary = plan.summary
             summary.embedded = plan.toEmbed.count

@@ -1,6 +1,9 @@
 import Foundation
+import GRDB
 import IntentCore
 import Testing
+
+@testable import IntentSQLite
 
 /// `import` and `export` end to end, including a kill -9 half-way through a paid import.
 @Suite(.serialized) struct ImportCommandTests {
@@ -48,6 +51,28 @@ import Testing
         for folder in ["mysql:", "redis:cache"] {
             #expect(!FileManager.default.fileExists(atPath: MatchCommandTests.root.appendingPathComponent(folder).path), "\(folder) was created")
         }
+    }
+
+    /// A vector deleted from the store by hand: loading says what is wrong and what repairs it,
+    /// and importing the same corpus (otherwise a no-op) embeds just that one again.
+    @Test func anImportOfTheSameCorpusRepairsAMissingVector() async throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = "sqlite:\(dir)/index.sqlite"
+        let lexical = ["--store", store, "--embedder", "lexical"]
+        #expect(try await cli.run(["import", "corpus", "--quiet"] + lexical).status == 0)
+        let opened = try SQLiteIndexStore(path: "\(dir)/index.sqlite")
+        try await opened.pool.write { try $0.execute(sql: "DELETE FROM vectors WHERE rowid = (SELECT MIN(rowid) FROM vectors)") }
+        #expect(try await opened.paraphrasesWithoutVectors() == 1)
+
+        let broken = try await cli.run(["match", "--json", "我想把钱要回来"] + lexical)
+        #expect(broken.status != 0)
+        #expect(broken.stderr.contains("paraphrase") && broken.stderr.contains("import` of the same corpus repairs it"), "\(broken.stderr)")
+        let repair = try json(try await cli.run(["import", "corpus", "--json"] + lexical).stdout)
+        #expect(repair["embedded"] as? Int == 1 && repair["added"] as? Int == 0 && repair["changed"] as? Int == 0)
+        #expect(try await opened.paraphrasesWithoutVectors() == 0)
+        let served = try await cli.run(["match", "--json", "我想把钱要回来"] + lexical)
+        #expect(served.status == 0, "\(served.stderr)")
     }
 
     @Test func importIsIncrementalAndExportRoundTrips() async throws {

@@ -45,9 +45,12 @@ enum IndexStoreContract {
     static func importCorpus(
         _ corpus: Corpus, into store: any IndexStore, with embedder: CountingEmbedder, batch: Int = 100, remote: Bool = true
     ) async throws -> ImportSummary {
-        let stored = try await store.loadCorpus()?.corpus
-        let plan = try await CorpusImport(corpus, over: stored, in: store, embedderID: embedder.id)
-        return try await plan.run(into: store, with: embedder, batchSize: batch, inFlight: 1, remote: remote)
+        try await plan(corpus, in: store, embedderID: embedder.id).run(into: store, with: embedder, batchSize: batch, inFlight: 1, remote: remote)
+    }
+
+    static func plan(_ corpus: Corpus, in store: any IndexStore, embedderID: String) async throws -> CorpusImport {
+        let current = try await store.loadCorpus()
+        return try await CorpusImport(corpus, over: current?.corpus, version: current?.version, in: store, embedderID: embedderID)
     }
 
     static func check(_ makeStore: () async throws -> any IndexStore) async throws {
@@ -56,6 +59,8 @@ enum IndexStoreContract {
         try await aProviderFailureHalfWayChangesNothingVisibleAndIsNotPaidTwice(try await makeStore())
         try await aFailedBuiltInImportKeepsWhatItStaged(try await makeStore())
         try await aCorpusWithoutItsVectorsIsRefused(try await makeStore())
+        try await aVectorLeftOnlyInTheCacheIsNotPaidAgain(try await makeStore())
+        try await ofTwoImportsAtOnceTheSecondToFinishIsRefused(try await makeStore())
     }
 
     static func storesTheCorpusAndOneVectorPerParaphrase(_ store: any IndexStore) async throws {
@@ -138,11 +143,47 @@ enum IndexStoreContract {
         await #expect(throws: refused) {
             try await store.replace(
                 corpus: Corpus(entries: entries), embedderID: embedder.id, dimension: embedder.dimension, importedAt: "now",
-                summary: ImportSummary())
+                summary: ImportSummary(), over: try await store.storedVersion())
         }
         let after = try #require(try await store.load())
         #expect(after.corpus.version == before.corpus.version && after.vectors == before.vectors)
         #expect(after.corpus.rules.map(\.id) == ["human"])
         #expect("\(refused)".contains("run the import again"))
+    }
+
+    /// A paraphrase removed from the corpus loses its stored vector, not its cached one: added
+    /// back, it is staged from the cache, without a provider request.
+    static func aVectorLeftOnlyInTheCacheIsNotPaidAgain(_ store: any IndexStore) async throws {
+        try await importCorpus(corpus, into: store, with: CountingEmbedder())
+        var fewer = corpus.entries
+        fewer[0].questions = ["how do i get a refund"]
+        try await importCorpus(Corpus(entries: fewer, rules: corpus.rules), into: store, with: CountingEmbedder())
+        let removed = ParaphraseKey.hash("我想退款", embedderID: LexicalEmbedder().id)
+        #expect(try await store.storedVectorHashes(among: [removed]).isEmpty)
+        let again = CountingEmbedder()
+        let summary = try await importCorpus(corpus, into: store, with: again)
+        #expect(again.embedded.current.isEmpty && summary.requests == 0 && summary.embedded == 0)
+        #expect(try await store.load()?.vectors == again.base.embedSynchronously(corpus.entries.flatMap(\.questions)))
+    }
+
+    /// Two imports planned over the same index: the first to finish wins, the other is refused
+    /// (it would undo the first one's changes), and the index is the first one's.
+    static func ofTwoImportsAtOnceTheSecondToFinishIsRefused(_ store: any IndexStore) async throws {
+        let embedder = CountingEmbedder()
+        try await importCorpus(corpus, into: store, with: embedder)
+        var first = corpus.entries
+        first.append(FAQEntry(id: "hours", questions: ["when are you open"], answer: "9-5"))
+        var second = corpus.entries
+        second.append(FAQEntry(id: "shipping", questions: ["do you ship abroad"], answer: "Yes."))
+        let a = try await plan(Corpus(entries: first, rules: corpus.rules), in: store, embedderID: embedder.id)
+        let b = try await plan(Corpus(entries: second, rules: corpus.rules), in: store, embedderID: embedder.id)
+        _ = try await a.run(into: store, with: embedder, batchSize: 10, inFlight: 1, remote: false)
+        await #expect(throws: IndexStoreError.changedMeanwhile) {
+            _ = try await b.run(into: store, with: embedder, batchSize: 10, inFlight: 1, remote: false)
+        }
+        #expect(try await store.load()?.corpus.entries.map(\.id) == ["refund", "track", "hours"])
+        let retried = try await plan(Corpus(entries: second, rules: corpus.rules), in: store, embedderID: embedder.id)
+        _ = try await retried.run(into: store, with: embedder, batchSize: 10, inFlight: 1, remote: false)
+        #expect(try await store.load()?.corpus.entries.map(\.id) == ["refund", "track", "shipping"])
     }
 }

@@ -10,8 +10,12 @@ import Testing
 /// the same index loads from the other.
 @Suite(.enabled(if: PostgresTestDatabase.enabled, PostgresTestDatabase.skipReason))
 struct PostgresIndexStoreTests {
+    /// The sample corpus, and a text it has already in an entry of its own (one vector for both).
     static func index() async throws -> StoredIndex {
-        let corpus = try CorpusLoader.load("corpus")
+        let sample = try CorpusLoader.load("corpus")
+        let corpus = Corpus(
+            entries: sample.entries + [FAQEntry(id: "again", questions: [sample.entries[0].questions[0], "asked once more"], answer: "a")],
+            rules: sample.rules)
         let embedder = LexicalEmbedder()
         let vectors = try await embedder.embed(corpus.entries.flatMap(\.questions))
         return StoredIndex(corpus: corpus, vectors: vectors, embedderID: embedder.id, importedAt: "2026-11-29T08:00:00Z")
@@ -79,6 +83,12 @@ struct PostgresIndexStoreTests {
         let loaded = try #require(try await store.load())
         #expect(loaded.vectors == index.vectors)
         #expect(loaded.corpus.entries.map(\.questions) == index.corpus.entries.map(\.questions))
+        #expect(try await store.paraphrasesWithoutVectors() == 0)
+        var grown = index.corpus.entries
+        grown.append(FAQEntry(id: "hours", questions: ["when are you open"], answer: "9-5"))
+        let next = IndexStoreContract.CountingEmbedder()
+        try await IndexStoreContract.importCorpus(Corpus(entries: grown, rules: index.corpus.rules), into: store, with: next)
+        #expect(next.embedded.current == ["when are you open"], "the migrated vectors are reused")
     }
 
     @Test func statisticsAddUpAcrossWriters() async throws {

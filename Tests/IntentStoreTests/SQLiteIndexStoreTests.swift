@@ -70,11 +70,18 @@ import Testing
         let embedder = CountingEmbedder()
         // Dense vectors, as a sentence model's, in overflow pages: moving them frees pages the
         // compaction must give back.
-        let many = (0..<60).map { n in FAQEntry(id: "e\(n)", questions: (0..<3).map { "question \(n), way \($0)" }, answer: "a") }
+        // A text in two entries has one vector, as every store had, and moves once.
+        let many = (0..<60).map { n in
+            FAQEntry(id: "e\(n)", questions: (0..<3).map { "question \(n), way \($0)" } + ["where is my parcel"], answer: "a")
+        }
         let corpus = Corpus(entries: Self.corpus.entries + many, rules: Self.corpus.rules)
         var dense = EmbeddingMatrix(dimension: embedder.dimension, layout: .dense)
-        for row in 0..<corpus.paraphraseCount { dense.append(row: (0..<embedder.dimension).map { Float(($0 * 7 + row * 13) % 97) / 97 + 0.01 }) }
-        try await store.replace(with: StoredIndex(corpus: corpus, vectors: dense, embedderID: embedder.id, importedAt: "then"), summary: ImportSummary())
+        for text in corpus.entries.flatMap(\.questions) {
+            let seed = text.unicodeScalars.reduce(0) { $0 &* 31 &+ Int($1.value) } & 0xFFFF
+            dense.append(row: (0..<embedder.dimension).map { Float(($0 * 7 + seed) % 97) / 97 + 0.01 })
+        }
+        try await store.replace(
+            with: StoredIndex(corpus: corpus, vectors: dense, embedderID: embedder.id, importedAt: "then"), summary: ImportSummary())
         let expected = try #require(try await store.load())
 
         let old = dir + "/old.sqlite"
@@ -110,7 +117,8 @@ import Testing
         let columns = try await migrated.pool.read { try $0.columns(in: "paraphrases").map(\.name) }
         #expect(!columns.contains("vector"))
         let freePages = try await migrated.pool.read { try Int.fetchOne($0, sql: "PRAGMA freelist_count") }
-        #expect(freePages == 0, "compacted: the moved vectors' old pages are given back")
+        #expect(freePages ?? 0 <= 2, "compacted: the moved vectors' old pages (over 300) are given back")
+        #expect(try await migrated.pool.read { try $0.tableExists("compact_pending") } == false)
         var entries = corpus.entries
         entries.append(FAQEntry(id: "hours", questions: ["when are you open"], answer: "9-5"))
         let next = CountingEmbedder()

@@ -68,12 +68,15 @@ public enum FeatureWeighting: String, Sendable, Codable {
 
 public enum EmbedderError: Error, CustomStringConvertible, Equatable {
     case wrongShape(embedder: String, expectedRows: Int, gotRows: Int)
+    case wrongDimension(embedder: String, expected: Int, got: Int)
     case unknownEmbedder(String, known: [String])
 
     public var description: String {
         switch self {
         case .wrongShape(let embedder, let expected, let got):
             return "embedder \(embedder) returned \(got) vectors for \(expected) texts"
+        case .wrongDimension(let embedder, let expected, let got):
+            return "embedder \(embedder) gave vectors of \(got) dimensions, expected \(expected)"
         case .unknownEmbedder(let name, let known):
             return "unknown embedder '\(name)'; choose one of: \(known.joined(separator: ", "))"
         }

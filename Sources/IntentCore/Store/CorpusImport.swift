@@ -20,8 +20,12 @@ package struct CorpusImport: Sendable {
     private let cached: [String]
     private static let cacheChunk = 1_000
 
-    /// Plans importing `corpus` over `stored`, the store's current corpus (nil when none).
-    package init(_ corpus: Corpus, over stored: Corpus?, in store: any IndexStore, embedderID: String) async throws {
+    /// The stored index this import is planned over (nil: none); `replace` refuses if it changed.
+    package let previous: StoredVersion?
+
+    /// Plans importing `corpus` over `stored`, the store's current corpus, of `version` (nil
+    /// when none).
+    package init(_ corpus: Corpus, over stored: Corpus?, version: StoredVersion?, in store: any IndexStore, embedderID: String) async throws {
         let plan = ImportPlan(corpus: corpus, stored: stored, embedderID: embedderID)
         let kept = try await store.storedVectorHashes(among: plan.paraphrases.map(\.hash))
         let missing = plan.paraphrases.filter { !kept.contains($0.hash) }
@@ -31,6 +35,7 @@ package struct CorpusImport: Sendable {
             cached.formUnion(try await store.cachedVectors(embedderID: embedderID, hashes: chunk).keys)
         }
         self.corpus = corpus
+        self.previous = version
         self.embedderID = embedderID
         self.summary = plan.summary
         self.cached = missing.map(\.hash).filter { cached.contains($0) }
@@ -78,11 +83,12 @@ package struct CorpusImport: Sendable {
                 next += 1
                 group.addTask {
                     let matrix = try await embedder.embed(batch.map(\.text))
-                    // The providers check their vectors' dimension; the count is checked here.
                     guard matrix.count == batch.count else {
                         throw EmbedderError.wrongShape(embedder: embedder.id, expectedRows: batch.count, gotRows: matrix.count)
                     }
-                    precondition(matrix.dimension == dimension, "\(embedder.id) returned vectors of another dimension")
+                    guard matrix.dimension == dimension else {
+                        throw EmbedderError.wrongDimension(embedder: embedder.id, expected: dimension, got: matrix.dimension)
+                    }
                     let hashes = batch.map(\.hash)
                     if remote {
                         try await store.cacheVectors(
@@ -107,7 +113,8 @@ package struct CorpusImport: Sendable {
         summary.tokens = tokens()
         summary.seconds = Date().timeIntervalSince(started)
         let importedAt = ISO8601DateFormatter().string(from: Date())
-        try await store.replace(corpus: corpus, embedderID: embedderID, dimension: dimension, importedAt: importedAt, summary: summary)
+        try await store.replace(
+            corpus: corpus, embedderID: embedderID, dimension: dimension, importedAt: importedAt, summary: summary, over: previous)
         return summary
     }
 }

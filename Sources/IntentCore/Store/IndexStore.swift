@@ -55,9 +55,16 @@ package protocol IndexStore: Sendable {
     /// invisible to readers until a `replace` uses it, kept if the import then fails.
     func stageVectors(_ vectors: EmbeddingMatrix, hashes: [String]) async throws
     /// Makes `corpus` the index in one transaction, records the run and removes the vectors it
-    /// does not use. Throws `IndexStoreError.missingVectors`, changing nothing, when a
-    /// paraphrase has no stored vector.
-    func replace(corpus: Corpus, embedderID: String, dimension: Int, importedAt: String, summary: ImportSummary) async throws
+    /// does not use. `previous` is the index the import planned over (nil: none): when another
+    /// import made something else current since, it throws `IndexStoreError.changedMeanwhile`,
+    /// and `IndexStoreError.missingVectors` when a paraphrase has no stored vector; either way
+    /// nothing changes. A corpus already current (same version and embedder) is only recorded.
+    func replace(
+        corpus: Corpus, embedderID: String, dimension: Int, importedAt: String, summary: ImportSummary, over previous: StoredVersion?
+    ) async throws
+    /// How many of the current corpus's paraphrases have no stored vector (0 unless the store
+    /// was changed by hand): an import of an unchanged corpus embeds them again when not 0.
+    func paraphrasesWithoutVectors() async throws -> Int
     /// What the current index is, without reading its vectors (nil: nothing imported yet).
     func storedVersion() async throws -> StoredVersion?
     /// The current corpus without its vectors (nil: nothing imported yet).
@@ -69,11 +76,12 @@ package protocol IndexStore: Sendable {
 extension IndexStore {
     /// Stages `index`'s vectors and makes it current: an index built in memory (tests, tools).
     package func replace(with index: StoredIndex, summary: ImportSummary) async throws {
+        let previous = try await storedVersion()
         let hashes = index.corpus.entries.flatMap(\.questions).map { ParaphraseKey.hash($0, embedderID: index.embedderID) }
         try await stageVectors(index.vectors, hashes: hashes)
         try await replace(
             corpus: index.corpus, embedderID: index.embedderID, dimension: index.vectors.dimension, importedAt: index.importedAt,
-            summary: summary)
+            summary: summary, over: previous)
     }
 }
 
@@ -81,15 +89,21 @@ extension IndexStore {
 package enum IndexStoreError: Error, CustomStringConvertible, Equatable {
     /// `replace` found paraphrases without a stored vector; the stored index is unchanged.
     case missingVectors(count: Int, example: String)
-    /// A paraphrase of the stored corpus has no vector: the store was changed by hand.
+    /// Another import made its corpus current after this one read the store; unchanged.
+    case changedMeanwhile
+    /// The stored index or embedding cache contradicts itself: the store was changed by hand.
     case corruptIndex(String)
 
     package var description: String {
         switch self {
         case .missingVectors(let count, let example):
-            "\(count) paraphrase(s) have no stored vector (e.g. '\(example)'); another import into this store may have replaced the index "
-                + "while this one ran and removed the vectors it staged. Nothing was changed: run the import again."
-        case .corruptIndex(let detail): "the stored index is inconsistent (\(detail)); import the corpus again"
+            "\(count) paraphrase(s) have no stored vector (e.g. '\(example)'): another import into this store removed what this one "
+                + "stored while it ran. Nothing was changed: run the import again."
+        case .changedMeanwhile:
+            "another import into this store finished while this one ran; nothing was changed (its result stays): run this import "
+                + "again to apply it over that one"
+        case .corruptIndex(let detail):
+            "the stored index is inconsistent (\(detail)); `intent-service import` of the same corpus repairs it"
         }
     }
 }
