@@ -166,6 +166,7 @@ enum IndexBenchmark {
                     format: "      recall@%d %.4f, top-1 %.4f, entries rescored %.0f of %d; centroids %d bytes per paraphrase",
                     limit, Double(approximateFound) / Double(limit * queries), Double(approximateTopOne) / Double(queries),
                     Double(approximateCandidates) / Double(queries), entries, pruned.centroidBytes / max(pruned.count, 1)))
+            approximateCandidateCounts(pruned, queryVectors, exact: exactHits)
             if models > 1 { approximateShortlists(pruned, queryVectors, exact: exactHits) }
         }
         if sink.isNaN { print("(first-pass checksum \(sink))") }
@@ -191,6 +192,27 @@ enum IndexBenchmark {
                 found += Set(hits.map(\.entry)).intersection(exact[q].map(\.entry)).count
             }
             let label = "    shortlist \(factor * candidates)\(factor == standard ? " (default)" : "")"
+            report(label.padding(toLength: 29, withPad: " ", startingAt: 0), times)
+            print(String(format: "      recall@%d %.4f", limit, Double(found) / Double(limit * queries.count)))
+        }
+    }
+
+    /// How many entries the approximate search rescores exactly: the default
+    /// (`approximateCandidates`) against half and twice as many, the shortlist kept at the
+    /// default's: the recall each buys and what it costs.
+    static func approximateCandidateCounts(_ index: VectorIndex, _ queries: [[Float]], exact: [[EntryHit]]) {
+        let standard = VectorIndex.approximateCandidates(limit: limit, entries: index.entryCount)
+        let shortlist = VectorIndex.approximateShortlist(candidates: standard)
+        for count in [standard, standard / 2, standard * 2] {
+            var times: [Double] = []
+            var found = 0
+            for (q, query) in queries.enumerated() {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let hits = index.approximateSearch(query[...], limit: limit, candidates: count, shortlist: shortlist).hits
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                found += Set(hits.map(\.entry)).intersection(exact[q].map(\.entry)).count
+            }
+            let label = "    candidates \(count)\(count == standard ? " (default)" : "")"
             report(label.padding(toLength: 29, withPad: " ", startingAt: 0), times)
             print(String(format: "      recall@%d %.4f", limit, Double(found) / Double(limit * queries.count)))
         }
