@@ -182,8 +182,7 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
     package func cachedVectors(embedderID: String, hashes: [String]) async throws -> [String: [Float]] {
         try await server.run { client in
             var found: [String: [Float]] = [:]
-            for start in stride(from: 0, to: hashes.count, by: 5_000) {
-                let chunk = Array(hashes[start..<min(start + 5_000, hashes.count)])
+            for chunk in hashes.chunks(of: 5_000) {
                 let rows = try await client.query(
                     "SELECT hash, vector FROM embedding_cache WHERE embedder_id = \(embedderID) AND hash = ANY(\(chunk))",
                     logger: PostgresServer.quiet)
@@ -205,8 +204,7 @@ package final class PostgresIndexStore: IndexStore, StatisticsStore {
     package func storedVectorHashes(among hashes: [String]) async throws -> Set<String> {
         try await server.run { client in
             var found: Set<String> = []
-            for start in stride(from: 0, to: hashes.count, by: 5_000) {
-                let chunk = Array(hashes[start..<min(start + 5_000, hashes.count)])
+            for chunk in hashes.chunks(of: 5_000) {
                 let rows = try await client.query("SELECT hash FROM vectors WHERE hash = ANY(\(chunk))", logger: PostgresServer.quiet)
                 for try await hash in rows.decode(String.self) { found.insert(hash) }
             }

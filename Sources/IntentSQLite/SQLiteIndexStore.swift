@@ -163,7 +163,7 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
     package func cachedVectors(embedderID: String, hashes: [String]) async throws -> [String: [Float]] {
         try await pool.read { db in
             var found: [String: [Float]] = [:]
-            for chunk in stride(from: 0, to: hashes.count, by: 500).map({ Array(hashes[$0..<min($0 + 500, hashes.count)]) }) {
+            for chunk in hashes.chunks(of: 500) {
                 let marks = chunk.map { _ in "?" }.joined(separator: ",")
                 let rows = try Row.fetchAll(
                     db, sql: "SELECT hash, vector FROM embedding_cache WHERE embedder_id = ? AND hash IN (\(marks))",
@@ -187,8 +187,7 @@ package final class SQLiteIndexStore: IndexStore, StatisticsStore {
     package func storedVectorHashes(among hashes: [String]) async throws -> Set<String> {
         try await pool.read { db in
             var found: Set<String> = []
-            for start in stride(from: 0, to: hashes.count, by: 500) {
-                let chunk = Array(hashes[start..<min(start + 500, hashes.count)])
+            for chunk in hashes.chunks(of: 500) {
                 let marks = chunk.map { _ in "?" }.joined(separator: ",")
                 found.formUnion(
                     try String.fetchAll(db, sql: "SELECT hash FROM vectors WHERE hash IN (\(marks))", arguments: StatementArguments(chunk)))

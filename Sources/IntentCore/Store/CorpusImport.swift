@@ -12,7 +12,7 @@ package struct CorpusImport: Sendable {
     package let corpus: Corpus
     package let embedderID: String
     /// Added, changed, removed and unchanged entries; `run` fills in the rest.
-    package private(set) var summary: ImportSummary
+    package let summary: ImportSummary
     /// Paraphrases whose vectors neither the store nor its embedding cache has, one per hash.
     package let toEmbed: [(hash: String, text: String)]
     /// Hashes whose vectors the store lacks but its embedding cache has: read again, a chunk at
@@ -30,8 +30,7 @@ package struct CorpusImport: Sendable {
         let kept = try await store.storedVectorHashes(among: plan.paraphrases.map(\.hash))
         let missing = plan.paraphrases.filter { !kept.contains($0.hash) }
         var cached: Set<String> = []
-        for start in stride(from: 0, to: missing.count, by: Self.cacheChunk) {
-            let chunk = missing[start..<min(start + Self.cacheChunk, missing.count)].map(\.hash)
+        for chunk in missing.map(\.hash).chunks(of: Self.cacheChunk) {
             cached.formUnion(try await store.cachedVectors(embedderID: embedderID, hashes: chunk).keys)
         }
         self.corpus = corpus
@@ -57,23 +56,21 @@ package struct CorpusImport: Sendable {
     ) async throws -> ImportSummary {
         precondition(embedder.id == embedderID, "the plan's embedder")
         let dimension = embedder.dimension
-        for start in stride(from: 0, to: cached.count, by: Self.cacheChunk) {
-            let vectors = try await store.cachedVectors(
-                embedderID: embedderID, hashes: Array(cached[start..<min(start + Self.cacheChunk, cached.count)]))
+        for chunk in cached.chunks(of: Self.cacheChunk) {
+            let vectors = try await store.cachedVectors(embedderID: embedderID, hashes: chunk)
             let hashes = vectors.keys.sorted()
             var matrix = EmbeddingMatrix(dimension: dimension, layout: .dense, reservingRows: hashes.count)
             for hash in hashes {
                 guard let vector = vectors[hash], vector.count == dimension else {
-                    throw IndexStoreError.corruptIndex(
-                        "the embedding cache's vector \(hash) has \(vectors[hash]?.count ?? 0) components, not \(dimension)")
+                    // Not `corruptIndex`: importing again would read the same cache row.
+                    throw EmbedderError.wrongDimension(
+                        embedder: "the store's embedding cache of \(embedderID)", expected: dimension, got: vectors[hash]?.count ?? 0)
                 }
                 matrix.append(row: vector)
             }
             try await store.stageVectors(matrix, hashes: hashes)
         }
-        let batches = stride(from: 0, to: toEmbed.count, by: max(batchSize, 1)).map {
-            Array(toEmbed[$0..<min($0 + max(batchSize, 1), toEmbed.count)])
-        }
+        let batches = toEmbed.chunks(of: max(batchSize, 1))
         var requests = 0
         try await withThrowingTaskGroup(of: Int.self) { group in
             var next = 0

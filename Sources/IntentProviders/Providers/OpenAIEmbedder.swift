@@ -55,7 +55,7 @@ package struct OpenAIEmbedder: Embedder {
     package func embed(_ texts: [String]) async throws -> EmbeddingMatrix {
         // Providers reject empty inputs; an empty text embeds as the zero vector.
         let nonEmpty = texts.indices.filter { !texts[$0].trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
-        let batches = stride(from: 0, to: nonEmpty.count, by: batchSize).map { Array(nonEmpty[$0..<min($0 + batchSize, nonEmpty.count)]) }
+        let batches = nonEmpty.chunks(of: batchSize)
         var vectors = [[Float]?](repeating: nil, count: texts.count)
         var next = 0
         try await withThrowingTaskGroup(of: ([Int], [[Float]]).self) { group in
