@@ -76,8 +76,8 @@ import Testing
         for q in 0..<10 {
             let query = PrunedVectorIndexTests.query(near: rows[(q * 37) % rows.count], generator: &generator)
             let components = index.prepared(query[...]).components
-            let lexical = try #require(centroids.columns.first).similarities(
-                prepared: components.filter { c in !dense.blocks.contains { $0.components.contains(c.0) } })
+            let lexical = try #require(centroids.columns).similarities(
+                prepared: components.filter { c in !dense.blocks.contains { $0.components.contains(c.0) } }, kernel: .portable)
             for kernel in FirstPassKernel.allCases where kernel.isAvailable {
                 for first in 0..<2 {
                     let block = centroids.blocks[first]
@@ -109,6 +109,61 @@ import Testing
                     #expect(pass.top == plain.top && plain.rowJoint.isEmpty)
                 }
             }
+        }
+    }
+
+    /// The lexical centroids' candidate scores: the same Floats on every kernel, and within
+    /// half a code step per dense column of the Float columns' exact scores (7 dense columns:
+    /// one pass of four, then three one by one; 37 rows: every kernel's tail).
+    @Test func codedColumnCentroidsScoreWithinHalfAStep() {
+        let rows = 37
+        let dimension = 11
+        var generator = SplitMix64(seed: 21)
+        func uniform() -> Float { Float(generator.next() % 2_001) / 1_000 - 1 }
+        // Components 1, 4, 7 and 10 sparse, the other 7 dense.
+        var denseSlot: [Int32] = []
+        var slots: Int32 = 0
+        for f in 0..<dimension {
+            denseSlot.append(f % 3 == 1 ? -1 : slots)
+            if f % 3 != 1 { slots += 1 }
+        }
+        let denseCount = denseSlot.filter { $0 >= 0 }.count
+        var columns = (0..<(denseCount * rows)).map { _ in uniform() }
+        columns[3 * rows + 5] = 0  // a zero stays zero
+        var postingStart: [Int32] = [0]
+        var postingRows: [Int32] = []
+        var postingValues: [Float] = []
+        for f in 0..<dimension {
+            if denseSlot[f] < 0 {
+                for row in stride(from: f, to: rows, by: 3) {
+                    postingRows.append(Int32(row))
+                    postingValues.append(uniform())
+                }
+            }
+            postingStart.append(Int32(postingRows.count))
+        }
+        let coded = ColumnCentroids(
+            count: rows, denseSlot: denseSlot, columns: columns, postingStart: postingStart, postingRows: postingRows,
+            postingValues: postingValues)
+        #expect(denseCount == 7 && coded.scales.count == 7)
+        for _ in 0..<20 {
+            let query = (0..<dimension).compactMap { f in generator.next() % 4 == 0 ? nil : (f, uniform()) }
+            let scores = coded.similarities(prepared: query, kernel: .portable)
+            for kernel in FirstPassKernel.allCases where kernel.isAvailable {
+                #expect(coded.similarities(prepared: query, kernel: kernel) == scores, "\(kernel)")
+            }
+            var exact = [Float](repeating: 0, count: rows)
+            var bound: Float = 1e-5
+            for (f, w) in query {
+                if denseSlot[f] >= 0 {
+                    let s = Int(denseSlot[f])
+                    for row in 0..<rows { exact[row] += w * columns[s * rows + row] }
+                    bound += abs(w) * coded.scales[s] / 2
+                } else {
+                    for k in Int(postingStart[f])..<Int(postingStart[f + 1]) { exact[Int(postingRows[k])] += w * postingValues[k] }
+                }
+            }
+            for (x, y) in zip(scores, exact) { #expect(abs(x - y) <= bound) }
         }
     }
 

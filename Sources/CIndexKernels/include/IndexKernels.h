@@ -1,5 +1,6 @@
-// The vector index's first pass (VectorIndex's pruned search over DenseRows' Int8 codes), with
-// the instruction set chosen at run time (FirstPass.c says why and how fast).
+// The vector index's first pass (VectorIndex's pruned search over DenseRows' Int8 codes) and the
+// approximate search's coded lexical columns, with the instruction set chosen at run time
+// (FirstPass.c and CodedColumns.c say why and how fast).
 #ifndef INDEX_KERNELS_H
 #define INDEX_KERNELS_H
 
@@ -91,5 +92,11 @@ void index_first_pass(
 void index_row_dots(
     index_isa isa, const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, const int16_t *query,
     size_t offset, size_t width, int32_t *out);
+
+/// For every row i < count: out[i] += Σ_k weights[k] × columns[k][i] over `column_count`
+/// columns of Int8 codes (four at a time, then one by one), the same Floats on every
+/// instruction set (CodedColumns.c).
+void index_add_coded_columns(
+    index_isa isa, float *out, size_t count, const int8_t *const *columns, const float *weights, size_t column_count);
 
 #endif

@@ -16,10 +16,8 @@ struct EntryCentroids: Sendable {
     let entryStart: [Int32]
     /// Per row, the paraphrases it stands for (the column part of its score is their best).
     let paraphrases: [Range<Int>]
-    /// The column (lexical) blocks' centroids of the same rows, exact (an index of them, with
-    /// no dense block; none without column blocks). An array, as a struct cannot hold an
-    /// optional of the type that holds it.
-    var columns: [VectorIndex] = []
+    /// The column (lexical) blocks' centroids of the same rows (none without column blocks).
+    var columns: ColumnCentroids?
 
     /// - Parameters:
     ///   - entryStart: the paraphrases' entries (contiguous, as `VectorIndex.entryStart`).
@@ -41,7 +39,7 @@ struct EntryCentroids: Sendable {
         paraphrases = groups
     }
 
-    var bytes: Int { blocks.reduce(0) { $0 + $1.bytes } + entryStart.count * 4 + paraphrases.count * 16 + (columns.first?.vectorBytes ?? 0) }
+    var bytes: Int { blocks.reduce(0) { $0 + $1.bytes } + entryStart.count * 4 + paraphrases.count * 16 + (columns?.bytes ?? 0) }
 
     /// `entries`' scores with every block (`top[e]`, the best of its rows), after a pass over
     /// block `first` that kept its rows' values (`passed`: column part plus that block's

@@ -21,9 +21,9 @@ extension VectorIndex {
     ///
     /// 1. Candidate scores: per entry, its centroid's first-pass score in the dense block with
     ///    the largest share of the query's score (`EntryCentroids`, the pruned search's kernels
-    ///    over one row per entry), plus its column (lexical) centroid's score, exact (postings
-    ///    over entries). A nearest-only entry scores as its best paraphrase. No pass reads
-    ///    every paraphrase.
+    ///    over one row per entry), plus its column (lexical) centroid's score (`ColumnCentroids`:
+    ///    common columns from 8-bit codes, rare ones from exact postings over entries). A
+    ///    nearest-only entry scores as its best paraphrase. No pass reads every paraphrase.
     /// 2. With more than one dense block, the `shortlist` best (`approximateShortlist` by
     ///    default) are scored in every block, as one pass over all of them would score them.
     /// 3. The `candidates` best (`approximateCandidates` by default; ties at the last one all
@@ -43,10 +43,11 @@ extension VectorIndex {
         let (components, offset) = prepared(query)
         let perBlock = blockCount > 1 && !centroidNorms.isEmpty
 
-        // 1. Each centroid row's column part: its exact lexical centroid score, from the centroids' postings.
+        // 1. Each centroid row's column part: its lexical centroid's score (`ColumnCentroids`).
         let columns =
-            entryCentroids.columns.first.map { centroids in
-                centroids.similarities(prepared: components.filter { c in !denseRows.blocks.contains { $0.components.contains(c.0) } })
+            entryCentroids.columns.map { centroids in
+                centroids.similarities(
+                    prepared: components.filter { c in !denseRows.blocks.contains { $0.components.contains(c.0) } }, kernel: kernel)
             } ?? []
         let count = max(limit, wanted ?? Self.approximateCandidates(limit: limit, entries: entryCount))
         let owns = { (e: Int) in entryStart[e] < entryStart[e + 1] }

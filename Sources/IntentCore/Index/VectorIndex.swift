@@ -255,11 +255,9 @@ package struct VectorIndex: Sendable {
                 of: denseRows, entryStart: entryStart, nearestOnly: { !nearestOnly.isEmpty && nearestOnly[$0] },
                 scales: denseRows.blocks.map { ranges[$0.index].1 })
             if rowSlot.contains(-1) {
-                centroids.columns = [
-                    Self.columnCentroids(
-                        nonZeros, rowStart: rowStart, groups: centroids.paraphrases,
-                        dimension: dimension, blocks: blocks)
-                ]
+                centroids.columns = Self.columnCentroids(
+                    nonZeros, rowStart: rowStart, groups: centroids.paraphrases, dimension: dimension, blocks: blocks
+                ).codedColumns()
             }
             entryCentroids = centroids
         } else {
@@ -335,6 +333,14 @@ package struct VectorIndex: Sendable {
             vectors: matrix, owner: Array(groups.indices), entryCount: groups.count,
             blocks: blocks.map { EmbeddingBlock(dimension: $0.dimension, weighting: .none, share: $0.share) }, centroidWeight: 0,
             quantizationThreshold: .max)
+    }
+
+    /// This index's columns for the approximate search's candidate scores: the dense ones as
+    /// 8-bit codes, the postings as they are.
+    private func codedColumns() -> ColumnCentroids {
+        ColumnCentroids(
+            count: count, denseSlot: denseSlot, columns: denseColumns, postingStart: postingStart, postingRows: postingRows,
+            postingValues: postingValues)
     }
 
     /// The blocks stored row-major in a large index: those whose rows are (almost) all
