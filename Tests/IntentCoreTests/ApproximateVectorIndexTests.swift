@@ -128,8 +128,11 @@ import Testing
             if f % 3 != 1 { slots += 1 }
         }
         let denseCount = denseSlot.filter { $0 >= 0 }.count
-        var columns = (0..<(denseCount * rows)).map { _ in uniform() }
-        columns[3 * rows + 5] = 0  // a zero stays zero
+        // Each column its own magnitude (a column read with another's scale is off by far more
+        // than the bound); column 5 all zeros.
+        var columns = (0..<(denseCount * rows)).map { i in uniform() * Float(i / rows + 1) }
+        for row in 0..<rows { columns[5 * rows + row] = 0 }
+        columns[3 * rows + 5] = 0
         var postingStart: [Int32] = [0]
         var postingRows: [Int32] = []
         var postingValues: [Float] = []
@@ -146,6 +149,14 @@ import Testing
             count: rows, denseSlot: denseSlot, columns: columns, postingStart: postingStart, postingRows: postingRows,
             postingValues: postingValues)
         #expect(denseCount == 7 && coded.scales.count == 7)
+        for slot in 0..<denseCount {
+            let column = columns[(slot * rows)..<((slot + 1) * rows)]
+            let codes = coded.codes[(slot * rows)..<((slot + 1) * rows)]
+            let largest = column.map(abs).max()!
+            #expect(coded.scales[slot] == largest / 127, "column \(slot): the largest magnitude is code ±127")
+            #expect(codes.map { abs(Int($0)) }.max() == (largest > 0 ? 127 : 0))
+        }
+        #expect(coded.codes[3 * rows + 5] == 0, "a zero stays zero")
         for _ in 0..<20 {
             let query = (0..<dimension).compactMap { f in generator.next() % 4 == 0 ? nil : (f, uniform()) }
             let scores = coded.similarities(prepared: query, kernel: .portable)

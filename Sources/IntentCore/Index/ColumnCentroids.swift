@@ -6,13 +6,14 @@ import CIndexKernels
 /// These scores only choose which entries are rescored exactly (`VectorIndex.approximateSearch`),
 /// so they need not be exact. A centroid gathers the words of all its entry's wordings, and in
 /// a 2,048-component hashed space most components are common to more than an eighth of the
-/// entries: at 20,000 synthetic entries, 983 columns are dense, and a query reads 50-110 of
-/// them, 4-9 MB a query as Floats, as much as the models' centroid codes. Here the dense
+/// entries: at 20,000 synthetic entries, 983 columns are dense, and a query reads 54-106 of
+/// them, 4-8 MB a query as Floats, as much as the models' centroid codes. Here the dense
 /// columns are 8-bit codes (one scale per column, the largest magnitude over 127: an error of
 /// at most half a step per value) and the rare ones keep their exact postings. On real vectors
 /// (`intent-bench index-real`) recall@10 against the exact search stayed the same at 50, 100
 /// and 200 candidates, and lost one hit in 38,100 at 26; the codes take a quarter of the
-/// Floats' memory (the approximate search's extra bytes per default paraphrase 1,021 → 431).
+/// Floats' memory (the entries' centroids, models' and lexical, 1,021 → 431 bytes per default
+/// paraphrase, `intent-bench index 100000`).
 struct ColumnCentroids: Sendable {
     /// Rows (one per centroid row of `EntryCentroids`).
     let count: Int
@@ -36,9 +37,13 @@ struct ColumnCentroids: Sendable {
         for s in 0..<slots {
             let column = columns[(s * count)..<((s + 1) * count)]
             let largest = column.reduce(0) { max($0, abs($1)) }
-            guard largest > 0 else { continue }
+            guard largest > 0, largest.isFinite else { continue }
             scales[s] = largest / 127
-            for (i, x) in column.enumerated() { codes[s * count + i] = Int8((x / scales[s]).rounded()) }
+            for (i, x) in column.enumerated() {
+                // Clamped: a scale that underflows must not make a code overflow; NaN codes as 0.
+                let code = (x / scales[s]).rounded()
+                codes[s * count + i] = code.isNaN ? 0 : Int8(max(-127, min(127, code)))
+            }
         }
         self.count = count
         self.denseSlot = denseSlot
