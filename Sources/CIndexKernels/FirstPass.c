@@ -46,7 +46,6 @@ typedef struct {
     const float *columns[INDEX_MAX_BLOCKS];
     const float *steps, *residuals, *code_norms;
     const index_entries *out;
-    float *row_joint;
     /// The current entry, the row it ends before, and its running values.
     size_t entry, end;
     float top, largest_error, sums[INDEX_MAX_BLOCKS], error_sums[INDEX_MAX_BLOCKS];
@@ -101,7 +100,6 @@ static bool enter(accumulator *a, size_t i) {
 __attribute__((always_inline)) static inline void add_rows(accumulator *a, size_t i, size_t n, const tile_values *tile) {
     for (size_t t = 0; t < n; t++) {
         if (i + t >= a->end && !enter(a, i + t)) return;
-        if (a->row_joint) a->row_joint[i + t] = tile->joint[t];
         for (size_t s = 0; s < a->slots; s++) {
             a->sums[s] = a->sums[s] + tile->value[s][t];
             a->error_sums[s] = a->error_sums[s] + tile->error[s][t];
@@ -160,22 +158,10 @@ static void pass_plain(const accumulator *setup, const int8_t *codes, size_t row
     flush(a);
 }
 
-static void row_dots_plain(
-    const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, const int16_t *query, size_t offset,
-    size_t width, int32_t *out) {
-    for (size_t j = 0; j < count; j++) out[j] = dot_plain(codes + (size_t)rows[j] * row_width + offset, query, width);
-}
-
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-/// Every cache line of the block of the row `ahead` rows on (none past the last).
-static inline void prefetch_row(const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, size_t j, size_t offset, size_t width) {
-    enum { AHEAD = 4 };
-    if (j + AHEAD >= count) return;
-    const char *x = (const char *)(codes + (size_t)rows[j + AHEAD] * row_width + offset);
-    for (size_t c = 0; c < width; c += 64) _mm_prefetch(x + c, _MM_HINT_T0);
-}
+#include "Sums4.h"
 
 static bool supports(index_isa isa) {
     __builtin_cpu_init();
@@ -241,12 +227,6 @@ __attribute__((always_inline)) static inline void tile_values4(const accumulator
 
 #define AVX2 __attribute__((target("avx2")))
 
-/// The four sums of four accumulators, in lanes 0-3.
-AVX2 static inline __m128i sums4_avx2(__m256i a0, __m256i a1, __m256i a2, __m256i a3) {
-    __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
-    return _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-}
-
 AVX2 static inline __m256i step_avx2(__m256i acc, const int8_t *x, __m256i q) {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x)), q));
 }
@@ -280,31 +260,7 @@ AVX2 static void pass_avx2(const accumulator *setup, const int8_t *codes, size_t
     flush(a);
 }
 
-AVX2 static void row_dots_avx2(
-    const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, const int16_t *query, size_t offset,
-    size_t width, int32_t *out) {
-    for (size_t j = 0; j < count; j++) {
-        prefetch_row(codes, row_width, rows, count, j, offset, width);
-        const int8_t *x = codes + (size_t)rows[j] * row_width + offset;
-        __m256i acc = _mm256_setzero_si256();
-        for (size_t c = 0; c < width; c += 16) acc = step_avx2(acc, x + c, _mm256_loadu_si256((const __m256i *)(query + c)));
-        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-        s = _mm_hadd_epi32(s, s);
-        out[j] = _mm_cvtsi128_si32(_mm_hadd_epi32(s, s));
-    }
-}
-
 // MARK: AVX-512
-
-/// The four sums of four accumulators, in lanes 0-3.
-__attribute__((target("avx512f,avx512bw,avx512vl"))) static inline __m128i sums4_avx512(
-    __m512i a0, __m512i a1, __m512i a2, __m512i a3) {
-    __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1));
-    __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));
-    __m512i s = _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
-    __m256i h = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
-    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-}
 
 // One pass per flavour: `MULTIPLY_ADD(acc, codes, query)` adds the pairwise products of 32 codes
 // (sign-extended to Int16) and 32 query codes to acc's 16 Int32 lanes. A block's width is a
@@ -345,30 +301,11 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) static inline __m128i sums4
         flush(a);                                                                                                \
     }
 
-// `index_row_dots` per flavour, with the passes' multiply-add.
-#define AVX512_ROW_DOTS(NAME, PASS, TARGET, MULTIPLY_ADD)                                                          \
-    TARGET static void NAME(                                                                                     \
-        const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, const int16_t *query, size_t offset, \
-        size_t width, int32_t *out) {                                                                            \
-        for (size_t j = 0; j < count; j++) {                                                                     \
-            prefetch_row(codes, row_width, rows, count, j, offset, width);                                       \
-            const int8_t *x = codes + (size_t)rows[j] * row_width + offset;                                      \
-            __m512i acc = _mm512_setzero_si512();                                                                \
-            for (size_t c = 0; c < width; c += 32) {                                                             \
-                __mmask32 lanes = width - c >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)0xFFFFu;                 \
-                acc = MULTIPLY_ADD(acc, PASS##_codes(x + c, lanes), _mm512_maskz_loadu_epi16(lanes, query + c));  \
-            }                                                                                                    \
-            out[j] = _mm512_reduce_add_epi32(acc);                                                               \
-        }                                                                                                        \
-    }
-
 #define MADD_BW(acc, x, q) _mm512_add_epi32(acc, _mm512_madd_epi16(x, q))
 #define MADD_VNNI(acc, x, q) _mm512_dpwssd_epi32(acc, x, q)
 
 AVX512_PASS(pass_avx512bw, __attribute__((target("avx512f,avx512bw,avx512vl"))), MADD_BW)
 AVX512_PASS(pass_avx512vnni, __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))), MADD_VNNI)
-AVX512_ROW_DOTS(row_dots_avx512bw, pass_avx512bw, __attribute__((target("avx512f,avx512bw,avx512vl"))), MADD_BW)
-AVX512_ROW_DOTS(row_dots_avx512vnni, pass_avx512vnni, __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))), MADD_VNNI)
 
 #else
 
@@ -391,8 +328,7 @@ void index_first_pass(
     const index_entries *entries) {
     if (block_count > INDEX_MAX_BLOCKS || entries->slots > INDEX_MAX_BLOCKS) return;
     accumulator a = {.blocks = blocks, .block_count = block_count, .slots = entries->slots, .rows = rows, .steps = steps,
-                     .residuals = residuals, .code_norms = code_norms, .out = entries,
-                     .row_joint = entries->row_joint};
+                     .residuals = residuals, .code_norms = code_norms, .out = entries};
     for (size_t k = 0; k < block_count; k++) a.slot[k] = blocks[k].slot;
     for (size_t s = 0; s < entries->slots; s++) a.columns[s] = entries->column_scores ? entries->column_scores[s] : NULL;
     start(&a);
@@ -406,18 +342,4 @@ void index_first_pass(
         }
 #endif
     pass_plain(&a, codes, row_width, query);
-}
-
-void index_row_dots(
-    index_isa isa, const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, const int16_t *query,
-    size_t offset, size_t width, int32_t *out) {
-#if defined(__x86_64__)
-    if (supports(isa)) switch (isa) {
-        case INDEX_ISA_AVX512VNNI: row_dots_avx512vnni(codes, row_width, rows, count, query, offset, width, out); return;
-        case INDEX_ISA_AVX512BW: row_dots_avx512bw(codes, row_width, rows, count, query, offset, width, out); return;
-        case INDEX_ISA_AVX2: row_dots_avx2(codes, row_width, rows, count, query, offset, width, out); return;
-        case INDEX_ISA_PORTABLE: break;
-        }
-#endif
-    row_dots_plain(codes, row_width, rows, count, query, offset, width, out);
 }

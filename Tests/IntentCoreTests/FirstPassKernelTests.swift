@@ -32,34 +32,6 @@ import Testing
         }
     }
 
-    /// `index_row_dots` (the approximate search's shortlist): the dot products of the listed
-    /// rows' block, in any order and repeated, with nothing written past the outputs.
-    @Test(arguments: kernels)
-    func rowDotsEqualAPlainLoop(kernel: FirstPassKernel) throws {
-        let isa = try #require(kernel.isa)
-        var random = SplitMix64(seed: 5)
-        for widths in [[16], [48], [400], [16, 48, 400], [384, 384]] {
-            let rowWidth = widths.reduce(0, +)
-            let rows = 23
-            let codes = (0..<(rows * rowWidth)).map { _ in Int8(Int.random(in: -127...127, using: &random)) }
-            let query = (0..<rowWidth).map { _ in Int16(Int.random(in: -2_000...2_000, using: &random)) }
-            let listed: [Int32] = [22, 0, 5, 5, 17, 1, 9, 22, 3]
-            var offset = 0
-            for width in widths {
-                var out = [Int32](repeating: -7, count: listed.count + 1)
-                query.withUnsafeBufferPointer { q in
-                    index_row_dots(isa, codes, rowWidth, listed, listed.count, q.baseAddress! + offset, offset, width, &out)
-                }
-                let expected = listed.map { row in
-                    (0..<width).reduce(Int32(0)) { $0 + Int32(codes[Int(row) * rowWidth + offset + $1]) * Int32(query[offset + $1]) }
-                }
-                #expect(Array(out.prefix(listed.count)) == expected, "\(kernel), width \(width) of \(widths)")
-                #expect(out.last == -7)
-                offset += width
-            }
-        }
-    }
-
     /// The largest magnitudes on both sides (codes ±127, query codes at the block's limit), of
     /// mixed signs and all of one sign: the sums stay exact in Int32.
     @Test(arguments: kernels)
@@ -236,8 +208,7 @@ import Testing
                                         var outputs = index_entries(
                                             column_scores: columns.isEmpty ? nil : pointers.baseAddress, slots: slots,
                                             entry_start: entryStart.baseAddress, entries: entries, top: top.baseAddress,
-                                            largest_error: largestError.baseAddress, sums: sums.baseAddress, error_sums: errorSums.baseAddress,
-                                            row_joint: nil)
+                                            largest_error: largestError.baseAddress, sums: sums.baseAddress, error_sums: errorSums.baseAddress)
                                         index_first_pass(
                                             kernel.isa!, codes, rows, rowWidth, query, blocks, blocks.count, steps, residuals, codeNorms, &outputs)
                                     }

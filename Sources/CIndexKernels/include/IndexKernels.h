@@ -1,6 +1,7 @@
-// The vector index's first pass (VectorIndex's pruned search over DenseRows' Int8 codes) and the
-// approximate search's coded lexical columns, with the instruction set chosen at run time
-// (FirstPass.c and CodedColumns.c say why and how fast).
+// The vector index's kernels, with the instruction set chosen at run time: the pruned search's
+// first pass over DenseRows' Int8 codes (FirstPass.c), and the approximate search's 4-bit
+// centroids (NibbleDots.c) and coded lexical columns (CodedColumns.c). Each file says why and
+// how fast.
 #ifndef INDEX_KERNELS_H
 #define INDEX_KERNELS_H
 
@@ -53,8 +54,7 @@ typedef struct {
 /// Per entry: `top`, the largest over its rows of the slots' values summed in slot order
 /// (-infinity without rows); `largest_error`, the largest of their errors summed (0 without
 /// rows); `sums[e × slots + s]` and `error_sums[e × slots + s]`, the slot's values and errors
-/// summed in row order. When `row_joint` is not NULL, each row's own slot values summed in slot
-/// order (what `top` is the largest of) go to row_joint[i].
+/// summed in row order.
 typedef struct {
     const float *const *column_scores;
     size_t slots;
@@ -64,7 +64,6 @@ typedef struct {
     float *largest_error;
     float *sums;
     float *error_sums;
-    float *row_joint;
 } index_entries;
 
 /// The first pass over rows [0, rows) of `codes` (row-major, `row_width` bytes per row), for a
@@ -85,13 +84,13 @@ void index_first_pass(
     size_t block_count, const float *steps, const float *residuals, const float *code_norms,
     const index_entries *entries);
 
-/// For the listed rows only (`rows[j]`, in any order), the Int32 dot product of the codes of one
-/// block (at `offset`, `width` wide: multiples of 16) with the query's codes of that block
-/// (`query` points at the block's first): `out[j]`. The same integers as `index_first_pass`
-/// on every instruction set; the next rows' cache lines are prefetched as the rows go.
-void index_row_dots(
-    index_isa isa, const int8_t *codes, size_t row_width, const int32_t *rows, size_t count, const int16_t *query,
-    size_t offset, size_t width, int32_t *out);
+/// Per row of `codes` (4-bit codes, `row_bytes` bytes a row, a multiple of 32: byte j holds
+/// component j in its low nibble and component row_bytes + j in its high one, each 0...15):
+/// out[j] = the Int32 dot product of row rows[j] (row j when `rows` is NULL) with `query`
+/// (2 × row_bytes codes in component order), for j < count. The same integers on every
+/// instruction set (NibbleDots.c).
+void index_nibble_dots(
+    index_isa isa, const uint8_t *codes, size_t row_bytes, const int32_t *rows, size_t count, const int8_t *query, int32_t *out);
 
 /// For every row i < count: out[i] += Σ_k weights[k] × columns[k][i] over `column_count`
 /// columns of Int8 codes (four at a time, then one by one), the same Floats on every

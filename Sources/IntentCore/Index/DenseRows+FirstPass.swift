@@ -13,26 +13,16 @@ extension DenseRows {
         var largestError: [Float]
         var sums: [Float]
         var errorSums: [Float]
-        /// When asked for, each row's own summed value (what `top` is the largest of); else empty.
-        var rowJoint: [Float]
 
-        /// `body` with the outputs' storage (`rowJoint`'s nil when not asked for).
+        /// `body` with the outputs' storage.
         mutating func withOutputs<R>(
-            _ body: (
-                UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
-                UnsafeMutablePointer<Float>?
-            ) -> R
+            _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> R
         ) -> R {
             top.withUnsafeMutableBufferPointer { top in
                 largestError.withUnsafeMutableBufferPointer { largestError in
                     sums.withUnsafeMutableBufferPointer { sums in
                         errorSums.withUnsafeMutableBufferPointer { errorSums in
-                            rowJoint.withUnsafeMutableBufferPointer { rowJoint in
-                                // An empty array's base address need not be nil.
-                                body(
-                                    top.baseAddress!, largestError.baseAddress!, sums.baseAddress!, errorSums.baseAddress!,
-                                    rowJoint.isEmpty ? nil : rowJoint.baseAddress)
-                            }
+                            body(top.baseAddress!, largestError.baseAddress!, sums.baseAddress!, errorSums.baseAddress!)
                         }
                     }
                 }
@@ -43,18 +33,15 @@ extension DenseRows {
     /// The first pass over every row by `kernel`, added up per entry (entry e owns rows
     /// `entryStart[e]..<entryStart[e + 1]`). `columns` are the exact column parts per slot
     /// (`count` values each, or empty: none); `slotOfBlock[k]` is dense block k's slot. Every
-    /// kernel gives the same Floats. `rowJoint`: keep every row's summed value too.
-    func firstPass(
-        query: Query, kernel: FirstPassKernel, columns: [[Float]], slotOfBlock: [Int], entryStart: [Int32], rowJoint: Bool = false
-    ) -> EntryFirstPass {
+    /// kernel gives the same Floats.
+    func firstPass(query: Query, kernel: FirstPassKernel, columns: [[Float]], slotOfBlock: [Int], entryStart: [Int32]) -> EntryFirstPass {
         let slots = columns.count
         let entries = entryStart.count - 1
         precondition(blocks.count <= Int(INDEX_MAX_BLOCKS) && slotOfBlock.count == blocks.count, "one slot per dense block")
         precondition(entryStart.last.map { Int($0) } == count, "entries cover the rows")
         var pass = EntryFirstPass(
             slots: slots, top: [Float](repeating: 0, count: entries), largestError: [Float](repeating: 0, count: entries),
-            sums: [Float](repeating: 0, count: entries * slots), errorSums: [Float](repeating: 0, count: entries * slots),
-            rowJoint: rowJoint ? [Float](repeating: -.infinity, count: count) : [])
+            sums: [Float](repeating: 0, count: entries * slots), errorSums: [Float](repeating: 0, count: entries * slots))
         guard entries > 0 else { return pass }
         guard let isa = kernel.isa else {
             swiftFirstPass(query: query, columns: columns, slotOfBlock: slotOfBlock, entryStart: entryStart, into: &pass)
@@ -74,11 +61,11 @@ extension DenseRows {
                             residualNorms.withUnsafeBufferPointer { residuals in
                                 codeNorms.withUnsafeBufferPointer { coded in
                                     entryStart.withUnsafeBufferPointer { entryStart in
-                                        pass.withOutputs { top, largestError, sums, errorSums, rowJoint in
+                                        pass.withOutputs { top, largestError, sums, errorSums in
                                             var entries = index_entries(
                                                 column_scores: columns.baseAddress, slots: slots, entry_start: entryStart.baseAddress,
                                                 entries: entries,
-                                                top: top, largest_error: largestError, sums: sums, error_sums: errorSums, row_joint: rowJoint)
+                                                top: top, largest_error: largestError, sums: sums, error_sums: errorSums)
                                             index_first_pass(
                                                 isa, codes.baseAddress, count, rowWidth, queryCodes.baseAddress, parameters, blocks.count,
                                                 steps.baseAddress, residuals.baseAddress, coded.baseAddress, &entries)
@@ -119,7 +106,7 @@ extension DenseRows {
             codes.withUnsafeBufferPointer { codes in
                 query.evenCodes.withUnsafeBufferPointer { even in
                     query.oddCodes.withUnsafeBufferPointer { odd in
-                        pass.withOutputs { top, largestError, sums, errorSums, rowJoint in
+                        pass.withOutputs { top, largestError, sums, errorSums in
                             for e in 0..<entries { top[e] = -.infinity }
                             var entry = 0
                             for i in 0..<count {
@@ -149,7 +136,6 @@ extension DenseRows {
                                     joint = s == 0 ? value : joint + value
                                     jointError = s == 0 ? err : jointError + err
                                 }
-                                rowJoint?[i] = joint
                                 if joint > top[entry] { top[entry] = joint }
                                 if jointError > largestError[entry] { largestError[entry] = jointError }
                             }
@@ -157,41 +143,6 @@ extension DenseRows {
                     }
                 }
             }
-        }
-    }
-
-    /// Adds `rows`' first-pass scores, block after block, to `values` (one per row; each its
-    /// row's exact column part, or that plus the scores of blocks kept in other `DenseRows`):
-    /// the Floats `firstPass` gives those rows on every kernel with every block in one slot
-    /// (FirstPass.c's `row_values`).
-    func addFirstPassScores(rows: [Int], query: Query, kernel: FirstPassKernel, to values: inout [Float]) {
-        precondition(values.count == rows.count, "one value per row")
-        let rowNumbers = rows.map { Int32($0) }
-        var dots = [Int32](repeating: 0, count: rows.count)
-        for (k, block) in blocks.enumerated() {
-            codes.withUnsafeBufferPointer { codes in
-                dots.withUnsafeMutableBufferPointer { dots in
-                    if let isa = kernel.isa {
-                        query.codes.withUnsafeBufferPointer { queryCodes in
-                            index_row_dots(
-                                isa, codes.baseAddress, rowWidth, rowNumbers, rows.count, queryCodes.baseAddress! + block.offset, block.offset,
-                                block.width, dots.baseAddress)
-                        }
-                    } else {
-                        query.evenCodes.withUnsafeBufferPointer { even in
-                            query.oddCodes.withUnsafeBufferPointer { odd in
-                                for (j, i) in rows.enumerated() {
-                                    dots[j] = Self.codeDot(
-                                        codes.baseAddress! + i * rowWidth + block.offset, even.baseAddress! + block.offset / 2,
-                                        odd.baseAddress! + block.offset / 2, block.width)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            let (meanDot, step) = (query.meanDot[k], query.step[k])
-            for (j, i) in rows.enumerated() { values[j] = values[j] + (meanDot + step * steps[k * count + i] * Float(dots[j])) }
         }
     }
 

@@ -136,34 +136,6 @@ struct DenseRows: Sendable {
 
     var bytes: Int { floats.count * 4 + codes.count + (steps.count + residualNorms.count + codeNorms.count) * 4 }
 
-    /// Rows that are each the centroid of a group of `rows`' rows, block by block: the sum of the
-    /// group's block scaled to the stored rows' norm (`scales[k]`, a block's √share), so a query
-    /// scores it as it scores a paraphrase, and the score is the group's centroid cosine times
-    /// the block's share. Quantised, and without the Float copy (only the first pass reads them).
-    /// `blocks` picks `rows`' blocks (positions in `rows.blocks`; `scales` has one per position).
-    init(centroidsOf rows: DenseRows, groups: [Range<Int>], scales: [Float], blocks chosen: [Int]) {
-        self.init(count: groups.count, blocks: chosen.map { (rows.blocks[$0].index, rows.blocks[$0].components) })
-        var sum = [Double](repeating: 0, count: rowWidth)
-        for (g, group) in groups.enumerated() {
-            for c in sum.indices { sum[c] = 0 }
-            for i in group {
-                for (k, source) in chosen.enumerated() {
-                    let from = i * rows.rowWidth + rows.blocks[source].offset
-                    for c in 0..<blocks[k].width { sum[blocks[k].offset + c] += Double(rows.floats[from + c]) }
-                }
-            }
-            for (k, block) in blocks.enumerated() {
-                var norm: Double = 0
-                for c in block.offset..<(block.offset + block.width) { norm += sum[c] * sum[c] }
-                guard norm > 0 else { continue }
-                let scale = Double(scales[chosen[k]]) / norm.squareRoot()
-                for c in block.offset..<(block.offset + block.width) { floats[g * rowWidth + c] = Float(sum[c] * scale) }
-            }
-        }
-        quantize()
-        floats = []
-    }
-
     // MARK: - Queries
 
     /// A query's dense blocks: floats for exact scores, Int16 codes for the first pass (in

@@ -53,20 +53,18 @@ extension VectorIndex {
         let owns = { (e: Int) in entryStart[e] < entryStart[e + 1] }
         let firstBlock = firstCentroidBlock(components)
         let first = entryCentroids.blocks[firstBlock]
-        let several = entryCentroids.blocks.count > 1
-        let pass = first.firstPass(
-            query: first.query(components), kernel: kernel, columns: [columns], slotOfBlock: [0], entryStart: entryCentroids.entryStart,
-            rowJoint: several)
-        var top = pass.top
+        var values = columns.isEmpty ? [Float](repeating: 0, count: entryCentroids.rowCount) : columns
+        first.addScores(first.query(components), kernel: kernel, to: &values)
+        var top = entryCentroids.best(values)
 
         // 2. With more than one model block, the best of that block are scored in the others too.
         var entries: [Int]
-        if several {
+        if entryCentroids.blocks.count > 1 {
             let shortlist = Self.largest(max(count, wantedShortlist ?? Self.approximateShortlist(candidates: count)), of: entryCount, where: owns) {
                 top[$0]
             }
             entries = (0..<entryCount).filter { owns($0) && top[$0] >= shortlist }
-            entryCentroids.scoresInEveryBlock(entries, after: pass.rowJoint, of: firstBlock, components: components, kernel: kernel, into: &top)
+            entryCentroids.scoresInEveryBlock(entries, after: values, of: firstBlock, components: components, kernel: kernel, into: &top)
         } else {
             entries = (0..<entryCount).filter(owns)
         }
