@@ -2,15 +2,15 @@ extension VectorIndex {
     /// Entries the approximate search rescores for a query asking `limit` of `entries`: 1% of
     /// the entries, and at least 200 and 20 × `limit`. Measured on real vectors (the default
     /// embedder, hwu64 and MASSIVE zh-CN cut into entries of 3-5 wordings, `intent-bench
-    /// index-real`): recall@10 against the exact search 0.997 at 1% of the entries, 0.9996 at
+    /// index-real`): recall@10 against the exact search 0.995 at 1% of the entries, 0.9994 at
     /// 2%, 0.9999 at 3.8%.
     package static func approximateCandidates(limit: Int, entries: Int) -> Int { max(200, 20 * limit, entries / 100) }
 
     /// With more than one model block, the entries whose centroids score this high in the block
     /// a query's pass reads (and the column blocks) are scored in every block, and the
     /// candidates are the best of them: the pass reads one block's codes, not all. Measured
-    /// (`intent-bench index 100000`, 20,000 entries): recall@10 0.987 at 10 × the candidates,
-    /// 0.998 at 20 ×, 0.9993 at 40 ×, on synthetic models whose topics are independent (the worst
+    /// (`intent-bench index 100000`, 20,000 entries): recall@10 0.982 at 10 × the candidates,
+    /// 0.996 at 20 ×, 0.998 at 40 ×, on synthetic models whose topics are independent (the worst
     /// case: one model says nothing of the other); on real vectors 10 × lost nothing.
     package static func approximateShortlist(candidates: Int) -> Int { 20 * candidates }
 
@@ -19,13 +19,13 @@ extension VectorIndex {
 
     /// `search` with `IndexSearch.approximate` (an index built with it, above the threshold).
     ///
-    /// 1. Candidate scores: per entry, its centroid's first-pass score in the dense block with
-    ///    the largest share of the query's score (`EntryCentroids`, the pruned search's kernels
-    ///    over one row per entry), plus its column (lexical) centroid's score (`ColumnCentroids`:
+    /// 1. Candidate scores: per entry, its centroid's score in the dense block with the largest
+    ///    share of the query's score (`EntryCentroids`: 4-bit codes, one row per entry), plus
+    ///    its column (lexical) centroid's score (`ColumnCentroids`:
     ///    common columns from 8-bit codes, rare ones from exact postings over entries). A
     ///    nearest-only entry scores as its best paraphrase. No pass reads every paraphrase.
     /// 2. With more than one dense block, the `shortlist` best (`approximateShortlist` by
-    ///    default) are scored in every block, as one pass over all of them would score them.
+    ///    default) are scored in the other blocks too.
     /// 3. The `candidates` best (`approximateCandidates` by default; ties at the last one all
     ///    kept) are rescored exactly: their paraphrases by the pruned search's rescore, the full
     ///    scan's arithmetic (the lexical part of their rows only, from the row postings), so
