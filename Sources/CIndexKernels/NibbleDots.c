@@ -6,12 +6,13 @@
 // 7.7 MB a query and 4-bit ones 3.8 MB: measured on this project's machine with the rows out
 // of the caches, 0.66-0.71 ms against 0.25-0.28 ms a pass. The centroids only choose which
 // entries are rescored exactly, so their coarser scores cost recall, not exactness
-// (VectorIndex+Approximate.swift says how much).
+// (docs/performance.md, "4-bit centroids", says how much).
 //
 // Codes are unsigned (0...15) and the query's signed, which is what AVX-512 VNNI's vpdpbusd
 // multiplies: 64 products, added four by four into 16 Int32 lanes, in one instruction.
-// AVX-512BW and AVX2 do the same in two (pmaddubsw, whose pairs of products, at most
-// 2 × 15 × 127, never saturate Int16; then pmaddwd by ones), and plain C runs anywhere.
+// AVX-512BW and AVX2 do the same in two (pmaddubsw for each half's nibbles, the two halves'
+// pairs added in Int16: at most 4 × 15 × 127 = 7,620, far from saturating; then pmaddwd by
+// ones), and plain C runs anywhere.
 // Byte j of a row holds component j in its low nibble and component row_bytes + j in its high
 // one, so both halves meet the query's codes in component order, without a shuffle.
 //

@@ -44,8 +44,10 @@ import Testing
     /// Centroids of groups of one to four rows in two blocks (40 and 100 components: rows
     /// padded to 64 and 128): each component codes as its nearest level of the row's step
     /// (clamped at ±7), in its nibble; the step misses the row by no more than the largest
-    /// offset / 7 would; a group summing to zero is a zero centroid; and a query's score is
-    /// within the coding's bound of its exact dot product with the Float centroid.
+    /// offset / 7 would; a group summing to zero is a zero centroid; the mean is the centroids'
+    /// mean; a query's codes are its values in Int8 steps, components outside the block
+    /// ignored; its score is the coded formula's, and within the coding's bound of its exact
+    /// dot product with the Float centroid; a query without components in the block scores 0.
     @Test func centroidsCodeTheirRowsWithinTheBound() {
         var random = SplitMix64(seed: 14)
         let blocks = [(index: 0, components: 0..<40), (index: 1, components: 40..<140)]
@@ -75,6 +77,11 @@ import Testing
                 return sum.map { norm > 0 ? Float($0 * Double(scale) / norm) : 0 }
             }
             #expect(exact[3].allSatisfy { $0 == 0 }, "a group summing to zero: a zero centroid")
+            #expect(centroids.mean.count == 2 * centroids.rowBytes && centroids.mean[width...].allSatisfy { $0 == 0 })
+            for c in 0..<width {
+                let average = exact.reduce(0.0) { $0 + Double($1[c]) } / Double(groups.count)
+                #expect(abs(Double(centroids.mean[c]) - average) < 1e-6, "block \(k), mean component \(c)")
+            }
             for (g, centroid) in exact.enumerated() {
                 let step = centroids.steps[g]
                 let levels = (0..<width).map { c -> Int in
@@ -97,7 +104,15 @@ import Testing
             }
             for _ in 0..<10 {
                 let values = (0..<width).map { _ in Float.random(in: -0.3...0.3, using: &random) }
-                let query = centroids.query(values.enumerated().map { (block.components.lowerBound + $0.offset, $0.element) })
+                let own = values.enumerated().map { (block.components.lowerBound + $0.offset, $0.element) }
+                let query = centroids.query(own)
+                // Another block's components change nothing.
+                let other = blocks[1 - k].components.map { ($0, Float(0.25)) }
+                #expect(centroids.query((own + other).sorted { $0.0 < $1.0 }).codes == query.codes)
+                let largest = values.map(abs).max()!
+                #expect(query.step == largest / 127)
+                #expect(query.codes[width...].allSatisfy { $0 == 0 })
+                for c in 0..<width { #expect(query.codes[c] == Int8((values[c] / query.step).rounded()), "query component \(c)") }
                 var scores = [Float](repeating: 0, count: groups.count)
                 centroids.addScores(query, kernel: .portable, to: &scores)
                 let norm = values.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
@@ -112,11 +127,22 @@ import Testing
                         residual += r * r
                         coded += abs(level)
                     }
+                    let levels = (0..<width).map { c -> Int32 in
+                        let byte = centroids.codes[g * centroids.rowBytes + c % centroids.rowBytes]
+                        return Int32(c < centroids.rowBytes ? byte & 15 : byte >> 4) - 8
+                    }
+                    let product = (0..<width).reduce(Int32(0)) { $0 + Int32(query.codes[$1]) * levels[$1] }
+                    #expect(scores[g] == 0 + (query.meanDot + query.step * step * Float(product)), "block \(k), row \(g): the coded formula")
                     let bound = norm * residual.squareRoot() + query.step / 2 * step * coded + 1e-4
                     let dot = zip(values, centroid).reduce(Float(0)) { $0 + $1.0 * $1.1 }
                     #expect(abs(scores[g] - dot) <= bound, "block \(k), row \(g)")
                 }
             }
+            let silent = centroids.query(blocks[1 - k].components.map { ($0, Float(0.25)) })
+            #expect(silent.step == 0 && silent.codes.allSatisfy { $0 == 0 } && silent.meanDot == 0)
+            var scores = [Float](repeating: 0, count: groups.count)
+            centroids.addScores(silent, kernel: .portable, to: &scores)
+            #expect(scores.allSatisfy { $0 == 0 }, "block \(k): a query without components in the block")
         }
     }
 

@@ -87,7 +87,7 @@ void index_first_pass(
 /// Per row of `codes` (4-bit codes, `row_bytes` bytes a row, a multiple of 32: byte j holds
 /// component j in its low nibble and component row_bytes + j in its high one, each 0...15):
 /// out[j] = the Int32 dot product of row rows[j] (row j when `rows` is NULL) with `query`
-/// (2 × row_bytes codes in component order), for j < count. The same integers on every
+/// (2 × row_bytes codes in component order, each in -127...127), for j < count. The same integers on every
 /// instruction set (NibbleDots.c).
 void index_nibble_dots(
     index_isa isa, const uint8_t *codes, size_t row_bytes, const int32_t *rows, size_t count, const int8_t *query, int32_t *out);

@@ -6,8 +6,9 @@
 /// block's codes only: with two models, a query reads one model's and scores a shortlist in
 /// the other (`VectorIndex.approximateSearch`).
 ///
-/// Memory: per entry and block, half a byte per component and a 4-byte step: at five
-/// paraphrases an entry, a tenth of the paraphrases' 8-bit codes.
+/// Memory: per entry and block, half a byte per component (padded to 64 components) and a
+/// 4-byte step, and 20 bytes per entry for its rows: 43 bytes per paraphrase with one
+/// 384-component model at five paraphrases an entry.
 struct EntryCentroids: Sendable {
     /// Per dense block of the index (`DenseRows.blocks`' order), its centroid rows.
     let blocks: [CentroidCodes]

@@ -3,7 +3,9 @@ import CIndexKernels
 /// The code that runs the pruned search's first pass (`DenseRows.firstPass`): the C kernels of
 /// CIndexKernels, chosen by instruction set at run time, or the Swift loop they replaced.
 /// Every kernel computes the same Floats (the same integer sums, then one scalar formula); they
-/// differ in speed only, so the choice never changes a search's candidates or hits.
+/// differ in speed only, so the choice never changes a search's candidates or hits. The
+/// approximate search's kernels (4-bit centroids, coded lexical columns) take the same
+/// instruction set and have no Swift loop: `swift` runs their plain C.
 package enum FirstPassKernel: String, Sendable, CaseIterable, CustomStringConvertible {
     /// The Swift loop: 128-bit SIMD (the package's baseline x86-64 target). Kept as the
     /// reference the C kernels are tested and benchmarked against.
