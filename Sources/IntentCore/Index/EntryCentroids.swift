@@ -1,6 +1,7 @@
 /// What the approximate search (`IndexSearch.approximate`) scans instead of every paraphrase:
-/// per entry, its centroid in each dense block as 4-bit codes (`CentroidCodes`). A nearest-only entry (out of scope: a loose collection whose centroid means nothing)
-/// keeps one row per paraphrase instead, so its nearest paraphrase still competes.
+/// per entry, its centroid in each dense block as 4-bit codes (`CentroidCodes`). A
+/// nearest-only entry (out of scope: a loose collection whose centroid means nothing) keeps
+/// one row per paraphrase instead, so its nearest paraphrase still competes.
 ///
 /// Each dense block's centroids are kept apart (`blocks`), so a pass over one block reads that
 /// block's codes only: with two models, a query reads one model's and scores a shortlist in
