@@ -35,7 +35,8 @@ public struct NeuralEmbedder: Embedder {
     public let unrelatedCosine: Float
 
     /// Sequences per encoder pass: large enough for efficient matrix products, small
-    /// enough that scratch memory stays a few megabytes.
+    /// enough that a worker's buffers stay near 20 MB for chat messages (64 of 17 tokens
+    /// with e5-small; `EncoderWorkspace`).
     static let chunkSize = 64
 
     /// `path`: a sentence-transformers model directory (config.json, tokenizer.json or
@@ -89,8 +90,8 @@ public struct NeuralEmbedder: Embedder {
         id = "neural-v1/d\(configuration.hiddenSize)/\(hash.hex)"
         unrelatedCosine = UnrelatedTexts.meanCosine(Self.pass(UnrelatedTexts.all, tokenizer: tokenizer, prefix: prefix, encoder: encoder))
         let (tokenizer, encoder, prefix) = (tokenizer, encoder, prefix)
-        queue = EncoderQueue(dimension: configuration.hiddenSize, maxBatch: Self.chunkSize) { texts in
-            Self.pass(texts, tokenizer: tokenizer, prefix: prefix, encoder: encoder)
+        queue = EncoderQueue(dimension: configuration.hiddenSize, maxBatch: Self.chunkSize) { texts, workspace in
+            Self.pass(texts, tokenizer: tokenizer, prefix: prefix, encoder: encoder, in: workspace)
         }
     }
 
@@ -131,15 +132,22 @@ public struct NeuralEmbedder: Embedder {
         Self.pass(texts, tokenizer: tokenizer, prefix: prefix, encoder: encoder)
     }
 
+    /// `embedBlocking` in `workspace`, kept from call to call as a worker thread keeps its own.
+    package func embedBlocking(_ texts: [String], in workspace: EncoderWorkspace) -> EmbeddingMatrix {
+        Self.pass(texts, tokenizer: tokenizer, prefix: prefix, encoder: encoder, in: workspace)
+    }
+
     /// One encoder pass over `texts` (tokenised here), as one packed batch.
     ///
     /// Each vector is the model's unit vector scaled by the share of the text's pieces the
     /// model knows (1 for text in its languages; near 0 for Chinese with an English-only
     /// vocabulary, whose characters are mostly [UNK]). Cosines ignore the scale; a hybrid
     /// index reads it as the model's confidence (see `EmbeddingBlock.carriesConfidence`).
-    static func pass(_ texts: [String], tokenizer: SentenceTokenizer, prefix: String, encoder: BertEncoder) -> EmbeddingMatrix {
+    static func pass(
+        _ texts: [String], tokenizer: SentenceTokenizer, prefix: String, encoder: BertEncoder, in workspace: EncoderWorkspace = EncoderWorkspace()
+    ) -> EmbeddingMatrix {
         let sequences = texts.map { tokenizer.encode(prefix + tokenizer.readableForm($0)) }
-        let out = encoder.encode(sequences)
+        let out = encoder.encode(sequences, in: workspace)
         let dimension = out.dimension
         var storage = out.storage
         // The prompt's own pieces ("query: " -> ▁query, :); its trailing space joins the text's first piece.

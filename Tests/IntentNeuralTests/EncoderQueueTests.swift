@@ -53,7 +53,7 @@ import Testing
     @Test func concurrentRequestsShareAPassAndGetTheirOwnRows() async throws {
         // The first pass holds the only worker until all 20 requests are on their way.
         let recorder = Recorder { $0.submitted.current >= 20 }
-        let queue = EncoderQueue(dimension: 2, maxBatch: 8, maxThreads: 1) { recorder.pass($0) }
+        let queue = EncoderQueue(dimension: 2, maxBatch: 8, maxThreads: 1) { texts, _ in recorder.pass(texts) }
         let results = await withTaskGroup(of: (Int, [Float]).self) { group in
             for i in 0..<20 {
                 group.addTask {
@@ -74,7 +74,7 @@ import Testing
     @Test func aLargeRequestIsSplitAcrossWorkersInOrder() async throws {
         // A pass waits until the other worker has started one too (or none is left to start).
         let recorder = Recorder { $0.mostRunning.current >= 2 || $0.batches.current.count == 5 }
-        let queue = EncoderQueue(dimension: 2, maxBatch: 4, maxThreads: 2) { recorder.pass($0) }
+        let queue = EncoderQueue(dimension: 2, maxBatch: 4, maxThreads: 2) { texts, _ in recorder.pass(texts) }
         let vectors = await queue.embed((0..<18).map { "\($0)" })
         #expect(vectors.count == 18)
         #expect((0..<18).allSatisfy { vectors.row($0).first == Float($0) })
@@ -84,7 +84,7 @@ import Testing
 
     @Test func idleWorkersExitAndNewOnesStartOnDemand() async throws {
         let recorder = Recorder()
-        let queue = EncoderQueue(dimension: 2, maxBatch: 4, maxThreads: 2, idleSeconds: 0.05) { recorder.pass($0) }
+        let queue = EncoderQueue(dimension: 2, maxBatch: 4, maxThreads: 2, idleSeconds: 0.05) { texts, _ in recorder.pass(texts) }
         #expect(await queue.embed(["1"]).storage == [1, 1])
         let deadline = ContinuousClock.now + .seconds(120)  // a guard against a hang, not a timing
         while queue.workers > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }

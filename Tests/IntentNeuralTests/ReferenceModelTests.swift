@@ -39,6 +39,29 @@ import Testing
         }
     }
 
+    /// A worker's workspace holds the last pass's values when the next one starts; no kernel
+    /// may read them. Batches that shrink and grow, on one workspace, give the vectors of a
+    /// fresh workspace bit for bit, and a block above the kept size is given back.
+    @Test(arguments: LinearKernel.allCases.filter(\.isAvailable))
+    func aReusedWorkspaceGivesAFreshOnesVectors(kernel: LinearKernel) throws {
+        let model = try ReferenceModel.shared(kernel: kernel)
+        let texts = try ReferenceModel.cases().map(\.ids)
+        let batches = [texts, [texts[0]], Array(texts.prefix(3)), texts.reversed(), [texts[1]]]
+        let workspace = EncoderWorkspace()
+        for (n, batch) in batches.enumerated() {
+            let reused = model.encoder.encode(batch, in: workspace)
+            let fresh = model.encoder.encode(batch, in: EncoderWorkspace())
+            let same = reused.storage == fresh.storage  // a Bool: the vectors would fill the log
+            #expect(same, "batch \(n) (\(batch.count) sequences, \(kernel) kernel)")
+            #expect(workspace.capacity > 0, "the workspace keeps its block")
+        }
+        // A long pass (4,096 tokens: about 70 MB here) takes a larger block, given back after.
+        _ = workspace.reserve(model.configuration, kernel: kernel, tokens: 4096, longest: 64)
+        #expect(workspace.capacity > EncoderWorkspace.retainedBytes)
+        workspace.endPass()
+        #expect(workspace.capacity == 0, "a block over \(EncoderWorkspace.retainedBytes) bytes is not kept")
+    }
+
     @Test func paraphrasesAreCloserThanUnrelatedQuestions() async throws {
         let model = try ReferenceModel.shared()
         let v = try await model.embed(["my card got eaten by the ATM", "the machine kept my card", "what are your opening hours"])

@@ -11,13 +11,17 @@ import IntentCore
 /// the same arithmetic as a padded batch with an attention mask (masked positions get
 /// weight 0 there), without computing the masked part.
 ///
-/// Thread safety: immutable after init; `encode` allocates its own scratch, so any
+/// Thread safety: immutable after init; each pass runs in its own workspace, so any
 /// number of threads may encode at once.
 struct BertEncoder: Sendable {
     let configuration: SentenceModelConfiguration
     let weights: BertWeights
 
-    func encode(_ sequences: [[Int32]]) -> EmbeddingMatrix {
+    /// `encode(_:in:)` with a workspace of its own, given back at the end.
+    func encode(_ sequences: [[Int32]]) -> EmbeddingMatrix { encode(sequences, in: EncoderWorkspace()) }
+
+    /// Encodes in `workspace`'s buffers (a worker thread's, kept from pass to pass).
+    func encode(_ sequences: [[Int32]], in workspace: EncoderWorkspace) -> EmbeddingMatrix {
         let c = configuration
         let h = c.hiddenSize
         var out = EmbeddingMatrix(dimension: h)
@@ -28,17 +32,11 @@ struct BertEncoder: Sendable {
         var offsets = [0]
         for n in lengths { offsets.append(offsets.last! + n) }
 
-        let x = UnsafeMutablePointer<Float>.allocate(capacity: total * h)
-        let qkv = UnsafeMutablePointer<Float>.allocate(capacity: total * 3 * h)
-        let context = UnsafeMutablePointer<Float>.allocate(capacity: total * h)
-        let projected = UnsafeMutablePointer<Float>.allocate(capacity: total * h)
-        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: total * c.intermediateSize)
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, Kernels.attentionScratchCount(tokens: longest, headSize: c.headSize)))
-        let scratch = Kernels.allocateScratch(for: weights.kernel, rows: total, inputs: max(h, c.intermediateSize))
-        defer {
-            for buffer in [x, qkv, context, projected, hidden, scores] { buffer.deallocate() }
-            scratch?.deallocate()
-        }
+        let buffers = workspace.reserve(c, kernel: weights.kernel, tokens: total, longest: longest)
+        defer { workspace.endPass() }
+        let (x, qkv, context, projected, hidden, scores, scratch) = (
+            buffers.x, buffers.qkv, buffers.context, buffers.projected, buffers.hidden, buffers.scores, buffers.scratch
+        )
 
         // Embeddings.
         let w = weights

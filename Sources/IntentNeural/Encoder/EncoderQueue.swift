@@ -15,9 +15,11 @@ import IntentCore
 ///
 /// Invariant: `embed` returns exactly the rows `run` gives for its texts, in order
 /// (`run` must embed each text independently of the others in its batch).
-/// Workers start on demand and exit after `idleSeconds` without work.
+/// Workers start on demand and exit after `idleSeconds` without work; each hands `run`
+/// its own `EncoderWorkspace`, so a busy worker reuses its buffers and an idle one gives
+/// them back when it exits.
 final class EncoderQueue: @unchecked Sendable {
-    private let run: @Sendable ([String]) -> EmbeddingMatrix
+    private let run: @Sendable ([String], EncoderWorkspace) -> EmbeddingMatrix
     private let dimension: Int
     let maxBatch: Int
     let maxThreads: Int
@@ -39,7 +41,7 @@ final class EncoderQueue: @unchecked Sendable {
 
     init(
         dimension: Int, maxBatch: Int, maxThreads: Int = ProcessInfo.processInfo.activeProcessorCount, idleSeconds: Double = 5,
-        run: @escaping @Sendable ([String]) -> EmbeddingMatrix
+        run: @escaping @Sendable ([String], EncoderWorkspace) -> EmbeddingMatrix
     ) {
         self.dimension = dimension
         self.maxBatch = max(1, maxBatch)
@@ -87,6 +89,8 @@ final class EncoderQueue: @unchecked Sendable {
     }
 
     private func work() {
+        // The worker's buffers, kept from pass to pass while it lives.
+        let workspace = EncoderWorkspace()
         condition.lock()
         while true {
             while pending.isEmpty {
@@ -107,7 +111,7 @@ final class EncoderQueue: @unchecked Sendable {
                 total += next.texts.count
             }
             condition.unlock()
-            let vectors = run(batch.flatMap(\.texts)).storage
+            let vectors = run(batch.flatMap(\.texts), workspace).storage
             var start = 0
             for job in batch {
                 let end = start + job.texts.count * dimension

@@ -28,13 +28,17 @@ enum Kernels {
     /// Scratch for `kernel` over up to `rows` rows of up to `inputs` values (64-byte aligned;
     /// the caller deallocates it), or nil when the kernel needs none.
     static func allocateScratch(for kernel: LinearKernel, rows: Int, inputs: Int) -> UnsafeMutableRawPointer? {
-        let bytes: Int
+        let bytes = scratchBytes(for: kernel, rows: rows, inputs: inputs)
+        return bytes == 0 ? nil : UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+    }
+
+    /// The bytes of scratch `kernel` needs over up to `rows` rows of up to `inputs` values (0: none).
+    static func scratchBytes(for kernel: LinearKernel, rows: Int, inputs: Int) -> Int {
         switch kernel {
-        case .blas: return nil
-        case .lanes: bytes = encoder_lanes_scratch_count(rows, inputs) * MemoryLayout<Float>.stride
-        case .int8, .int8AVX2: bytes = encoder_int8_scratch_bytes(rows, inputs)
+        case .blas: 0
+        case .lanes: encoder_lanes_scratch_count(rows, inputs) * MemoryLayout<Float>.stride
+        case .int8, .int8AVX2: encoder_int8_scratch_bytes(rows, inputs)
         }
-        return UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
     }
 
     /// One sequence's self-attention, all heads (see Attention.c): `qkv` holds `tokens` rows of
