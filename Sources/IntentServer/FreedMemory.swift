@@ -9,8 +9,9 @@ import Glibc
 /// glibc raises its mmap threshold to the largest block freed, so later large blocks
 /// come from the heap, and freed heap pages stay resident: a hybrid server on 5,000
 /// paraphrases sat at 244 MB right after loading. With a fixed threshold, blocks over
-/// 256 KB are mapped on their own and unmapped when freed (a few system calls per
-/// encoder pass or load, nothing per lexical request: its blocks are smaller), and one
+/// 256 KB are mapped on their own and unmapped when freed (a few system calls per load,
+/// nothing per request: an encoder thread keeps its buffers, `EncoderWorkspace`, and a
+/// lexical request's blocks are smaller), and one
 /// `malloc_trim` after each load returns what the heap freed. Both are looked up at run
 /// time: Glibc's Swift module does not export `malloc.h`, other C libraries lack them.
 enum FreedMemory {

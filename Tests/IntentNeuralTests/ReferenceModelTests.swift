@@ -40,8 +40,9 @@ import Testing
     }
 
     /// A worker's workspace holds the last pass's values when the next one starts; no kernel
-    /// may read them. Batches that shrink and grow, on one workspace, give the vectors of a
-    /// fresh workspace bit for bit, and a block above the kept size is given back.
+    /// may read them. Each pass here runs in the reused workspace filled with 0xFF bytes (every
+    /// Float a NaN, so any read of what the pass has not written shows) and in a fresh one
+    /// filled with zeros: the same vectors, bit for bit, as batches shrink and grow.
     @Test(arguments: LinearKernel.allCases.filter(\.isAvailable))
     func aReusedWorkspaceGivesAFreshOnesVectors(kernel: LinearKernel) throws {
         let model = try ReferenceModel.shared(kernel: kernel)
@@ -49,10 +50,17 @@ import Testing
         let batches = [texts, [texts[0]], Array(texts.prefix(3)), texts.reversed(), [texts[1]]]
         let workspace = EncoderWorkspace()
         for (n, batch) in batches.enumerated() {
+            let (tokens, longest) = (batch.reduce(0) { $0 + $1.count }, batch.map(\.count).max()!)
+            _ = workspace.reserve(model.configuration, kernel: kernel, tokens: tokens, longest: longest)
+            workspace.fill(0xFF)
             let reused = model.encoder.encode(batch, in: workspace)
-            let fresh = model.encoder.encode(batch, in: EncoderWorkspace())
+            let zeroed = EncoderWorkspace()
+            _ = zeroed.reserve(model.configuration, kernel: kernel, tokens: tokens, longest: longest)
+            zeroed.fill(0)
+            let fresh = model.encoder.encode(batch, in: zeroed)
             let same = reused.storage == fresh.storage  // a Bool: the vectors would fill the log
             #expect(same, "batch \(n) (\(batch.count) sequences, \(kernel) kernel)")
+            #expect(!reused.storage.contains { $0.isNaN })
             #expect(workspace.capacity > 0, "the workspace keeps its block")
         }
         // A long pass (4,096 tokens: about 70 MB here) takes a larger block, given back after.

@@ -61,13 +61,12 @@ extension VectorIndex {
         // 2. With more than one model block, the best of that block are scored in the others too.
         var entries: [Int]
         if entryCentroids.blocks.count > 1 {
-            let shortlist = Self.largest(max(count, wantedShortlist ?? Self.approximateShortlist(candidates: count)), of: entryCount, where: owns) {
-                top[$0]
-            }
-            entries = Self.entries(below: entryCount) { owns($0) && top[$0] >= shortlist }
+            let shortlisted = max(count, wantedShortlist ?? Self.approximateShortlist(candidates: count))
+            let shortlist = Self.largest(shortlisted, of: entryCount, where: owns) { top[$0] }
+            entries = Self.entries(below: entryCount, expected: shortlisted) { owns($0) && top[$0] >= shortlist }
             entryCentroids.scoresInEveryBlock(entries, after: values, of: firstBlock, components: components, kernel: kernel, into: &top)
         } else {
-            entries = Self.entries(below: entryCount, where: owns)
+            entries = Self.entries(below: entryCount, expected: entryCount, where: owns)
         }
 
         // 3. The best `count`, rescored in entry order (ties keep corpus order, as in the scan).
@@ -81,12 +80,13 @@ extension VectorIndex {
         return (hits, chosen.count)
     }
 
-    /// `(0..<count).filter(isIncluded)` into a buffer reserved at once: `filter` grows by
-    /// doubling, and at 20,000 entries its regrowths copied into fresh pages on every query
-    /// (a tenth of a millisecond per served message, in page faults and copies).
-    static func entries(below count: Int, where isIncluded: (Int) -> Bool) -> [Int] {
+    /// `(0..<count).filter(isIncluded)` into a buffer reserved for the `expected` number at
+    /// once (ties may add a few more): `filter` grows by doubling, and at 20,000 entries its
+    /// regrowths copied into fresh pages on every query (a tenth of a millisecond per served
+    /// message, in page faults and copies).
+    static func entries(below count: Int, expected: Int, where isIncluded: (Int) -> Bool) -> [Int] {
         var out: [Int] = []
-        out.reserveCapacity(count)
+        out.reserveCapacity(min(count, expected + 16))
         for e in 0..<count where isIncluded(e) { out.append(e) }
         return out
     }

@@ -27,6 +27,7 @@ struct BertEncoder: Sendable {
         var out = EmbeddingMatrix(dimension: h)
         guard !sequences.isEmpty else { return out }
         let lengths = sequences.map(\.count)
+        precondition(lengths.allSatisfy { $0 > 0 }, "every sequence holds its markers at least")
         let total = lengths.reduce(0, +)
         let longest = lengths.max() ?? 0
         var offsets = [0]

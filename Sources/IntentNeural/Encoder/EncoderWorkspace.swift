@@ -2,10 +2,12 @@
 /// pass to pass.
 ///
 /// Why: a served batch needs megabytes of activations (64 messages of 17 tokens: about
-/// 20 MB with e5-small). Allocated per pass, glibc maps them fresh and unmaps them after,
-/// so every pass paid a page fault per 4 KiB page it wrote and a TLB shootdown when the
-/// pages went: 0.4 ms of CPU per served message, measured with `perf` under load. Kept,
-/// the pages stay mapped and warm.
+/// 20 MB with e5-small). `serve` has glibc map every block over 256 KB on its own
+/// (`FreedMemory`, so that what a load frees goes back to the system), so buffers allocated
+/// per pass were mapped fresh and unmapped after: every pass paid a page fault per 4 KiB
+/// page it wrote and a TLB shootdown when the pages went, 0.4 ms of CPU per served message
+/// (`perf` under load). Kept, the pages stay mapped and warm. At most `retainedBytes` per
+/// encoder thread (one per core) stay between passes.
 ///
 /// Invariant: one thread at a time (not `Sendable`). The buffers are one 64-byte aligned
 /// block carved into slices; `reserve` regrows it only when a pass needs more. A block
@@ -62,6 +64,12 @@ package final class EncoderWorkspace {
         return Buffers(x: float(0), qkv: float(1), context: float(2), projected: float(3), hidden: float(4), scores: float(5), scratch: slices[6])
     }
 
+    /// Every byte of the block set to `byte` (tests: 0xFF makes every Float a NaN, so a kernel
+    /// that reads what it has not written in the pass shows).
+    func fill(_ byte: UInt8) {
+        if let block { block.initializeMemory(as: UInt8.self, repeating: byte, count: capacity) }
+    }
+
     /// Gives the block back when it is larger than `retainedBytes`.
     func endPass() {
         guard capacity > Self.retainedBytes else { return }
@@ -70,3 +78,7 @@ package final class EncoderWorkspace {
         capacity = 0
     }
 }
+
+/// One thread at a time: a worker's own.
+@available(*, unavailable)
+extension EncoderWorkspace: Sendable {}

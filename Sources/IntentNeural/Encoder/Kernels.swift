@@ -4,7 +4,8 @@ import COpenBLAS
 /// The numeric building blocks of the encoder. Matrices are row-major Float32.
 enum Kernels {
     /// out[m×n] = a[m×k] · wᵀ + bias for a linear layer's weights, by the layer's kernel.
-    /// `scratch` comes from `allocateScratch(for:rows: ≥ m, inputs: ≥ k)`.
+    /// `scratch` holds `scratchBytes(for:rows: ≥ m, inputs: ≥ k)`, 64-byte aligned (an
+    /// `EncoderWorkspace`'s, or `allocateScratch`'s).
     static func linear(
         _ a: UnsafePointer<Float>, rows m: Int, _ w: LinearWeights, bias: Weights, into out: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutableRawPointer?
