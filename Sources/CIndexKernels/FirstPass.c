@@ -15,8 +15,9 @@
 //
 // Four rows go through the loop together: the query is loaded once for four rows, and their
 // four accumulators are reduced to four sums by one shuffle tree instead of four horizontal
-// sums. Rows are streamed in order (every block of a row, then the next row), and each cache
-// line is prefetched PREFETCH_BYTES before it is read.
+// sums. Rows are streamed in order (four rows of each block, then the next four), each block's
+// rows contiguous (block-major), and each cache line is prefetched PREFETCH_BYTES before it is
+// read.
 //
 // Invariants: block offsets and widths are multiples of 16 (DenseRows pads them with zero
 // codes); the integer sums are exact (the caller bounds the query codes), so every path gets
@@ -115,7 +116,7 @@ static void row_values(const accumulator *a, size_t i, const int32_t *dots, size
     float score[INDEX_MAX_BLOCKS], error[INDEX_MAX_BLOCKS];
     for (size_t k = 0; k < a->block_count; k++) {
         const index_block *b = a->blocks + k;
-        size_t at = k * a->rows + i;
+        size_t at = b->numbers * a->rows + i;
         score[k] = b->mean_dot + b->query_step * a->steps[at] * (float)dots[k];
         error[k] = b->query_norm * a->residuals[at] + b->query_residual * a->code_norms[at] + b->allowance;
     }
@@ -143,14 +144,19 @@ static int32_t dot_plain(const int8_t *x, const int16_t *q, size_t width) {
     return sum;
 }
 
-static void pass_plain(const accumulator *setup, const int8_t *codes, size_t row_width, const int16_t *query) {
+/// Where row i of block b starts (see `index_first_pass`: block-major).
+static inline const int8_t *block_row(const int8_t *codes, const index_block *b, size_t rows, size_t i) {
+    return codes + b->offset * rows + i * b->width;
+}
+
+static void pass_plain(const accumulator *setup, const int8_t *codes, const int16_t *query) {
     accumulator copy = *setup, *a = &copy;
     int32_t dots[INDEX_MAX_BLOCKS];
     tile_values tile;
     for (size_t i = 0; i < a->rows; i++) {
         for (size_t k = 0; k < a->block_count; k++) {
             const index_block *b = a->blocks + k;
-            dots[k] = dot_plain(codes + i * row_width + b->offset, query + b->offset, b->width);
+            dots[k] = dot_plain(block_row(codes, b, a->rows, i), query + b->offset, b->width);
         }
         row_values(a, i, dots, 0, &tile);
         add_rows(a, i, 1, &tile);
@@ -199,7 +205,7 @@ __attribute__((always_inline)) static inline void tile_values4(const accumulator
     __m128 score[INDEX_MAX_BLOCKS], error[INDEX_MAX_BLOCKS];
     for (size_t k = 0; k < a->block_count; k++) {
         const index_block *b = a->blocks + k;
-        size_t at = k * a->rows + i;
+        size_t at = b->numbers * a->rows + i;
         __m128 step = _mm_mul_ps(_mm_set1_ps(b->query_step), _mm_loadu_ps(a->steps + at));
         score[k] = _mm_add_ps(_mm_set1_ps(b->mean_dot), _mm_mul_ps(step, _mm_cvtepi32_ps(dots[k])));
         __m128 residual = _mm_mul_ps(_mm_set1_ps(b->query_norm), _mm_loadu_ps(a->residuals + at));
@@ -231,26 +237,25 @@ AVX2 static inline __m256i step_avx2(__m256i acc, const int8_t *x, __m256i q) {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x)), q));
 }
 
-AVX2 static void pass_avx2(const accumulator *setup, const int8_t *codes, size_t row_width, const int16_t *query) {
+AVX2 static void pass_avx2(const accumulator *setup, const int8_t *codes, const int16_t *query) {
     accumulator copy = *setup, *a = &copy;
     size_t rows = a->rows;
     __m128i dots[INDEX_MAX_BLOCKS];
     tile_values tile;
     for (size_t i = 0; i < rows; i += TILE) {
-        const int8_t *r[TILE];
-        for (size_t t = 0; t < TILE; t++) r[t] = codes + tile_row(i, t, rows) * row_width;
         for (size_t k = 0; k < a->block_count; k++) {
             const index_block *b = a->blocks + k;
             const int16_t *q = query + b->offset;
-            size_t o = b->offset;
+            const int8_t *r[TILE];
+            for (size_t t = 0; t < TILE; t++) r[t] = block_row(codes, b, rows, tile_row(i, t, rows));
             __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
             for (size_t c = 0; c < b->width; c += 16) {
-                if (c % 64 == 0) prefetch4(r[0] + o + c, r[1] + o + c, r[2] + o + c, r[3] + o + c);
+                if (c % 64 == 0) prefetch4(r[0] + c, r[1] + c, r[2] + c, r[3] + c);
                 __m256i qv = _mm256_loadu_si256((const __m256i *)(q + c));
-                a0 = step_avx2(a0, r[0] + o + c, qv);
-                a1 = step_avx2(a1, r[1] + o + c, qv);
-                a2 = step_avx2(a2, r[2] + o + c, qv);
-                a3 = step_avx2(a3, r[3] + o + c, qv);
+                a0 = step_avx2(a0, r[0] + c, qv);
+                a1 = step_avx2(a1, r[1] + c, qv);
+                a2 = step_avx2(a2, r[2] + c, qv);
+                a3 = step_avx2(a3, r[3] + c, qv);
             }
             dots[k] = sums4_avx2(a0, a1, a2, a3);
         }
@@ -269,29 +274,28 @@ AVX2 static void pass_avx2(const accumulator *setup, const int8_t *codes, size_t
     TARGET static inline __m512i NAME##_codes(const int8_t *x, __mmask32 lanes) {                                \
         return _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(lanes, x));                                           \
     }                                                                                                            \
-    TARGET static void NAME(const accumulator *setup, const int8_t *codes, size_t row_width, const int16_t *query) { \
+    TARGET static void NAME(const accumulator *setup, const int8_t *codes, const int16_t *query) {              \
         accumulator copy = *setup, *a = &copy;                                                                   \
         size_t rows = a->rows;                                                                                   \
         __m128i dots[INDEX_MAX_BLOCKS];                                                                          \
         tile_values tile;                                                                                        \
         for (size_t i = 0; i < rows; i += TILE) {                                                                \
-            const int8_t *r0 = codes + tile_row(i, 0, rows) * row_width;                                         \
-            const int8_t *r1 = codes + tile_row(i, 1, rows) * row_width;                                         \
-            const int8_t *r2 = codes + tile_row(i, 2, rows) * row_width;                                         \
-            const int8_t *r3 = codes + tile_row(i, 3, rows) * row_width;                                         \
             for (size_t k = 0; k < a->block_count; k++) {                                                        \
                 const index_block *b = a->blocks + k;                                                            \
                 const int16_t *q = query + b->offset;                                                            \
-                size_t o = b->offset;                                                                            \
+                const int8_t *r0 = block_row(codes, b, rows, tile_row(i, 0, rows));                              \
+                const int8_t *r1 = block_row(codes, b, rows, tile_row(i, 1, rows));                              \
+                const int8_t *r2 = block_row(codes, b, rows, tile_row(i, 2, rows));                              \
+                const int8_t *r3 = block_row(codes, b, rows, tile_row(i, 3, rows));                              \
                 __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;                                  \
                 for (size_t c = 0; c < b->width; c += 32) {                                                      \
                     __mmask32 lanes = b->width - c >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)0xFFFFu;          \
-                    if (c % 64 == 0) prefetch4(r0 + o + c, r1 + o + c, r2 + o + c, r3 + o + c);                  \
+                    if (c % 64 == 0) prefetch4(r0 + c, r1 + c, r2 + c, r3 + c);                                  \
                     __m512i qv = _mm512_maskz_loadu_epi16(lanes, q + c);                                        \
-                    a0 = MULTIPLY_ADD(a0, NAME##_codes(r0 + o + c, lanes), qv);                                  \
-                    a1 = MULTIPLY_ADD(a1, NAME##_codes(r1 + o + c, lanes), qv);                                  \
-                    a2 = MULTIPLY_ADD(a2, NAME##_codes(r2 + o + c, lanes), qv);                                  \
-                    a3 = MULTIPLY_ADD(a3, NAME##_codes(r3 + o + c, lanes), qv);                                  \
+                    a0 = MULTIPLY_ADD(a0, NAME##_codes(r0 + c, lanes), qv);                                      \
+                    a1 = MULTIPLY_ADD(a1, NAME##_codes(r1 + c, lanes), qv);                                      \
+                    a2 = MULTIPLY_ADD(a2, NAME##_codes(r2 + c, lanes), qv);                                      \
+                    a3 = MULTIPLY_ADD(a3, NAME##_codes(r3 + c, lanes), qv);                                      \
                 }                                                                                                \
                 dots[k] = sums4_avx512(a0, a1, a2, a3);                                                          \
             }                                                                                                    \
@@ -323,7 +327,7 @@ index_isa index_isa_best(void) {
 }
 
 void index_first_pass(
-    index_isa isa, const int8_t *codes, size_t rows, size_t row_width, const int16_t *query, const index_block *blocks,
+    index_isa isa, const int8_t *codes, size_t rows, const int16_t *query, const index_block *blocks,
     size_t block_count, const float *steps, const float *residuals, const float *code_norms,
     const index_entries *entries) {
     if (block_count > INDEX_MAX_BLOCKS || entries->slots > INDEX_MAX_BLOCKS) return;
@@ -335,11 +339,11 @@ void index_first_pass(
     if (rows == 0) return;
 #if defined(__x86_64__)
     if (supports(isa)) switch (isa) {
-        case INDEX_ISA_AVX512VNNI: pass_avx512vnni(&a, codes, row_width, query); return;
-        case INDEX_ISA_AVX512BW: pass_avx512bw(&a, codes, row_width, query); return;
-        case INDEX_ISA_AVX2: pass_avx2(&a, codes, row_width, query); return;
+        case INDEX_ISA_AVX512VNNI: pass_avx512vnni(&a, codes, query); return;
+        case INDEX_ISA_AVX512BW: pass_avx512bw(&a, codes, query); return;
+        case INDEX_ISA_AVX2: pass_avx2(&a, codes, query); return;
         case INDEX_ISA_PORTABLE: break;
         }
 #endif
-    pass_plain(&a, codes, row_width, query);
+    pass_plain(&a, codes, query);
 }

@@ -6,7 +6,9 @@ import Testing
 /// The approximate search of large indexes (`IndexSearch.approximate`): candidates by entry
 /// centroids, rescored exactly. A low `quantizationThreshold` puts small synthetic indexes above it.
 @Suite struct ApproximateVectorIndexTests {
-    enum Shape: CaseIterable { case modelOnly, hybrid, hybridNearestOnly }
+    /// `mixedLanguages`: hybrid, every fifth entry zero in the last model's block (as in
+    /// `PrunedVectorIndexTests.Shape`).
+    enum Shape: CaseIterable { case modelOnly, hybrid, hybridNearestOnly, mixedLanguages }
 
     static let entries = 161  // 644 rows: the column scan's last count % 8 rows add their dense columns in one sum
 
@@ -14,14 +16,25 @@ import Testing
         var generator = SplitMix64(seed: 11)
         let lexical = shape == .modelOnly ? 0 : 20
         let dimension = 40
-        let (rows, owner) = PrunedVectorIndexTests.clustered(
+        var (rows, owner) = PrunedVectorIndexTests.clustered(
             entries: Self.entries, paraphrases: 4, dimension: dimension, lexical: lexical, generator: &generator)
+        if shape == .mixedLanguages {
+            for i in rows.indices where owner[i] % 5 == 0 {
+                rows[i] = PrunedVectorIndexTests.withoutLastBlock(rows[i], dimension: dimension)
+            }
+        }
         let blocks = PrunedVectorIndexTests.blocks(lexical: lexical, dimension: dimension)
         let nearestOnly = shape == .hybridNearestOnly ? (0..<Self.entries).map { $0 % 7 == 0 } : []
         let index = VectorIndex(
             vectors: EmbeddingMatrix(dimension: lexical + dimension, storage: rows.flatMap { $0 }), owner: owner,
             entryCount: Self.entries, blocks: blocks, nearestOnly: nearestOnly, quantizationThreshold: 100, search: .approximate)
         return (index, rows)
+    }
+
+    /// A query near `row`; zero in the last model block where the row is (of 40 model components).
+    static func query(near row: [Float], generator: inout SplitMix64) -> [Float] {
+        let query = PrunedVectorIndexTests.query(near: row, generator: &generator)
+        return row.suffix(20).allSatisfy { $0 == 0 } ? PrunedVectorIndexTests.withoutLastBlock(query, dimension: 40) : query
     }
 
     /// Whatever it returns scores exactly what the exact scan gives that entry (the same
@@ -32,7 +45,7 @@ import Testing
         #expect(index.entryCentroids != nil)
         var generator = SplitMix64(seed: 3)
         for q in 0..<30 {
-            let query = PrunedVectorIndexTests.query(near: rows[(q * 53) % rows.count], generator: &generator)
+            let query = Self.query(near: rows[(q * 53) % rows.count], generator: &generator)
             let (hits, candidates) = index.approximateSearch(query[...], limit: 10, candidates: 20)
             #expect(candidates >= 20 && candidates < Self.entries)
             let all = index.exactSearch(query[...], limit: Self.entries)
@@ -49,7 +62,7 @@ import Testing
         let (index, rows) = index(shape)
         var generator = SplitMix64(seed: 4)
         for q in 0..<30 {
-            let query = PrunedVectorIndexTests.query(near: rows[(q * 41) % rows.count], generator: &generator)
+            let query = Self.query(near: rows[(q * 41) % rows.count], generator: &generator)
             let (hits, candidates) = index.approximateSearch(query[...], limit: 10, candidates: Self.entries)
             #expect(candidates == Self.entries)
             #expect(hits == index.exactSearch(query[...], limit: 10))
@@ -62,16 +75,16 @@ import Testing
     /// over both blocks (its column part, then each block's score, the block read first first),
     /// for entries of one centroid row and nearest-only entries of several, the same Floats on
     /// every kernel.
-    @Test(arguments: [Shape.hybrid, .hybridNearestOnly])
+    @Test(arguments: [Shape.hybrid, .hybridNearestOnly, .mixedLanguages])
     func theShortlistScoresAsAPassOverEveryBlock(shape: Shape) throws {
         let (index, rows) = index(shape)
         let centroids = try #require(index.entryCentroids)
         let dense = try #require(index.denseRows)
         #expect(dense.blocks.count == 2 && centroids.blocks.count == 2)
-        #expect(centroids.rowCount > Self.entries || shape == .hybrid)
+        #expect(centroids.rowCount > Self.entries || shape != .hybridNearestOnly)
         var generator = SplitMix64(seed: 9)
         for q in 0..<10 {
-            let query = PrunedVectorIndexTests.query(near: rows[(q * 37) % rows.count], generator: &generator)
+            let query = Self.query(near: rows[(q * 37) % rows.count], generator: &generator)
             let components = index.prepared(query[...]).components
             let lexical = try #require(centroids.columns).similarities(
                 prepared: components.filter { c in !dense.blocks.contains { $0.components.contains(c.0) } }, kernel: .portable)

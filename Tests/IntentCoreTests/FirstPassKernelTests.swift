@@ -32,6 +32,26 @@ import Testing
         }
     }
 
+    /// Given a subset of the stored blocks (as DenseRows leaves out the blocks a query is zero
+    /// in), a kernel reads each one's per-row numbers where `numbers` says and adds nothing for
+    /// the others, whichever are left out (the first, a middle one, the last, all).
+    @Test(arguments: kernels)
+    func leftOutBlocksAddNothing(kernel: FirstPassKernel) {
+        var random = SplitMix64(seed: 6)
+        for (rows, widths) in Self.shapes where widths.count > 1 {
+            for leaveOut in [[0], [widths.count - 1], [1], Array(widths.indices)] {
+                for grouping in Problem.Grouping.allCases {
+                    let problem = Problem(rows: rows, widths: widths, grouping: grouping, random: &random) { limit, random in
+                        Int16(Int.random(in: -limit...limit, using: &random))
+                    } code: { random in
+                        Int8(Int.random(in: -127...127, using: &random))
+                    }
+                    problem.check(kernel, "\(kernel), \(rows) rows of blocks \(widths) without \(leaveOut), \(grouping)", leavingOut: leaveOut)
+                }
+            }
+        }
+    }
+
     /// The largest magnitudes on both sides (codes ±127, query codes at the block's limit), of
     /// mixed signs and all of one sign: the sums stay exact in Int32.
     @Test(arguments: kernels)
@@ -54,21 +74,28 @@ import Testing
         }
     }
 
-    /// Through `DenseRows` (real codes, steps and bounds from Float rows, a column part, two
-    /// slots): every kernel gives the Swift loop's Floats, so the candidates and the hits
-    /// cannot depend on the CPU.
-    @Test func denseRowsGiveTheSameFloatsWithEveryKernel() {
+    /// Through `DenseRows` (real codes, steps and bounds from Float rows, some rows zero in a
+    /// block, a column part, two slots): every kernel gives the Swift loop's Floats, so the
+    /// candidates and the hits cannot depend on the CPU. With a query zero in a block, the
+    /// kernels leave that block out and the Swift loop reads it: still the same Floats.
+    @Test(arguments: [[], [0], [1], [0, 1]])
+    func denseRowsGiveTheSameFloatsWithEveryKernel(queryZeroIn: [Int]) {
         var random = SplitMix64(seed: 8)
         let blocks = [(index: 1, components: 5..<45), (index: 2, components: 45..<61)]
         let count = 23
         var rows = DenseRows(count: count, blocks: blocks)
         for i in 0..<count {
-            for (k, block) in blocks.enumerated() {
+            for (k, block) in blocks.enumerated() where (i + k) % 5 != 0 {
                 for f in block.components { rows.set(row: i, block: k, component: f, value: Float.random(in: -0.3...0.3, using: &random)) }
             }
         }
         rows.quantize()
-        let query = rows.query((5..<61).map { ($0, Float.random(in: -0.3...0.3, using: &random)) })
+        let query = rows.query(
+            (5..<61).compactMap { f in
+                let value = Float.random(in: -0.3...0.3, using: &random)
+                return queryZeroIn.contains { blocks[$0].components.contains(f) } ? nil : (f, value)
+            })
+        #expect((0..<2).map { query.isZero[$0] } == (0..<2).map { queryZeroIn.contains($0) })
         let columns = [(0..<count).map { _ in Float.random(in: 0...1, using: &random) }, []]
         let entryStart: [Int32] = [0, 3, 3, 4, 10, 17, 23, 23]
         func pass(_ kernel: FirstPassKernel) -> DenseRows.EntryFirstPass {
@@ -90,7 +117,7 @@ import Testing
         a.count == b.count ? zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count : max(a.count, b.count)
     }
 
-    /// Random rows of codes, a query and entries, and what `index_first_pass` must write.
+    /// Random rows of codes (block-major, as DenseRows stores them), a query and entries, and what `index_first_pass` must write.
     struct Problem {
         /// Every row its own entry, one slot per block and no column part; or entries of 0-3
         /// rows, blocks alternating between two slots, and a column part in slot 0.
@@ -118,7 +145,8 @@ import Testing
             for (k, width) in widths.enumerated() {
                 blocks.append(
                     index_block(
-                        offset: offset, width: width, slot: grouping == .rows ? k : k % 2, mean_dot: Float.random(in: -1...1, using: &random),
+                        offset: offset, width: width, slot: grouping == .rows ? k : k % 2, numbers: k,
+                        mean_dot: Float.random(in: -1...1, using: &random),
                         query_step: Float.random(in: 1e-6...1e-4, using: &random), query_norm: Float.random(in: 0...1, using: &random),
                         query_residual: Float.random(in: 0...0.01, using: &random), allowance: Float.random(in: 0...1e-5, using: &random)))
                 // DenseRows' limit on query codes: Σ |code| × 127 over the block fits Int32.
@@ -148,8 +176,8 @@ import Testing
 
         var entries: Int { entryStart.count - 1 }
 
-        /// The plain loop: exact integer sums, then the kernels' expressions in Swift.
-        func expected() -> (top: [Float], largestError: [Float], sums: [Float], errorSums: [Float]) {
+        /// The plain loop: exact integer sums, then the kernels' expressions in Swift, over `blocks`.
+        func expected(_ blocks: [index_block]) -> (top: [Float], largestError: [Float], sums: [Float], errorSums: [Float]) {
             var top = [Float](repeating: -.infinity, count: entries)
             var largestError = [Float](repeating: 0, count: entries)
             var sums = [Float](repeating: 0, count: entries * slots)
@@ -158,10 +186,12 @@ import Testing
                 for i in Int(entryStart[e])..<Int(entryStart[e + 1]) {
                     var score: [Float] = []
                     var error: [Float] = []
-                    for (k, block) in blocks.enumerated() {
+                    for block in blocks {
                         var dot = 0
-                        for c in block.offset..<(block.offset + block.width) { dot += Int(codes[i * rowWidth + c]) * Int(query[c]) }
-                        let at = k * rows + i
+                        // Block-major: the block's rows from offset × rows, width apart.
+                        let row = block.offset * rows + i * block.width
+                        for c in 0..<block.width { dot += Int(codes[row + c]) * Int(query[block.offset + c]) }
+                        let at = block.numbers * rows + i
                         score.append(block.mean_dot + block.query_step * steps[at] * Float(Int32(dot)))
                         error.append(block.query_norm * residuals[at] + block.query_residual * codeNorms[at] + block.allowance)
                     }
@@ -186,7 +216,9 @@ import Testing
             return (top, largestError, sums, errorSums)
         }
 
-        func check(_ kernel: FirstPassKernel, _ shape: String) {
+        /// The kernel given `blocks` without those at `leavingOut`, against `expected` of the same.
+        func check(_ kernel: FirstPassKernel, _ shape: String, leavingOut: [Int] = []) {
+            let passed = blocks.indices.filter { !leavingOut.contains($0) }.map { blocks[$0] }
             let guardCount = 64
             var top = [Float](repeating: .nan, count: entries + guardCount)
             var largestError = top
@@ -210,7 +242,7 @@ import Testing
                                             entry_start: entryStart.baseAddress, entries: entries, top: top.baseAddress,
                                             largest_error: largestError.baseAddress, sums: sums.baseAddress, error_sums: errorSums.baseAddress)
                                         index_first_pass(
-                                            kernel.isa!, codes, rows, rowWidth, query, blocks, blocks.count, steps, residuals, codeNorms, &outputs)
+                                            kernel.isa!, codes, rows, query, passed, passed.count, steps, residuals, codeNorms, &outputs)
                                     }
                                 }
                             }
@@ -218,7 +250,7 @@ import Testing
                     }
                 }
             }
-            let want = expected()
+            let want = expected(passed)
             let n = entries * slots
             #expect(FirstPassKernelTests.differences(top[..<entries], want.top) == 0, "\(shape): top")
             #expect(FirstPassKernelTests.differences(largestError[..<entries], want.largestError) == 0, "\(shape): largest error")

@@ -198,7 +198,14 @@ import Testing
         row.map { $0 == 0 ? (Int.random(in: 0..<20, using: &generator) == 0 ? 1 : 0) : $0 + Float.random(in: -0.08...0.08, using: &generator) }
     }
 
-    enum Shape: CaseIterable { case modelOnly, hybrid, hybridNearestOnly, hybridBestOnly }
+    /// `mixedLanguages`: hybrid, with every fifth entry's rows (and the queries near them) zero
+    /// in the last model's block, as the default's English model leaves a Chinese paraphrase.
+    enum Shape: CaseIterable { case modelOnly, hybrid, hybridNearestOnly, hybridBestOnly, mixedLanguages }
+
+    /// Rows zero in the last model block (of `dimension` / 2 components at the end) for `mixed`.
+    static func withoutLastBlock(_ row: [Float], dimension: Int) -> [Float] {
+        Array(row.dropLast(dimension / 2)) + [Float](repeating: 0, count: dimension / 2)
+    }
 
     /// One model block (`lexical` 0), else the default's shape: a lexical block and two models.
     static func blocks(lexical: Int, dimension: Int) -> [EmbeddingBlock] {
@@ -215,7 +222,10 @@ import Testing
         let lexical = shape == .modelOnly ? 0 : 20
         let dimension = 40  // not a multiple of the 16-component step, on purpose
         let entries = 160
-        let (rows, owner) = Self.clustered(entries: entries, paraphrases: 4, dimension: dimension, lexical: lexical, generator: &generator)
+        var (rows, owner) = Self.clustered(entries: entries, paraphrases: 4, dimension: dimension, lexical: lexical, generator: &generator)
+        if shape == .mixedLanguages {
+            for i in rows.indices where owner[i] % 5 == 0 { rows[i] = Self.withoutLastBlock(rows[i], dimension: dimension) }
+        }
         let blocks = Self.blocks(lexical: lexical, dimension: dimension)
         let nearestOnly = shape == .hybridNearestOnly ? (0..<entries).map { $0 % 7 == 0 } : []
         let centroidWeight: Float = shape == .hybridBestOnly ? 0 : VectorIndex.defaultCentroidWeight
@@ -236,12 +246,20 @@ import Testing
         let (pruned, columns, rows) = indexes(shape)
         #expect(pruned.denseRows != nil)
         #expect(columns.denseRows == nil)
+        // Both models' blocks are row-major, the one with zero rows too.
+        #expect(pruned.denseRows?.blocks.count == (shape == .modelOnly ? 1 : 2))
         // The centroids read the row-major blocks from `denseRows`: the same Floats as from columns.
         #expect(pruned.centroidNorms == columns.centroidNorms)
         var generator = SplitMix64(seed: 9)
         var rescored = 0
+        var zeroInABlock = 0
         for q in 0..<40 {
-            let query = Self.query(near: rows[(q * 37) % rows.count], generator: &generator)
+            let row = rows[(q * 37) % rows.count]
+            var query = Self.query(near: row, generator: &generator)
+            if shape == .mixedLanguages && row.suffix(20).allSatisfy({ $0 == 0 }) {
+                query = Self.withoutLastBlock(query, dimension: 40)
+                zeroInABlock += 1
+            }
             let (hits, candidates) = pruned.prunedSearch(query[...], limit: 10, kernel: kernel)
             let full = pruned.exactSearch(query[...], limit: 10)
             let reference = columns.search(query[...], limit: 10)
@@ -253,6 +271,8 @@ import Testing
         }
         // The bounds prune: on average far fewer entries than the 160 are rescored.
         #expect(rescored / 40 < 80)
+        // Queries zero in a block (which the passes skip) were among them.
+        #expect(shape != .mixedLanguages || zeroInABlock >= 5)
     }
 
     /// The full scan of a large index (lint, leave-one-out) scores as the column layout does.

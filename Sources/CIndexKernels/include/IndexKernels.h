@@ -33,11 +33,15 @@ enum { INDEX_MAX_BLOCKS = 8 };
 
 /// One block of a stored row (a model's components) and the query's numbers for it.
 typedef struct {
-    /// Where the block starts in a row of codes, and its width: both multiples of 16.
+    /// Where the block starts in the query's codes (its rows start at offset × rows in the
+    /// codes), and its width: both multiples of 16.
     size_t offset;
     size_t width;
     /// The slot its scores are added to (see `index_entries`).
     size_t slot;
+    /// Where its per-row numbers are: `steps[numbers × rows + i]` for row i (likewise
+    /// `residuals` and `code_norms`), so a pass can be given a subset of the stored blocks.
+    size_t numbers;
     /// q·mean, and the query's code step (scores are mean_dot + query_step × row step × Σ codes × query codes).
     float mean_dot;
     float query_step;
@@ -66,21 +70,23 @@ typedef struct {
     float *error_sums;
 } index_entries;
 
-/// The first pass over rows [0, rows) of `codes` (row-major, `row_width` bytes per row), for a
-/// query whose Int16 codes are `query` (`row_width` values, in component order; each code's
+/// The first pass over rows [0, rows) of `codes` (block-major: block k's row i at
+/// `codes[blocks[k].offset × rows + i × blocks[k].width]`), for a query whose Int16 codes are
+/// `query` (each block's at its `offset`, in component order; each code's
 /// magnitude at most INT32_MAX / (127 × its block's width), so sums fit in Int32), added up per
 /// entry into `entries` (at most INDEX_MAX_BLOCKS slots). Per row i and block k (`blocks[k]`,
-/// `block_count` ≤ INDEX_MAX_BLOCKS;
-/// per-row numbers at `i * block_count + k`):
+/// `block_count` ≤ INDEX_MAX_BLOCKS; its per-row numbers at `blocks[k].numbers × rows + i`):
 ///
 ///     dot = Σ codes[i][c] × query[c] over the block's components (exact, Int32)
 ///     score = mean_dot + query_step × steps[..] × (Float)dot
 ///     error = query_norm × residuals[..] + query_residual × code_norms[..] + allowance
 ///
 /// in Float32, evaluated left to right without fused multiply-adds, as are the sums: the same
-/// Floats on every instruction set, and as Swift evaluates the same expressions.
+/// Floats on every instruction set, and as Swift evaluates the same expressions. A block left
+/// out of `blocks` adds nothing to its slot (the caller leaves out the blocks a query is zero
+/// in, whose scores and errors would be exactly +0).
 void index_first_pass(
-    index_isa isa, const int8_t *codes, size_t rows, size_t row_width, const int16_t *query, const index_block *blocks,
+    index_isa isa, const int8_t *codes, size_t rows, const int16_t *query, const index_block *blocks,
     size_t block_count, const float *steps, const float *residuals, const float *code_norms,
     const index_entries *entries);
 

@@ -52,7 +52,7 @@ struct CentroidCodes: Sendable {
         func compute(_ g: Int) {
             for c in 0..<width { sum[c] = 0 }
             for i in groups[g] {
-                let from = i * rows.rowWidth + block.offset
+                let from = rows.start(row: i, block: k)
                 for c in 0..<width { sum[c] += Double(rows.floats[from + c]) }
             }
             let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
@@ -149,7 +149,9 @@ struct CentroidCodes: Sendable {
     func addScores(_ query: Query, rows: [Int32]? = nil, kernel: FirstPassKernel, to values: inout [Float]) {
         let n = rows?.count ?? count
         precondition(values.count == n, "one value per row")
-        guard n > 0 else { return }
+        // A query zero in this block adds +0 to every row (the English model's block of a
+        // Chinese question): nothing to read.
+        guard n > 0, query.step != 0 || query.meanDot != 0 else { return }
         var dots = [Int32](repeating: 0, count: n)
         let isa = kernel.isa ?? INDEX_ISA_PORTABLE
         codes.withUnsafeBufferPointer { codes in

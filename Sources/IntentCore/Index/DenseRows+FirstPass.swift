@@ -47,9 +47,10 @@ extension DenseRows {
             swiftFirstPass(query: query, columns: columns, slotOfBlock: slotOfBlock, entryStart: entryStart, into: &pass)
             return pass
         }
-        let parameters = blocks.indices.map { k in
+        // The blocks the query is zero in are left out: their scores and errors are +0.
+        let parameters = blocks.indices.filter { !query.isZero[$0] }.map { k in
             index_block(
-                offset: blocks[k].offset, width: blocks[k].width, slot: slotOfBlock[k], mean_dot: query.meanDot[k],
+                offset: blocks[k].offset, width: blocks[k].width, slot: slotOfBlock[k], numbers: k, mean_dot: query.meanDot[k],
                 query_step: query.step[k], query_norm: query.norm[k], query_residual: query.residualNorm[k],
                 allowance: query.allowance[k])
         }
@@ -67,7 +68,7 @@ extension DenseRows {
                                                 entries: entries,
                                                 top: top, largest_error: largestError, sums: sums, error_sums: errorSums)
                                             index_first_pass(
-                                                isa, codes.baseAddress, count, rowWidth, queryCodes.baseAddress, parameters, blocks.count,
+                                                isa, codes.baseAddress, count, queryCodes.baseAddress, parameters, parameters.count,
                                                 steps.baseAddress, residuals.baseAddress, coded.baseAddress, &entries)
                                         }
                                     }
@@ -92,7 +93,9 @@ extension DenseRows {
     }
 
     /// `firstPass` in Swift (`FirstPassKernel.swift`): the same integers, then the same
-    /// expressions in the same order as FirstPass.c's `add_row`, so the same Floats.
+    /// expressions in the same order as FirstPass.c's `row_values`, so the same Floats. It reads
+    /// every block, zero in the query or not: the reference the kernels' skipping is tested
+    /// against.
     private func swiftFirstPass(
         query: Query, columns: [[Float]], slotOfBlock: [Int], entryStart: [Int32], into pass: inout EntryFirstPass
     ) {
@@ -112,11 +115,10 @@ extension DenseRows {
                             for i in 0..<count {
                                 while entry < entries && Int(entryStart[entry + 1]) <= i { entry += 1 }
                                 guard entry < entries else { break }
-                                let row = codes.baseAddress! + i * rowWidth
                                 for (k, block) in blockList.enumerated() {
                                     let dot = Self.codeDot(
-                                        row + block.offset, even.baseAddress! + block.offset / 2, odd.baseAddress! + block.offset / 2,
-                                        block.width)
+                                        codes.baseAddress! + start(row: i, block: k), even.baseAddress! + block.offset / 2,
+                                        odd.baseAddress! + block.offset / 2, block.width)
                                     let at = k * count + i
                                     score[k] = query.meanDot[k] + query.step[k] * steps[at] * Float(dot)
                                     error[k] = query.norm[k] * residualNorms[at] + query.residualNorm[k] * codeNorms[at] + query.allowance[k]

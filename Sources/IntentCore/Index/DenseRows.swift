@@ -20,16 +20,23 @@
 /// row and block, and |q|, |rq| are computed per query. `allowance` adds what Float rounding can
 /// move either score by.
 ///
+/// Layout: block-major. Each block's rows are contiguous, `width` apart, from `count × offset`
+/// (`start(row:block:)`; floats and codes alike), so a pass that skips a block (a query zero in
+/// it, as a Chinese question is in the English model's) streams the other block's rows without
+/// gaps. Interleaved row by row, a pass over one of two blocks read every other 384 bytes, and
+/// the pruned search of Chinese questions on the real mixed corpus took twice as long.
+///
 /// Invariants: every block's width is padded to a multiple of 16 with zeros (floats and codes),
-/// so the kernels run whole SIMD steps; blocks sit at multiples of 16 in a row. `Block` holds
-/// no reference (copying one in a loop costs no reference counting).
+/// so the kernels run whole SIMD steps; `offset`s are multiples of 16. `Block` holds no
+/// reference (copying one in a loop costs no reference counting).
 struct DenseRows: Sendable {
     struct Block: Sendable {
         /// The block's index in `VectorIndex.blocks`.
         var index: Int
         /// Its components in the index's vectors.
         var components: Range<Int>
-        /// Where it starts in a stored row, and its padded width.
+        /// Its place in a query's components (`Query.floats`) and its padded width; its rows
+        /// start at `count × offset` in `floats` and `codes`.
         var offset: Int
         var width: Int
         /// The largest norm of a stored row (√share: rows are unit vectors scaled by it).
@@ -41,7 +48,7 @@ struct DenseRows: Sendable {
     let count: Int
     /// Σ of the blocks' padded widths.
     let rowWidth: Int
-    /// `count × rowWidth`, row-major.
+    /// `count × rowWidth`, block-major (see `start(row:block:)`).
     private(set) var floats: [Float]
     /// The mean stored row (`rowWidth`, each block's part its own mean), which codes are offsets from.
     private(set) var means: [Float] = []
@@ -67,10 +74,14 @@ struct DenseRows: Sendable {
         self.floats = [Float](repeating: 0, count: count * offset)
     }
 
+    /// Where row `row` of block `k` starts in `floats` and `codes`.
+    @inline(__always)
+    func start(row: Int, block k: Int) -> Int { count * blocks[k].offset + row * blocks[k].width }
+
     /// Where component `component` of block `k` sits in row `row` of `floats`.
     @inline(__always)
     func position(row: Int, block k: Int, component: Int) -> Int {
-        row * rowWidth + blocks[k].offset + component - blocks[k].components.lowerBound
+        start(row: row, block: k) + component - blocks[k].components.lowerBound
     }
 
     mutating func set(row: Int, block k: Int, component: Int, value: Float) {
@@ -87,24 +98,29 @@ struct DenseRows: Sendable {
         var finished = blocks
         means = [Float](repeating: 0, count: rowWidth)
         for (k, block) in blocks.enumerated() {
+            // The mean of the rows with something in the block: a zero row (the English model's
+            // block of a Chinese paraphrase) is coded as well either way, while counting it would
+            // pull the mean off the others and lengthen their offsets.
             var mean = [Double](repeating: 0, count: block.width)
             var normBound: Float = 0
+            var counted = 0
             for i in 0..<count {
-                let base = i * rowWidth + block.offset
+                let base = start(row: i, block: k)
                 var norm: Double = 0
                 for c in 0..<block.width {
                     let x = Double(floats[base + c])
                     mean[c] += x
                     norm += x * x
                 }
+                if norm > 0 { counted += 1 }
                 normBound = max(normBound, Float(norm.squareRoot()).nextUp)
             }
-            let m = mean.map { Float($0 / Double(max(count, 1))) }
+            let m = mean.map { Float($0 / Double(max(counted, 1))) }
             for c in 0..<block.width { means[block.offset + c] = m[c] }
             finished[k].normBound = normBound
             finished[k].meanNorm = Float(m.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()).nextUp
             for i in 0..<count {
-                let base = i * rowWidth + block.offset
+                let base = start(row: i, block: k)
                 var largest: Float = 0
                 for c in 0..<block.width { largest = max(largest, abs(floats[base + c] - m[c])) }
                 let step = largest / 127
@@ -153,6 +169,11 @@ struct DenseRows: Sendable {
         var norm: [Float]
         var residualNorm: [Float]
         var allowance: [Float]
+        /// Per block, whether the query is zero in it (the English model's block of a Chinese
+        /// question): every exact and first-pass score and error there is exactly +0, so the
+        /// passes skip the block and add nothing, which gives the same Floats (a sum that starts
+        /// at +0 is never -0, and x + +0 is x).
+        var isZero: [Bool]
     }
 
     /// `components` are a prepared query's (component, value) pairs, ascending.
@@ -168,7 +189,7 @@ struct DenseRows: Sendable {
         var query = Query(
             floats: floats, codes: [Int16](repeating: 0, count: rowWidth), evenCodes: [Int16](repeating: 0, count: rowWidth / 2),
             oddCodes: [Int16](repeating: 0, count: rowWidth / 2), step: [], meanDot: [], norm: [], residualNorm: [],
-            allowance: [])
+            allowance: [], isZero: [])
         for block in blocks {
             let range = block.offset..<(block.offset + block.width)
             // Σ |qCode| × 127 over the block must fit the Int32 accumulator.
@@ -199,11 +220,15 @@ struct DenseRows: Sendable {
                 #endif
                 if even { query.evenCodes[chunk * 8 + lane] = code } else { query.oddCodes[chunk * 8 + lane] = code }
             }
-            let queryNorm = Float(norm.squareRoot()).nextUp
+            // Rounded up, as they bound errors; exactly 0 for a block the query is zero in, so
+            // that its errors are +0 as its scores are, and skipping it changes no Float.
+            let isZero = largest == 0
+            let queryNorm = isZero ? 0 : Float(norm.squareRoot()).nextUp
+            query.isZero.append(isZero)
             query.step.append(step)
             query.meanDot.append(meanDot)
             query.norm.append(queryNorm)
-            query.residualNorm.append(Float(residual.squareRoot()).nextUp)
+            query.residualNorm.append(isZero ? 0 : Float(residual.squareRoot()).nextUp)
             // Float rounding in both dot products (n terms, 16 lanes and a reduction), the mean's
             // dot product and the scaling: a generous multiple of n × ε × |q| × (|x| + |m|).
             query.allowance.append(
@@ -219,7 +244,7 @@ struct DenseRows: Sendable {
     @inline(__always)
     func exactScore(row: Int, block k: Int, query: UnsafePointer<Float>, floats: UnsafePointer<Float>) -> Float {
         let block = blocks[k]
-        return Self.dot(floats + row * rowWidth + block.offset, query + block.offset, block.width)
+        return Self.dot(floats + start(row: row, block: k), query + block.offset, block.width)
     }
 
     @inline(__always)
@@ -237,23 +262,23 @@ struct DenseRows: Sendable {
         return (a0 + a1).sum()
     }
 
-    /// Exact scores of every row, per block (`[k][i]`). One pass over the rows, all blocks of a
-    /// row at once: a block at a time would read rows with gaps, which streams worse.
+    /// Exact scores of every row, per block (`[k][i]`; a block the query is zero in stays +0,
+    /// unread), a block at a time (each is contiguous).
     func exactScores(query: Query) -> [[Float]] {
-        let blockList = blocks
-        var flat = [Float](repeating: 0, count: blockList.count * count)
+        let read = blocks.indices.filter { !query.isZero[$0] }.map { ($0, blocks[$0]) }
+        var flat = [Float](repeating: 0, count: blocks.count * count)
         floats.withUnsafeBufferPointer { floats in
             query.floats.withUnsafeBufferPointer { q in
                 flat.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<count {
-                        let x = floats.baseAddress! + i * rowWidth
-                        for (k, block) in blockList.enumerated() {
-                            out[k * count + i] = Self.dot(x + block.offset, q.baseAddress! + block.offset, block.width)
+                    for (k, block) in read {
+                        for i in 0..<count {
+                            out[k * count + i] = Self.dot(
+                                floats.baseAddress! + start(row: i, block: k), q.baseAddress! + block.offset, block.width)
                         }
                     }
                 }
             }
         }
-        return blockList.indices.map { Array(flat[($0 * count)..<(($0 + 1) * count)]) }
+        return blocks.indices.map { Array(flat[($0 * count)..<(($0 + 1) * count)]) }
     }
 }

@@ -58,9 +58,15 @@ extension VectorIndex {
         first.addScores(first.query(components), kernel: kernel, to: &values)
         var top = entryCentroids.best(values)
 
-        // 2. With more than one model block, the best of that block are scored in the others too.
+        // 2. With more than one model block, the best of that block are scored in the others too
+        // (unless the query is zero in all of them, as a Chinese question is in the English
+        // model's: they would add +0 to every entry, and the shortlist's selection is then work
+        // for nothing, a third of a Chinese question's search on the real corpus).
         var entries: [Int]
-        if entryCentroids.blocks.count > 1 {
+        let othersRead = denseRows.blocks.indices.contains { k in
+            k != firstBlock && components.contains { denseRows.blocks[k].components.contains($0.0) && $0.1 != 0 }
+        }
+        if entryCentroids.blocks.count > 1 && othersRead {
             let shortlisted = max(count, wantedShortlist ?? Self.approximateShortlist(candidates: count))
             let shortlist = Self.largest(shortlisted, of: entryCount, where: owns) { top[$0] }
             entries = Self.entries(below: entryCount, expected: shortlisted) { owns($0) && top[$0] >= shortlist }

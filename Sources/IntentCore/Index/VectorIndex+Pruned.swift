@@ -213,7 +213,7 @@ extension VectorIndex {
 
     /// `rank` restricted to `candidates` (ascending), with the dense blocks scored exactly:
     /// the same kernels and the same order of additions as `blockSimilarities` and `rank`, so
-    /// the same Floats. `exact` has every row's column parts, or with `exactListsCandidateRows`
+    /// the same Floats (a block the query is zero in is +0 there, and skipped here). `exact` has every row's column parts, or with `exactListsCandidateRows`
     /// only the candidates' rows', in the order the candidates list them.
     func rescore(
         _ candidates: [Int], exact: [[Float]], exactListsCandidateRows: Bool = false, dense: DenseRows.Query, perBlock: Bool, limit: Int
@@ -244,10 +244,12 @@ extension VectorIndex {
                         if perBlock {
                             // `BlockScores`: block 0, then each further block added in order.
                             for b in 0..<blockCount {
+                                let k = slotOfBlock[b]
                                 blockScores[b] =
-                                    slotOfBlock[b] < 0
+                                    k < 0
                                     ? exact[b][x]
-                                    : denseRows.exactScore(row: i, block: slotOfBlock[b], query: query.baseAddress!, floats: floats.baseAddress!)
+                                    : dense.isZero[k]
+                                        ? 0 : denseRows.exactScore(row: i, block: k, query: query.baseAddress!, floats: floats.baseAddress!)
                             }
                             joint = blockScores[0]
                             for b in 1..<blockCount { joint += blockScores[b] }
@@ -255,7 +257,7 @@ extension VectorIndex {
                             // The column part (0 without column blocks), then each dense block in order
                             // (`blockSimilarities`).
                             joint = exact[0].isEmpty ? 0 : exact[0][x]
-                            for k in denseRows.blocks.indices {
+                            for k in denseRows.blocks.indices where !dense.isZero[k] {
                                 joint += denseRows.exactScore(row: i, block: k, query: query.baseAddress!, floats: floats.baseAddress!)
                             }
                         }
