@@ -77,7 +77,7 @@ typedef struct {
 /// entry into `entries` (at most INDEX_MAX_BLOCKS slots). Per row i and block k (`blocks[k]`,
 /// `block_count` ≤ INDEX_MAX_BLOCKS; its per-row numbers at `blocks[k].numbers × rows + i`):
 ///
-///     dot = Σ codes[i][c] × query[c] over the block's components (exact, Int32)
+///     dot = Σ codes[offset × rows + i × width + c] × query[offset + c], c < width (exact, Int32)
 ///     score = mean_dot + query_step × steps[..] × (Float)dot
 ///     error = query_norm × residuals[..] + query_residual × code_norms[..] + allowance
 ///

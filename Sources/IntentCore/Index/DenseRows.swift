@@ -1,5 +1,6 @@
-/// The dense blocks of a large `VectorIndex` (sentence-model vectors: every component
-/// non-zero), stored row-major twice: in Float32 for exact scores, and as Int8 codes for a
+/// The dense blocks of a large `VectorIndex` (sentence-model vectors: every component of a
+/// row non-zero, or the whole row zero, as the English model leaves a Chinese text), stored
+/// row by row twice: in Float32 for exact scores, and as Int8 codes for a
 /// first pass that reads a quarter of the bytes and knows how far off it can be.
 ///
 /// Codes: each block of a row is stored as an offset from the block's mean row (sentence
@@ -222,7 +223,7 @@ struct DenseRows: Sendable {
             }
             // Rounded up, as they bound errors; exactly 0 for a block the query is zero in, so
             // that its errors are +0 as its scores are, and skipping it changes no Float.
-            let isZero = largest == 0
+            let isZero = norm == 0  // not `largest`: `max` passes over NaN
             let queryNorm = isZero ? 0 : Float(norm.squareRoot()).nextUp
             query.isZero.append(isZero)
             query.step.append(step)
