@@ -62,11 +62,10 @@ extension VectorIndex {
         // (unless the query is zero in all of them, as a Chinese question is in the English
         // model's: they would add +0 to every entry, and the shortlist's selection is then work
         // for nothing, a third of a Chinese question's search on the real corpus).
+        // (One centroid block per dense block, so with one model there is no other.)
         var entries: [Int]
-        let othersRead = denseRows.blocks.indices.contains { k in
-            k != firstBlock && components.contains { denseRows.blocks[k].components.contains($0.0) && $0.1 != 0 }
-        }
-        if entryCentroids.blocks.count > 1 && othersRead {
+        let dense = denseRows.query(components)
+        if dense.isZero.indices.contains(where: { $0 != firstBlock && !dense.isZero[$0] }) {
             let shortlisted = max(count, wantedShortlist ?? Self.approximateShortlist(candidates: count))
             let shortlist = Self.largest(shortlisted, of: entryCount, where: owns) { top[$0] }
             entries = Self.entries(below: entryCount, expected: shortlisted) { owns($0) && top[$0] >= shortlist }
@@ -81,7 +80,7 @@ extension VectorIndex {
         var rows: [Int] = []
         for e in chosen { rows += Int(entryStart[e])..<Int(entryStart[e + 1]) }
         let exact = columnParts(components, perBlock: perBlock, rows: rows)
-        var hits = rescore(chosen, exact: exact, exactListsCandidateRows: true, dense: denseRows.query(components), perBlock: perBlock, limit: limit)
+        var hits = rescore(chosen, exact: exact, exactListsCandidateRows: true, dense: dense, perBlock: perBlock, limit: limit)
         if offset != 0 { for i in hits.indices { hits[i].score -= offset } }
         return (hits, chosen.count)
     }
